@@ -1,0 +1,65 @@
+"""Per-activity counts and per-case facts (durations, first and last events)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..kernels.activities import activity_counts, case_durations
+
+if TYPE_CHECKING:
+    from ..log.eventlog import EventLog
+
+ACTIVITY_COLUMNS = ("activity", "frequency", "cases", "start", "end")
+NS_PER_S = 1e9
+
+
+def activities_frame(log: EventLog) -> pd.DataFrame:
+    """activity, frequency (events), cases, start (cases starting with it), end."""
+    counts = log._cached(
+        "activity_counts",
+        lambda lg: activity_counts(lg.activity, lg.case_offsets, len(lg.activity_names)),
+    )
+    order = np.lexsort((np.arange(counts.shape[1]), -counts[0]))
+    return pd.DataFrame(
+        {
+            "activity": pd.Series(log.activity_names[order], dtype="str"),
+            "frequency": counts[0, order],
+            "cases": counts[1, order],
+            "start": counts[2, order],
+            "end": counts[3, order],
+        }
+    )
+
+
+def endpoint_counts(log: EventLog, *, row: int) -> pd.Series:
+    """Start (row 2) or end (row 3) activity counts, most frequent first, zeros left out."""
+    frame = activities_frame(log)
+    column = "start" if row == 2 else "end"
+    picked = frame.loc[frame[column] > 0, ["activity", column]]
+    picked = picked.sort_values([column, "activity"], ascending=[False, True], kind="stable")
+    return pd.Series(picked[column].to_numpy(), index=pd.Index(picked["activity"], name="activity"),
+                     name="cases")
+
+
+def case_durations_ns(log: EventLog) -> np.ndarray:
+    return log._cached("case_durations", lambda lg: case_durations(lg.timestamp, lg.case_offsets))
+
+
+def cases_frame(log: EventLog) -> pd.DataFrame:
+    """One row per case, ordered by case id: events, first and last timestamp, duration."""
+    offsets = log.case_offsets
+    first = log.timestamp[offsets[:-1]]
+    last = log.timestamp[offsets[1:] - 1]
+    frame = pd.DataFrame(
+        {
+            "case": log.case_ids,
+            "events": np.diff(offsets),
+            "first_timestamp": log.decode_timestamps(first),
+            "last_timestamp": log.decode_timestamps(last),
+            "duration_s": case_durations_ns(log) / NS_PER_S,
+        }
+    )
+    return frame.sort_values("case", kind="stable", ignore_index=True)

@@ -1,0 +1,79 @@
+"""Variants: distinct activity sequences, how many cases follow each, and how long they take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..kernels.grouping import group_values
+from ..kernels.stats import segment_medians
+from ..kernels.variants import group_sequences, rank_variants, sequence_hashes
+from .activities import case_durations_ns
+
+if TYPE_CHECKING:
+    from ..log.eventlog import EventLog
+
+VARIANT_COLUMNS = ("variant", "frequency", "share", "median_duration_s")
+
+
+@dataclass(frozen=True)
+class Variants:
+    """Variants in reporting order: most frequent first, ties in alphabetical order."""
+
+    variant_of_case: np.ndarray  # int64 per case: index into the variant arrays
+    representative: np.ndarray  # int64 per variant: one case that follows it
+    frequency: np.ndarray  # int64 per variant: number of cases
+    median_duration_s: np.ndarray  # float64 per variant
+
+
+def compute_variants(log: EventLog) -> Variants:
+    act, offsets = log.activity, log.case_offsets
+    hashes = sequence_hashes(act, offsets)
+    by_hash = np.argsort(hashes, kind="stable")
+    provisional, representative = group_sequences(act, offsets, hashes, by_hash)
+    frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)
+    order = rank_variants(act, offsets, representative, frequency)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    variant_of_case = rank[provisional]
+    grouped, group_offsets = group_values(case_durations_ns(log), variant_of_case, len(order))
+    return Variants(
+        variant_of_case=variant_of_case,
+        representative=representative[order],
+        frequency=frequency[order],
+        median_duration_s=segment_medians(grouped, group_offsets),
+    )
+
+
+def variant_sequences(log: EventLog, variants: Variants, top: int | None = None) -> pa.ListArray:
+    """The activity names of each variant as an Arrow list<string> array."""
+    reps = variants.representative if top is None else variants.representative[:top]
+    starts = log.case_offsets[reps]
+    lengths = log.case_offsets[reps + 1] - starts
+    list_offsets = np.zeros(len(reps) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=list_offsets[1:])
+    index = np.repeat(starts - list_offsets[:-1], lengths) + np.arange(list_offsets[-1])
+    codes = log.activity[index]
+    names = pa.array(log.activity_names.tolist(), type=pa.string())
+    values = names.take(pa.array(codes, type=pa.int32()))
+    return pa.ListArray.from_arrays(pa.array(list_offsets, type=pa.int32()), values)
+
+
+def variants_frame(log: EventLog, *, top: int | None = None) -> pd.DataFrame:
+    """variant (list of names), frequency, share (of cases), median_duration_s."""
+    variants = log._cached("variants", compute_variants)
+    n = len(variants.frequency) if top is None else min(top, len(variants.frequency))
+    sequences = variant_sequences(log, variants, top=n)
+    frequency = variants.frequency[:n].copy()
+    return pd.DataFrame(
+        {
+            "variant": pd.Series(sequences, dtype=pd.ArrowDtype(sequences.type)),
+            "frequency": frequency,
+            "share": frequency / log.n_cases,
+            "median_duration_s": variants.median_duration_s[:n].copy(),
+        }
+    )

@@ -1,0 +1,36 @@
+"""Errors raised at the public boundary.
+
+Every message is one line that names what is wrong (column, rows, file) and how to fix it,
+so that the command line can print it as is, without a traceback.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class ParcoursError(Exception):
+    """Base class of the errors parcours raises on purpose."""
+
+
+class InputError(ParcoursError, ValueError):
+    """The input log or an argument cannot be used as given."""
+
+
+class OutputError(ParcoursError, OSError):
+    """An output file or folder cannot be written."""
+
+
+def describe_rows(positions: np.ndarray, *, limit: int = 5) -> str:
+    """'3 rows (rows 3, 17, 902)' or '1,204 rows (rows 3, 17, 902, 1200, 1201, ...)'."""
+    positions = np.asarray(positions)
+    n = len(positions)
+    shown = ", ".join(str(int(p)) for p in positions[:limit])
+    more = ", ..." if n > limit else ""
+    noun = "row" if n == 1 else "rows"
+    return f"{n:,} {noun} ({noun} {shown}{more})"
+
+
+def one_line(exc: BaseException, *, limit: int = 300) -> str:
+    """The message of a library exception, collapsed to one line for our own messages."""
+    return " ".join(str(exc).split())[:limit]

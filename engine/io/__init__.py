@@ -1,0 +1,82 @@
+"""Readers: turn a file or a DataFrame into a pandas DataFrame of the requested columns.
+
+Nothing here validates or interprets the columns; that is the canonical log's job.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from .csv import csv_columns, read_csv
+from .parquet import parquet_columns, read_parquet
+from .xes import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP, read_xes
+
+__all__ = [
+    "XES_ACTIVITY",
+    "XES_CASE",
+    "XES_TIMESTAMP",
+    "column_names",
+    "detect_format",
+    "read_table",
+]
+
+FORMATS = ("csv", "parquet", "xes")
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """Guess the format from the file name: .csv[.gz], .parquet/.pq (or a folder), .xes[.gz]."""
+    p = Path(path)
+    name = p.name.lower()
+    for suffix in (".gz", ".bz2", ".zst", ".zstd", ".xz"):
+        if name.endswith(suffix) and not name.endswith(".xes.gz"):
+            name = name[: -len(suffix)]
+    if name.endswith(".xes") or name.endswith(".xes.gz"):
+        return "xes"
+    if name.endswith((".csv", ".tsv", ".txt")):
+        return "csv"
+    if name.endswith((".parquet", ".pq", ".parq")) or p.is_dir():
+        return "parquet"
+    raise InputError(
+        f"cannot tell the format of '{path}' from its name; "
+        "pass format='csv', 'parquet' or 'xes' (--format on the command line)"
+    )
+
+
+def read_table(
+    source: str | os.PathLike,
+    *,
+    columns: Sequence[str] | None,
+    format: str | None = None,
+    sep: str = ",",
+    text_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Read `columns` (all when None) of a CSV, Parquet or XES file into a DataFrame.
+
+    `text_columns` are read as strings from CSV instead of letting types be guessed.
+    """
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"log file '{source}' does not exist")
+    fmt = format or detect_format(path)
+    if fmt not in FORMATS:
+        raise InputError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+    if fmt == "xes":
+        return read_xes(path, columns=columns)
+    if fmt == "parquet":
+        return read_parquet(path, columns=columns)
+    return read_csv(path, columns=columns, sep=sep, text_columns=text_columns)
+
+
+def column_names(source: str | os.PathLike, *, format: str, sep: str = ",") -> list[str]:
+    """The column names of a CSV or Parquet file, read from its header or schema only."""
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"log file '{source}' does not exist")
+    if format == "parquet":
+        return parquet_columns(path)
+    return csv_columns(path, sep=sep)

@@ -1,0 +1,61 @@
+"""CSV reader built on pyarrow's multithreaded parser.
+
+The key columns (case, activity, timestamps) are read as text: an id such as '007' or 'NA'
+must stay what it is, and timestamps are parsed later with row-level error reporting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import InputError, one_line
+from ._columns import check_columns
+
+
+def read_csv(
+    path: Path,
+    *,
+    columns: Sequence[str] | None,
+    sep: str = ",",
+    text_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    parse = pacsv.ParseOptions(delimiter=sep)
+    check_columns(columns, csv_columns(path, sep=sep), where=f"'{path}'")
+    try:
+        convert = pacsv.ConvertOptions(
+            include_columns=list(columns) if columns is not None else None,
+            column_types={c: pa.string() for c in text_columns},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+        table = pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+    except (pa.ArrowException, OSError, EOFError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, exc) from None
+    return table.to_pandas()
+
+
+def csv_columns(path: Path, *, sep: str = ",") -> list[str]:
+    """Header of a CSV file (decompressed as needed), without reading its body."""
+    try:
+        reader = pacsv.open_csv(
+            path,
+            parse_options=pacsv.ParseOptions(delimiter=sep),
+            read_options=pacsv.ReadOptions(block_size=1 << 20),
+        )
+        names = list(reader.schema.names)
+        reader.close()
+    except (pa.ArrowException, OSError, EOFError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, exc) from None
+    return names
+
+
+def _unreadable(path: Path, exc: BaseException) -> InputError:
+    return InputError(
+        f"'{path}' could not be read as CSV ({one_line(exc)}); check the separator "
+        "(sep=, --sep), the encoding (UTF-8) and that the file is complete"
+    )

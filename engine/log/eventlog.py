@@ -1,0 +1,177 @@
+"""The canonical event log: built once, then every analysis is a pass over its arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .build import Canonical, ColumnMapping, DroppedRows
+
+
+class EventLog:
+    """An event log in canonical form.
+
+    Events are grouped by case and sorted by timestamp within a case, ties kept in input
+    order. The order of the cases themselves is an internal detail; every per-case table
+    is returned sorted by case id.
+
+    Attributes (read-only arrays):
+        activity: int32 activity code per event (index into `activity_names`).
+        timestamp: int64 nanoseconds since the epoch, UTC, per event.
+        start_timestamp: int64 start time per event, or None when none was mapped.
+        case_offsets: int64, n_cases + 1; case c owns events case_offsets[c]:case_offsets[c+1].
+        source_row: int64 input row of each event (0-based, counting all input rows).
+        activity_names: activity names, alphabetical; codes index into it.
+        case_ids: the case id of each case, as given in the input.
+        attributes: extra event columns that were asked for, in canonical order.
+        dropped: rows left out because their case, activity or timestamp was missing.
+    """
+
+    def __init__(self, canonical: Canonical, *, columns: ColumnMapping, source: str) -> None:
+        for array in (
+            canonical.activity, canonical.timestamp, canonical.start_timestamp,
+            canonical.case_offsets, canonical.source_row, canonical.activity_names,
+        ):
+            if array is not None:
+                array.setflags(write=False)
+        self.activity = canonical.activity
+        self.timestamp = canonical.timestamp
+        self.start_timestamp = canonical.start_timestamp
+        self.case_offsets = canonical.case_offsets
+        self.source_row = canonical.source_row
+        self.activity_names = canonical.activity_names
+        self.case_ids = canonical.case_ids
+        self.attributes = canonical.attributes
+        self.dropped: DroppedRows = canonical.dropped
+        self.start_timestamp_missing = canonical.start_missing
+        self.timezone_aware = canonical.timezone_aware
+        self.columns = columns
+        self.source = source
+        self._cache: dict[str, Any] = {}
+
+    # -- sizes ---------------------------------------------------------------------------
+    @property
+    def n_events(self) -> int:
+        return int(self.activity.shape[0])
+
+    @property
+    def n_cases(self) -> int:
+        return int(self.case_offsets.shape[0] - 1)
+
+    @property
+    def n_activities(self) -> int:
+        return int(self.activity_names.shape[0])
+
+    def __len__(self) -> int:
+        return self.n_events
+
+    def __repr__(self) -> str:
+        return (
+            f"<EventLog {self.n_events:,} events, {self.n_cases:,} cases, "
+            f"{self.n_activities:,} activities from {self.source}>"
+        )
+
+    # -- helpers for the analysis modules -----------------------------------------------
+    def _cached(self, key: str, compute: Callable[[EventLog], Any]) -> Any:
+        """Compute an analysis' arrays once per log."""
+        if key not in self._cache:
+            self._cache[key] = compute(self)
+        return self._cache[key]
+
+    def decode_timestamps(self, ns: np.ndarray) -> pd.Series:
+        """int64 nanoseconds -> datetimes, timezone-aware (UTC) if the input was."""
+        values = pd.Series(np.asarray(ns, dtype="int64").view("datetime64[ns]"))
+        return values.dt.tz_localize("UTC") if self.timezone_aware else values
+
+    # -- analyses ------------------------------------------------------------------------
+    def dfg(self) -> pd.DataFrame:
+        """Directly-follows edges with counts and durations.
+
+        Columns: source, target, frequency (times the edge occurs), cases (distinct cases
+        containing it), mean_s, median_s, p90_s, min_s, max_s, stdev_s (seconds; stdev is
+        the sample standard deviation, NaN for one occurrence). Most frequent first.
+        """
+        from ..analysis.dfg import edges_frame
+
+        return edges_frame(self)
+
+    def variants(self, *, top: int | None = None) -> pd.DataFrame:
+        """Variants: variant (list of activity names), frequency (cases), share of cases,
+        median_duration_s. Most frequent first; ties in alphabetical order of sequence."""
+        from ..analysis.variants import variants_frame
+
+        return variants_frame(self, top=top)
+
+    def activities(self) -> pd.DataFrame:
+        """activity, frequency (events), cases (distinct cases), start and end (cases that
+        start or end with it). Most frequent first."""
+        from ..analysis.activities import activities_frame
+
+        return activities_frame(self)
+
+    def start_activities(self) -> pd.Series:
+        """Number of cases starting with each activity, most frequent first."""
+        from ..analysis.activities import endpoint_counts
+
+        return endpoint_counts(self, row=2)
+
+    def end_activities(self) -> pd.Series:
+        """Number of cases ending with each activity, most frequent first."""
+        from ..analysis.activities import endpoint_counts
+
+        return endpoint_counts(self, row=3)
+
+    def cases(self) -> pd.DataFrame:
+        """One row per case, by case id: case, events, first_timestamp, last_timestamp,
+        duration_s (last minus first timestamp)."""
+        from ..analysis.activities import cases_frame
+
+        return cases_frame(self)
+
+    def case_durations(self) -> pd.Series:
+        """Case duration in seconds, indexed by case id (sorted)."""
+        frame = self.cases()
+        return pd.Series(frame["duration_s"].to_numpy(), index=pd.Index(frame["case"], name="case"),
+                         name="duration_s")
+
+    def summary(self) -> dict[str, Any]:
+        """The figures of summary.json: counts, dropped rows and the time span."""
+        from ..analysis.summary import summary
+
+        return summary(self)
+
+    # -- pm4py interop -------------------------------------------------------------------
+    def to_pm4py(self) -> pd.DataFrame:
+        """The log as pm4py's format_dataframe would produce it (columns case:concept:name,
+        concept:name, time:timestamp, [start_timestamp], attributes, @@index, @@case_index)."""
+        from .pm4py_interop import to_pm4py_frame
+
+        return to_pm4py_frame(self)
+
+    def to_pm4py_dfg(self) -> tuple[dict[tuple[str, str], int], dict[str, int], dict[str, int]]:
+        """(dfg, start_activities, end_activities) as pm4py.discover_dfg returns them."""
+        from .pm4py_interop import dfg_dicts
+
+        return dfg_dicts(self)
+
+    def to_pm4py_dfg_object(self) -> Any:
+        """A pm4py DFG object, accepted by pm4py's inductive miner."""
+        from .pm4py_interop import dfg_object
+
+        return dfg_object(self)
+
+    def to_pm4py_performance_dfg(self) -> dict[tuple[str, str], dict[str, float]]:
+        """Edge durations shaped like pm4py.discover_performance_dfg's first result
+        (mean, median, max, min, sum, stdev in seconds)."""
+        from .pm4py_interop import performance_dfg_dict
+
+        return performance_dfg_dict(self)
+
+    def to_pm4py_variants(self) -> dict[tuple[str, ...], int]:
+        """{activity tuple: number of cases}, as pm4py.get_variants returns it."""
+        from .pm4py_interop import variants_dict
+
+        return variants_dict(self)

@@ -1,0 +1,103 @@
+"""read_log: from a file or a DataFrame to the canonical EventLog."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ..errors import InputError
+from ..io import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP, column_names, detect_format, read_table
+from .build import ColumnMapping, build_canonical
+from .eventlog import EventLog
+
+Source = str | os.PathLike | pd.DataFrame
+
+
+def read_log(
+    source: Source,
+    *,
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    start_timestamp: str | None = None,
+    attributes: Sequence[str] = (),
+    timestamp_format: str | None = None,
+    timestamp_unit: str | None = None,
+    format: str | None = None,
+    sep: str = ",",
+) -> EventLog:
+    """Read an event log into canonical form.
+
+    source: a CSV, Parquet (file or folder) or XES(.gz) path, or a pandas DataFrame
+        (never modified).
+    case, activity, timestamp: the columns holding them. They default to the XES keys
+        (case:concept:name, concept:name, time:timestamp) when the log has those columns.
+    start_timestamp: optional column of activity start times; edge durations then run
+        from the end of one event to the start of the next.
+    attributes: further event columns to carry along (e.g. a channel or a score).
+    timestamp_format: strftime format of text timestamps (default: ISO 8601).
+    timestamp_unit: 's', 'ms', 'us' or 'ns' when timestamps are epoch numbers.
+    format: 'csv', 'parquet' or 'xes' when the file name does not tell.
+    sep: the CSV field separator.
+
+    Rows with no case, activity or timestamp are dropped and counted in `log.dropped`.
+    Raises InputError, with a one-line message naming the column and rows, on bad input.
+    """
+    if isinstance(source, pd.DataFrame):
+        mapping = _mapping(list(source.columns), case, activity, timestamp, start_timestamp,
+                           where="the DataFrame")
+        frame = source
+        label = f"DataFrame ({len(source):,} rows)"
+    elif isinstance(source, str | os.PathLike):
+        fmt = format or detect_format(source)
+        available = None if fmt == "xes" else column_names(source, format=fmt, sep=sep)
+        mapping = _mapping(available, case, activity, timestamp, start_timestamp,
+                           where=f"'{source}'")
+        wanted = [mapping.case, mapping.activity, mapping.timestamp]
+        if mapping.start_timestamp is not None:
+            wanted.append(mapping.start_timestamp)
+        wanted += [a for a in attributes if a not in wanted]
+        text = [mapping.case, mapping.activity, mapping.timestamp]
+        if mapping.start_timestamp is not None:
+            text.append(mapping.start_timestamp)
+        frame = read_table(source, columns=wanted, format=fmt, sep=sep, text_columns=text)
+        label = os.fspath(source)
+    else:
+        raise InputError(
+            "read_log takes a file path or a pandas DataFrame; got "
+            f"{type(source).__name__}. Convert it with pandas first"
+        )
+    canonical = build_canonical(
+        frame, mapping, attributes=list(attributes),
+        timestamp_format=timestamp_format, timestamp_unit=timestamp_unit,
+    )
+    return EventLog(canonical, columns=mapping, source=label)
+
+
+def _mapping(
+    available: list[str] | None,
+    case: str | None,
+    activity: str | None,
+    timestamp: str | None,
+    start_timestamp: str | None,
+    *,
+    where: str,
+) -> ColumnMapping:
+    """Fill unset keys with the XES names when the log has them (or is XES)."""
+    defaults = {"case": XES_CASE, "activity": XES_ACTIVITY, "timestamp": XES_TIMESTAMP}
+    given = {"case": case, "activity": activity, "timestamp": timestamp}
+    resolved = {}
+    for role, value in given.items():
+        if value is not None:
+            resolved[role] = value
+        elif available is None or defaults[role] in available:
+            resolved[role] = defaults[role]
+        else:
+            shown = ", ".join(repr(str(c)) for c in available[:30])
+            raise InputError(
+                f"which column holds the {role}? {where} has no '{defaults[role]}' column; "
+                f"pass {role}= (--{role}) naming one of: {shown}"
+            )
+    return ColumnMapping(start_timestamp=start_timestamp, **resolved)

@@ -20,6 +20,6 @@ def check_columns(
         more = ", ..." if len(available) > 30 else ""
         noun = "column" if len(missing) == 1 else "columns"
         raise InputError(
-            f"{noun} {names} not found in {where}; its columns are: {shown}{more}. "
-            "pass the right names (case=, activity=, timestamp=; --case, --activity, --timestamp)"
+            f"{noun} {names} not found in {where}; its columns are: {shown}{more}; pass the "
+            "right names with case=, activity=, timestamp= (--case, --activity, --timestamp)"
         )

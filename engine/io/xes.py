@@ -29,6 +29,7 @@ CASE_PREFIX = "case:"
 _PROLOG_PEEK = 1 << 20
 _FORBIDDEN = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ATTRIBUTE_TYPES = {"string", "date", "int", "float", "boolean", "id"}
+_MAX_SEEN = 1000  # attribute names remembered for error messages
 
 
 def read_xes(path: Path, *, columns: Sequence[str] | None) -> pd.DataFrame:
@@ -62,6 +63,8 @@ def read_xes(path: Path, *, columns: Sequence[str] | None) -> pd.DataFrame:
     except InputError:
         raise
     except etree.XMLSyntaxError as exc:
+        if "entity" in str(exc).lower():
+            raise _doctype_error(path) from None
         raise InputError(
             f"'{path}' is not well-formed XES ({one_line(exc)}); "
             "the file may be truncated or corrupt: re-export it"
@@ -73,7 +76,9 @@ def read_xes(path: Path, *, columns: Sequence[str] | None) -> pd.DataFrame:
         ) from None
     frame = collector.frame()
     if wanted is not None:
-        check_columns(wanted, frame.columns, where=f"the XES file '{path}'")
+        present = [c for c in frame.columns if frame[c].notna().any()]
+        check_columns(wanted, sorted(set(present) | collector.seen),
+                      where=f"the XES file '{path}'")
     return frame
 
 
@@ -114,6 +119,8 @@ class _Collector:
         for child in event:
             key = child.get("key")
             if key is None or (keys is not None and key not in keys):
+                if key is not None and len(self.seen) < _MAX_SEEN:
+                    self.seen.add(key)
                 continue
             kind = _kind(child.tag)
             if kind is None:
@@ -135,6 +142,8 @@ class _Collector:
             for child in trace:
                 key = child.get("key")
                 if key is None or (keys is not None and key not in keys):
+                    if key is not None and len(self.seen) < _MAX_SEEN:
+                        self.seen.add(CASE_PREFIX + key)
                     continue
                 kind = _kind(child.tag)
                 if kind is None:
@@ -155,16 +164,7 @@ class _Collector:
             if len(values) < n:
                 values.extend([None] * (n - len(values)))
             data[column] = _convert(values, self.kinds[column])
-        frame = pd.DataFrame(data, index=pd.RangeIndex(n))
-        if self.wanted is not None:
-            for column in self.wanted:
-                if column not in frame.columns and _is_standard(column):
-                    frame[column] = pd.Series([None] * n, dtype="str")
-        return frame
-
-
-def _is_standard(column: str) -> bool:
-    return column in (XES_CASE, XES_ACTIVITY, XES_TIMESTAMP)
+        return pd.DataFrame(data, index=pd.RangeIndex(n))
 
 
 def _convert(values: list, kinds: set[str]) -> pd.Series:

@@ -92,7 +92,7 @@ def activity_codes(series: pd.Series) -> ActivityCodes:
         codes = codes.astype(np.int32)
         names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
     empty = np.array([name == "" for name in names], dtype=bool)
-    if empty.any():
+    if len(names) and empty.any():
         codes = np.where((codes >= 0) & empty[np.maximum(codes, 0)], -1, codes).astype(np.int32)
     missing = codes < 0
     return _sorted_codes(codes, names, missing)
@@ -100,6 +100,8 @@ def activity_codes(series: pd.Series) -> ActivityCodes:
 
 def _sorted_codes(codes: np.ndarray, names: np.ndarray, missing: np.ndarray) -> ActivityCodes:
     """Drop names no kept row uses and renumber codes in name order."""
+    if len(names) == 0:
+        return ActivityCodes(codes, names, missing)
     used = np.bincount(codes[~missing], minlength=len(names)) > 0
     kept_names = names[used]
     order = np.argsort(kept_names.astype(str), kind="stable")

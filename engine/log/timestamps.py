@@ -83,9 +83,14 @@ def _from_numbers(series: pd.Series, *, column: str, unit: str | None) -> Parsed
         raise _bad_values(series, column, bad, "are not finite numbers")
     try:
         parsed = pd.to_datetime(series, unit=unit, utc=True)
-        ns = parsed.astype("datetime64[ns, UTC]")
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
-        raise _out_of_range(series, column) from None
+        factor = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}[unit]
+        bad = np.flatnonzero(~missing & (np.abs(numbers * factor) >= 2.0**63))
+        raise _bad_values(series, column, bad, "are too large for the unit " + unit) from None
+    try:
+        ns = parsed.astype("datetime64[ns, UTC]")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise _out_of_range(parsed, column) from None
     return ParsedTimestamps(_int_ns(ns), missing, True)
 
 
@@ -132,7 +137,7 @@ def _from_text(
     try:
         ns = parsed.astype("datetime64[ns, UTC]")
     except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        raise _out_of_range(series, column) from None
+        raise _out_of_range(parsed, column) from None
     return ParsedTimestamps(_int_ns(ns), missing, aware)
 
 
@@ -167,19 +172,20 @@ def _int_ns(values: pd.Series) -> np.ndarray:
     return out.view(np.int64).copy()
 
 
-def _out_of_range(series: pd.Series, column: str) -> InputError:
+def _out_of_range(parsed: pd.Series, column: str) -> InputError:
+    """Error naming the rows of `parsed` (datetimes of a coarser unit) outside ns range."""
     lo, hi = pd.Timestamp.min, pd.Timestamp.max
     try:
-        as_us = pd.to_datetime(series, utc=True, errors="coerce").astype("datetime64[us, UTC]")
-        bad = np.flatnonzero(
-            ((as_us < lo.tz_localize("UTC")) | (as_us > hi.tz_localize("UTC"))).to_numpy()
-        )
-    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        values = parsed
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        bad = np.flatnonzero(((values < lo) | (values > hi)).to_numpy())
+    except (ValueError, TypeError, OverflowError, AttributeError):
         bad = np.array([], dtype=np.int64)
-    where = f" {describe_rows(bad)}" if len(bad) else ""
+    where = f" in {describe_rows(bad)}" if len(bad) else ""
     return InputError(
-        f"column '{column}' has timestamps outside {lo.year}-{hi.year}{where}, which nanosecond "
-        "times cannot hold; fix or drop those rows"
+        f"column '{column}' has timestamps outside {lo.year}-{hi.year}{where}, which "
+        "nanosecond times cannot hold; fix or drop those rows"
     )
 
 

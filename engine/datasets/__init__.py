@@ -1,0 +1,20 @@
+"""Small real event logs shipped with parcours, for the README demo and the core tests.
+
+See data/SOURCES.md for where each comes from and its licence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+#: The shipped logs, all XES with the standard keys.
+SHIPPED = ("receipt.xes.gz", "sepsis.xes.gz", "BPIC2013_closed_problems.xes.gz")
+
+
+def dataset_path(name: str) -> Path:
+    """Path of a shipped log, e.g. dataset_path('receipt.xes.gz')."""
+    if name not in SHIPPED:
+        raise ValueError(f"no shipped log named {name!r}; they are: {', '.join(SHIPPED)}")
+    return DATA / name

@@ -1,0 +1,267 @@
+"""Bad input gets a one-line InputError naming the column, the rows and the fix."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import engine
+from engine import InputError
+from engine.datasets import dataset_path
+
+KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
+
+
+def frame(n: int = 6) -> pd.DataFrame:
+    return pd.DataFrame({
+        "case": [f"c{i % 2}" for i in range(n)],
+        "activity": [f"a{i % 3}" for i in range(n)],
+        "ts": pd.date_range("2024-01-01", periods=n, freq="h"),
+    })
+
+
+def one_line_error(excinfo) -> str:
+    message = str(excinfo.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("role", ["case", "activity", "timestamp"])
+def test_missing_column_in_a_dataframe(role):
+    keys = dict(KEYS, **{role: "nope"})
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(frame(), **keys)
+    message = one_line_error(excinfo)
+    assert "'nope'" in message and f"--{role}" in message and "'activity'" in message
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_missing_column_in_a_file(tmp_path, suffix):
+    path = tmp_path / f"log.{suffix}"
+    frame().to_csv(path, index=False) if suffix == "csv" else frame().to_parquet(path)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, case="customer", activity="activity", timestamp="ts")
+    message = one_line_error(excinfo)
+    assert "'customer'" in message and "'case'" in message
+
+
+def test_no_keys_and_no_xes_columns_asks_which_column(tmp_path):
+    path = tmp_path / "log.csv"
+    frame().to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"which column holds the case\?.*--case"):
+        engine.read_log(path)
+
+
+def test_missing_attribute_in_xes_lists_what_the_file_has():
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(dataset_path("sepsis.xes.gz"), activity="Activity")
+    message = one_line_error(excinfo)
+    assert "'Activity'" in message and "'concept:name'" in message and "'CRP'" in message
+
+
+def test_unparseable_timestamps_name_the_rows():
+    df = frame(8).astype({"ts": str})
+    df.loc[[2, 5], "ts"] = ["yesterday", "2024-13-45 10:00"]
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(df, **KEYS)
+    message = one_line_error(excinfo)
+    assert "column 'ts'" in message
+    assert "2 rows (rows 2, 5)" in message
+    assert "'yesterday'" in message and "timestamp_format" in message
+
+
+def test_timestamps_not_matching_the_given_format():
+    df = frame(3).astype({"ts": str})
+    with pytest.raises(InputError, match=r"rows 0, 1, 2.*timestamp_format '%d/%m/%Y'"):
+        engine.read_log(df, **KEYS, timestamp_format="%d/%m/%Y")
+
+
+def test_numbers_need_a_timestamp_unit():
+    df = frame().assign(ts=np.arange(6) * 1000)
+    with pytest.raises(InputError, match=r"column 'ts' holds numbers.*timestamp_unit"):
+        engine.read_log(df, **KEYS)
+
+
+def test_bad_timestamp_unit():
+    with pytest.raises(InputError, match="timestamp_unit must be one of"):
+        engine.read_log(frame().assign(ts=np.arange(6)), **KEYS, timestamp_unit="days")
+
+
+def test_timestamps_out_of_the_nanosecond_range_name_the_rows():
+    df = frame(4).astype({"ts": str})
+    df.loc[3, "ts"] = "1500-01-01T00:00:00"
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(df, **KEYS)
+    message = one_line_error(excinfo)
+    assert "column 'ts'" in message and "row 3" in message
+
+
+def test_empty_dataframe():
+    with pytest.raises(InputError, match="the log is empty"):
+        engine.read_log(frame().iloc[:0], **KEYS)
+
+
+def test_csv_with_only_a_header(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("case,activity,ts\n")
+    with pytest.raises(InputError, match="the log is empty"):
+        engine.read_log(path, **KEYS)
+
+
+def test_xes_without_events(tmp_path):
+    path = tmp_path / "empty.xes"
+    path.write_text('<?xml version="1.0"?><log xes.version="1.0"><trace>'
+                    '<string key="concept:name" value="t"/></trace></log>')
+    with pytest.raises(InputError):
+        engine.read_log(path)
+
+
+def test_all_rows_missing_a_key_field():
+    df = frame().assign(activity=None)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(df, **KEYS)
+    message = one_line_error(excinfo)
+    assert "all 6 rows" in message and "activity 'activity': 6" in message
+
+
+def test_same_column_for_two_roles():
+    with pytest.raises(InputError, match="three different columns"):
+        engine.read_log(frame(), case="case", activity="case", timestamp="ts")
+
+
+def test_a_source_that_is_neither_path_nor_frame():
+    with pytest.raises(InputError, match="takes a file path or a pandas DataFrame"):
+        engine.read_log([1, 2, 3])
+
+
+def test_missing_file():
+    with pytest.raises(InputError, match="does not exist"):
+        engine.read_log("no/such/log.csv")
+
+
+def test_unknown_extension(tmp_path):
+    path = tmp_path / "log.dat"
+    path.write_text("x")
+    with pytest.raises(InputError, match="format="):
+        engine.read_log(path)
+
+
+# -- hostile and damaged files -----------------------------------------------------------
+
+XXE = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE log [ <!ENTITY secret SYSTEM "file://{path}"> ]>
+{padding}<log xes.version="1.0">
+  <trace><string key="concept:name" value="case-&secret;"/>
+    <event><string key="concept:name" value="&secret;"/>
+           <date key="time:timestamp" value="2024-01-01T00:00:00+00:00"/></event>
+  </trace>
+</log>
+"""
+
+
+@pytest.mark.parametrize("padding", [0, 2_000_000], ids=["doctype-first", "doctype-after-2MB"])
+def test_xes_never_reads_local_files(tmp_path, padding):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    pad = "" if not padding else "<!--" + "x" * padding + "-->\n"
+    # A DOCTYPE must precede the root element; the padding pushes it far from the start.
+    text = XXE.format(path=secret, padding="")
+    if padding:
+        text = text.replace("<!DOCTYPE", pad + "<!DOCTYPE", 1)
+    path = tmp_path / "evil.xes"
+    path.write_text(text)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "DOCTYPE" in message
+    assert "TOP-SECRET-VALUE" not in message
+
+
+def test_xes_parser_does_not_expand_entities_without_the_doctype_check(tmp_path, monkeypatch):
+    """Below the DOCTYPE refusal, the parser itself resolves nothing."""
+    from engine.io import xes
+
+    monkeypatch.setattr(xes, "_refuse_doctype", lambda path: None)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    path = tmp_path / "evil.xes"
+    path.write_text(XXE.format(path=secret, padding=""))
+    with pytest.raises(InputError) as excinfo:
+        xes.read_xes(path, columns=None)
+    assert "TOP-SECRET-VALUE" not in str(excinfo.value)
+
+
+def test_internal_entities_are_refused_too(tmp_path):
+    """A 'billion laughs' bomb is refused before anything is expanded."""
+    bomb = ('<?xml version="1.0"?><!DOCTYPE log [<!ENTITY a "aaaaaaaaaa">'
+            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+            '<log><trace><event><string key="concept:name" value="&b;"/></event></trace></log>')
+    path = tmp_path / "bomb.xes"
+    path.write_text(bomb)
+    with pytest.raises(InputError, match="DOCTYPE"):
+        engine.read_log(path)
+
+
+def test_truncated_gzip_xes(tmp_path):
+    data = dataset_path("receipt.xes.gz").read_bytes()
+    path = tmp_path / "cut.xes.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="truncated or corrupt"):
+        engine.read_log(path)
+
+
+def test_truncated_plain_xes(tmp_path):
+    path = tmp_path / "cut.xes"
+    with gzip.open(dataset_path("sepsis.xes.gz"), "rb") as src:
+        path.write_bytes(src.read()[:300_000])
+    with pytest.raises(InputError, match=r"not well-formed XES.*truncated or corrupt"):
+        engine.read_log(path)
+
+
+def test_gzip_that_is_not_gzip(tmp_path):
+    path = tmp_path / "fake.xes.gz"
+    path.write_bytes(b"\x1f\x8b" + b"\x00" * 100)
+    with pytest.raises(InputError, match="truncated or corrupt"):
+        engine.read_log(path)
+
+
+def test_truncated_parquet(tmp_path):
+    path = tmp_path / "log.parquet"
+    frame(1000).to_parquet(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 100])
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        engine.read_log(path, **KEYS)
+
+
+def test_corrupt_parquet_body(tmp_path):
+    path = tmp_path / "log.parquet"
+    frame(5000).to_parquet(path, compression="snappy")
+    data = bytearray(path.read_bytes())
+    data[100:400] = b"\xff" * 300
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="Parquet"):
+        engine.read_log(path, **KEYS)
+
+
+def test_truncated_gzip_csv(tmp_path):
+    plain = tmp_path / "log.csv"
+    frame(20_000).to_csv(plain, index=False)
+    path = tmp_path / "log.csv.gz"
+    with open(plain, "rb") as src, gzip.open(path, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="could not be read as CSV"):
+        engine.read_log(path, **KEYS)
+
+
+def test_ragged_csv(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("case,activity,ts\na,x,2024-01-01\nb,y\n")
+    with pytest.raises(InputError, match="could not be read as CSV"):
+        engine.read_log(path, **KEYS)

@@ -1,0 +1,146 @@
+"""The `parcours analyze` contract: files, columns, types, exit codes, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import engine
+from engine import cli
+from engine.datasets import dataset_path
+
+SEPSIS = dataset_path("sepsis.xes.gz")
+CONTRACT = {
+    "edges.parquet": ["source", "target", "frequency", "cases", "mean_s", "median_s", "p90_s",
+                      "min_s", "max_s", "stdev_s"],
+    "variants.parquet": ["variant", "frequency", "share", "median_duration_s"],
+    "activities.parquet": ["activity", "frequency", "cases", "start", "end"],
+}
+SUMMARY_KEYS = {"events", "cases", "activities", "variants", "edges", "dropped_rows",
+                "first_timestamp", "last_timestamp"}
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "engine.cli", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_analyze_xes_writes_the_contract(tmp_path):
+    out = tmp_path / "out"
+    result = run("analyze", str(SEPSIS), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted([*CONTRACT, "summary.json"])
+    for name, columns in CONTRACT.items():
+        assert pq.read_schema(out / name).names == columns
+    schema = pq.read_schema(out / "variants.parquet")
+    variant_type = schema.field("variant").type
+    assert str(variant_type.value_type) == "string"
+    assert str(variant_type).startswith("list<")
+    assert str(pq.read_schema(out / "edges.parquet").field("frequency").type) == "int64"
+
+    log = engine.read_log(SEPSIS)
+    edges = pd.read_parquet(out / "edges.parquet")
+    pd.testing.assert_frame_equal(edges, log.dfg(), check_dtype=False)
+    variants = pd.read_parquet(out / "variants.parquet")
+    assert [tuple(v) for v in variants["variant"]] == [tuple(v) for v in log.variants()["variant"]]
+    assert variants["frequency"].is_monotonic_decreasing
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary) >= SUMMARY_KEYS
+    assert summary["events"] == 15_214 and summary["cases"] == 1_050
+    assert summary["variants"] == len(variants) and summary["edges"] == len(edges)
+    assert summary["first_timestamp"] == pd.Timestamp(log.timestamp.min(), tz="UTC").isoformat()
+
+
+def test_progress_goes_to_stderr_and_quiet_silences_it(tmp_path):
+    result = run("analyze", str(SEPSIS), "--out", str(tmp_path / "a"))
+    assert result.stdout == ""
+    assert "reading" in result.stderr and "15,214 events" in result.stderr
+    assert "variants" in result.stderr
+    quiet = run("analyze", str(SEPSIS), "--out", str(tmp_path / "b"), "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_csv_with_column_flags(tmp_path):
+    df = pd.DataFrame({"customer": ["a", "a", "b"], "touchpoint": ["web", "call", "web"],
+                       "when": ["2024-01-01 10:00", "2024-01-01 11:00", "2024-01-02 09:00"],
+                       "began": ["2024-01-01 09:50", "2024-01-01 10:30", "2024-01-02 08:00"]})
+    path = tmp_path / "j.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = run("analyze", str(path), "--case", "customer", "--activity", "touchpoint",
+                 "--timestamp", "when", "--start-timestamp", "began", "--out", str(out),
+                 "--threads", "1")
+    assert result.returncode == 0, result.stderr
+    edges = pd.read_parquet(out / "edges.parquet")
+    assert edges[["source", "target", "frequency"]].values.tolist() == [["web", "call", 1]]
+    assert edges["mean_s"].tolist() == [1800.0]  # 10:30 (start of call) - 10:00 (end of web)
+
+
+@pytest.mark.parametrize("args,code,needle", [
+    (["analyze", "missing.xes", "--out", "{tmp}/o"], 3, "does not exist"),
+    (["analyze", str(SEPSIS), "--case", "nope", "--out", "{tmp}/o"], 3, "'nope'"),
+    (["analyze", str(SEPSIS), "--out", "{tmp}/o", "--threads", "0"], 3, "--threads"),
+    (["analyze", str(SEPSIS)], 2, "--out"),
+])
+def test_errors_are_one_line_with_meaningful_exit_codes(tmp_path, args, code, needle):
+    result = run(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.returncode == code
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and needle in errors[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_timestamps_exit_3(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("case,activity,ts\na,x,2024-01-01\na,y,not a date\n")
+    result = run("analyze", str(path), "--case", "case", "--activity", "activity",
+                 "--timestamp", "ts", "--out", str(tmp_path / "o"))
+    assert result.returncode == 3
+    assert "column 'ts'" in result.stderr and "row 1" in result.stderr
+    assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_unwritable_output_exits_4(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run("analyze", str(SEPSIS), "--out", str(blocker / "sub"))
+    assert result.returncode == 4
+    assert "cannot create the output folder" in result.stderr
+
+
+def test_a_failed_run_leaves_no_complete_looking_files(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+
+    def boom(self, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(engine.EventLog, "variants", boom)
+    code = cli.main(["analyze", str(SEPSIS), "--out", str(out), "--quiet"])
+    assert code == cli.EXIT_INTERNAL
+    assert "internal error" in capsys.readouterr().err
+    assert list(out.iterdir()) == []  # nothing published, staging folder removed
+
+
+def test_rerun_replaces_previous_results(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert cli.main(["analyze", str(SEPSIS), "--out", str(out), "--quiet"]) == 0
+    (out / "summary.json").write_text("{}")
+    monkeypatch.setattr(engine.EventLog, "variants",
+                        lambda self, **kw: (_ for _ in ()).throw(RuntimeError("x")))
+    assert cli.main(["analyze", str(SEPSIS), "--out", str(out), "--quiet"]) == cli.EXIT_INTERNAL
+    # the old files are still there, the stale summary too: nothing was half-replaced
+    assert (out / "edges.parquet").exists()
+    monkeypatch.undo()
+    assert cli.main(["analyze", str(SEPSIS), "--out", str(out), "--quiet"]) == 0
+    assert json.loads((out / "summary.json").read_text())["events"] == 15_214
+    assert not [p for p in out.iterdir() if p.name.startswith(".parcours-staging")]
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0 and engine.__version__ in result.stdout

@@ -1,0 +1,329 @@
+"""read_log on every kind of input: formats, timestamp kinds, id kinds, string dtypes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import engine
+from engine.datasets import dataset_path
+from engine.io import read_table
+from tests import reference
+from tests.helpers import assert_all_match
+
+RECEIPT = dataset_path("receipt.xes.gz")
+KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
+
+
+def small_frame() -> pd.DataFrame:
+    """Three customers, ties, a single-event case, shuffled rows."""
+    rows = [
+        ("c2", "cart", "2024-03-01 10:05:00"),
+        ("c1", "ad click", "2024-03-01 09:00:00"),
+        ("c1", "product page", "2024-03-01 09:01:30"),
+        ("c2", "search", "2024-03-01 10:00:00"),
+        ("c1", "purchase", "2024-03-02 12:00:00"),
+        ("c3", "store visit", "2024-03-03 15:00:00"),
+        ("c2", "purchase", "2024-03-01 10:05:00"),  # tie with 'cart': input order wins
+        ("c1", "product page", "2024-03-01 09:01:30"),  # tie with itself
+    ]
+    df = pd.DataFrame(rows, columns=["case", "activity", "ts"])
+    df["ts"] = pd.to_datetime(df["ts"])
+    return df
+
+
+def as_results(log: engine.EventLog) -> tuple:
+    """The results as plain values; NaN replaced so that == compares them."""
+    return (
+        log.dfg().fillna(-1.0).to_dict("list"),
+        [tuple(v) for v in log.variants()["variant"]],
+        log.variants()["frequency"].tolist(),
+        log.activities().to_dict("list"),
+        log.cases()["duration_s"].tolist(),
+    )
+
+
+def test_small_log_matches_reference():
+    df = small_frame()
+    log = engine.read_log(df, **KEYS)
+    assert_all_match(log, reference.canonical_frame(df, "case", "activity", "ts"))
+    variants = log.variants()
+    assert next(tuple(v) for v in variants["variant"]) == (
+        "ad click", "product page", "product page", "purchase")
+    # the tie between 'cart' and 'purchase' keeps input order: cart (row 0) first
+    assert ("search", "cart", "purchase") in {tuple(v) for v in variants["variant"]}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv.gz", "parquet", "xes"])
+def test_every_format_gives_the_same_log(tmp_path, fmt):
+    frame = read_table(RECEIPT, columns=["case:concept:name", "concept:name", "time:timestamp"])
+    expected = as_results(engine.read_log(frame))
+    if fmt == "xes":
+        got = engine.read_log(RECEIPT)
+    else:
+        path = tmp_path / f"log.{fmt}"
+        if fmt.startswith("csv"):
+            frame.to_csv(path, index=False)
+        else:
+            frame.to_parquet(path)
+        got = engine.read_log(path)
+    assert as_results(got) == expected
+
+
+def test_parquet_folder_of_files(tmp_path):
+    frame = small_frame()
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frame.iloc[:4].to_parquet(folder / "part-0.parquet")
+    frame.iloc[4:].to_parquet(folder / "part-1.parquet")
+    assert as_results(engine.read_log(folder, **KEYS)) == as_results(
+        engine.read_log(frame, **KEYS))
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_any_timestamp_resolution(unit):
+    df = small_frame()
+    base = as_results(engine.read_log(df, **KEYS))
+    df["ts"] = df["ts"].astype(f"datetime64[{unit}]")
+    assert as_results(engine.read_log(df, **KEYS)) == base
+
+
+def test_timezone_aware_timestamps_are_compared_as_instants():
+    df = small_frame()
+    naive = engine.read_log(df, **KEYS)
+    paris = df.assign(ts=df["ts"].dt.tz_localize("UTC").dt.tz_convert("Europe/Paris"))
+    aware = engine.read_log(paris, **KEYS)
+    assert as_results(aware) == as_results(naive)
+    np.testing.assert_array_equal(aware.timestamp, naive.timestamp)
+    assert aware.summary()["first_timestamp"] == "2024-03-01T09:00:00+00:00"
+    assert naive.summary()["first_timestamp"] == "2024-03-01T09:00:00"
+
+
+def test_text_timestamps_iso_with_mixed_offsets():
+    df = pd.DataFrame({
+        "case": ["a", "a", "b"],
+        "activity": ["x", "y", "x"],
+        "ts": ["2024-03-31T01:30:00+01:00", "2024-03-31T03:30:00+02:00", "2024-03-31T00:00:00Z"],
+    })
+    log = engine.read_log(df, **KEYS)
+    assert log.dfg()["mean_s"].tolist() == [3600.0]
+    assert log.timezone_aware
+
+
+def test_text_timestamps_with_a_format():
+    df = pd.DataFrame({"case": ["a", "a"], "activity": ["x", "y"],
+                       "ts": ["31/12/2023 23:00", "01/01/2024 01:30"]})
+    log = engine.read_log(df, **KEYS, timestamp_format="%d/%m/%Y %H:%M")
+    assert log.dfg()["mean_s"].tolist() == [9000.0]
+
+
+@pytest.mark.parametrize("unit,scale", [("s", 1), ("ms", 10**3), ("us", 10**6), ("ns", 10**9)])
+def test_epoch_numbers_with_a_unit(unit, scale, tmp_path):
+    df = pd.DataFrame({"case": [1, 1, 2], "activity": ["x", "y", "x"],
+                       "ts": np.array([1_700_000_000, 1_700_000_090, 1_700_000_000]) * scale})
+    log = engine.read_log(df, **KEYS, timestamp_unit=unit)
+    assert log.dfg()["mean_s"].tolist() == [90.0]
+    path = tmp_path / "epoch.csv"
+    df.to_csv(path, index=False)
+    assert engine.read_log(path, **KEYS, timestamp_unit=unit).dfg()["mean_s"].tolist() == [90.0]
+
+
+@pytest.mark.parametrize("kind", ["int", "uint", "nullable", "float", "str", "object",
+                                  "arrow", "categorical", "huge"])
+def test_case_ids_of_any_kind(kind):
+    df = small_frame()
+    ids = {"c1": 11, "c2": 5, "c3": 7}
+    numbers = df["case"].map(ids)
+    converted = {
+        "int": numbers.astype("int64"),
+        "uint": numbers.astype("uint32"),
+        "nullable": numbers.astype("Int64"),
+        "float": numbers.astype("float64"),
+        "str": df["case"].astype("str"),
+        "object": df["case"].astype(object),
+        "arrow": df["case"].astype(pd.ArrowDtype(pa.string())),
+        "categorical": df["case"].astype("category"),
+        "huge": numbers.astype("int64") * 2**58,
+    }[kind]
+    log = engine.read_log(df.assign(case=converted), **KEYS)
+    assert as_results(log)[:4] == as_results(engine.read_log(df, **KEYS))[:4]
+    assert sorted(log.case_ids.tolist()) == sorted(converted.unique().tolist())
+
+
+def test_csv_ids_keep_leading_zeros_and_NA(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("case,activity,ts\n007,a,2024-01-01\n7,b,2024-01-02\nNA,a,2024-01-03\n")
+    log = engine.read_log(path, **KEYS)
+    assert sorted(log.case_ids) == ["007", "7", "NA"]
+    assert log.dropped.total == 0
+
+
+@pytest.mark.parametrize("dtype", ["str", "object", "arrow", "category"])
+def test_activity_names_of_any_text(dtype, tmp_path):
+    names = ["<b>buy</b>", "naïve café ☕", "a,b \"quoted\"", "line\nbreak", "日本語", " "]
+    df = pd.DataFrame({"case": ["k"] * len(names), "activity": names,
+                       "ts": pd.date_range("2024-01-01", periods=len(names), freq="h")})
+    column = {"str": df["activity"].astype("str"), "object": df["activity"].astype(object),
+              "arrow": df["activity"].astype(pd.ArrowDtype(pa.string())),
+              "category": df["activity"].astype("category")}[dtype]
+    log = engine.read_log(df.assign(activity=column), **KEYS)
+    assert [tuple(v) for v in log.variants()["variant"]] == [tuple(names)]
+    path = tmp_path / "names.csv"
+    df.to_csv(path, index=False)
+    assert [tuple(v) for v in engine.read_log(path, **KEYS).variants()["variant"]] == [
+        tuple(names)]
+
+
+def test_the_callers_frame_is_never_changed():
+    df = small_frame().sample(frac=1.0, random_state=3)
+    df.loc[df.index[0], "activity"] = None
+    before = df.copy(deep=True)
+    log = engine.read_log(df, **KEYS)
+    log.dfg()
+    log.variants()
+    log.to_pm4py()
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_rows_missing_a_key_field_are_dropped_and_counted():
+    df = small_frame()
+    df["case"] = df["case"].astype(object)
+    df.loc[0, "case"] = None
+    df.loc[1, "activity"] = ""
+    df.loc[2, "ts"] = pd.NaT
+    df.loc[3, "case"] = ""
+    df.loc[3, "ts"] = pd.NaT
+    log = engine.read_log(df, **KEYS)
+    assert log.n_events == len(df) - 4
+    assert log.dropped.as_dict() == {
+        "total": 4, "missing_case": 2, "missing_activity": 1, "missing_timestamp": 2}
+    summary = log.summary()
+    assert summary["dropped_rows"] == 4
+    assert summary["dropped_rows_by_reason"]["missing_case"] == 2
+    kept = df.drop(index=[0, 1, 2, 3])
+    assert sorted(log.source_row.tolist()) == kept.index.tolist()
+
+
+def test_attributes_are_carried_in_canonical_order():
+    df = small_frame()
+    df["channel"] = [f"ch{i}" for i in range(len(df))]
+    log = engine.read_log(df, **KEYS, attributes=["channel"])
+    assert log.attributes["channel"].tolist() == [f"ch{r}" for r in log.source_row]
+
+
+def test_xes_trace_attributes_become_case_columns():
+    log = engine.read_log(RECEIPT, attributes=["case:channel", "org:resource"])
+    raw = read_table(RECEIPT, columns=["case:concept:name", "case:channel", "org:resource"])
+    channel_of = raw.groupby("case:concept:name")["case:channel"].first()
+    channel = log.attributes["case:channel"]
+    offsets = log.case_offsets
+    for c, case_id in enumerate(log.case_ids):
+        values = set(channel.iloc[offsets[c]:offsets[c + 1]])
+        assert values == {channel_of[case_id]}
+    np.testing.assert_array_equal(
+        log.attributes["org:resource"].astype(str).to_numpy(),
+        raw["org:resource"].astype(str).to_numpy()[log.source_row])
+
+
+def test_start_timestamp_missing_falls_back_to_the_timestamp():
+    df = small_frame()
+    df["start"] = df["ts"] - pd.Timedelta(minutes=1)
+    df.loc[2, "start"] = pd.NaT
+    log = engine.read_log(df, **KEYS, start_timestamp="start")
+    assert log.start_timestamp_missing == 1
+    assert log.summary()["start_timestamp_missing"] == 1
+    canon = reference.canonical_frame(df, "case", "activity", "ts", start="start")
+    from tests.helpers import assert_dfg_matches
+
+    assert_dfg_matches(log, canon)
+
+
+def test_hash_collisions_between_case_ids_never_merge_cases(monkeypatch):
+    """Every case id hashed to the same value: grouping must still be exact."""
+    import engine.log.build as build
+    from engine.log.keys import CaseKeys
+
+    original = build.case_keys
+
+    def colliding(series):
+        keys = original(series.astype("str"))
+        return CaseKeys(np.zeros_like(keys.values), False, keys.key_offsets, keys.key_data,
+                        keys.missing)
+
+    monkeypatch.setattr(build, "case_keys", colliding)
+    df = small_frame().sample(frac=1.0, random_state=7)
+    log = engine.read_log(df, **KEYS)
+    assert log.n_cases == 3
+    assert_all_match(log, reference.canonical_frame(df, "case", "activity", "ts"))
+
+
+def test_hash_collisions_between_variants_never_merge_variants(monkeypatch):
+    import engine.analysis.variants as variants
+
+    monkeypatch.setattr(variants, "sequence_hashes",
+                        lambda act, offsets: np.zeros(len(offsets) - 1, dtype=np.uint64))
+    df = small_frame()
+    log = engine.read_log(df, **KEYS)
+    assert_all_match(log, reference.canonical_frame(df, "case", "activity", "ts"))
+    assert len(log.variants()) == 3
+
+
+@pytest.mark.parametrize("name", ["receipt.xes.gz", "sepsis.xes.gz",
+                                  "BPIC2013_closed_problems.xes.gz"])
+def test_xes_reader_equals_pm4py(name):
+    pm4py = pytest.importorskip("pm4py")
+    path = dataset_path(name)
+    want = pm4py.read_xes(str(path))
+    got = read_table(path, columns=None)
+    assert set(got.columns) == set(want.columns)
+    assert len(got) == len(want)
+    for col in ("case:concept:name", "concept:name"):
+        assert got[col].astype(str).tolist() == want[col].astype(str).tolist()
+    np.testing.assert_array_equal(
+        got["time:timestamp"].astype("datetime64[ns, UTC]").to_numpy(),
+        want["time:timestamp"].astype("datetime64[ns, UTC]").to_numpy())
+
+
+def test_to_pm4py_frame_is_what_pm4py_expects():
+    pm4py = pytest.importorskip("pm4py")
+    log = engine.read_log(dataset_path("sepsis.xes.gz"))
+    frame = log.to_pm4py()
+    assert str(frame["time:timestamp"].dtype) == "datetime64[ns, UTC]"
+    dfg, start, end = pm4py.discover_dfg(frame)
+    assert (dict(dfg), dict(start), dict(end)) == log.to_pm4py_dfg()
+    # pm4py's unsorted helpers are right on it because it is already sorted
+    variants = pm4py.get_variants(frame)
+    assert {tuple(k): v for k, v in variants.items()} == log.to_pm4py_variants()
+    top = log.variants(top=1)["variant"].iloc[0]
+    filtered = pm4py.filter_variants(frame, [tuple(top)])
+    assert filtered["case:concept:name"].nunique() == log.variants(top=1)["frequency"].iloc[0]
+    reformatted = pm4py.format_dataframe(frame.copy())
+    pd.testing.assert_series_equal(
+        reformatted["concept:name"].astype(str).reset_index(drop=True),
+        frame["concept:name"].astype(str).reset_index(drop=True))
+
+
+def test_dfg_object_feeds_the_inductive_miner():
+    pm4py = pytest.importorskip("pm4py")
+    log = engine.read_log(dataset_path("receipt.xes.gz"))
+    tree = pm4py.discover_process_tree_inductive(log.to_pm4py_dfg_object())
+    labels = {leaf.label for leaf in _leaves(tree) if leaf.label is not None}
+    assert labels == set(log.activity_names)
+
+
+def _leaves(tree):
+    if not tree.children:
+        yield tree
+    for child in tree.children:
+        yield from _leaves(child)
+
+
+def test_parquet_written_from_pandas_3_strings(tmp_path):
+    df = small_frame()
+    table = pa.Table.from_pandas(df.astype({"case": "str", "activity": "str"}))
+    pq.write_table(table, tmp_path / "s.parquet")
+    assert as_results(engine.read_log(tmp_path / "s.parquet", **KEYS)) == as_results(
+        engine.read_log(df, **KEYS))

@@ -242,21 +242,38 @@ def test_start_timestamp_missing_falls_back_to_the_timestamp():
 
 
 def test_hash_collisions_between_case_ids_never_merge_cases(monkeypatch):
-    """Every case id hashed to the same value: grouping must still be exact."""
-    import engine.log.build as build
-    from engine.log.keys import CaseKeys
+    """Free-form ids are hashed; with every hash equal, grouping must still be exact."""
+    import engine.log.keys as keys
 
-    original = build.case_keys
-
-    def colliding(series):
-        keys = original(series.astype("str"))
-        return CaseKeys(np.zeros_like(keys.values), False, keys.key_offsets, keys.key_data,
-                        keys.missing)
-
-    monkeypatch.setattr(build, "case_keys", colliding)
+    monkeypatch.setattr(keys, "hash_bytes",
+                        lambda offsets, data: np.zeros(len(offsets) - 1, dtype=np.uint64))
     df = small_frame().sample(frac=1.0, random_state=7)
+    df["case"] = df["case"].map({"c1": "Ms. Alpha Smith", "c2": "Mr. Bravo Jones",
+                                 "c3": "Dr. Charlie Brown"})
     log = engine.read_log(df, **KEYS)
     assert log.n_cases == 3
+    assert_all_match(log, reference.canonical_frame(df, "case", "activity", "ts"))
+    assert sorted(log.case_ids) == ["Dr. Charlie Brown", "Mr. Bravo Jones", "Ms. Alpha Smith"]
+
+
+@pytest.mark.parametrize("ids", [
+    ["cust-000017", "cust-000002", "cust-000310"],  # prefix + fixed-width digits
+    ["17", "0017", "2", "002", "310"],  # digits of varying length, leading zeros
+    ["ab", "a", "", "b\u00e9", "zz"],  # short text (the empty id is missing)
+    ["caf\u00e9-1", "caf\u00e8-2", "caf\u00e9-3"],  # the shared prefix ends mid-character
+    ["123e4567-e89b-12d3-a456-426614174000", "123e4567-e89b-12d3-a456-426614174001",
+     "00000000-0000-0000-0000-000000000000"],  # UUIDs: hashed and checked
+    ["x" * 40 + "1", "x" * 40 + "2"],  # long shared prefix
+    ["same", "same", "same"],
+])
+def test_text_case_ids_come_back_exactly(ids):
+    n = len(ids)
+    df = pd.DataFrame({"case": ids * 2, "activity": ["a"] * n + ["b"] * n,
+                       "ts": pd.date_range("2024-01-01", periods=2 * n, freq="min")})
+    log = engine.read_log(df, **KEYS)
+    expected = sorted({i for i in ids if i != ""})
+    assert sorted(log.case_ids.tolist()) == expected
+    assert log.n_events == 2 * sum(1 for i in ids if i != "")
     assert_all_match(log, reference.canonical_frame(df, "case", "activity", "ts"))
 
 

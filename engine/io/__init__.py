@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputError
 from .csv import csv_columns, read_csv
@@ -54,8 +55,10 @@ def read_table(
     format: str | None = None,
     sep: str = ",",
     text_columns: Sequence[str] = (),
-) -> pd.DataFrame:
-    """Read `columns` (all when None) of a CSV, Parquet or XES file into a DataFrame.
+) -> pd.DataFrame | pa.Table:
+    """Read `columns` (all when None) of a CSV, Parquet or XES file.
+
+    CSV and Parquet give a pyarrow Table (no conversion cost), XES a pandas DataFrame.
 
     `text_columns` are read as strings from CSV instead of letting types be guessed.
     """

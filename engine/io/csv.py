@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -23,7 +22,7 @@ def read_csv(
     columns: Sequence[str] | None,
     sep: str = ",",
     text_columns: Sequence[str] = (),
-) -> pd.DataFrame:
+) -> pa.Table:
     parse = pacsv.ParseOptions(delimiter=sep)
     check_columns(columns, csv_columns(path, sep=sep), where=f"'{path}'")
     try:
@@ -36,7 +35,7 @@ def read_csv(
         table = pacsv.read_csv(path, parse_options=parse, convert_options=convert)
     except (pa.ArrowException, OSError, EOFError, UnicodeDecodeError) as exc:
         raise _unreadable(path, exc) from None
-    return table.to_pandas()
+    return table
 
 
 def csv_columns(path: Path, *, sep: str = ",") -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -21,13 +20,13 @@ def parquet_columns(path: Path) -> list[str]:
     return list(schema.names)
 
 
-def read_parquet(path: Path, *, columns: Sequence[str] | None) -> pd.DataFrame:
+def read_parquet(path: Path, *, columns: Sequence[str] | None) -> pa.Table:
     check_columns(columns, parquet_columns(path), where=f"'{path}'")
     try:
         table = pq.read_table(path, columns=list(columns) if columns is not None else None)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _unreadable(path, exc) from None
-    return table.to_pandas()
+    return table
 
 
 def _unreadable(path: Path, exc: BaseException) -> InputError:

@@ -1,12 +1,12 @@
-"""Group events by case and order them by time, the canonical layout of a log.
+"""Group events by case and order them by time: the canonical layout of a log.
 
-Each event's case key becomes a 64-bit value: the key itself when it is a small
-integer (exact), otherwise a hash. The value's high bits and the event's position are
-packed into one uint64 and sorted with numpy's vectorized sort, which groups cases and
-keeps input order inside a case (positions are the low bits), in a few streaming passes.
-Hash runs are then checked byte by byte, so a collision splits a run instead of merging
-two cases. Finally each case's events are sorted by timestamp (stable, so ties keep
-input order); most cases are short and already in order.
+Each event's case code (exact, or a hash) and its input row are packed into one uint64,
+code in the high bits, row in the low bits. numpy's vectorized sort of these words groups
+the cases and keeps input order inside a case in one streaming pass; no permutation is
+applied to several columns one after another. One parallel pass then walks the runs of
+equal codes: it gathers timestamps and activities, confirms that hashed keys really are
+equal (a collision splits the run instead of merging two cases), and sorts each case's
+few events by time, stably, so ties keep input order.
 """
 
 from __future__ import annotations
@@ -15,153 +15,174 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
-from .hashing import bytes_equal
+from .hashing import bytes_equal, splitmix64
 
 _INSERTION_LIMIT = 32
 
+#: How equal codes are confirmed in `order_runs`.
+VERIFY_NONE = 0  # codes are exact
+VERIFY_BYTES = 1  # codes are hashes of the key bytes
 
-@pjit
-def pack(keys, row_bits, keep_high_bits):
-    """packed[i] = high bits of keys[i] | i. `keep_high_bits`: use the key's top bits
-    (hashes); otherwise the key itself is shifted up (exact keys below 2**(64-row_bits))."""
-    n = keys.shape[0]
-    out = np.empty(n, np.uint64)
+
+@jit
+def pack(codes, valid, row_bits, hashed):
+    """Words (code or hash high bits | input row) of the valid rows, in input order."""
+    n_valid = 0
+    for i in range(codes.shape[0]):
+        if valid[i]:
+            n_valid += 1
+    out = np.empty(n_valid, np.uint64)
     shift = np.uint64(row_bits)
-    for i in prange(n):
-        k = keys[i]
-        if keep_high_bits:
-            k = (k >> shift) << shift
-        else:
-            k = k << shift
-        out[i] = k | np.uint64(i)
+    j = 0
+    for i in range(codes.shape[0]):
+        if valid[i]:
+            if hashed:
+                high = (splitmix64(codes[i]) >> shift) << shift
+            else:
+                high = codes[i] << shift
+            out[j] = high | np.uint64(i)
+            j += 1
     return out
 
 
 @jit
-def runs_of_packed(packed, row_bits):
-    """Positions (low bits) in sorted order, and the offsets of runs of equal high bits."""
+def run_offsets(packed, row_bits):
+    """Offsets of the runs of equal high bits in the sorted words."""
     n = packed.shape[0]
-    mask = (np.uint64(1) << np.uint64(row_bits)) - np.uint64(1)
-    positions = np.empty(n, np.int64)
+    mask = ~((np.uint64(1) << np.uint64(row_bits)) - np.uint64(1))
     offsets = np.empty(n + 1, np.int64)
     n_runs = 0
     previous = np.uint64(0)
     for i in range(n):
-        p = packed[i]
-        high = p & ~mask
+        high = packed[i] & mask
         if i == 0 or high != previous:
             offsets[n_runs] = i
             n_runs += 1
             previous = high
-        positions[i] = np.int64(p & mask)
     offsets[n_runs] = n
-    return positions, offsets[: n_runs + 1].copy()
-
-
-@jit
-def split_runs(positions, run_offsets, rows, key_offsets, key_data):
-    """Split runs whose events do not all carry the same key bytes (hash collisions).
-
-    `rows[position]` is the input row whose key is string `rows[position]` of the
-    (key_offsets, key_data) buffers. Returns the case offsets; `positions` is reordered in
-    place so that each key's events are contiguous, keeping input order within a key.
-    """
-    n_runs = run_offsets.shape[0] - 1
-    case_offsets = np.empty(positions.shape[0] + 1, np.int64)
-    n_cases = 0
-    for r in range(n_runs):
-        start = run_offsets[r]
-        end = run_offsets[r + 1]
-        first = rows[positions[start]]
-        clean = True
-        for i in range(start + 1, end):
-            if not bytes_equal(key_offsets, key_data, first, rows[positions[i]]):
-                clean = False
-                break
-        if clean:
-            case_offsets[n_cases] = start
-            n_cases += 1
-            continue
-        n_cases = _partition_run(positions, start, end, rows, key_offsets, key_data,
-                                 case_offsets, n_cases)
-    case_offsets[n_cases] = positions.shape[0]
-    return case_offsets[: n_cases + 1].copy()
-
-
-@jit
-def _partition_run(positions, start, end, rows, key_offsets, key_data, case_offsets, n_cases):
-    """Stable partition of one colliding run into its distinct keys."""
-    size = end - start
-    group = np.empty(size, np.int64)
-    reps = np.empty(size, np.int64)
-    n_groups = 0
-    for i in range(size):
-        row = rows[positions[start + i]]
-        g = -1
-        for k in range(n_groups):
-            if bytes_equal(key_offsets, key_data, reps[k], row):
-                g = k
-                break
-        if g < 0:
-            g = n_groups
-            reps[n_groups] = row
-            n_groups += 1
-        group[i] = g
-    members = positions[start:end].copy()
-    cursor = start
-    for g in range(n_groups):
-        case_offsets[n_cases] = cursor
-        n_cases += 1
-        for i in range(size):
-            if group[i] == g:
-                positions[cursor] = members[i]
-                cursor += 1
-    return n_cases
+    return offsets[: n_runs + 1].copy()
 
 
 @pjit
-def sort_cases_by_time(positions, offsets, ts):
-    """Stable-sort each case's positions by ts[position]; return ts in that order."""
-    n_cases = offsets.shape[0] - 1
-    out = np.empty(positions.shape[0], np.int64)
-    for c in prange(n_cases):
-        start = offsets[c]
-        end = offsets[c + 1]
+def order_runs(packed, runs, row_bits, ts, act, verify, key_offsets, key_data):
+    """For sorted words: input rows, timestamps and activities in canonical order.
+
+    Returns (rows, ts_out, act_out, collided); `collided[r]` marks a run holding more than
+    one key, which `split_collisions` then separates. Other runs come out time-sorted.
+    """
+    n = packed.shape[0]
+    mask = (np.uint64(1) << np.uint64(row_bits)) - np.uint64(1)
+    rows = np.empty(n, np.int64)
+    ts_out = np.empty(n, np.int64)
+    act_out = np.empty(n, act.dtype)
+    n_runs = runs.shape[0] - 1
+    collided = np.zeros(n_runs, np.bool_)
+    for r in prange(n_runs):
+        start = runs[r]
+        end = runs[r + 1]
+        first = np.int64(packed[start] & mask)
         ordered = True
-        previous = ts[positions[start]]
-        out[start] = previous
-        for i in range(start + 1, end):
-            t = ts[positions[i]]
-            out[i] = t
-            if t < previous:
-                ordered = False
-            previous = t
-        if not ordered:
-            _sort_segment(positions, out, start, end)
-    return out
+        for i in range(start, end):
+            row = np.int64(packed[i] & mask)
+            rows[i] = row
+            t = ts[row]
+            ts_out[i] = t
+            act_out[i] = act[row]
+            if i > start:
+                if t < ts_out[i - 1]:
+                    ordered = False
+                if verify == VERIFY_BYTES and not bytes_equal(key_offsets, key_data, first, row):
+                    collided[r] = True
+        if not ordered and not collided[r]:
+            sort_by_time(rows, ts_out, act_out, start, end)
+    return rows, ts_out, act_out, collided
 
 
 @jit
-def _sort_segment(positions, keys, start, end):
-    """Stable sort of positions[start:end] and keys[start:end] by keys."""
+def split_collisions(rows, ts_out, act_out, runs, collided, key_offsets, key_data):
+    """Separate the keys of collided runs (stable), sort each by time; case offsets."""
+    n_runs = runs.shape[0] - 1
+    extra = 0
+    for r in range(n_runs):
+        if collided[r]:
+            extra += runs[r + 1] - runs[r]
+    offsets = np.empty(n_runs + extra + 1, np.int64)
+    n_cases = 0
+    for r in range(n_runs):
+        start = runs[r]
+        end = runs[r + 1]
+        if not collided[r]:
+            offsets[n_cases] = start
+            n_cases += 1
+            continue
+        size = end - start
+        group = np.empty(size, np.int64)
+        reps = np.empty(size, np.int64)
+        n_groups = 0
+        for i in range(size):
+            row = rows[start + i]
+            g = -1
+            for k in range(n_groups):
+                if bytes_equal(key_offsets, key_data, reps[k], row):
+                    g = k
+                    break
+            if g < 0:
+                g = n_groups
+                reps[n_groups] = row
+                n_groups += 1
+            group[i] = g
+        old_rows = rows[start:end].copy()
+        old_ts = ts_out[start:end].copy()
+        old_act = act_out[start:end].copy()
+        cursor = start
+        for g in range(n_groups):
+            offsets[n_cases] = cursor
+            n_cases += 1
+            begin = cursor
+            for i in range(size):
+                if group[i] == g:
+                    rows[cursor] = old_rows[i]
+                    ts_out[cursor] = old_ts[i]
+                    act_out[cursor] = old_act[i]
+                    cursor += 1
+            sort_by_time(rows, ts_out, act_out, begin, cursor)
+    offsets[n_cases] = rows.shape[0]
+    return offsets[: n_cases + 1].copy()
+
+
+@jit
+def sort_by_time(rows, ts_out, act_out, start, end):
+    """Stable sort of one case's events by time (rows are ascending on entry)."""
+    ordered = True
+    for i in range(start + 1, end):
+        if ts_out[i] < ts_out[i - 1]:
+            ordered = False
+            break
+    if ordered:
+        return
     if end - start <= _INSERTION_LIMIT:
         for i in range(start + 1, end):
-            p = positions[i]
-            k = keys[i]
+            row = rows[i]
+            t = ts_out[i]
+            a = act_out[i]
             j = i - 1
-            while j >= start and keys[j] > k:
-                positions[j + 1] = positions[j]
-                keys[j + 1] = keys[j]
+            while j >= start and ts_out[j] > t:
+                rows[j + 1] = rows[j]
+                ts_out[j + 1] = ts_out[j]
+                act_out[j + 1] = act_out[j]
                 j -= 1
-            positions[j + 1] = p
-            keys[j + 1] = k
+            rows[j + 1] = row
+            ts_out[j + 1] = t
+            act_out[j + 1] = a
         return
-    local = np.argsort(keys[start:end], kind="mergesort")
-    p = positions[start:end].copy()
-    k = keys[start:end].copy()
+    local = np.argsort(ts_out[start:end], kind="mergesort")
+    old_rows = rows[start:end].copy()
+    old_ts = ts_out[start:end].copy()
+    old_act = act_out[start:end].copy()
     for i in range(end - start):
-        positions[start + i] = p[local[i]]
-        keys[start + i] = k[local[i]]
+        rows[start + i] = old_rows[local[i]]
+        ts_out[start + i] = old_ts[local[i]]
+        act_out[start + i] = old_act[local[i]]
 
 
 @pjit

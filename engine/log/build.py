@@ -1,4 +1,4 @@
-"""Build the canonical log from a DataFrame: validate, code, group by case, sort by time."""
+"""Build the canonical log from a table: validate, code, group by case, sort by time."""
 
 from __future__ import annotations
 
@@ -9,8 +9,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..kernels.ordering import gather, pack, runs_of_packed, sort_cases_by_time, split_runs
-from .keys import activity_codes, case_keys
+from ..kernels.ordering import (
+    VERIFY_BYTES,
+    VERIFY_NONE,
+    gather,
+    order_runs,
+    pack,
+    run_offsets,
+    split_collisions,
+)
+from .columns import Table, arrow_column, column_names, n_rows, take_column
+from .keys import Decoder, activity_codes, case_keys
 from .timestamps import parse_timestamps
 
 
@@ -52,7 +61,8 @@ class Canonical:
     case_offsets: np.ndarray
     source_row: np.ndarray
     activity_names: np.ndarray
-    case_ids: pd.Index
+    case_id_decoder: Decoder
+    case_codes: np.ndarray  # code of each case (for the decoder)
     attributes: dict[str, pd.Series]
     dropped: DroppedRows
     start_missing: int
@@ -60,32 +70,32 @@ class Canonical:
 
 
 def build_canonical(
-    frame: pd.DataFrame,
+    table: Table,
     mapping: ColumnMapping,
     *,
     attributes: Sequence[str] = (),
     timestamp_format: str | None = None,
     timestamp_unit: str | None = None,
 ) -> Canonical:
-    """Validate `frame` and lay its events out canonically. `frame` is not modified."""
-    _check_columns(frame, mapping, attributes)
-    n = len(frame)
+    """Validate `table` and lay its events out canonically. `table` is not modified."""
+    _check_columns(column_names(table), mapping, attributes)
+    n = n_rows(table)
     if n == 0:
         raise InputError(
             "the log is empty: it has no rows; check the file or the filter that made it"
         )
     ts = parse_timestamps(
-        frame[mapping.timestamp], column=mapping.timestamp,
+        arrow_column(table, mapping.timestamp), name=mapping.timestamp,
         timestamp_format=timestamp_format, timestamp_unit=timestamp_unit,
     )
     start = None
     if mapping.start_timestamp is not None:
         start = parse_timestamps(
-            frame[mapping.start_timestamp], column=mapping.start_timestamp,
+            arrow_column(table, mapping.start_timestamp), name=mapping.start_timestamp,
             timestamp_format=timestamp_format, timestamp_unit=timestamp_unit,
         )
-    keys = case_keys(frame[mapping.case])
-    acts = activity_codes(frame[mapping.activity])
+    keys = case_keys(arrow_column(table, mapping.case))
+    acts = activity_codes(arrow_column(table, mapping.activity))
 
     drop = keys.missing | acts.missing | ts.missing
     dropped = DroppedRows(
@@ -101,45 +111,47 @@ def build_canonical(
             f"'{mapping.activity}': {dropped.missing_activity:,}, timestamp "
             f"'{mapping.timestamp}': {dropped.missing_timestamp:,}); check the column mapping"
         )
-    rows = np.flatnonzero(~drop) if dropped.total else np.arange(n, dtype=np.int64)
-    compact = (lambda a: a[rows]) if dropped.total else (lambda a: a)
-    key_values = compact(keys.values)
-    ts_ns = compact(ts.ns)
-    act = compact(acts.codes)
 
-    n_kept = len(rows)
-    row_bits = max(1, int(n_kept - 1).bit_length())
-    exact = keys.exact and int(key_values.max()) < (1 << (64 - row_bits))
-    packed = pack(key_values, row_bits, not exact)
+    row_bits = max(1, int(n - 1).bit_length())
+    hashed = keys.hashed or int(keys.codes.max()) >= (1 << (64 - row_bits))
+    packed = pack(keys.codes, ~drop, row_bits, hashed)
     packed.sort()
-    positions, offsets = runs_of_packed(packed, row_bits)
+    runs = run_offsets(packed, row_bits)
+    verify = VERIFY_BYTES if keys.hashed else VERIFY_NONE
+    key_offsets, key_data = keys.key_bytes or (np.zeros(1, np.int64), np.zeros(0, np.uint8))
+    if hashed and not keys.hashed:
+        # Exact codes too wide to pack: confirm equality on the codes themselves.
+        verify = VERIFY_BYTES
+        key_offsets = np.arange(0, 8 * (n + 1), 8, dtype=np.int64)
+        key_data = keys.codes.view(np.uint8)
+    activity = acts.codes.astype(_activity_dtype(len(acts.names)))
+    rows, timestamp, activity, collided = order_runs(
+        packed, runs, row_bits, ts.ns, activity, verify, key_offsets, key_data)
     del packed
-    if not exact:
-        offsets = split_runs(positions, offsets, rows, keys.key_offsets, keys.key_data)
-    timestamp = sort_cases_by_time(positions, offsets, ts_ns)
-    activity = gather(act, positions)
-    source_row = gather(rows, positions)
+    if collided.any():
+        offsets = split_collisions(rows, timestamp, activity, runs, collided,
+                                   key_offsets, key_data)
+    else:
+        offsets = runs
 
     start_ns = None
     start_missing = 0
     if start is not None:
         filled = np.where(start.missing, ts.ns, start.ns)
         start_missing = int((start.missing & ~drop).sum())
-        start_ns = gather(filled, source_row)
+        start_ns = gather(filled, rows)
 
-    first_rows = source_row[offsets[:-1]]
-    case_ids = pd.Index(frame[mapping.case].iloc[first_rows].to_numpy(), name=mapping.case)
-    kept_attributes = {
-        name: frame[name].iloc[source_row].reset_index(drop=True) for name in attributes
-    }
+    first_rows = rows[offsets[:-1]]
+    kept_attributes = {name: take_column(table, name, rows) for name in attributes}
     return Canonical(
-        activity=activity,
+        activity=activity.astype(np.int32, copy=False),
         timestamp=timestamp,
         start_timestamp=start_ns,
         case_offsets=offsets,
-        source_row=source_row,
+        source_row=rows,
         activity_names=acts.names,
-        case_ids=case_ids,
+        case_id_decoder=keys.decode,
+        case_codes=keys.codes[first_rows],
         attributes=kept_attributes,
         dropped=dropped,
         start_missing=start_missing,
@@ -147,7 +159,17 @@ def build_canonical(
     )
 
 
-def _check_columns(frame: pd.DataFrame, mapping: ColumnMapping, attributes: Sequence[str]) -> None:
+def _activity_dtype(n_activities: int) -> type:
+    """The narrowest integer for activity codes: less memory to move while ordering."""
+    if n_activities <= np.iinfo(np.int8).max:
+        return np.int8
+    if n_activities <= np.iinfo(np.int16).max:
+        return np.int16
+    return np.int32
+
+
+def _check_columns(available: list[str], mapping: ColumnMapping,
+                   attributes: Sequence[str]) -> None:
     roles = {
         "case": mapping.case,
         "activity": mapping.activity,
@@ -155,12 +177,12 @@ def _check_columns(frame: pd.DataFrame, mapping: ColumnMapping, attributes: Sequ
         "start_timestamp": mapping.start_timestamp,
     }
     for role, column in roles.items():
-        if column is not None and column not in frame.columns:
-            raise InputError(_missing_column_message(role, column, frame.columns))
+        if column is not None and column not in available:
+            raise InputError(_missing_column_message(role, column, available))
     for column in attributes:
-        if column not in frame.columns:
-            raise InputError(_missing_column_message("attribute", column, frame.columns))
-    used = [c for c in (mapping.case, mapping.activity, mapping.timestamp) if c is not None]
+        if column not in available:
+            raise InputError(_missing_column_message("attribute", column, available))
+    used = [mapping.case, mapping.activity, mapping.timestamp]
     if len(set(used)) < len(used):
         raise InputError(
             f"case, activity and timestamp must be three different columns; got case="
@@ -168,8 +190,8 @@ def _check_columns(frame: pd.DataFrame, mapping: ColumnMapping, attributes: Sequ
         )
 
 
-def _missing_column_message(role: str, column: str, available: pd.Index) -> str:
-    shown = ", ".join(repr(str(c)) for c in list(available)[:30])
+def _missing_column_message(role: str, column: str, available: list[str]) -> str:
+    shown = ", ".join(repr(c) for c in available[:30])
     more = ", ..." if len(available) > 30 else ""
     flag = role.replace("_", "-")
     return (

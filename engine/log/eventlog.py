@@ -43,7 +43,9 @@ class EventLog:
         self.case_offsets = canonical.case_offsets
         self.source_row = canonical.source_row
         self.activity_names = canonical.activity_names
-        self.case_ids = canonical.case_ids
+        self._case_id_decoder = canonical.case_id_decoder
+        self._case_codes = canonical.case_codes
+        self._case_ids: pd.Index | None = None
         self.attributes = canonical.attributes
         self.dropped: DroppedRows = canonical.dropped
         self.start_timestamp_missing = canonical.start_missing
@@ -51,6 +53,15 @@ class EventLog:
         self.columns = columns
         self.source = source
         self._cache: dict[str, Any] = {}
+
+    @property
+    def case_ids(self) -> pd.Index:
+        """The id of each case, as given in the input (decoded on first use)."""
+        if self._case_ids is None:
+            first_rows = self.source_row[self.case_offsets[:-1]]
+            self._case_ids = self._case_id_decoder(self._case_codes, first_rows).rename(
+                self.columns.case)
+        return self._case_ids
 
     # -- sizes ---------------------------------------------------------------------------
     @property

@@ -1,13 +1,17 @@
-"""Turn the case and activity columns into arrays the kernels can group and count.
+"""Turn the case and activity columns into the integer arrays the kernels work on.
 
-Case keys: an exact uint64 per row (categorical codes, or integers in a small range), or a
-64-bit hash plus the key bytes to check it against. Activity codes: int32 per row, in the
-alphabetical order of the activity names (so that sorting codes sorts names).
-Empty or missing values are flagged, never guessed.
+Case keys become one uint64 code per row. The code is exact (one code, one key) for
+integers, categoricals and the usual shapes of text ids (see kernels.keycodes); only other
+text falls back to a 64-bit hash, which the ordering kernel then checks byte by byte.
+Each kind knows how to turn codes back into case ids, so the key column need not be kept.
+
+Activities become int32 codes numbered in the alphabetical order of their names, so that
+comparing codes compares names. Empty or missing values are flagged, never guessed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,16 +19,30 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..kernels.hashing import hash_bytes, hash_ints
+from ..kernels.hashing import hash_bytes
+from ..kernels.keycodes import (
+    MAX_DIGITS,
+    MAX_PACKED_BYTES,
+    common_prefix_length,
+    decode_bytes,
+    decode_digits,
+    encode_bytes,
+    encode_digits,
+    suffix_shape,
+)
+from .columns import chunk_slices, null_mask, string_buffers
+
+#: Codes per row -> case ids (given the codes and input rows of one event per case).
+Decoder = Callable[[np.ndarray, np.ndarray], pd.Index]
 
 
 @dataclass(frozen=True)
 class CaseKeys:
-    values: np.ndarray  # uint64 per row: the exact key, or its hash when `exact` is False
-    exact: bool
-    key_offsets: np.ndarray | None  # Arrow offsets of the key bytes (hashed keys only)
-    key_data: np.ndarray | None  # UTF-8 (or raw int64) bytes of the keys
+    codes: np.ndarray  # uint64 per row: an exact code, or a hash when `hashed`
     missing: np.ndarray  # bool per row
+    hashed: bool  # codes are hashes: equal codes must be confirmed on the key bytes
+    decode: Decoder
+    key_bytes: tuple[np.ndarray, np.ndarray] | None = None  # offsets, data (hashed only)
 
 
 @dataclass(frozen=True)
@@ -34,64 +52,143 @@ class ActivityCodes:
     missing: np.ndarray
 
 
-def case_keys(series: pd.Series) -> CaseKeys:
-    """Case keys of a column of any dtype (strings, integers, categoricals, ...)."""
-    dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
-        missing = codes < 0
-        return CaseKeys(np.where(missing, 0, codes).astype(np.uint64), True, None, None, missing)
-    if pd.api.types.is_bool_dtype(dtype):
-        return case_keys(series.astype("str"))
-    if pd.api.types.is_integer_dtype(dtype):
-        missing = series.isna().to_numpy()
-        ints = series.to_numpy(dtype="int64", na_value=0)
-        return _integer_keys(ints, missing)
-    if pd.api.types.is_float_dtype(dtype):
-        values = series.to_numpy(dtype="float64", na_value=np.nan)
-        missing = np.isnan(values)
-        present = values[~missing]
-        if np.all(np.isfinite(present)) and np.all(present == np.round(present)) and (
-            present.size == 0 or np.abs(present).max() < 2.0**62
-        ):
-            return _integer_keys(np.where(missing, 0, values).astype(np.int64), missing)
-    return _text_keys(series)
+def case_keys(column: pa.ChunkedArray) -> CaseKeys:
+    """Case keys of a column of any type (text, integers, categoricals, ...)."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        return _dictionary_keys(column)
+    if pa.types.is_integer(kind):
+        return _integer_keys(column)
+    if pa.types.is_floating(kind):
+        values = column.to_numpy(zero_copy_only=False)
+        present = values[~np.isnan(values)]
+        if np.all(present == np.round(present)) and (
+                present.size == 0 or np.abs(present).max() < 2.0**62):
+            return _integer_keys(column.cast(pa.int64(), safe=False))
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        column = column.cast(pa.large_string())
+    return _text_keys(column)
 
 
-def _integer_keys(ints: np.ndarray, missing: np.ndarray) -> CaseKeys:
-    present = ints[~missing]
-    if present.size:
-        low = int(present.min())
-        span = int(present.max()) - low
-        if span < 2**40:
-            shifted = (ints - low).astype(np.uint64)
-            shifted[missing] = 0
-            return CaseKeys(shifted, True, None, None, missing)
-    raw = np.ascontiguousarray(ints, dtype=np.int64)
-    offsets = np.arange(0, 8 * (len(raw) + 1), 8, dtype=np.int64)
-    return CaseKeys(hash_ints(raw), False, offsets, raw.view(np.uint8), missing)
+def _dictionary_keys(column: pa.ChunkedArray) -> CaseKeys:
+    column = column.unify_dictionaries()
+    categories = column.chunk(0).dictionary if column.num_chunks else pa.array([])
+    indices = pa.chunked_array([c.indices for c in column.chunks], type=column.type.index_type)
+    codes = indices.fill_null(0).to_numpy().astype(np.uint64)
+    missing = null_mask(column)
+
+    def decode(rep_codes: np.ndarray, rep_rows: np.ndarray) -> pd.Index:
+        return pd.Index(categories.take(pa.array(rep_codes.astype(np.int64))).to_pandas())
+
+    return CaseKeys(codes, missing, False, decode)
 
 
-def _text_keys(series: pd.Series) -> CaseKeys:
-    array = _large_strings(series)
-    missing = _missing_text(array)
-    offsets, data = _buffers(array)
-    return CaseKeys(hash_bytes(offsets, data), False, offsets, data, missing)
+def _integer_keys(column: pa.ChunkedArray) -> CaseKeys:
+    missing = null_mask(column)
+    values = column.fill_null(0).to_numpy().astype(np.int64, copy=False)
+    present = values[~missing]
+    low = int(present.min()) if present.size else 0
+    codes = (values - np.int64(low)).astype(np.uint64) if present.size else values.astype(
+        np.uint64)
+    dtype = column.type.to_pandas_dtype()
+
+    def decode(rep_codes: np.ndarray, rep_rows: np.ndarray) -> pd.Index:
+        ids = (rep_codes.astype(np.int64) + np.int64(low))
+        return pd.Index(ids.astype(dtype, copy=False))
+
+    return CaseKeys(codes, missing, False, decode)
 
 
-def activity_codes(series: pd.Series) -> ActivityCodes:
+def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
+    chunks = [(s, e, *string_buffers(c), _present(c)) for s, e, c in chunk_slices(column)]
+    n = len(column)
+    missing = np.ones(n, dtype=bool)
+    for s, e, _, _, valid in chunks:
+        missing[s:e] = ~valid
+    reference = _first_key(chunks)
+    if reference is None:  # no usable key at all
+        return CaseKeys(np.zeros(n, np.uint64), missing, False,
+                        lambda c, r: pd.Index([], dtype="str"))
+    prefix = min(common_prefix_length(o, d, v, reference) for _, _, o, d, v in chunks)
+    while 0 < prefix < len(reference) and (reference[prefix] & 0xC0) == 0x80:
+        prefix -= 1  # never split a UTF-8 character
+    digits, shortest, longest = True, 1 << 62, 0
+    for _, _, o, d, v in chunks:
+        dg, lo, hi = suffix_shape(o, d, v, prefix)
+        digits &= bool(dg)
+        shortest, longest = min(shortest, int(lo)), max(longest, int(hi))
+    head = bytes(reference[:prefix]).decode("utf-8")
+    codes = np.zeros(n, dtype=np.uint64)
+    if digits and longest <= MAX_DIGITS and longest > 0:
+        with_length = shortest != longest
+        for s, e, o, d, v in chunks:
+            codes[s:e] = encode_digits(o, d, v, prefix, with_length)
+        return CaseKeys(codes, missing, False,
+                        _text_decoder(head, lambda c: decode_digits(c, with_length, longest)))
+    if longest <= MAX_PACKED_BYTES:
+        for s, e, o, d, v in chunks:
+            codes[s:e] = encode_bytes(o, d, v, prefix)
+        return CaseKeys(codes, missing, False, _text_decoder(head, decode_bytes))
+    # Free-form text: hash it, keep the bytes to confirm matches.
+    combined = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    offsets, data = string_buffers(combined)
+    codes = hash_bytes(offsets, data)
+
+    def decode(rep_codes: np.ndarray, rep_rows: np.ndarray) -> pd.Index:
+        return pd.Index(combined.take(pa.array(rep_rows)).to_pandas())
+
+    return CaseKeys(codes, missing, True, decode, (offsets, data))
+
+
+def _present(chunk: pa.Array) -> np.ndarray:
+    """Rows with a non-empty key."""
+    valid = chunk.is_valid().to_numpy(zero_copy_only=False)
+    nonempty = pc.greater(pc.binary_length(chunk), 0).fill_null(False)
+    return valid & nonempty.to_numpy(zero_copy_only=False)
+
+
+def _first_key(chunks) -> np.ndarray | None:
+    for _, _, offsets, data, valid in chunks:
+        where = np.flatnonzero(valid)
+        if where.size:
+            i = where[0]
+            return data[offsets[i]:offsets[i + 1]].copy()
+    return None
+
+
+def _text_decoder(head: str, decode: Callable) -> Decoder:
+    def decoder(rep_codes: np.ndarray, rep_rows: np.ndarray) -> pd.Index:
+        offsets, data = decode(rep_codes)
+        tails = pa.LargeStringArray.from_buffers(
+            len(rep_codes), pa.py_buffer(offsets), pa.py_buffer(data))
+        if head:
+            text = pc.binary_join_element_wise(pa.scalar(head, pa.large_string()), tails,
+                                               pa.scalar("", pa.large_string()))
+        else:
+            text = tails
+        return pd.Index(text.to_pandas())
+
+    return decoder
+
+
+def activity_codes(column: pa.ChunkedArray) -> ActivityCodes:
     """Activity codes ordered by name; names are always text."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy().astype(np.int32)
-        names = np.asarray([str(c) for c in series.cat.categories], dtype=object)
-    else:
-        array = _large_strings(series)
-        encoded = pc.dictionary_encode(array)
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        codes = np.where(np.isnan(codes), -1, codes) if codes.dtype.kind == "f" else codes
-        codes = codes.astype(np.int32)
-        names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    empty = np.array([name == "" for name in names], dtype=bool)
+    if not pa.types.is_dictionary(column.type):
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = column.cast(pa.large_string())
+        column = column.dictionary_encode()
+    column = column.unify_dictionaries()
+    if column.num_chunks == 0:
+        return ActivityCodes(np.zeros(0, np.int32), np.array([], dtype=object),
+                             np.zeros(0, dtype=bool))
+    dictionary = column.chunk(0).dictionary
+    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
+        dictionary = dictionary.cast(pa.large_string())
+    names = np.asarray(dictionary.to_pylist(), dtype=object)
+    codes = np.concatenate([
+        c.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+        for c in column.chunks])
+    empty = np.array([name == "" or name is None for name in names], dtype=bool)
     if len(names) and empty.any():
         codes = np.where((codes >= 0) & empty[np.maximum(codes, 0)], -1, codes).astype(np.int32)
     missing = codes < 0
@@ -109,32 +206,3 @@ def _sorted_codes(codes: np.ndarray, names: np.ndarray, missing: np.ndarray) -> 
     new_code[np.flatnonzero(used)[order]] = np.arange(len(order), dtype=np.int32)
     remapped = np.where(missing, -1, new_code[np.maximum(codes, 0)]).astype(np.int32)
     return ActivityCodes(remapped, kept_names[order], missing)
-
-
-def _large_strings(series: pd.Series) -> pa.LargeStringArray:
-    if not (pd.api.types.is_string_dtype(series.dtype) and series.dtype != object):
-        series = series.astype("str")
-    array = pa.array(series, from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if array.type != pa.large_string():
-        array = array.cast(pa.large_string())
-    return array
-
-
-def _missing_text(array: pa.LargeStringArray) -> np.ndarray:
-    missing = array.is_null().to_numpy(zero_copy_only=False)
-    empty = pc.equal(pc.binary_length(array), 0).fill_null(False).to_numpy(zero_copy_only=False)
-    return missing | empty
-
-
-def _buffers(array: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
-    _, offsets_buffer, data_buffer = array.buffers()
-    start = array.offset
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[start : start + len(array) + 1]
-    data = (
-        np.frombuffer(data_buffer, dtype=np.uint8)
-        if data_buffer is not None
-        else np.zeros(0, dtype=np.uint8)
-    )
-    return offsets, data

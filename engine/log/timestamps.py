@@ -1,7 +1,7 @@
 """Turn a timestamp column of any kind into int64 nanoseconds since the epoch, UTC.
 
-Accepted: datetimes of any resolution, naive (read as UTC) or timezone-aware; text in
-ISO 8601 or in a given `timestamp_format`; numbers, when `timestamp_unit` says what they
+Accepted: datetimes of any resolution, naive (read as UTC) or timezone-aware; dates; text
+in ISO 8601 or in a given `timestamp_format`; numbers, when `timestamp_unit` says what they
 count. Missing values are reported back to the caller, who drops and counts them;
 values that are present but cannot be read are an error naming the rows.
 """
@@ -16,114 +16,140 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, describe_rows
+from .columns import null_mask, values_at
 
 UNITS = ("s", "ms", "us", "ns")
-_NAT = np.iinfo(np.int64).min
+_NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
 @dataclass(frozen=True)
 class ParsedTimestamps:
-    ns: np.ndarray  # int64, UTC; undefined where `missing`
+    ns: np.ndarray  # int64, UTC; 0 where `missing`
     missing: np.ndarray  # bool
     timezone_aware: bool
 
 
 def parse_timestamps(
-    series: pd.Series,
+    column: pa.ChunkedArray,
     *,
-    column: str,
+    name: str,
     timestamp_format: str | None = None,
     timestamp_unit: str | None = None,
 ) -> ParsedTimestamps:
-    """Parse `series` (the values of `column`) to UTC nanoseconds; see the module doc."""
+    """Parse the column `name` to UTC nanoseconds; see the module doc."""
     if timestamp_unit is not None and timestamp_unit not in UNITS:
         raise InputError(
             f"timestamp_unit must be one of {', '.join(UNITS)}; got {timestamp_unit!r}"
         )
-    dtype = series.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
-        return _from_datetimes(series, column=column)
-    if pd.api.types.is_bool_dtype(dtype):
-        raise InputError(f"column '{column}' holds booleans, not timestamps; map another column")
-    if pd.api.types.is_numeric_dtype(dtype):
-        return _from_numbers(series, column=column, unit=timestamp_unit)
-    return _from_text(series, column=column, timestamp_format=timestamp_format,
-                      unit=timestamp_unit)
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = column.type
+    if pa.types.is_timestamp(kind):
+        return _from_arrow_timestamps(column, name=name)
+    if pa.types.is_date(kind):
+        return _from_arrow_timestamps(column.cast(pa.timestamp("s")), name=name)
+    if pa.types.is_boolean(kind):
+        raise InputError(f"column '{name}' holds booleans, not timestamps; map another column")
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return _from_numbers(column, name=name, unit=timestamp_unit)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return _from_text(column, name=name, timestamp_format=timestamp_format,
+                          unit=timestamp_unit)
+    raise InputError(f"column '{name}' holds {kind} values, not timestamps; map another column")
 
 
-def _from_datetimes(series: pd.Series, *, column: str) -> ParsedTimestamps:
-    aware = isinstance(series.dtype, pd.DatetimeTZDtype)
-    missing = series.isna().to_numpy()
-    values = series.dt.tz_convert("UTC") if aware else series
-    try:
-        ns = values.astype("datetime64[ns, UTC]" if aware else "datetime64[ns]")
-    except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        raise _out_of_range(series, column) from None
-    return ParsedTimestamps(_int_ns(ns), missing, aware)
+def _from_arrow_timestamps(column: pa.ChunkedArray, *, name: str) -> ParsedTimestamps:
+    missing = null_mask(column)
+    raw = column.cast(pa.int64()).fill_null(0).to_numpy()
+    factor = _NS_PER[column.type.unit]
+    ns = _scale(raw, factor, missing, name=name, column=column)
+    return ParsedTimestamps(ns, missing, column.type.tz is not None)
 
 
-def _from_numbers(series: pd.Series, *, column: str, unit: str | None) -> ParsedTimestamps:
+def _scale(raw: np.ndarray, factor: int, missing: np.ndarray, *, name: str,
+           column: pa.ChunkedArray) -> np.ndarray:
+    """raw * factor in int64, or an error naming the rows that would overflow."""
+    if factor == 1:
+        return np.where(missing, 0, raw).astype(np.int64, copy=False)
+    limit = np.iinfo(np.int64).max // factor
+    bad = np.flatnonzero(~missing & (np.abs(raw) > limit))
+    if len(bad):
+        raise _out_of_range(column, name, bad)
+    out = raw.astype(np.int64) * np.int64(factor)
+    out[missing] = 0
+    return out
+
+
+def _from_numbers(column: pa.ChunkedArray, *, name: str, unit: str | None) -> ParsedTimestamps:
     if unit is None:
         raise InputError(
-            f"column '{column}' holds numbers, not timestamps; if they are epoch times, "
+            f"column '{name}' holds numbers, not timestamps; if they are epoch times, "
             "pass timestamp_unit='s', 'ms', 'us' or 'ns' (--timestamp-unit)"
         )
-    missing = series.isna().to_numpy()
-    numbers = series.to_numpy(dtype="float64", na_value=np.nan)
-    if pd.api.types.is_integer_dtype(series.dtype) and not missing.any():
-        ints = series.to_numpy(dtype="int64")
-        factor = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
-        limit = np.iinfo(np.int64).max // factor
-        bad = np.flatnonzero(np.abs(ints) > limit)
-        if len(bad):
-            raise _bad_values(series, column, bad, "are too large for the unit " + unit)
-        return ParsedTimestamps(ints * factor, missing, True)
+    missing = null_mask(column)
+    if pa.types.is_integer(column.type):
+        raw = column.cast(pa.int64()).fill_null(0).to_numpy()
+        return ParsedTimestamps(_scale(raw, _NS_PER[unit], missing, name=name, column=column),
+                                missing, True)
+    numbers = column.cast(pa.float64()).fill_null(np.nan).to_numpy()
     bad = np.flatnonzero(~missing & ~np.isfinite(numbers))
     if len(bad):
-        raise _bad_values(series, column, bad, "are not finite numbers")
-    try:
-        parsed = pd.to_datetime(series, unit=unit, utc=True)
-    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
-        factor = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}[unit]
-        bad = np.flatnonzero(~missing & (np.abs(numbers * factor) >= 2.0**63))
-        raise _bad_values(series, column, bad, "are too large for the unit " + unit) from None
-    try:
-        ns = parsed.astype("datetime64[ns, UTC]")
-    except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        raise _out_of_range(parsed, column) from None
-    return ParsedTimestamps(_int_ns(ns), missing, True)
+        raise _bad_values(column, name, bad, "are not finite numbers")
+    scaled = np.where(missing, 0.0, numbers) * _NS_PER[unit]
+    bad = np.flatnonzero(np.abs(scaled) >= 2.0**63)
+    if len(bad):
+        raise _out_of_range(column, name, bad)
+    return ParsedTimestamps(np.round(scaled).astype(np.int64), missing, True)
 
 
 def _from_text(
-    series: pd.Series, *, column: str, timestamp_format: str | None, unit: str | None
+    column: pa.ChunkedArray, *, name: str, timestamp_format: str | None, unit: str | None
 ) -> ParsedTimestamps:
-    text = series.astype("str")
-    missing = (text.isna() | (text.str.strip() == "")).to_numpy()
+    blank = pc.equal(pc.utf8_trim_whitespace(column), "").fill_null(True)
+    missing = blank.to_numpy(zero_copy_only=False) | null_mask(column)
+    present = pc.if_else(blank, pa.scalar(None, column.type), column)
     if unit is not None:
-        numbers = pd.to_numeric(text.where(~missing), errors="coerce")
-        bad = np.flatnonzero(~missing & numbers.isna().to_numpy())
-        if len(bad):
-            raise _bad_values(series, column, bad, f"are not numbers (timestamp_unit={unit!r})")
-        return _from_numbers(numbers, column=column, unit=unit)
+        try:
+            try:  # integers first: epoch nanoseconds need all 64 bits
+                numbers = present.cast(pa.int64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                numbers = present.cast(pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            as_float = pd.to_numeric(present.to_pandas(), errors="coerce").to_numpy()
+            bad = np.flatnonzero(~missing & np.isnan(as_float))
+            raise _bad_values(column, name, bad,
+                              f"are not numbers (timestamp_unit={unit!r})") from None
+        parsed = _from_numbers(numbers, name=name, unit=unit)
+        return ParsedTimestamps(parsed.ns, missing, True)
     if timestamp_format is None:
-        fast = _arrow_iso8601(text, missing)
-        if fast is not None:
-            return fast
-    present = text.where(~missing)
-    aware = _looks_aware(present, timestamp_format)
+        for target, aware in ((pa.timestamp("ns"), False), (pa.timestamp("ns", tz="UTC"), True)):
+            try:
+                cast = present.cast(target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
+            ns = cast.cast(pa.int64()).fill_null(0).to_numpy()
+            return ParsedTimestamps(ns, missing, aware)
+    return _from_text_with_pandas(column, present.to_pandas(), missing, name=name,
+                                  timestamp_format=timestamp_format)
+
+
+def _from_text_with_pandas(column: pa.ChunkedArray, text: pd.Series, missing: np.ndarray, *,
+                           name: str, timestamp_format: str | None) -> ParsedTimestamps:
+    """Slow path: formats Arrow's ISO 8601 parser does not take, with row-level errors."""
     fmt = timestamp_format or "ISO8601"
     try:
-        parsed = pd.to_datetime(present, format=fmt, utc=True, errors="coerce")
+        parsed = pd.to_datetime(text, format=fmt, utc=True, errors="coerce")
     except ValueError as exc:
         raise InputError(
-            f"timestamp_format {timestamp_format!r} cannot be used for column '{column}' "
+            f"timestamp_format {timestamp_format!r} cannot be used for column '{name}' "
             f"({exc}); use strftime codes such as '%d/%m/%Y %H:%M'"
         ) from None
     bad = np.flatnonzero(~missing & parsed.isna().to_numpy())
     if len(bad) and timestamp_format is None and len(bad) == int((~missing).sum()):
         # Not ISO 8601 at all: let pandas infer one consistent format from the data.
         try:
-            parsed = pd.to_datetime(present, utc=True, errors="coerce")
+            parsed = pd.to_datetime(text, utc=True, errors="coerce")
             bad = np.flatnonzero(~missing & parsed.isna().to_numpy())
         except (ValueError, TypeError):
             pass
@@ -133,31 +159,20 @@ def _from_text(
             if timestamp_format is None
             else f"they do not match timestamp_format {timestamp_format!r}; fix it or the rows"
         )
-        raise _bad_values(series, column, bad, "are not timestamps", hint=hint)
-    try:
-        ns = parsed.astype("datetime64[ns, UTC]")
-    except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        raise _out_of_range(parsed, column) from None
-    return ParsedTimestamps(_int_ns(ns), missing, aware)
+        raise _bad_values(column, name, bad, "are not timestamps", hint=hint)
+    aware = _looks_aware(text, timestamp_format)
+    naive = parsed.dt.tz_localize(None)
+    lo, hi = pd.Timestamp.min, pd.Timestamp.max
+    outside = np.flatnonzero(((naive < lo) | (naive > hi)).to_numpy())
+    if len(outside):
+        raise _out_of_range(column, name, outside)
+    ns = naive.astype("datetime64[ns]").to_numpy().view(np.int64).copy()
+    ns[missing] = 0
+    return ParsedTimestamps(ns, missing, aware)
 
 
-def _arrow_iso8601(text: pd.Series, missing: np.ndarray) -> ParsedTimestamps | None:
-    """Arrow's ISO 8601 cast, ten times faster than pandas; None when it cannot decide."""
-    array = pa.array(text.where(~missing), type=pa.string(), from_pandas=True)
-    for target, aware in ((pa.timestamp("ns"), False), (pa.timestamp("ns", tz="UTC"), True)):
-        try:
-            cast = pc.cast(array, target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-        ns = cast.cast(pa.int64()).to_numpy(zero_copy_only=False)
-        if cast.null_count != int(missing.sum()):
-            return None
-        return ParsedTimestamps(np.where(missing, 0, ns).astype(np.int64), missing, aware)
-    return None
-
-
-def _looks_aware(present: pd.Series, timestamp_format: str | None) -> bool:
-    first = present.dropna()
+def _looks_aware(text: pd.Series, timestamp_format: str | None) -> bool:
+    first = text.dropna()
     if first.empty:
         return False
     try:
@@ -167,32 +182,18 @@ def _looks_aware(present: pd.Series, timestamp_format: str | None) -> bool:
     return isinstance(sample.dtype, pd.DatetimeTZDtype)
 
 
-def _int_ns(values: pd.Series) -> np.ndarray:
-    out = values.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
-    return out.view(np.int64).copy()
-
-
-def _out_of_range(parsed: pd.Series, column: str) -> InputError:
-    """Error naming the rows of `parsed` (datetimes of a coarser unit) outside ns range."""
+def _out_of_range(column: pa.ChunkedArray, name: str, bad: np.ndarray) -> InputError:
     lo, hi = pd.Timestamp.min, pd.Timestamp.max
-    try:
-        values = parsed
-        if getattr(values.dt, "tz", None) is not None:
-            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        bad = np.flatnonzero(((values < lo) | (values > hi)).to_numpy())
-    except (ValueError, TypeError, OverflowError, AttributeError):
-        bad = np.array([], dtype=np.int64)
-    where = f" in {describe_rows(bad)}" if len(bad) else ""
+    examples = ", ".join(repr(str(v))[:40] for v in values_at(column, bad))
     return InputError(
-        f"column '{column}' has timestamps outside {lo.year}-{hi.year}{where}, which "
-        "nanosecond times cannot hold; fix or drop those rows"
+        f"column '{name}' has timestamps outside {lo.year}-{hi.year} in {describe_rows(bad)} "
+        f"(e.g. {examples}), which nanosecond times cannot hold; fix or drop those rows"
     )
 
 
-def _bad_values(
-    series: pd.Series, column: str, bad: np.ndarray, what: str, *, hint: str = "clean them"
-) -> InputError:
-    examples = ", ".join(repr(str(v))[:40] for v in series.iloc[bad[:3]])
+def _bad_values(column: pa.ChunkedArray, name: str, bad: np.ndarray, what: str, *,
+                hint: str = "clean them") -> InputError:
+    examples = ", ".join(repr(str(v))[:40] for v in values_at(column, bad))
     return InputError(
-        f"column '{column}' has {describe_rows(bad)} whose values {what} (e.g. {examples}); {hint}"
+        f"column '{name}' has {describe_rows(bad)} whose values {what} (e.g. {examples}); {hint}"
     )

@@ -1,0 +1,82 @@
+"""Uniform access to the columns of the input: Arrow arrays, whatever the source.
+
+A pandas DataFrame converts column by column (zero-copy for Arrow-backed and numeric
+columns); a pyarrow Table, as the file readers return, is used as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+Table = pd.DataFrame | pa.Table
+
+
+def column_names(table: Table) -> list[str]:
+    return [str(c) for c in table.columns] if isinstance(table, pd.DataFrame) \
+        else list(table.column_names)
+
+
+def n_rows(table: Table) -> int:
+    return len(table) if isinstance(table, pd.DataFrame) else table.num_rows
+
+
+def arrow_column(table: Table, name: str) -> pa.ChunkedArray:
+    """The column as a ChunkedArray; pandas object columns of mixed types become text."""
+    if isinstance(table, pa.Table):
+        return table.column(name)
+    series = table[name]
+    try:
+        array = pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array(series.astype("str"), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        return array
+    return pa.chunked_array([array])
+
+
+def pandas_column(table: Table, name: str) -> pd.Series:
+    if isinstance(table, pd.DataFrame):
+        return table[name]
+    return table.column(name).to_pandas()
+
+
+def take_column(table: Table, name: str, rows: np.ndarray) -> pd.Series:
+    """Values of `name` at input rows `rows`, as a pandas Series with a fresh index."""
+    if isinstance(table, pd.DataFrame):
+        return table[name].iloc[rows].reset_index(drop=True)
+    return table.column(name).take(pa.array(rows)).to_pandas()
+
+
+def values_at(column: pa.ChunkedArray, rows: Sequence[int] | np.ndarray) -> list:
+    """A few values for error messages."""
+    return column.take(pa.array(np.asarray(rows[:3], dtype=np.int64))).to_pylist()
+
+
+def chunk_slices(column: pa.ChunkedArray) -> list[tuple[int, int, pa.Array]]:
+    """(start row, end row, chunk) for each chunk."""
+    out = []
+    start = 0
+    for chunk in column.chunks:
+        out.append((start, start + len(chunk), chunk))
+        start += len(chunk)
+    return out
+
+
+def null_mask(column: pa.ChunkedArray) -> np.ndarray:
+    return column.is_null().to_numpy(zero_copy_only=False)
+
+
+def string_buffers(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Arrow offsets (int64, n + 1) and UTF-8 bytes of a (large_)string chunk."""
+    if chunk.type != pa.large_string():
+        chunk = chunk.cast(pa.large_string())
+    _, offsets_buffer, data_buffer = chunk.buffers()
+    start = chunk.offset
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[start : start + len(chunk) + 1]
+    data = (np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None
+            else np.zeros(0, dtype=np.uint8))
+    return offsets, data

@@ -1,10 +1,10 @@
 """parcours: process mining for customer journeys.
 
-    import engine as pc
-    log = pc.read_log("touchpoints.parquet", case="customer_id",
-                      activity="touchpoint", timestamp="ts")
-    log.variants().head(20)
-    log.dfg()
+import engine as pc
+log = pc.read_log("touchpoints.parquet", case="customer_id",
+                  activity="touchpoint", timestamp="ts")
+log.variants().head(20)
+log.dfg()
 """
 
 from .errors import InputError, OutputError, ParcoursError

@@ -43,19 +43,35 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("--case", metavar="COL", help="case id column (e.g. customer_id)")
     keys.add_argument("--activity", metavar="COL", help="activity / touchpoint column")
     keys.add_argument("--timestamp", metavar="COL", help="(completion) timestamp column")
-    keys.add_argument("--start-timestamp", metavar="COL",
-                      help="start time column; edge durations become waiting times")
+    keys.add_argument(
+        "--start-timestamp",
+        metavar="COL",
+        help="start time column; edge durations become waiting times",
+    )
     parsing = analyze.add_argument_group("parsing")
-    parsing.add_argument("--timestamp-format", metavar="FMT",
-                         help="strftime format of text timestamps (default: ISO 8601)")
-    parsing.add_argument("--timestamp-unit", choices=("s", "ms", "us", "ns"),
-                         help="unit of numeric (epoch) timestamps")
-    parsing.add_argument("--format", choices=("csv", "parquet", "xes"),
-                         help="file format, when the file name does not tell")
+    parsing.add_argument(
+        "--timestamp-format",
+        metavar="FMT",
+        help="strftime format of text timestamps (default: ISO 8601)",
+    )
+    parsing.add_argument(
+        "--timestamp-unit",
+        choices=("s", "ms", "us", "ns"),
+        help="unit of numeric (epoch) timestamps",
+    )
+    parsing.add_argument(
+        "--format",
+        choices=("csv", "parquet", "xes"),
+        help="file format, when the file name does not tell",
+    )
     parsing.add_argument("--sep", default=",", help="CSV field separator (default ',')")
     running = analyze.add_argument_group("running")
-    running.add_argument("--threads", type=int, metavar="N",
-                         help="threads for the compiled kernels (default: all cores)")
+    running.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="threads for the compiled kernels (default: all cores)",
+    )
     running.add_argument("--quiet", action="store_true", help="no progress on stderr")
     running.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     return parser
@@ -78,8 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line, traceback on --debug
         if args.debug:
             traceback.print_exc()
-        print(f"parcours: internal error: {type(exc).__name__}: {exc} "
-              "(rerun with --debug for the traceback, and please report it)", file=sys.stderr)
+        print(
+            f"parcours: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
     return EXIT_OK
 
@@ -100,12 +119,19 @@ def analyze(args: argparse.Namespace) -> int:
     progress = Progress(enabled=not args.quiet)
     with progress.step(f"reading {args.log}") as note:
         log = read_log(
-            args.log, case=args.case, activity=args.activity, timestamp=args.timestamp,
-            start_timestamp=args.start_timestamp, timestamp_format=args.timestamp_format,
-            timestamp_unit=args.timestamp_unit, format=args.format, sep=args.sep,
+            args.log,
+            case=args.case,
+            activity=args.activity,
+            timestamp=args.timestamp,
+            start_timestamp=args.start_timestamp,
+            timestamp_format=args.timestamp_format,
+            timestamp_unit=args.timestamp_unit,
+            format=args.format,
+            sep=args.sep,
         )
-        note["done"] = (f"{log.n_events:,} events, {log.n_cases:,} cases, "
-                        f"{log.n_activities:,} activities")
+        note["done"] = (
+            f"{log.n_events:,} events, {log.n_cases:,} cases, {log.n_activities:,} activities"
+        )
         if log.dropped.total:
             note["done"] += f", {log.dropped.total:,} rows dropped (missing values)"
     with OutputFolder(args.out) as out:

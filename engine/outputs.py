@@ -24,20 +24,37 @@ from .errors import OutputError, one_line
 SUMMARY = "summary.json"
 
 SCHEMAS: dict[str, pa.Schema] = {
-    "edges.parquet": pa.schema([
-        ("source", pa.string()), ("target", pa.string()),
-        ("frequency", pa.int64()), ("cases", pa.int64()),
-        ("mean_s", pa.float64()), ("median_s", pa.float64()), ("p90_s", pa.float64()),
-        ("min_s", pa.float64()), ("max_s", pa.float64()), ("stdev_s", pa.float64()),
-    ]),
-    "variants.parquet": pa.schema([
-        ("variant", pa.list_(pa.string())), ("frequency", pa.int64()),
-        ("share", pa.float64()), ("median_duration_s", pa.float64()),
-    ]),
-    "activities.parquet": pa.schema([
-        ("activity", pa.string()), ("frequency", pa.int64()), ("cases", pa.int64()),
-        ("start", pa.int64()), ("end", pa.int64()),
-    ]),
+    "edges.parquet": pa.schema(
+        [
+            ("source", pa.string()),
+            ("target", pa.string()),
+            ("frequency", pa.int64()),
+            ("cases", pa.int64()),
+            ("mean_s", pa.float64()),
+            ("median_s", pa.float64()),
+            ("p90_s", pa.float64()),
+            ("min_s", pa.float64()),
+            ("max_s", pa.float64()),
+            ("stdev_s", pa.float64()),
+        ]
+    ),
+    "variants.parquet": pa.schema(
+        [
+            ("variant", pa.list_(pa.string())),
+            ("frequency", pa.int64()),
+            ("share", pa.float64()),
+            ("median_duration_s", pa.float64()),
+        ]
+    ),
+    "activities.parquet": pa.schema(
+        [
+            ("activity", pa.string()),
+            ("frequency", pa.int64()),
+            ("cases", pa.int64()),
+            ("start", pa.int64()),
+            ("end", pa.int64()),
+        ]
+    ),
 }
 
 
@@ -61,8 +78,9 @@ class OutputFolder:
         try:
             write(target)
         except OSError as exc:
-            raise OutputError(f"cannot write '{name}' ({one_line(exc)}); is the disk full?") \
-                from None
+            raise OutputError(
+                f"cannot write '{name}' ({one_line(exc)}); is the disk full?"
+            ) from None
         self.names.append(name)
 
     def table(self, name: str, frame: pd.DataFrame) -> None:
@@ -74,8 +92,7 @@ class OutputFolder:
 
     def json(self, name: str, payload: dict[str, Any]) -> None:
         def write(p: Path) -> None:
-            p.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
-                         encoding="utf-8")
+            p.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
         self._stage(name, write)
 
@@ -86,9 +103,7 @@ class OutputFolder:
             for name in sorted(self.names, key=lambda n: n == SUMMARY):
                 os.replace(self.staging / name, self.path / name)
         except OSError as exc:
-            raise OutputError(
-                f"cannot move results into '{self.path}' ({one_line(exc)})"
-            ) from None
+            raise OutputError(f"cannot move results into '{self.path}' ({one_line(exc)})") from None
         finally:
             self.discard()
 

@@ -21,8 +21,12 @@ def assert_dfg_matches(log: engine.EventLog, canon: pd.DataFrame) -> None:
     np.testing.assert_array_equal(merged["cases_got"], merged["cases_want"])
     for col in STAT_COLUMNS:
         np.testing.assert_allclose(
-            merged[f"{col}_got"].to_numpy(float), merged[f"{col}_want"].to_numpy(float),
-            rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=col,
+            merged[f"{col}_got"].to_numpy(float),
+            merged[f"{col}_want"].to_numpy(float),
+            rtol=1e-9,
+            atol=1e-9,
+            equal_nan=True,
+            err_msg=col,
         )
     # reporting order: frequency descending, then source, target
     keys = list(zip(-got["frequency"], got["source"], got["target"], strict=True))

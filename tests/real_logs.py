@@ -47,26 +47,53 @@ LOGS = [
     RealLog("BPIC2012.xes.gz", False, events=262_200, cases=13_087, activities=24),
     RealLog("BPIC2012_W_start_complete.xes.gz", False, events=118_604, cases=8_616, activities=6),
     RealLog("BPIC2013_incidents.xes.gz", False, events=65_533, cases=7_554, activities=4),
-    RealLog("BPIC2019_one_trace_per_variant.xes.gz", False,
-            events=338_247, cases=11_973, activities=42),
-    RealLog("BPIC2020_PermitLog_one_trace_per_variant.xes.gz", False,
-            events=26_028, cases=1_478, activities=51),
-    RealLog("HospitalBilling_one_trace_per_variant.xes.gz", False,
-            events=12_506, cases=1_020, activities=18),
-    RealLog("RoadTrafficFines_one_trace_per_variant.xes.gz", False,
-            events=1_891, cases=231, activities=11),
-    RealLog("HospitalBilling_first10k_cases.csv.gz", False,
-            events=49_951, cases=10_000, activities=16),
-    RealLog("RoadTrafficFines_first10k_cases.csv.gz", False,
-            events=34_724, cases=10_000, activities=11),
-    RealLog("journey_retentioneering_simple_shop.csv", False,
-            keys={"case": "user_id", "activity": "event", "timestamp": "timestamp"},
-            events=32_283, cases=3_751, activities=12),
-    RealLog("journey_appintheair_onboarding.csv", False,
-            keys={"case": "user_pseudo_id", "activity": "event_name",
-                  "timestamp": "event_timestamp"},
-            options={"timestamp_unit": "us"},
-            events=30_943, cases=4_139, activities=18),
+    RealLog(
+        "BPIC2019_one_trace_per_variant.xes.gz", False, events=338_247, cases=11_973, activities=42
+    ),
+    RealLog(
+        "BPIC2020_PermitLog_one_trace_per_variant.xes.gz",
+        False,
+        events=26_028,
+        cases=1_478,
+        activities=51,
+    ),
+    RealLog(
+        "HospitalBilling_one_trace_per_variant.xes.gz",
+        False,
+        events=12_506,
+        cases=1_020,
+        activities=18,
+    ),
+    RealLog(
+        "RoadTrafficFines_one_trace_per_variant.xes.gz",
+        False,
+        events=1_891,
+        cases=231,
+        activities=11,
+    ),
+    RealLog(
+        "HospitalBilling_first10k_cases.csv.gz", False, events=49_951, cases=10_000, activities=16
+    ),
+    RealLog(
+        "RoadTrafficFines_first10k_cases.csv.gz", False, events=34_724, cases=10_000, activities=11
+    ),
+    RealLog(
+        "journey_retentioneering_simple_shop.csv",
+        False,
+        keys={"case": "user_id", "activity": "event", "timestamp": "timestamp"},
+        events=32_283,
+        cases=3_751,
+        activities=12,
+    ),
+    RealLog(
+        "journey_appintheair_onboarding.csv",
+        False,
+        keys={"case": "user_pseudo_id", "activity": "event_name", "timestamp": "event_timestamp"},
+        options={"timestamp_unit": "us"},
+        events=30_943,
+        cases=4_139,
+        activities=18,
+    ),
 ]
 
 BY_NAME = {log.name: log for log in LOGS}

@@ -20,20 +20,23 @@ def to_ns(values: pd.Series) -> np.ndarray:
     return np.where(naive.isna(), 0, naive.to_numpy().view("int64")).astype(np.int64)
 
 
-def canonical_frame(df: pd.DataFrame, case: str, activity: str, timestamp: str,
-                    start: str | None = None) -> pd.DataFrame:
+def canonical_frame(
+    df: pd.DataFrame, case: str, activity: str, timestamp: str, start: str | None = None
+) -> pd.DataFrame:
     """Rows with a case, activity and timestamp, sorted by (case, timestamp, input row).
 
     Columns: _case, _act, _ts (int64 ns, UTC), _start (start time, or _ts), _row.
     """
     ok = df[case].notna() & df[activity].notna() & df[timestamp].notna()
     ok &= (df[case].astype(str) != "") & (df[activity].astype(str) != "")
-    out = pd.DataFrame({
-        "_case": df[case].to_numpy(),
-        "_act": df[activity].astype(object).to_numpy(),
-        "_ts": to_ns(df[timestamp]),
-        "_row": np.arange(len(df)),
-    })
+    out = pd.DataFrame(
+        {
+            "_case": df[case].to_numpy(),
+            "_act": df[activity].astype(object).to_numpy(),
+            "_ts": to_ns(df[timestamp]),
+            "_row": np.arange(len(df)),
+        }
+    )
     if start is None:
         out["_start"] = out["_ts"]
     else:
@@ -62,26 +65,39 @@ def dfg(c: pd.DataFrame) -> pd.DataFrame:
     """Edges with frequency, cases and duration statistics, from a canonical frame."""
     nxt = c.shift(-1)
     same = (c["_case"] == nxt["_case"]).to_numpy()
-    pairs = pd.DataFrame({
-        "source": c["_act"][same].to_numpy(),
-        "target": nxt["_act"][same].to_numpy(),
-        "case": c["_case"][same].to_numpy(),
-        "dur": nxt["_start"][same].to_numpy().astype(np.int64) - c["_ts"][same].to_numpy(),
-    })
+    pairs = pd.DataFrame(
+        {
+            "source": c["_act"][same].to_numpy(),
+            "target": nxt["_act"][same].to_numpy(),
+            "case": c["_case"][same].to_numpy(),
+            "dur": nxt["_start"][same].to_numpy().astype(np.int64) - c["_ts"][same].to_numpy(),
+        }
+    )
     rows = []
     for (s, t), g in pairs.groupby(["source", "target"], sort=False):
         row = {"source": s, "target": t, "frequency": len(g), "cases": g["case"].nunique()}
         row.update(describe(seconds(g["dur"])))
         rows.append(row)
-    cols = ["source", "target", "frequency", "cases", "mean_s", "median_s", "p90_s",
-            "min_s", "max_s", "stdev_s"]
+    cols = [
+        "source",
+        "target",
+        "frequency",
+        "cases",
+        "mean_s",
+        "median_s",
+        "p90_s",
+        "min_s",
+        "max_s",
+        "stdev_s",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
 def variants(c: pd.DataFrame) -> pd.DataFrame:
     """variant tuple, frequency, median case duration; most frequent first, then by tuple."""
     per_case = c.groupby("_case", sort=False).agg(
-        variant=("_act", tuple), first=("_ts", "min"), last=("_ts", "max"))
+        variant=("_act", tuple), first=("_ts", "min"), last=("_ts", "max")
+    )
     per_case["duration"] = seconds(per_case["last"] - per_case["first"])
     rows = [
         {"variant": v, "frequency": len(g), "median_duration_s": float(np.median(g["duration"]))}
@@ -95,10 +111,12 @@ def activities(c: pd.DataFrame) -> pd.DataFrame:
     g = c.groupby("_case", sort=False)["_act"]
     starts = g.first().value_counts()
     ends = g.last().value_counts()
-    out = pd.DataFrame({
-        "frequency": c["_act"].value_counts(),
-        "cases": c.groupby("_act")["_case"].nunique(),
-    })
+    out = pd.DataFrame(
+        {
+            "frequency": c["_act"].value_counts(),
+            "cases": c.groupby("_act")["_case"].nunique(),
+        }
+    )
     out["start"] = starts.reindex(out.index).fillna(0).astype(int)
     out["end"] = ends.reindex(out.index).fillna(0).astype(int)
     return out.rename_axis("activity").reset_index()

@@ -17,11 +17,13 @@ KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
 
 
 def frame(n: int = 6) -> pd.DataFrame:
-    return pd.DataFrame({
-        "case": [f"c{i % 2}" for i in range(n)],
-        "activity": [f"a{i % 3}" for i in range(n)],
-        "ts": pd.date_range("2024-01-01", periods=n, freq="h"),
-    })
+    return pd.DataFrame(
+        {
+            "case": [f"c{i % 2}" for i in range(n)],
+            "activity": [f"a{i % 3}" for i in range(n)],
+            "ts": pd.date_range("2024-01-01", periods=n, freq="h"),
+        }
+    )
 
 
 def one_line_error(excinfo) -> str:
@@ -114,8 +116,10 @@ def test_csv_with_only_a_header(tmp_path):
 
 def test_xes_without_events(tmp_path):
     path = tmp_path / "empty.xes"
-    path.write_text('<?xml version="1.0"?><log xes.version="1.0"><trace>'
-                    '<string key="concept:name" value="t"/></trace></log>')
+    path.write_text(
+        '<?xml version="1.0"?><log xes.version="1.0"><trace>'
+        '<string key="concept:name" value="t"/></trace></log>'
+    )
     with pytest.raises(InputError):
         engine.read_log(path)
 
@@ -197,9 +201,11 @@ def test_xes_parser_does_not_expand_entities_without_the_doctype_check(tmp_path,
 
 def test_internal_entities_are_refused_too(tmp_path):
     """A 'billion laughs' bomb is refused before anything is expanded."""
-    bomb = ('<?xml version="1.0"?><!DOCTYPE log [<!ENTITY a "aaaaaaaaaa">'
-            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-            '<log><trace><event><string key="concept:name" value="&b;"/></event></trace></log>')
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE log [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        '<log><trace><event><string key="concept:name" value="&b;"/></event></trace></log>'
+    )
     path = tmp_path / "bomb.xes"
     path.write_text(bomb)
     with pytest.raises(InputError, match="DOCTYPE"):

@@ -16,18 +16,37 @@ from engine.datasets import dataset_path
 
 SEPSIS = dataset_path("sepsis.xes.gz")
 CONTRACT = {
-    "edges.parquet": ["source", "target", "frequency", "cases", "mean_s", "median_s", "p90_s",
-                      "min_s", "max_s", "stdev_s"],
+    "edges.parquet": [
+        "source",
+        "target",
+        "frequency",
+        "cases",
+        "mean_s",
+        "median_s",
+        "p90_s",
+        "min_s",
+        "max_s",
+        "stdev_s",
+    ],
     "variants.parquet": ["variant", "frequency", "share", "median_duration_s"],
     "activities.parquet": ["activity", "frequency", "cases", "start", "end"],
 }
-SUMMARY_KEYS = {"events", "cases", "activities", "variants", "edges", "dropped_rows",
-                "first_timestamp", "last_timestamp"}
+SUMMARY_KEYS = {
+    "events",
+    "cases",
+    "activities",
+    "variants",
+    "edges",
+    "dropped_rows",
+    "first_timestamp",
+    "last_timestamp",
+}
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_analyze_xes_writes_the_contract(tmp_path):
@@ -66,27 +85,48 @@ def test_progress_goes_to_stderr_and_quiet_silences_it(tmp_path):
 
 
 def test_csv_with_column_flags(tmp_path):
-    df = pd.DataFrame({"customer": ["a", "a", "b"], "touchpoint": ["web", "call", "web"],
-                       "when": ["2024-01-01 10:00", "2024-01-01 11:00", "2024-01-02 09:00"],
-                       "began": ["2024-01-01 09:50", "2024-01-01 10:30", "2024-01-02 08:00"]})
+    df = pd.DataFrame(
+        {
+            "customer": ["a", "a", "b"],
+            "touchpoint": ["web", "call", "web"],
+            "when": ["2024-01-01 10:00", "2024-01-01 11:00", "2024-01-02 09:00"],
+            "began": ["2024-01-01 09:50", "2024-01-01 10:30", "2024-01-02 08:00"],
+        }
+    )
     path = tmp_path / "j.csv"
     df.to_csv(path, index=False)
     out = tmp_path / "out"
-    result = run("analyze", str(path), "--case", "customer", "--activity", "touchpoint",
-                 "--timestamp", "when", "--start-timestamp", "began", "--out", str(out),
-                 "--threads", "1")
+    result = run(
+        "analyze",
+        str(path),
+        "--case",
+        "customer",
+        "--activity",
+        "touchpoint",
+        "--timestamp",
+        "when",
+        "--start-timestamp",
+        "began",
+        "--out",
+        str(out),
+        "--threads",
+        "1",
+    )
     assert result.returncode == 0, result.stderr
     edges = pd.read_parquet(out / "edges.parquet")
     assert edges[["source", "target", "frequency"]].values.tolist() == [["web", "call", 1]]
     assert edges["mean_s"].tolist() == [1800.0]  # 10:30 (start of call) - 10:00 (end of web)
 
 
-@pytest.mark.parametrize("args,code,needle", [
-    (["analyze", "missing.xes", "--out", "{tmp}/o"], 3, "does not exist"),
-    (["analyze", str(SEPSIS), "--case", "nope", "--out", "{tmp}/o"], 3, "'nope'"),
-    (["analyze", str(SEPSIS), "--out", "{tmp}/o", "--threads", "0"], 3, "--threads"),
-    (["analyze", str(SEPSIS)], 2, "--out"),
-])
+@pytest.mark.parametrize(
+    "args,code,needle",
+    [
+        (["analyze", "missing.xes", "--out", "{tmp}/o"], 3, "does not exist"),
+        (["analyze", str(SEPSIS), "--case", "nope", "--out", "{tmp}/o"], 3, "'nope'"),
+        (["analyze", str(SEPSIS), "--out", "{tmp}/o", "--threads", "0"], 3, "--threads"),
+        (["analyze", str(SEPSIS)], 2, "--out"),
+    ],
+)
 def test_errors_are_one_line_with_meaningful_exit_codes(tmp_path, args, code, needle):
     result = run(*[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert result.returncode == code
@@ -98,8 +138,18 @@ def test_errors_are_one_line_with_meaningful_exit_codes(tmp_path, args, code, ne
 def test_bad_timestamps_exit_3(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("case,activity,ts\na,x,2024-01-01\na,y,not a date\n")
-    result = run("analyze", str(path), "--case", "case", "--activity", "activity",
-                 "--timestamp", "ts", "--out", str(tmp_path / "o"))
+    result = run(
+        "analyze",
+        str(path),
+        "--case",
+        "case",
+        "--activity",
+        "activity",
+        "--timestamp",
+        "ts",
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert result.returncode == 3
     assert "column 'ts'" in result.stderr and "row 1" in result.stderr
     assert not (tmp_path / "o" / "summary.json").exists()
@@ -130,8 +180,9 @@ def test_rerun_replaces_previous_results(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert cli.main(["analyze", str(SEPSIS), "--out", str(out), "--quiet"]) == 0
     (out / "summary.json").write_text("{}")
-    monkeypatch.setattr(engine.EventLog, "variants",
-                        lambda self, **kw: (_ for _ in ()).throw(RuntimeError("x")))
+    monkeypatch.setattr(
+        engine.EventLog, "variants", lambda self, **kw: (_ for _ in ()).throw(RuntimeError("x"))
+    )
     assert cli.main(["analyze", str(SEPSIS), "--out", str(out), "--quiet"]) == cli.EXIT_INTERNAL
     # the old files are still there, the stale summary too: nothing was half-replaced
     assert (out / "edges.parquet").exists()

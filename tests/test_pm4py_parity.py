@@ -28,20 +28,24 @@ def pm4py_frame(real: RealLog) -> pd.DataFrame:
     if ".csv" in real.name:
         df = pd.read_csv(real.path, usecols=columns, keep_default_na=False, dtype=str)
         if real.options.get("timestamp_unit"):
-            ts = pd.to_datetime(df[keys["timestamp"]].astype("int64"),
-                                unit=real.options["timestamp_unit"], utc=True)
+            ts = pd.to_datetime(
+                df[keys["timestamp"]].astype("int64"), unit=real.options["timestamp_unit"], utc=True
+            )
         else:
             ts = pd.to_datetime(df[keys["timestamp"]], format="ISO8601", utc=True)
     else:
         df = read_table(real.path, columns=columns)
         ts = df[keys["timestamp"]]
-    frame = pd.DataFrame({
-        "case": df[keys["case"]].astype(str).astype(object),
-        "activity": df[keys["activity"]].astype(str).astype(object),
-        "ts": ts.astype("datetime64[ns, UTC]"),
-    })
-    return pm4py.format_dataframe(frame, case_id="case", activity_key="activity",
-                                  timestamp_key="ts")
+    frame = pd.DataFrame(
+        {
+            "case": df[keys["case"]].astype(str).astype(object),
+            "activity": df[keys["activity"]].astype(str).astype(object),
+            "ts": ts.astype("datetime64[ns, UTC]"),
+        }
+    )
+    return pm4py.format_dataframe(
+        frame, case_id="case", activity_key="activity", timestamp_key="ts"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +74,10 @@ def results():
 def test_published_counts(real, results):
     log, _ = results(real)
     assert (log.n_events, log.n_cases, log.n_activities) == (
-        real.events, real.cases, real.activities)
+        real.events,
+        real.cases,
+        real.activities,
+    )
     assert log.dropped.total == 0
 
 
@@ -110,8 +117,11 @@ def test_variants_equal_pm4py(real, results):
 @pytest.mark.parametrize("real", LOGS, ids=[r.name for r in LOGS])
 def test_case_durations_equal_pm4py(real, results):
     log, oracle = results(real)
-    np.testing.assert_allclose(np.sort(log.case_durations().to_numpy()),
-                               np.sort(np.asarray(oracle["durations"], dtype=float)), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.sort(log.case_durations().to_numpy()),
+        np.sort(np.asarray(oracle["durations"], dtype=float)),
+        rtol=1e-12,
+    )
 
 
 def test_hospital_billing_keeps_the_case_called_NA():
@@ -133,7 +143,8 @@ def test_start_timestamps_match_pm4py_waiting_times():
     raw["time:timestamp"] = raw["time:timestamp"].astype("datetime64[ns, UTC]")
     formatted = pm4py.format_dataframe(raw.copy())
     intervals = pm4py.convert_to_dataframe(
-        interval_lifecycle.to_interval(pm4py.convert_to_event_log(formatted)))
+        interval_lifecycle.to_interval(pm4py.convert_to_event_log(formatted))
+    )
     frame = intervals[[*PM4PY_KEYS, "start_timestamp"]].copy()
     for col in ("time:timestamp", "start_timestamp"):
         frame[col] = frame[col].astype("datetime64[ns, UTC]")

@@ -44,11 +44,13 @@ def random_logs(draw, max_cases: int = 12, max_events: int = 8):
     unit = draw(st.sampled_from(["s", "ms", "us", "ns"]))
     seconds = np.array([r[2] for r in rows], dtype=np.int64) * 3_600
     ts = pd.Series(pd.to_datetime(seconds, unit="s")).astype(f"datetime64[{unit}]")
-    return pd.DataFrame({
-        "case": case_col,
-        "activity": pd.Series([r[1] for r in rows], dtype="str"),
-        "ts": ts,
-    })
+    return pd.DataFrame(
+        {
+            "case": case_col,
+            "activity": pd.Series([r[1] for r in rows], dtype="str"),
+            "ts": ts,
+        }
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,8 +80,9 @@ def test_shuffling_rows_changes_nothing_but_tie_order(df, rnd):
 def test_start_timestamps_give_waiting_times(df):
     """With a start column, an edge lasts from the end of one event to the start of the next."""
     df = df.assign(start=df["ts"] - pd.to_timedelta(np.arange(len(df)) % 3, unit="min"))
-    log = engine.read_log(df, case="case", activity="activity", timestamp="ts",
-                          start_timestamp="start")
+    log = engine.read_log(
+        df, case="case", activity="activity", timestamp="ts", start_timestamp="start"
+    )
     canon = reference.canonical_frame(df, "case", "activity", "ts", start="start")
     from tests.helpers import assert_dfg_matches
 

@@ -52,7 +52,11 @@ def test_small_log_matches_reference():
     assert_all_match(log, reference.canonical_frame(df, "case", "activity", "ts"))
     variants = log.variants()
     assert next(tuple(v) for v in variants["variant"]) == (
-        "ad click", "product page", "product page", "purchase")
+        "ad click",
+        "product page",
+        "product page",
+        "purchase",
+    )
     # the tie between 'cart' and 'purchase' keeps input order: cart (row 0) first
     assert ("search", "cart", "purchase") in {tuple(v) for v in variants["variant"]}
 
@@ -79,8 +83,7 @@ def test_parquet_folder_of_files(tmp_path):
     folder.mkdir()
     frame.iloc[:4].to_parquet(folder / "part-0.parquet")
     frame.iloc[4:].to_parquet(folder / "part-1.parquet")
-    assert as_results(engine.read_log(folder, **KEYS)) == as_results(
-        engine.read_log(frame, **KEYS))
+    assert as_results(engine.read_log(folder, **KEYS)) == as_results(engine.read_log(frame, **KEYS))
 
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
@@ -103,27 +106,39 @@ def test_timezone_aware_timestamps_are_compared_as_instants():
 
 
 def test_text_timestamps_iso_with_mixed_offsets():
-    df = pd.DataFrame({
-        "case": ["a", "a", "b"],
-        "activity": ["x", "y", "x"],
-        "ts": ["2024-03-31T01:30:00+01:00", "2024-03-31T03:30:00+02:00", "2024-03-31T00:00:00Z"],
-    })
+    df = pd.DataFrame(
+        {
+            "case": ["a", "a", "b"],
+            "activity": ["x", "y", "x"],
+            "ts": [
+                "2024-03-31T01:30:00+01:00",
+                "2024-03-31T03:30:00+02:00",
+                "2024-03-31T00:00:00Z",
+            ],
+        }
+    )
     log = engine.read_log(df, **KEYS)
     assert log.dfg()["mean_s"].tolist() == [3600.0]
     assert log.timezone_aware
 
 
 def test_text_timestamps_with_a_format():
-    df = pd.DataFrame({"case": ["a", "a"], "activity": ["x", "y"],
-                       "ts": ["31/12/2023 23:00", "01/01/2024 01:30"]})
+    df = pd.DataFrame(
+        {"case": ["a", "a"], "activity": ["x", "y"], "ts": ["31/12/2023 23:00", "01/01/2024 01:30"]}
+    )
     log = engine.read_log(df, **KEYS, timestamp_format="%d/%m/%Y %H:%M")
     assert log.dfg()["mean_s"].tolist() == [9000.0]
 
 
 @pytest.mark.parametrize("unit,scale", [("s", 1), ("ms", 10**3), ("us", 10**6), ("ns", 10**9)])
 def test_epoch_numbers_with_a_unit(unit, scale, tmp_path):
-    df = pd.DataFrame({"case": [1, 1, 2], "activity": ["x", "y", "x"],
-                       "ts": np.array([1_700_000_000, 1_700_000_090, 1_700_000_000]) * scale})
+    df = pd.DataFrame(
+        {
+            "case": [1, 1, 2],
+            "activity": ["x", "y", "x"],
+            "ts": np.array([1_700_000_000, 1_700_000_090, 1_700_000_000]) * scale,
+        }
+    )
     log = engine.read_log(df, **KEYS, timestamp_unit=unit)
     assert log.dfg()["mean_s"].tolist() == [90.0]
     path = tmp_path / "epoch.csv"
@@ -131,8 +146,9 @@ def test_epoch_numbers_with_a_unit(unit, scale, tmp_path):
     assert engine.read_log(path, **KEYS, timestamp_unit=unit).dfg()["mean_s"].tolist() == [90.0]
 
 
-@pytest.mark.parametrize("kind", ["int", "uint", "nullable", "float", "str", "object",
-                                  "arrow", "categorical", "huge"])
+@pytest.mark.parametrize(
+    "kind", ["int", "uint", "nullable", "float", "str", "object", "arrow", "categorical", "huge"]
+)
 def test_case_ids_of_any_kind(kind):
     df = small_frame()
     ids = {"c1": 11, "c2": 5, "c3": 7}
@@ -163,18 +179,25 @@ def test_csv_ids_keep_leading_zeros_and_NA(tmp_path):
 
 @pytest.mark.parametrize("dtype", ["str", "object", "arrow", "category"])
 def test_activity_names_of_any_text(dtype, tmp_path):
-    names = ["<b>buy</b>", "naïve café ☕", "a,b \"quoted\"", "line\nbreak", "日本語", " "]
-    df = pd.DataFrame({"case": ["k"] * len(names), "activity": names,
-                       "ts": pd.date_range("2024-01-01", periods=len(names), freq="h")})
-    column = {"str": df["activity"].astype("str"), "object": df["activity"].astype(object),
-              "arrow": df["activity"].astype(pd.ArrowDtype(pa.string())),
-              "category": df["activity"].astype("category")}[dtype]
+    names = ["<b>buy</b>", "naïve café ☕", 'a,b "quoted"', "line\nbreak", "日本語", " "]
+    df = pd.DataFrame(
+        {
+            "case": ["k"] * len(names),
+            "activity": names,
+            "ts": pd.date_range("2024-01-01", periods=len(names), freq="h"),
+        }
+    )
+    column = {
+        "str": df["activity"].astype("str"),
+        "object": df["activity"].astype(object),
+        "arrow": df["activity"].astype(pd.ArrowDtype(pa.string())),
+        "category": df["activity"].astype("category"),
+    }[dtype]
     log = engine.read_log(df.assign(activity=column), **KEYS)
     assert [tuple(v) for v in log.variants()["variant"]] == [tuple(names)]
     path = tmp_path / "names.csv"
     df.to_csv(path, index=False)
-    assert [tuple(v) for v in engine.read_log(path, **KEYS).variants()["variant"]] == [
-        tuple(names)]
+    assert [tuple(v) for v in engine.read_log(path, **KEYS).variants()["variant"]] == [tuple(names)]
 
 
 def test_the_callers_frame_is_never_changed():
@@ -199,7 +222,11 @@ def test_rows_missing_a_key_field_are_dropped_and_counted():
     log = engine.read_log(df, **KEYS)
     assert log.n_events == len(df) - 4
     assert log.dropped.as_dict() == {
-        "total": 4, "missing_case": 2, "missing_activity": 1, "missing_timestamp": 2}
+        "total": 4,
+        "missing_case": 2,
+        "missing_activity": 1,
+        "missing_timestamp": 2,
+    }
     summary = log.summary()
     assert summary["dropped_rows"] == 4
     assert summary["dropped_rows_by_reason"]["missing_case"] == 2
@@ -221,11 +248,12 @@ def test_xes_trace_attributes_become_case_columns():
     channel = log.attributes["case:channel"]
     offsets = log.case_offsets
     for c, case_id in enumerate(log.case_ids):
-        values = set(channel.iloc[offsets[c]:offsets[c + 1]])
+        values = set(channel.iloc[offsets[c] : offsets[c + 1]])
         assert values == {channel_of[case_id]}
     np.testing.assert_array_equal(
         log.attributes["org:resource"].astype(str).to_numpy(),
-        raw["org:resource"].astype(str).to_numpy()[log.source_row])
+        raw["org:resource"].astype(str).to_numpy()[log.source_row],
+    )
 
 
 def test_start_timestamp_missing_falls_back_to_the_timestamp():
@@ -245,31 +273,44 @@ def test_hash_collisions_between_case_ids_never_merge_cases(monkeypatch):
     """Free-form ids are hashed; with every hash equal, grouping must still be exact."""
     import engine.log.keys as keys
 
-    monkeypatch.setattr(keys, "hash_bytes",
-                        lambda offsets, data: np.zeros(len(offsets) - 1, dtype=np.uint64))
+    monkeypatch.setattr(
+        keys, "hash_bytes", lambda offsets, data: np.zeros(len(offsets) - 1, dtype=np.uint64)
+    )
     df = small_frame().sample(frac=1.0, random_state=7)
-    df["case"] = df["case"].map({"c1": "Ms. Alpha Smith", "c2": "Mr. Bravo Jones",
-                                 "c3": "Dr. Charlie Brown"})
+    df["case"] = df["case"].map(
+        {"c1": "Ms. Alpha Smith", "c2": "Mr. Bravo Jones", "c3": "Dr. Charlie Brown"}
+    )
     log = engine.read_log(df, **KEYS)
     assert log.n_cases == 3
     assert_all_match(log, reference.canonical_frame(df, "case", "activity", "ts"))
     assert sorted(log.case_ids) == ["Dr. Charlie Brown", "Mr. Bravo Jones", "Ms. Alpha Smith"]
 
 
-@pytest.mark.parametrize("ids", [
-    ["cust-000017", "cust-000002", "cust-000310"],  # prefix + fixed-width digits
-    ["17", "0017", "2", "002", "310"],  # digits of varying length, leading zeros
-    ["ab", "a", "", "b\u00e9", "zz"],  # short text (the empty id is missing)
-    ["caf\u00e9-1", "caf\u00e8-2", "caf\u00e9-3"],  # the shared prefix ends mid-character
-    ["123e4567-e89b-12d3-a456-426614174000", "123e4567-e89b-12d3-a456-426614174001",
-     "00000000-0000-0000-0000-000000000000"],  # UUIDs: hashed and checked
-    ["x" * 40 + "1", "x" * 40 + "2"],  # long shared prefix
-    ["same", "same", "same"],
-])
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["cust-000017", "cust-000002", "cust-000310"],  # prefix + fixed-width digits
+        ["17", "0017", "2", "002", "310"],  # digits of varying length, leading zeros
+        ["ab", "a", "", "b\u00e9", "zz"],  # short text (the empty id is missing)
+        ["caf\u00e9-1", "caf\u00e8-2", "caf\u00e9-3"],  # the shared prefix ends mid-character
+        [
+            "123e4567-e89b-12d3-a456-426614174000",
+            "123e4567-e89b-12d3-a456-426614174001",
+            "00000000-0000-0000-0000-000000000000",
+        ],  # UUIDs: hashed and checked
+        ["x" * 40 + "1", "x" * 40 + "2"],  # long shared prefix
+        ["same", "same", "same"],
+    ],
+)
 def test_text_case_ids_come_back_exactly(ids):
     n = len(ids)
-    df = pd.DataFrame({"case": ids * 2, "activity": ["a"] * n + ["b"] * n,
-                       "ts": pd.date_range("2024-01-01", periods=2 * n, freq="min")})
+    df = pd.DataFrame(
+        {
+            "case": ids * 2,
+            "activity": ["a"] * n + ["b"] * n,
+            "ts": pd.date_range("2024-01-01", periods=2 * n, freq="min"),
+        }
+    )
     log = engine.read_log(df, **KEYS)
     expected = sorted({i for i in ids if i != ""})
     assert sorted(log.case_ids.tolist()) == expected
@@ -280,16 +321,20 @@ def test_text_case_ids_come_back_exactly(ids):
 def test_hash_collisions_between_variants_never_merge_variants(monkeypatch):
     import engine.analysis.variants as variants
 
-    monkeypatch.setattr(variants, "sequence_hashes",
-                        lambda act, offsets: np.zeros(len(offsets) - 1, dtype=np.uint64))
+    monkeypatch.setattr(
+        variants,
+        "sequence_hashes",
+        lambda act, offsets: np.zeros(len(offsets) - 1, dtype=np.uint64),
+    )
     df = small_frame()
     log = engine.read_log(df, **KEYS)
     assert_all_match(log, reference.canonical_frame(df, "case", "activity", "ts"))
     assert len(log.variants()) == 3
 
 
-@pytest.mark.parametrize("name", ["receipt.xes.gz", "sepsis.xes.gz",
-                                  "BPIC2013_closed_problems.xes.gz"])
+@pytest.mark.parametrize(
+    "name", ["receipt.xes.gz", "sepsis.xes.gz", "BPIC2013_closed_problems.xes.gz"]
+)
 def test_xes_reader_equals_pm4py(name):
     pm4py = pytest.importorskip("pm4py")
     path = dataset_path(name)
@@ -301,7 +346,8 @@ def test_xes_reader_equals_pm4py(name):
         assert got[col].astype(str).tolist() == want[col].astype(str).tolist()
     np.testing.assert_array_equal(
         got["time:timestamp"].astype("datetime64[ns, UTC]").to_numpy(),
-        want["time:timestamp"].astype("datetime64[ns, UTC]").to_numpy())
+        want["time:timestamp"].astype("datetime64[ns, UTC]").to_numpy(),
+    )
 
 
 def test_to_pm4py_frame_is_what_pm4py_expects():
@@ -320,7 +366,8 @@ def test_to_pm4py_frame_is_what_pm4py_expects():
     reformatted = pm4py.format_dataframe(frame.copy())
     pd.testing.assert_series_equal(
         reformatted["concept:name"].astype(str).reset_index(drop=True),
-        frame["concept:name"].astype(str).reset_index(drop=True))
+        frame["concept:name"].astype(str).reset_index(drop=True),
+    )
 
 
 def test_dfg_object_feeds_the_inductive_miner():
@@ -343,4 +390,5 @@ def test_parquet_written_from_pandas_3_strings(tmp_path):
     table = pa.Table.from_pandas(df.astype({"case": "str", "activity": "str"}))
     pq.write_table(table, tmp_path / "s.parquet")
     assert as_results(engine.read_log(tmp_path / "s.parquet", **KEYS)) == as_results(
-        engine.read_log(df, **KEYS))
+        engine.read_log(df, **KEYS)
+    )

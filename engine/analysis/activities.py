@@ -40,8 +40,9 @@ def endpoint_counts(log: EventLog, *, row: int) -> pd.Series:
     column = "start" if row == 2 else "end"
     picked = frame.loc[frame[column] > 0, ["activity", column]]
     picked = picked.sort_values([column, "activity"], ascending=[False, True], kind="stable")
-    return pd.Series(picked[column].to_numpy(), index=pd.Index(picked["activity"], name="activity"),
-                     name="cases")
+    return pd.Series(
+        picked[column].to_numpy(), index=pd.Index(picked["activity"], name="activity"), name="cases"
+    )
 
 
 def case_durations_ns(log: EventLog) -> np.ndarray:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..kernels.dfg import edge_aggregate, pair_keys
 from ..kernels.stats import MAX, MEAN, MEDIAN, MIN, P90, STDEV, segment_stats
+from .segments import sort_segments
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -18,8 +19,16 @@ if TYPE_CHECKING:
 DENSE_LIMIT = 1 << 22
 
 EDGE_COLUMNS = (
-    "source", "target", "frequency", "cases",
-    "mean_s", "median_s", "p90_s", "min_s", "max_s", "stdev_s",
+    "source",
+    "target",
+    "frequency",
+    "cases",
+    "mean_s",
+    "median_s",
+    "p90_s",
+    "min_s",
+    "max_s",
+    "stdev_s",
 )
 
 
@@ -50,6 +59,7 @@ def compute_edges(log: EventLog) -> Edges:
     frequency, cases, durations, offsets = edge_aggregate(
         edge_ids, log.timestamp, start, log.case_offsets, len(edge_keys)
     )
+    sort_segments(durations, offsets)
     stats = segment_stats(durations, offsets)
     source = (edge_keys // max(n_act, 1)).astype(np.int32)
     target = (edge_keys % max(n_act, 1)).astype(np.int32)

@@ -32,9 +32,7 @@ def summary(log: EventLog) -> dict[str, Any]:
         "variants": len(variants.frequency),
         "edges": len(edges.frequency),
         "dropped_rows": log.dropped.total,
-        "dropped_rows_by_reason": {
-            k: v for k, v in log.dropped.as_dict().items() if k != "total"
-        },
+        "dropped_rows_by_reason": {k: v for k, v in log.dropped.as_dict().items() if k != "total"},
         "first_timestamp": iso_timestamp(first, timezone_aware=log.timezone_aware),
         "last_timestamp": iso_timestamp(last, timezone_aware=log.timezone_aware),
         "timezone": "UTC" if log.timezone_aware else "naive (as given)",

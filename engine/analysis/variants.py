@@ -11,8 +11,9 @@ import pyarrow as pa
 
 from ..kernels.grouping import group_values
 from ..kernels.stats import segment_medians
-from ..kernels.variants import group_sequences, rank_variants, sequence_hashes
+from ..kernels.variants import assign_variants, refine_ties, sequence_hashes, sort_keys
 from .activities import case_durations_ns
+from .segments import sort_segments
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -32,15 +33,16 @@ class Variants:
 
 def compute_variants(log: EventLog) -> Variants:
     act, offsets = log.activity, log.case_offsets
-    hashes = sequence_hashes(act, offsets)
-    by_hash = np.argsort(hashes, kind="stable")
-    provisional, representative = group_sequences(act, offsets, hashes, by_hash)
+    provisional, representative = assign_variants(act, offsets, sequence_hashes(act, offsets))
     frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)
-    order = rank_variants(act, offsets, representative, frequency)
+    keys = sort_keys(act, offsets, representative, frequency, log.n_activities)
+    order = np.argsort(keys, kind="stable")
+    refine_ties(order, keys, act, offsets, representative, frequency)
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     variant_of_case = rank[provisional]
     grouped, group_offsets = group_values(case_durations_ns(log), variant_of_case, len(order))
+    sort_segments(grouped, group_offsets)
     return Variants(
         variant_of_case=variant_of_case,
         representative=representative[order],

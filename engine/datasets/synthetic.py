@@ -47,8 +47,13 @@ TOUCHPOINTS: dict[str, tuple[str, float, bool]] = {
 }
 NAMES = list(TOUCHPOINTS)
 _INDEX = {name: i for i, name in enumerate(NAMES)}
-ENTRY = {"ad_click": 0.35, "social_post": 0.15, "email_open": 0.15, "search": 0.25,
-         "store_visit": 0.10}
+ENTRY = {
+    "ad_click": 0.35,
+    "social_post": 0.15,
+    "email_open": 0.15,
+    "search": 0.25,
+    "store_visit": 0.10,
+}
 
 # Next-touchpoint weights; what is left up to 1.0 is the chance of leaving.
 FLOW: dict[str, dict[str, float]] = {
@@ -56,25 +61,48 @@ FLOW: dict[str, dict[str, float]] = {
     "social_post": {"product_page": 0.35, "app_product_view": 0.2, "search": 0.1},
     "email_open": {"product_page": 0.45, "app_product_view": 0.15},
     "search": {"product_page": 0.6, "compare": 0.15, "store_visit": 0.05},
-    "product_page": {"compare": 0.2, "read_reviews": 0.15, "add_to_cart": 0.25, "chat": 0.05,
-                     "call_center": 0.04, "store_visit": 0.04, "product_page": 0.1},
-    "app_product_view": {"add_to_cart": 0.35, "product_page": 0.15, "read_reviews": 0.1,
-                         "app_product_view": 0.1},
-    "compare": {"product_page": 0.3, "read_reviews": 0.2, "add_to_cart": 0.2,
-                "call_center": 0.08, "store_visit": 0.07},
+    "product_page": {
+        "compare": 0.2,
+        "read_reviews": 0.15,
+        "add_to_cart": 0.25,
+        "chat": 0.05,
+        "call_center": 0.04,
+        "store_visit": 0.04,
+        "product_page": 0.1,
+    },
+    "app_product_view": {
+        "add_to_cart": 0.35,
+        "product_page": 0.15,
+        "read_reviews": 0.1,
+        "app_product_view": 0.1,
+    },
+    "compare": {
+        "product_page": 0.3,
+        "read_reviews": 0.2,
+        "add_to_cart": 0.2,
+        "call_center": 0.08,
+        "store_visit": 0.07,
+    },
     "read_reviews": {"add_to_cart": 0.35, "product_page": 0.2, "compare": 0.15},
     "store_visit": {"purchase": 0.45, "product_page": 0.15, "call_center": 0.1},
     "chat": {"add_to_cart": 0.4, "call_center": 0.15, "product_page": 0.2},
-    "call_center": {"add_to_cart": 0.3, "purchase": 0.15, "store_visit": 0.1,
-                    "support_ticket": 0.05},
+    "call_center": {
+        "add_to_cart": 0.3,
+        "purchase": 0.15,
+        "store_visit": 0.1,
+        "support_ticket": 0.05,
+    },
     "add_to_cart": {"checkout": 0.65, "product_page": 0.1, "compare": 0.05},
     "checkout": {"payment": 0.8, "call_center": 0.05, "chat": 0.05},
     "payment": {"purchase": 0.9, "call_center": 0.04},
     "purchase": {"delivery": 0.97},
-    "delivery": {"review_written": 0.25, "support_ticket": 0.15, "return": 0.05,
-                 "repurchase": 0.2},
-    "support_ticket": {"call_center": 0.25, "return": 0.15, "review_written": 0.15,
-                       "repurchase": 0.1},
+    "delivery": {"review_written": 0.25, "support_ticket": 0.15, "return": 0.05, "repurchase": 0.2},
+    "support_ticket": {
+        "call_center": 0.25,
+        "return": 0.15,
+        "review_written": 0.15,
+        "repurchase": 0.1,
+    },
     "return": {"support_ticket": 0.2, "review_written": 0.2},
     "review_written": {"repurchase": 0.3},
     "repurchase": {"delivery": 0.95},
@@ -123,8 +151,7 @@ def journeys(n_customers: int, rng: np.random.Generator, first_id: int = 0) -> p
     state = np.searchsorted(chain.entry, rng.random(n_customers), side="right")
     clock = EPOCH + (rng.random(n_customers) * WINDOW_DAYS * 86_400e6).astype("timedelta64[us]")
     customer = np.arange(n_customers)
-    columns: dict[str, list[np.ndarray]] = {"customer": [], "step": [], "touchpoint": [],
-                                            "ts": []}
+    columns: dict[str, list[np.ndarray]] = {"customer": [], "step": [], "touchpoint": [], "ts": []}
     alive = np.ones(n_customers, dtype=bool)
     n = len(NAMES)
     for step in range(MAX_STEPS):
@@ -172,22 +199,33 @@ def to_table(frame: pd.DataFrame, rng: np.random.Generator, *, id_type: str) -> 
         unique = np.unique(customers)
         text = pa.array([f"cust-{c:09d}" for c in unique])
         ids = text.take(pa.array(np.searchsorted(unique, customers)))
-    return pa.table({
-        "customer_id": ids,
-        "touchpoint": pa.DictionaryArray.from_arrays(pa.array(tp.astype(np.int32)),
-                                                     pa.array(NAMES)),
-        "channel": pa.DictionaryArray.from_arrays(
-            pa.array(np.searchsorted(np.unique(channels), channels[tp]).astype(np.int32)),
-            pa.array(np.unique(channels).tolist())),
-        "ts": pa.array(frame["ts"].to_numpy(), type=pa.timestamp("us", tz="UTC")),
-        "segment": pa.DictionaryArray.from_arrays(
-            pa.array(segment_of[customers].astype(np.int32)), pa.array(SEGMENTS.tolist())),
-        "csat": pa.array(csat, mask=np.isnan(csat)),
-    })
+    return pa.table(
+        {
+            "customer_id": ids,
+            "touchpoint": pa.DictionaryArray.from_arrays(
+                pa.array(tp.astype(np.int32)), pa.array(NAMES)
+            ),
+            "channel": pa.DictionaryArray.from_arrays(
+                pa.array(np.searchsorted(np.unique(channels), channels[tp]).astype(np.int32)),
+                pa.array(np.unique(channels).tolist()),
+            ),
+            "ts": pa.array(frame["ts"].to_numpy(), type=pa.timestamp("us", tz="UTC")),
+            "segment": pa.DictionaryArray.from_arrays(
+                pa.array(segment_of[customers].astype(np.int32)), pa.array(SEGMENTS.tolist())
+            ),
+            "csat": pa.array(csat, mask=np.isnan(csat)),
+        }
+    )
 
 
-def chunks(n_events: int, *, seed: int = 0, chunk_events: int = 1_000_000,
-           id_type: str = "str", shuffle: bool = True) -> Iterator[pa.Table]:
+def chunks(
+    n_events: int,
+    *,
+    seed: int = 0,
+    chunk_events: int = 1_000_000,
+    id_type: str = "str",
+    shuffle: bool = True,
+) -> Iterator[pa.Table]:
     """Yield tables of about `chunk_events` rows, `n_events` rows in all."""
     if id_type not in ("str", "int"):
         raise ValueError(f"id_type must be 'str' or 'int'; got {id_type!r}")
@@ -209,17 +247,24 @@ def chunks(n_events: int, *, seed: int = 0, chunk_events: int = 1_000_000,
         yield table
 
 
-def write_parquet(path: str | os.PathLike, n_events: int, *, seed: int = 0,
-                  chunk_events: int = 1_000_000, id_type: str = "str",
-                  shuffle: bool = True) -> Path:
+def write_parquet(
+    path: str | os.PathLike,
+    n_events: int,
+    *,
+    seed: int = 0,
+    chunk_events: int = 1_000_000,
+    id_type: str = "str",
+    shuffle: bool = True,
+) -> Path:
     """Write a synthetic journey log of `n_events` rows to one Parquet file, chunk by chunk."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".partial")
     writer = None
     try:
-        for table in chunks(n_events, seed=seed, chunk_events=chunk_events, id_type=id_type,
-                            shuffle=shuffle):
+        for table in chunks(
+            n_events, seed=seed, chunk_events=chunk_events, id_type=id_type, shuffle=shuffle
+        ):
             if writer is None:
                 writer = pq.ParquetWriter(tmp, table.schema)
             writer.write_table(table, row_group_size=chunk_events)
@@ -230,9 +275,11 @@ def write_parquet(path: str | os.PathLike, n_events: int, *, seed: int = 0,
     return path
 
 
-def generate(n_events: int, *, seed: int = 0, id_type: str = "str",
-             shuffle: bool = True) -> pd.DataFrame:
+def generate(
+    n_events: int, *, seed: int = 0, id_type: str = "str", shuffle: bool = True
+) -> pd.DataFrame:
     """An in-memory synthetic journey log (see `write_parquet` for large ones)."""
-    tables = list(chunks(n_events, seed=seed, chunk_events=max(n_events, 1), id_type=id_type,
-                         shuffle=shuffle))
+    tables = list(
+        chunks(n_events, seed=seed, chunk_events=max(n_events, 1), id_type=id_type, shuffle=shuffle)
+    )
     return pa.concat_tables(tables).to_pandas()

@@ -7,9 +7,7 @@ from collections.abc import Iterable, Sequence
 from ..errors import InputError
 
 
-def check_columns(
-    requested: Sequence[str] | None, available: Iterable[str], *, where: str
-) -> None:
+def check_columns(requested: Sequence[str] | None, available: Iterable[str], *, where: str) -> None:
     available = list(available)
     if requested is None:
         return

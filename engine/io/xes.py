@@ -77,8 +77,7 @@ def read_xes(path: Path, *, columns: Sequence[str] | None) -> pd.DataFrame:
     frame = collector.frame()
     if wanted is not None:
         present = [c for c in frame.columns if frame[c].notna().any()]
-        check_columns(wanted, sorted(set(present) | collector.seen),
-                      where=f"the XES file '{path}'")
+        check_columns(wanted, sorted(set(present) | collector.seen), where=f"the XES file '{path}'")
     return frame
 
 
@@ -87,12 +86,14 @@ class _Collector:
 
     def __init__(self, wanted: list[str] | None) -> None:
         self.wanted = wanted
-        self.event_keys = None if wanted is None else {
-            k for k in wanted if not k.startswith(CASE_PREFIX)
-        }
-        self.trace_keys = None if wanted is None else {
-            k[len(CASE_PREFIX):] for k in wanted if k.startswith(CASE_PREFIX)
-        }
+        self.event_keys = (
+            None if wanted is None else {k for k in wanted if not k.startswith(CASE_PREFIX)}
+        )
+        self.trace_keys = (
+            None
+            if wanted is None
+            else {k[len(CASE_PREFIX) :] for k in wanted if k.startswith(CASE_PREFIX)}
+        )
         # Keys such as 'case:x' that are plain event attributes in some files.
         if wanted is not None:
             self.event_keys |= {k for k in wanted if k.startswith(CASE_PREFIX)}
@@ -238,4 +239,3 @@ def _local(tag: object) -> str:
     if not isinstance(tag, str):
         return ""
     return tag.rsplit("}", 1)[-1]
-

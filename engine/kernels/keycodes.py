@@ -150,3 +150,24 @@ def decode_bytes(codes):
             shift = np.uint64(8 * (MAX_PACKED_BYTES - 1 - j))
             data[offsets[i] + j] = np.uint8((word >> shift) & np.uint64(255))
     return offsets, data
+
+
+@pjit
+def remap_codes(codes, table):
+    """table[codes], -1 kept for missing: renumbers integer codes in one parallel pass."""
+    n = codes.shape[0]
+    out = np.empty(n, np.int32)
+    for i in prange(n):
+        c = codes[i]
+        out[i] = table[c] if c >= 0 else -1
+    return out
+
+
+@jit
+def count_codes(codes, n_codes):
+    """How many rows carry each code (missing, -1, not counted)."""
+    counts = np.zeros(n_codes, np.int64)
+    for i in range(codes.shape[0]):
+        if codes[i] >= 0:
+            counts[codes[i]] += 1
+    return counts

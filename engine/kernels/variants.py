@@ -1,8 +1,9 @@
 """Exact variant grouping: cases with identical activity sequences.
 
-Sequences are bucketed by a 64-bit hash, and every case is then compared element by
-element with the representatives of its bucket, so a hash collision can never merge two
-different sequences.
+Each case's sequence is hashed and looked up in an open-addressing table of the variants
+seen so far; a hash match is confirmed by comparing the sequences element by element, so
+a collision can never merge two different variants. The table holds one entry per
+variant, so it stays in cache while the cases stream past in order.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ._jit import jit
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _MIX1 = np.uint64(0xFF51AFD7ED558CCD)
 _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+_EMPTY = -1
 
 
 @jit
@@ -27,20 +29,27 @@ def _mix(h):
 
 
 @jit
+def sequence_hash(act, start, end):
+    """A 64-bit hash of act[start:end] (its length included)."""
+    h = _FNV_OFFSET ^ np.uint64(end - start)
+    for i in range(start, end):
+        h = _mix(h ^ np.uint64(act[i] + 1))
+    return h
+
+
+@jit
 def sequence_hashes(act, offsets):
-    """A 64-bit hash of each case's activity sequence (length included)."""
+    """The hash of every case's activity sequence."""
     n_cases = offsets.shape[0] - 1
     out = np.empty(n_cases, np.uint64)
     for c in range(n_cases):
-        h = _FNV_OFFSET ^ np.uint64(offsets[c + 1] - offsets[c])
-        for i in range(offsets[c], offsets[c + 1]):
-            h = _mix(h ^ np.uint64(act[i] + 1))
-        out[c] = h
+        out[c] = sequence_hash(act, offsets[c], offsets[c + 1])
     return out
 
 
 @jit
-def _same_sequence(act, offsets, a, b):
+def same_sequence(act, offsets, a, b):
+    """Whether cases a and b have the same activity sequence."""
     la = offsets[a + 1] - offsets[a]
     if la != offsets[b + 1] - offsets[b]:
         return False
@@ -53,55 +62,96 @@ def _same_sequence(act, offsets, a, b):
 
 
 @jit
-def group_sequences(act, offsets, hashes, by_hash):
-    """Variant id of each case, and one representative case per variant.
-
-    `by_hash` lists the cases sorted by hash (stable). Variant ids are provisional:
-    `rank_variants` gives the reporting order.
-    """
-    n_cases = hashes.shape[0]
+def assign_variants(act, offsets, hashes):
+    """Variant id of each case (ids in order of first appearance) and, per variant, the
+    first case that follows it. `hashes` are the cases' sequence hashes."""
+    n_cases = offsets.shape[0] - 1
+    capacity = 1 << 12
+    slot_hash = np.zeros(capacity, np.uint64)
+    slot_variant = np.full(capacity, _EMPTY, np.int64)
+    representative = np.empty(max(n_cases, 1), np.int64)
     variant_of_case = np.empty(n_cases, np.int64)
-    representative = np.empty(n_cases, np.int64)
     n_variants = 0
-    i = 0
-    while i < n_cases:
-        j = i + 1
-        h = hashes[by_hash[i]]
-        while j < n_cases and hashes[by_hash[j]] == h:
-            j += 1
-        first_variant = n_variants
-        for k in range(i, j):
-            case = by_hash[k]
-            found = -1
-            for v in range(first_variant, n_variants):
-                if _same_sequence(act, offsets, representative[v], case):
-                    found = v
-                    break
-            if found < 0:
-                found = n_variants
-                representative[n_variants] = case
+    for c in range(n_cases):
+        h = hashes[c]
+        mask = np.uint64(capacity - 1)
+        slot = np.int64(h & mask)
+        while True:
+            v = slot_variant[slot]
+            if v == _EMPTY:
+                slot_variant[slot] = n_variants
+                slot_hash[slot] = h
+                representative[n_variants] = c
+                variant_of_case[c] = n_variants
                 n_variants += 1
-            variant_of_case[case] = found
-        i = j
+                break
+            if slot_hash[slot] == h and same_sequence(act, offsets, representative[v], c):
+                variant_of_case[c] = v
+                break
+            slot = (slot + 1) & (capacity - 1)
+        if 2 * n_variants > capacity:
+            capacity *= 2
+            slot_hash, slot_variant = _rehash(slot_hash, slot_variant, capacity)
     return variant_of_case, representative[:n_variants].copy()
 
 
 @jit
-def _precedes(act, offsets, frequency, a, b):
-    """Variant a is listed before b: more frequent first, then lexicographic by codes."""
-    if frequency[a] != frequency[b]:
-        return frequency[a] > frequency[b]
-    return _lexicographic_less(act, offsets, a, b)
+def _rehash(slot_hash, slot_variant, capacity):
+    new_hash = np.zeros(capacity, np.uint64)
+    new_variant = np.full(capacity, _EMPTY, np.int64)
+    mask = np.uint64(capacity - 1)
+    for s in range(slot_variant.shape[0]):
+        v = slot_variant[s]
+        if v == _EMPTY:
+            continue
+        h = slot_hash[s]
+        slot = np.int64(h & mask)
+        while new_variant[slot] != _EMPTY:
+            slot = (slot + 1) & (capacity - 1)
+        new_variant[slot] = v
+        new_hash[slot] = h
+    return new_hash, new_variant
 
 
 @jit
-def _lexicographic_less(act, offsets, a, b):
-    sa = offsets[a]
-    sb = offsets[b]
-    la = offsets[a + 1] - sa
-    lb = offsets[b + 1] - sb
-    m = min(la, lb)
-    for i in range(m):
+def sort_keys(act, offsets, representative, frequency, n_activities):
+    """uint64 keys ordering variants by frequency (descending), then by their first
+    activities; ties on a key are settled by `refine_ties`."""
+    n = representative.shape[0]
+    max_freq = 0
+    for v in range(n):
+        max_freq = max(max_freq, frequency[v])
+    freq_bits = 1
+    while (1 << freq_bits) <= max_freq:
+        freq_bits += 1
+    code_bits = 1
+    while (1 << code_bits) <= n_activities:
+        code_bits += 1
+    slots = (64 - freq_bits) // code_bits
+    keys = np.empty(n, np.uint64)
+    for v in range(n):
+        key = np.uint64(max_freq - frequency[v])
+        c = representative[v]
+        start = offsets[c]
+        length = offsets[c + 1] - start
+        for k in range(slots):
+            code = np.uint64(act[start + k] + 1) if k < length else np.uint64(0)
+            key = (key << np.uint64(code_bits)) | code
+        keys[v] = key << np.uint64(64 - freq_bits - slots * code_bits)
+    return keys
+
+
+@jit
+def _precedes(act, offsets, frequency, reps, a, b):
+    """Variant a is listed before b: more frequent first, then lexicographic by codes
+    (a sequence before its own extensions)."""
+    if frequency[a] != frequency[b]:
+        return frequency[a] > frequency[b]
+    sa = offsets[reps[a]]
+    sb = offsets[reps[b]]
+    la = offsets[reps[a] + 1] - sa
+    lb = offsets[reps[b] + 1] - sb
+    for i in range(min(la, lb)):
         x = act[sa + i]
         y = act[sb + i]
         if x != y:
@@ -110,37 +160,32 @@ def _lexicographic_less(act, offsets, a, b):
 
 
 @jit
-def rank_variants(act, offsets, representative, frequency):
-    """Order of variants: by frequency, descending, then by activity sequence.
-
-    `act`/`offsets` are the canonical log's; since activity codes follow the sorted
-    activity names, ties come out in the alphabetical order of their sequences.
-    Returns variant ids in reporting order (a bottom-up merge sort; stable).
-    """
-    n = representative.shape[0]
-    rep_offsets = np.empty(n + 1, np.int64)
-    total = 0
-    for v in range(n):
-        rep_offsets[v] = total
-        total += offsets[representative[v] + 1] - offsets[representative[v]]
-    rep_offsets[n] = total
-    seqs = np.empty(total, act.dtype)
-    for v in range(n):
-        s = offsets[representative[v]]
-        for i in range(rep_offsets[v + 1] - rep_offsets[v]):
-            seqs[rep_offsets[v] + i] = act[s + i]
-    order = np.arange(n)
+def refine_ties(order, keys, act, offsets, representative, frequency):
+    """Settle runs of equal keys in `order` (sorted by key) by the full comparison."""
+    n = order.shape[0]
     buffer = np.empty(n, np.int64)
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys[order[j]] == keys[order[i]]:
+            j += 1
+        if j - i > 1:
+            _merge_sort(order, buffer, i, j, act, offsets, representative, frequency)
+        i = j
+
+
+@jit
+def _merge_sort(order, buffer, lo, hi, act, offsets, reps, frequency):
     width = 1
-    while width < n:
-        for lo in range(0, n, 2 * width):
-            mid = min(lo + width, n)
-            hi = min(lo + 2 * width, n)
-            i = lo
+    while width < hi - lo:
+        for left in range(lo, hi, 2 * width):
+            mid = min(left + width, hi)
+            right = min(left + 2 * width, hi)
+            i = left
             j = mid
-            k = lo
-            while i < mid and j < hi:
-                if _precedes(seqs, rep_offsets, frequency, order[j], order[i]):
+            k = left
+            while i < mid and j < right:
+                if _precedes(act, offsets, frequency, reps, order[j], order[i]):
                     buffer[k] = order[j]
                     j += 1
                 else:
@@ -151,10 +196,10 @@ def rank_variants(act, offsets, representative, frequency):
                 buffer[k] = order[i]
                 i += 1
                 k += 1
-            while j < hi:
+            while j < right:
                 buffer[k] = order[j]
                 j += 1
                 k += 1
-        order, buffer = buffer, order
+        for k in range(lo, hi):
+            order[k] = buffer[k]
         width *= 2
-    return order

@@ -85,14 +85,18 @@ def build_canonical(
             "the log is empty: it has no rows; check the file or the filter that made it"
         )
     ts = parse_timestamps(
-        arrow_column(table, mapping.timestamp), name=mapping.timestamp,
-        timestamp_format=timestamp_format, timestamp_unit=timestamp_unit,
+        arrow_column(table, mapping.timestamp),
+        name=mapping.timestamp,
+        timestamp_format=timestamp_format,
+        timestamp_unit=timestamp_unit,
     )
     start = None
     if mapping.start_timestamp is not None:
         start = parse_timestamps(
-            arrow_column(table, mapping.start_timestamp), name=mapping.start_timestamp,
-            timestamp_format=timestamp_format, timestamp_unit=timestamp_unit,
+            arrow_column(table, mapping.start_timestamp),
+            name=mapping.start_timestamp,
+            timestamp_format=timestamp_format,
+            timestamp_unit=timestamp_unit,
         )
     keys = case_keys(arrow_column(table, mapping.case))
     acts = activity_codes(arrow_column(table, mapping.activity))
@@ -126,11 +130,11 @@ def build_canonical(
         key_data = keys.codes.view(np.uint8)
     activity = acts.codes.astype(_activity_dtype(len(acts.names)))
     rows, timestamp, activity, collided = order_runs(
-        packed, runs, row_bits, ts.ns, activity, verify, key_offsets, key_data)
+        packed, runs, row_bits, ts.ns, activity, verify, key_offsets, key_data
+    )
     del packed
     if collided.any():
-        offsets = split_collisions(rows, timestamp, activity, runs, collided,
-                                   key_offsets, key_data)
+        offsets = split_collisions(rows, timestamp, activity, runs, collided, key_offsets, key_data)
     else:
         offsets = runs
 
@@ -168,8 +172,7 @@ def _activity_dtype(n_activities: int) -> type:
     return np.int32
 
 
-def _check_columns(available: list[str], mapping: ColumnMapping,
-                   attributes: Sequence[str]) -> None:
+def _check_columns(available: list[str], mapping: ColumnMapping, attributes: Sequence[str]) -> None:
     roles = {
         "case": mapping.case,
         "activity": mapping.activity,

@@ -16,8 +16,11 @@ Table = pd.DataFrame | pa.Table
 
 
 def column_names(table: Table) -> list[str]:
-    return [str(c) for c in table.columns] if isinstance(table, pd.DataFrame) \
+    return (
+        [str(c) for c in table.columns]
+        if isinstance(table, pd.DataFrame)
         else list(table.column_names)
+    )
 
 
 def n_rows(table: Table) -> int:
@@ -77,6 +80,9 @@ def string_buffers(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     _, offsets_buffer, data_buffer = chunk.buffers()
     start = chunk.offset
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[start : start + len(chunk) + 1]
-    data = (np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None
-            else np.zeros(0, dtype=np.uint8))
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)
+        if data_buffer is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
     return offsets, data

@@ -32,8 +32,12 @@ class EventLog:
 
     def __init__(self, canonical: Canonical, *, columns: ColumnMapping, source: str) -> None:
         for array in (
-            canonical.activity, canonical.timestamp, canonical.start_timestamp,
-            canonical.case_offsets, canonical.source_row, canonical.activity_names,
+            canonical.activity,
+            canonical.timestamp,
+            canonical.start_timestamp,
+            canonical.case_offsets,
+            canonical.source_row,
+            canonical.activity_names,
         ):
             if array is not None:
                 array.setflags(write=False)
@@ -60,7 +64,8 @@ class EventLog:
         if self._case_ids is None:
             first_rows = self.source_row[self.case_offsets[:-1]]
             self._case_ids = self._case_id_decoder(self._case_codes, first_rows).rename(
-                self.columns.case)
+                self.columns.case
+            )
         return self._case_ids
 
     # -- sizes ---------------------------------------------------------------------------
@@ -145,8 +150,11 @@ class EventLog:
     def case_durations(self) -> pd.Series:
         """Case duration in seconds, indexed by case id (sorted)."""
         frame = self.cases()
-        return pd.Series(frame["duration_s"].to_numpy(), index=pd.Index(frame["case"], name="case"),
-                         name="duration_s")
+        return pd.Series(
+            frame["duration_s"].to_numpy(),
+            index=pd.Index(frame["case"], name="case"),
+            name="duration_s",
+        )
 
     def summary(self) -> dict[str, Any]:
         """The figures of summary.json: counts, dropped rows and the time span."""

@@ -24,10 +24,12 @@ from ..kernels.keycodes import (
     MAX_DIGITS,
     MAX_PACKED_BYTES,
     common_prefix_length,
+    count_codes,
     decode_bytes,
     decode_digits,
     encode_bytes,
     encode_digits,
+    remap_codes,
     suffix_shape,
 )
 from .columns import chunk_slices, null_mask, string_buffers
@@ -63,7 +65,8 @@ def case_keys(column: pa.ChunkedArray) -> CaseKeys:
         values = column.to_numpy(zero_copy_only=False)
         present = values[~np.isnan(values)]
         if np.all(present == np.round(present)) and (
-                present.size == 0 or np.abs(present).max() < 2.0**62):
+            present.size == 0 or np.abs(present).max() < 2.0**62
+        ):
             return _integer_keys(column.cast(pa.int64(), safe=False))
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         column = column.cast(pa.large_string())
@@ -88,12 +91,11 @@ def _integer_keys(column: pa.ChunkedArray) -> CaseKeys:
     values = column.fill_null(0).to_numpy().astype(np.int64, copy=False)
     present = values[~missing]
     low = int(present.min()) if present.size else 0
-    codes = (values - np.int64(low)).astype(np.uint64) if present.size else values.astype(
-        np.uint64)
+    codes = (values - np.int64(low)).astype(np.uint64) if present.size else values.astype(np.uint64)
     dtype = column.type.to_pandas_dtype()
 
     def decode(rep_codes: np.ndarray, rep_rows: np.ndarray) -> pd.Index:
-        ids = (rep_codes.astype(np.int64) + np.int64(low))
+        ids = rep_codes.astype(np.int64) + np.int64(low)
         return pd.Index(ids.astype(dtype, copy=False))
 
     return CaseKeys(codes, missing, False, decode)
@@ -107,8 +109,9 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
         missing[s:e] = ~valid
     reference = _first_key(chunks)
     if reference is None:  # no usable key at all
-        return CaseKeys(np.zeros(n, np.uint64), missing, False,
-                        lambda c, r: pd.Index([], dtype="str"))
+        return CaseKeys(
+            np.zeros(n, np.uint64), missing, False, lambda c, r: pd.Index([], dtype="str")
+        )
     prefix = min(common_prefix_length(o, d, v, reference) for _, _, o, d, v in chunks)
     while 0 < prefix < len(reference) and (reference[prefix] & 0xC0) == 0x80:
         prefix -= 1  # never split a UTF-8 character
@@ -123,8 +126,12 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
         with_length = shortest != longest
         for s, e, o, d, v in chunks:
             codes[s:e] = encode_digits(o, d, v, prefix, with_length)
-        return CaseKeys(codes, missing, False,
-                        _text_decoder(head, lambda c: decode_digits(c, with_length, longest)))
+        return CaseKeys(
+            codes,
+            missing,
+            False,
+            _text_decoder(head, lambda c: decode_digits(c, with_length, longest)),
+        )
     if longest <= MAX_PACKED_BYTES:
         for s, e, o, d, v in chunks:
             codes[s:e] = encode_bytes(o, d, v, prefix)
@@ -152,7 +159,7 @@ def _first_key(chunks) -> np.ndarray | None:
         where = np.flatnonzero(valid)
         if where.size:
             i = where[0]
-            return data[offsets[i]:offsets[i + 1]].copy()
+            return data[offsets[i] : offsets[i + 1]].copy()
     return None
 
 
@@ -160,10 +167,12 @@ def _text_decoder(head: str, decode: Callable) -> Decoder:
     def decoder(rep_codes: np.ndarray, rep_rows: np.ndarray) -> pd.Index:
         offsets, data = decode(rep_codes)
         tails = pa.LargeStringArray.from_buffers(
-            len(rep_codes), pa.py_buffer(offsets), pa.py_buffer(data))
+            len(rep_codes), pa.py_buffer(offsets), pa.py_buffer(data)
+        )
         if head:
-            text = pc.binary_join_element_wise(pa.scalar(head, pa.large_string()), tails,
-                                               pa.scalar("", pa.large_string()))
+            text = pc.binary_join_element_wise(
+                pa.scalar(head, pa.large_string()), tails, pa.scalar("", pa.large_string())
+            )
         else:
             text = tails
         return pd.Index(text.to_pandas())
@@ -179,15 +188,14 @@ def activity_codes(column: pa.ChunkedArray) -> ActivityCodes:
         column = column.dictionary_encode()
     column = column.unify_dictionaries()
     if column.num_chunks == 0:
-        return ActivityCodes(np.zeros(0, np.int32), np.array([], dtype=object),
-                             np.zeros(0, dtype=bool))
+        return ActivityCodes(
+            np.zeros(0, np.int32), np.array([], dtype=object), np.zeros(0, dtype=bool)
+        )
     dictionary = column.chunk(0).dictionary
     if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
         dictionary = dictionary.cast(pa.large_string())
     names = np.asarray(dictionary.to_pylist(), dtype=object)
-    codes = np.concatenate([
-        c.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-        for c in column.chunks])
+    codes = np.concatenate([_indices(c) for c in column.chunks])
     empty = np.array([name == "" or name is None for name in names], dtype=bool)
     if len(names) and empty.any():
         codes = np.where((codes >= 0) & empty[np.maximum(codes, 0)], -1, codes).astype(np.int32)
@@ -195,14 +203,22 @@ def activity_codes(column: pa.ChunkedArray) -> ActivityCodes:
     return _sorted_codes(codes, names, missing)
 
 
+def _indices(chunk: pa.DictionaryArray) -> np.ndarray:
+    indices = chunk.indices
+    if indices.null_count:
+        indices = indices.fill_null(-1)
+    return indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+
+
 def _sorted_codes(codes: np.ndarray, names: np.ndarray, missing: np.ndarray) -> ActivityCodes:
     """Drop names no kept row uses and renumber codes in name order."""
     if len(names) == 0:
         return ActivityCodes(codes, names, missing)
-    used = np.bincount(codes[~missing], minlength=len(names)) > 0
+    used = count_codes(codes, len(names)) > 0
     kept_names = names[used]
     order = np.argsort(kept_names.astype(str), kind="stable")
     new_code = np.full(len(names), -1, dtype=np.int32)
     new_code[np.flatnonzero(used)[order]] = np.arange(len(order), dtype=np.int32)
-    remapped = np.where(missing, -1, new_code[np.maximum(codes, 0)]).astype(np.int32)
-    return ActivityCodes(remapped, kept_names[order], missing)
+    if not np.array_equal(new_code, np.arange(len(names), dtype=np.int32)):
+        codes = remap_codes(codes, new_code)
+    return ActivityCodes(codes, kept_names[order], missing)

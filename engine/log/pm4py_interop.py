@@ -86,6 +86,4 @@ def performance_dfg_dict(log: EventLog) -> dict[tuple[str, str], dict[str, float
 def variants_dict(log: EventLog) -> dict[tuple[str, ...], int]:
     variants = log._cached("variants", compute_variants)
     sequences = variant_sequences(log, variants).to_pylist()
-    return {
-        tuple(seq): int(freq) for seq, freq in zip(sequences, variants.frequency, strict=True)
-    }
+    return {tuple(seq): int(freq) for seq, freq in zip(sequences, variants.frequency, strict=True)}

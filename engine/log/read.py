@@ -46,15 +46,17 @@ def read_log(
     Raises InputError, with a one-line message naming the column and rows, on bad input.
     """
     if isinstance(source, pd.DataFrame):
-        mapping = _mapping(list(source.columns), case, activity, timestamp, start_timestamp,
-                           where="the DataFrame")
+        mapping = _mapping(
+            list(source.columns), case, activity, timestamp, start_timestamp, where="the DataFrame"
+        )
         frame = source
         label = f"DataFrame ({len(source):,} rows)"
     elif isinstance(source, str | os.PathLike):
         fmt = format or detect_format(source)
         available = None if fmt == "xes" else column_names(source, format=fmt, sep=sep)
-        mapping = _mapping(available, case, activity, timestamp, start_timestamp,
-                           where=f"'{source}'")
+        mapping = _mapping(
+            available, case, activity, timestamp, start_timestamp, where=f"'{source}'"
+        )
         wanted = [mapping.case, mapping.activity, mapping.timestamp]
         if mapping.start_timestamp is not None:
             wanted.append(mapping.start_timestamp)
@@ -70,8 +72,11 @@ def read_log(
             f"{type(source).__name__}. Convert it with pandas first"
         )
     canonical = build_canonical(
-        frame, mapping, attributes=list(attributes),
-        timestamp_format=timestamp_format, timestamp_unit=timestamp_unit,
+        frame,
+        mapping,
+        attributes=list(attributes),
+        timestamp_format=timestamp_format,
+        timestamp_unit=timestamp_unit,
     )
     return EventLog(canonical, columns=mapping, source=label)
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, describe_rows
+from ..kernels.timeunits import scale_to_ns
 from .columns import null_mask, values_at
 
 UNITS = ("s", "ms", "us", "ns")
@@ -54,31 +55,35 @@ def parse_timestamps(
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
         return _from_numbers(column, name=name, unit=timestamp_unit)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return _from_text(column, name=name, timestamp_format=timestamp_format,
-                          unit=timestamp_unit)
+        return _from_text(column, name=name, timestamp_format=timestamp_format, unit=timestamp_unit)
     raise InputError(f"column '{name}' holds {kind} values, not timestamps; map another column")
 
 
 def _from_arrow_timestamps(column: pa.ChunkedArray, *, name: str) -> ParsedTimestamps:
     missing = null_mask(column)
-    raw = column.cast(pa.int64()).fill_null(0).to_numpy()
+    raw = _int64_values(column)
     factor = _NS_PER[column.type.unit]
     ns = _scale(raw, factor, missing, name=name, column=column)
     return ParsedTimestamps(ns, missing, column.type.tz is not None)
 
 
-def _scale(raw: np.ndarray, factor: int, missing: np.ndarray, *, name: str,
-           column: pa.ChunkedArray) -> np.ndarray:
+def _int64_values(column: pa.ChunkedArray) -> np.ndarray:
+    """The column's values as int64 (nulls as 0), without copies where Arrow allows."""
+    ints = column.cast(pa.int64())
+    if ints.null_count:
+        ints = ints.fill_null(0)
+    return ints.to_numpy()
+
+
+def _scale(
+    raw: np.ndarray, factor: int, missing: np.ndarray, *, name: str, column: pa.ChunkedArray
+) -> np.ndarray:
     """raw * factor in int64, or an error naming the rows that would overflow."""
-    if factor == 1:
-        return np.where(missing, 0, raw).astype(np.int64, copy=False)
-    limit = np.iinfo(np.int64).max // factor
-    bad = np.flatnonzero(~missing & (np.abs(raw) > limit))
-    if len(bad):
+    ns, overflow = scale_to_ns(raw, factor, missing)
+    if overflow:
+        bad = np.flatnonzero(~missing & (np.abs(raw) > np.iinfo(np.int64).max // factor))
         raise _out_of_range(column, name, bad)
-    out = raw.astype(np.int64) * np.int64(factor)
-    out[missing] = 0
-    return out
+    return ns
 
 
 def _from_numbers(column: pa.ChunkedArray, *, name: str, unit: str | None) -> ParsedTimestamps:
@@ -89,9 +94,10 @@ def _from_numbers(column: pa.ChunkedArray, *, name: str, unit: str | None) -> Pa
         )
     missing = null_mask(column)
     if pa.types.is_integer(column.type):
-        raw = column.cast(pa.int64()).fill_null(0).to_numpy()
-        return ParsedTimestamps(_scale(raw, _NS_PER[unit], missing, name=name, column=column),
-                                missing, True)
+        raw = _int64_values(column)
+        return ParsedTimestamps(
+            _scale(raw, _NS_PER[unit], missing, name=name, column=column), missing, True
+        )
     numbers = column.cast(pa.float64()).fill_null(np.nan).to_numpy()
     bad = np.flatnonzero(~missing & ~np.isfinite(numbers))
     if len(bad):
@@ -118,8 +124,9 @@ def _from_text(
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             as_float = pd.to_numeric(present.to_pandas(), errors="coerce").to_numpy()
             bad = np.flatnonzero(~missing & np.isnan(as_float))
-            raise _bad_values(column, name, bad,
-                              f"are not numbers (timestamp_unit={unit!r})") from None
+            raise _bad_values(
+                column, name, bad, f"are not numbers (timestamp_unit={unit!r})"
+            ) from None
         parsed = _from_numbers(numbers, name=name, unit=unit)
         return ParsedTimestamps(parsed.ns, missing, True)
     if timestamp_format is None:
@@ -130,12 +137,19 @@ def _from_text(
                 continue
             ns = cast.cast(pa.int64()).fill_null(0).to_numpy()
             return ParsedTimestamps(ns, missing, aware)
-    return _from_text_with_pandas(column, present.to_pandas(), missing, name=name,
-                                  timestamp_format=timestamp_format)
+    return _from_text_with_pandas(
+        column, present.to_pandas(), missing, name=name, timestamp_format=timestamp_format
+    )
 
 
-def _from_text_with_pandas(column: pa.ChunkedArray, text: pd.Series, missing: np.ndarray, *,
-                           name: str, timestamp_format: str | None) -> ParsedTimestamps:
+def _from_text_with_pandas(
+    column: pa.ChunkedArray,
+    text: pd.Series,
+    missing: np.ndarray,
+    *,
+    name: str,
+    timestamp_format: str | None,
+) -> ParsedTimestamps:
     """Slow path: formats Arrow's ISO 8601 parser does not take, with row-level errors."""
     fmt = timestamp_format or "ISO8601"
     try:
@@ -191,8 +205,9 @@ def _out_of_range(column: pa.ChunkedArray, name: str, bad: np.ndarray) -> InputE
     )
 
 
-def _bad_values(column: pa.ChunkedArray, name: str, bad: np.ndarray, what: str, *,
-                hint: str = "clean them") -> InputError:
+def _bad_values(
+    column: pa.ChunkedArray, name: str, bad: np.ndarray, what: str, *, hint: str = "clean them"
+) -> InputError:
     examples = ", ".join(repr(str(v))[:40] for v in values_at(column, bad))
     return InputError(
         f"column '{name}' has {describe_rows(bad)} whose values {what} (e.g. {examples}); {hint}"

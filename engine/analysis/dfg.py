@@ -49,7 +49,7 @@ def compute_edges(log: EventLog) -> Edges:
     if n_act * n_act <= DENSE_LIMIT:
         present = np.bincount(keys, minlength=n_act * n_act) > 0
         edge_keys = np.flatnonzero(present).astype(np.int64)
-        lookup = np.full(n_act * n_act, -1, dtype=np.int64)
+        lookup = np.full(n_act * n_act, -1, dtype=np.int32)
         lookup[edge_keys] = np.arange(len(edge_keys))
         edge_ids = lookup[keys]
     else:

@@ -11,7 +11,13 @@ import pyarrow as pa
 
 from ..kernels.grouping import group_values
 from ..kernels.stats import segment_medians
-from ..kernels.variants import assign_variants, refine_ties, sequence_hashes, sort_keys
+from ..kernels.variants import (
+    assign_variants,
+    concatenate_sequences,
+    refine_ties,
+    sequence_hashes,
+    sort_keys,
+)
 from .activities import case_durations_ns
 from .segments import sort_segments
 
@@ -25,21 +31,22 @@ VARIANT_COLUMNS = ("variant", "frequency", "share", "median_duration_s")
 class Variants:
     """Variants in reporting order: most frequent first, ties in alphabetical order."""
 
-    variant_of_case: np.ndarray  # int64 per case: index into the variant arrays
-    representative: np.ndarray  # int64 per variant: one case that follows it
+    variant_of_case: np.ndarray  # int32 (int64 past 2**31 cases) per case: variant index
+    representative: np.ndarray  # per variant: one case that follows it
     frequency: np.ndarray  # int64 per variant: number of cases
     median_duration_s: np.ndarray  # float64 per variant
 
 
 def compute_variants(log: EventLog) -> Variants:
     act, offsets = log.activity, log.case_offsets
-    provisional, representative = assign_variants(act, offsets, sequence_hashes(act, offsets))
+    ids = np.empty(0, np.int32 if log.n_cases <= np.iinfo(np.int32).max else np.int64)
+    provisional, representative = assign_variants(act, offsets, sequence_hashes(act, offsets), ids)
     frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)
     keys = sort_keys(act, offsets, representative, frequency, log.n_activities)
     order = np.argsort(keys, kind="stable")
     refine_ties(order, keys, act, offsets, representative, frequency)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
+    rank = np.empty(len(order), ids.dtype)
+    rank[order] = np.arange(len(order), dtype=ids.dtype)
     variant_of_case = rank[provisional]
     grouped, group_offsets = group_values(case_durations_ns(log), variant_of_case, len(order))
     sort_segments(grouped, group_offsets)
@@ -54,12 +61,7 @@ def compute_variants(log: EventLog) -> Variants:
 def variant_sequences(log: EventLog, variants: Variants, top: int | None = None) -> pa.ListArray:
     """The activity names of each variant as an Arrow list<string> array."""
     reps = variants.representative if top is None else variants.representative[:top]
-    starts = log.case_offsets[reps]
-    lengths = log.case_offsets[reps + 1] - starts
-    list_offsets = np.zeros(len(reps) + 1, dtype=np.int32)
-    np.cumsum(lengths, out=list_offsets[1:])
-    index = np.repeat(starts - list_offsets[:-1], lengths) + np.arange(list_offsets[-1])
-    codes = log.activity[index]
+    list_offsets, codes = concatenate_sequences(log.activity, log.case_offsets, reps)
     names = pa.array(log.activity_names.tolist(), type=pa.string())
     values = names.take(pa.array(codes, type=pa.int32()))
     return pa.ListArray.from_arrays(pa.array(list_offsets, type=pa.int32()), values)

@@ -255,8 +255,14 @@ def write_parquet(
     chunk_events: int = 1_000_000,
     id_type: str = "str",
     shuffle: bool = True,
+    row_group_events: int = 1_000_000,
 ) -> Path:
-    """Write a synthetic journey log of `n_events` rows to one Parquet file, chunk by chunk."""
+    """Write a synthetic journey log of `n_events` rows to one Parquet file, chunk by chunk.
+
+    Rows are shuffled within each chunk of `chunk_events` (pass `chunk_events=n_events` for a
+    fully shuffled log); the file has row groups of at most `row_group_events` rows, as
+    most writers produce, so readers can stream it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".partial")
@@ -267,7 +273,7 @@ def write_parquet(
         ):
             if writer is None:
                 writer = pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table, row_group_size=chunk_events)
+            writer.write_table(table, row_group_size=row_group_events)
     finally:
         if writer is not None:
             writer.close()

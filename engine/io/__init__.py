@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputError
+from .batches import TableBatches
 from .csv import csv_columns, read_csv
 from .parquet import parquet_columns, read_parquet
 from .xes import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP, read_xes
@@ -21,6 +22,7 @@ __all__ = [
     "XES_ACTIVITY",
     "XES_CASE",
     "XES_TIMESTAMP",
+    "TableBatches",
     "column_names",
     "detect_format",
     "read_table",
@@ -55,10 +57,11 @@ def read_table(
     format: str | None = None,
     sep: str = ",",
     text_columns: Sequence[str] = (),
-) -> pd.DataFrame | pa.Table:
+) -> pd.DataFrame | pa.Table | TableBatches:
     """Read `columns` (all when None) of a CSV, Parquet or XES file.
 
-    CSV and Parquet give a pyarrow Table (no conversion cost), XES a pandas DataFrame.
+    CSV gives a pyarrow Table, a Parquet file TableBatches (read as the log is built), a
+    Parquet folder a Table, XES a pandas DataFrame.
 
     `text_columns` are read as strings from CSV instead of letting types be guessed.
     """

@@ -1,15 +1,25 @@
-"""Parquet reader (a file or a folder of files), reading only the requested columns."""
+"""Parquet reader (a file or a folder of files), reading only the requested columns.
+
+A single file is handed over in batches (see batches.py); a folder, whose files may add
+partition columns, is read as one table.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import InputError, one_line
+from ..memory import release_unused_memory
 from ._columns import check_columns
+from .batches import TableBatches, prefetched
+
+#: Rows per batch when streaming a file: large enough for vectorized work, small enough
+#: that one batch of text columns stays in the tens of megabytes.
+BATCH_ROWS = 1 << 17
 
 
 def parquet_columns(path: Path) -> list[str]:
@@ -20,13 +30,39 @@ def parquet_columns(path: Path) -> list[str]:
     return list(schema.names)
 
 
-def read_parquet(path: Path, *, columns: Sequence[str] | None) -> pa.Table:
+def read_parquet(path: Path, *, columns: Sequence[str] | None) -> pa.Table | TableBatches:
     check_columns(columns, parquet_columns(path), where=f"'{path}'")
+    wanted = list(columns) if columns is not None else None
     try:
-        table = pq.read_table(path, columns=list(columns) if columns is not None else None)
+        if path.is_file():
+            return _file_batches(path, wanted)
+        return pq.read_table(path, columns=wanted)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _unreadable(path, exc) from None
-    return table
+
+
+def _file_batches(path: Path, columns: list[str] | None) -> TableBatches:
+    file = pq.ParquetFile(path)
+    names = columns if columns is not None else list(file.schema_arrow.names)
+
+    def batches(only: list[str] | None = None) -> Iterator[pa.Table]:
+        return prefetched(_read_batches(path, only or names))
+
+    return TableBatches(file.metadata.num_rows, names, batches)
+
+
+def _read_batches(path: Path, names: list[str]) -> Iterator[pa.Table]:
+    """Consecutive tables of `BATCH_ROWS` rows, releasing each one's buffers after use."""
+    reader = pq.ParquetFile(path, pre_buffer=False)
+    try:
+        for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=names):
+            yield pa.Table.from_batches([batch])
+            del batch
+            release_unused_memory()  # the decoder's buffers for this batch
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _unreadable(path, exc) from None
+    finally:
+        reader.close()
 
 
 def _unreadable(path: Path, exc: BaseException) -> InputError:

@@ -171,3 +171,57 @@ def count_codes(codes, n_codes):
         if codes[i] >= 0:
             counts[codes[i]] += 1
     return counts
+
+
+@jit
+def encode_conforming(offsets, data, validity, prefix, digits, codes, missing):
+    """Encode keys that all start with `prefix`, in one pass; stop at the first that does not.
+
+    The suffix is read as digits with its length (as `encode_digits` with lengths) when
+    `digits`, else packed as bytes (as `encode_bytes`). `validity` is Arrow's (empty when
+    no value is null); null or empty keys are marked in `missing`. Returns (whether every
+    key fit, shortest suffix, longest suffix).
+    """
+    n = offsets.shape[0] - 1
+    p = prefix.shape[0]
+    check_nulls = validity.shape[0] > 0
+    shortest = np.int64(1) << 62
+    longest = np.int64(0)
+    for i in range(n):
+        s = offsets[i]
+        e = offsets[i + 1]
+        if (check_nulls and not validity[i]) or e == s:
+            missing[i] = True
+            codes[i] = 0
+            continue
+        missing[i] = False
+        if e - s < p:
+            return False, shortest, longest
+        for k in range(p):
+            if data[s + k] != prefix[k]:
+                return False, shortest, longest
+        s += p
+        length = np.int64(e - s)
+        v = np.uint64(0)
+        if digits:
+            if length > MAX_DIGITS:
+                return False, shortest, longest
+            for j in range(s, e):
+                c = data[j]
+                if c < 48 or c > 57:
+                    return False, shortest, longest
+                v = v * np.uint64(10) + np.uint64(c - 48)
+            codes[i] = v * np.uint64(32) + np.uint64(length)
+        else:
+            if length > MAX_PACKED_BYTES:
+                return False, shortest, longest
+            for j in range(MAX_PACKED_BYTES):
+                v = v << np.uint64(8)
+                if s + j < e:
+                    v = v | np.uint64(data[s + j])
+            codes[i] = (v << np.uint64(8)) | np.uint64(length)
+        if length < shortest:
+            shortest = length
+        if length > longest:
+            longest = length
+    return True, shortest, longest

@@ -25,13 +25,12 @@ VERIFY_BYTES = 1  # codes are hashes of the key bytes
 
 
 @jit
-def pack(codes, valid, row_bits, hashed):
-    """Words (code or hash high bits | input row) of the valid rows, in input order."""
-    n_valid = 0
-    for i in range(codes.shape[0]):
-        if valid[i]:
-            n_valid += 1
-    out = np.empty(n_valid, np.uint64)
+def pack(codes, valid, row_bits, hashed, out):
+    """Words (code or hash high bits | input row) of the valid rows, in input order.
+
+    They are written to the front of `out`, which may be `codes` itself (row i is read
+    before slot i is written); returns that front part.
+    """
     shift = np.uint64(row_bits)
     j = 0
     for i in range(codes.shape[0]):
@@ -42,7 +41,7 @@ def pack(codes, valid, row_bits, hashed):
                 high = codes[i] << shift
             out[j] = high | np.uint64(i)
             j += 1
-    return out
+    return out[:j]
 
 
 @jit
@@ -64,16 +63,18 @@ def run_offsets(packed, row_bits):
 
 
 @pjit
-def order_runs(packed, runs, row_bits, ts, act, verify, key_offsets, key_data):
+def order_runs(packed, runs, row_bits, ts, act, verify, key_offsets, key_data, row_type, ts_out):
     """For sorted words: input rows, timestamps and activities in canonical order.
 
     Returns (rows, ts_out, act_out, collided); `collided[r]` marks a run holding more than
     one key, which `split_collisions` then separates. Other runs come out time-sorted.
+    Rows have the dtype of the (empty) array `row_type`: int32 halves them for most logs.
+    Timestamps go to `ts_out` (int64, as long as `packed`), which may be `packed`'s own
+    memory: each word is read before its slot is written.
     """
     n = packed.shape[0]
     mask = (np.uint64(1) << np.uint64(row_bits)) - np.uint64(1)
-    rows = np.empty(n, np.int64)
-    ts_out = np.empty(n, np.int64)
+    rows = np.empty(n, row_type.dtype)
     act_out = np.empty(n, act.dtype)
     n_runs = runs.shape[0] - 1
     collided = np.zeros(n_runs, np.bool_)

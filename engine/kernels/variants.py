@@ -62,15 +62,16 @@ def same_sequence(act, offsets, a, b):
 
 
 @jit
-def assign_variants(act, offsets, hashes):
+def assign_variants(act, offsets, hashes, id_type):
     """Variant id of each case (ids in order of first appearance) and, per variant, the
-    first case that follows it. `hashes` are the cases' sequence hashes."""
+    first case that follows it. `hashes` are the cases' sequence hashes; both results have
+    the dtype of the (empty) array `id_type`."""
     n_cases = offsets.shape[0] - 1
     capacity = 1 << 12
     slot_hash = np.zeros(capacity, np.uint64)
     slot_variant = np.full(capacity, _EMPTY, np.int64)
-    representative = np.empty(max(n_cases, 1), np.int64)
-    variant_of_case = np.empty(n_cases, np.int64)
+    representative = np.empty(max(n_cases, 1), id_type.dtype)
+    variant_of_case = np.empty(n_cases, id_type.dtype)
     n_variants = 0
     for c in range(n_cases):
         h = hashes[c]
@@ -203,3 +204,20 @@ def _merge_sort(order, buffer, lo, hi, act, offsets, reps, frequency):
         for k in range(lo, hi):
             order[k] = buffer[k]
         width *= 2
+
+
+@jit
+def concatenate_sequences(act, offsets, cases):
+    """The activity sequences of `cases`, end to end, with their list offsets (int32)."""
+    n = cases.shape[0]
+    list_offsets = np.zeros(n + 1, np.int32)
+    for i in range(n):
+        c = cases[i]
+        list_offsets[i + 1] = list_offsets[i] + (offsets[c + 1] - offsets[c])
+    values = np.empty(list_offsets[n], np.int32)
+    for i in range(n):
+        c = cases[i]
+        start = offsets[c]
+        for k in range(list_offsets[i + 1] - list_offsets[i]):
+            values[list_offsets[i] + k] = act[start + k]
+    return list_offsets, values

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputError
+from ..io.batches import TableBatches
 from ..kernels.ordering import (
     VERIFY_BYTES,
     VERIFY_NONE,
@@ -18,9 +21,11 @@ from ..kernels.ordering import (
     run_offsets,
     split_collisions,
 )
+from ..memory import release_unused_memory
 from .columns import Table, arrow_column, column_names, n_rows, take_column
-from .keys import Decoder, activity_codes, case_keys
-from .timestamps import parse_timestamps
+from .keys import ActivityCodes, CaseKeys, Decoder, activity_codes, case_keys
+from .keystream import ActivityStream, CaseKeyStream
+from .timestamps import ParsedTimestamps, parse_timestamps
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class Canonical:
 
 
 def build_canonical(
-    table: Table,
+    table: Table | TableBatches,
     mapping: ColumnMapping,
     *,
     attributes: Sequence[str] = (),
@@ -78,28 +83,38 @@ def build_canonical(
     timestamp_unit: str | None = None,
 ) -> Canonical:
     """Validate `table` and lay its events out canonically. `table` is not modified."""
-    _check_columns(column_names(table), mapping, attributes)
-    n = n_rows(table)
+    batched = isinstance(table, TableBatches)
+    _check_columns(table.column_names if batched else column_names(table), mapping, attributes)
+    n = table.num_rows if batched else n_rows(table)
     if n == 0:
         raise InputError(
             "the log is empty: it has no rows; check the file or the filter that made it"
         )
-    ts = parse_timestamps(
-        arrow_column(table, mapping.timestamp),
-        name=mapping.timestamp,
-        timestamp_format=timestamp_format,
-        timestamp_unit=timestamp_unit,
+    parse = partial(
+        parse_timestamps, timestamp_format=timestamp_format, timestamp_unit=timestamp_unit
     )
-    start = None
-    if mapping.start_timestamp is not None:
-        start = parse_timestamps(
-            arrow_column(table, mapping.start_timestamp),
-            name=mapping.start_timestamp,
-            timestamp_format=timestamp_format,
-            timestamp_unit=timestamp_unit,
+    if batched:
+        columns = _gather_batches(table, mapping, attributes, parse)
+    else:
+        columns = _Columns(
+            ts=parse(arrow_column(table, mapping.timestamp), name=mapping.timestamp),
+            start=None
+            if mapping.start_timestamp is None
+            else parse(arrow_column(table, mapping.start_timestamp), name=mapping.start_timestamp),
+            case=arrow_column(table, mapping.case),
+            activity=arrow_column(table, mapping.activity),
+            attributes=table,
         )
-    keys = case_keys(arrow_column(table, mapping.case))
-    acts = activity_codes(arrow_column(table, mapping.activity))
+    ts, start, attribute_table = columns.ts, columns.start, columns.attributes
+    keys = columns.case if isinstance(columns.case, CaseKeys) else case_keys(columns.case)
+    columns.case = None  # the case ids' text is no longer needed (hashed keys keep their own)
+    release_unused_memory()
+    acts = (
+        columns.activity
+        if isinstance(columns.activity, ActivityCodes)
+        else activity_codes(columns.activity)
+    )
+    del columns
 
     drop = keys.missing | acts.missing | ts.missing
     dropped = DroppedRows(
@@ -117,50 +132,153 @@ def build_canonical(
         )
 
     row_bits = max(1, int(n - 1).bit_length())
-    hashed = keys.hashed or int(keys.codes.max()) >= (1 << (64 - row_bits))
-    packed = pack(keys.codes, ~drop, row_bits, hashed)
-    packed.sort()
-    runs = run_offsets(packed, row_bits)
+    codes = keys.codes
+    hashed = keys.hashed or int(codes.max()) >= (1 << (64 - row_bits))
+    # The words go into the codes' memory unless verifying needs the codes afterwards.
+    reuse = not (hashed and not keys.hashed)
+    packed = pack(codes, ~drop, row_bits, hashed, codes if reuse else np.empty_like(codes))
     verify = VERIFY_BYTES if keys.hashed else VERIFY_NONE
     key_offsets, key_data = keys.key_bytes or (np.zeros(1, np.int64), np.zeros(0, np.uint8))
     if hashed and not keys.hashed:
         # Exact codes too wide to pack: confirm equality on the codes themselves.
         verify = VERIFY_BYTES
         key_offsets = np.arange(0, 8 * (n + 1), 8, dtype=np.int64)
-        key_data = keys.codes.view(np.uint8)
+        key_data = codes.view(np.uint8)
+    else:
+        codes = None  # now the packed words; exact codes are recovered from them below
+    decode, missing_start = keys.decode, (start.missing & ~drop) if start is not None else None
+    del keys
+    packed.sort()
+    runs = run_offsets(packed, row_bits)
     activity = acts.codes.astype(_activity_dtype(len(acts.names)))
+    activity_names = acts.names
+    del acts, drop
+    if not hashed:
+        case_codes = packed[runs[:-1]] >> np.uint64(row_bits)
+    # Timestamps are written over the words they are ordered by: one array less at the peak.
     rows, timestamp, activity, collided = order_runs(
-        packed, runs, row_bits, ts.ns, activity, verify, key_offsets, key_data
+        packed,
+        runs,
+        row_bits,
+        ts.ns,
+        activity,
+        verify,
+        key_offsets,
+        key_data,
+        _row_type(n),
+        packed.view(np.int64),
     )
     del packed
     if collided.any():
         offsets = split_collisions(rows, timestamp, activity, runs, collided, key_offsets, key_data)
     else:
         offsets = runs
+    if hashed:
+        case_codes = (codes if codes is not None else np.zeros(n, np.uint64))[rows[offsets[:-1]]]
 
     start_ns = None
     start_missing = 0
     if start is not None:
         filled = np.where(start.missing, ts.ns, start.ns)
-        start_missing = int((start.missing & ~drop).sum())
+        start_missing = int(missing_start.sum())
         start_ns = gather(filled, rows)
 
-    first_rows = rows[offsets[:-1]]
-    kept_attributes = {name: take_column(table, name, rows) for name in attributes}
+    kept_attributes = {name: take_column(attribute_table, name, rows) for name in attributes}
+    release_unused_memory()  # what ordering freed
     return Canonical(
         activity=activity.astype(np.int32, copy=False),
         timestamp=timestamp,
         start_timestamp=start_ns,
         case_offsets=offsets,
         source_row=rows,
-        activity_names=acts.names,
-        case_id_decoder=keys.decode,
-        case_codes=keys.codes[first_rows],
+        activity_names=activity_names,
+        case_id_decoder=decode,
+        case_codes=case_codes,
         attributes=kept_attributes,
         dropped=dropped,
         start_missing=start_missing,
         timezone_aware=ts.timezone_aware,
     )
+
+
+@dataclass
+class _Columns:
+    """The key columns of the input: timestamps parsed, keys as text or already coded."""
+
+    ts: ParsedTimestamps
+    start: ParsedTimestamps | None
+    case: pa.ChunkedArray | CaseKeys
+    activity: pa.ChunkedArray | ActivityCodes
+    attributes: Table
+
+
+def _gather_batches(
+    source: TableBatches,
+    mapping: ColumnMapping,
+    attributes: Sequence[str],
+    parse: Callable[..., ParsedTimestamps],
+) -> _Columns:
+    """Convert each batch as it arrives, so that no key column stays whole as text."""
+    n = source.num_rows
+    ts = _Filling(n)
+    start = _Filling(n) if mapping.start_timestamp is not None else None
+    cases: CaseKeyStream | None = CaseKeyStream(n)
+    activities = ActivityStream(n)
+    attribute_parts: list[pa.Table] = []
+    first = 0
+    for batch in source.batches(None):
+        if first + batch.num_rows > n:
+            break
+        stamps = batch.column(mapping.timestamp)
+        ts.put(first, parse(stamps, name=mapping.timestamp, first_row=first))
+        if start is not None:
+            stamps = batch.column(mapping.start_timestamp)
+            start.put(first, parse(stamps, name=mapping.start_timestamp, first_row=first))
+        if cases is not None and not cases.add(first, batch.column(mapping.case)):
+            cases = None  # ids of another shape: coded from the whole column below
+        activities.add(first, batch.column(mapping.activity))
+        if attributes:
+            attribute_parts.append(batch.select(list(attributes)))
+        first += batch.num_rows
+        del batch, stamps  # so that the reader can release this batch before the next
+    if first != n:
+        raise InputError(
+            f"the input announced {n:,} rows but gave {first:,}; it may be truncated or "
+            "changing while it is read: re-export it"
+        )
+    if cases is None:
+        whole = [b.column(mapping.case) for b in source.batches([mapping.case])]
+        case_column = pa.chunked_array([c for column in whole for c in column.chunks])
+    return _Columns(
+        ts=ts.parsed(),
+        start=start.parsed() if start is not None else None,
+        case=cases.finish() if cases is not None else case_column,
+        activity=activities.finish(),
+        attributes=pa.concat_tables(attribute_parts) if attributes else pa.table({}),
+    )
+
+
+class _Filling:
+    """Parsed timestamps of a whole input, filled batch by batch."""
+
+    def __init__(self, n: int) -> None:
+        self.ns = np.empty(n, np.int64)
+        self.missing = np.empty(n, np.bool_)
+        self.timezone_aware: bool | None = None
+
+    def put(self, first: int, part: ParsedTimestamps) -> None:
+        self.ns[first : first + len(part.ns)] = part.ns
+        self.missing[first : first + len(part.ns)] = part.missing
+        if self.timezone_aware is None:  # as for a whole column: the first values decide
+            self.timezone_aware = part.timezone_aware
+
+    def parsed(self) -> ParsedTimestamps:
+        return ParsedTimestamps(self.ns, self.missing, bool(self.timezone_aware))
+
+
+def _row_type(n: int) -> np.ndarray:
+    """An empty array of the narrowest integer type that numbers `n` input rows."""
+    return np.empty(0, np.int32 if n <= np.iinfo(np.int32).max else np.int64)
 
 
 def _activity_dtype(n_activities: int) -> type:

@@ -74,12 +74,20 @@ def null_mask(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def string_buffers(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Arrow offsets (int64, n + 1) and UTF-8 bytes of a (large_)string chunk."""
-    if chunk.type != pa.large_string():
-        chunk = chunk.cast(pa.large_string())
+    """Arrow offsets (n + 1) and UTF-8 bytes of a text chunk, without copying.
+
+    Offsets are int32 for `string` and int64 for `large_string`; other types are cast to
+    `large_string` first.
+    """
+    if chunk.type == pa.string():
+        offset_type = np.int32
+    else:
+        offset_type = np.int64
+        if chunk.type != pa.large_string():
+            chunk = chunk.cast(pa.large_string())
     _, offsets_buffer, data_buffer = chunk.buffers()
     start = chunk.offset
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[start : start + len(chunk) + 1]
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[start : start + len(chunk) + 1]
     data = (
         np.frombuffer(data_buffer, dtype=np.uint8)
         if data_buffer is not None

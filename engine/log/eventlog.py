@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..memory import release_unused_memory
 from .build import Canonical, ColumnMapping, DroppedRows
 
 
@@ -23,7 +24,8 @@ class EventLog:
         timestamp: int64 nanoseconds since the epoch, UTC, per event.
         start_timestamp: int64 start time per event, or None when none was mapped.
         case_offsets: int64, n_cases + 1; case c owns events case_offsets[c]:case_offsets[c+1].
-        source_row: int64 input row of each event (0-based, counting all input rows).
+        source_row: input row of each event (0-based, counting all input rows); int32, or
+            int64 for inputs of 2**31 rows or more.
         activity_names: activity names, alphabetical; codes index into it.
         case_ids: the case id of each case, as given in the input.
         attributes: extra event columns that were asked for, in canonical order.
@@ -95,6 +97,7 @@ class EventLog:
         """Compute an analysis' arrays once per log."""
         if key not in self._cache:
             self._cache[key] = compute(self)
+            release_unused_memory()  # its temporary arrays, before the next analysis
         return self._cache[key]
 
     def decode_timestamps(self, ns: np.ndarray) -> pd.Series:

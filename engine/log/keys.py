@@ -92,17 +92,21 @@ def _integer_keys(column: pa.ChunkedArray) -> CaseKeys:
     present = values[~missing]
     low = int(present.min()) if present.size else 0
     codes = (values - np.int64(low)).astype(np.uint64) if present.size else values.astype(np.uint64)
-    dtype = column.type.to_pandas_dtype()
+    return CaseKeys(codes, missing, False, integer_decoder(low, column.type.to_pandas_dtype()))
+
+
+def integer_decoder(low: int, dtype) -> Decoder:
+    """Codes that are integer ids minus `low` back to ids of `dtype`."""
 
     def decode(rep_codes: np.ndarray, rep_rows: np.ndarray) -> pd.Index:
         ids = rep_codes.astype(np.int64) + np.int64(low)
         return pd.Index(ids.astype(dtype, copy=False))
 
-    return CaseKeys(codes, missing, False, decode)
+    return decode
 
 
 def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
-    chunks = [(s, e, *string_buffers(c), _present(c)) for s, e, c in chunk_slices(column)]
+    chunks = [(s, e, *string_buffers(c), present_keys(c)) for s, e, c in chunk_slices(column)]
     n = len(column)
     missing = np.ones(n, dtype=bool)
     for s, e, _, _, valid in chunks:
@@ -112,9 +116,9 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
         return CaseKeys(
             np.zeros(n, np.uint64), missing, False, lambda c, r: pd.Index([], dtype="str")
         )
-    prefix = min(common_prefix_length(o, d, v, reference) for _, _, o, d, v in chunks)
-    while 0 < prefix < len(reference) and (reference[prefix] & 0xC0) == 0x80:
-        prefix -= 1  # never split a UTF-8 character
+    prefix = utf8_boundary(
+        reference, min(common_prefix_length(o, d, v, reference) for _, _, o, d, v in chunks)
+    )
     digits, shortest, longest = True, 1 << 62, 0
     for _, _, o, d, v in chunks:
         dg, lo, hi = suffix_shape(o, d, v, prefix)
@@ -130,15 +134,18 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
             codes,
             missing,
             False,
-            _text_decoder(head, lambda c: decode_digits(c, with_length, longest)),
+            text_decoder(head, lambda c: decode_digits(c, with_length, longest)),
         )
     if longest <= MAX_PACKED_BYTES:
         for s, e, o, d, v in chunks:
             codes[s:e] = encode_bytes(o, d, v, prefix)
-        return CaseKeys(codes, missing, False, _text_decoder(head, decode_bytes))
+        return CaseKeys(codes, missing, False, text_decoder(head, decode_bytes))
     # Free-form text: hash it, keep the bytes to confirm matches.
+    if column.type == pa.string() and column.nbytes >= 2**31:
+        column = column.cast(pa.large_string())  # int32 offsets cannot span the whole column
     combined = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     offsets, data = string_buffers(combined)
+    offsets = offsets.astype(np.int64, copy=False)  # one compiled variant of the ordering
     codes = hash_bytes(offsets, data)
 
     def decode(rep_codes: np.ndarray, rep_rows: np.ndarray) -> pd.Index:
@@ -147,7 +154,7 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
     return CaseKeys(codes, missing, True, decode, (offsets, data))
 
 
-def _present(chunk: pa.Array) -> np.ndarray:
+def present_keys(chunk: pa.Array) -> np.ndarray:
     """Rows with a non-empty key."""
     valid = chunk.is_valid().to_numpy(zero_copy_only=False)
     nonempty = pc.greater(pc.binary_length(chunk), 0).fill_null(False)
@@ -163,7 +170,16 @@ def _first_key(chunks) -> np.ndarray | None:
     return None
 
 
-def _text_decoder(head: str, decode: Callable) -> Decoder:
+def utf8_boundary(text: np.ndarray, length: int) -> int:
+    """`length` moved back so that a prefix of `text` (UTF-8 bytes) ends between characters."""
+    while 0 < length < len(text) and (text[length] & 0xC0) == 0x80:
+        length -= 1
+    return int(length)
+
+
+def text_decoder(head: str, decode: Callable) -> Decoder:
+    """Codes of suffixes back to `head` + suffix text, with `decode` giving the suffixes."""
+
     def decoder(rep_codes: np.ndarray, rep_rows: np.ndarray) -> pd.Index:
         offsets, data = decode(rep_codes)
         tails = pa.LargeStringArray.from_buffers(
@@ -200,7 +216,7 @@ def activity_codes(column: pa.ChunkedArray) -> ActivityCodes:
     if len(names) and empty.any():
         codes = np.where((codes >= 0) & empty[np.maximum(codes, 0)], -1, codes).astype(np.int32)
     missing = codes < 0
-    return _sorted_codes(codes, names, missing)
+    return sorted_codes(codes, names, missing)
 
 
 def _indices(chunk: pa.DictionaryArray) -> np.ndarray:
@@ -210,7 +226,7 @@ def _indices(chunk: pa.DictionaryArray) -> np.ndarray:
     return indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
 
 
-def _sorted_codes(codes: np.ndarray, names: np.ndarray, missing: np.ndarray) -> ActivityCodes:
+def sorted_codes(codes: np.ndarray, names: np.ndarray, missing: np.ndarray) -> ActivityCodes:
     """Drop names no kept row uses and renumber codes in name order."""
     if len(names) == 0:
         return ActivityCodes(codes, names, missing)

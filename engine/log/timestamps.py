@@ -36,8 +36,13 @@ def parse_timestamps(
     name: str,
     timestamp_format: str | None = None,
     timestamp_unit: str | None = None,
+    first_row: int = 0,
 ) -> ParsedTimestamps:
-    """Parse the column `name` to UTC nanoseconds; see the module doc."""
+    """Parse the column `name` to UTC nanoseconds; see the module doc.
+
+    `first_row` is the input row of the column's first value, for error messages when the
+    column is one batch of a larger input.
+    """
     if timestamp_unit is not None and timestamp_unit not in UNITS:
         raise InputError(
             f"timestamp_unit must be one of {', '.join(UNITS)}; got {timestamp_unit!r}"
@@ -47,23 +52,33 @@ def parse_timestamps(
         column = column.cast(kind.value_type)
         kind = column.type
     if pa.types.is_timestamp(kind):
-        return _from_arrow_timestamps(column, name=name)
+        return _from_arrow_timestamps(column, name=name, first_row=first_row)
     if pa.types.is_date(kind):
-        return _from_arrow_timestamps(column.cast(pa.timestamp("s")), name=name)
+        return _from_arrow_timestamps(
+            column.cast(pa.timestamp("s")), name=name, first_row=first_row
+        )
     if pa.types.is_boolean(kind):
         raise InputError(f"column '{name}' holds booleans, not timestamps; map another column")
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        return _from_numbers(column, name=name, unit=timestamp_unit)
+        return _from_numbers(column, name=name, unit=timestamp_unit, first_row=first_row)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return _from_text(column, name=name, timestamp_format=timestamp_format, unit=timestamp_unit)
+        return _from_text(
+            column,
+            name=name,
+            timestamp_format=timestamp_format,
+            unit=timestamp_unit,
+            first_row=first_row,
+        )
     raise InputError(f"column '{name}' holds {kind} values, not timestamps; map another column")
 
 
-def _from_arrow_timestamps(column: pa.ChunkedArray, *, name: str) -> ParsedTimestamps:
+def _from_arrow_timestamps(
+    column: pa.ChunkedArray, *, name: str, first_row: int
+) -> ParsedTimestamps:
     missing = null_mask(column)
     raw = _int64_values(column)
     factor = _NS_PER[column.type.unit]
-    ns = _scale(raw, factor, missing, name=name, column=column)
+    ns = _scale(raw, factor, missing, name=name, column=column, first_row=first_row)
     return ParsedTimestamps(ns, missing, column.type.tz is not None)
 
 
@@ -76,17 +91,25 @@ def _int64_values(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def _scale(
-    raw: np.ndarray, factor: int, missing: np.ndarray, *, name: str, column: pa.ChunkedArray
+    raw: np.ndarray,
+    factor: int,
+    missing: np.ndarray,
+    *,
+    name: str,
+    column: pa.ChunkedArray,
+    first_row: int,
 ) -> np.ndarray:
     """raw * factor in int64, or an error naming the rows that would overflow."""
     ns, overflow = scale_to_ns(raw, factor, missing)
     if overflow:
         bad = np.flatnonzero(~missing & (np.abs(raw) > np.iinfo(np.int64).max // factor))
-        raise _out_of_range(column, name, bad)
+        raise _out_of_range(column, name, bad, first_row)
     return ns
 
 
-def _from_numbers(column: pa.ChunkedArray, *, name: str, unit: str | None) -> ParsedTimestamps:
+def _from_numbers(
+    column: pa.ChunkedArray, *, name: str, unit: str | None, first_row: int
+) -> ParsedTimestamps:
     if unit is None:
         raise InputError(
             f"column '{name}' holds numbers, not timestamps; if they are epoch times, "
@@ -96,21 +119,28 @@ def _from_numbers(column: pa.ChunkedArray, *, name: str, unit: str | None) -> Pa
     if pa.types.is_integer(column.type):
         raw = _int64_values(column)
         return ParsedTimestamps(
-            _scale(raw, _NS_PER[unit], missing, name=name, column=column), missing, True
+            _scale(raw, _NS_PER[unit], missing, name=name, column=column, first_row=first_row),
+            missing,
+            True,
         )
     numbers = column.cast(pa.float64()).fill_null(np.nan).to_numpy()
     bad = np.flatnonzero(~missing & ~np.isfinite(numbers))
     if len(bad):
-        raise _bad_values(column, name, bad, "are not finite numbers")
+        raise _bad_values(column, name, bad, first_row, "are not finite numbers")
     scaled = np.where(missing, 0.0, numbers) * _NS_PER[unit]
     bad = np.flatnonzero(np.abs(scaled) >= 2.0**63)
     if len(bad):
-        raise _out_of_range(column, name, bad)
+        raise _out_of_range(column, name, bad, first_row)
     return ParsedTimestamps(np.round(scaled).astype(np.int64), missing, True)
 
 
 def _from_text(
-    column: pa.ChunkedArray, *, name: str, timestamp_format: str | None, unit: str | None
+    column: pa.ChunkedArray,
+    *,
+    name: str,
+    timestamp_format: str | None,
+    unit: str | None,
+    first_row: int,
 ) -> ParsedTimestamps:
     blank = pc.equal(pc.utf8_trim_whitespace(column), "").fill_null(True)
     missing = blank.to_numpy(zero_copy_only=False) | null_mask(column)
@@ -125,9 +155,9 @@ def _from_text(
             as_float = pd.to_numeric(present.to_pandas(), errors="coerce").to_numpy()
             bad = np.flatnonzero(~missing & np.isnan(as_float))
             raise _bad_values(
-                column, name, bad, f"are not numbers (timestamp_unit={unit!r})"
+                column, name, bad, first_row, f"are not numbers (timestamp_unit={unit!r})"
             ) from None
-        parsed = _from_numbers(numbers, name=name, unit=unit)
+        parsed = _from_numbers(numbers, name=name, unit=unit, first_row=first_row)
         return ParsedTimestamps(parsed.ns, missing, True)
     if timestamp_format is None:
         for target, aware in ((pa.timestamp("ns"), False), (pa.timestamp("ns", tz="UTC"), True)):
@@ -138,7 +168,12 @@ def _from_text(
             ns = cast.cast(pa.int64()).fill_null(0).to_numpy()
             return ParsedTimestamps(ns, missing, aware)
     return _from_text_with_pandas(
-        column, present.to_pandas(), missing, name=name, timestamp_format=timestamp_format
+        column,
+        present.to_pandas(),
+        missing,
+        name=name,
+        timestamp_format=timestamp_format,
+        first_row=first_row,
     )
 
 
@@ -149,6 +184,7 @@ def _from_text_with_pandas(
     *,
     name: str,
     timestamp_format: str | None,
+    first_row: int,
 ) -> ParsedTimestamps:
     """Slow path: formats Arrow's ISO 8601 parser does not take, with row-level errors."""
     fmt = timestamp_format or "ISO8601"
@@ -173,13 +209,13 @@ def _from_text_with_pandas(
             if timestamp_format is None
             else f"they do not match timestamp_format {timestamp_format!r}; fix it or the rows"
         )
-        raise _bad_values(column, name, bad, "are not timestamps", hint=hint)
+        raise _bad_values(column, name, bad, first_row, "are not timestamps", hint=hint)
     aware = _looks_aware(text, timestamp_format)
     naive = parsed.dt.tz_localize(None)
     lo, hi = pd.Timestamp.min, pd.Timestamp.max
     outside = np.flatnonzero(((naive < lo) | (naive > hi)).to_numpy())
     if len(outside):
-        raise _out_of_range(column, name, outside)
+        raise _out_of_range(column, name, outside, first_row)
     ns = naive.astype("datetime64[ns]").to_numpy().view(np.int64).copy()
     ns[missing] = 0
     return ParsedTimestamps(ns, missing, aware)
@@ -196,19 +232,27 @@ def _looks_aware(text: pd.Series, timestamp_format: str | None) -> bool:
     return isinstance(sample.dtype, pd.DatetimeTZDtype)
 
 
-def _out_of_range(column: pa.ChunkedArray, name: str, bad: np.ndarray) -> InputError:
+def _out_of_range(
+    column: pa.ChunkedArray, name: str, bad: np.ndarray, first_row: int
+) -> InputError:
     lo, hi = pd.Timestamp.min, pd.Timestamp.max
     examples = ", ".join(repr(str(v))[:40] for v in values_at(column, bad))
+    rows = describe_rows(bad + first_row)
     return InputError(
-        f"column '{name}' has timestamps outside {lo.year}-{hi.year} in {describe_rows(bad)} "
+        f"column '{name}' has timestamps outside {lo.year}-{hi.year} in {rows} "
         f"(e.g. {examples}), which nanosecond times cannot hold; fix or drop those rows"
     )
 
 
 def _bad_values(
-    column: pa.ChunkedArray, name: str, bad: np.ndarray, what: str, *, hint: str = "clean them"
+    column: pa.ChunkedArray,
+    name: str,
+    bad: np.ndarray,
+    first_row: int,
+    what: str,
+    *,
+    hint: str = "clean them",
 ) -> InputError:
     examples = ", ".join(repr(str(v))[:40] for v in values_at(column, bad))
-    return InputError(
-        f"column '{name}' has {describe_rows(bad)} whose values {what} (e.g. {examples}); {hint}"
-    )
+    rows = describe_rows(bad + first_row)
+    return InputError(f"column '{name}' has {rows} whose values {what} (e.g. {examples}); {hint}")

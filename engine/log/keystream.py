@@ -1,0 +1,167 @@
+"""Case and activity codes computed batch by batch, so that no key text is kept.
+
+A file read in batches would otherwise keep every case id as text until the last batch
+arrives, because the exact text codes (see keys.py) depend on what all keys share. Here
+the first batch fixes the shape (common prefix, digits or short bytes) and later batches
+are checked against it; the codes come out exactly as `case_keys` gives them for the
+whole column. When a batch does not fit (or the ids are of a kind only the whole column
+can code), `CaseKeyStream.add` returns False and the caller codes the column as a whole.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from ..kernels.keycodes import (
+    MAX_DIGITS,
+    MAX_PACKED_BYTES,
+    common_prefix_length,
+    decode_bytes,
+    decode_digits,
+    encode_conforming,
+    suffix_shape,
+)
+from .columns import null_mask, string_buffers
+from .keys import (
+    ActivityCodes,
+    CaseKeys,
+    activity_codes,
+    integer_decoder,
+    present_keys,
+    sorted_codes,
+    text_decoder,
+    utf8_boundary,
+)
+
+_LENGTH_BITS = np.uint64(5)  # digit codes carry their length in 5 bits (see encode_digits)
+
+
+class CaseKeyStream:
+    """Exact case codes for `n` rows, filled batch by batch (text and integer ids)."""
+
+    def __init__(self, n: int) -> None:
+        self.codes = np.zeros(n, np.uint64)
+        self.missing = np.ones(n, np.bool_)
+        self.kind: str | None = None  # 'int', 'digits', 'bytes' or 'other' once known
+        self.prefix: np.ndarray | None = None
+        self.shortest, self.longest = 1 << 62, 0
+        self.dtype = None
+
+    def add(self, first: int, column: pa.ChunkedArray) -> bool:
+        """Code the rows from `first`; False when the whole column must be coded at once."""
+        kind = column.type
+        if pa.types.is_integer(kind):
+            return self._add_integers(first, column)
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            for chunk in column.chunks:
+                if not self._add_text(first, chunk):
+                    return False
+                first += len(chunk)
+            return True
+        return False
+
+    def _add_integers(self, first: int, column: pa.ChunkedArray) -> bool:
+        if self.kind not in (None, "int"):
+            return False
+        self.kind, self.dtype = "int", column.type.to_pandas_dtype()
+        end = first + len(column)
+        self.missing[first:end] = null_mask(column)
+        values = column.fill_null(0).to_numpy().astype(np.int64, copy=False)
+        self.codes[first:end] = values.view(np.uint64)
+        return True
+
+    def _add_text(self, first: int, chunk: pa.Array) -> bool:
+        end = first + len(chunk)
+        offsets, data = string_buffers(chunk)
+        if self.prefix is None and not self._choose_shape(offsets, data, present_keys(chunk)):
+            self.missing[first:end] = True  # no usable key yet: nothing to code
+            return True
+        if self.kind not in ("digits", "bytes"):
+            return False
+        validity = (
+            chunk.is_valid().to_numpy(zero_copy_only=False)
+            if chunk.null_count
+            else np.zeros(0, np.bool_)
+        )
+        fits, shortest, longest = encode_conforming(
+            offsets,
+            data,
+            validity,
+            self.prefix,
+            self.kind == "digits",
+            self.codes[first:end],
+            self.missing[first:end],
+        )
+        if not fits:
+            return False
+        self.shortest = min(self.shortest, int(shortest))
+        self.longest = max(self.longest, int(longest))
+        return True
+
+    def _choose_shape(self, offsets: np.ndarray, data: np.ndarray, valid: np.ndarray) -> bool:
+        """Fix the prefix and kind from the first keys; False when there are none yet."""
+        where = np.flatnonzero(valid)
+        if where.size == 0:
+            return False
+        reference = data[offsets[where[0]] : offsets[where[0] + 1]].copy()
+        length = utf8_boundary(reference, common_prefix_length(offsets, data, valid, reference))
+        while length > 0 and 48 <= reference[length - 1] <= 57:
+            length -= 1  # leading digits of numbers ('cust-000' of 'cust-000123') vary later
+        self.prefix = reference[:length]
+        digits, _, longest = suffix_shape(offsets, data, valid, length)
+        # As case_keys decides for a whole column; anything else is left to it.
+        if digits and 0 < longest <= MAX_DIGITS:
+            self.kind = "digits"
+        elif longest <= MAX_PACKED_BYTES:
+            self.kind = "bytes"
+        else:
+            self.kind = "other"
+        return True
+
+    def finish(self) -> CaseKeys:
+        """The codes and their decoder, as `case_keys` gives them for the whole column."""
+        codes, missing = self.codes, self.missing
+        if self.kind == "int":
+            present = codes.view(np.int64)[~missing]
+            low = int(present.min()) if present.size else 0
+            codes -= np.uint64(low & 0xFFFFFFFFFFFFFFFF)  # wraps exactly as int64 - low
+            codes[missing] = 0
+            return CaseKeys(codes, missing, False, integer_decoder(low, self.dtype))
+        if self.prefix is None:  # no usable key at all
+            return CaseKeys(codes, missing, False, text_decoder("", decode_bytes))
+        head = bytes(self.prefix).decode("utf-8")
+        if self.kind == "digits":
+            with_length = self.shortest != self.longest
+            if not with_length:
+                codes >>= _LENGTH_BITS
+            width = self.longest
+            return CaseKeys(
+                codes,
+                missing,
+                False,
+                text_decoder(head, lambda c: decode_digits(c, with_length, width)),
+            )
+        return CaseKeys(codes, missing, False, text_decoder(head, decode_bytes))
+
+
+class ActivityStream:
+    """Activity codes for `n` rows, batch by batch, numbered by name at the end."""
+
+    def __init__(self, n: int) -> None:
+        self.codes = np.full(n, -1, np.int32)
+        self.vocabulary: dict[str, int] = {}
+
+    def add(self, first: int, column: pa.ChunkedArray) -> None:
+        part: ActivityCodes = activity_codes(column)
+        ids = np.array(
+            [self.vocabulary.setdefault(name, len(self.vocabulary)) for name in part.names],
+            dtype=np.int32,
+        )
+        end = first + len(part.codes)
+        if ids.size:
+            self.codes[first:end] = np.where(part.missing, -1, ids[np.maximum(part.codes, 0)])
+
+    def finish(self) -> ActivityCodes:
+        names = np.array(list(self.vocabulary), dtype=object)
+        return sorted_codes(self.codes, names, self.codes < 0)

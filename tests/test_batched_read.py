@@ -1,0 +1,179 @@
+"""A Parquet file is read batch by batch; every batch size must give the same log.
+
+Case ids are coded batch by batch when their shape allows it (the first batch fixes a
+prefix and a kind) and from the whole column otherwise; these tests draw ids whose shape
+changes after the first batch, so that both routes and the switch between them run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import engine
+import engine.io.parquet as parquet_reader
+from tests import reference
+from tests.helpers import assert_all_match
+
+ID_SHAPES = {
+    # digits after a prefix; leading digits differ from batch to batch
+    "digits": lambda c: f"cust-{c * 7919:0{1 + c % 9}d}",
+    # the prefix shared by the first rows is not shared by later ones
+    "prefix_changes": lambda c: ("ab" if c < 3 else "a") + f"{c}",
+    # short text, not digits
+    "short_text": lambda c: "k" + "xyzw"[c % 4] * (1 + c % 5),
+    # long free-form text: only the whole column can code it (hashes)
+    "free_text": lambda c: f"customer number {c} of the test log",
+    # multi-byte characters around the prefix
+    "unicode": lambda c: f"é{'ü' * (c % 3)}{c}",
+    # plain integers
+    "int": lambda c: 10**12 - 977 * c,
+}
+
+
+@st.composite
+def logs_with_ids(draw):
+    shape = draw(st.sampled_from(sorted(ID_SHAPES)))
+    make = ID_SHAPES[shape]
+    n_cases = draw(st.integers(1, 9))
+    rows = []
+    for c in range(n_cases):
+        for _ in range(draw(st.integers(1, 5))):
+            rows.append(
+                (make(c), draw(st.sampled_from(["view", "cart", "buy"])), draw(st.integers(0, 4)))
+            )
+    order = draw(st.permutations(range(len(rows))))
+    rows = [rows[i] for i in order]
+    frame = pd.DataFrame(
+        {
+            "case": [r[0] for r in rows],
+            "activity": pd.Series([r[1] for r in rows], dtype="str"),
+            "ts": pd.to_datetime([r[2] * 3600 for r in rows], unit="s"),
+        }
+    )
+    if shape == "int":
+        frame["case"] = frame["case"].astype(np.int64)
+    return frame, draw(st.integers(1, 6))
+
+
+def _read_in_batches(frame: pd.DataFrame, batch_rows: int, **keys) -> engine.EventLog:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.parquet"
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+        previous = parquet_reader.BATCH_ROWS
+        parquet_reader.BATCH_ROWS = batch_rows
+        try:
+            return engine.read_log(path, **keys)
+        finally:
+            parquet_reader.BATCH_ROWS = previous
+
+
+KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(logs_with_ids())
+def test_any_batch_size_gives_the_reference_log(drawn):
+    frame, batch_rows = drawn
+    log = _read_in_batches(frame, batch_rows, **KEYS)
+    assert_all_match(log, reference.canonical_frame(frame, "case", "activity", "ts"))
+    assert sorted(log.case_ids.tolist()) == sorted(set(frame["case"].tolist()))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(logs_with_ids(), st.data())
+def test_missing_keys_in_later_batches_are_dropped_and_counted(drawn, data):
+    frame, batch_rows = drawn
+    blank = sorted(data.draw(st.sets(st.integers(0, len(frame) - 1), max_size=3)))
+    if len(blank) == len(frame):
+        return
+    if frame["case"].dtype == np.int64:
+        frame["case"] = frame["case"].astype("Int64")
+        frame.loc[blank, "case"] = None
+    else:
+        frame["case"] = frame["case"].astype(object)
+        frame.loc[blank, "case"] = [None if row % 2 else "" for row in blank]
+        frame["case"] = frame["case"].astype("str")
+    log = _read_in_batches(frame, batch_rows, **KEYS)
+    whole = engine.read_log(frame, **KEYS)
+    assert log.dropped == whole.dropped
+    assert log.dropped.missing_case == len(blank)
+    pd.testing.assert_frame_equal(log.variants(), whole.variants())
+    pd.testing.assert_frame_equal(log.cases(), whole.cases())
+
+
+def test_a_bad_timestamp_in_a_later_batch_names_its_own_row(tmp_path, monkeypatch):
+    frame = pd.DataFrame(
+        {
+            "case": [f"c{i % 3}" for i in range(12)],
+            "activity": ["a"] * 12,
+            "ts": [f"2024-01-{1 + i:02d}" for i in range(12)],
+        }
+    )
+    frame.loc[10, "ts"] = "not a date"
+    path = tmp_path / "log.parquet"
+    frame.to_parquet(path)
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 4)
+    with pytest.raises(engine.InputError, match=r"1 row \(row 10\).*'not a date'"):
+        engine.read_log(path, **KEYS)
+
+
+def test_a_file_corrupt_in_the_middle_is_an_input_error(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    n = 60_000
+    frame = pd.DataFrame(
+        {
+            "case": [f"customer {i} {rng.integers(1 << 40)}" for i in range(n)],
+            "activity": rng.choice(["a", "b", "c"], n),
+            "ts": pd.to_datetime(rng.integers(0, 10**9, n), unit="s"),
+        }
+    )
+    path = tmp_path / "log.parquet"
+    frame.to_parquet(path, row_group_size=10_000, compression="snappy")
+    raw = bytearray(path.read_bytes())
+    middle = len(raw) // 2
+    raw[middle : middle + 4096] = bytes(4096)
+    path.write_bytes(bytes(raw))
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 5_000)
+    with pytest.raises(engine.InputError, match="not a readable Parquet file"):
+        engine.read_log(path, **KEYS)
+
+
+@pytest.mark.parametrize(
+    ("shape", "streamed"),
+    [
+        ("digits", True),
+        ("int", True),
+        ("short_text", True),
+        ("prefix_changes", False),
+        ("free_text", False),
+    ],
+)
+def test_ids_are_coded_batch_by_batch_when_their_shape_allows(shape, streamed, monkeypatch):
+    """Batch by batch where the first batch's shape holds; else from the whole column."""
+    from engine.log import build
+
+    whole_column_calls = []
+    original = build.case_keys
+    monkeypatch.setattr(
+        build, "case_keys", lambda column: whole_column_calls.append(1) or original(column)
+    )
+    make = ID_SHAPES[shape]
+    frame = pd.DataFrame(
+        {
+            "case": [make(c) for c in range(8) for _ in range(2)],
+            "activity": ["a", "b"] * 8,
+            "ts": pd.to_datetime(np.arange(16), unit="h"),
+        }
+    )
+    log = _read_in_batches(frame, 3, **KEYS)
+    assert (not whole_column_calls) == streamed
+    assert sorted(log.case_ids.tolist()) == sorted({make(c) for c in range(8)})

@@ -46,6 +46,8 @@ TOUCHPOINTS: dict[str, tuple[str, float, bool]] = {
     "repurchase": ("web", 700.0, False),
 }
 NAMES = list(TOUCHPOINTS)
+#: The key columns of the generated logs, as `read_log` takes them.
+KEYS = {"case": "customer_id", "activity": "touchpoint", "timestamp": "ts"}
 _INDEX = {name: i for i, name in enumerate(NAMES)}
 ENTRY = {
     "ad_click": 0.35,

@@ -20,6 +20,8 @@ from .batches import TableBatches, prefetched
 #: Rows per batch when streaming a file: large enough for vectorized work, small enough
 #: that one batch of text columns stays in the tens of megabytes.
 BATCH_ROWS = 1 << 17
+#: Batches between two releases of freed memory (each release costs about a millisecond).
+RELEASE_EVERY = 4
 
 
 def parquet_columns(path: Path) -> list[str]:
@@ -55,10 +57,13 @@ def _read_batches(path: Path, names: list[str]) -> Iterator[pa.Table]:
     """Consecutive tables of `BATCH_ROWS` rows, releasing each one's buffers after use."""
     reader = pq.ParquetFile(path, pre_buffer=False)
     try:
-        for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=names):
+        for number, batch in enumerate(
+            reader.iter_batches(batch_size=BATCH_ROWS, columns=names), start=1
+        ):
             yield pa.Table.from_batches([batch])
             del batch
-            release_unused_memory()  # the decoder's buffers for this batch
+            if number % RELEASE_EVERY == 0:
+                release_unused_memory()  # the decoder's buffers of the last batches
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _unreadable(path, exc) from None
     finally:

@@ -131,12 +131,60 @@ def build_canonical(
             f"'{mapping.timestamp}': {dropped.missing_timestamp:,}); check the column mapping"
         )
 
+    missing_start = (start.missing & ~drop) if start is not None else None
+    activity = acts.codes.astype(_activity_dtype(len(acts.names)))
+    activity_names, decode = acts.names, keys.decode
+    del acts
+    ordered = _order_events(keys, ~drop, ts.ns, activity, n)
+    del keys, activity, drop
+    rows = ordered.rows
+
+    start_ns = None
+    start_missing = 0
+    if start is not None:
+        filled = np.where(start.missing, ts.ns, start.ns)
+        start_missing = int(missing_start.sum())
+        start_ns = gather(filled, rows)
+
+    kept_attributes = {name: take_column(attribute_table, name, rows) for name in attributes}
+    release_unused_memory()  # what ordering freed
+    return Canonical(
+        activity=ordered.activity.astype(np.int32, copy=False),
+        timestamp=ordered.timestamp,
+        start_timestamp=start_ns,
+        case_offsets=ordered.offsets,
+        source_row=rows,
+        activity_names=activity_names,
+        case_id_decoder=decode,
+        case_codes=ordered.case_codes,
+        attributes=kept_attributes,
+        dropped=dropped,
+        start_missing=start_missing,
+        timezone_aware=ts.timezone_aware,
+    )
+
+
+@dataclass(frozen=True)
+class _Ordered:
+    """The kept events in canonical order, and where each case starts."""
+
+    rows: np.ndarray
+    timestamp: np.ndarray
+    activity: np.ndarray
+    offsets: np.ndarray
+    case_codes: np.ndarray
+
+
+def _order_events(
+    keys: CaseKeys, keep: np.ndarray, ts: np.ndarray, activity: np.ndarray, n: int
+) -> _Ordered:
+    """Sort words of (code or hash, row), then check and time-order each run."""
     row_bits = max(1, int(n - 1).bit_length())
     codes = keys.codes
     hashed = keys.hashed or int(codes.max()) >= (1 << (64 - row_bits))
     # The words go into the codes' memory unless verifying needs the codes afterwards.
     reuse = not (hashed and not keys.hashed)
-    packed = pack(codes, ~drop, row_bits, hashed, codes if reuse else np.empty_like(codes))
+    packed = pack(codes, keep, row_bits, hashed, codes if reuse else np.empty_like(codes))
     verify = VERIFY_BYTES if keys.hashed else VERIFY_NONE
     key_offsets, key_data = keys.key_bytes or (np.zeros(1, np.int64), np.zeros(0, np.uint8))
     if hashed and not keys.hashed:
@@ -144,15 +192,8 @@ def build_canonical(
         verify = VERIFY_BYTES
         key_offsets = np.arange(0, 8 * (n + 1), 8, dtype=np.int64)
         key_data = codes.view(np.uint8)
-    else:
-        codes = None  # now the packed words; exact codes are recovered from them below
-    decode, missing_start = keys.decode, (start.missing & ~drop) if start is not None else None
-    del keys
     packed.sort()
     runs = run_offsets(packed, row_bits)
-    activity = acts.codes.astype(_activity_dtype(len(acts.names)))
-    activity_names = acts.names
-    del acts, drop
     if not hashed:
         case_codes = packed[runs[:-1]] >> np.uint64(row_bits)
     # Timestamps are written over the words they are ordered by: one array less at the peak.
@@ -160,7 +201,7 @@ def build_canonical(
         packed,
         runs,
         row_bits,
-        ts.ns,
+        ts,
         activity,
         verify,
         key_offsets,
@@ -174,31 +215,10 @@ def build_canonical(
     else:
         offsets = runs
     if hashed:
-        case_codes = (codes if codes is not None else np.zeros(n, np.uint64))[rows[offsets[:-1]]]
-
-    start_ns = None
-    start_missing = 0
-    if start is not None:
-        filled = np.where(start.missing, ts.ns, start.ns)
-        start_missing = int(missing_start.sum())
-        start_ns = gather(filled, rows)
-
-    kept_attributes = {name: take_column(attribute_table, name, rows) for name in attributes}
-    release_unused_memory()  # what ordering freed
-    return Canonical(
-        activity=activity.astype(np.int32, copy=False),
-        timestamp=timestamp,
-        start_timestamp=start_ns,
-        case_offsets=offsets,
-        source_row=rows,
-        activity_names=activity_names,
-        case_id_decoder=decode,
-        case_codes=case_codes,
-        attributes=kept_attributes,
-        dropped=dropped,
-        start_missing=start_missing,
-        timezone_aware=ts.timezone_aware,
-    )
+        # Hashed keys decode from their rows; wide exact codes from the codes.
+        source = codes if not keys.hashed else np.zeros(n, np.uint64)
+        case_codes = source[rows[offsets[:-1]]]
+    return _Ordered(rows, timestamp, activity, offsets, case_codes)
 
 
 @dataclass

@@ -1,0 +1,399 @@
+"""Side by side: parcours, pm4py, DuckDB and Polars on the same journey log, same machine.
+
+Each tool runs in a fresh Python process (so peak memory is its own) on the same Parquet
+file and computes the same things: the directly-follows graph with frequencies, case
+counts and duration statistics, and the variants with their case counts. The script checks
+that the tools agree on the number of edges and variants, then prints seconds (median of
+`--repeat` runs), events per second, peak memory and the ratios to pm4py.
+
+    python benchmarks/compare.py --events 5000000          # generates the log if needed
+    python benchmarks/compare.py --log my.parquet --case customer_id --activity touchpoint \
+        --timestamp ts --tools parcours,pm4py --json results/compare.json
+
+pm4py's pipeline is `format_dataframe`, `discover_dfg`, `discover_performance_dfg` and
+`get_variants`; parcours' is `read_log`, `dfg()` (which includes the durations) and
+`variants()`. Reading the file counts for every tool.
+
+Times are steady-state: in each process the tool first runs once on the log's first 1,000
+rows, so that one-time start-up (lazy imports, numba loading its compiled kernels from
+the on-disk cache: about 0.5 s for parcours) is not counted; that first call's time is
+reported as `first_call_seconds`. parcours also runs once before any timing, so that its
+kernel cache exists, as after any first use of an installation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TOOLS = ("parcours", "pm4py", "duckdb", "polars")
+
+
+# -- the work each tool does, run inside a child process ----------------------------------
+def run_parcours(path: str, case: str, activity: str, timestamp: str) -> dict:
+    import engine
+
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    log = engine.read_log(path, case=case, activity=activity, timestamp=timestamp)
+    read = time.perf_counter()
+    edges = log.dfg()
+    dfg = time.perf_counter()
+    variants = log.variants()
+    end = time.perf_counter()
+    return {
+        "seconds": end - start,
+        "stages": {"read_log": read - start, "dfg+performance": dfg - read, "variants": end - dfg},
+        "events": log.n_events,
+        "edges": len(edges),
+        "variants": len(variants),
+        "rss_after_import_mb": baseline,
+    }
+
+
+def run_pm4py(path: str, case: str, activity: str, timestamp: str) -> dict:
+    import pandas as pd
+    import pm4py
+
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    frame = pd.read_parquet(path, columns=[case, activity, timestamp])
+    # pm4py mis-scales durations of microsecond timestamps (pandas 3's default): use ns.
+    frame[timestamp] = frame[timestamp].astype("datetime64[ns, UTC]")
+    read = time.perf_counter()
+    frame = pm4py.format_dataframe(
+        frame, case_id=case, activity_key=activity, timestamp_key=timestamp
+    )
+    formatted = time.perf_counter()
+    dfg, _, _ = pm4py.discover_dfg(frame)
+    counted = time.perf_counter()
+    pm4py.discover_performance_dfg(frame)
+    timed = time.perf_counter()
+    variants = pm4py.get_variants(frame)
+    end = time.perf_counter()
+    return {
+        "seconds": end - start,
+        "stages": {
+            "read_parquet": read - start,
+            "format_dataframe": formatted - read,
+            "discover_dfg": counted - formatted,
+            "discover_performance_dfg": timed - counted,
+            "get_variants": end - timed,
+        },
+        "events": len(frame),
+        "edges": len(dfg),
+        "variants": len(variants),
+        "rss_after_import_mb": baseline,
+    }
+
+
+def run_duckdb(path: str, case: str, activity: str, timestamp: str) -> dict:
+    import duckdb
+
+    baseline = _rss_mb()
+    con = duckdb.connect()
+    start = time.perf_counter()
+    con.execute(
+        f"""CREATE TEMP TABLE ev AS
+        SELECT "{case}" AS c, CAST("{activity}" AS VARCHAR) AS a, "{timestamp}" AS t,
+               row_number() OVER () AS r
+        FROM read_parquet('{path}')"""
+    )
+    read = time.perf_counter()
+    edges = con.execute(
+        """WITH pairs AS (
+            SELECT c, a AS src, lead(a) OVER w AS dst,
+                   epoch_ns(lead(t) OVER w) - epoch_ns(t) AS d
+            FROM ev WINDOW w AS (PARTITION BY c ORDER BY t, r))
+        SELECT src, dst, count(*) AS frequency, count(DISTINCT c) AS cases,
+               avg(d) / 1e9, median(d) / 1e9, quantile_cont(d, 0.9) / 1e9,
+               min(d) / 1e9, max(d) / 1e9, stddev_samp(d) / 1e9
+        FROM pairs WHERE dst IS NOT NULL GROUP BY src, dst"""
+    ).fetchall()
+    dfg = time.perf_counter()
+    # Exact variants: group by the full sequence (a list), not by a hash of it.
+    variants = con.execute(
+        """SELECT seq, count(*) FROM (
+            SELECT c, list(a ORDER BY t, r) AS seq FROM ev GROUP BY c) GROUP BY seq"""
+    ).fetchall()
+    end = time.perf_counter()
+    events = con.execute("SELECT count(*) FROM ev").fetchone()[0]
+    return {
+        "seconds": end - start,
+        "stages": {"load": read - start, "dfg+performance": dfg - read, "variants": end - dfg},
+        "events": events,
+        "edges": len(edges),
+        "variants": len(variants),
+        "rss_after_import_mb": baseline,
+    }
+
+
+def run_polars(path: str, case: str, activity: str, timestamp: str) -> dict:
+    import polars as pl
+
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    frame = (
+        pl.read_parquet(path, columns=[case, activity, timestamp])
+        .with_row_index("r")
+        .with_columns(pl.col(activity).cast(pl.String))
+        .sort([case, timestamp, "r"])
+    )
+    read = time.perf_counter()
+    pairs = frame.with_columns(
+        pl.col(activity).shift(-1).over(case).alias("dst"),
+        (pl.col(timestamp).shift(-1).over(case) - pl.col(timestamp))
+        .dt.total_nanoseconds()
+        .alias("d"),
+    ).filter(pl.col("dst").is_not_null())
+    seconds = pl.col("d") / 1e9
+    edges = pairs.group_by([activity, "dst"]).agg(
+        pl.len().alias("frequency"),
+        pl.col(case).n_unique().alias("cases"),
+        seconds.mean(),
+        seconds.median().alias("median"),
+        seconds.quantile(0.9, interpolation="linear").alias("p90"),
+        seconds.min().alias("min"),
+        seconds.max().alias("max"),
+        seconds.std().alias("stdev"),
+    )
+    dfg = time.perf_counter()
+    variants = (
+        frame.group_by(case, maintain_order=True)
+        .agg(pl.col(activity).alias("seq"))
+        .group_by("seq")
+        .agg(pl.len())
+    )
+    end = time.perf_counter()
+    return {
+        "seconds": end - start,
+        "stages": {"read+sort": read - start, "dfg+performance": dfg - read, "variants": end - dfg},
+        "events": frame.height,
+        "edges": edges.height,
+        "variants": variants.height,
+        "rss_after_import_mb": baseline,
+    }
+
+
+def _status_mb(field: str) -> float | None:
+    """A memory figure of this process from /proc (Linux), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _rss_mb() -> float:
+    """Resident memory now."""
+    now = _status_mb("VmRSS")
+    return now if now is not None else _peak_mb()
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process. VmHWM, unlike ru_maxrss, does not inherit the
+    parent's peak across fork and exec."""
+    peak = _status_mb("VmHWM")
+    if peak is not None:
+        return peak
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(tool: str, path: str, warmup: str, case: str, activity: str, timestamp: str) -> None:
+    """Run `tool` once on the small warm-up log, then time it on the log."""
+    run = globals()[f"run_{tool}"]
+    first = run(warmup, case, activity, timestamp)
+    result = run(path, case, activity, timestamp)
+    result["warmup_seconds"] = first["seconds"]
+    result["rss_after_import_mb"] = first["rss_after_import_mb"]
+    result["peak_rss_mb"] = _peak_mb()
+    print(json.dumps(result))
+
+
+# -- the parent: runs the children and reports ---------------------------------------------
+def measure(tool: str, args: argparse.Namespace) -> dict:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        tool,
+        "--log",
+        str(args.log),
+        "--warmup-log",
+        str(args.warmup_log),
+        "--case",
+        args.case,
+        "--activity",
+        args.activity,
+        "--timestamp",
+        args.timestamp,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"compare: {tool} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--log", type=Path, help="Parquet log (default: a generated one)")
+    parser.add_argument("--events", type=int, default=5_000_000, help="size of a generated log")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--case", default="customer_id")
+    parser.add_argument("--activity", default="touchpoint")
+    parser.add_argument("--timestamp", default="ts")
+    parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per tool (median shown)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--warmup-log", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=TOOLS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(
+            args.child,
+            str(args.log),
+            str(args.warmup_log),
+            args.case,
+            args.activity,
+            args.timestamp,
+        )
+        return 0
+
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = sorted(set(tools) - set(TOOLS))
+    if unknown:
+        parser.error(f"unknown tools {unknown}; choose from {', '.join(TOOLS)}")
+    if args.log is None:
+        args.log = _generated_log(args.events, args.seed)
+    args.warmup_log = _warmup_log(args)
+    if "parcours" in tools:
+        measure("parcours", args)  # fills the compiled-kernel cache; not timed
+    runs: dict[str, list[dict]] = {tool: [] for tool in tools}
+    for round_ in range(args.repeat):
+        for tool in tools:
+            result = measure(tool, args)
+            runs[tool].append(result)
+            print(
+                f"round {round_ + 1}/{args.repeat} {tool:9s} {result['seconds']:8.2f} s "
+                f"{result['peak_rss_mb']:8.0f} MB",
+                file=sys.stderr,
+            )
+    report = _report(runs, args)
+    _print(report)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    disagreements = report["disagreements"]
+    if disagreements:
+        print("the tools disagree: " + "; ".join(disagreements), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _generated_log(events: int, seed: int) -> Path:
+    from engine.datasets.synthetic import write_parquet
+
+    path = Path("bench-data") / f"journeys_{events}_seed{seed}_shuffled.parquet"
+    if not path.exists():
+        print(f"generating {path} ({events:,} events, rows shuffled) ...", file=sys.stderr)
+        write_parquet(path, events, seed=seed, chunk_events=events)
+    return path
+
+
+def _warmup_log(args: argparse.Namespace) -> Path:
+    """The first 1,000 rows of the log: each tool's one-time start-up runs on it, untimed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path("bench-data") / f"warmup_{args.log.stem}.parquet"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = pq.ParquetFile(args.log).iter_batches(batch_size=1_000)
+        pq.write_table(pa.Table.from_batches([next(table)]), path)
+    return path
+
+
+def _report(runs: dict[str, list[dict]], args: argparse.Namespace) -> dict:
+    summary = {}
+    for tool, results in runs.items():
+        seconds = statistics.median(r["seconds"] for r in results)
+        summary[tool] = {
+            "median_seconds": seconds,
+            "runs_seconds": [r["seconds"] for r in results],
+            "events_per_second": results[0]["events"] / seconds,
+            "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in results),
+            "rss_after_import_mb": statistics.median(r["rss_after_import_mb"] for r in results),
+            "first_call_seconds": statistics.median(r["warmup_seconds"] for r in results),
+            "stages_median_seconds": {
+                stage: statistics.median(r["stages"][stage] for r in results)
+                for stage in results[0]["stages"]
+            },
+            "events": results[0]["events"],
+            "edges": results[0]["edges"],
+            "variants": results[0]["variants"],
+        }
+    disagreements = []
+    for key in ("events", "edges", "variants"):
+        values = {tool: s[key] for tool, s in summary.items()}
+        if len(set(values.values())) > 1:
+            disagreements.append(f"{key}: {values}")
+    if "pm4py" in summary:
+        base = summary["pm4py"]
+        for s in summary.values():
+            s["speedup_vs_pm4py"] = base["median_seconds"] / s["median_seconds"]
+            s["memory_vs_pm4py"] = s["peak_rss_mb"] / base["peak_rss_mb"]
+    return {
+        "log": str(args.log),
+        "repeat": args.repeat,
+        "machine": {
+            "cpu": _cpu_name(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "system": platform.platform(),
+        },
+        "tools": summary,
+        "disagreements": disagreements,
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _print(report: dict) -> None:
+    tools = report["tools"]
+    any_tool = next(iter(tools.values()))
+    print(f"log: {report['log']} ({any_tool['events']:,} events)")
+    print(f"machine: {report['machine']['cpu']}, {report['machine']['cores']} cores")
+    header = f"{'tool':10s} {'median s':>9s} {'events/s':>12s} {'peak MB':>8s}"
+    if "pm4py" in tools:
+        header += f" {'speed-up':>9s} {'memory':>7s}"
+    print(header)
+    for tool, s in tools.items():
+        line = (
+            f"{tool:10s} {s['median_seconds']:9.2f} {s['events_per_second']:12,.0f} "
+            f"{s['peak_rss_mb']:8.0f}"
+        )
+        if "pm4py" in tools:
+            line += f" {s['speedup_vs_pm4py']:8.1f}x {s['memory_vs_pm4py']:6.0%}"
+        print(line)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The side-by-side script runs end to end and the tools agree on what they counted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from engine.datasets.synthetic import write_parquet
+
+SCRIPT = Path(__file__).with_name("compare.py")
+
+
+def test_compare_script_reports_agreeing_tools(tmp_path: Path) -> None:
+    log = write_parquet(tmp_path / "log.parquet", 20_000, seed=3)
+    report = tmp_path / "report.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--log",
+            str(log),
+            "--tools",
+            "parcours,pm4py",
+            "--repeat",
+            "1",
+            "--json",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(report.read_text())
+    assert result["disagreements"] == []
+    tools = result["tools"]
+    assert tools["parcours"]["events"] == tools["pm4py"]["events"] == 20_000
+    assert tools["parcours"]["variants"] == tools["pm4py"]["variants"] > 1
+    assert tools["parcours"]["peak_rss_mb"] > tools["parcours"]["rss_after_import_mb"] > 0
+    assert "parcours" in done.stdout and "speed-up" in done.stdout

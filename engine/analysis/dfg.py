@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..kernels.dfg import edge_aggregate, pair_keys
+from ..kernels.dfg import edge_aggregate, number_edges, pair_keys
 from ..kernels.stats import MAX, MEAN, MEDIAN, MIN, P90, STDEV, segment_stats
 from .segments import sort_segments
 
@@ -45,13 +45,13 @@ class Edges:
 
 def compute_edges(log: EventLog) -> Edges:
     n_act = len(log.activity_names)
-    keys = pair_keys(log.activity, log.case_offsets, n_act)
+    narrow = n_act * n_act <= np.iinfo(np.int32).max
+    keys = pair_keys(
+        log.activity, log.case_offsets, n_act, np.empty(0, np.int32 if narrow else np.int64)
+    )
     if n_act * n_act <= DENSE_LIMIT:
-        present = np.bincount(keys, minlength=n_act * n_act) > 0
-        edge_keys = np.flatnonzero(present).astype(np.int64)
-        lookup = np.full(n_act * n_act, -1, dtype=np.int32)
-        lookup[edge_keys] = np.arange(len(edge_keys))
-        edge_ids = lookup[keys]
+        edge_keys = number_edges(keys, n_act * n_act)  # keys become edge ids, in place
+        edge_ids = keys
     else:
         edge_keys, edge_ids = np.unique(keys, return_inverse=True)
     del keys

@@ -13,20 +13,44 @@ from ._jit import jit
 
 
 @jit
-def pair_keys(act, offsets, n_activities):
-    """Edge key of every consecutive pair of events within a case, in canonical order."""
+def pair_keys(act, offsets, n_activities, key_type):
+    """Edge key of every consecutive pair of events within a case, in canonical order.
+
+    Keys have the dtype of the (empty) array `key_type`: int32 while n_activities**2 fits.
+    """
     n_cases = offsets.shape[0] - 1
-    n_pairs = act.shape[0] - n_cases
+    first_pair = np.empty(n_cases + 1, np.int64)
+    first_pair[0] = 0
     for c in range(n_cases):
-        if offsets[c + 1] == offsets[c]:
-            n_pairs += 1  # an empty case contributes no pair and no 'missing' pair
-    keys = np.empty(n_pairs, np.int64)
-    p = 0
+        first_pair[c + 1] = first_pair[c] + max(offsets[c + 1] - offsets[c] - 1, 0)
+    keys = np.empty(first_pair[n_cases], key_type.dtype)
     for c in range(n_cases):
+        p = first_pair[c]
         for i in range(offsets[c], offsets[c + 1] - 1):
-            keys[p] = np.int64(act[i]) * n_activities + act[i + 1]
+            keys[p] = act[i] * n_activities + act[i + 1]
             p += 1
     return keys
+
+
+@jit
+def number_edges(keys, n_keys):
+    """Replace each edge key by a dense edge id (ids in key order), in place, through a
+    table of all `n_keys` possible keys; returns the key of each id."""
+    lookup = np.full(n_keys, -1, np.int64)
+    for i in range(keys.shape[0]):
+        lookup[keys[i]] = 0
+    n_edges = 0
+    for k in range(n_keys):
+        if lookup[k] == 0:
+            lookup[k] = n_edges
+            n_edges += 1
+    edge_keys = np.empty(n_edges, np.int64)
+    for k in range(n_keys):
+        if lookup[k] >= 0:
+            edge_keys[lookup[k]] = k
+    for i in range(keys.shape[0]):
+        keys[i] = lookup[keys[i]]
+    return edge_keys
 
 
 @jit

@@ -152,12 +152,13 @@ def decode_bytes(codes):
     return offsets, data
 
 
-@pjit
+@jit
 def remap_codes(codes, table):
-    """table[codes], -1 kept for missing: renumbers integer codes in one parallel pass."""
+    """table[codes], -1 kept for missing: renumbers integer codes in one pass (serial: it
+    runs on each batch of a file while the next batch is decoded). Codes keep their dtype."""
     n = codes.shape[0]
-    out = np.empty(n, np.int32)
-    for i in prange(n):
+    out = np.empty(n, codes.dtype)
+    for i in range(n):
         c = codes[i]
         out[i] = table[c] if c >= 0 else -1
     return out

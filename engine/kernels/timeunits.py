@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
-from ._jit import pjit
+from ._jit import jit
 
 
-@pjit
+@jit
 def scale_to_ns(raw, factor, missing):
-    """(raw * factor with 0 where missing, whether any present value overflows int64)."""
+    """(raw * factor with 0 where missing, whether any present value overflows int64).
+
+    Serial on purpose: it runs on each batch of a file while the next batch is decoded.
+    """
     n = raw.shape[0]
     out = np.empty(n, np.int64)
     limit = np.iinfo(np.int64).max // factor
     overflow = 0
-    for i in prange(n):
+    for i in range(n):
         if missing[i]:
             out[i] = 0
         else:

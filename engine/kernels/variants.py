@@ -9,8 +9,9 @@ variant, so it stays in cache while the cases stream past in order.
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from ._jit import jit
+from ._jit import jit, pjit
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _MIX1 = np.uint64(0xFF51AFD7ED558CCD)
@@ -37,12 +38,12 @@ def sequence_hash(act, start, end):
     return h
 
 
-@jit
+@pjit
 def sequence_hashes(act, offsets):
     """The hash of every case's activity sequence."""
     n_cases = offsets.shape[0] - 1
     out = np.empty(n_cases, np.uint64)
-    for c in range(n_cases):
+    for c in prange(n_cases):
         out[c] = sequence_hash(act, offsets[c], offsets[c + 1])
     return out
 

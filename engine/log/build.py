@@ -131,12 +131,14 @@ def build_canonical(
             f"'{mapping.timestamp}': {dropped.missing_timestamp:,}); check the column mapping"
         )
 
-    missing_start = (start.missing & ~drop) if start is not None else None
+    keep = ~drop
+    del drop
+    missing_start = (start.missing & keep) if start is not None else None
     activity = acts.codes.astype(_activity_dtype(len(acts.names)))
     activity_names, decode = acts.names, keys.decode
     del acts
-    ordered = _order_events(keys, ~drop, ts.ns, activity, n)
-    del keys, activity, drop
+    ordered = _order_events(keys, keep, ts.ns, activity, n)
+    del keys, activity, keep
     rows = ordered.rows
 
     start_ns = None
@@ -149,7 +151,7 @@ def build_canonical(
     kept_attributes = {name: take_column(attribute_table, name, rows) for name in attributes}
     release_unused_memory()  # what ordering freed
     return Canonical(
-        activity=ordered.activity.astype(np.int32, copy=False),
+        activity=ordered.activity,
         timestamp=ordered.timestamp,
         start_timestamp=start_ns,
         case_offsets=ordered.offsets,

@@ -20,7 +20,8 @@ class EventLog:
     is returned sorted by case id.
 
     Attributes (read-only arrays):
-        activity: int32 activity code per event (index into `activity_names`).
+        activity: activity code per event (index into `activity_names`), in the narrowest
+            signed integer type that holds them (int8 up to 127 activities).
         timestamp: int64 nanoseconds since the epoch, UTC, per event.
         start_timestamp: int64 start time per event, or None when none was mapped.
         case_offsets: int64, n_cases + 1; case c owns events case_offsets[c]:case_offsets[c+1].

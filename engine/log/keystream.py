@@ -20,13 +20,13 @@ from ..kernels.keycodes import (
     decode_bytes,
     decode_digits,
     encode_conforming,
+    remap_codes,
     suffix_shape,
 )
 from .columns import null_mask, string_buffers
 from .keys import (
     ActivityCodes,
     CaseKeys,
-    activity_codes,
     integer_decoder,
     present_keys,
     sorted_codes,
@@ -149,19 +149,44 @@ class ActivityStream:
     """Activity codes for `n` rows, batch by batch, numbered by name at the end."""
 
     def __init__(self, n: int) -> None:
-        self.codes = np.full(n, -1, np.int32)
+        self.codes = np.full(n, -1, np.int16)  # widened if the names outgrow it
         self.vocabulary: dict[str, int] = {}
 
     def add(self, first: int, column: pa.ChunkedArray) -> None:
-        part: ActivityCodes = activity_codes(column)
-        ids = np.array(
-            [self.vocabulary.setdefault(name, len(self.vocabulary)) for name in part.names],
-            dtype=np.int32,
-        )
-        end = first + len(part.codes)
-        if ids.size:
-            self.codes[first:end] = np.where(part.missing, -1, ids[np.maximum(part.codes, 0)])
+        """Code one batch: names map to the vocabulary, rows through their dictionary."""
+        if not pa.types.is_dictionary(column.type):
+            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+                column = column.cast(pa.large_string())
+            column = column.dictionary_encode()
+        for chunk in column.chunks:
+            dictionary = chunk.dictionary
+            if not (
+                pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)
+            ):
+                dictionary = dictionary.cast(pa.large_string())
+            ids = np.array(
+                [
+                    -1 if not name else self.vocabulary.setdefault(name, len(self.vocabulary))
+                    for name in dictionary.to_pylist()
+                ],
+                dtype=np.int32,
+            )
+            if len(self.vocabulary) > np.iinfo(self.codes.dtype).max:
+                self.codes = self.codes.astype(np.int32)
+            indices = chunk.indices
+            if indices.null_count:
+                indices = indices.fill_null(-1)
+            indices = indices.to_numpy(zero_copy_only=False)
+            self.codes[first : first + len(chunk)] = remap_codes(indices, ids)  # ids fit
+            first += len(chunk)
 
     def finish(self) -> ActivityCodes:
         names = np.array(list(self.vocabulary), dtype=object)
         return sorted_codes(self.codes, names, self.codes < 0)
+
+
+def _as_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Activity names are text whatever their type in the file."""
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return values
+    return values.cast(pa.large_string())

@@ -172,7 +172,37 @@ def analyze(args: argparse.Namespace) -> int:
             out.table("activities.parquet", log.activities())
         out.json("summary.json", log.summary())
     progress.message(f"results in {args.out}")
+    if not args.quiet:
+        print(_overview(log, variants, edges))
     return EXIT_OK
+
+
+def _overview(log, variants, edges) -> str:
+    """A few lines on stdout for a person at a terminal; the files are the contract."""
+    lines = [
+        f"{log.n_events:,} events, {log.n_cases:,} cases, {log.n_activities:,} activities, "
+        f"{len(variants):,} variants, {len(edges):,} edges"
+    ]
+    for _, row in variants.head(3).iterrows():
+        steps = list(row["variant"])
+        shown = " > ".join(steps[:8]) + (f" > ... ({len(steps)} steps)" if len(steps) > 8 else "")
+        lines.append(f"  {row['share']:6.1%} of cases: {shown}")
+    if len(edges):
+        slowest = edges.assign(total=edges["frequency"] * edges["mean_s"]).nlargest(1, "total")
+        edge = slowest.iloc[0]
+        lines.append(
+            f"  most time spent between: {edge['source']} > {edge['target']} "
+            f"({edge['frequency']:,} times, {_human(edge['total'])} in all, "
+            f"mean {_human(edge['mean_s'])}, median {_human(edge['median_s'])})"
+        )
+    return "\n".join(lines)
+
+
+def _human(seconds: float) -> str:
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if abs(seconds) >= size:
+            return f"{seconds / size:,.1f} {unit}"
+    return f"{seconds:,.1f} s"
 
 
 def generate(args: argparse.Namespace) -> int:

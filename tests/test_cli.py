@@ -77,11 +77,21 @@ def test_analyze_xes_writes_the_contract(tmp_path):
 
 def test_progress_goes_to_stderr_and_quiet_silences_it(tmp_path):
     result = run("analyze", str(SEPSIS), "--out", str(tmp_path / "a"))
-    assert result.stdout == ""
     assert "reading" in result.stderr and "15,214 events" in result.stderr
     assert "variants" in result.stderr
     quiet = run("analyze", str(SEPSIS), "--out", str(tmp_path / "b"), "--quiet")
-    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_overview_on_stdout_matches_the_files(tmp_path):
+    """A person at a terminal sees the counts and the top variant; both match the files."""
+    result = run("analyze", str(SEPSIS), "--out", str(tmp_path))
+    lines = result.stdout.splitlines()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert lines[0].startswith(f"{summary['events']:,} events, {summary['cases']:,} cases")
+    top = pd.read_parquet(tmp_path / "variants.parquet").iloc[0]
+    assert lines[1].strip() == f"{top['share']:.1%} of cases: " + " > ".join(top["variant"])
+    assert lines[-1].strip().startswith("most time spent between:")
 
 
 def test_csv_with_column_flags(tmp_path):

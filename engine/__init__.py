@@ -8,15 +8,19 @@ log.dfg()
 """
 
 from .errors import InputError, OutputError, ParcoursError
+from .journey import Conversion, Journey, JourneyModel
 from .log import ColumnMapping, DroppedRows, EventLog, read_log
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ColumnMapping",
+    "Conversion",
     "DroppedRows",
     "EventLog",
     "InputError",
+    "Journey",
+    "JourneyModel",
     "OutputError",
     "ParcoursError",
     "__version__",

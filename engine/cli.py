@@ -142,6 +142,8 @@ def analyze(args: argparse.Namespace) -> int:
     if args.threads is not None:
         _set_threads(args.threads)
     progress = Progress(enabled=not args.quiet)
+    if _first_run():
+        progress.message("first run after installing: compiling the kernels (once, about a minute)")
     with progress.step(f"reading {args.log}") as note:
         log = read_log(
             args.log,
@@ -229,6 +231,20 @@ def generate(args: argparse.Namespace) -> int:
             ) from None
         note["done"] = "done"
     return EXIT_OK
+
+
+def _first_run() -> bool:
+    """Whether numba's on-disk cache holds no compiled kernel of ours yet."""
+    import os
+    from pathlib import Path
+
+    import numba
+
+    kernels = Path(__file__).parent / "kernels"
+    folder = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else kernels / "__pycache__"
+    if not numba.config.CACHE_DIR and not os.access(kernels, os.W_OK):
+        return False  # numba caches elsewhere then; do not guess
+    return not any(folder.glob("*.nbi"))
 
 
 def _set_threads(n: int) -> None:

@@ -34,7 +34,10 @@ class RealLog:
 
     def require(self) -> Path:
         if not self.path.exists():
-            pytest.skip(f"{self.name} lives in ../shared/data, which this checkout does not have")
+            pytest.skip(
+                f"{self.name} is not in {SHARED} (the larger public logs: see the README's "
+                "'Larger real logs'; PARCOURS_SHARED_DATA names another folder)"
+            )
         return self.path
 
 

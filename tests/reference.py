@@ -126,3 +126,107 @@ def case_durations(c: pd.DataFrame) -> pd.Series:
     g = c.groupby("_case")["_ts"]
     span = g.max() - g.min()
     return pd.Series(seconds(span.to_numpy()), index=span.index)
+
+
+# -- journey stages --------------------------------------------------------------------
+def stage_visits(canon: pd.DataFrame, stage_of: dict, order: list[str]) -> pd.DataFrame:
+    """Visits by a plain loop: _case, stage, start, end (next visit's start), open."""
+    rows = []
+    for case_id, g in canon.groupby("_case", sort=False):
+        mapped = [
+            (stage_of[a], t) for a, t in zip(g["_act"], g["_ts"], strict=True) if a in stage_of
+        ]
+        visits = []
+        for stage, t in mapped:
+            if not visits or visits[-1][0] != stage:
+                visits.append([stage, t])
+        for k, (stage, t) in enumerate(visits):
+            last = k == len(visits) - 1
+            rows.append(
+                {
+                    "_case": case_id,
+                    "stage": stage,
+                    "start": t,
+                    "end": None if last else visits[k + 1][1],
+                    "open": last,
+                }
+            )
+    return pd.DataFrame(rows, columns=["_case", "stage", "start", "end", "open"])
+
+
+def stage_table(visits: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    out = []
+    for stage in order:
+        v = visits[visits["stage"] == stage]
+        closed = v[~v["open"].astype(bool)]
+        dwell = seconds(
+            (closed["end"].astype("int64") - closed["start"].astype("int64")).to_numpy()
+        )
+        stats = (
+            describe(dwell)
+            if len(dwell)
+            else {k: float("nan") for k in ("mean_s", "median_s", "p90_s", "max_s")}
+        )
+        out.append(
+            {
+                "stage": stage,
+                "visits": len(v),
+                "cases": v["_case"].nunique(),
+                "closed_visits": len(closed),
+                "mean_s": stats["mean_s"],
+                "median_s": stats["median_s"],
+                "p90_s": stats["p90_s"],
+                "max_s": stats["max_s"],
+                "open_visits": int(v["open"].astype(bool).sum()),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def stage_transitions(visits: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    rows = []
+    for case_id, g in visits.groupby("_case", sort=False):
+        stages = list(g["stage"])
+        for k in range(len(stages) - 1):
+            rows.append(
+                {
+                    "_case": case_id,
+                    "source": stages[k],
+                    "target": stages[k + 1],
+                    "dwell": (int(g["end"].iloc[k]) - int(g["start"].iloc[k])) / 1e9,
+                }
+            )
+    moves = pd.DataFrame(rows, columns=["_case", "source", "target", "dwell"])
+    table = moves.groupby(["source", "target"]).agg(
+        frequency=("dwell", "size"), cases=("_case", "nunique"), median_s=("dwell", "median")
+    )
+    table = table.reset_index()
+    table["backward"] = [
+        order.index(t) < order.index(s)
+        for s, t in zip(table["source"], table["target"], strict=True)
+    ]
+    return table
+
+
+def funnel(visits: pd.DataFrame, order: list[str], n_cases: int) -> pd.DataFrame:
+    rank = {s: i for i, s in enumerate(order)}
+    furthest = visits.assign(r=visits["stage"].map(rank)).groupby("_case")["r"].max()
+    out = []
+    for i, stage in enumerate(order):
+        reached = int((furthest >= i).sum())
+        nxt = int((furthest >= i + 1).sum())
+        last = i == len(order) - 1
+        out.append(
+            {
+                "stage": stage,
+                "reached": reached,
+                "share": reached / n_cases,
+                "visited": visits.loc[visits["stage"] == stage, "_case"].nunique(),
+                "conversion_to_next": float("nan") if last or reached == 0 else nxt / reached,
+                "drop_off": 0 if last else int((furthest == i).sum()),
+                "drop_off_share": float("nan")
+                if last or reached == 0
+                else int((furthest == i).sum()) / reached,
+            }
+        )
+    return pd.DataFrame(out)

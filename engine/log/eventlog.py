@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..memory import release_unused_memory
 from .build import Canonical, ColumnMapping, DroppedRows
+
+if TYPE_CHECKING:
+    from ..journey import Journey, JourneyModel
 
 
 class EventLog:
@@ -167,6 +170,13 @@ class EventLog:
         return summary(self)
 
     # -- pm4py interop -------------------------------------------------------------------
+    def journey(self, model: JourneyModel | None = None) -> Journey:
+        """This log seen through a journey model (default: the five-stage template):
+        `.stages()`, `.transitions()`, `.funnel()`, `.unmapped()`."""
+        from ..journey import Journey, JourneyModel
+
+        return Journey(self, model if model is not None else JourneyModel.default())
+
     def to_pm4py(self) -> pd.DataFrame:
         """The log as pm4py's format_dataframe would produce it (columns case:concept:name,
         concept:name, time:timestamp, [start_timestamp], attributes, @@index, @@case_index)."""

@@ -1,0 +1,208 @@
+"""Stage analytics: dwell times per stage, transitions between stages, the stage funnel.
+
+A `Journey` binds a log to a journey model. Stage visits are computed once (see
+kernels.stages) and every table is a pass over them. Definitions:
+
+- a visit is a maximal run of a case's consecutive mapped events in one stage; events of
+  unmapped touchpoints neither form nor split visits (they are listed in `unmapped()`);
+- a visit's dwell runs from its first event to the first event of the next visit; a case's
+  last visit is open (censored) and counted apart, never in the dwell statistics;
+- the funnel counts, for each stage, the journeys whose furthest stage (in stage order)
+  is at least that stage: `reached`. Conversion to the next stage is reached[k+1] /
+  reached[k]; the drop-off after a stage is the journeys whose furthest stage it is (none
+  after the last stage: those journeys completed the funnel). `visited` counts journeys
+  with any visit to the stage, in whatever order. Journeys with no mapped event reach no
+  stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.segments import sort_segments
+from ..kernels.grouping import group_values
+from ..kernels.stages import stage_visits
+from ..kernels.stats import MAX, MEAN, MEDIAN, P90, segment_stats
+from .model import JourneyModel
+
+if TYPE_CHECKING:
+    from ..log.eventlog import EventLog
+
+STAGE_COLUMNS = (
+    "stage",
+    "order",
+    "visits",
+    "cases",
+    "closed_visits",
+    "mean_s",
+    "median_s",
+    "p90_s",
+    "max_s",
+    "open_visits",
+)
+TRANSITION_COLUMNS = ("source", "target", "frequency", "cases", "backward", "median_s")
+FUNNEL_COLUMNS = (
+    "stage",
+    "order",
+    "reached",
+    "share",
+    "visited",
+    "conversion_to_next",
+    "drop_off",
+    "drop_off_share",
+)
+
+
+@dataclass(frozen=True)
+class Visits:
+    """One row per stage visit, in case order then time order."""
+
+    case: np.ndarray  # int64 case index
+    stage: np.ndarray  # int32 stage index
+    first_event: np.ndarray  # int64 index of the visit's first event in the log
+    start: np.ndarray  # int64 ns
+    end: np.ndarray  # int64 ns: next visit's start (closed) or last mapped event (open)
+    open: np.ndarray  # bool: the case's last visit
+
+
+class Journey:
+    """A log seen through a journey model: stages, transitions, funnel."""
+
+    def __init__(self, log: EventLog, model: JourneyModel) -> None:
+        self.log = log
+        self.model = model
+        self.unmapped_names = model.check(list(log.activity_names))
+        self.stage_of_activity = model.stage_codes(list(log.activity_names))
+
+    @cached_property
+    def visits(self) -> Visits:
+        return Visits(
+            *stage_visits(
+                self.log.activity, self.log.case_offsets, self.log.timestamp, self.stage_of_activity
+            )
+        )
+
+    def unmapped(self) -> pd.DataFrame:
+        """Touchpoints of the log that the model does not map: `touchpoint`, `events`."""
+        counts = np.bincount(self.log.activity, minlength=self.log.n_activities)
+        codes = np.flatnonzero(self.stage_of_activity < 0)
+        frame = pd.DataFrame(
+            {
+                "touchpoint": pd.Series(self.log.activity_names[codes], dtype="str"),
+                "events": counts[codes].astype(np.int64),
+            }
+        )
+        return frame.sort_values(["events", "touchpoint"], ascending=[False, True]).reset_index(
+            drop=True
+        )
+
+    def stages(self) -> pd.DataFrame:
+        """Per stage, in stage order: visits, cases visiting, and dwell statistics (seconds)
+        of closed visits; open (last) visits counted apart. See STAGE_COLUMNS."""
+        v = self.visits
+        n_stages = len(self.model.stages)
+        closed = ~v.open
+        grouped, offsets = group_values(
+            (v.end - v.start)[closed], v.stage[closed].astype(np.int64), n_stages
+        )
+        sort_segments(grouped, offsets)
+        stats = segment_stats(grouped, offsets)
+        visits = np.bincount(v.stage, minlength=n_stages)
+        open_visits = np.bincount(v.stage[v.open], minlength=n_stages)
+        cases = np.array(
+            [len(np.unique(v.case[v.stage == s])) for s in range(n_stages)], dtype=np.int64
+        )
+        return pd.DataFrame(
+            {
+                "stage": pd.Series(self.model.stages, dtype="str"),
+                "order": np.arange(n_stages, dtype=np.int64),
+                "visits": visits.astype(np.int64),
+                "cases": cases,
+                "closed_visits": np.diff(offsets).astype(np.int64),
+                "mean_s": stats[MEAN],
+                "median_s": stats[MEDIAN],
+                "p90_s": stats[P90],
+                "max_s": stats[MAX],
+                "open_visits": open_visits.astype(np.int64),
+            }
+        )
+
+    def transitions(self) -> pd.DataFrame:
+        """Moves between consecutive visits of a case: `source`, `target` stages,
+        `frequency`, `cases`, `backward` (to an earlier stage), `median_s` (dwell in the
+        source before moving). Most frequent first."""
+        v = self.visits
+        n_stages = len(self.model.stages)
+        moves = np.flatnonzero(v.case[1:] == v.case[:-1])
+        source, target = v.stage[moves], v.stage[moves + 1]
+        if moves.size == 0:
+            return pd.DataFrame({c: [] for c in TRANSITION_COLUMNS}).astype(
+                {
+                    "source": "str",
+                    "target": "str",
+                    "frequency": np.int64,
+                    "cases": np.int64,
+                    "backward": bool,
+                    "median_s": float,
+                }
+            )
+        key = source.astype(np.int64) * n_stages + target
+        keys, edge = np.unique(key, return_inverse=True)
+        frequency = np.bincount(edge, minlength=len(keys))
+        pairs = np.unique(np.stack([edge, v.case[moves]]), axis=1)
+        cases = np.bincount(pairs[0], minlength=len(keys))
+        grouped, offsets = group_values((v.end - v.start)[moves], edge.astype(np.int64), len(keys))
+        sort_segments(grouped, offsets)
+        stats = segment_stats(grouped, offsets)
+        names = np.asarray(self.model.stages, dtype=object)
+        frame = pd.DataFrame(
+            {
+                "source": pd.Series(names[keys // n_stages], dtype="str"),
+                "target": pd.Series(names[keys % n_stages], dtype="str"),
+                "frequency": frequency.astype(np.int64),
+                "cases": cases.astype(np.int64),
+                "backward": (keys % n_stages) < (keys // n_stages),
+                "median_s": stats[MEDIAN],
+            }
+        )
+        return frame.sort_values(
+            ["frequency", "source", "target"], ascending=[False, True, True]
+        ).reset_index(drop=True)
+
+    def funnel(self) -> pd.DataFrame:
+        """The stage funnel in stage order (see the module doc and FUNNEL_COLUMNS)."""
+        v = self.visits
+        n_stages = len(self.model.stages)
+        n_cases = self.log.n_cases
+        furthest = np.full(n_cases, -1, np.int64)
+        np.maximum.at(furthest, v.case, v.stage.astype(np.int64))
+        at_most = np.bincount(furthest[furthest >= 0], minlength=n_stages)
+        reached = at_most[::-1].cumsum()[::-1]
+        visited = np.array(
+            [len(np.unique(v.case[v.stage == s])) for s in range(n_stages)], dtype=np.int64
+        )
+        following = np.append(reached[1:], np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            conversion = np.where(reached > 0, following / reached, np.nan)
+            drop_share = np.where(reached > 0, at_most / reached, np.nan)
+        conversion[-1] = np.nan
+        # Journeys whose furthest stage is the last one completed the funnel: no drop-off.
+        at_most[-1] = 0
+        drop_share[-1] = np.nan
+        return pd.DataFrame(
+            {
+                "stage": pd.Series(self.model.stages, dtype="str"),
+                "order": np.arange(n_stages, dtype=np.int64),
+                "reached": reached.astype(np.int64),
+                "share": reached / n_cases,
+                "visited": visited,
+                "conversion_to_next": conversion,
+                "drop_off": at_most.astype(np.int64),
+                "drop_off_share": drop_share,
+            }
+        )

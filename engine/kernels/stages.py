@@ -1,0 +1,59 @@
+"""Stage visits: maximal runs of a case's consecutive events that map to one stage.
+
+Events of unmapped touchpoints (stage -1) belong to no visit and do not split one. A
+visit's dwell runs from its first event to the first event of the case's next visit; the
+last visit of a case is open (censored): it has no end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import jit
+
+
+@jit
+def stage_visits(act, offsets, ts, stage_of_activity):
+    """(case, stage, first event index, start ns, end ns, open) per visit, in case order.
+
+    `end` is the start of the next visit of the same case; for open visits it is the
+    case's last mapped event time (kept for reference, never used as a dwell).
+    """
+    n_cases = offsets.shape[0] - 1
+    n_visits = 0
+    for c in range(n_cases):
+        previous = -1
+        for i in range(offsets[c], offsets[c + 1]):
+            s = stage_of_activity[act[i]]
+            if s >= 0 and s != previous:
+                n_visits += 1
+                previous = s
+    case = np.empty(n_visits, np.int64)
+    stage = np.empty(n_visits, np.int32)
+    first = np.empty(n_visits, np.int64)
+    start = np.empty(n_visits, np.int64)
+    end = np.empty(n_visits, np.int64)
+    is_open = np.zeros(n_visits, np.bool_)
+    v = 0
+    for c in range(n_cases):
+        previous = -1
+        case_first_visit = v
+        last_mapped = np.int64(0)
+        for i in range(offsets[c], offsets[c + 1]):
+            s = stage_of_activity[act[i]]
+            if s < 0:
+                continue
+            last_mapped = ts[i]
+            if s != previous:
+                if v > case_first_visit:
+                    end[v - 1] = ts[i]
+                case[v] = c
+                stage[v] = s
+                first[v] = i
+                start[v] = ts[i]
+                v += 1
+                previous = s
+        if v > case_first_visit:
+            end[v - 1] = last_mapped
+            is_open[v - 1] = True
+    return case, stage, first, start, end, is_open

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..analysis.segments import sort_segments
 from ..kernels.grouping import group_values
-from ..kernels.stages import stage_visits
+from ..kernels.stages import furthest_stage, stage_counts, stage_visits, transition_counts
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90, segment_stats
 from .model import JourneyModel
 
@@ -101,6 +101,11 @@ class Journey:
             drop=True
         )
 
+    @cached_property
+    def _stage_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        v = self.visits
+        return stage_counts(v.case, v.stage, v.open, len(self.model.stages))
+
     def stages(self) -> pd.DataFrame:
         """Per stage, in stage order: visits, cases visiting, and dwell statistics (seconds)
         of closed visits; open (last) visits counted apart. See STAGE_COLUMNS."""
@@ -112,11 +117,7 @@ class Journey:
         )
         sort_segments(grouped, offsets)
         stats = segment_stats(grouped, offsets)
-        visits = np.bincount(v.stage, minlength=n_stages)
-        open_visits = np.bincount(v.stage[v.open], minlength=n_stages)
-        cases = np.array(
-            [len(np.unique(v.case[v.stage == s])) for s in range(n_stages)], dtype=np.int64
-        )
+        visits, open_visits, cases = self._stage_counts
         return pd.DataFrame(
             {
                 "stage": pd.Series(self.model.stages, dtype="str"),
@@ -138,9 +139,8 @@ class Journey:
         source before moving). Most frequent first."""
         v = self.visits
         n_stages = len(self.model.stages)
-        moves = np.flatnonzero(v.case[1:] == v.case[:-1])
-        source, target = v.stage[moves], v.stage[moves + 1]
-        if moves.size == 0:
+        move_keys, frequency, cases = transition_counts(v.case, v.stage, n_stages)
+        if move_keys.size == 0:
             return pd.DataFrame({c: [] for c in TRANSITION_COLUMNS}).astype(
                 {
                     "source": "str",
@@ -151,14 +151,14 @@ class Journey:
                     "median_s": float,
                 }
             )
-        key = source.astype(np.int64) * n_stages + target
-        keys, edge = np.unique(key, return_inverse=True)
-        frequency = np.bincount(edge, minlength=len(keys))
-        pairs = np.unique(np.stack([edge, v.case[moves]]), axis=1)
-        cases = np.bincount(pairs[0], minlength=len(keys))
-        grouped, offsets = group_values((v.end - v.start)[moves], edge.astype(np.int64), len(keys))
+        keys = np.flatnonzero(frequency)
+        lookup = np.full(n_stages * n_stages, -1, np.int64)
+        lookup[keys] = np.arange(len(keys))
+        moves = np.flatnonzero(v.case[1:] == v.case[:-1])
+        grouped, offsets = group_values((v.end - v.start)[moves], lookup[move_keys], len(keys))
         sort_segments(grouped, offsets)
         stats = segment_stats(grouped, offsets)
+        frequency, cases = frequency[keys], cases[keys]
         names = np.asarray(self.model.stages, dtype=object)
         frame = pd.DataFrame(
             {
@@ -179,13 +179,10 @@ class Journey:
         v = self.visits
         n_stages = len(self.model.stages)
         n_cases = self.log.n_cases
-        furthest = np.full(n_cases, -1, np.int64)
-        np.maximum.at(furthest, v.case, v.stage.astype(np.int64))
+        furthest = furthest_stage(v.case, v.stage, n_cases)
         at_most = np.bincount(furthest[furthest >= 0], minlength=n_stages)
         reached = at_most[::-1].cumsum()[::-1]
-        visited = np.array(
-            [len(np.unique(v.case[v.stage == s])) for s in range(n_stages)], dtype=np.int64
-        )
+        visited = self._stage_counts[2]
         following = np.append(reached[1:], np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             conversion = np.where(reached > 0, following / reached, np.nan)

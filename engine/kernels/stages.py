@@ -57,3 +57,57 @@ def stage_visits(act, offsets, ts, stage_of_activity):
             end[v - 1] = last_mapped
             is_open[v - 1] = True
     return case, stage, first, start, end, is_open
+
+
+@jit
+def stage_counts(case, stage, is_open, n_stages):
+    """Per stage: visits, open visits, and distinct cases visiting (visits in case order)."""
+    visits = np.zeros(n_stages, np.int64)
+    open_visits = np.zeros(n_stages, np.int64)
+    cases = np.zeros(n_stages, np.int64)
+    last_case = np.full(n_stages, -1, np.int64)
+    for v in range(case.shape[0]):
+        s = stage[v]
+        visits[s] += 1
+        if is_open[v]:
+            open_visits[s] += 1
+        if last_case[s] != case[v]:
+            last_case[s] = case[v]
+            cases[s] += 1
+    return visits, open_visits, cases
+
+
+@jit
+def transition_counts(case, stage, n_stages):
+    """Moves between consecutive visits of a case, keyed source * n_stages + target:
+    (key of each move, frequency per key, distinct cases per key)."""
+    n_moves = 0
+    for v in range(case.shape[0] - 1):
+        if case[v + 1] == case[v]:
+            n_moves += 1
+    keys = np.empty(n_moves, np.int64)
+    frequency = np.zeros(n_stages * n_stages, np.int64)
+    cases = np.zeros(n_stages * n_stages, np.int64)
+    last_case = np.full(n_stages * n_stages, -1, np.int64)
+    m = 0
+    for v in range(case.shape[0] - 1):
+        if case[v + 1] != case[v]:
+            continue
+        k = np.int64(stage[v]) * n_stages + stage[v + 1]
+        keys[m] = k
+        m += 1
+        frequency[k] += 1
+        if last_case[k] != case[v]:
+            last_case[k] = case[v]
+            cases[k] += 1
+    return keys, frequency, cases
+
+
+@jit
+def furthest_stage(case, stage, n_cases):
+    """Per case, the highest stage index it visits (-1: none)."""
+    out = np.full(n_cases, -1, np.int64)
+    for v in range(case.shape[0]):
+        if stage[v] > out[case[v]]:
+            out[case[v]] = stage[v]
+    return out

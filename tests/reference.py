@@ -230,3 +230,36 @@ def funnel(visits: pd.DataFrame, order: list[str], n_cases: int) -> pd.DataFrame
             }
         )
     return pd.DataFrame(out)
+
+
+# -- conversion ------------------------------------------------------------------------
+def conversion_per_case(canon: pd.DataFrame, converts) -> pd.DataFrame:
+    """_case, converted, elapsed (ns from the first event to the first converting one)."""
+    rows = []
+    for case_id, g in canon.groupby("_case", sort=False):
+        hits = g[g["_act"].map(converts)]
+        first = int(g["_ts"].iloc[0])
+        rows.append(
+            {
+                "_case": case_id,
+                "converted": len(hits) > 0,
+                "elapsed": int(hits["_ts"].iloc[0]) - first if len(hits) else 0,
+                "start": first,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> pd.DataFrame:
+    """The textbook product-limit estimate, one row per distinct time."""
+    rows = []
+    survival = 1.0
+    for t in sorted(set(durations.tolist())):
+        at_risk = int((durations >= t).sum())
+        d = int(((durations == t) & events).sum())
+        c = int(((durations == t) & ~events).sum())
+        survival *= 1 - d / at_risk
+        rows.append(
+            {"time": t, "at_risk": at_risk, "converted": d, "censored": c, "survival": survival}
+        )
+    return pd.DataFrame(rows)

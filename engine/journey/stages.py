@@ -28,6 +28,7 @@ from ..analysis.segments import sort_segments
 from ..kernels.grouping import group_values
 from ..kernels.stages import furthest_stage, stage_counts, stage_visits, transition_counts
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90, segment_stats
+from .conversion import Conversions, case_conversions, conversion_summary, km_table
 from .model import JourneyModel
 
 if TYPE_CHECKING:
@@ -86,6 +87,27 @@ class Journey:
                 self.log.activity, self.log.case_offsets, self.log.timestamp, self.stage_of_activity
             )
         )
+
+    @cached_property
+    def conversions(self) -> Conversions:
+        """Per case: converted, time to convert, time observed (see conversion.py)."""
+        conversion = self.model.conversion
+        if conversion.activity is not None:
+            converts = self.log.activity_names == conversion.activity
+        else:
+            converts = self.stage_of_activity == self.model.stage_order(conversion.stage)
+        return case_conversions(
+            self.log.activity, self.log.case_offsets, self.log.timestamp, np.asarray(converts)
+        )
+
+    def time_to_convert(self, *, confidence: float = 0.95) -> pd.DataFrame:
+        """Kaplan–Meier estimate of the share of journeys converted by each time, journeys
+        not yet converted at the end of the log censored (KM_COLUMNS)."""
+        return km_table(self.conversions, confidence=confidence)
+
+    def conversion_summary(self, *, confidence: float = 0.95) -> dict[str, float]:
+        """Conversion rate (Wilson interval) and time to convert (see conversion.py)."""
+        return conversion_summary(self.conversions, confidence=confidence)
 
     def unmapped(self) -> pd.DataFrame:
         """Touchpoints of the log that the model does not map: `touchpoint`, `events`."""

@@ -1,0 +1,98 @@
+"""Conversion: which journeys convert, how long it takes, and the Kaplan–Meier estimate.
+
+A journey converts at its first event of the conversion activity, or its first event in
+the conversion stage. Its time to convert runs from its first event. A journey that has
+not converted by the end of the observation window (the last timestamp of the log) is
+censored there: it may still convert, so it is not counted as lost. The Kaplan–Meier
+estimate uses both; the plain distribution describes converted journeys only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..kernels.conversion import conversion_times, kaplan_meier
+from ..kernels.stats import NS_PER_S
+from .stats import loglog_band, wilson_interval
+
+KM_COLUMNS = (
+    "time_s",
+    "at_risk",
+    "converted",
+    "censored",
+    "conversion",
+    "conversion_low",
+    "conversion_high",
+)
+
+
+@dataclass(frozen=True)
+class Conversions:
+    """Per case: converted or not, time to convert (ns), time observed (ns, to the window end)."""
+
+    converted: np.ndarray
+    elapsed: np.ndarray
+    observed: np.ndarray
+
+
+def case_conversions(
+    activity: np.ndarray,
+    offsets: np.ndarray,
+    timestamp: np.ndarray,
+    converts: np.ndarray,
+) -> Conversions:
+    converted, elapsed = conversion_times(activity, offsets, timestamp, converts)
+    window_end = timestamp.max() if timestamp.size else 0
+    observed = window_end - timestamp[offsets[:-1]]
+    return Conversions(converted, elapsed, observed)
+
+
+def km_table(conversions: Conversions, *, confidence: float = 0.95) -> pd.DataFrame:
+    """The Kaplan–Meier estimate of the share converted by each time: one row per
+    distinct time at which a journey converts or is censored (KM_COLUMNS)."""
+    durations = np.where(conversions.converted, conversions.elapsed, conversions.observed)
+    # By duration; among equal ones conversions first: events precede censorings at a time.
+    order = np.lexsort((~conversions.converted, durations))
+    time, at_risk, events, censored, survival, greenwood = kaplan_meier(
+        durations[order], conversions.converted[order]
+    )
+    low, high = loglog_band(survival, greenwood, confidence=confidence)
+    return pd.DataFrame(
+        {
+            "time_s": time / NS_PER_S,
+            "at_risk": at_risk,
+            "converted": events,
+            "censored": censored,
+            "conversion": 1.0 - survival,
+            "conversion_low": 1.0 - high,
+            "conversion_high": 1.0 - low,
+        }
+    )
+
+
+def conversion_summary(conversions: Conversions, *, confidence: float = 0.95) -> dict[str, float]:
+    """Journeys, conversions, the rate with its Wilson interval, the distribution of time
+    to convert among converted journeys, and the Kaplan–Meier median."""
+    n = int(conversions.converted.size)
+    k = int(conversions.converted.sum())
+    low, high = wilson_interval(k, n, confidence=confidence)
+    times = conversions.elapsed[conversions.converted] / NS_PER_S
+    km = km_table(conversions, confidence=confidence)
+    reached_half = km.loc[km["conversion"] >= 0.5, "time_s"]
+    return {
+        "journeys": n,
+        "converted": k,
+        "conversion_rate": k / n if n else float("nan"),
+        "conversion_rate_low": float(low),
+        "conversion_rate_high": float(high),
+        "time_to_convert_mean_s": float(times.mean()) if k else float("nan"),
+        "time_to_convert_median_s": float(np.median(times)) if k else float("nan"),
+        "time_to_convert_p90_s": float(np.quantile(times, 0.9)) if k else float("nan"),
+        "time_to_convert_max_s": float(times.max()) if k else float("nan"),
+        "km_median_time_to_convert_s": float(reached_half.iloc[0])
+        if len(reached_half)
+        else float("nan"),
+    }

@@ -1,0 +1,111 @@
+"""Small statistics the journey tables need: Wilson intervals, a two-proportion test,
+multiple-testing corrections, Kaplan–Meier confidence bands, and sample sizes.
+
+Plain numpy with the normal distribution from the standard library, so that the numbers
+can be checked by hand; no model fitting.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+
+#: Two-sided 95 % normal quantile.
+Z95 = NormalDist().inv_cdf(0.975)
+
+
+def z_value(confidence: float) -> float:
+    """The two-sided normal quantile for `confidence` (0.95 → 1.96)."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
+    return NormalDist().inv_cdf(0.5 + confidence / 2.0)
+
+
+def wilson_interval(
+    successes: np.ndarray | int, trials: np.ndarray | int, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion; NaN where there are no trials."""
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    z = z_value(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    low = np.where(k <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))  # exact bounds at 0 and n
+    high = np.where(k >= n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    low = np.where(n > 0, low, np.nan)
+    high = np.where(n > 0, high, np.nan)
+    return low, high
+
+
+def two_proportion_test(
+    k1: np.ndarray, n1: np.ndarray, k2: np.ndarray, n2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled two-proportion z test, two-sided: (z, p-value); NaN where undefined."""
+    k1, n1, k2, n2 = (np.asarray(a, dtype=float) for a in (k1, n1, k2, n2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = (k1 + k2) / (n1 + n2)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        z = (k1 / n1 - k2 / n2) / se
+    z = np.where((n1 > 0) & (n2 > 0) & (se > 0), z, np.nan)
+    cdf = np.vectorize(NormalDist().cdf, otypes=[float])
+    p = np.where(np.isnan(z), np.nan, 2 * (1 - cdf(np.abs(np.nan_to_num(z)))))
+    return z, p
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm–Bonferroni adjusted p-values (family-wise error); NaN stays NaN."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full_like(p, np.nan)
+    valid = np.flatnonzero(~np.isnan(p))
+    m = valid.size
+    if m == 0:
+        return out
+    order = valid[np.argsort(p[valid], kind="stable")]
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def loglog_band(
+    survival: np.ndarray, greenwood: np.ndarray, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kaplan–Meier pointwise band on the log(-log) scale (stays inside [0, 1])."""
+    s = np.asarray(survival, dtype=float)
+    z = z_value(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_s = np.log(s)
+        se = np.sqrt(greenwood) / np.abs(log_s)
+        low = s ** np.exp(z * se)
+        high = s ** np.exp(-z * se)
+    degenerate = (s <= 0) | (s >= 1) | ~np.isfinite(se)
+    low = np.where(degenerate, s, low)
+    high = np.where(degenerate, s, high)
+    return low, high
+
+
+def sample_size(
+    margin: float,
+    *,
+    proportion: float = 0.5,
+    confidence: float = 0.95,
+    population: int | None = None,
+) -> int:
+    """Journeys (or survey answers) needed to estimate a proportion within ± `margin`.
+
+    `proportion` is the expected rate (0.5, the default, is the worst case); `population`
+    applies the finite-population correction.
+    """
+    if not 0.0 < margin < 1.0:
+        raise ValueError(f"margin must be between 0 and 1 (e.g. 0.03 for ±3 points); got {margin}")
+    if not 0.0 <= proportion <= 1.0:
+        raise ValueError(f"proportion must be between 0 and 1; got {proportion}")
+    z = z_value(confidence)
+    n = z * z * proportion * (1 - proportion) / (margin * margin)
+    if population is not None:
+        if population < 1:
+            raise ValueError(f"population must be at least 1; got {population}")
+        n = n / (1 + (n - 1) / population)
+    return int(np.ceil(n - 1e-9))

@@ -25,11 +25,15 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.segments import sort_segments
+from ..errors import InputError
 from ..kernels.grouping import group_values
 from ..kernels.stages import furthest_stage, stage_counts, stage_visits, transition_counts
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90, segment_stats
+from .channels import ChannelTables, channel_tables
 from .conversion import Conversions, case_conversions, conversion_summary, km_table
 from .model import JourneyModel
+from .satisfaction import satisfaction_table
+from .segments import segment_table
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -108,6 +112,78 @@ class Journey:
     def conversion_summary(self, *, confidence: float = 0.95) -> dict[str, float]:
         """Conversion rate (Wilson interval) and time to convert (see conversion.py)."""
         return conversion_summary(self.conversions, confidence=confidence)
+
+    def segments(
+        self,
+        column: str | None = None,
+        *,
+        period: str | None = None,
+        confidence: float = 0.95,
+        min_journeys: int = 30,
+    ) -> pd.DataFrame:
+        """Conversion per segment with Wilson intervals and a Holm-adjusted test against
+        the rest (see segments.py). The segment is `column`'s value at each journey's first
+        event, or with `period` ('D', 'W', 'M', 'Q', 'Y') the period the journey began in."""
+        if (column is None) == (period is None):
+            raise InputError("segments: give a case attribute column, or period='M' (etc.)")
+        first_events = self.log.case_offsets[:-1]
+        if column is not None:
+            labels = self._event_column(column).iloc[first_events].reset_index(drop=True)
+        else:
+            started = pd.to_datetime(self.log.timestamp[first_events], utc=True)
+            try:
+                labels = pd.Series(started.tz_localize(None).to_period(period).astype(str))
+            except ValueError:
+                raise InputError(
+                    f"period must be a pandas period such as 'D', 'W', 'M', 'Q' or 'Y'; "
+                    f"got {period!r}"
+                ) from None
+        return segment_table(
+            labels, self.conversions, confidence=confidence, min_journeys=min_journeys
+        )
+
+    def channels(self, column: str, *, confidence: float = 0.95) -> ChannelTables:
+        """Channel switches, multichannel share, conversion by channels used (channels.py)."""
+        return channel_tables(
+            self._event_column(column),
+            self.log.case_offsets,
+            self.conversions,
+            confidence=confidence,
+        )
+
+    def satisfaction(
+        self, column: str, *, scale: str | None = None, confidence: float = 0.95
+    ) -> pd.DataFrame:
+        """Scores per touchpoint and stage, and low scores against abandoning (satisfaction.py)."""
+        values = pd.to_numeric(self._event_column(column), errors="coerce")
+        raw = self._event_column(column)
+        unreadable = values.isna() & raw.notna()
+        if unreadable.any():
+            rows = np.flatnonzero(unreadable.to_numpy())
+            raise InputError(
+                f"score column '{column}' has {len(rows):,} values that are not numbers "
+                f"(e.g. {raw.iloc[rows[0]]!r}); clean them or map another column"
+            )
+        return satisfaction_table(
+            values.to_numpy(dtype=float),
+            self.log.activity,
+            self.log.activity_names,
+            self.stage_of_activity,
+            self.model.stages,
+            self.log.case_offsets,
+            self.conversions,
+            name=column,
+            scale=scale,
+            confidence=confidence,
+        )
+
+    def _event_column(self, name: str) -> pd.Series:
+        if name not in self.log.attributes:
+            raise InputError(
+                f"column '{name}' was not read with the log; pass attributes=['{name}'] to "
+                "read_log (--segment, --channel and --score do this on the command line)"
+            )
+        return self.log.attributes[name]
 
     def unmapped(self) -> pd.DataFrame:
         """Touchpoints of the log that the model does not map: `touchpoint`, `events`."""

@@ -1,0 +1,146 @@
+"""Satisfaction overlay: scores (CSAT 1–5, NPS 0–10, sentiment −1..1) per touchpoint and
+per stage, with confidence intervals, and whether low scores at a stage go with abandoning.
+
+A score is an event attribute, missing where nobody answered. Means come with a normal
+interval (mean ± z·sd/√n; flagged `too_small` under 30 answers, where it is rough).
+A journey has a low score at a stage when its lowest answer there is low: CSAT 2 or less,
+NPS 6 or less (detractors), sentiment below 0; the scale is read from the scores' range
+unless given. Per stage, the abandonment rate (not converted) of journeys with a low score
+is compared with that of journeys that answered there without a low score (two-proportion
+test, Holm-adjusted across stages).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..kernels.satisfaction import lowest_score_per_case_and_group
+from .conversion import Conversions
+from .stats import holm, two_proportion_test, z_value
+
+#: scale: (lowest value, highest value, a score at or below this is low)
+SCALES = {"csat": (1.0, 5.0, 2.0), "nps": (0.0, 10.0, 6.0), "sentiment": (-1.0, 1.0, -1e-12)}
+SATISFACTION_COLUMNS = (
+    "level",
+    "name",
+    "stage",
+    "answers",
+    "mean_score",
+    "score_low",
+    "score_high",
+    "share_low",
+    "too_small",
+    "journeys_low",
+    "abandon_rate_low",
+    "journeys_not_low",
+    "abandon_rate_not_low",
+    "difference",
+    "p_value",
+    "p_adjusted",
+)
+
+
+def infer_scale(scores: np.ndarray, name: str) -> str:
+    present = scores[~np.isnan(scores)]
+    if present.size == 0:
+        raise InputError(f"score column '{name}' has no values; map another column")
+    lo, hi = float(present.min()), float(present.max())
+    for scale in ("sentiment", "csat", "nps"):
+        low, high, _ = SCALES[scale]
+        if low <= lo and hi <= high:
+            return scale
+    raise InputError(
+        f"score column '{name}' ranges from {lo:g} to {hi:g}, which fits none of CSAT (1-5), "
+        "NPS (0-10) or sentiment (-1..1); rescale it or pass scale="
+    )
+
+
+def satisfaction_table(
+    scores: np.ndarray,
+    activity: np.ndarray,
+    activity_names: np.ndarray,
+    stage_of_activity: np.ndarray,
+    stages: tuple[str, ...],
+    offsets: np.ndarray,
+    conversions: Conversions,
+    *,
+    name: str,
+    scale: str | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Rows per touchpoint and per stage (SATISFACTION_COLUMNS); `scores` per event."""
+    scale = scale or infer_scale(scores, name)
+    if scale not in SCALES:
+        raise InputError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}")
+    threshold = SCALES[scale][2]
+    z = z_value(confidence)
+    answered = ~np.isnan(scores)
+    stage_names = np.asarray(stages, dtype=object)
+
+    def describe(groups: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+        keep = answered & (groups >= 0)
+        g, s = groups[keep], scores[keep]
+        n = np.bincount(g, minlength=n_groups)
+        total = np.bincount(g, weights=s, minlength=n_groups)
+        squares = np.bincount(g, weights=s * s, minlength=n_groups)
+        low = np.bincount(g, weights=(s <= threshold).astype(float), minlength=n_groups)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = total / n
+            variance = (squares - n * mean * mean) / (n - 1)
+            half = z * np.sqrt(np.maximum(variance, 0.0) / n)
+        half = np.where(n > 1, half, np.nan)
+        return {
+            "answers": n.astype(np.int64),
+            "mean_score": mean,
+            "score_low": mean - half,
+            "score_high": mean + half,
+            "share_low": low / np.where(n > 0, n, np.nan),
+            "too_small": n < 30,
+        }
+
+    by_touchpoint = describe(activity.astype(np.int64), len(activity_names))
+    touchpoint_stage = np.array(
+        [stages[s] if s >= 0 else "" for s in stage_of_activity], dtype=object
+    )
+    rows_t = pd.DataFrame(
+        {"level": "touchpoint", "name": activity_names, "stage": touchpoint_stage, **by_touchpoint}
+    )
+    rows_t = rows_t[rows_t["answers"] > 0]
+
+    event_stage = stage_of_activity[activity].astype(np.int64)
+    by_stage = describe(event_stage, len(stages))
+    lowest = lowest_score_per_case_and_group(
+        scores, event_stage.astype(np.int32), offsets, len(stages)
+    )
+    abandoned = ~conversions.converted
+    scored = ~np.isnan(lowest)
+    is_low = scored & (np.nan_to_num(lowest, nan=np.inf) <= threshold)
+    not_low = scored & ~is_low
+    n_low, n_not = is_low.sum(axis=0), not_low.sum(axis=0)
+    k_low = (is_low & abandoned[:, None]).sum(axis=0)
+    k_not = (not_low & abandoned[:, None]).sum(axis=0)
+    _, p = two_proportion_test(k_low, n_low, k_not, n_not)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate_low = np.where(n_low > 0, k_low / n_low, np.nan)
+        rate_not = np.where(n_not > 0, k_not / n_not, np.nan)
+    rows_s = pd.DataFrame(
+        {
+            "level": "stage",
+            "name": stage_names,
+            "stage": stage_names,
+            **by_stage,
+            "journeys_low": n_low.astype(np.int64),
+            "abandon_rate_low": rate_low,
+            "journeys_not_low": n_not.astype(np.int64),
+            "abandon_rate_not_low": rate_not,
+            "difference": rate_low - rate_not,
+            "p_value": p,
+            "p_adjusted": holm(p),
+        }
+    )
+    frame = pd.concat([rows_s, rows_t], ignore_index=True)
+    for column in ("journeys_low", "journeys_not_low"):
+        frame[column] = frame[column].astype("Int64")
+    return frame[list(SATISFACTION_COLUMNS)].astype({"name": "str", "stage": "str", "level": "str"})

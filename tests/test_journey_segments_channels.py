@@ -1,0 +1,194 @@
+"""Segments, channels and satisfaction against plain pandas references, and the named
+cases: a segment of one journey, missing segment values, unknown columns."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine.journey import JourneyModel
+from engine.journey.stats import holm, two_proportion_test
+
+KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
+MODEL = JourneyModel.from_stages(
+    {"look": ["view", "search"], "buy": ["cart", "pay"]}, conversion="activity:pay", strict=False
+)
+
+
+@st.composite
+def journeys(draw):
+    rows = []
+    for c in range(draw(st.integers(1, 14))):
+        segment = draw(st.sampled_from(["gold", "silver", None]))
+        for _ in range(draw(st.integers(1, 6))):
+            rows.append(
+                (
+                    f"c{c}",
+                    draw(st.sampled_from(["view", "search", "cart", "pay"])),
+                    draw(st.integers(0, 8)),
+                    draw(st.sampled_from(["web", "app", "store", None])),
+                    segment,
+                    draw(st.sampled_from([1.0, 2.0, 3.0, 4.0, 5.0, np.nan])),
+                )
+            )
+    order = draw(st.permutations(range(len(rows))))
+    frame = pd.DataFrame(
+        [rows[i] for i in order], columns=["case", "activity", "ts", "channel", "segment", "csat"]
+    )
+    frame["ts"] = pd.to_datetime(frame["ts"], unit="h")
+    return frame
+
+
+def _journey(frame):
+    log = engine.read_log(frame, **KEYS, attributes=["channel", "segment", "csat"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return log.journey(MODEL)
+
+
+def _canonical(frame):
+    out = frame.assign(_row=np.arange(len(frame))).sort_values(
+        ["case", "ts", "_row"], kind="stable"
+    )
+    return out.reset_index(drop=True)
+
+
+def _per_case(canon):
+    first = canon.groupby("case", sort=False).first()
+    converted = canon.groupby("case", sort=False)["activity"].apply(lambda a: (a == "pay").any())
+    return first.assign(converted=converted)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(journeys())
+def test_segments_match_reference(frame):
+    canon = _canonical(frame)
+    cases = _per_case(canon)
+    # the segment is the value at the journey's first event
+    first_segment = canon.groupby("case", sort=False)["segment"].agg(lambda s: s.iloc[0])
+    labels = first_segment.astype("string").fillna("(missing)")
+    want = cases.assign(label=labels).groupby("label")["converted"].agg(["size", "sum"])
+    got = _journey(frame).segments("segment").set_index("segment")
+    assert sorted(got.index) == sorted(want.index)
+    for label, row in want.iterrows():
+        assert got.loc[label, "journeys"] == row["size"]
+        assert got.loc[label, "converted"] == row["sum"]
+        rest_n, rest_k = len(cases) - row["size"], cases["converted"].sum() - row["sum"]
+        _, p = two_proportion_test(row["sum"], row["size"], rest_k, rest_n)
+        np.testing.assert_allclose(got.loc[label, "p_value"], p, equal_nan=True)
+    if len(got) > 1:
+        np.testing.assert_allclose(
+            got["p_adjusted"], holm(got["p_value"].to_numpy()), equal_nan=True
+        )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(journeys())
+def test_channels_match_reference(frame):
+    canon = _canonical(frame)
+    cases = _per_case(canon)
+    pairs, used, last = [], {}, {}
+    for case_id, g in canon.groupby("case", sort=False):
+        channels = [c for c in g["channel"] if c is not None and not pd.isna(c)]
+        used[case_id] = len(set(channels))
+        steps = list(itertools.pairwise(channels))
+        pairs += [(case_id, a, b) for a, b in steps]
+        if steps and not cases.loc[case_id, "converted"]:
+            last[steps[-1]] = last.get(steps[-1], 0) + 1
+    tables = _journey(frame).channels("channel")
+    got = tables.switches.set_index(["source_channel", "target_channel"])
+    want = (
+        pd.DataFrame(pairs, columns=["case", "a", "b"])
+        .groupby(["a", "b"])["case"]
+        .agg(["size", "nunique"])
+    )
+    assert len(got) == len(want)
+    for (a, b), row in want.iterrows():
+        assert got.loc[(a, b), "transitions"] == row["size"]
+        assert got.loc[(a, b), "cases"] == row["nunique"]
+        assert got.loc[(a, b), "last_step_of_abandoned"] == last.get((a, b), 0)
+        assert bool(got.loc[(a, b), "switch"]) == (a != b)
+    counts = pd.Series(used).value_counts()
+    mix = tables.mix.set_index("channels_used")
+    for n_used, n_cases in counts.items():
+        assert mix.loc[n_used, "journeys"] == n_cases
+    assert tables.multichannel_share == pytest.approx((pd.Series(used) >= 2).mean())
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(journeys())
+def test_satisfaction_matches_reference(frame):
+    if frame["csat"].isna().all():
+        return
+    canon = _canonical(frame)
+    cases = _per_case(canon)
+    got = _journey(frame).satisfaction("csat", scale="csat")
+    touchpoints = got[got["level"] == "touchpoint"].set_index("name")
+    answered = canon.dropna(subset=["csat"])
+    for activity, g in answered.groupby("activity"):
+        assert touchpoints.loc[activity, "answers"] == len(g)
+        assert touchpoints.loc[activity, "mean_score"] == pytest.approx(g["csat"].mean())
+        assert touchpoints.loc[activity, "share_low"] == pytest.approx((g["csat"] <= 2).mean())
+    stages = got[got["level"] == "stage"].set_index("name")
+    stage_of = dict(MODEL.touchpoints)
+    answered = answered.assign(stage=answered["activity"].map(stage_of)).dropna(subset=["stage"])
+    lowest = answered.groupby(["case", "stage"])["csat"].min().unstack()
+    for stage in MODEL.stages:
+        if stage not in lowest:
+            assert stages.loc[stage, "journeys_low"] == 0
+            continue
+        column = lowest[stage].dropna()
+        low = column[column <= 2].index
+        not_low = column[column > 2].index
+        assert stages.loc[stage, "journeys_low"] == len(low)
+        assert stages.loc[stage, "journeys_not_low"] == len(not_low)
+        if len(low):
+            abandon = (~cases.loc[low, "converted"]).mean()
+            assert stages.loc[stage, "abandon_rate_low"] == pytest.approx(abandon)
+
+
+def _small(rows, columns=("case", "activity", "ts", "segment")):
+    frame = pd.DataFrame(rows, columns=list(columns))
+    frame["ts"] = pd.to_datetime(frame["ts"], unit="h")
+    return frame
+
+
+def test_a_segment_of_one_journey_is_flagged_and_never_significant():
+    rows = [(f"c{i}", "view", 0, "big") for i in range(40)] + [("c99", "pay", 1, "tiny")]
+    rows += [(f"c{i}", "pay", 2, "big") for i in range(20)]
+    got = _journey_with(_small(rows), ["segment"]).segments("segment").set_index("segment")
+    assert got.loc["tiny", "journeys"] == 1 and bool(got.loc["tiny", "too_small"])
+    assert not bool(got.loc["tiny", "significant"])
+    assert got.loc["tiny", "rate_low"] < got.loc["tiny", "conversion_rate"] == 1.0
+
+
+def test_missing_segment_values_form_their_own_segment():
+    rows = [("a", "view", 0, "x"), ("b", "view", 0, None), ("c", "pay", 0, None)]
+    got = _journey_with(_small(rows), ["segment"]).segments("segment").set_index("segment")
+    assert got.loc["(missing)", "journeys"] == 2 and got.loc["(missing)", "converted"] == 1
+
+
+def test_a_column_not_read_with_the_log_is_a_clear_error():
+    journey = _journey_with(_small([("a", "view", 0, "x")]), [])
+    with pytest.raises(engine.InputError, match=r"pass attributes=\['segment'\] to read_log"):
+        journey.segments("segment")
+
+
+def test_scores_outside_every_scale_are_an_error():
+    frame = _small([("a", "view", 0, 42.0)], ("case", "activity", "ts", "score"))
+    with pytest.raises(engine.InputError, match="fits none of CSAT"):
+        _journey_with(frame, ["score"]).satisfaction("score")
+
+
+def _journey_with(frame, attributes):
+    log = engine.read_log(frame, **KEYS, attributes=attributes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return log.journey(MODEL)

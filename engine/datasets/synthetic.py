@@ -127,7 +127,26 @@ class Chain:
     scored: np.ndarray
 
 
-def _chain() -> Chain:
+@dataclass(frozen=True)
+class Bottleneck:
+    """A planted bottleneck: `weight` of the customers at `source` go to `target`, wait about
+    `wait_hours` there (median), and `abandon` of them leave right after it."""
+
+    source: str
+    target: str
+    weight: float = 0.35
+    wait_hours: float = 96.0
+    abandon: float = 0.8
+
+    def __post_init__(self) -> None:
+        for name in (self.source, self.target):
+            if name not in TOUCHPOINTS:
+                raise ValueError(f"unknown touchpoint {name!r}; choose from {', '.join(NAMES)}")
+        if not (0 < self.weight < 1 and 0 <= self.abandon <= 1 and self.wait_hours >= 0):
+            raise ValueError("weight must be in (0, 1), abandon in [0, 1], wait_hours >= 0")
+
+
+def _chain(bottleneck: Bottleneck | None = None) -> Chain:
     n = len(NAMES)
     weights = np.zeros((n, n + 1))
     for source, targets in FLOW.items():
@@ -135,6 +154,12 @@ def _chain() -> Chain:
         for target, w in targets.items():
             row[_INDEX[target]] = w
         row[n] = max(0.0, 1.0 - row[:n].sum())
+    if bottleneck is not None:
+        row = weights[_INDEX[bottleneck.source]]
+        row /= row.sum()
+        row[_INDEX[bottleneck.target]] = 0.0
+        row *= (1.0 - bottleneck.weight) / row.sum()
+        row[_INDEX[bottleneck.target]] = bottleneck.weight
     weights /= weights.sum(axis=1, keepdims=True)
     entry = np.zeros(n)
     for name, w in ENTRY.items():
@@ -147,9 +172,15 @@ def _chain() -> Chain:
     )
 
 
-def journeys(n_customers: int, rng: np.random.Generator, first_id: int = 0) -> pd.DataFrame:
+def journeys(
+    n_customers: int,
+    rng: np.random.Generator,
+    first_id: int = 0,
+    bottleneck: Bottleneck | None = None,
+) -> pd.DataFrame:
     """Simulate `n_customers` journeys; rows grouped by customer, in time order."""
-    chain = _chain()
+    chain = _chain(bottleneck)
+    planted = np.zeros(n_customers, dtype=bool)  # just took the planted transition
     state = np.searchsorted(chain.entry, rng.random(n_customers), side="right")
     clock = EPOCH + (rng.random(n_customers) * WINDOW_DAYS * 86_400e6).astype("timedelta64[us]")
     customer = np.arange(n_customers)
@@ -167,11 +198,21 @@ def journeys(n_customers: int, rng: np.random.Generator, first_id: int = 0) -> p
         u = rng.random(idx.size)
         nxt = (u[:, None] > chain.cumulative[state[idx]]).sum(axis=1)
         leaving = nxt >= n
+        if bottleneck is not None:
+            leaving |= planted[idx] & (rng.random(idx.size) < bottleneck.abandon)
         alive[idx[leaving]] = False
         moving = idx[~leaving]
         target = nxt[~leaving]
+        median = chain.median_wait_s[target]
+        if bottleneck is not None:
+            via = (state[moving] == _INDEX[bottleneck.source]) & (
+                target == _INDEX[bottleneck.target]
+            )
+            planted[:] = False
+            planted[moving[via]] = True
+            median = np.where(via, bottleneck.wait_hours * 3600.0, median)
         state[moving] = target
-        clock[moving] += _waits(chain.median_wait_s[target], rng).astype("timedelta64[us]")
+        clock[moving] += _waits(median, rng).astype("timedelta64[us]")
     frame = pd.DataFrame({key: np.concatenate(parts) for key, parts in columns.items()})
     frame = frame.sort_values(["customer", "step"], kind="stable", ignore_index=True)
     frame["customer"] += first_id
@@ -227,6 +268,7 @@ def chunks(
     chunk_events: int = 1_000_000,
     id_type: str = "str",
     shuffle: bool = True,
+    bottleneck: Bottleneck | None = None,
 ) -> Iterator[pa.Table]:
     """Yield tables of about `chunk_events` rows, `n_events` rows in all."""
     if id_type not in ("str", "int"):
@@ -238,7 +280,7 @@ def chunks(
     while produced < n_events:
         want = min(chunk_events, n_events - produced)
         n_customers = max(1, int(want / per_customer * 1.05) + 1)
-        frame = journeys(n_customers, rng, first_id=next_id)
+        frame = journeys(n_customers, rng, first_id=next_id, bottleneck=bottleneck)
         per_customer = len(frame) / n_customers
         next_id += n_customers
         frame = frame.iloc[:want]
@@ -258,6 +300,7 @@ def write_parquet(
     id_type: str = "str",
     shuffle: bool = True,
     row_group_events: int = 1_000_000,
+    bottleneck: Bottleneck | None = None,
 ) -> Path:
     """Write a synthetic journey log of `n_events` rows to one Parquet file, chunk by chunk.
 
@@ -271,7 +314,12 @@ def write_parquet(
     writer = None
     try:
         for table in chunks(
-            n_events, seed=seed, chunk_events=chunk_events, id_type=id_type, shuffle=shuffle
+            n_events,
+            seed=seed,
+            chunk_events=chunk_events,
+            id_type=id_type,
+            shuffle=shuffle,
+            bottleneck=bottleneck,
         ):
             if writer is None:
                 writer = pq.ParquetWriter(tmp, table.schema)
@@ -284,10 +332,22 @@ def write_parquet(
 
 
 def generate(
-    n_events: int, *, seed: int = 0, id_type: str = "str", shuffle: bool = True
+    n_events: int,
+    *,
+    seed: int = 0,
+    id_type: str = "str",
+    shuffle: bool = True,
+    bottleneck: Bottleneck | None = None,
 ) -> pd.DataFrame:
     """An in-memory synthetic journey log (see `write_parquet` for large ones)."""
     tables = list(
-        chunks(n_events, seed=seed, chunk_events=max(n_events, 1), id_type=id_type, shuffle=shuffle)
+        chunks(
+            n_events,
+            seed=seed,
+            chunk_events=max(n_events, 1),
+            id_type=id_type,
+            shuffle=shuffle,
+            bottleneck=bottleneck,
+        )
     )
     return pa.concat_tables(tables).to_pandas()

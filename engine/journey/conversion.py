@@ -31,11 +31,13 @@ KM_COLUMNS = (
 
 @dataclass(frozen=True)
 class Conversions:
-    """Per case: converted or not, time to convert (ns), time observed (ns, to the window end)."""
+    """Per case: converted or not, time to convert (ns), time observed (ns, to the window
+    end), and the index of the converting event in the log (-1: none)."""
 
     converted: np.ndarray
     elapsed: np.ndarray
     observed: np.ndarray
+    at_event: np.ndarray
 
 
 def case_conversions(
@@ -44,10 +46,10 @@ def case_conversions(
     timestamp: np.ndarray,
     converts: np.ndarray,
 ) -> Conversions:
-    converted, elapsed = conversion_times(activity, offsets, timestamp, converts)
+    converted, elapsed, at_event = conversion_times(activity, offsets, timestamp, converts)
     window_end = timestamp.max() if timestamp.size else 0
     observed = window_end - timestamp[offsets[:-1]]
-    return Conversions(converted, elapsed, observed)
+    return Conversions(converted, elapsed, observed, at_event)
 
 
 def km_table(conversions: Conversions, *, confidence: float = 0.95) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from ..errors import InputError
 from ..kernels.grouping import group_values
 from ..kernels.stages import furthest_stage, stage_counts, stage_visits, transition_counts
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90, segment_stats
+from .bottlenecks import action_table, bottleneck_table
 from .channels import ChannelTables, channel_tables
 from .conversion import Conversions, case_conversions, conversion_summary, km_table
 from .model import JourneyModel
@@ -175,6 +176,20 @@ class Journey:
             name=column,
             scale=scale,
             confidence=confidence,
+        )
+
+    def bottlenecks(self, *, min_journeys: int = 30, confidence: float = 0.95) -> pd.DataFrame:
+        """Touchpoint transitions, stage transitions and stages ranked by the conversions
+        they lose, then by total waiting time (see bottlenecks.py)."""
+        return bottleneck_table(self, min_journeys=min_journeys, confidence=confidence)
+
+    def actions(
+        self, *, top: int = 10, min_journeys: int = 30, confidence: float = 0.95
+    ) -> pd.DataFrame:
+        """The top bottlenecks as plain-language, prioritized actions with their numbers
+        and the estimated impact (lost conversions with a confidence interval)."""
+        return action_table(
+            self.bottlenecks(min_journeys=min_journeys, confidence=confidence), top=top
         )
 
     def _event_column(self, name: str) -> pd.Series:

@@ -9,20 +9,23 @@ from ._jit import jit
 
 @jit
 def conversion_times(act, offsets, ts, converts):
-    """Per case: (converted, ns from the case's first event to its first converting event).
+    """Per case: (converted, ns from the case's first event to its first converting event,
+    the index of that event or -1).
 
     `converts[a]` says whether activity code `a` converts; the time is 0 where not converted.
     """
     n_cases = offsets.shape[0] - 1
     converted = np.zeros(n_cases, np.bool_)
     elapsed = np.zeros(n_cases, np.int64)
+    at_event = np.full(n_cases, -1, np.int64)
     for c in range(n_cases):
         for i in range(offsets[c], offsets[c + 1]):
             if converts[act[i]]:
                 converted[c] = True
                 elapsed[c] = ts[i] - ts[offsets[c]]
+                at_event[c] = i
                 break
-    return converted, elapsed
+    return converted, elapsed, at_event
 
 
 @jit

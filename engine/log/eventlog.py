@@ -177,6 +177,14 @@ class EventLog:
 
         return Journey(self, model if model is not None else JourneyModel.default())
 
+    def bottlenecks(self, model: JourneyModel | None = None, **options: Any) -> pd.DataFrame:
+        """Ranked bottlenecks of the journeys (see `Journey.bottlenecks`)."""
+        return self.journey(model).bottlenecks(**options)
+
+    def actions(self, model: JourneyModel | None = None, **options: Any) -> pd.DataFrame:
+        """Prioritized actions, in plain language (see `Journey.actions`)."""
+        return self.journey(model).actions(**options)
+
     def to_pm4py(self) -> pd.DataFrame:
         """The log as pm4py's format_dataframe would produce it (columns case:concept:name,
         concept:name, time:timestamp, [start_timestamp], attributes, @@index, @@case_index)."""

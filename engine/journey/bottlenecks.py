@@ -1,0 +1,309 @@
+"""Bottlenecks ranked into prioritized actions.
+
+Three kinds of places are ranked: touchpoint transitions (a → b, the directly-follows
+edges), stage transitions (stage s → stage t) and stages (the dwell in a stage). Each
+carries (a) the total time customers spend there (frequency × mean), (b) its slowness
+(median and p90), and (c) the conversions it loses:
+
+- for a transition s → t, the journeys taking it before converting convert afterwards at
+  some rate (steps taken after converting do not count); the best
+  comparable path is the transition from the same s with the highest conversion rate
+  (among those taken by at least `min_journeys` journeys). Lost conversions =
+  journeys × (best rate − rate), when positive, with a confidence interval from the
+  difference of the two proportions (normal approximation);
+- for a stage, the journeys that abandon after it (their last visit is there and they
+  never convert) are counted, and the best-converting way out of it is named; its lost
+  conversions are not estimated (the journeys that stop and those that go on are not
+  comparable), so stages rank by their total dwell, after the transitions that lose
+  conversions.
+
+Rows are ranked by lost conversions, then by total time. `actions` turns the top rows
+into plain-language lines with the numbers behind them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.dfg import DENSE_LIMIT, compute_edges
+from ..analysis.segments import sort_segments
+from ..kernels.dfg import number_edges, pair_keys
+from ..kernels.grouping import group_values
+from ..kernels.stats import MEAN, MEDIAN, P90, SUM, segment_stats
+from ..kernels.steps import pair_cases, step_outcomes
+from .stats import z_value
+
+if TYPE_CHECKING:
+    from .stages import Journey
+
+BOTTLENECK_COLUMNS = (
+    "rank",
+    "level",
+    "source",
+    "target",
+    "journeys",
+    "share_of_journeys",
+    "frequency",
+    "total_wait_s",
+    "mean_s",
+    "median_s",
+    "p90_s",
+    "conversion_rate",
+    "abandoned_after",
+    "abandon_share",
+    "best_alternative",
+    "best_alternative_rate",
+    "lost_conversions",
+    "lost_low",
+    "lost_high",
+)
+ACTION_COLUMNS = (
+    "rank",
+    "action",
+    "level",
+    "source",
+    "target",
+    "lost_conversions",
+    "lost_low",
+    "lost_high",
+    "journeys",
+    "share_of_journeys",
+    "median_wait_s",
+    "abandon_share",
+    "total_wait_s",
+)
+
+
+def bottleneck_table(
+    journey: Journey, *, min_journeys: int = 30, confidence: float = 0.95
+) -> pd.DataFrame:
+    """All ranked places (BOTTLENECK_COLUMNS); see the module doc."""
+    converted = journey.conversions.converted
+    at_event = journey.conversions.at_event
+    parts = [_touchpoint_steps(journey, at_event), _stage_steps(journey, at_event)]
+    steps = pd.concat(parts, ignore_index=True)
+    steps = _compare_alternatives(steps, min_journeys=min_journeys, confidence=confidence)
+    stages = _stage_rows(journey, steps, converted)
+    table = pd.concat([steps, stages], ignore_index=True)
+    table["share_of_journeys"] = table["journeys"] / journey.log.n_cases
+    table["_has_loss"] = table["lost_conversions"].fillna(0) > 0
+    table = table.sort_values(
+        ["_has_loss", "lost_conversions", "total_wait_s", "level", "source", "target"],
+        ascending=[False, False, False, True, True, True],
+        na_position="last",
+    ).reset_index(drop=True)
+    table["rank"] = np.arange(1, len(table) + 1, dtype=np.int64)
+    return table[list(BOTTLENECK_COLUMNS)]  # drops the sort helper
+
+
+def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
+    log = journey.log
+    n_act = log.n_activities
+    keys = pair_keys(log.activity, log.case_offsets, n_act, np.empty(0, np.int64))
+    if n_act * n_act <= DENSE_LIMIT:
+        edge_keys = number_edges(keys, n_act * n_act)  # keys now hold edge ids
+    else:
+        edge_keys, keys = np.unique(keys, return_inverse=True)
+    case, target = pair_cases(log.case_offsets)
+    journeys, converting, abandoned = step_outcomes(keys, case, target, len(edge_keys), at_event)
+    edges = log._cached("edges", compute_edges)
+    pairs = zip(edges.source, edges.target, strict=True)
+    position = {(int(s), int(t)): i for i, (s, t) in enumerate(pairs)}
+    order = np.array(
+        [position[(int(k // n_act), int(k % n_act))] for k in edge_keys], dtype=np.int64
+    )
+    names = log.activity_names
+    frequency = edges.frequency[order]
+    return pd.DataFrame(
+        {
+            "level": "touchpoint",
+            "source": names[edge_keys // n_act],
+            "target": names[edge_keys % n_act],
+            "journeys": journeys,
+            "frequency": frequency,
+            "total_wait_s": edges.stats[SUM][order],
+            "mean_s": edges.stats[MEAN][order],
+            "median_s": edges.stats[MEDIAN][order],
+            "p90_s": edges.stats[P90][order],
+            "converting": converting,
+            "abandoned_after": abandoned,
+        }
+    )
+
+
+def _stage_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
+    v = journey.visits
+    n_stages = len(journey.model.stages)
+    moves = np.flatnonzero(v.case[1:] == v.case[:-1])
+    keys = v.stage[moves].astype(np.int64) * n_stages + v.stage[moves + 1]
+    step_keys, ids = np.unique(keys, return_inverse=True)
+    journeys, converting, abandoned = step_outcomes(
+        ids.astype(np.int64), v.case[moves], v.first_event[moves + 1], len(step_keys), at_event
+    )
+    grouped, offsets = group_values((v.end - v.start)[moves], ids.astype(np.int64), len(step_keys))
+    sort_segments(grouped, offsets)
+    stats = segment_stats(grouped, offsets)
+    names = np.asarray(journey.model.stages, dtype=object)
+    return pd.DataFrame(
+        {
+            "level": "stage_transition",
+            "source": names[step_keys // n_stages],
+            "target": names[step_keys % n_stages],
+            "journeys": journeys,
+            "frequency": np.diff(offsets),
+            "total_wait_s": stats[SUM],
+            "mean_s": stats[MEAN],
+            "median_s": stats[MEDIAN],
+            "p90_s": stats[P90],
+            "converting": converting,
+            "abandoned_after": abandoned,
+        }
+    )
+
+
+def _compare_alternatives(
+    steps: pd.DataFrame, *, min_journeys: int, confidence: float
+) -> pd.DataFrame:
+    z = z_value(confidence)
+    steps = steps.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps["conversion_rate"] = steps["converting"] / steps["journeys"]
+        steps["abandon_share"] = steps["abandoned_after"] / steps["journeys"]
+    eligible = steps[steps["journeys"] >= min_journeys]
+    best = (
+        eligible.sort_values(["conversion_rate", "target"], ascending=[False, True])
+        .groupby(["level", "source"], sort=False)
+        .head(1)
+        .set_index(["level", "source"])
+    )
+    places = list(zip(steps["level"], steps["source"], strict=True))
+    best_target = [best["target"].get(place) for place in places]
+    best_rate = np.array([best["conversion_rate"].get(place, np.nan) for place in places])
+    best_n = np.array([best["journeys"].get(place, np.nan) for place in places])
+    is_best = np.array(best_target, dtype=object) == steps["target"].to_numpy(dtype=object)
+    rate, n = steps["conversion_rate"].to_numpy(), steps["journeys"].to_numpy(float)
+    gap = np.where(is_best | np.isnan(best_rate), 0.0, np.maximum(best_rate - rate, 0.0))
+    se = np.sqrt(best_rate * (1 - best_rate) / best_n + rate * (1 - rate) / n)
+    steps["best_alternative"] = [
+        None if b else t for t, b in zip(best_target, is_best, strict=True)
+    ]
+    steps["best_alternative_rate"] = np.where(is_best, np.nan, best_rate)
+    steps["lost_conversions"] = n * gap
+    steps["lost_low"] = np.where(gap > 0, n * np.maximum(gap - z * se, 0.0), 0.0)
+    steps["lost_high"] = np.where(gap > 0, n * (gap + z * se), 0.0)
+    return steps.drop(columns="converting")
+
+
+def _stage_rows(journey: Journey, steps: pd.DataFrame, converted: np.ndarray) -> pd.DataFrame:
+    v = journey.visits
+    n_stages = len(journey.model.stages)
+    table = journey.stages()
+    last = v.open & ~converted[v.case]
+    abandoned = np.bincount(v.stage[last], minlength=n_stages)
+    out_of = steps[steps["level"] == "stage_transition"]
+    rows = []
+    for s, stage in enumerate(journey.model.stages):
+        candidates = out_of[(out_of["source"] == stage) & (out_of["target"] != stage)]
+        candidates = candidates.sort_values(["conversion_rate", "target"], ascending=[False, True])
+        best = candidates.iloc[0] if len(candidates) else None
+        rate = float(best["conversion_rate"]) if best is not None else np.nan
+        closed = table.loc[s, "closed_visits"]
+        rows.append(
+            {
+                "level": "stage",
+                "source": stage,
+                "target": "",
+                "journeys": int(table.loc[s, "cases"]),
+                "frequency": int(table.loc[s, "visits"]),
+                "total_wait_s": table.loc[s, "mean_s"] * closed if closed else 0.0,
+                "mean_s": table.loc[s, "mean_s"],
+                "median_s": table.loc[s, "median_s"],
+                "p90_s": table.loc[s, "p90_s"],
+                "conversion_rate": np.nan,
+                "abandoned_after": int(abandoned[s]),
+                "abandon_share": abandoned[s] / table.loc[s, "cases"]
+                if table.loc[s, "cases"]
+                else np.nan,
+                "best_alternative": best["target"] if best is not None else None,
+                "best_alternative_rate": rate,
+                "lost_conversions": np.nan,
+                "lost_low": np.nan,
+                "lost_high": np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def action_table(bottlenecks: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
+    """The `top` places worth acting on, as sentences with their numbers (ACTION_COLUMNS).
+
+    Only places that lose conversions or hold customers waiting are listed."""
+    worth = bottlenecks[
+        (bottlenecks["lost_conversions"].fillna(0) > 0) | (bottlenecks["total_wait_s"] > 0)
+    ]
+    rows = []
+    for _, row in worth.head(top).iterrows():
+        rows.append(
+            {
+                "rank": len(rows) + 1,
+                "action": _sentence(row),
+                "level": row["level"],
+                "source": row["source"],
+                "target": row["target"],
+                "lost_conversions": row["lost_conversions"],
+                "lost_low": row["lost_low"],
+                "lost_high": row["lost_high"],
+                "journeys": row["journeys"],
+                "share_of_journeys": row["share_of_journeys"],
+                "median_wait_s": row["median_s"],
+                "abandon_share": row["abandon_share"],
+                "total_wait_s": row["total_wait_s"],
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(ACTION_COLUMNS))
+    return frame.astype({"rank": np.int64, "journeys": np.int64}) if len(frame) else frame
+
+
+def _sentence(row: pd.Series) -> str:
+    share = f"{row['share_of_journeys']:.0%} of journeys"
+    if row["level"] == "stage":
+        text = (
+            f"stage {row['source']}: {share}, median dwell {human(row['median_s'])}, "
+            f"{row['abandoned_after']:,} journeys ({row['abandon_share']:.0%}) end there "
+            "without converting"
+        )
+        if row["best_alternative"] is not None and np.isfinite(row["best_alternative_rate"]):
+            text += (
+                f"; journeys moving on to {row['best_alternative']} convert at "
+                f"{row['best_alternative_rate']:.0%}; {human(row['total_wait_s'])} of dwell in all"
+            )
+        return text
+    arrow = f"{row['source']} → {row['target']}"
+    kind = "stage " if row["level"] == "stage_transition" else ""
+    text = (
+        f"{kind}{arrow}: {share}, median wait {human(row['median_s'])}, "
+        f"{row['abandon_share']:.0%} abandon after it"
+    )
+    if row["lost_conversions"] > 0:
+        text += (
+            f"; journeys going {row['source']} → {row['best_alternative']} convert at "
+            f"{row['best_alternative_rate']:.0%} against {row['conversion_rate']:.0%}: about "
+            f"{row['lost_conversions']:,.0f} conversions to win "
+            f"(95% CI {row['lost_low']:,.0f}-{row['lost_high']:,.0f})"
+        )
+    else:
+        text += f"; {human(row['total_wait_s'])} of waiting in all"
+    return text
+
+
+def human(seconds: float) -> str:
+    """A duration for a sentence: '3.2 days', '4.0 h', '12 min', '8 s'."""
+    if seconds is None or not np.isfinite(seconds):
+        return "n/a"
+    for unit, size in (("days", 86_400), ("h", 3_600), ("min", 60)):
+        if abs(seconds) >= size:
+            return f"{seconds / size:,.1f} {unit}"
+    return f"{seconds:,.0f} s"

@@ -1,0 +1,112 @@
+"""Bottlenecks and actions: step outcomes against a plain reference, and a planted
+bottleneck that the engine must rank first."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine.datasets.synthetic import KEYS as SYNTHETIC_KEYS
+from engine.datasets.synthetic import Bottleneck, generate
+from engine.journey import JourneyModel
+from engine.journey.bottlenecks import ACTION_COLUMNS, BOTTLENECK_COLUMNS
+
+KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
+MODEL = JourneyModel.from_stages(
+    {"look": ["view", "search"], "buy": ["cart", "pay"]}, conversion="activity:pay", strict=False
+)
+
+
+@st.composite
+def journeys(draw):
+    rows = []
+    for c in range(draw(st.integers(1, 12))):
+        for _ in range(draw(st.integers(1, 6))):
+            rows.append(
+                (
+                    f"c{c}",
+                    draw(st.sampled_from(["view", "search", "cart", "pay"])),
+                    draw(st.integers(0, 8)),
+                )
+            )
+    frame = pd.DataFrame(rows, columns=["case", "activity", "ts"])
+    frame["ts"] = pd.to_datetime(frame["ts"], unit="h")
+    return frame.sample(frac=1.0, random_state=draw(st.integers(0, 1000)))
+
+
+def _reference_steps(frame):
+    """Per touchpoint transition: journeys taking it before converting, of which converting;
+    journeys that never convert and end with it."""
+    canon = frame.assign(_row=np.arange(len(frame))).sort_values(
+        ["case", "ts", "_row"], kind="stable"
+    )
+    taken, converting, abandoned = {}, {}, {}
+    for _, g in canon.groupby("case", sort=False):
+        acts = list(g["activity"])
+        conv = acts.index("pay") if "pay" in acts else None
+        seen = set()
+        for i in range(len(acts) - 1):
+            step = (acts[i], acts[i + 1])
+            if (conv is None or conv >= i + 1) and step not in seen:
+                seen.add(step)
+                taken[step] = taken.get(step, 0) + 1
+                converting[step] = converting.get(step, 0) + (conv is not None)
+        if conv is None and len(acts) > 1:
+            last = (acts[-2], acts[-1])
+            abandoned[last] = abandoned.get(last, 0) + 1
+    return taken, converting, abandoned
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(journeys())
+def test_touchpoint_step_outcomes_match_reference(frame):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        table = engine.read_log(frame, **KEYS).journey(MODEL).bottlenecks(min_journeys=1)
+    assert list(table.columns) == list(BOTTLENECK_COLUMNS)
+    steps = table[table["level"] == "touchpoint"].set_index(["source", "target"])
+    taken, converting, abandoned = _reference_steps(frame)
+    assert set(steps.index) >= set(taken) | set(abandoned)
+    for step, row in steps.iterrows():
+        assert row["journeys"] == taken.get(step, 0), step
+        assert row["abandoned_after"] == abandoned.get(step, 0), step
+        if taken.get(step):
+            assert row["conversion_rate"] == converting[step] / taken[step]
+    lost = table["lost_conversions"].fillna(0)
+    assert (lost >= 0).all()
+    has = lost > 0
+    assert (table.loc[has, "lost_low"] <= lost[has] + 1e-9).all()
+    assert (lost[has] <= table.loc[has, "lost_high"] + 1e-9).all()
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+
+
+def test_a_planted_bottleneck_is_ranked_first():
+    """One transition, to the phone channel, made slow and followed by abandonment."""
+    planted = Bottleneck("product_page", "call_center", weight=0.3, wait_hours=96, abandon=0.85)
+    log = engine.read_log(generate(60_000, seed=11, bottleneck=planted), **SYNTHETIC_KEYS)
+    journey = log.journey()
+    top = journey.bottlenecks().iloc[0]
+    assert (top["level"], top["source"], top["target"]) == (
+        "touchpoint",
+        "product_page",
+        "call_center",
+    )
+    assert top["median_s"] > 24 * 3600 and top["abandon_share"] > 0.5
+    actions = journey.actions()
+    assert list(actions.columns) == list(ACTION_COLUMNS)
+    first = actions.iloc[0]
+    assert first["action"].startswith("product_page → call_center:")
+    assert "abandon after it" in first["action"] and "conversions to win" in first["action"]
+    assert first["lost_low"] > 0
+
+
+def test_without_the_plant_the_same_transition_is_unremarkable():
+    log = engine.read_log(generate(60_000, seed=11), **SYNTHETIC_KEYS)
+    table = log.journey().bottlenecks().set_index(["level", "source", "target"])
+    row = table.loc[("touchpoint", "product_page", "call_center")]
+    assert row["rank"] > 5 and row["abandon_share"] < 0.5

@@ -23,6 +23,10 @@ EXIT_OUTPUT = 4
 EXIT_INTERRUPTED = 130
 
 
+class UsageError(Exception):
+    """Flags that do not fit together (exit code 2)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parcours",
@@ -65,6 +69,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="file format, when the file name does not tell",
     )
     parsing.add_argument("--sep", default=",", help="CSV field separator (default ',')")
+    journey = analyze.add_argument_group(
+        "journey analytics (with --stages: stages, funnel, time to convert, bottlenecks, "
+        "actions; segments, channels and satisfaction when their columns are named)"
+    )
+    journey.add_argument(
+        "--stages",
+        metavar="TOML",
+        help="stage mapping (touchpoint -> stage, conversion): a TOML file, or the name of a "
+        "shipped one ('default': the five-stage template of `parcours generate`)",
+    )
+    journey.add_argument(
+        "--conversion",
+        metavar="NAME",
+        help="what converts: an activity or a stage ('activity:NAME' or 'stage:NAME' to be "
+        "explicit); overrides the mapping's",
+    )
+    journey.add_argument(
+        "--segment",
+        metavar="COL",
+        action="append",
+        default=[],
+        help="case attribute to compare segments by (repeatable); its value at each journey's "
+        "first event",
+    )
+    journey.add_argument("--channel", metavar="COL", help="event column holding the channel")
+    journey.add_argument("--score", metavar="COL", help="event column holding a score")
+    journey.add_argument(
+        "--score-scale",
+        choices=("csat", "nps", "sentiment"),
+        help="scale of --score (default: read from its range)",
+    )
+    journey.add_argument(
+        "--top", type=int, default=10, metavar="N", help="actions to list (default 10)"
+    )
+    journey.add_argument(
+        "--min-journeys",
+        type=int,
+        default=30,
+        metavar="N",
+        help="journeys a path or segment needs to count as evidence (default 30)",
+    )
     running = analyze.add_argument_group("running")
     running.add_argument(
         "--threads",
@@ -109,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "generate":
             return generate(args)
         parser.error(f"unknown command {args.command}")  # pragma: no cover
+    except UsageError as exc:
+        return _fail(args, exc, EXIT_USAGE)
     except InputError as exc:
         return _fail(args, exc, EXIT_INPUT)
     except OutputError as exc:
@@ -141,6 +188,7 @@ def analyze(args: argparse.Namespace) -> int:
 
     if args.threads is not None:
         _set_threads(args.threads)
+    model = _journey_model(args)
     progress = Progress(enabled=not args.quiet)
     if _first_run():
         progress.message("first run after installing: compiling the kernels (once, about a minute)")
@@ -155,6 +203,7 @@ def analyze(args: argparse.Namespace) -> int:
             timestamp_unit=args.timestamp_unit,
             format=args.format,
             sep=args.sep,
+            attributes=_journey_columns(args),
         )
         note["done"] = (
             f"{log.n_events:,} events, {log.n_cases:,} cases, {log.n_activities:,} activities"
@@ -172,11 +221,106 @@ def analyze(args: argparse.Namespace) -> int:
             note["done"] = f"{len(variants):,} variants"
         with progress.step("activities") as note:
             out.table("activities.parquet", log.activities())
-        out.json("summary.json", log.summary())
+        summary = log.summary()
+        if model is not None:
+            summary["journey"] = _journey_outputs(log, model, args, out, progress)
+        out.json("summary.json", summary)
     progress.message(f"results in {args.out}")
     if not args.quiet:
         print(_overview(log, variants, edges))
+        if model is not None and summary["journey"]["actions"]:
+            print("prioritized actions (actions.parquet):")
+            for number, action in enumerate(summary["journey"]["actions"][:5], start=1):
+                print(f"  {number}. {action}")
     return EXIT_OK
+
+
+def _journey_model(args: argparse.Namespace):
+    """The journey model the flags ask for, or None when no journey analytics is wanted."""
+    from .journey import JourneyModel
+
+    wants = args.segment or args.channel or args.score or args.conversion
+    if args.stages is None:
+        if wants:
+            raise UsageError(
+                "--conversion, --segment, --channel and --score need a stage mapping: "
+                "add --stages FILE.toml (or --stages default)"
+            )
+        return None
+    from pathlib import Path
+
+    from .journey.model import templates
+
+    if args.stages in templates() and not Path(args.stages).exists():
+        return JourneyModel.template(args.stages, conversion=args.conversion)
+    return JourneyModel.from_toml(args.stages, conversion=args.conversion)
+
+
+def _journey_columns(args: argparse.Namespace) -> list[str]:
+    columns = [*args.segment, args.channel, args.score]
+    return list(dict.fromkeys(c for c in columns if c))
+
+
+def _journey_outputs(log, model, args, out, progress) -> dict:
+    """Write the journey tables; return what summary.json says about the journeys."""
+    import warnings
+
+    import pandas as pd
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        journey = log.journey(model)
+    for warning in caught:
+        progress.message(f"warning: {warning.message}")
+    tables = {
+        "stages.parquet": journey.stages,
+        "stage_transitions.parquet": journey.transitions,
+        "funnel.parquet": journey.funnel,
+        "time_to_convert.parquet": journey.time_to_convert,
+    }
+    for name, make in tables.items():
+        with progress.step(name.removesuffix(".parquet").replace("_", " ")):
+            out.table(name, make())
+    with progress.step("bottlenecks and actions") as note:
+        bottlenecks = journey.bottlenecks(min_journeys=args.min_journeys)
+        out.table("bottlenecks.parquet", bottlenecks)
+        actions = journey.actions(top=args.top, min_journeys=args.min_journeys)
+        out.table("actions.parquet", actions)
+        note["done"] = f"{len(actions):,} actions"
+    extra: dict = {}
+    if args.segment:
+        with progress.step("segments"):
+            frames = [
+                journey.segments(column, min_journeys=args.min_journeys).assign(attribute=column)
+                for column in args.segment
+            ]
+            out.table("segments.parquet", pd.concat(frames, ignore_index=True))
+    if args.channel:
+        with progress.step("channels"):
+            channels = journey.channels(args.channel)
+            out.table("channels.parquet", channels.switches)
+            out.table("channel_mix.parquet", channels.mix)
+            extra["multichannel_share"] = channels.multichannel_share
+    if args.score:
+        with progress.step("satisfaction"):
+            scores = journey.satisfaction(args.score, scale=args.score_scale)
+            out.table("satisfaction.parquet", scores)
+    unmapped = journey.unmapped()
+    if len(unmapped):
+        names = ", ".join(unmapped["touchpoint"].head(5)) + (", ..." if len(unmapped) > 5 else "")
+        progress.message(
+            f"note: {len(unmapped):,} touchpoints are in no stage ({names}); see summary.json"
+        )
+    return {
+        "stages": list(model.stages),
+        "conversion": {"activity": model.conversion.activity, "stage": model.conversion.stage},
+        "unmapped_touchpoints": dict(
+            zip(unmapped["touchpoint"], unmapped["events"].tolist(), strict=True)
+        ),
+        **journey.conversion_summary(),
+        **extra,
+        "actions": actions["action"].tolist(),
+    }
 
 
 def _overview(log, variants, edges) -> str:

@@ -8,6 +8,7 @@ and a failed run leaves no half-written file under a final name.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -58,6 +60,153 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
+def _schema(**columns: pa.DataType) -> pa.Schema:
+    return pa.schema(list(columns.items()))
+
+
+_S, _I, _F, _B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+
+#: The journey tables `parcours analyze --stages ...` adds (documented in the README).
+SCHEMAS.update(
+    {
+        "stages.parquet": _schema(
+            stage=_S,
+            order=_I,
+            visits=_I,
+            cases=_I,
+            closed_visits=_I,
+            mean_s=_F,
+            median_s=_F,
+            p90_s=_F,
+            max_s=_F,
+            open_visits=_I,
+        ),
+        "stage_transitions.parquet": _schema(
+            source=_S, target=_S, frequency=_I, cases=_I, backward=_B, median_s=_F
+        ),
+        "funnel.parquet": _schema(
+            stage=_S,
+            order=_I,
+            reached=_I,
+            share=_F,
+            visited=_I,
+            conversion_to_next=_F,
+            drop_off=_I,
+            drop_off_share=_F,
+        ),
+        "time_to_convert.parquet": _schema(
+            time_s=_F,
+            at_risk=_I,
+            converted=_I,
+            censored=_I,
+            conversion=_F,
+            conversion_low=_F,
+            conversion_high=_F,
+        ),
+        "bottlenecks.parquet": _schema(
+            rank=_I,
+            level=_S,
+            source=_S,
+            target=_S,
+            journeys=_I,
+            share_of_journeys=_F,
+            frequency=_I,
+            total_wait_s=_F,
+            mean_s=_F,
+            median_s=_F,
+            p90_s=_F,
+            conversion_rate=_F,
+            abandoned_after=_I,
+            abandon_share=_F,
+            best_alternative=_S,
+            best_alternative_rate=_F,
+            lost_conversions=_F,
+            lost_low=_F,
+            lost_high=_F,
+        ),
+        "actions.parquet": _schema(
+            rank=_I,
+            action=_S,
+            level=_S,
+            source=_S,
+            target=_S,
+            lost_conversions=_F,
+            lost_low=_F,
+            lost_high=_F,
+            journeys=_I,
+            share_of_journeys=_F,
+            median_wait_s=_F,
+            abandon_share=_F,
+            total_wait_s=_F,
+        ),
+        "segments.parquet": _schema(
+            attribute=_S,
+            segment=_S,
+            journeys=_I,
+            converted=_I,
+            conversion_rate=_F,
+            rate_low=_F,
+            rate_high=_F,
+            rest_rate=_F,
+            difference=_F,
+            p_value=_F,
+            p_adjusted=_F,
+            significant=_B,
+            median_time_to_convert_s=_F,
+            too_small=_B,
+        ),
+        "channels.parquet": _schema(
+            source_channel=_S,
+            target_channel=_S,
+            switch=_B,
+            transitions=_I,
+            cases=_I,
+            last_step_of_abandoned=_I,
+            share_of_abandoned=_F,
+        ),
+        "channel_mix.parquet": _schema(
+            channels_used=_I,
+            journeys=_I,
+            converted=_I,
+            conversion_rate=_F,
+            rate_low=_F,
+            rate_high=_F,
+        ),
+        "satisfaction.parquet": _schema(
+            level=_S,
+            name=_S,
+            stage=_S,
+            answers=_I,
+            mean_score=_F,
+            score_low=_F,
+            score_high=_F,
+            share_low=_F,
+            too_small=_B,
+            journeys_low=_I,
+            abandon_rate_low=_F,
+            journeys_not_low=_I,
+            abandon_rate_not_low=_F,
+            difference=_F,
+            p_value=_F,
+            p_adjusted=_F,
+        ),
+    }
+)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: numpy scalars to Python, non-finite floats to None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 class OutputFolder:
     """Stage files, then publish them all at once with `commit()`."""
 
@@ -91,8 +240,11 @@ class OutputFolder:
         self._stage(name, lambda p: pq.write_table(table, p))
 
     def json(self, name: str, payload: dict[str, Any]) -> None:
+        """Strict JSON: NaN and infinities (no value) become null."""
+        text = json.dumps(_plain(payload), indent=2, ensure_ascii=False, allow_nan=False)
+
         def write(p: Path) -> None:
-            p.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            p.write_text(text + "\n", encoding="utf-8")
 
         self._stage(name, write)
 

@@ -147,7 +147,7 @@ def stage_visits(canon: pd.DataFrame, stage_of: dict, order: list[str]) -> pd.Da
                     "_case": case_id,
                     "stage": stage,
                     "start": t,
-                    "end": None if last else visits[k + 1][1],
+                    "end": -1 if last else visits[k + 1][1],  # ints: floats lose ns
                     "open": last,
                 }
             )

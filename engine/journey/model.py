@@ -181,9 +181,19 @@ class JourneyModel:
         Its touchpoint names are those of `parcours generate`; it is not strict, so a log
         with only some of them can use it (the rest of the log is reported as unmapped).
         """
-        text = resources.files("engine.journey").joinpath("templates/default.toml").read_text()
+        return cls.template("default", conversion=conversion)
+
+    @classmethod
+    def template(cls, name: str, *, conversion: str | None = None) -> JourneyModel:
+        """A mapping shipped with parcours, by name (see `templates()`)."""
+        if name not in templates():
+            raise InputError(
+                f"no stage mapping called '{name}'; shipped ones: {_names(templates())}, "
+                "or give the path of a TOML file"
+            )
+        text = _TEMPLATES.joinpath(f"{name}.toml").read_text(encoding="utf-8")
         return cls.from_mapping(
-            tomllib.loads(text), where="the default template", conversion=conversion
+            tomllib.loads(text), where=f"the '{name}' mapping", conversion=conversion
         )
 
     # -- against a log -----------------------------------------------------------------
@@ -218,6 +228,17 @@ class JourneyModel:
             ],
             dtype=np.int32,
         )
+
+
+_TEMPLATES = resources.files("engine.journey").joinpath("templates")
+
+
+def templates() -> list[str]:
+    """Names of the stage mappings shipped with parcours: the generator's five-stage
+    template ('default') and one per public log the tests use."""
+    return sorted(
+        p.name.removesuffix(".toml") for p in _TEMPLATES.iterdir() if p.name.endswith(".toml")
+    )
 
 
 def parse_conversion(text: str, stages: Iterable[str]) -> Conversion:

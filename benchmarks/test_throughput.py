@@ -73,3 +73,30 @@ def test_pm4py_pipeline(benchmark, journey_log: Path, built_log: engine.EventLog
     assert sum(dfg.values()) == built_log.n_events - built_log.n_cases
     assert len(variants) == len(built_log.variants())
     benchmark.extra_info["events"] = built_log.n_events
+
+
+def test_journey_layer_on_a_built_log(benchmark, journey_log: Path, warm: None) -> None:
+    """Stages, transitions, funnel, time to convert, bottlenecks and actions, segments,
+    channels and satisfaction on a built log (the target: at most twice DFG + variants)."""
+    log = engine.read_log(journey_log, **KEYS, attributes=["segment", "channel", "csat"])
+
+    def layer():
+        log._cache.clear()
+        journey = log.journey()
+        return (
+            journey.stages(),
+            journey.transitions(),
+            journey.funnel(),
+            journey.time_to_convert(),
+            journey.actions(),
+            journey.segments("segment"),
+            journey.channels("channel"),
+            journey.satisfaction("csat"),
+        )
+
+    stages, _, funnel, km, actions, segments, channels, _ = benchmark(layer)
+    assert funnel["reached"].iloc[0] == (stages["open_visits"].sum())
+    assert segments["journeys"].sum() == log.n_cases
+    assert channels.mix["journeys"].sum() == log.n_cases
+    assert len(actions) > 0 and km["conversion"].is_monotonic_increasing
+    benchmark.extra_info["events"] = log.n_events

@@ -6,37 +6,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pandas as pd
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import engine
 from engine.datasets.synthetic import KEYS as SYNTHETIC_KEYS
 from engine.datasets.synthetic import Bottleneck, generate
-from engine.journey import JourneyModel
 from engine.journey.bottlenecks import ACTION_COLUMNS, BOTTLENECK_COLUMNS
-
-KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
-MODEL = JourneyModel.from_stages(
-    {"look": ["view", "search"], "buy": ["cart", "pay"]}, conversion="activity:pay", strict=False
-)
-
-
-@st.composite
-def journeys(draw):
-    rows = []
-    for c in range(draw(st.integers(1, 12))):
-        for _ in range(draw(st.integers(1, 6))):
-            rows.append(
-                (
-                    f"c{c}",
-                    draw(st.sampled_from(["view", "search", "cart", "pay"])),
-                    draw(st.integers(0, 8)),
-                )
-            )
-    frame = pd.DataFrame(rows, columns=["case", "activity", "ts"])
-    frame["ts"] = pd.to_datetime(frame["ts"], unit="h")
-    return frame.sample(frac=1.0, random_state=draw(st.integers(0, 1000)))
+from tests.journeys import KEYS, MODEL, journeys
 
 
 def _reference_steps(frame):

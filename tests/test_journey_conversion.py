@@ -16,29 +16,7 @@ import engine
 from engine.journey import JourneyModel
 from engine.journey.stats import holm, sample_size, two_proportion_test, wilson_interval
 from tests import reference
-
-KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
-MODEL = JourneyModel.from_stages(
-    {"look": ["view", "search"], "buy": ["cart", "pay"]}, conversion="activity:pay", strict=False
-)
-
-
-@st.composite
-def journeys(draw):
-    rows = []
-    for c in range(draw(st.integers(1, 12))):
-        for _ in range(draw(st.integers(1, 6))):
-            rows.append(
-                (
-                    f"c{c}",
-                    draw(st.sampled_from(["view", "search", "cart", "pay"])),
-                    draw(st.integers(0, 8)),
-                )
-            )
-    order = draw(st.permutations(range(len(rows))))
-    frame = pd.DataFrame([rows[i] for i in order], columns=["case", "activity", "ts"])
-    frame["ts"] = pd.to_datetime(frame["ts"], unit="h")
-    return frame
+from tests.journeys import KEYS, MODEL, journeys
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,13 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.journey import JourneyModel
 from engine.journey.stats import holm, two_proportion_test
-
-KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
-MODEL = JourneyModel.from_stages(
-    {"look": ["view", "search"], "buy": ["cart", "pay"]}, conversion="activity:pay", strict=False
-)
+from tests.journeys import KEYS, MODEL
 
 
 @st.composite

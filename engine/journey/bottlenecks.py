@@ -138,12 +138,12 @@ def _stage_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
     v = journey.visits
     n_stages = len(journey.model.stages)
     moves = np.flatnonzero(v.case[1:] == v.case[:-1])
-    keys = v.stage[moves].astype(np.int64) * n_stages + v.stage[moves + 1]
-    step_keys, ids = np.unique(keys, return_inverse=True)
+    ids = v.stage[moves].astype(np.int64) * n_stages + v.stage[moves + 1]
+    step_keys = number_edges(ids, n_stages * n_stages)  # ids now dense, in key order
     journeys, converting, abandoned = step_outcomes(
-        ids.astype(np.int64), v.case[moves], v.first_event[moves + 1], len(step_keys), at_event
+        ids, v.case[moves], v.first_event[moves + 1], len(step_keys), at_event
     )
-    grouped, offsets = group_values((v.end - v.start)[moves], ids.astype(np.int64), len(step_keys))
+    grouped, offsets = group_values((v.end - v.start)[moves], ids, len(step_keys))
     sort_segments(grouped, offsets)
     stats = segment_stats(grouped, offsets)
     names = np.asarray(journey.model.stages, dtype=object)

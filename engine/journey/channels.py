@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..kernels.channels import channel_switches
+from .columns import category_codes
 from .conversion import Conversions
 from .stats import wilson_interval
 
@@ -40,7 +41,7 @@ def channel_tables(
     channel: pd.Series, offsets: np.ndarray, conversions: Conversions, *, confidence: float = 0.95
 ) -> ChannelTables:
     """`channel`: one value per event, in canonical order."""
-    codes, names = pd.factorize(channel.astype("string").to_numpy(dtype=object), sort=True)
+    codes, names = category_codes(channel)
     n = len(names)
     abandoned = ~conversions.converted
     transitions, cases, last_step, used = channel_switches(

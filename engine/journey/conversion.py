@@ -57,7 +57,8 @@ def km_table(conversions: Conversions, *, confidence: float = 0.95) -> pd.DataFr
     distinct time at which a journey converts or is censored (KM_COLUMNS)."""
     durations = np.where(conversions.converted, conversions.elapsed, conversions.observed)
     # By duration; among equal ones conversions first: events precede censorings at a time.
-    order = np.lexsort((~conversions.converted, durations))
+    # One int64 key (durations stay far below 2**62 ns) sorts faster than a lexsort.
+    order = np.argsort(durations * 2 + ~conversions.converted, kind="stable")
     time, at_risk, events, censored, survival, greenwood = kaplan_meier(
         durations[order], conversions.converted[order]
     )

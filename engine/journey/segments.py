@@ -17,6 +17,7 @@ import pandas as pd
 from ..analysis.segments import sort_segments
 from ..kernels.grouping import group_values
 from ..kernels.stats import segment_medians
+from .columns import category_codes
 from .conversion import Conversions
 from .stats import holm, two_proportion_test, wilson_interval
 
@@ -46,8 +47,10 @@ def segment_table(
     min_journeys: int = 30,
 ) -> pd.DataFrame:
     """One row per segment (SEGMENT_COLUMNS), largest first. `labels`: one per case."""
-    text = labels.astype("string").fillna(MISSING).to_numpy(dtype=object)
-    codes, names = pd.factorize(text, sort=True)
+    codes, names = category_codes(labels)
+    if (codes < 0).any():  # missing values are a segment of their own, never dropped
+        codes = np.where(codes < 0, len(names), codes).astype(np.int32)
+        names = np.append(names, MISSING)
     n_groups = len(names)
     converted = conversions.converted
     journeys = np.bincount(codes, minlength=n_groups)

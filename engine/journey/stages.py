@@ -84,6 +84,7 @@ class Journey:
         self.model = model
         self.unmapped_names = model.check(list(log.activity_names))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
+        self._bottlenecks: dict[tuple[int, float], pd.DataFrame] = {}
 
     @cached_property
     def visits(self) -> Visits:
@@ -156,9 +157,13 @@ class Journey:
         self, column: str, *, scale: str | None = None, confidence: float = 0.95
     ) -> pd.DataFrame:
         """Scores per touchpoint and stage, and low scores against abandoning (satisfaction.py)."""
-        values = pd.to_numeric(self._event_column(column), errors="coerce")
         raw = self._event_column(column)
-        unreadable = values.isna() & raw.notna()
+        if pd.api.types.is_float_dtype(raw.dtype) or pd.api.types.is_integer_dtype(raw.dtype):
+            values = raw.astype(float)
+            unreadable = pd.Series(False, index=raw.index)
+        else:
+            values = pd.to_numeric(raw, errors="coerce")
+            unreadable = values.isna() & raw.notna()
         if unreadable.any():
             rows = np.flatnonzero(unreadable.to_numpy())
             raise InputError(
@@ -181,7 +186,12 @@ class Journey:
     def bottlenecks(self, *, min_journeys: int = 30, confidence: float = 0.95) -> pd.DataFrame:
         """Touchpoint transitions, stage transitions and stages ranked by the conversions
         they lose, then by total waiting time (see bottlenecks.py)."""
-        return bottleneck_table(self, min_journeys=min_journeys, confidence=confidence)
+        key = (min_journeys, confidence)
+        if key not in self._bottlenecks:
+            self._bottlenecks[key] = bottleneck_table(
+                self, min_journeys=min_journeys, confidence=confidence
+            )
+        return self._bottlenecks[key].copy()
 
     def actions(
         self, *, top: int = 10, min_journeys: int = 30, confidence: float = 0.95
@@ -222,6 +232,10 @@ class Journey:
     def stages(self) -> pd.DataFrame:
         """Per stage, in stage order: visits, cases visiting, and dwell statistics (seconds)
         of closed visits; open (last) visits counted apart. See STAGE_COLUMNS."""
+        return self._stage_table.copy()
+
+    @cached_property
+    def _stage_table(self) -> pd.DataFrame:
         v = self.visits
         n_stages = len(self.model.stages)
         closed = ~v.open

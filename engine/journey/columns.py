@@ -1,0 +1,26 @@
+"""Attribute columns of the journeys as integer codes, without going through Python objects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def category_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(int32 code per row, -1 where missing; the sorted distinct values as text).
+
+    Categorical columns (what dictionary-encoded Parquet and Arrow columns become) keep
+    their codes; other columns are factorized once.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = np.asarray(values.cat.categories.astype(str), dtype=object)
+        codes = values.cat.codes.to_numpy().astype(np.int32)
+        order = np.argsort(categories, kind="stable")
+        if not np.array_equal(order, np.arange(len(order))):
+            rank = np.empty(len(order), np.int32)
+            rank[order] = np.arange(len(order), dtype=np.int32)
+            codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1).astype(np.int32)
+            categories = categories[order]
+        return codes, categories
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int32), np.asarray(pd.Index(uniques).astype(str), dtype=object)

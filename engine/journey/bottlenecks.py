@@ -33,7 +33,7 @@ from ..analysis.segments import sort_segments
 from ..kernels.dfg import number_edges, pair_keys
 from ..kernels.grouping import group_values
 from ..kernels.stats import MEAN, MEDIAN, P90, SUM, segment_stats
-from ..kernels.steps import pair_cases, step_outcomes
+from ..kernels.steps import pair_cases, step_outcomes, touchpoint_step_outcomes
 from .stats import z_value
 
 if TYPE_CHECKING:
@@ -102,13 +102,25 @@ def bottleneck_table(
 def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
     log = journey.log
     n_act = log.n_activities
-    keys = pair_keys(log.activity, log.case_offsets, n_act, np.empty(0, np.int64))
     if n_act * n_act <= DENSE_LIMIT:
-        edge_keys = number_edges(keys, n_act * n_act)  # keys now hold edge ids
+        journeys, converting, abandoned = touchpoint_step_outcomes(
+            log.activity, log.case_offsets, n_act, at_event
+        )
+        # Every directly-follows edge is a step, also those only taken after converting.
+        edges = log._cached("edges", compute_edges)
+        edge_keys = np.sort(edges.source.astype(np.int64) * n_act + edges.target)
+        journeys, converting, abandoned = (
+            journeys[edge_keys],
+            converting[edge_keys],
+            abandoned[edge_keys],
+        )
     else:
+        keys = pair_keys(log.activity, log.case_offsets, n_act, np.empty(0, np.int64))
         edge_keys, keys = np.unique(keys, return_inverse=True)
-    case, target = pair_cases(log.case_offsets)
-    journeys, converting, abandoned = step_outcomes(keys, case, target, len(edge_keys), at_event)
+        case, target = pair_cases(log.case_offsets)
+        journeys, converting, abandoned = step_outcomes(
+            keys, case, target, len(edge_keys), at_event
+        )
     edges = log._cached("edges", compute_edges)
     pairs = zip(edges.source, edges.target, strict=True)
     position = {(int(s), int(t)): i for i, (s, t) in enumerate(pairs)}
@@ -135,15 +147,14 @@ def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
 
 
 def _stage_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
-    v = journey.visits
+    moves = journey.moves
     n_stages = len(journey.model.stages)
-    moves = np.flatnonzero(v.case[1:] == v.case[:-1])
-    ids = v.stage[moves].astype(np.int64) * n_stages + v.stage[moves + 1]
+    ids = moves.key.copy()
     step_keys = number_edges(ids, n_stages * n_stages)  # ids now dense, in key order
     journeys, converting, abandoned = step_outcomes(
-        ids, v.case[moves], v.first_event[moves + 1], len(step_keys), at_event
+        ids, moves.case, moves.arrival, len(step_keys), at_event
     )
-    grouped, offsets = group_values((v.end - v.start)[moves], ids, len(step_keys))
+    grouped, offsets = group_values(moves.dwell, ids, len(step_keys))
     sort_segments(grouped, offsets)
     stats = segment_stats(grouped, offsets)
     names = np.asarray(journey.model.stages, dtype=object)

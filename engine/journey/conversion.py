@@ -53,23 +53,43 @@ def case_conversions(
 
 
 def km_table(conversions: Conversions, *, confidence: float = 0.95) -> pd.DataFrame:
-    """The Kaplan–Meier estimate of the share converted by each time: one row per
-    distinct time at which a journey converts or is censored (KM_COLUMNS)."""
+    """The Kaplan–Meier estimate of the share converted by each time (KM_COLUMNS): one row
+    per time at which journeys convert. `at_risk` counts the journeys still unconverted
+    and observed at that time; `censored` those that leave observation after it, before
+    the next row's time (at_risk of a row = the previous row's at_risk − converted −
+    censored). Without any conversion there is one row at 0 s, every journey censored."""
     durations = np.where(conversions.converted, conversions.elapsed, conversions.observed)
     # By duration; among equal ones conversions first: events precede censorings at a time.
-    # One int64 key (durations stay far below 2**62 ns) sorts faster than a lexsort.
-    order = np.argsort(durations * 2 + ~conversions.converted, kind="stable")
-    time, at_risk, events, censored, survival, greenwood = kaplan_meier(
-        durations[order], conversions.converted[order]
-    )
-    low, high = loglog_band(survival, greenwood, confidence=confidence)
+    # Both go into one int64 key (durations stay far below 2**62 ns): a plain sort of the
+    # keys, no permutation to apply.
+    keys = np.sort(durations * 2 + ~conversions.converted)
+    time, at_risk, events, censored, survival, greenwood = kaplan_meier(keys >> 1, (keys & 1) == 0)
+    rows = np.flatnonzero(events > 0)
+    if rows.size == 0:
+        n = int(durations.size)
+        return pd.DataFrame(
+            {
+                "time_s": [0.0],
+                "at_risk": [n],
+                "converted": [0],
+                "censored": [n],
+                "conversion": [0.0],
+                "conversion_low": [0.0],
+                "conversion_high": [0.0],
+            }
+        ).astype({"at_risk": np.int64, "converted": np.int64, "censored": np.int64})
+    # Censorings at or after an event time, before the next one, belong to that row.
+    owner = np.searchsorted(rows, np.arange(time.size), side="right") - 1
+    after = owner >= 0
+    censored_after = np.bincount(owner[after], weights=censored[after], minlength=rows.size)
+    low, high = loglog_band(survival[rows], greenwood[rows], confidence=confidence)
     return pd.DataFrame(
         {
-            "time_s": time / NS_PER_S,
-            "at_risk": at_risk,
-            "converted": events,
-            "censored": censored,
-            "conversion": 1.0 - survival,
+            "time_s": time[rows] / NS_PER_S,
+            "at_risk": at_risk[rows],
+            "converted": events[rows],
+            "censored": censored_after.astype(np.int64),
+            "conversion": 1.0 - survival[rows],
             "conversion_low": 1.0 - high,
             "conversion_high": 1.0 - low,
         }

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..kernels.satisfaction import lowest_score_per_case_and_group
+from ..kernels.satisfaction import low_score_outcomes, score_moments
 from .conversion import Conversions
 from .stats import holm, two_proportion_test, z_value
 
@@ -76,23 +76,17 @@ def satisfaction_table(
         raise InputError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}")
     threshold = SCALES[scale][2]
     z = z_value(confidence)
-    answered = ~np.isnan(scores)
     stage_names = np.asarray(stages, dtype=object)
 
     def describe(groups: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
-        keep = answered & (groups >= 0)
-        g, s = groups[keep], scores[keep]
-        n = np.bincount(g, minlength=n_groups)
-        total = np.bincount(g, weights=s, minlength=n_groups)
-        squares = np.bincount(g, weights=s * s, minlength=n_groups)
-        low = np.bincount(g, weights=(s <= threshold).astype(float), minlength=n_groups)
+        n, total, squares, low = score_moments(scores, groups, n_groups, threshold)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = total / n
             variance = (squares - n * mean * mean) / (n - 1)
             half = z * np.sqrt(np.maximum(variance, 0.0) / n)
         half = np.where(n > 1, half, np.nan)
         return {
-            "answers": n.astype(np.int64),
+            "answers": n,
             "mean_score": mean,
             "score_low": mean - half,
             "score_high": mean + half,
@@ -100,7 +94,7 @@ def satisfaction_table(
             "too_small": n < 30,
         }
 
-    by_touchpoint = describe(activity.astype(np.int64), len(activity_names))
+    by_touchpoint = describe(activity, len(activity_names))
     touchpoint_stage = np.array(
         [stages[s] if s >= 0 else "" for s in stage_of_activity], dtype=object
     )
@@ -109,18 +103,11 @@ def satisfaction_table(
     )
     rows_t = rows_t[rows_t["answers"] > 0]
 
-    event_stage = stage_of_activity[activity].astype(np.int64)
+    event_stage = stage_of_activity[activity]
     by_stage = describe(event_stage, len(stages))
-    lowest = lowest_score_per_case_and_group(
-        scores, event_stage.astype(np.int32), offsets, len(stages)
+    n_low, k_low, n_not, k_not = low_score_outcomes(
+        scores, event_stage, offsets, len(stages), threshold, ~conversions.converted
     )
-    abandoned = ~conversions.converted
-    scored = ~np.isnan(lowest)
-    is_low = scored & (np.nan_to_num(lowest, nan=np.inf) <= threshold)
-    not_low = scored & ~is_low
-    n_low, n_not = is_low.sum(axis=0), not_low.sum(axis=0)
-    k_low = (is_low & abandoned[:, None]).sum(axis=0)
-    k_not = (not_low & abandoned[:, None]).sum(axis=0)
     _, p = two_proportion_test(k_low, n_low, k_not, n_not)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate_low = np.where(n_low > 0, k_low / n_low, np.nan)

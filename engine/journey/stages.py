@@ -27,7 +27,13 @@ import pandas as pd
 from ..analysis.segments import sort_segments
 from ..errors import InputError
 from ..kernels.grouping import group_values
-from ..kernels.stages import furthest_stage, stage_counts, stage_visits, transition_counts
+from ..kernels.stages import (
+    furthest_stage,
+    stage_counts,
+    stage_visits,
+    transition_counts,
+    visit_moves,
+)
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90, segment_stats
 from .bottlenecks import action_table, bottleneck_table
 from .channels import ChannelTables, channel_tables
@@ -76,6 +82,16 @@ class Visits:
     open: np.ndarray  # bool: the case's last visit
 
 
+@dataclass(frozen=True)
+class Moves:
+    """One row per move from a visit to the next visit of the same case."""
+
+    key: np.ndarray  # int64 source stage * n_stages + target stage
+    case: np.ndarray  # int64 case index
+    arrival: np.ndarray  # int64 index of the event the move arrives at
+    dwell: np.ndarray  # int64 ns spent in the source visit
+
+
 class Journey:
     """A log seen through a journey model: stages, transitions, funnel."""
 
@@ -92,6 +108,14 @@ class Journey:
             *stage_visits(
                 self.log.activity, self.log.case_offsets, self.log.timestamp, self.stage_of_activity
             )
+        )
+
+    @cached_property
+    def moves(self) -> Moves:
+        """Moves between consecutive visits of a case (see Moves)."""
+        v = self.visits
+        return Moves(
+            *visit_moves(v.case, v.stage, v.first_event, v.start, v.end, len(self.model.stages))
         )
 
     @cached_property
@@ -281,8 +305,7 @@ class Journey:
         keys = np.flatnonzero(frequency)
         lookup = np.full(n_stages * n_stages, -1, np.int64)
         lookup[keys] = np.arange(len(keys))
-        moves = np.flatnonzero(v.case[1:] == v.case[:-1])
-        grouped, offsets = group_values((v.end - v.start)[moves], lookup[move_keys], len(keys))
+        grouped, offsets = group_values(self.moves.dwell, lookup[move_keys], len(keys))
         sort_segments(grouped, offsets)
         stats = segment_stats(grouped, offsets)
         frequency, cases = frequency[keys], cases[keys]

@@ -8,36 +8,42 @@ last visit of a case is open (censored): it has no end.
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from ._jit import jit
+from ._jit import jit, pjit
 
 
-@jit
+@pjit
 def stage_visits(act, offsets, ts, stage_of_activity):
     """(case, stage, first event index, start ns, end ns, open) per visit, in case order.
 
     `end` is the start of the next visit of the same case; for open visits it is the
-    case's last mapped event time (kept for reference, never used as a dwell).
+    case's last mapped event time (kept for reference, never used as a dwell). Cases are
+    handled in parallel: one pass counts each case's visits, one fills them in.
     """
     n_cases = offsets.shape[0] - 1
-    n_visits = 0
-    for c in range(n_cases):
+    first_visit = np.zeros(n_cases + 1, np.int64)
+    for c in prange(n_cases):
         previous = -1
+        count = 0
         for i in range(offsets[c], offsets[c + 1]):
             s = stage_of_activity[act[i]]
             if s >= 0 and s != previous:
-                n_visits += 1
+                count += 1
                 previous = s
+        first_visit[c + 1] = count
+    for c in range(n_cases):
+        first_visit[c + 1] += first_visit[c]
+    n_visits = first_visit[n_cases]
     case = np.empty(n_visits, np.int64)
     stage = np.empty(n_visits, np.int32)
     first = np.empty(n_visits, np.int64)
     start = np.empty(n_visits, np.int64)
     end = np.empty(n_visits, np.int64)
     is_open = np.zeros(n_visits, np.bool_)
-    v = 0
-    for c in range(n_cases):
+    for c in prange(n_cases):
+        v = first_visit[c]
         previous = -1
-        case_first_visit = v
         last_mapped = np.int64(0)
         for i in range(offsets[c], offsets[c + 1]):
             s = stage_of_activity[act[i]]
@@ -45,7 +51,7 @@ def stage_visits(act, offsets, ts, stage_of_activity):
                 continue
             last_mapped = ts[i]
             if s != previous:
-                if v > case_first_visit:
+                if v > first_visit[c]:
                     end[v - 1] = ts[i]
                 case[v] = c
                 stage[v] = s
@@ -53,7 +59,7 @@ def stage_visits(act, offsets, ts, stage_of_activity):
                 start[v] = ts[i]
                 v += 1
                 previous = s
-        if v > case_first_visit:
+        if v > first_visit[c]:
             end[v - 1] = last_mapped
             is_open[v - 1] = True
     return case, stage, first, start, end, is_open
@@ -111,3 +117,26 @@ def furthest_stage(case, stage, n_cases):
         if stage[v] > out[case[v]]:
             out[case[v]] = stage[v]
     return out
+
+
+@jit
+def visit_moves(case, stage, first_event, start, end, n_stages):
+    """Moves between consecutive visits of a case: (key source * n_stages + target, case,
+    index of the event arrived at, ns spent in the source visit)."""
+    n = 0
+    for v in range(case.shape[0] - 1):
+        if case[v + 1] == case[v]:
+            n += 1
+    keys = np.empty(n, np.int64)
+    cases = np.empty(n, np.int64)
+    arrival = np.empty(n, np.int64)
+    dwell = np.empty(n, np.int64)
+    m = 0
+    for v in range(case.shape[0] - 1):
+        if case[v + 1] == case[v]:
+            keys[m] = np.int64(stage[v]) * n_stages + stage[v + 1]
+            cases[m] = case[v]
+            arrival[m] = first_event[v + 1]
+            dwell[m] = end[v] - start[v]
+            m += 1
+    return keys, cases, arrival, dwell

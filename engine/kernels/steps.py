@@ -52,3 +52,28 @@ def pair_cases(offsets):
             target[p] = i + 1
             p += 1
     return case, target
+
+
+@jit
+def touchpoint_step_outcomes(act, offsets, n_activities, converted_at):
+    """`step_outcomes` for the directly-follows steps, keyed a * n_activities + b, in one
+    pass over the events (no per-pair arrays): journeys, converting, abandoned_after."""
+    size = n_activities * n_activities
+    journeys = np.zeros(size, np.int64)
+    converting = np.zeros(size, np.int64)
+    abandoned_after = np.zeros(size, np.int64)
+    last_case = np.full(size, -1, np.int64)
+    for c in range(offsets.shape[0] - 1):
+        at = converted_at[c]
+        last_key = -1
+        for i in range(offsets[c], offsets[c + 1] - 1):
+            k = np.int64(act[i]) * n_activities + act[i + 1]
+            last_key = k
+            if (at < 0 or at >= i + 1) and last_case[k] != c:
+                last_case[k] = c
+                journeys[k] += 1
+                if at >= 0:
+                    converting[k] += 1
+        if last_key >= 0 and at < 0:
+            abandoned_after[last_key] += 1
+    return journeys, converting, abandoned_after

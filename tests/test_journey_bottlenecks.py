@@ -3,6 +3,7 @@ bottleneck that the engine must rank first."""
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -86,3 +87,47 @@ def test_without_the_plant_the_same_transition_is_unremarkable():
     table = log.journey().bottlenecks().set_index(["level", "source", "target"])
     row = table.loc[("touchpoint", "product_page", "call_center")]
     assert row["rank"] > 5 and row["abandon_share"] < 0.5
+
+
+def _reference_stage_steps(frame, model):
+    """Per stage transition: journeys taking it before converting, of which converting;
+    journeys that never convert and whose last move it is."""
+    canon = frame.assign(_row=np.arange(len(frame))).sort_values(
+        ["case", "ts", "_row"], kind="stable"
+    )
+    stage_of = dict(model.touchpoints)
+    taken, converting, abandoned = {}, {}, {}
+    for _, g in canon.groupby("case", sort=False):
+        acts = list(g["activity"])
+        conv = acts.index("pay") if "pay" in acts else None
+        visits = []  # (stage, position of its first event)
+        for position, activity in enumerate(acts):
+            stage = stage_of.get(activity)
+            if stage is not None and (not visits or visits[-1][0] != stage):
+                visits.append((stage, position))
+        seen = set()
+        for (a, _), (b, arrival) in itertools.pairwise(visits):
+            if (conv is None or conv >= arrival) and (a, b) not in seen:
+                seen.add((a, b))
+                taken[(a, b)] = taken.get((a, b), 0) + 1
+                converting[(a, b)] = converting.get((a, b), 0) + (conv is not None)
+        if conv is None and len(visits) > 1:
+            last = (visits[-2][0], visits[-1][0])
+            abandoned[last] = abandoned.get(last, 0) + 1
+    return taken, converting, abandoned
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(journeys())
+def test_stage_step_outcomes_match_reference(frame):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        table = engine.read_log(frame, **KEYS).journey(MODEL).bottlenecks(min_journeys=1)
+    steps = table[table["level"] == "stage_transition"].set_index(["source", "target"])
+    taken, converting, abandoned = _reference_stage_steps(frame, MODEL)
+    assert set(steps.index) >= set(taken) | set(abandoned)
+    for step, row in steps.iterrows():
+        assert row["journeys"] == taken.get(step, 0), step
+        assert row["abandoned_after"] == abandoned.get(step, 0), step
+        if taken.get(step):
+            assert row["conversion_rate"] == converting[step] / taken[step]

@@ -43,10 +43,9 @@ SATISFACTION_COLUMNS = (
 
 
 def infer_scale(scores: np.ndarray, name: str) -> str:
-    present = scores[~np.isnan(scores)]
-    if present.size == 0:
+    if np.isnan(scores).all():
         raise InputError(f"score column '{name}' has no values; map another column")
-    lo, hi = float(present.min()), float(present.max())
+    lo, hi = float(np.nanmin(scores)), float(np.nanmax(scores))
     for scale in ("sentiment", "csat", "nps"):
         low, high, _ = SCALES[scale]
         if low <= lo and hi <= high:

@@ -28,6 +28,7 @@ from ..analysis.segments import sort_segments
 from ..errors import InputError
 from ..kernels.grouping import group_values
 from ..kernels.stages import (
+    closed_dwell_by_stage,
     furthest_stage,
     stage_counts,
     stage_visits,
@@ -262,10 +263,7 @@ class Journey:
     def _stage_table(self) -> pd.DataFrame:
         v = self.visits
         n_stages = len(self.model.stages)
-        closed = ~v.open
-        grouped, offsets = group_values(
-            (v.end - v.start)[closed], v.stage[closed].astype(np.int64), n_stages
-        )
+        grouped, offsets = closed_dwell_by_stage(v.stage, v.start, v.end, v.open, n_stages)
         sort_segments(grouped, offsets)
         stats = segment_stats(grouped, offsets)
         visits, open_visits, cases = self._stage_counts

@@ -7,6 +7,7 @@ import itertools
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 import engine
@@ -131,3 +132,18 @@ def test_stage_step_outcomes_match_reference(frame):
         assert row["abandoned_after"] == abandoned.get(step, 0), step
         if taken.get(step):
             assert row["conversion_rate"] == converting[step] / taken[step]
+
+
+def test_stage_transitions_split_by_channel_add_up():
+    log = engine.read_log(generate(20_000, seed=3), **SYNTHETIC_KEYS, attributes=["channel"])
+    table = log.journey().bottlenecks(channel="channel")
+    whole = table[table["level"] == "stage_transition"].set_index(["source", "target"])
+    split = table[table["level"] == "stage_transition_channel"].copy()
+    assert split["target"].str.contains(" via ").all()
+    split["stage_target"] = split["target"].str.split(" via ").str[0]
+    sums = split.groupby(["source", "stage_target"])["frequency"].sum()
+    for (source, target), frequency in sums.items():
+        assert whole.loc[(source, target), "frequency"] == frequency
+    totals = split.groupby(["source", "stage_target"])["total_wait_s"].sum()
+    for (source, target), total in totals.items():
+        assert total == pytest.approx(whole.loc[(source, target), "total_wait_s"])

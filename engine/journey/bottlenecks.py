@@ -1,14 +1,16 @@
 """Bottlenecks ranked into prioritized actions.
 
 Three kinds of places are ranked: touchpoint transitions (a → b, the directly-follows
-edges), stage transitions (stage s → stage t) and stages (the dwell in a stage). Each
+edges), stage transitions (stage s → stage t; with a channel column also split by the
+channel of the event arrived at, "evaluation → purchase via phone") and stages (the dwell
+in a stage). Each
 carries (a) the total time customers spend there (frequency × mean), (b) its slowness
 (median and p90), and (c) the conversions it loses:
 
 - for a transition s → t, the journeys taking it before converting convert afterwards at
-  some rate (steps taken after converting do not count); the best
-  comparable path is the transition from the same s with the highest conversion rate
-  (among those taken by at least `min_journeys` journeys). Lost conversions =
+  some rate (steps taken after converting do not count); the best comparable path is
+  the transition from the same s with the highest conversion rate (among those taken by
+  at least `min_journeys` journeys). Lost conversions =
   journeys × (best rate − rate), when positive, with a confidence interval from the
   difference of the two proportions (normal approximation);
 - for a stage, the journeys that abandon after it (their last visit is there and they
@@ -78,12 +80,20 @@ ACTION_COLUMNS = (
 
 
 def bottleneck_table(
-    journey: Journey, *, min_journeys: int = 30, confidence: float = 0.95
+    journey: Journey,
+    *,
+    min_journeys: int = 30,
+    confidence: float = 0.95,
+    channel: np.ndarray | None = None,
+    channel_names: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """All ranked places (BOTTLENECK_COLUMNS); see the module doc."""
+    """All ranked places (BOTTLENECK_COLUMNS); see the module doc. `channel`: a code per
+    event (-1: none) naming `channel_names`, to split stage transitions by channel."""
     converted = journey.conversions.converted
     at_event = journey.conversions.at_event
     parts = [_touchpoint_steps(journey, at_event), _stage_steps(journey, at_event)]
+    if channel is not None:
+        parts.append(_stage_channel_steps(journey, at_event, channel, channel_names))
     steps = pd.concat(parts, ignore_index=True)
     steps = _compare_alternatives(steps, min_journeys=min_journeys, confidence=confidence)
     stages = _stage_rows(journey, steps, converted)
@@ -163,6 +173,42 @@ def _stage_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
             "level": "stage_transition",
             "source": names[step_keys // n_stages],
             "target": names[step_keys % n_stages],
+            "journeys": journeys,
+            "frequency": np.diff(offsets),
+            "total_wait_s": stats[SUM],
+            "mean_s": stats[MEAN],
+            "median_s": stats[MEDIAN],
+            "p90_s": stats[P90],
+            "converting": converting,
+            "abandoned_after": abandoned,
+        }
+    )
+
+
+def _stage_channel_steps(
+    journey: Journey, at_event: np.ndarray, channel: np.ndarray, channel_names: np.ndarray
+) -> pd.DataFrame:
+    """Stage transitions split by the channel of the event they arrive at."""
+    moves = journey.moves
+    n_stages = len(journey.model.stages)
+    n_channels = len(channel_names) + 1  # code 0: no channel
+    ids = moves.key * n_channels + (channel[moves.arrival].astype(np.int64) + 1)
+    step_keys = number_edges(ids, n_stages * n_stages * n_channels)
+    journeys, converting, abandoned = step_outcomes(
+        ids, moves.case, moves.arrival, len(step_keys), at_event
+    )
+    grouped, offsets = group_values(moves.dwell, ids, len(step_keys))
+    sort_segments(grouped, offsets)
+    stats = segment_stats(grouped, offsets)
+    stages = np.asarray(journey.model.stages, dtype=object)
+    labels = np.append(np.asarray(["(no channel)"], dtype=object), channel_names)
+    pair, via = step_keys // n_channels, step_keys % n_channels
+    target = [f"{t} via {c}" for t, c in zip(stages[pair % n_stages], labels[via], strict=True)]
+    return pd.DataFrame(
+        {
+            "level": "stage_transition_channel",
+            "source": stages[pair // n_stages],
+            "target": target,
             "journeys": journeys,
             "frequency": np.diff(offsets),
             "total_wait_s": stats[SUM],
@@ -293,7 +339,7 @@ def _sentence(row: pd.Series) -> str:
             )
         return text
     arrow = f"{row['source']} → {row['target']}"
-    kind = "stage " if row["level"] == "stage_transition" else ""
+    kind = "stage " if row["level"].startswith("stage_transition") else ""
     text = (
         f"{kind}{arrow}: {share}, median wait {human(row['median_s'])}, "
         f"{row['abandon_share']:.0%} abandon after it"

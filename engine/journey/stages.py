@@ -38,6 +38,7 @@ from ..kernels.stages import (
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90, segment_stats
 from .bottlenecks import action_table, bottleneck_table
 from .channels import ChannelTables, channel_tables
+from .columns import category_codes
 from .conversion import Conversions, case_conversions, conversion_summary, km_table
 from .model import JourneyModel
 from .satisfaction import satisfaction_table
@@ -101,7 +102,7 @@ class Journey:
         self.model = model
         self.unmapped_names = model.check(list(log.activity_names))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
-        self._bottlenecks: dict[tuple[int, float], pd.DataFrame] = {}
+        self._bottlenecks: dict[tuple[str | None, int, float], pd.DataFrame] = {}
 
     @cached_property
     def visits(self) -> Visits:
@@ -208,24 +209,40 @@ class Journey:
             confidence=confidence,
         )
 
-    def bottlenecks(self, *, min_journeys: int = 30, confidence: float = 0.95) -> pd.DataFrame:
-        """Touchpoint transitions, stage transitions and stages ranked by the conversions
-        they lose, then by total waiting time (see bottlenecks.py)."""
-        key = (min_journeys, confidence)
+    def bottlenecks(
+        self,
+        *,
+        channel: str | None = None,
+        min_journeys: int = 30,
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
+        """Touchpoint transitions, stage transitions (split by `channel` too, when given)
+        and stages ranked by the conversions they lose, then by total waiting time (see
+        bottlenecks.py)."""
+        key = (channel, min_journeys, confidence)
         if key not in self._bottlenecks:
+            codes, names = category_codes(self._event_column(channel)) if channel else (None, None)
             self._bottlenecks[key] = bottleneck_table(
-                self, min_journeys=min_journeys, confidence=confidence
+                self,
+                min_journeys=min_journeys,
+                confidence=confidence,
+                channel=codes,
+                channel_names=names,
             )
         return self._bottlenecks[key].copy()
 
     def actions(
-        self, *, top: int = 10, min_journeys: int = 30, confidence: float = 0.95
+        self,
+        *,
+        top: int = 10,
+        channel: str | None = None,
+        min_journeys: int = 30,
+        confidence: float = 0.95,
     ) -> pd.DataFrame:
         """The top bottlenecks as plain-language, prioritized actions with their numbers
         and the estimated impact (lost conversions with a confidence interval)."""
-        return action_table(
-            self.bottlenecks(min_journeys=min_journeys, confidence=confidence), top=top
-        )
+        table = self.bottlenecks(channel=channel, min_journeys=min_journeys, confidence=confidence)
+        return action_table(table, top=top)
 
     def _event_column(self, name: str) -> pd.Series:
         if name not in self.log.attributes:

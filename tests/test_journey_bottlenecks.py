@@ -7,6 +7,7 @@ import itertools
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -17,9 +18,10 @@ from engine.journey.bottlenecks import ACTION_COLUMNS, BOTTLENECK_COLUMNS
 from tests.journeys import KEYS, MODEL, journeys
 
 
-def _reference_steps(frame):
-    """Per touchpoint transition: journeys taking it before converting, of which converting;
-    journeys that never convert and end with it."""
+def _reference_outcomes(frame, steps_of):
+    """Per step: journeys taking it before converting, of which converting; journeys that
+    never convert and end with it. `steps_of(activities)` lists a journey's steps as
+    (step, position of the event it arrives at), in order."""
     canon = frame.assign(_row=np.arange(len(frame))).sort_values(
         ["case", "ts", "_row"], kind="stable"
     )
@@ -27,17 +29,31 @@ def _reference_steps(frame):
     for _, g in canon.groupby("case", sort=False):
         acts = list(g["activity"])
         conv = acts.index("pay") if "pay" in acts else None
+        steps = steps_of(acts)
         seen = set()
-        for i in range(len(acts) - 1):
-            step = (acts[i], acts[i + 1])
-            if (conv is None or conv >= i + 1) and step not in seen:
+        for step, arrival in steps:
+            if (conv is None or conv >= arrival) and step not in seen:
                 seen.add(step)
                 taken[step] = taken.get(step, 0) + 1
                 converting[step] = converting.get(step, 0) + (conv is not None)
-        if conv is None and len(acts) > 1:
-            last = (acts[-2], acts[-1])
+        if conv is None and steps:
+            last = steps[-1][0]
             abandoned[last] = abandoned.get(last, 0) + 1
     return taken, converting, abandoned
+
+
+def _touchpoint_steps(acts):
+    return [((a, b), i + 1) for i, (a, b) in enumerate(itertools.pairwise(acts))]
+
+
+def _stage_steps(acts, model=MODEL):
+    stage_of = dict(model.touchpoints)
+    visits = []  # (stage, position of its first event)
+    for position, activity in enumerate(acts):
+        stage = stage_of.get(activity)
+        if stage is not None and (not visits or visits[-1][0] != stage):
+            visits.append((stage, position))
+    return [((a, b), arrival) for (a, _), (b, arrival) in itertools.pairwise(visits)]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -48,7 +64,7 @@ def test_touchpoint_step_outcomes_match_reference(frame):
         table = engine.read_log(frame, **KEYS).journey(MODEL).bottlenecks(min_journeys=1)
     assert list(table.columns) == list(BOTTLENECK_COLUMNS)
     steps = table[table["level"] == "touchpoint"].set_index(["source", "target"])
-    taken, converting, abandoned = _reference_steps(frame)
+    taken, converting, abandoned = _reference_outcomes(frame, _touchpoint_steps)
     assert set(steps.index) >= set(taken) | set(abandoned)
     for step, row in steps.iterrows():
         assert row["journeys"] == taken.get(step, 0), step
@@ -90,34 +106,6 @@ def test_without_the_plant_the_same_transition_is_unremarkable():
     assert row["rank"] > 5 and row["abandon_share"] < 0.5
 
 
-def _reference_stage_steps(frame, model):
-    """Per stage transition: journeys taking it before converting, of which converting;
-    journeys that never convert and whose last move it is."""
-    canon = frame.assign(_row=np.arange(len(frame))).sort_values(
-        ["case", "ts", "_row"], kind="stable"
-    )
-    stage_of = dict(model.touchpoints)
-    taken, converting, abandoned = {}, {}, {}
-    for _, g in canon.groupby("case", sort=False):
-        acts = list(g["activity"])
-        conv = acts.index("pay") if "pay" in acts else None
-        visits = []  # (stage, position of its first event)
-        for position, activity in enumerate(acts):
-            stage = stage_of.get(activity)
-            if stage is not None and (not visits or visits[-1][0] != stage):
-                visits.append((stage, position))
-        seen = set()
-        for (a, _), (b, arrival) in itertools.pairwise(visits):
-            if (conv is None or conv >= arrival) and (a, b) not in seen:
-                seen.add((a, b))
-                taken[(a, b)] = taken.get((a, b), 0) + 1
-                converting[(a, b)] = converting.get((a, b), 0) + (conv is not None)
-        if conv is None and len(visits) > 1:
-            last = (visits[-2][0], visits[-1][0])
-            abandoned[last] = abandoned.get(last, 0) + 1
-    return taken, converting, abandoned
-
-
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(journeys())
 def test_stage_step_outcomes_match_reference(frame):
@@ -125,7 +113,7 @@ def test_stage_step_outcomes_match_reference(frame):
         warnings.simplefilter("ignore", UserWarning)
         table = engine.read_log(frame, **KEYS).journey(MODEL).bottlenecks(min_journeys=1)
     steps = table[table["level"] == "stage_transition"].set_index(["source", "target"])
-    taken, converting, abandoned = _reference_stage_steps(frame, MODEL)
+    taken, converting, abandoned = _reference_outcomes(frame, _stage_steps)
     assert set(steps.index) >= set(taken) | set(abandoned)
     for step, row in steps.iterrows():
         assert row["journeys"] == taken.get(step, 0), step
@@ -147,3 +135,16 @@ def test_stage_transitions_split_by_channel_add_up():
     totals = split.groupby(["source", "stage_target"])["total_wait_s"].sum()
     for (source, target), total in totals.items():
         assert total == pytest.approx(whole.loc[(source, target), "total_wait_s"])
+
+
+def test_the_sparse_edge_path_gives_the_same_table(monkeypatch):
+    """Alphabets too large for a dense table of edge keys take another route."""
+    log = engine.read_log(generate(5_000, seed=6), **SYNTHETIC_KEYS)
+    dense = log.journey().bottlenecks()
+    import engine.analysis.dfg as dfg
+    import engine.journey.bottlenecks as bottlenecks
+
+    monkeypatch.setattr(bottlenecks, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(dfg, "DENSE_LIMIT", 0)
+    log = engine.read_log(generate(5_000, seed=6), **SYNTHETIC_KEYS)
+    pd.testing.assert_frame_equal(log.journey().bottlenecks(), dense)

@@ -112,76 +112,38 @@ def bottleneck_table(
 def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
     log = journey.log
     n_act = log.n_activities
+    # Every directly-follows edge is a step, also those only taken after converting.
+    edges = log._cached("edges", compute_edges)
+    dfg_keys = edges.source.astype(np.int64) * n_act + edges.target
+    order = np.argsort(dfg_keys)
+    edge_keys = dfg_keys[order]
     if n_act * n_act <= DENSE_LIMIT:
-        journeys, converting, abandoned = touchpoint_step_outcomes(
-            log.activity, log.case_offsets, n_act, at_event
-        )
-        # Every directly-follows edge is a step, also those only taken after converting.
-        edges = log._cached("edges", compute_edges)
-        edge_keys = np.sort(edges.source.astype(np.int64) * n_act + edges.target)
-        journeys, converting, abandoned = (
-            journeys[edge_keys],
-            converting[edge_keys],
-            abandoned[edge_keys],
-        )
+        outcomes = touchpoint_step_outcomes(log.activity, log.case_offsets, n_act, at_event)
+        journeys, converting, abandoned = (o[edge_keys] for o in outcomes)
     else:
         keys = pair_keys(log.activity, log.case_offsets, n_act, np.empty(0, np.int64))
-        edge_keys, keys = np.unique(keys, return_inverse=True)
+        ids = np.searchsorted(edge_keys, keys)  # edge_keys: every pair's key, sorted
         case, target = pair_cases(log.case_offsets)
-        journeys, converting, abandoned = step_outcomes(
-            keys, case, target, len(edge_keys), at_event
-        )
-    edges = log._cached("edges", compute_edges)
-    pairs = zip(edges.source, edges.target, strict=True)
-    position = {(int(s), int(t)): i for i, (s, t) in enumerate(pairs)}
-    order = np.array(
-        [position[(int(k // n_act), int(k % n_act))] for k in edge_keys], dtype=np.int64
-    )
+        journeys, converting, abandoned = step_outcomes(ids, case, target, len(edge_keys), at_event)
     names = log.activity_names
-    frequency = edges.frequency[order]
-    return pd.DataFrame(
-        {
-            "level": "touchpoint",
-            "source": names[edge_keys // n_act],
-            "target": names[edge_keys % n_act],
-            "journeys": journeys,
-            "frequency": frequency,
-            "total_wait_s": edges.stats[SUM][order],
-            "mean_s": edges.stats[MEAN][order],
-            "median_s": edges.stats[MEDIAN][order],
-            "p90_s": edges.stats[P90][order],
-            "converting": converting,
-            "abandoned_after": abandoned,
-        }
+    return _step_frame(
+        "touchpoint",
+        names[edge_keys // n_act],
+        names[edge_keys % n_act],
+        journeys,
+        edges.frequency[order],
+        edges.stats[:, order],
+        converting,
+        abandoned,
     )
 
 
 def _stage_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
-    moves = journey.moves
     n_stages = len(journey.model.stages)
-    ids = moves.key.copy()
-    step_keys = number_edges(ids, n_stages * n_stages)  # ids now dense, in key order
-    journeys, converting, abandoned = step_outcomes(
-        ids, moves.case, moves.arrival, len(step_keys), at_event
-    )
-    grouped, offsets = group_values(moves.dwell, ids, len(step_keys))
-    sort_segments(grouped, offsets)
-    stats = segment_stats(grouped, offsets)
+    step_keys, columns = _move_steps(journey, at_event, journey.moves.key, n_stages * n_stages)
     names = np.asarray(journey.model.stages, dtype=object)
-    return pd.DataFrame(
-        {
-            "level": "stage_transition",
-            "source": names[step_keys // n_stages],
-            "target": names[step_keys % n_stages],
-            "journeys": journeys,
-            "frequency": np.diff(offsets),
-            "total_wait_s": stats[SUM],
-            "mean_s": stats[MEAN],
-            "median_s": stats[MEDIAN],
-            "p90_s": stats[P90],
-            "converting": converting,
-            "abandoned_after": abandoned,
-        }
+    return _step_frame(
+        "stage_transition", names[step_keys // n_stages], names[step_keys % n_stages], *columns
     )
 
 
@@ -193,24 +155,49 @@ def _stage_channel_steps(
     n_stages = len(journey.model.stages)
     n_channels = len(channel_names) + 1  # code 0: no channel
     ids = moves.key * n_channels + (channel[moves.arrival].astype(np.int64) + 1)
-    step_keys = number_edges(ids, n_stages * n_stages * n_channels)
+    step_keys, columns = _move_steps(journey, at_event, ids, n_stages * n_stages * n_channels)
+    stages = np.asarray(journey.model.stages, dtype=object)
+    labels = np.append(np.asarray(["(no channel)"], dtype=object), channel_names)
+    pair, via = step_keys // n_channels, step_keys % n_channels
+    target = [f"{t} via {c}" for t, c in zip(stages[pair % n_stages], labels[via], strict=True)]
+    return _step_frame("stage_transition_channel", stages[pair // n_stages], target, *columns)
+
+
+def _move_steps(
+    journey: Journey, at_event: np.ndarray, move_keys: np.ndarray, n_keys: int
+) -> tuple[np.ndarray, tuple]:
+    """Steps made of moves between stage visits, one per distinct key below `n_keys`:
+    (the keys, in order; journeys, frequency, dwell statistics, converting, abandoned)."""
+    moves = journey.moves
+    ids = move_keys.copy()
+    step_keys = number_edges(ids, n_keys)  # ids now dense, in key order
     journeys, converting, abandoned = step_outcomes(
         ids, moves.case, moves.arrival, len(step_keys), at_event
     )
     grouped, offsets = group_values(moves.dwell, ids, len(step_keys))
     sort_segments(grouped, offsets)
     stats = segment_stats(grouped, offsets)
-    stages = np.asarray(journey.model.stages, dtype=object)
-    labels = np.append(np.asarray(["(no channel)"], dtype=object), channel_names)
-    pair, via = step_keys // n_channels, step_keys % n_channels
-    target = [f"{t} via {c}" for t, c in zip(stages[pair % n_stages], labels[via], strict=True)]
+    return step_keys, (journeys, np.diff(offsets), stats, converting, abandoned)
+
+
+def _step_frame(
+    level: str,
+    source: np.ndarray,
+    target: np.ndarray | list,
+    journeys: np.ndarray,
+    frequency: np.ndarray,
+    stats: np.ndarray,
+    converting: np.ndarray,
+    abandoned: np.ndarray,
+) -> pd.DataFrame:
+    """The rows of one level of steps; `stats` has the rows of kernels.stats."""
     return pd.DataFrame(
         {
-            "level": "stage_transition_channel",
-            "source": stages[pair // n_stages],
+            "level": level,
+            "source": source,
             "target": target,
             "journeys": journeys,
-            "frequency": np.diff(offsets),
+            "frequency": frequency,
             "total_wait_s": stats[SUM],
             "mean_s": stats[MEAN],
             "median_s": stats[MEDIAN],

@@ -11,9 +11,6 @@ from statistics import NormalDist
 
 import numpy as np
 
-#: Two-sided 95 % normal quantile.
-Z95 = NormalDist().inv_cdf(0.975)
-
 
 def z_value(confidence: float) -> float:
     """The two-sided normal quantile for `confidence` (0.95 → 1.96)."""

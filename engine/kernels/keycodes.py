@@ -78,9 +78,7 @@ def encode_digits(offsets, data, valid, prefix, with_length):
             continue
         s = offsets[i] + prefix
         e = offsets[i + 1]
-        v = np.uint64(0)
-        for j in range(s, e):
-            v = v * np.uint64(10) + np.uint64(data[j] - 48)
+        v = read_digits(data, s, e)[1]
         if with_length:
             v = v * np.uint64(32) + np.uint64(e - s)
         out[i] = v
@@ -95,15 +93,32 @@ def encode_bytes(offsets, data, valid, prefix):
     for i in prange(n):
         if not valid[i]:
             continue
-        s = offsets[i] + prefix
-        e = offsets[i + 1]
-        v = np.uint64(0)
-        for j in range(MAX_PACKED_BYTES):
-            v = v << np.uint64(8)
-            if s + j < e:
-                v = v | np.uint64(data[s + j])
-        out[i] = (v << np.uint64(8)) | np.uint64(e - s)
+        out[i] = pack_bytes(data, offsets[i] + prefix, offsets[i + 1])
     return out
+
+
+@jit
+def read_digits(data, s, e):
+    """(whether data[s:e] is all ASCII digits, their value); the value stops at the
+    first non-digit."""
+    v = np.uint64(0)
+    for j in range(s, e):
+        c = data[j]
+        if c < 48 or c > 57:
+            return False, v
+        v = v * np.uint64(10) + np.uint64(c - 48)
+    return True, v
+
+
+@jit
+def pack_bytes(data, s, e):
+    """Up to seven bytes of data[s:e], big-endian, then the length in the low byte."""
+    v = np.uint64(0)
+    for j in range(MAX_PACKED_BYTES):
+        v = v << np.uint64(8)
+        if s + j < e:
+            v = v | np.uint64(data[s + j])
+    return (v << np.uint64(8)) | np.uint64(e - s)
 
 
 @jit
@@ -203,24 +218,17 @@ def encode_conforming(offsets, data, validity, prefix, digits, codes, missing):
                 return False, shortest, longest
         s += p
         length = np.int64(e - s)
-        v = np.uint64(0)
         if digits:
             if length > MAX_DIGITS:
                 return False, shortest, longest
-            for j in range(s, e):
-                c = data[j]
-                if c < 48 or c > 57:
-                    return False, shortest, longest
-                v = v * np.uint64(10) + np.uint64(c - 48)
+            all_digits, v = read_digits(data, s, e)
+            if not all_digits:
+                return False, shortest, longest
             codes[i] = v * np.uint64(32) + np.uint64(length)
         else:
             if length > MAX_PACKED_BYTES:
                 return False, shortest, longest
-            for j in range(MAX_PACKED_BYTES):
-                v = v << np.uint64(8)
-                if s + j < e:
-                    v = v | np.uint64(data[s + j])
-            codes[i] = (v << np.uint64(8)) | np.uint64(length)
+            codes[i] = pack_bytes(data, s, e)
         if length < shortest:
             shortest = length
         if length > longest:

@@ -89,14 +89,13 @@ def bottleneck_table(
 ) -> pd.DataFrame:
     """All ranked places (BOTTLENECK_COLUMNS); see the module doc. `channel`: a code per
     event (-1: none) naming `channel_names`, to split stage transitions by channel."""
-    converted = journey.conversions.converted
     at_event = journey.conversions.at_event
-    parts = [_touchpoint_steps(journey, at_event), _stage_steps(journey, at_event)]
+    parts = [_touchpoint_steps(journey, at_event), _stage_steps(journey)]
     if channel is not None:
         parts.append(_stage_channel_steps(journey, at_event, channel, channel_names))
     steps = pd.concat(parts, ignore_index=True)
     steps = _compare_alternatives(steps, min_journeys=min_journeys, confidence=confidence)
-    stages = _stage_rows(journey, steps, converted)
+    stages = _stage_rows(journey, steps)
     table = pd.concat([steps, stages], ignore_index=True)
     table["share_of_journeys"] = table["journeys"] / journey.log.n_cases
     table["_has_loss"] = table["lost_conversions"].fillna(0) > 0
@@ -138,12 +137,20 @@ def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _stage_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
+def _stage_steps(journey: Journey) -> pd.DataFrame:
+    f = journey.figures  # counted from the events, conversions included
     n_stages = len(journey.model.stages)
-    step_keys, columns = _move_steps(journey, at_event, journey.moves.key, n_stages * n_stages)
     names = np.asarray(journey.model.stages, dtype=object)
+    moves, _, journeys, converting, abandoned = f.per_move
     return _step_frame(
-        "stage_transition", names[step_keys // n_stages], names[step_keys % n_stages], *columns
+        "stage_transition",
+        names[f.keys // n_stages],
+        names[f.keys % n_stages],
+        journeys,
+        moves,
+        f.move_stats,
+        converting,
+        abandoned,
     )
 
 
@@ -213,22 +220,26 @@ def _compare_alternatives(
 ) -> pd.DataFrame:
     z = z_value(confidence)
     steps = steps.copy()
+    journeys = steps["journeys"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         steps["conversion_rate"] = steps["converting"] / steps["journeys"]
         steps["abandon_share"] = steps["abandoned_after"] / steps["journeys"]
-    eligible = steps[steps["journeys"] >= min_journeys]
-    best = (
-        eligible.sort_values(["conversion_rate", "target"], ascending=[False, True])
-        .groupby(["level", "source"], sort=False)
-        .head(1)
-        .set_index(["level", "source"])
-    )
+    rate, n = steps["conversion_rate"].to_numpy(), journeys.astype(float)
     places = list(zip(steps["level"], steps["source"], strict=True))
-    best_target = [best["target"].get(place) for place in places]
-    best_rate = np.array([best["conversion_rate"].get(place, np.nan) for place in places])
-    best_n = np.array([best["journeys"].get(place, np.nan) for place in places])
-    is_best = np.array(best_target, dtype=object) == steps["target"].to_numpy(dtype=object)
-    rate, n = steps["conversion_rate"].to_numpy(), steps["journeys"].to_numpy(float)
+    targets = steps["target"].tolist()
+    # The best step out of each place: the highest rate among the eligible ones, ties to
+    # the first target alphabetically (undefined rates last).
+    best_of: dict[tuple[str, str], int] = {}
+    for i in sorted(
+        np.flatnonzero(journeys >= min_journeys),
+        key=lambda i: (np.isnan(rate[i]), -rate[i] if rate[i] == rate[i] else 0.0, targets[i]),
+    ):
+        best_of.setdefault(places[i], i)
+    best = [best_of.get(place, -1) for place in places]
+    best_target = [targets[b] if b >= 0 else None for b in best]
+    best_rate = np.array([rate[b] if b >= 0 else np.nan for b in best])
+    best_n = np.array([n[b] if b >= 0 else np.nan for b in best])
+    is_best = np.array([b == i for i, b in enumerate(best)], dtype=bool)
     gap = np.where(is_best | np.isnan(best_rate), 0.0, np.maximum(best_rate - rate, 0.0))
     se = np.sqrt(best_rate * (1 - best_rate) / best_n + rate * (1 - rate) / n)
     steps["best_alternative"] = [
@@ -241,44 +252,47 @@ def _compare_alternatives(
     return steps.drop(columns="converting")
 
 
-def _stage_rows(journey: Journey, steps: pd.DataFrame, converted: np.ndarray) -> pd.DataFrame:
-    v = journey.visits
-    n_stages = len(journey.model.stages)
+def _stage_rows(journey: Journey, steps: pd.DataFrame) -> pd.DataFrame:
     table = journey.stages()
-    last = v.open & ~converted[v.case]
-    abandoned = np.bincount(v.stage[last], minlength=n_stages)
-    out_of = steps[steps["level"] == "stage_transition"]
-    rows = []
-    for s, stage in enumerate(journey.model.stages):
-        candidates = out_of[(out_of["source"] == stage) & (out_of["target"] != stage)]
-        candidates = candidates.sort_values(["conversion_rate", "target"], ascending=[False, True])
-        best = candidates.iloc[0] if len(candidates) else None
-        rate = float(best["conversion_rate"]) if best is not None else np.nan
-        closed = table.loc[s, "closed_visits"]
-        rows.append(
-            {
-                "level": "stage",
-                "source": stage,
-                "target": "",
-                "journeys": int(table.loc[s, "cases"]),
-                "frequency": int(table.loc[s, "visits"]),
-                "total_wait_s": table.loc[s, "mean_s"] * closed if closed else 0.0,
-                "mean_s": table.loc[s, "mean_s"],
-                "median_s": table.loc[s, "median_s"],
-                "p90_s": table.loc[s, "p90_s"],
-                "conversion_rate": np.nan,
-                "abandoned_after": int(abandoned[s]),
-                "abandon_share": abandoned[s] / table.loc[s, "cases"]
-                if table.loc[s, "cases"]
-                else np.nan,
-                "best_alternative": best["target"] if best is not None else None,
-                "best_alternative_rate": rate,
-                "lost_conversions": np.nan,
-                "lost_low": np.nan,
-                "lost_high": np.nan,
-            }
-        )
-    return pd.DataFrame(rows)
+    abandoned = journey.figures.per_stage[4]  # last visit there, never converted
+    moves = steps[steps["level"] == "stage_transition"]
+    sources, targets = moves["source"].tolist(), moves["target"].tolist()
+    rates = moves["conversion_rate"].to_numpy()
+    # The best way out of each stage: the highest conversion rate, ties to the first
+    # target alphabetically (undefined rates last).
+    best_of: dict[str, int] = {}
+    for i in sorted(
+        (i for i in range(len(sources)) if sources[i] != targets[i]),
+        key=lambda i: (np.isnan(rates[i]), -rates[i] if rates[i] == rates[i] else 0.0, targets[i]),
+    ):
+        best_of.setdefault(sources[i], i)
+    cases = table["cases"].to_numpy()
+    closed = table["closed_visits"].to_numpy()
+    mean = table["mean_s"].to_numpy()
+    best = [best_of.get(stage, -1) for stage in journey.model.stages]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        abandon_share = np.where(cases > 0, abandoned / cases, np.nan)
+    return pd.DataFrame(
+        {
+            "level": "stage",
+            "source": list(journey.model.stages),
+            "target": "",
+            "journeys": cases.astype(np.int64),
+            "frequency": table["visits"].to_numpy(np.int64),
+            "total_wait_s": np.where(closed > 0, mean * closed, 0.0),
+            "mean_s": mean,
+            "median_s": table["median_s"].to_numpy(),
+            "p90_s": table["p90_s"].to_numpy(),
+            "conversion_rate": np.nan,
+            "abandoned_after": abandoned.astype(np.int64),
+            "abandon_share": abandon_share,
+            "best_alternative": [targets[b] if b >= 0 else None for b in best],
+            "best_alternative_rate": np.array([rates[b] if b >= 0 else np.nan for b in best]),
+            "lost_conversions": np.nan,
+            "lost_low": np.nan,
+            "lost_high": np.nan,
+        }
+    )
 
 
 def action_table(bottlenecks: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:

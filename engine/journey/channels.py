@@ -44,9 +44,7 @@ def channel_tables(
     codes, names = category_codes(channel)
     n = len(names)
     abandoned = ~conversions.converted
-    transitions, cases, last_step, used = channel_switches(
-        codes.astype(np.int32), offsets, max(n, 1), abandoned
-    )
+    transitions, cases, last_step, used = channel_switches(codes, offsets, max(n, 1), abandoned)
     keys = np.flatnonzero(transitions)
     source, target = keys // max(n, 1), keys % max(n, 1)
     n_abandoned = int(abandoned.sum())

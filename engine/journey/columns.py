@@ -7,14 +7,15 @@ import pandas as pd
 
 
 def category_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(int32 code per row, -1 where missing; the sorted distinct values as text).
+    """(integer code per row, -1 where missing; the sorted distinct values as text).
 
     Categorical columns (what dictionary-encoded Parquet and Arrow columns become) keep
-    their codes; other columns are factorized once.
+    their codes, in their own narrow type and without a copy when their categories are
+    sorted already (read-only then); other columns are factorized once (int32 codes).
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         categories = np.asarray(values.cat.categories.astype(str), dtype=object)
-        codes = values.cat.codes.to_numpy().astype(np.int32)
+        codes = values.cat.codes.to_numpy()
         order = np.argsort(categories, kind="stable")
         if not np.array_equal(order, np.arange(len(order))):
             rank = np.empty(len(order), np.int32)

@@ -63,9 +63,8 @@ def km_table(conversions: Conversions, *, confidence: float = 0.95) -> pd.DataFr
     # Both go into one int64 key (durations stay far below 2**62 ns): a plain sort of the
     # keys, no permutation to apply.
     keys = np.sort(durations * 2 + ~conversions.converted)
-    time, at_risk, events, censored, survival, greenwood = kaplan_meier(keys >> 1, (keys & 1) == 0)
-    rows = np.flatnonzero(events > 0)
-    if rows.size == 0:
+    time, at_risk, events, censored, survival, greenwood = kaplan_meier(keys)
+    if time.size == 0:
         n = int(durations.size)
         return pd.DataFrame(
             {
@@ -78,18 +77,14 @@ def km_table(conversions: Conversions, *, confidence: float = 0.95) -> pd.DataFr
                 "conversion_high": [0.0],
             }
         ).astype({"at_risk": np.int64, "converted": np.int64, "censored": np.int64})
-    # Censorings at or after an event time, before the next one, belong to that row.
-    owner = np.searchsorted(rows, np.arange(time.size), side="right") - 1
-    after = owner >= 0
-    censored_after = np.bincount(owner[after], weights=censored[after], minlength=rows.size)
-    low, high = loglog_band(survival[rows], greenwood[rows], confidence=confidence)
+    low, high = loglog_band(survival, greenwood, confidence=confidence)
     return pd.DataFrame(
         {
-            "time_s": time[rows] / NS_PER_S,
-            "at_risk": at_risk[rows],
-            "converted": events[rows],
-            "censored": censored_after.astype(np.int64),
-            "conversion": 1.0 - survival[rows],
+            "time_s": time / NS_PER_S,
+            "at_risk": at_risk,
+            "converted": events,
+            "censored": censored,
+            "conversion": 1.0 - survival,
             "conversion_low": 1.0 - high,
             "conversion_high": 1.0 - low,
         }

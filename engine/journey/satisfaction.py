@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..kernels.satisfaction import low_score_outcomes, score_moments
+from ..kernels.satisfaction import score_summary
 from .conversion import Conversions
 from .stats import holm, two_proportion_test, z_value
 
@@ -43,9 +43,12 @@ SATISFACTION_COLUMNS = (
 
 
 def infer_scale(scores: np.ndarray, name: str) -> str:
-    if np.isnan(scores).all():
+    # fmin and fmax skip NaN (as nanmin and nanmax do, without their copies): NaN only
+    # when every score is.
+    lo = float(np.fmin.reduce(scores)) if scores.size else float("nan")
+    if np.isnan(lo):
         raise InputError(f"score column '{name}' has no values; map another column")
-    lo, hi = float(np.nanmin(scores)), float(np.nanmax(scores))
+    hi = float(np.fmax.reduce(scores))
     for scale in ("sentiment", "csat", "nps"):
         low, high, _ = SCALES[scale]
         if low <= lo and hi <= high:
@@ -77,8 +80,12 @@ def satisfaction_table(
     z = z_value(confidence)
     stage_names = np.asarray(stages, dtype=object)
 
-    def describe(groups: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
-        n, total, squares, low = score_moments(scores, groups, n_groups, threshold)
+    by_touchpoint, by_stage, outcomes = score_summary(
+        scores, activity, stage_of_activity, offsets, threshold, ~conversions.converted, len(stages)
+    )
+
+    def describe(moments: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
+        n, total, squares, low = moments
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = total / n
             variance = (squares - n * mean * mean) / (n - 1)
@@ -93,20 +100,20 @@ def satisfaction_table(
             "too_small": n < 30,
         }
 
-    by_touchpoint = describe(activity, len(activity_names))
     touchpoint_stage = np.array(
         [stages[s] if s >= 0 else "" for s in stage_of_activity], dtype=object
     )
     rows_t = pd.DataFrame(
-        {"level": "touchpoint", "name": activity_names, "stage": touchpoint_stage, **by_touchpoint}
+        {
+            "level": "touchpoint",
+            "name": activity_names,
+            "stage": touchpoint_stage,
+            **describe(by_touchpoint),
+        }
     )
     rows_t = rows_t[rows_t["answers"] > 0]
 
-    event_stage = stage_of_activity[activity]
-    by_stage = describe(event_stage, len(stages))
-    n_low, k_low, n_not, k_not = low_score_outcomes(
-        scores, event_stage, offsets, len(stages), threshold, ~conversions.converted
-    )
+    n_low, k_low, n_not, k_not = outcomes
     _, p = two_proportion_test(k_low, n_low, k_not, n_not)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate_low = np.where(n_low > 0, k_low / n_low, np.nan)
@@ -116,7 +123,7 @@ def satisfaction_table(
             "level": "stage",
             "name": stage_names,
             "stage": stage_names,
-            **by_stage,
+            **describe(by_stage),
             "journeys_low": n_low.astype(np.int64),
             "abandon_rate_low": rate_low,
             "journeys_not_low": n_not.astype(np.int64),

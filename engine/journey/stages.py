@@ -26,16 +26,8 @@ import pandas as pd
 
 from ..analysis.segments import sort_segments
 from ..errors import InputError
-from ..kernels.grouping import group_values
-from ..kernels.stages import (
-    closed_dwell_by_stage,
-    furthest_stage,
-    stage_counts,
-    stage_visits,
-    transition_counts,
-    visit_moves,
-)
-from ..kernels.stats import MAX, MEAN, MEDIAN, P90, segment_stats
+from ..kernels.stages import stage_pass, stage_visits, visit_moves
+from ..kernels.stats import MAX, MEAN, MEDIAN, P90, run_union_stats, segment_stats
 from .bottlenecks import action_table, bottleneck_table
 from .channels import ChannelTables, channel_tables
 from .columns import category_codes
@@ -94,6 +86,22 @@ class Moves:
     dwell: np.ndarray  # int64 ns spent in the source visit
 
 
+@dataclass(frozen=True)
+class StageFigures:
+    """What the stage tables and the stage steps need, from one pass over the events
+    (kernels.stages.stage_pass)."""
+
+    per_stage: np.ndarray  # int64 (5, n_stages): visits, open, cases, furthest, abandoned
+    keys: np.ndarray  # int64 keys (source * n_stages + target) of the moves that occur
+    per_move: np.ndarray  # int64 (5, len(keys)): moves, cases, journeys, converting, abandoned
+    move_stats: np.ndarray  # float64 (7, len(keys)): dwell statistics (kernels.stats rows)
+    stage_stats: np.ndarray  # float64 (7, n_stages): closed-visit dwell, no STDEV
+
+
+#: At most this many runs of cases counted apart (in parallel) by the stage pass.
+_CHUNKS = 64
+
+
 class Journey:
     """A log seen through a journey model: stages, transitions, funnel."""
 
@@ -103,6 +111,33 @@ class Journey:
         self.unmapped_names = model.check(list(log.activity_names))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
         self._bottlenecks: dict[tuple[str | None, int, float], pd.DataFrame] = {}
+
+    @cached_property
+    def figures(self) -> StageFigures:
+        """Stage and move counts and dwell statistics (see StageFigures)."""
+        log = self.log
+        n_stages = len(self.model.stages)
+        n_keys = n_stages * n_stages
+        # Each run counts into its own (5, n_keys) tables: fewer runs for big models.
+        chunks = max(1, min(_CHUNKS, log.n_cases, (1 << 20) // n_keys))
+        per_stage, per_move, grouped, offsets = stage_pass(
+            log.activity,
+            log.case_offsets,
+            log.timestamp,
+            self.stage_of_activity,
+            n_stages,
+            self.conversions.at_event,
+            chunks,
+        )
+        sort_segments(grouped, offsets)
+        keys = np.flatnonzero(per_move[0])
+        return StageFigures(
+            per_stage=per_stage,
+            keys=keys,
+            per_move=per_move[:, keys],
+            move_stats=segment_stats(grouped, offsets)[:, keys],
+            stage_stats=run_union_stats(grouped, offsets, n_stages),
+        )
 
     @cached_property
     def visits(self) -> Visits:
@@ -185,19 +220,19 @@ class Journey:
         """Scores per touchpoint and stage, and low scores against abandoning (satisfaction.py)."""
         raw = self._event_column(column)
         if pd.api.types.is_float_dtype(raw.dtype) or pd.api.types.is_integer_dtype(raw.dtype):
-            values = raw.astype(float)
-            unreadable = pd.Series(False, index=raw.index)
+            scores = raw.to_numpy(dtype=float, na_value=np.nan)  # no copy of float64 values
         else:
             values = pd.to_numeric(raw, errors="coerce")
             unreadable = values.isna() & raw.notna()
-        if unreadable.any():
-            rows = np.flatnonzero(unreadable.to_numpy())
-            raise InputError(
-                f"score column '{column}' has {len(rows):,} values that are not numbers "
-                f"(e.g. {raw.iloc[rows[0]]!r}); clean them or map another column"
-            )
+            if unreadable.any():
+                rows = np.flatnonzero(unreadable.to_numpy())
+                raise InputError(
+                    f"score column '{column}' has {len(rows):,} values that are not numbers "
+                    f"(e.g. {raw.iloc[rows[0]]!r}); clean them or map another column"
+                )
+            scores = values.to_numpy(dtype=float, na_value=np.nan)
         return satisfaction_table(
-            values.to_numpy(dtype=float),
+            scores,
             self.log.activity,
             self.log.activity_names,
             self.stage_of_activity,
@@ -266,11 +301,6 @@ class Journey:
             drop=True
         )
 
-    @cached_property
-    def _stage_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        v = self.visits
-        return stage_counts(v.case, v.stage, v.open, len(self.model.stages))
-
     def stages(self) -> pd.DataFrame:
         """Per stage, in stage order: visits, cases visiting, and dwell statistics (seconds)
         of closed visits; open (last) visits counted apart. See STAGE_COLUMNS."""
@@ -278,24 +308,22 @@ class Journey:
 
     @cached_property
     def _stage_table(self) -> pd.DataFrame:
-        v = self.visits
+        f = self.figures
         n_stages = len(self.model.stages)
-        grouped, offsets = closed_dwell_by_stage(v.stage, v.start, v.end, v.open, n_stages)
-        sort_segments(grouped, offsets)
-        stats = segment_stats(grouped, offsets)
-        visits, open_visits, cases = self._stage_counts
+        visits, open_visits, cases = f.per_stage[0], f.per_stage[1], f.per_stage[2]
+        closed = np.bincount(f.keys // n_stages, weights=f.per_move[0], minlength=n_stages)
         return pd.DataFrame(
             {
                 "stage": pd.Series(self.model.stages, dtype="str"),
                 "order": np.arange(n_stages, dtype=np.int64),
-                "visits": visits.astype(np.int64),
-                "cases": cases,
-                "closed_visits": np.diff(offsets).astype(np.int64),
-                "mean_s": stats[MEAN],
-                "median_s": stats[MEDIAN],
-                "p90_s": stats[P90],
-                "max_s": stats[MAX],
-                "open_visits": open_visits.astype(np.int64),
+                "visits": visits.copy(),
+                "cases": cases.copy(),
+                "closed_visits": closed.astype(np.int64),
+                "mean_s": f.stage_stats[MEAN],
+                "median_s": f.stage_stats[MEDIAN],
+                "p90_s": f.stage_stats[P90],
+                "max_s": f.stage_stats[MAX],
+                "open_visits": open_visits.copy(),
             }
         )
 
@@ -303,10 +331,9 @@ class Journey:
         """Moves between consecutive visits of a case: `source`, `target` stages,
         `frequency`, `cases`, `backward` (to an earlier stage), `median_s` (dwell in the
         source before moving). Most frequent first."""
-        v = self.visits
+        f = self.figures
         n_stages = len(self.model.stages)
-        move_keys, frequency, cases = transition_counts(v.case, v.stage, n_stages)
-        if move_keys.size == 0:
+        if f.keys.size == 0:
             return pd.DataFrame({c: [] for c in TRANSITION_COLUMNS}).astype(
                 {
                     "source": "str",
@@ -317,13 +344,7 @@ class Journey:
                     "median_s": float,
                 }
             )
-        keys = np.flatnonzero(frequency)
-        lookup = np.full(n_stages * n_stages, -1, np.int64)
-        lookup[keys] = np.arange(len(keys))
-        grouped, offsets = group_values(self.moves.dwell, lookup[move_keys], len(keys))
-        sort_segments(grouped, offsets)
-        stats = segment_stats(grouped, offsets)
-        frequency, cases = frequency[keys], cases[keys]
+        keys, frequency, cases, stats = f.keys, f.per_move[0], f.per_move[1], f.move_stats
         names = np.asarray(self.model.stages, dtype=object)
         frame = pd.DataFrame(
             {
@@ -341,13 +362,11 @@ class Journey:
 
     def funnel(self) -> pd.DataFrame:
         """The stage funnel in stage order (see the module doc and FUNNEL_COLUMNS)."""
-        v = self.visits
         n_stages = len(self.model.stages)
         n_cases = self.log.n_cases
-        furthest = furthest_stage(v.case, v.stage, n_cases)
-        at_most = np.bincount(furthest[furthest >= 0], minlength=n_stages)
+        at_most = self.figures.per_stage[3].copy()
         reached = at_most[::-1].cumsum()[::-1]
-        visited = self._stage_counts[2]
+        visited = self.figures.per_stage[2].copy()
         following = np.append(reached[1:], np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             conversion = np.where(reached > 0, following / reached, np.nan)

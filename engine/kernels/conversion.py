@@ -29,42 +29,48 @@ def conversion_times(act, offsets, ts, converts):
 
 
 @jit
-def kaplan_meier(durations, events):
-    """Kaplan–Meier table over durations sorted ascending (int64 ns; events True where the
-    journey converted, False where censored): per distinct time, (time, at risk, events,
-    censored, survival, Greenwood sum). Events at a time come before censorings at it."""
-    n = durations.shape[0]
-    n_times = 0
+def kaplan_meier(keys):
+    """The Kaplan–Meier table at the times journeys convert, from sorted int64 keys
+    ``duration * 2 + censored`` (duration in ns; censored 1 where the journey did not
+    convert), so that at a time conversions come before censorings.
+
+    One row per distinct time with a conversion: (time, at risk, conversions, censored,
+    survival, Greenwood sum). `censored` counts the censorings at or after the row's time,
+    before the next row's (those before the first row belong to none); at risk counts
+    every journey whose duration is at least the row's time.
+    """
+    n = keys.shape[0]
+    n_rows = 0
     for i in range(n):
-        if i == 0 or durations[i] != durations[i - 1]:
-            n_times += 1
-    time = np.empty(n_times, np.int64)
-    at_risk = np.empty(n_times, np.int64)
-    n_events = np.zeros(n_times, np.int64)
-    censored = np.zeros(n_times, np.int64)
-    survival = np.empty(n_times, np.float64)
-    greenwood = np.empty(n_times, np.float64)
-    s = 1.0
-    g = 0.0
+        if keys[i] & 1 == 0 and (i == 0 or keys[i - 1] != keys[i]):
+            n_rows += 1
+    time = np.empty(n_rows, np.int64)
+    at_risk = np.empty(n_rows, np.int64)
+    n_events = np.zeros(n_rows, np.int64)
+    censored = np.zeros(n_rows, np.int64)
+    survival = np.empty(n_rows, np.float64)
+    greenwood = np.empty(n_rows, np.float64)
     j = -1
     for i in range(n):
-        if i == 0 or durations[i] != durations[i - 1]:
-            j += 1
-            time[j] = durations[i]
-            at_risk[j] = n - i
-        if events[i]:
+        key = keys[i]
+        if key & 1 == 0:
+            if i == 0 or keys[i - 1] != key:
+                j += 1
+                time[j] = key >> 1
+                at_risk[j] = n - i
             n_events[j] += 1
-        else:
+        elif j >= 0:
             censored[j] += 1
-    for j in range(n_times):
+    s = 1.0
+    g = 0.0
+    for j in range(n_rows):
         d = n_events[j]
         r = at_risk[j]
-        if d > 0:
-            s *= 1.0 - d / r
-            if r > d:
-                g += d / (r * (r - d))
-            else:
-                g = np.inf
+        s *= 1.0 - d / r
+        if r > d:
+            g += d / (r * (r - d))
+        else:
+            g = np.inf
         survival[j] = s
         greenwood[j] = g
     return time, at_risk, n_events, censored, survival, greenwood

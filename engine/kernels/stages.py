@@ -66,60 +66,6 @@ def stage_visits(act, offsets, ts, stage_of_activity):
 
 
 @jit
-def stage_counts(case, stage, is_open, n_stages):
-    """Per stage: visits, open visits, and distinct cases visiting (visits in case order)."""
-    visits = np.zeros(n_stages, np.int64)
-    open_visits = np.zeros(n_stages, np.int64)
-    cases = np.zeros(n_stages, np.int64)
-    last_case = np.full(n_stages, -1, np.int64)
-    for v in range(case.shape[0]):
-        s = stage[v]
-        visits[s] += 1
-        if is_open[v]:
-            open_visits[s] += 1
-        if last_case[s] != case[v]:
-            last_case[s] = case[v]
-            cases[s] += 1
-    return visits, open_visits, cases
-
-
-@jit
-def transition_counts(case, stage, n_stages):
-    """Moves between consecutive visits of a case, keyed source * n_stages + target:
-    (key of each move, frequency per key, distinct cases per key)."""
-    n_moves = 0
-    for v in range(case.shape[0] - 1):
-        if case[v + 1] == case[v]:
-            n_moves += 1
-    keys = np.empty(n_moves, np.int64)
-    frequency = np.zeros(n_stages * n_stages, np.int64)
-    cases = np.zeros(n_stages * n_stages, np.int64)
-    last_case = np.full(n_stages * n_stages, -1, np.int64)
-    m = 0
-    for v in range(case.shape[0] - 1):
-        if case[v + 1] != case[v]:
-            continue
-        k = np.int64(stage[v]) * n_stages + stage[v + 1]
-        keys[m] = k
-        m += 1
-        frequency[k] += 1
-        if last_case[k] != case[v]:
-            last_case[k] = case[v]
-            cases[k] += 1
-    return keys, frequency, cases
-
-
-@jit
-def furthest_stage(case, stage, n_cases):
-    """Per case, the highest stage index it visits (-1: none)."""
-    out = np.full(n_cases, -1, np.int64)
-    for v in range(case.shape[0]):
-        if stage[v] > out[case[v]]:
-            out[case[v]] = stage[v]
-    return out
-
-
-@jit
 def visit_moves(case, stage, first_event, start, end, n_stages):
     """Moves between consecutive visits of a case: (key source * n_stages + target, case,
     index of the event arrived at, ns spent in the source visit)."""
@@ -143,19 +89,102 @@ def visit_moves(case, stage, first_event, start, end, n_stages):
 
 
 @jit
-def closed_dwell_by_stage(stage, start, end, is_open, n_stages):
-    """Dwell (ns) of every closed visit, grouped by stage (CSR), visits in order."""
-    offsets = np.zeros(n_stages + 1, np.int64)
-    for v in range(stage.shape[0]):
-        if not is_open[v]:
-            offsets[stage[v] + 1] += 1
-    for s in range(n_stages):
-        offsets[s + 1] += offsets[s]
-    cursor = offsets[:-1].copy()
-    grouped = np.empty(offsets[n_stages], np.int64)
-    for v in range(stage.shape[0]):
-        if not is_open[v]:
-            s = stage[v]
-            grouped[cursor[s]] = end[v] - start[v]
-            cursor[s] += 1
-    return grouped, offsets
+def case_chunks(n_cases, n_chunks):
+    """Bounds of `n_chunks` runs of consecutive cases, as even as can be."""
+    bounds = np.empty(n_chunks + 1, np.int64)
+    for k in range(n_chunks + 1):
+        bounds[k] = k * n_cases // n_chunks
+    return bounds
+
+
+@pjit
+def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, n_chunks):
+    """Everything the stage tables need, from the events in two passes, without a row per
+    visit. `converted_at[c]`: index of case c's converting event (-1: none).
+
+    Returns (per_stage, per_move, grouped, move_offsets):
+    - per_stage, int64 (5, n_stages): visits, open visits (a case's last), distinct cases
+      visiting, journeys whose furthest stage (highest index) it is, and journeys that
+      never convert whose last visit is there;
+    - per_move, int64 (5, n_stages**2), keyed source * n_stages + target over moves
+      between consecutive visits of a case: moves, distinct cases, then as
+      steps.step_outcomes: distinct journeys moving before converting, of which
+      converting, and never-converting journeys whose last move it is;
+    - grouped: the dwell (ns) of every move's source visit (its first event to the next
+      visit's first event), grouped by key (CSR `move_offsets`), in case order per key.
+
+    Cases are split into `n_chunks` runs handled in parallel, each counting apart; the
+    second pass writes each run's dwell after those of the runs before it.
+    """
+    n_cases = offsets.shape[0] - 1
+    n_keys = n_stages * n_stages
+    bounds = case_chunks(n_cases, n_chunks)
+    stage_counts = np.zeros((n_chunks, 5, n_stages), np.int64)
+    move_counts = np.zeros((n_chunks, 5, n_keys), np.int64)
+    for k in prange(n_chunks):
+        seen = np.full(n_stages, -1, np.int64)
+        moved = np.full(n_keys, -1, np.int64)
+        took = np.full(n_keys, -1, np.int64)
+        per_stage = stage_counts[k]
+        per_move = move_counts[k]
+        for c in range(bounds[k], bounds[k + 1]):
+            at = converted_at[c]
+            previous = -1
+            furthest = -1
+            last_move = -1
+            for i in range(offsets[c], offsets[c + 1]):
+                s = stage_of_activity[act[i]]
+                if s < 0 or s == previous:
+                    continue
+                per_stage[0, s] += 1
+                if seen[s] != c:
+                    seen[s] = c
+                    per_stage[2, s] += 1
+                furthest = max(furthest, s)
+                if previous >= 0:
+                    key = previous * n_stages + s
+                    per_move[0, key] += 1
+                    if moved[key] != c:
+                        moved[key] = c
+                        per_move[1, key] += 1
+                    if (at < 0 or at >= i) and took[key] != c:
+                        took[key] = c
+                        per_move[2, key] += 1
+                        if at >= 0:
+                            per_move[3, key] += 1
+                    last_move = key
+                previous = s
+            if previous >= 0:
+                per_stage[1, previous] += 1
+                per_stage[3, furthest] += 1
+                if at < 0:
+                    per_stage[4, previous] += 1
+                    if last_move >= 0:
+                        per_move[4, last_move] += 1
+    # Where each run writes each key's dwell: after the key's earlier runs.
+    move_offsets = np.zeros(n_keys + 1, np.int64)
+    cursors = np.empty((n_chunks, n_keys), np.int64)
+    total = np.int64(0)
+    for key in range(n_keys):
+        move_offsets[key] = total
+        for k in range(n_chunks):
+            cursors[k, key] = total
+            total += move_counts[k, 0, key]
+    move_offsets[n_keys] = total
+    grouped = np.empty(total, np.int64)
+    for k in prange(n_chunks):
+        cursor = cursors[k]
+        for c in range(bounds[k], bounds[k + 1]):
+            previous = -1
+            start = np.int64(0)
+            for i in range(offsets[c], offsets[c + 1]):
+                s = stage_of_activity[act[i]]
+                if s < 0 or s == previous:
+                    continue
+                if previous >= 0:
+                    key = previous * n_stages + s
+                    grouped[cursor[key]] = ts[i] - start
+                    cursor[key] += 1
+                start = ts[i]
+                previous = s
+    return stage_counts.sum(axis=0), move_counts.sum(axis=0), grouped, move_offsets

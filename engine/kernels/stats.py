@@ -51,14 +51,7 @@ def segment_stats(sorted_ns, offsets):
         n = end - start
         if n == 0:
             continue
-        # Exact sum: whole seconds and remainders summed apart in int64.
-        whole = np.int64(0)
-        rest = np.int64(0)
-        for i in range(start, end):
-            q = sorted_ns[i] // NS_PER_S
-            whole += q
-            rest += sorted_ns[i] - q * NS_PER_S
-        total = whole + rest / _NS_PER_S_F
+        total = exact_total(sorted_ns, start, end)
         mean = total / n
         out[MEAN, g] = mean
         out[MEDIAN, g] = median_sorted(sorted_ns, start, end)
@@ -87,6 +80,19 @@ def segment_medians(sorted_ns, offsets):
 
 
 @jit
+def exact_total(ns, start, end):
+    """Sum of ns[start:end] in seconds, exact: whole seconds and remainders summed apart
+    in int64 (so the order of the values does not matter)."""
+    whole = np.int64(0)
+    rest = np.int64(0)
+    for i in range(start, end):
+        q = ns[i] // NS_PER_S
+        whole += q
+        rest += ns[i] - q * NS_PER_S
+    return whole + rest / _NS_PER_S_F
+
+
+@jit
 def median_sorted(x, start, end):
     """numpy.median of sorted ns values x[start:end], in seconds."""
     n = end - start
@@ -100,15 +106,87 @@ def median_sorted(x, start, end):
 def quantile_sorted(x, start, end, q):
     """numpy.quantile(x[start:end] / 1e9, q) for sorted x, method='linear', as numpy
     computes it (same virtual index, same interpolation formula)."""
-    n = end - start
+    lo, hi, gamma = quantile_position(end - start, q)
+    return interpolate(x[start + lo] / _NS_PER_S_F, x[start + hi] / _NS_PER_S_F, gamma)
+
+
+@jit
+def quantile_position(n, q):
+    """numpy's linear quantile of n sorted values: (index below, index above, weight)."""
     virtual = n * q + (1.0 + q * (1.0 - 1.0 - 1.0)) - 1.0
     previous = np.floor(virtual)
     gamma = virtual - previous
     lo = min(max(int(previous), 0), n - 1)
     hi = min(max(int(previous) + 1, 0), n - 1)
-    a = x[start + lo] / _NS_PER_S_F
-    b = x[start + hi] / _NS_PER_S_F
+    return lo, hi, gamma
+
+
+@jit
+def interpolate(a, b, gamma):
+    """numpy's linear interpolation between neighbours a <= b, in numpy's formula."""
     diff = b - a
     if gamma >= 0.5:
         return b - diff * (1.0 - gamma)
     return a + diff * gamma
+
+
+@jit
+def runs_kth(sorted_runs, offsets, first_run, end_run, k):
+    """The k-th smallest (0-based) value of the union of the sorted runs
+    offsets[first_run]:offsets[first_run + 1], ... up to run `end_run` (excluded), found
+    by bisecting on the value: the smallest v with more than k values <= v."""
+    lo = np.int64(0)
+    hi = np.int64(0)
+    started = False
+    for r in range(first_run, end_run):
+        if offsets[r + 1] > offsets[r]:
+            a = sorted_runs[offsets[r]]
+            b = sorted_runs[offsets[r + 1] - 1]
+            lo = a if not started or a < lo else lo
+            hi = b if not started or b > hi else hi
+            started = True
+    while lo < hi:
+        mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1)  # floor((lo + hi) / 2), no overflow
+        at_most = 0
+        for r in range(first_run, end_run):
+            run = sorted_runs[offsets[r] : offsets[r + 1]]
+            at_most += np.searchsorted(run, mid, side="right")
+        if at_most > k:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@pjit
+def run_union_stats(sorted_runs, offsets, runs_per_group):
+    """`segment_stats` for groups that are unions of `runs_per_group` consecutive sorted
+    runs (CSR `offsets` over the runs), without merging them: the rows MEAN, MEDIAN, P90,
+    MIN, MAX and SUM, as segment_stats gives them for the merged group; STDEV is left NaN."""
+    n_groups = (offsets.shape[0] - 1) // runs_per_group
+    out = np.full((7, n_groups), np.nan)
+    for g in prange(n_groups):
+        first = g * runs_per_group
+        end = first + runs_per_group
+        start = offsets[first]
+        stop = offsets[end]
+        n = stop - start
+        if n == 0:
+            continue
+        total = exact_total(sorted_runs, start, stop)
+        out[MEAN, g] = total / n
+        out[SUM, g] = total
+        half = n // 2
+        upper = runs_kth(sorted_runs, offsets, first, end, half) / _NS_PER_S_F
+        if n % 2 == 1:
+            out[MEDIAN, g] = upper
+        else:
+            lower = runs_kth(sorted_runs, offsets, first, end, half - 1) / _NS_PER_S_F
+            out[MEDIAN, g] = (lower + upper) / 2.0
+        lo, hi, gamma = quantile_position(n, 0.9)
+        a = runs_kth(sorted_runs, offsets, first, end, lo) / _NS_PER_S_F
+        b = runs_kth(sorted_runs, offsets, first, end, hi) / _NS_PER_S_F
+        out[P90, g] = interpolate(a, b, gamma)
+        out[MIN, g] = runs_kth(sorted_runs, offsets, first, end, 0) / _NS_PER_S_F
+        out[MAX, g] = runs_kth(sorted_runs, offsets, first, end, n - 1) / _NS_PER_S_F
+    return out

@@ -30,12 +30,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.dfg import DENSE_LIMIT, compute_edges
-from ..analysis.segments import sort_segments
+from ..analysis.dfg import compute_edges
 from ..kernels.dfg import number_edges, pair_keys
-from ..kernels.grouping import group_values
-from ..kernels.stats import MEAN, MEDIAN, P90, SUM, segment_stats
-from ..kernels.steps import pair_cases, step_outcomes, touchpoint_step_outcomes
+from ..kernels.grouping import chunk_count, group_values
+from ..kernels.stats import MEAN, MEDIAN, P90, SUM, group_order_stats
+from ..kernels.steps import pair_cases, pair_steps, step_outcomes
 from .stats import z_value
 
 if TYPE_CHECKING:
@@ -108,30 +107,48 @@ def bottleneck_table(
     return table[list(BOTTLENECK_COLUMNS)]  # drops the sort helper
 
 
+#: Largest number of touchpoint pairs (n_activities**2) counted in dense tables (one per
+#: run of cases, see kernels.grouping); past it the steps come from the directly-follows
+#: graph's edges.
+DENSE_LIMIT = 1 << 20
+
+
 def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
     log = journey.log
     n_act = log.n_activities
+    names = log.activity_names
     # Every directly-follows edge is a step, also those only taken after converting.
-    edges = log._cached("edges", compute_edges)
-    dfg_keys = edges.source.astype(np.int64) * n_act + edges.target
-    order = np.argsort(dfg_keys)
-    edge_keys = dfg_keys[order]
     if n_act * n_act <= DENSE_LIMIT:
-        outcomes = touchpoint_step_outcomes(log.activity, log.case_offsets, n_act, at_event)
-        journeys, converting, abandoned = (o[edge_keys] for o in outcomes)
+        start = log.start_timestamp if log.start_timestamp is not None else log.timestamp
+        counts, durations, offsets = pair_steps(
+            log.activity,
+            log.case_offsets,
+            log.timestamp,
+            start,
+            n_act,
+            at_event,
+            chunk_count(log.n_cases, n_act * n_act),
+        )
+        edge_keys = np.flatnonzero(counts[0])
+        frequency, journeys, converting, abandoned = counts[:, edge_keys]
+        stats = group_order_stats(durations, offsets)[:, edge_keys]
     else:
+        edges = log._cached("edges", compute_edges)
+        dfg_keys = edges.source.astype(np.int64) * n_act + edges.target
+        order = np.argsort(dfg_keys)
+        edge_keys = dfg_keys[order]
+        frequency, stats = edges.frequency[order], edges.stats[:, order]
         keys = pair_keys(log.activity, log.case_offsets, n_act, np.empty(0, np.int64))
         ids = np.searchsorted(edge_keys, keys)  # edge_keys: every pair's key, sorted
         case, target = pair_cases(log.case_offsets)
         journeys, converting, abandoned = step_outcomes(ids, case, target, len(edge_keys), at_event)
-    names = log.activity_names
     return _step_frame(
         "touchpoint",
         names[edge_keys // n_act],
         names[edge_keys % n_act],
         journeys,
-        edges.frequency[order],
-        edges.stats[:, order],
+        frequency,
+        stats,
         converting,
         abandoned,
     )
@@ -182,8 +199,7 @@ def _move_steps(
         ids, moves.case, moves.arrival, len(step_keys), at_event
     )
     grouped, offsets = group_values(moves.dwell, ids, len(step_keys))
-    sort_segments(grouped, offsets)
-    stats = segment_stats(grouped, offsets)
+    stats = group_order_stats(grouped, offsets)
     return step_keys, (journeys, np.diff(offsets), stats, converting, abandoned)
 
 

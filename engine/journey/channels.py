@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..kernels.channels import channel_switches
+from ..kernels.grouping import chunk_count
 from .columns import category_codes
 from .conversion import Conversions
 from .stats import wilson_interval
@@ -44,7 +45,9 @@ def channel_tables(
     codes, names = category_codes(channel)
     n = len(names)
     abandoned = ~conversions.converted
-    transitions, cases, last_step, used = channel_switches(codes, offsets, max(n, 1), abandoned)
+    transitions, cases, last_step, used = channel_switches(
+        codes, offsets, max(n, 1), abandoned, chunk_count(len(offsets) - 1, max(n, 1) ** 2)
+    )
     keys = np.flatnonzero(transitions)
     source, target = keys // max(n, 1), keys % max(n, 1)
     n_abandoned = int(abandoned.sum())

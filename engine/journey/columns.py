@@ -6,16 +6,21 @@ import numpy as np
 import pandas as pd
 
 
-def category_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def category_codes(
+    values: pd.Series, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(integer code per row, -1 where missing; the sorted distinct values as text).
 
     Categorical columns (what dictionary-encoded Parquet and Arrow columns become) keep
     their codes, in their own narrow type and without a copy when their categories are
     sorted already (read-only then); other columns are factorized once (int32 codes).
+    With `rows` (positions), only those rows are coded, in that order.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         categories = np.asarray(values.cat.categories.astype(str), dtype=object)
         codes = values.cat.codes.to_numpy()
+        if rows is not None:
+            codes = codes[rows]
         order = np.argsort(categories, kind="stable")
         if not np.array_equal(order, np.arange(len(order))):
             rank = np.empty(len(order), np.int32)
@@ -23,5 +28,7 @@ def category_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1).astype(np.int32)
             categories = categories[order]
         return codes, categories
+    if rows is not None:
+        values = values.iloc[rows]
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int32), np.asarray(pd.Index(uniques).astype(str), dtype=object)

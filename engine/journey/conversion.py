@@ -46,9 +46,9 @@ def case_conversions(
     timestamp: np.ndarray,
     converts: np.ndarray,
 ) -> Conversions:
-    converted, elapsed, at_event = conversion_times(activity, offsets, timestamp, converts)
-    window_end = timestamp.max() if timestamp.size else 0
-    observed = window_end - timestamp[offsets[:-1]]
+    converted, elapsed, at_event, observed = conversion_times(
+        activity, offsets, timestamp, converts
+    )
     return Conversions(converted, elapsed, observed, at_event)
 
 

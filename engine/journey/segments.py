@@ -14,10 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..analysis.segments import sort_segments
 from ..kernels.grouping import group_values
-from ..kernels.stats import segment_medians
-from .columns import category_codes
+from ..kernels.stats import MEDIAN, group_order_stats
 from .conversion import Conversions
 from .stats import holm, two_proportion_test, wilson_interval
 
@@ -40,14 +38,15 @@ SEGMENT_COLUMNS = (
 
 
 def segment_table(
-    labels: pd.Series,
+    codes: np.ndarray,
+    names: np.ndarray,
     conversions: Conversions,
     *,
     confidence: float = 0.95,
     min_journeys: int = 30,
 ) -> pd.DataFrame:
-    """One row per segment (SEGMENT_COLUMNS), largest first. `labels`: one per case."""
-    codes, names = category_codes(labels)
+    """One row per segment (SEGMENT_COLUMNS), largest first. `codes`: one per case,
+    indexing `names` (-1: missing), as columns.category_codes gives them."""
     if (codes < 0).any():  # missing values are a segment of their own, never dropped
         codes = np.where(codes < 0, len(names), codes).astype(np.int32)
         names = np.append(names, MISSING)
@@ -66,8 +65,7 @@ def segment_table(
     grouped, offsets = group_values(
         conversions.elapsed[converted], codes[converted].astype(np.int64), n_groups
     )
-    sort_segments(grouped, offsets)
-    medians = segment_medians(grouped, offsets)
+    medians = group_order_stats(grouped, offsets)[MEDIAN]
     too_small = (journeys < min_journeys) | (wins < 5) | (journeys - wins < 5)
     frame = pd.DataFrame(
         {

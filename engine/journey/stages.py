@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.segments import sort_segments
 from ..errors import InputError
+from ..kernels.grouping import chunk_count
 from ..kernels.stages import stage_pass, stage_visits, visit_moves
-from ..kernels.stats import MAX, MEAN, MEDIAN, P90, run_union_stats, segment_stats
+from ..kernels.stats import MAX, MEAN, MEDIAN, P90, group_order_stats
 from .bottlenecks import action_table, bottleneck_table
 from .channels import ChannelTables, channel_tables
 from .columns import category_codes
@@ -98,10 +98,6 @@ class StageFigures:
     stage_stats: np.ndarray  # float64 (7, n_stages): closed-visit dwell, no STDEV
 
 
-#: At most this many runs of cases counted apart (in parallel) by the stage pass.
-_CHUNKS = 64
-
-
 class Journey:
     """A log seen through a journey model: stages, transitions, funnel."""
 
@@ -117,9 +113,6 @@ class Journey:
         """Stage and move counts and dwell statistics (see StageFigures)."""
         log = self.log
         n_stages = len(self.model.stages)
-        n_keys = n_stages * n_stages
-        # Each run counts into its own (5, n_keys) tables: fewer runs for big models.
-        chunks = max(1, min(_CHUNKS, log.n_cases, (1 << 20) // n_keys))
         per_stage, per_move, grouped, offsets = stage_pass(
             log.activity,
             log.case_offsets,
@@ -127,16 +120,17 @@ class Journey:
             self.stage_of_activity,
             n_stages,
             self.conversions.at_event,
-            chunks,
+            chunk_count(log.n_cases, n_stages * n_stages),
         )
-        sort_segments(grouped, offsets)
         keys = np.flatnonzero(per_move[0])
+        # A stage's closed visits are the moves out of it: keys s * n_stages ... in a row.
+        by_stage = np.ascontiguousarray(offsets[::n_stages])
         return StageFigures(
             per_stage=per_stage,
             keys=keys,
             per_move=per_move[:, keys],
-            move_stats=segment_stats(grouped, offsets)[:, keys],
-            stage_stats=run_union_stats(grouped, offsets, n_stages),
+            move_stats=group_order_stats(grouped, offsets)[:, keys],
+            stage_stats=group_order_stats(grouped, by_stage),
         )
 
     @cached_property
@@ -191,18 +185,19 @@ class Journey:
             raise InputError("segments: give a case attribute column, or period='M' (etc.)")
         first_events = self.log.case_offsets[:-1]
         if column is not None:
-            labels = self._event_column(column).iloc[first_events].reset_index(drop=True)
+            codes, names = category_codes(self._event_column(column), first_events)
         else:
             started = pd.to_datetime(self.log.timestamp[first_events], utc=True)
             try:
-                labels = pd.Series(started.tz_localize(None).to_period(period).astype(str))
+                periods = started.tz_localize(None).to_period(period).astype(str)
             except ValueError:
                 raise InputError(
                     f"period must be a pandas period such as 'D', 'W', 'M', 'Q' or 'Y'; "
                     f"got {period!r}"
                 ) from None
+            codes, names = category_codes(pd.Series(periods))
         return segment_table(
-            labels, self.conversions, confidence=confidence, min_journeys=min_journeys
+            codes, names, self.conversions, confidence=confidence, min_journeys=min_journeys
         )
 
     def channels(self, column: str, *, confidence: float = 0.95) -> ChannelTables:

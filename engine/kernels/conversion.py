@@ -3,29 +3,42 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from ._jit import jit
+from ._jit import jit, pjit
 
 
-@jit
+@pjit
 def conversion_times(act, offsets, ts, converts):
     """Per case: (converted, ns from the case's first event to its first converting event,
-    the index of that event or -1).
+    the index of that event or -1, ns from the case's first event to the end of the
+    observation window: the log's last timestamp).
 
-    `converts[a]` says whether activity code `a` converts; the time is 0 where not converted.
+    `converts[a]` says whether activity code `a` converts; the time is 0 where not
+    converted. Events are sorted by time within a case, so a case's last event is its
+    latest. Cases are handled in parallel.
     """
     n_cases = offsets.shape[0] - 1
     converted = np.zeros(n_cases, np.bool_)
     elapsed = np.zeros(n_cases, np.int64)
     at_event = np.full(n_cases, -1, np.int64)
+    observed = np.empty(n_cases, np.int64)
+    window_end = np.int64(0)
+    if ts.shape[0] > 0:
+        window_end = ts[0]
     for c in range(n_cases):
-        for i in range(offsets[c], offsets[c + 1]):
+        if offsets[c + 1] > offsets[c]:
+            window_end = max(window_end, ts[offsets[c + 1] - 1])
+    for c in prange(n_cases):
+        first = offsets[c]
+        observed[c] = window_end - ts[first]
+        for i in range(first, offsets[c + 1]):
             if converts[act[i]]:
                 converted[c] = True
-                elapsed[c] = ts[i] - ts[offsets[c]]
+                elapsed[c] = ts[i] - ts[first]
                 at_event[c] = i
                 break
-    return converted, elapsed, at_event
+    return converted, elapsed, at_event, observed
 
 
 @jit

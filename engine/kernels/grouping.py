@@ -1,10 +1,21 @@
-"""Group values by a small dense integer key (a stable counting sort)."""
+"""Group values by a small dense integer key (a stable counting sort), and split cases
+into runs that are counted apart, in parallel, then grouped the same way."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ._jit import jit
+
+#: Cases are split into at most this many runs, each counting into tables of its own ...
+MAX_CHUNKS = 64
+#: ... and into fewer when those tables (an entry per key and run) would exceed this.
+CHUNK_ENTRIES = 1 << 20
+
+
+def chunk_count(n_cases: int, n_keys: int) -> int:
+    """How many runs of cases to count apart, for tables of `n_keys` keys."""
+    return max(1, min(MAX_CHUNKS, n_cases, CHUNK_ENTRIES // max(n_keys, 1)))
 
 
 @jit
@@ -25,3 +36,30 @@ def group_values(values, keys, n_groups):
         grouped[cursor[k]] = values[i]
         cursor[k] += 1
     return grouped, offsets
+
+
+@jit
+def case_chunks(n_cases, n_chunks):
+    """Bounds of `n_chunks` runs of consecutive cases, as even as can be."""
+    bounds = np.empty(n_chunks + 1, np.int64)
+    for k in range(n_chunks + 1):
+        bounds[k] = k * n_cases // n_chunks
+    return bounds
+
+
+@jit
+def chunk_cursors(counts):
+    """From values per run and key (n_chunks, n_keys): where each run writes its first
+    value of each key when the values are grouped by key, runs in order within a key;
+    and the CSR offsets of the keys."""
+    n_chunks, n_keys = counts.shape
+    offsets = np.zeros(n_keys + 1, np.int64)
+    cursors = np.empty((n_chunks, n_keys), np.int64)
+    total = np.int64(0)
+    for key in range(n_keys):
+        offsets[key] = total
+        for k in range(n_chunks):
+            cursors[k, key] = total
+            total += counts[k, key]
+    offsets[n_keys] = total
+    return cursors, offsets

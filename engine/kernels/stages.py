@@ -11,6 +11,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
+from .grouping import case_chunks, chunk_cursors
 
 
 @pjit
@@ -88,15 +89,6 @@ def visit_moves(case, stage, first_event, start, end, n_stages):
     return keys, cases, arrival, dwell
 
 
-@jit
-def case_chunks(n_cases, n_chunks):
-    """Bounds of `n_chunks` runs of consecutive cases, as even as can be."""
-    bounds = np.empty(n_chunks + 1, np.int64)
-    for k in range(n_chunks + 1):
-        bounds[k] = k * n_cases // n_chunks
-    return bounds
-
-
 @pjit
 def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, n_chunks):
     """Everything the stage tables need, from the events in two passes, without a row per
@@ -161,17 +153,8 @@ def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, n_ch
                     per_stage[4, previous] += 1
                     if last_move >= 0:
                         per_move[4, last_move] += 1
-    # Where each run writes each key's dwell: after the key's earlier runs.
-    move_offsets = np.zeros(n_keys + 1, np.int64)
-    cursors = np.empty((n_chunks, n_keys), np.int64)
-    total = np.int64(0)
-    for key in range(n_keys):
-        move_offsets[key] = total
-        for k in range(n_chunks):
-            cursors[k, key] = total
-            total += move_counts[k, 0, key]
-    move_offsets[n_keys] = total
-    grouped = np.empty(total, np.int64)
+    cursors, move_offsets = chunk_cursors(move_counts[:, 0, :])
+    grouped = np.empty(move_offsets[n_keys], np.int64)
     for k in prange(n_chunks):
         cursor = cursors[k]
         for c in range(bounds[k], bounds[k + 1]):

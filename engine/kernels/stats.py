@@ -130,63 +130,112 @@ def interpolate(a, b, gamma):
     return a + diff * gamma
 
 
-@jit
-def runs_kth(sorted_runs, offsets, first_run, end_run, k):
-    """The k-th smallest (0-based) value of the union of the sorted runs
-    offsets[first_run]:offsets[first_run + 1], ... up to run `end_run` (excluded), found
-    by bisecting on the value: the smallest v with more than k values <= v."""
-    lo = np.int64(0)
-    hi = np.int64(0)
-    started = False
-    for r in range(first_run, end_run):
-        if offsets[r + 1] > offsets[r]:
-            a = sorted_runs[offsets[r]]
-            b = sorted_runs[offsets[r + 1] - 1]
-            lo = a if not started or a < lo else lo
-            hi = b if not started or b > hi else hi
-            started = True
-    while lo < hi:
-        mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1)  # floor((lo + hi) / 2), no overflow
-        at_most = 0
-        for r in range(first_run, end_run):
-            run = sorted_runs[offsets[r] : offsets[r + 1]]
-            at_most += np.searchsorted(run, mid, side="right")
-        if at_most > k:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
+#: Groups at most this long are copied and sorted by `group_order_stats`; in longer ones
+#: the order statistics are selected through a histogram.
+SMALL_SELECT = 1024
+#: Buckets of `order_bucket`: the exponent and the first 4 mantissa bits of a float64.
+_BUCKET_SHIFT = np.uint64(52 - 4)
 
 
 @pjit
-def run_union_stats(sorted_runs, offsets, runs_per_group):
-    """`segment_stats` for groups that are unions of `runs_per_group` consecutive sorted
-    runs (CSR `offsets` over the runs), without merging them: the rows MEAN, MEDIAN, P90,
-    MIN, MAX and SUM, as segment_stats gives them for the merged group; STDEV is left NaN."""
-    n_groups = (offsets.shape[0] - 1) // runs_per_group
+def group_order_stats(ns, offsets):
+    """`segment_stats` of groups that need not be sorted (CSR int64 ns), left unsorted:
+    the rows MEAN, MEDIAN, P90, MIN, MAX and SUM, exactly as segment_stats gives them
+    once the groups are sorted; STDEV (whose float sum depends on the order) is NaN.
+
+    The median and p90 come from `select_ranks`, linear in the group's length."""
+    n_groups = offsets.shape[0] - 1
     out = np.full((7, n_groups), np.nan)
     for g in prange(n_groups):
-        first = g * runs_per_group
-        end = first + runs_per_group
-        start = offsets[first]
-        stop = offsets[end]
-        n = stop - start
+        start = offsets[g]
+        end = offsets[g + 1]
+        n = end - start
         if n == 0:
             continue
-        total = exact_total(sorted_runs, start, stop)
+        low = ns[start]
+        high = ns[start]
+        whole = np.int64(0)  # as exact_total, in the same pass as the extremes
+        rest = np.int64(0)
+        for i in range(start, end):
+            v = ns[i]
+            low = min(low, v)
+            high = max(high, v)
+            q = v // NS_PER_S
+            whole += q
+            rest += v - q * NS_PER_S
+        total = whole + rest / _NS_PER_S_F
+        half = n // 2
+        below, above, gamma = quantile_position(n, 0.9)
+        ranks = np.empty(4, np.int64)
+        ranks[0] = max(half - 1, 0)
+        ranks[1] = half
+        ranks[2] = below
+        ranks[3] = above
+        value = np.empty(4, np.int64)
+        select_ranks(ns, start, end, low, high, ranks, value)
         out[MEAN, g] = total / n
         out[SUM, g] = total
-        half = n // 2
-        upper = runs_kth(sorted_runs, offsets, first, end, half) / _NS_PER_S_F
         if n % 2 == 1:
-            out[MEDIAN, g] = upper
-        else:
-            lower = runs_kth(sorted_runs, offsets, first, end, half - 1) / _NS_PER_S_F
-            out[MEDIAN, g] = (lower + upper) / 2.0
-        lo, hi, gamma = quantile_position(n, 0.9)
-        a = runs_kth(sorted_runs, offsets, first, end, lo) / _NS_PER_S_F
-        b = runs_kth(sorted_runs, offsets, first, end, hi) / _NS_PER_S_F
-        out[P90, g] = interpolate(a, b, gamma)
-        out[MIN, g] = runs_kth(sorted_runs, offsets, first, end, 0) / _NS_PER_S_F
-        out[MAX, g] = runs_kth(sorted_runs, offsets, first, end, n - 1) / _NS_PER_S_F
+            out[MEDIAN, g] = value[1] / _NS_PER_S_F
+        else:  # as median_sorted
+            out[MEDIAN, g] = (value[0] / _NS_PER_S_F + value[1] / _NS_PER_S_F) / 2.0
+        out[P90, g] = interpolate(value[2] / _NS_PER_S_F, value[3] / _NS_PER_S_F, gamma)
+        out[MIN, g] = low / _NS_PER_S_F
+        out[MAX, g] = high / _NS_PER_S_F
     return out
+
+
+@jit
+def order_bucket(v, low):
+    """A bucket number that never decreases as v grows (v >= low): the float64 of
+    v - low (as uint64, so no overflow) cut to its exponent and first 4 mantissa bits."""
+    d = np.uint64(v) - np.uint64(low)
+    return np.int64(np.float64(d).view(np.uint64) >> _BUCKET_SHIFT)
+
+
+@jit
+def select_ranks(ns, start, end, low, high, ranks, out):
+    """out[j] = the ranks[j]-th smallest (0-based) of ns[start:end], whose minimum and
+    maximum are `low` and `high`, without sorting the group: count the values per
+    `order_bucket`, then sort only the values of the buckets the ranks fall in. Short
+    groups are copied and sorted."""
+    n_ranks = ranks.shape[0]
+    if end - start <= SMALL_SELECT:
+        copy = ns[start:end].copy()
+        copy.sort()
+        for j in range(n_ranks):
+            out[j] = copy[ranks[j]]
+        return
+    top = order_bucket(high, low)
+    counts = np.zeros(top + 1, np.int64)
+    for i in range(start, end):
+        counts[order_bucket(ns[i], low)] += 1
+    wanted = np.zeros(top + 1, np.bool_)
+    bucket = np.empty(n_ranks, np.int64)
+    before = np.empty(n_ranks, np.int64)  # values in the buckets below the rank's
+    for j in range(n_ranks):
+        b = 0
+        cum = 0
+        while cum + counts[b] <= ranks[j]:
+            cum += counts[b]
+            b += 1
+        bucket[j] = b
+        before[j] = cum
+        wanted[b] = True
+    size = 0
+    for b in range(top + 1):
+        if wanted[b]:
+            size += counts[b]
+    candidates = np.empty(size, np.int64)
+    k = 0
+    for i in range(start, end):
+        if wanted[order_bucket(ns[i], low)]:
+            candidates[k] = ns[i]
+            k += 1
+    candidates.sort()  # buckets are ordered, so the candidates are ranked among themselves
+    for j in range(n_ranks):
+        skipped = 0  # candidates from wanted buckets below the rank's bucket
+        for b in range(bucket[j]):
+            if wanted[b]:
+                skipped += counts[b]
+        out[j] = candidates[skipped + ranks[j] - before[j]]

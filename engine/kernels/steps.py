@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from ._jit import jit
+from ._jit import jit, pjit
+from .grouping import case_chunks, chunk_cursors
 
 
 @jit
@@ -54,26 +56,45 @@ def pair_cases(offsets):
     return case, target
 
 
-@jit
-def touchpoint_step_outcomes(act, offsets, n_activities, converted_at):
-    """`step_outcomes` for the directly-follows steps, keyed a * n_activities + b, in one
-    pass over the events (no per-pair arrays): journeys, converting, abandoned_after."""
-    size = n_activities * n_activities
-    journeys = np.zeros(size, np.int64)
-    converting = np.zeros(size, np.int64)
-    abandoned_after = np.zeros(size, np.int64)
-    last_case = np.full(size, -1, np.int64)
-    for c in range(offsets.shape[0] - 1):
-        at = converted_at[c]
-        last_key = -1
-        for i in range(offsets[c], offsets[c + 1] - 1):
-            k = np.int64(act[i]) * n_activities + act[i + 1]
-            last_key = k
-            if (at < 0 or at >= i + 1) and last_case[k] != c:
-                last_case[k] = c
-                journeys[k] += 1
-                if at >= 0:
-                    converting[k] += 1
-        if last_key >= 0 and at < 0:
-            abandoned_after[last_key] += 1
-    return journeys, converting, abandoned_after
+@pjit
+def pair_steps(act, offsets, ts, start_ts, n_activities, converted_at, n_chunks):
+    """The directly-follows steps, keyed a * n_activities + b, in two passes over the
+    events (no per-pair key array), cases split into `n_chunks` runs handled in parallel.
+
+    Returns (counts, durations, key_offsets): counts, int64 (4, n_keys): occurrences,
+    then as `step_outcomes` distinct journeys taking the step before converting, of which
+    converting, and never-converting journeys whose last step it is; the duration of
+    every occurrence (``start_ts[b] - ts[a]``, as in dfg.edge_aggregate) grouped by key
+    (CSR `key_offsets`), in case order within a key.
+    """
+    n_cases = offsets.shape[0] - 1
+    n_keys = n_activities * n_activities
+    bounds = case_chunks(n_cases, n_chunks)
+    counts = np.zeros((n_chunks, 4, n_keys), np.int64)
+    for k in prange(n_chunks):
+        took = np.full(n_keys, -1, np.int64)
+        count = counts[k]
+        for c in range(bounds[k], bounds[k + 1]):
+            at = converted_at[c]
+            last_key = -1
+            for i in range(offsets[c], offsets[c + 1] - 1):
+                key = np.int64(act[i]) * n_activities + act[i + 1]
+                count[0, key] += 1
+                if (at < 0 or at >= i + 1) and took[key] != c:
+                    took[key] = c
+                    count[1, key] += 1
+                    if at >= 0:
+                        count[2, key] += 1
+                last_key = key
+            if last_key >= 0 and at < 0:
+                count[3, last_key] += 1
+    cursors, key_offsets = chunk_cursors(counts[:, 0, :])
+    durations = np.empty(key_offsets[n_keys], np.int64)
+    for k in prange(n_chunks):
+        cursor = cursors[k]
+        for c in range(bounds[k], bounds[k + 1]):
+            for i in range(offsets[c], offsets[c + 1] - 1):
+                key = np.int64(act[i]) * n_activities + act[i + 1]
+                durations[cursor[key]] = start_ts[i + 1] - ts[i]
+                cursor[key] += 1
+    return counts.sum(axis=0), durations, key_offsets

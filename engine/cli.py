@@ -110,6 +110,38 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="journeys a path or segment needs to count as evidence (default 30)",
     )
+    discovery = analyze.add_argument_group(
+        "report and discovery (report.html and process_map.svg/.png are always written)"
+    )
+    discovery.add_argument(
+        "--map-coverage",
+        type=float,
+        default=0.9,
+        metavar="SHARE",
+        help="process map of the most frequent paths covering this share of journeys "
+        "(default 0.9; 1 draws every path)",
+    )
+    discovery.add_argument(
+        "--no-report", action="store_true", help="skip report.html and the process map"
+    )
+    discovery.add_argument(
+        "--model",
+        choices=("inductive", "heuristics"),
+        help="discover a process model with pm4py; writes model.bpmn and model.pnml",
+    )
+    discovery.add_argument(
+        "--expected",
+        metavar="MODEL",
+        help="check conformance against an expected journey: a .bpmn or .pnml file, "
+        "'stages' (forward through the --stages order) or 'model' (the --model one); "
+        "writes conformance.parquet",
+    )
+    discovery.add_argument(
+        "--conformance-method",
+        choices=("token_replay", "alignments"),
+        default="token_replay",
+        help="how journeys are replayed (default token_replay)",
+    )
     running = analyze.add_argument_group("running")
     running.add_argument(
         "--threads",
@@ -119,6 +151,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     running.add_argument("--quiet", action="store_true", help="no progress on stderr")
     running.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+    report = commands.add_parser(
+        "report",
+        help="rebuild report.html from the output folder of `parcours analyze`",
+        description="Rebuild DIR/report.html (and process_map.svg/.png) from the Parquet "
+        "tables and summary.json that `parcours analyze --out DIR` wrote.",
+    )
+    report.add_argument("folder", metavar="DIR", help="output folder of parcours analyze")
+    report.add_argument(
+        "--map-coverage", type=float, default=0.9, metavar="SHARE", help="as for analyze"
+    )
+    report.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    report.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
     generate = commands.add_parser(
         "generate",
@@ -153,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return analyze(args)
         if args.command == "generate":
             return generate(args)
+        if args.command == "report":
+            return report(args)
         parser.error(f"unknown command {args.command}")  # pragma: no cover
     except UsageError as exc:
         return _fail(args, exc, EXIT_USAGE)
@@ -189,6 +236,7 @@ def analyze(args: argparse.Namespace) -> int:
     if args.threads is not None:
         _set_threads(args.threads)
     model = _journey_model(args)
+    _check_discovery_flags(args)
     progress = Progress(enabled=not args.quiet)
     if _first_run():
         progress.message("first run after installing: compiling the kernels (once, about a minute)")
@@ -224,7 +272,11 @@ def analyze(args: argparse.Namespace) -> int:
         summary = log.summary()
         if model is not None:
             summary["journey"] = _journey_outputs(log, model, args, out, progress)
+        _discovery_outputs(log, model, args, out, progress, summary)
         out.json("summary.json", summary)
+        if not args.no_report:
+            with progress.step("report.html and the process map"):
+                _report_into(out, args, progress)
     progress.message(f"results in {args.out}")
     if not args.quiet:
         print(_overview(log, variants, edges))
@@ -232,6 +284,73 @@ def analyze(args: argparse.Namespace) -> int:
             print("prioritized actions (actions.parquet):")
             for number, action in enumerate(summary["journey"]["actions"][:5], start=1):
                 print(f"  {number}. {action}")
+    return EXIT_OK
+
+
+def _check_discovery_flags(args: argparse.Namespace) -> None:
+    if not 0 < args.map_coverage <= 1:
+        raise UsageError(f"--map-coverage must be a share in (0, 1]; got {args.map_coverage}")
+    if args.expected == "stages" and args.stages is None:
+        raise UsageError("--expected stages needs a stage mapping: add --stages FILE.toml")
+    if args.expected == "model" and args.model is None:
+        raise UsageError("--expected model needs --model inductive or --model heuristics")
+
+
+def _discovery_outputs(log, model, args, out, progress, summary: dict) -> None:
+    """model.bpmn/.pnml and conformance.parquet, as asked; adds to summary."""
+    if args.model is None and args.expected is None:
+        return
+    from .discovery import check_conformance, discover_model
+
+    discovered = None
+    if args.model is not None:
+        with progress.step(f"{args.model} miner (pm4py, from the variants)") as note:
+            discovered = discover_model(log, miner=args.model)
+            out.file("model.bpmn", discovered.write_bpmn)
+            out.file("model.pnml", discovered.write_pnml)
+            note["done"] = (
+                f"{len(discovered.net.places)} places, {len(discovered.net.transitions)} "
+                "transitions"
+            )
+    if args.expected is not None:
+        expected = {"stages": model, "model": discovered}.get(args.expected, args.expected)
+        with progress.step(f"conformance ({args.conformance_method})") as note:
+            result = check_conformance(
+                log,
+                expected,
+                method=args.conformance_method,
+                journey_model=model,
+                progress=False,
+            )
+            out.table("conformance.parquet", result.variants)
+            summary["conformance"] = result.summary()
+            note["done"] = (
+                f"fitness {result.fitness:.3f}, {result.summary()['deviating_share']:.1%} of "
+                "journeys deviate"
+            )
+
+
+def _report_into(out, args, progress) -> None:
+    from .report import write_report
+
+    written, warnings = write_report(out.staging, map_coverage=args.map_coverage)
+    for name in written:
+        out.adopt(name)
+    for warning in warnings:
+        progress.message(f"warning: {warning}")
+
+
+def report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    if not 0 < args.map_coverage <= 1:
+        raise UsageError(f"--map-coverage must be a share in (0, 1]; got {args.map_coverage}")
+    progress = Progress(enabled=not args.quiet)
+    with progress.step(f"rebuilding the report in {args.folder}"):
+        written, warnings = write_report(args.folder, map_coverage=args.map_coverage)
+    for warning in warnings:
+        progress.message(f"warning: {warning}")
+    progress.message(f"wrote {', '.join(written)} in {args.folder}")
     return EXIT_OK
 
 
@@ -278,6 +397,11 @@ def _journey_outputs(log, model, args, out, progress) -> dict:
         "funnel.parquet": journey.funnel,
         "time_to_convert.parquet": journey.time_to_convert,
     }
+    from .journey.distributions import dwell_histogram
+    from .journey.variants import variant_outcomes
+
+    tables["stage_dwell.parquet"] = lambda: dwell_histogram(journey)
+    tables["journey_variants.parquet"] = lambda: variant_outcomes(journey)
     for name, make in tables.items():
         with progress.step(name.removesuffix(".parquet").replace("_", " ")):
             out.table(name, make())
@@ -313,6 +437,7 @@ def _journey_outputs(log, model, args, out, progress) -> dict:
         )
     return {
         "stages": list(model.stages),
+        "touchpoints": dict(model.touchpoints),
         "conversion": {"activity": model.conversion.activity, "stage": model.conversion.stage},
         "unmapped_touchpoints": dict(
             zip(unmapped["touchpoint"], unmapped["events"].tolist(), strict=True)

@@ -172,6 +172,25 @@ SCHEMAS.update(
             rate_low=_F,
             rate_high=_F,
         ),
+        "stage_dwell.parquet": _schema(stage=_S, order=_I, bin_start_s=_F, bin_end_s=_F, visits=_I),
+        "journey_variants.parquet": _schema(
+            variant=pa.list_(_S),
+            frequency=_I,
+            share=_F,
+            converted=_I,
+            conversion_rate=_F,
+            median_duration_s=_F,
+        ),
+        "conformance.parquet": _schema(
+            variant=pa.list_(_S),
+            frequency=_I,
+            share=_F,
+            fitness=_F,
+            fits=_B,
+            deviations=pa.list_(_S),
+            converted=_I,
+            conversion_rate=_F,
+        ),
         "satisfaction.parquet": _schema(
             level=_S,
             name=_S,
@@ -238,6 +257,16 @@ class OutputFolder:
         # Plain Arrow types only: pandas metadata would tie readers to this pandas version.
         table = table.replace_schema_metadata(None)
         self._stage(name, lambda p: pq.write_table(table, p))
+
+    def file(self, name: str, write: Callable[[Path], None]) -> None:
+        """Stage a file that `write(path)` writes (a model, the report)."""
+        self._stage(name, write)
+
+    def adopt(self, name: str) -> None:
+        """Publish a file something else already wrote into the staging folder."""
+        if not (self.staging / name).is_file():
+            raise OutputError(f"'{name}' was not written")  # pragma: no cover
+        self.names.append(name)
 
     def json(self, name: str, payload: dict[str, Any]) -> None:
         """Strict JSON: NaN and infinities (no value) become null."""

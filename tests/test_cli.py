@@ -53,7 +53,8 @@ def test_analyze_xes_writes_the_contract(tmp_path):
     out = tmp_path / "out"
     result = run("analyze", str(SEPSIS), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == sorted([*CONTRACT, "summary.json"])
+    report = ["report.html", "process_map.svg", "process_map.png"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*CONTRACT, "summary.json", *report])
     for name, columns in CONTRACT.items():
         assert pq.read_schema(out / name).names == columns
     schema = pq.read_schema(out / "variants.parquet")

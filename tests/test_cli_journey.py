@@ -25,6 +25,8 @@ JOURNEY_FILES = [
     "channels.parquet",
     "channel_mix.parquet",
     "satisfaction.parquet",
+    "stage_dwell.parquet",
+    "journey_variants.parquet",
 ]
 
 

@@ -12,6 +12,7 @@ from ..memory import release_unused_memory
 from .build import Canonical, ColumnMapping, DroppedRows
 
 if TYPE_CHECKING:
+    from ..discovery import Conformance, ProcessModel
     from ..journey import Journey, JourneyModel
 
 
@@ -169,7 +170,6 @@ class EventLog:
 
         return summary(self)
 
-    # -- pm4py interop -------------------------------------------------------------------
     def journey(self, model: JourneyModel | None = None) -> Journey:
         """This log seen through a journey model (default: the five-stage template):
         `.stages()`, `.transitions()`, `.funnel()`, `.unmapped()`."""
@@ -185,6 +185,35 @@ class EventLog:
         """Prioritized actions, in plain language (see `Journey.actions`)."""
         return self.journey(model).actions(**options)
 
+    def process_map(self, *, coverage: float = 1.0, bottlenecks: pd.DataFrame | None = None) -> Any:
+        """The process map as a graphviz.Source (shown as SVG in a notebook; `.pipe("png")`
+        for bytes): the paths of the most frequent variants covering `coverage` of journeys,
+        edge width by frequency, colour by median time, `bottlenecks` (a
+        `Journey.bottlenecks()` table) marked. Needs Graphviz's `dot` to render."""
+        import graphviz
+
+        from ..report.process_map import map_counts, process_map_source
+
+        edges = self.dfg()
+        counts = map_counts(edges, self.activities(), self.variants(), coverage)
+        return graphviz.Source(process_map_source(counts, edges, bottlenecks=bottlenecks))
+
+    # -- discovery (pm4py) -----------------------------------------------------------------
+    def discover_model(self, **options: Any) -> ProcessModel:
+        """A process model (inductive or heuristics miner, fed the engine's counts), with
+        optional simplification (see `engine.discovery.discover_model`)."""
+        from ..discovery import discover_model
+
+        return discover_model(self, **options)
+
+    def conformance(self, expected: Any, **options: Any) -> Conformance:
+        """Fitness and deviating variants against an expected journey: a ProcessModel, a
+        .bpmn or .pnml file, or a JourneyModel (see `engine.discovery.check_conformance`)."""
+        from ..discovery import check_conformance
+
+        return check_conformance(self, expected, **options)
+
+    # -- pm4py interop -------------------------------------------------------------------
     def to_pm4py(self) -> pd.DataFrame:
         """The log as pm4py's format_dataframe would produce it (columns case:concept:name,
         concept:name, time:timestamp, [start_timestamp], attributes, @@index, @@case_index)."""

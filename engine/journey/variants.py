@@ -1,0 +1,42 @@
+"""Variants seen through the journey: how often the journeys on each path convert."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.variants import compute_variants
+
+if TYPE_CHECKING:
+    from .stages import Journey
+
+JOURNEY_VARIANT_COLUMNS = (
+    "variant",
+    "frequency",
+    "share",
+    "converted",
+    "conversion_rate",
+    "median_duration_s",
+)
+
+
+def conversions_per_variant(journey: Journey) -> np.ndarray:
+    """Converted journeys per variant, in the order of `log.variants()`."""
+    variants = journey.log._cached("variants", compute_variants)
+    return np.bincount(
+        variants.variant_of_case,
+        weights=journey.conversions.converted,
+        minlength=len(variants.frequency),
+    ).astype(np.int64)
+
+
+def variant_outcomes(journey: Journey, *, top: int | None = None) -> pd.DataFrame:
+    """log.variants() with `converted` and `conversion_rate` per variant (most frequent
+    first; the first `top` only, if given)."""
+    table = journey.log.variants(top=top)
+    converted = conversions_per_variant(journey)[: len(table)]
+    table["converted"] = converted
+    table["conversion_rate"] = converted / table["frequency"].to_numpy()
+    return table[list(JOURNEY_VARIANT_COLUMNS)]

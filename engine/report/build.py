@@ -1,0 +1,272 @@
+"""report.html: one self-contained page built from a batch run's output folder.
+
+Everything the page needs is inlined (plotly.js, the charts' data, the process maps as
+images), so it opens offline and can be mailed as one file. It is built from the Parquet
+tables and summary.json alone, which is how `parcours report DIR` rebuilds it. Every label
+from the log is escaped: the page template escapes by default, chart data is embedded as
+JSON with `<`, `>` and `&` escaped, and the process maps are SVG images, which never run
+scripts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..journey.bottlenecks import human
+from . import figures
+from .process_map import GraphvizMissing, map_counts, process_map_source, render
+
+REPORT = "report.html"
+#: Coverage levels offered by the process map's slider (share of journeys).
+MAP_LEVELS = (0.5, 0.8, 0.9, 0.95, 1.0)
+TABLES = (
+    "edges",
+    "variants",
+    "activities",
+    "stages",
+    "stage_transitions",
+    "stage_dwell",
+    "funnel",
+    "time_to_convert",
+    "bottlenecks",
+    "actions",
+    "segments",
+    "channels",
+    "channel_mix",
+    "satisfaction",
+    "journey_variants",
+)
+
+
+@dataclass
+class RunOutputs:
+    """The tables and summary of one output folder (absent tables are None)."""
+
+    folder: Path
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> RunOutputs:
+        import pyarrow.parquet as pq
+
+        folder = Path(folder)
+        summary_path = folder / "summary.json"
+        if not summary_path.is_file():
+            raise InputError(
+                f"'{folder}' holds no summary.json: it is not the output folder of a complete "
+                "run; run `parcours analyze LOG --out DIR` first"
+            )
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+            tables = {
+                name: pq.read_table(folder / f"{name}.parquet").to_pandas()
+                if (folder / f"{name}.parquet").is_file()
+                else None
+                for name in TABLES
+            }
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the outputs in '{folder}' ({exc})") from None
+        return cls(folder, summary, tables)
+
+    def __getitem__(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+
+@dataclass(frozen=True)
+class MapImage:
+    coverage: float
+    svg: bytes | None
+
+
+def process_maps(
+    run: RunOutputs, levels: tuple[float, ...] = MAP_LEVELS
+) -> tuple[list[MapImage], str | None]:
+    """The map at each coverage level, as SVG; and a note when Graphviz is missing."""
+    images = []
+    for level in levels:
+        counts = map_counts(run["edges"], run["activities"], run["variants"], level)
+        source = process_map_source(counts, run["edges"], bottlenecks=run["bottlenecks"])
+        try:
+            images.append(MapImage(counts.coverage, render(source, "svg")))
+        except GraphvizMissing as exc:
+            return [], f"{exc}; then rebuild this report with `parcours report DIR`"
+    return images, None
+
+
+def write_report(
+    folder: str | Path, *, map_coverage: float = 0.9, title: str | None = None
+) -> tuple[list[str], list[str]]:
+    """Build report.html from the outputs in `folder` and write it there, with
+    process_map.svg and process_map.png (the map at `map_coverage`), each atomically.
+    Returns the names of the files written, and warnings (e.g. Graphviz missing: the
+    page then says so in place of the map)."""
+    if not 0 < map_coverage <= 1:
+        raise InputError(
+            f"the map coverage must be a share of journeys in (0, 1]; got {map_coverage}"
+        )
+    folder = Path(folder)
+    run = RunOutputs.load(folder)
+    levels = tuple(sorted({*MAP_LEVELS, float(map_coverage)}))
+    maps, note = process_maps(run, levels)
+    written = []
+    if maps:
+        chosen = map_counts(run["edges"], run["activities"], run["variants"], map_coverage)
+        source = process_map_source(chosen, run["edges"], bottlenecks=run["bottlenecks"])
+        for fmt in ("svg", "png"):
+            _atomic_write(folder / f"process_map.{fmt}", render(source, fmt))
+            written.append(f"process_map.{fmt}")
+    page = render_page(run, maps, note, map_coverage=map_coverage, title=title)
+    _atomic_write(folder / REPORT, page.encode("utf-8"))
+    return [*written, REPORT], [note] if note else []
+
+
+def render_page(
+    run: RunOutputs,
+    maps: list[MapImage],
+    map_note: str | None,
+    *,
+    map_coverage: float = 0.9,
+    title: str | None = None,
+) -> str:
+    """The page's HTML (see the module doc for how labels are kept inert)."""
+    import jinja2
+    from plotly.offline import get_plotlyjs
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("engine.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["human"] = human
+    environment.filters["pct"] = _percent
+    environment.filters["num"] = _number
+    charts = {
+        "funnel": figures.funnel(run["funnel"]),
+        "journey_map": figures.journey_map(run["funnel"], run["stages"], run["satisfaction"]),
+        "sankey": figures.stage_sankey(run["funnel"]),
+        "dwell": figures.dwell_distributions(run["stage_dwell"]),
+        "time_to_convert": figures.time_to_convert(run["time_to_convert"]),
+        "segments": figures.segments(run["segments"]),
+        "channel_switches": figures.channel_switches(run["channels"]),
+        "channel_mix": figures.channel_mix(run["channel_mix"]),
+        "variants": figures.variant_explorer(_either(run["journey_variants"], run["variants"])),
+    }
+    charts = {name: chart for name, chart in charts.items() if chart is not None}
+    summary = run.summary
+    default = min(range(len(maps)), key=lambda i: abs(maps[i].coverage - map_coverage), default=0)
+    return environment.get_template("report.html.j2").render(
+        title=title or f"Journey report: {Path(str(summary.get('source', 'log'))).name}",
+        summary=summary,
+        journey=summary.get("journey"),
+        charts=charts,
+        chart_json=_chart_json(charts),
+        plotly_js=_inline_js(get_plotlyjs()),
+        maps=[
+            {
+                "coverage": m.coverage,
+                "src": "data:image/svg+xml;base64," + base64.b64encode(m.svg).decode(),
+            }
+            for m in maps
+        ],
+        map_default=default,
+        map_note=map_note,
+        actions=_records(run["actions"]),
+        bottlenecks=_records(_top(run["bottlenecks"], 15)),
+        segments=_records(run["segments"]),
+        channels=_records(_top_abandon(run["channels"])),
+        variants=_variant_rows(_either(run["journey_variants"], run["variants"])),
+        stages=_records(run["stages"]),
+    )
+
+
+def _chart_json(charts: dict[str, Any]) -> str:
+    """All charts as one JSON object, safe inside a <script> element."""
+    text = json.dumps({name: json.loads(chart.to_json()) for name, chart in charts.items()})
+    return _script_text(text)
+
+
+def _svg_data_url(svg: bytes) -> str:
+    """An SVG as an <img> source: images never run scripts, whatever their text says."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def _inline_js(code: str) -> str:
+    """Library code inlined in a <script> element: it must not contain its end tag."""
+    return code.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
+
+
+def _script_text(text: str) -> str:
+    """JSON that cannot close its <script> element or open another (escapes inside
+    JSON strings, the only place these characters occur in JSON)."""
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, code)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _either(first: pd.DataFrame | None, second: pd.DataFrame | None) -> pd.DataFrame | None:
+    return first if first is not None else second
+
+
+def _records(table: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if table is None:
+        return []
+    return table.to_dict("records")
+
+
+def _top(table: pd.DataFrame | None, n: int) -> pd.DataFrame | None:
+    return None if table is None else table.sort_values("rank").head(n)
+
+
+def _top_abandon(table: pd.DataFrame | None, n: int = 10) -> pd.DataFrame | None:
+    if table is None:
+        return None
+    switches = table[table["switch"] & (table["last_step_of_abandoned"] > 0)]
+    return switches.sort_values("last_step_of_abandoned", ascending=False).head(n)
+
+
+def _variant_rows(table: pd.DataFrame | None, n: int = 25) -> list[dict[str, Any]]:
+    if table is None:
+        return []
+    rows = []
+    for record in table.head(n).to_dict("records"):
+        record["steps"] = list(record["variant"])
+        record.setdefault("conversion_rate", float("nan"))
+        rows.append(record)
+    return rows
+
+
+def _percent(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    value = float(value)
+    if 0 < value < 0.005 and digits == 0:
+        return "<1%"
+    return f"{value:.{digits}%}"
+
+
+def _number(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float | np.floating) and not math.isfinite(value)):
+        return "–"
+    return f"{float(value):,.{digits}f}"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    from ..errors import OutputError, one_line
+
+    partial = path.with_name(f".partial-{path.name}")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OutputError(f"cannot write '{path}' ({one_line(exc)})") from None

@@ -1,0 +1,165 @@
+"""The process map: the directly-follows graph laid out by Graphviz `dot`.
+
+Edge width shows how often a step is taken, edge colour its median time, and the top
+bottlenecks are marked. A map can be simplified to the journeys of the most frequent
+variants that cover a share of all journeys (see analysis.coverage); its times are always
+those of the whole log. Every label is escaped for Graphviz, so a touchpoint name cannot
+be read as markup or as one of dot's escape sequences.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.coverage import keep_variants, variant_counts
+from ..journey.bottlenecks import human as human_duration
+
+START, END = "__start__", "__end__"
+#: Times are coloured on this plotly scale, short (light) to long (dark red).
+COLOUR_SCALE = "YlOrRd"
+
+
+class GraphvizMissing(RuntimeError):
+    """Graphviz's `dot` program is not installed."""
+
+
+@dataclass(frozen=True)
+class MapCounts:
+    """What one process map shows: edges (source, target, frequency), activities
+    (activity, frequency, start, end) and the share of journeys they cover."""
+
+    edges: pd.DataFrame
+    activities: pd.DataFrame
+    coverage: float
+
+
+def map_counts(
+    edges: pd.DataFrame,
+    activities: pd.DataFrame,
+    variants: pd.DataFrame | None,
+    coverage: float = 1.0,
+) -> MapCounts:
+    """The full map's counts, or those of the journeys of the most frequent variants
+    covering `coverage` of journeys (from the variants table)."""
+    if coverage >= 1 or variants is None or variants.empty:
+        return MapCounts(edges, activities, 1.0)
+    kept = keep_variants(variants, coverage=coverage)
+    counts = variant_counts(kept)
+    return MapCounts(counts.edges, counts.activities, counts.journeys / variants["frequency"].sum())
+
+
+def process_map_source(
+    counts: MapCounts,
+    times: pd.DataFrame,
+    *,
+    bottlenecks: pd.DataFrame | None = None,
+    marked: int = 3,
+) -> str:
+    """DOT source of the map. `times` is edges.parquet (median_s per source, target);
+    the first `marked` touchpoint-level bottlenecks are drawn in red with their rank."""
+    import graphviz
+    from plotly.colors import sample_colorscale
+
+    graph = graphviz.Digraph(
+        "process_map",
+        graph_attr={"rankdir": "TB", "bgcolor": "white", "nodesep": "0.35", "ranksep": "0.45"},
+        node_attr={
+            "shape": "box",
+            "style": "rounded,filled",
+            "fillcolor": "#eef3fb",
+            "color": "#5b7db1",
+            "fontname": "Helvetica",
+            "fontsize": "11",
+        },
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
+    )
+    acts = counts.activities
+    ids = {name: f"a{i}" for i, name in enumerate(acts["activity"])}
+    graph.node(START, label="start", shape="circle", fillcolor="#d9f2d9", color="#4a9a4a")
+    graph.node(END, label="end", shape="doublecircle", fillcolor="#f6d8d8", color="#b05050")
+    for name, frequency in zip(acts["activity"], acts["frequency"], strict=True):
+        graph.node(ids[name], label=_label(f"{name}\n{int(frequency):,}"))
+    top = max(int(acts["frequency"].max()) if len(acts) else 1, 1)
+    for name, n in zip(acts["activity"], acts["start"], strict=True):
+        if n:
+            graph.edge(START, ids[name], label=f"{int(n):,}", **_width(n, top), color="#8fbf8f")
+    for name, n in zip(acts["activity"], acts["end"], strict=True):
+        if n:
+            graph.edge(ids[name], END, label=f"{int(n):,}", **_width(n, top), color="#d09a9a")
+
+    median = {
+        (s, t): m
+        for s, t, m in zip(times["source"], times["target"], times["median_s"], strict=True)
+    }
+    marks = _bottleneck_ranks(bottlenecks, marked)
+    known = [m for m in median.values() if np.isfinite(m)]
+    low, high = (min(known), max(known)) if known else (0.0, 0.0)
+    for source, target, frequency in zip(
+        counts.edges["source"], counts.edges["target"], counts.edges["frequency"], strict=True
+    ):
+        seconds = median.get((source, target), float("nan"))
+        position = _log_position(seconds, low, high)
+        colour = _hex(sample_colorscale(COLOUR_SCALE, [0.25 + 0.75 * position])[0])
+        label = f"{int(frequency):,}\n{human_duration(seconds)}"
+        attrs = {"color": colour, **_width(frequency, top)}
+        rank = marks.get((source, target))
+        if rank is not None:
+            label = f"bottleneck #{rank}\n{label}"
+            attrs.update(
+                fontcolor="#c00000", style="bold", penwidth=str(float(attrs["penwidth"]) + 2)
+            )
+        graph.edge(ids[source], ids[target], label=_label(label), **attrs)
+    return graph.source
+
+
+def render(source: str, fmt: str) -> bytes:
+    """Lay the map out with dot; `fmt` is 'svg' or 'png'."""
+    import graphviz
+
+    try:
+        return graphviz.Source(source).pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizMissing(
+            "Graphviz's 'dot' program is not installed (Debian: apt-get install graphviz)"
+        ) from None
+
+
+def _label(text: str) -> str:
+    """Escaped for dot, long names wrapped; never read as an HTML-like label."""
+    import graphviz
+
+    lines = [w for line in text.split("\n") for w in (textwrap.wrap(line, 28) or [""])]
+    return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in lines))
+
+
+def _width(frequency: float, top: float) -> dict[str, str]:
+    return {"penwidth": f"{1 + 7 * math.sqrt(max(float(frequency), 0) / top):.2f}"}
+
+
+def _log_position(seconds: float, low: float, high: float) -> float:
+    """Where a time lies between the shortest and longest, on a log scale (0..1)."""
+    if not np.isfinite(seconds) or high <= low:
+        return 0.0
+    floor = max(low, 1.0)
+    return float(np.clip(np.log1p(seconds - floor + 1) / np.log1p(high - floor + 1), 0, 1))
+
+
+def _hex(colour: str) -> str:
+    from plotly.colors import unlabel_rgb
+
+    r, g, b = (round(c) for c in unlabel_rgb(colour))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _bottleneck_ranks(bottlenecks: pd.DataFrame | None, marked: int) -> dict[tuple, int]:
+    if bottlenecks is None or bottlenecks.empty or marked <= 0:
+        return {}
+    steps = bottlenecks[bottlenecks["level"] == "touchpoint"].sort_values("rank").head(marked)
+    return {
+        (s, t): i + 1 for i, (s, t) in enumerate(zip(steps["source"], steps["target"], strict=True))
+    }

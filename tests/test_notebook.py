@@ -1,0 +1,37 @@
+"""The discovery notebook runs top to bottom (on the shop log when ../shared/data has it,
+else on the shipped receipt log), and shows what each step promises."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.real_logs import SHARED
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "journey_discovery.ipynb"
+
+
+def test_discovery_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    monkeypatch.setenv("PARCOURS_SHARED_DATA", str(SHARED))
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    )
+    client.execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs
+    )
+    assert "stages:" in text and "fitness" in text
+    mimes = {m for o in outputs for m in o.get("data", {})}
+    assert "image/svg+xml" in mimes  # the process map and the BPMN model drew
+    assert "application/vnd.plotly.v1+json" in mimes  # the funnel and segment charts
+    assert (tmp_path / "journey_model.bpmn").stat().st_size > 0
+    shop = (SHARED / "journey_retentioneering_simple_shop.csv").exists()
+    assert ("payment_done" in text) == shop  # the shop log when present, else the fallback
+    assert os.environ["PARCOURS_SHARED_DATA"] == str(SHARED)

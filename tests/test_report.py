@@ -270,3 +270,25 @@ def test_labels_from_the_log_never_run(tmp_path):
     assert state["errors"] == [] and state["console"] == []
     assert HOSTILE[0] in state["text"]  # shown as text, literally
     assert state["plots"] == state["expected"]
+
+
+def test_kaplan_meier_curve_is_thinned_for_drawing_within_its_tolerance():
+    """A million journeys give a Kaplan–Meier row per distinct time; the chart keeps about
+    two thousand, and the drawn step curve stays within 1/1000 of the full one."""
+    import numpy as np
+
+    from engine.report.figures import thin_steps
+
+    rng = np.random.default_rng(5)
+    time = np.sort(rng.exponential(86_400 * 30, 200_000))
+    conversion = np.cumsum(rng.random(200_000))
+    conversion = 0.6 * conversion / conversion[-1]
+    table = pd.DataFrame({"time_s": time, "conversion": conversion})
+    thin = thin_steps(table, points=1_000)
+    assert len(thin) <= 2_002 and thin.index[0] == 0 and thin.index[-1] == len(table) - 1
+    drawn = thin["conversion"].to_numpy()[
+        np.searchsorted(thin["time_s"].to_numpy(), time, side="right") - 1
+    ]
+    assert np.max(np.abs(drawn - conversion)) <= 0.6 / 999 + 1e-12
+    small = table.head(50)
+    assert thin_steps(small) is small

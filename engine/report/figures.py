@@ -153,6 +153,7 @@ def time_to_convert(table: pd.DataFrame | None) -> go.Figure | None:
         return None
     import plotly.graph_objects as go
 
+    table = thin_steps(table)
     days = table["time_s"] / 86_400
     figure = _figure("Time to convert (Kaplan–Meier; open journeys censored)")
     figure.add_trace(
@@ -191,6 +192,29 @@ def time_to_convert(table: pd.DataFrame | None) -> go.Figure | None:
         yaxis={"title": "share of journeys converted", "tickformat": ".0%"},
     )
     return figure
+
+
+def thin_steps(table: pd.DataFrame, points: int = 1_000) -> pd.DataFrame:
+    """At most about 2 * `points` rows of a Kaplan–Meier table, for drawing: the first row
+    at each 1/points step of the estimate and of the time range, and the last row. The
+    curve drawn differs from the full one by less than 1/points (the table file keeps every
+    row; a million journeys give a row per distinct conversion time)."""
+    if len(table) <= 2 * points:
+        return table
+    conversion = table["conversion"].to_numpy()
+    time = table["time_s"].to_numpy()
+    levels = np.linspace(conversion[0], conversion[-1], points)
+    moments = np.linspace(time[0], time[-1], points)
+    keep = np.unique(
+        np.concatenate(
+            [
+                np.searchsorted(conversion, levels, side="left"),
+                np.searchsorted(time, moments, side="left"),
+                [0, len(table) - 1],
+            ]
+        ).clip(0, len(table) - 1)
+    )
+    return table.iloc[keep]
 
 
 def journey_map(

@@ -148,3 +148,23 @@ def test_the_sparse_edge_path_gives_the_same_table(monkeypatch):
     monkeypatch.setattr(dfg, "DENSE_LIMIT", 0)
     log = engine.read_log(generate(5_000, seed=6), **SYNTHETIC_KEYS)
     pd.testing.assert_frame_equal(log.journey().bottlenecks(), dense)
+
+
+def test_action_sentences_never_say_nan_and_name_steps_taken_after_converting():
+    """On the receipt log (converting = reaching 'advice'), some steps are only taken after
+    converting: their sentence says so instead of '0% of journeys, nan% abandon'."""
+    from engine.datasets import dataset_path
+
+    log = engine.read_log(dataset_path("receipt.xes.gz"))
+    journey = log.journey(engine.JourneyModel.template("receipt"))
+    table = journey.bottlenecks()
+    actions = journey.actions(top=len(table))
+    assert not actions["action"].str.contains("nan").any()
+    after = table[(table["journeys"] == 0) & (table["level"] != "stage")]
+    assert len(after)  # the log has such steps
+    for row in after.itertuples():
+        sentence = actions.loc[actions["rank"] == row.rank, "action"].iloc[0]
+        assert f"taken {row.frequency:,} times after converting" in sentence
+    rare = table[(table["share_of_journeys"] > 0) & (table["share_of_journeys"] < 0.005)]
+    for row in rare.itertuples():
+        assert "<1% of journeys" in actions.loc[actions["rank"] == row.rank, "action"].iloc[0]

@@ -342,11 +342,11 @@ def action_table(bottlenecks: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
 
 
 def _sentence(row: pd.Series) -> str:
-    share = f"{row['share_of_journeys']:.0%} of journeys"
+    share = f"{_share(row['share_of_journeys'])} of journeys"
     if row["level"] == "stage":
         text = (
             f"stage {row['source']}: {share}, median dwell {human(row['median_s'])}, "
-            f"{row['abandoned_after']:,} journeys ({row['abandon_share']:.0%}) end there "
+            f"{row['abandoned_after']:,} journeys ({_share(row['abandon_share'])}) end there "
             "without converting"
         )
         if row["best_alternative"] is not None and np.isfinite(row["best_alternative_rate"]):
@@ -357,9 +357,14 @@ def _sentence(row: pd.Series) -> str:
         return text
     arrow = f"{row['source']} → {row['target']}"
     kind = "stage " if row["level"].startswith("stage_transition") else ""
+    if row["journeys"] == 0:  # only ever taken after converting: a wait, not a loss
+        return (
+            f"{kind}{arrow}: taken {row['frequency']:,} times after converting, median wait "
+            f"{human(row['median_s'])}; {human(row['total_wait_s'])} of waiting in all"
+        )
     text = (
         f"{kind}{arrow}: {share}, median wait {human(row['median_s'])}, "
-        f"{row['abandon_share']:.0%} abandon after it"
+        f"{_share(row['abandon_share'])} abandon after it"
     )
     if row["lost_conversions"] > 0:
         text += (
@@ -371,6 +376,15 @@ def _sentence(row: pd.Series) -> str:
     else:
         text += f"; {human(row['total_wait_s'])} of waiting in all"
     return text
+
+
+def _share(value: float) -> str:
+    """A share for a sentence: '41%', '<1%' for a few, never 'nan%'."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    if 0 < value < 0.005:
+        return "<1%"
+    return f"{value:.0%}"
 
 
 def human(seconds: float) -> str:

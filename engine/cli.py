@@ -142,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="token_replay",
         help="how journeys are replayed (default token_replay)",
     )
+    discovery.add_argument(
+        "--conformance-coverage",
+        type=float,
+        metavar="SHARE",
+        help="replay only the most frequent variants covering this share of journeys "
+        "(default: all; pm4py replays each variant, which takes minutes past ~50,000)",
+    )
     running = analyze.add_argument_group("running")
     running.add_argument(
         "--threads",
@@ -292,6 +299,9 @@ def _check_discovery_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"--map-coverage must be a share in (0, 1]; got {args.map_coverage}")
     if args.expected == "stages" and args.stages is None:
         raise UsageError("--expected stages needs a stage mapping: add --stages FILE.toml")
+    coverage = args.conformance_coverage
+    if coverage is not None and not 0 < coverage <= 1:
+        raise UsageError(f"--conformance-coverage must be a share in (0, 1]; got {coverage}")
     if args.expected == "model" and args.model is None:
         raise UsageError("--expected model needs --model inductive or --model heuristics")
 
@@ -320,6 +330,7 @@ def _discovery_outputs(log, model, args, out, progress, summary: dict) -> None:
                 expected,
                 method=args.conformance_method,
                 journey_model=model,
+                coverage=args.conformance_coverage,
                 progress=False,
             )
             out.table("conformance.parquet", result.variants)

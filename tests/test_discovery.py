@@ -259,3 +259,22 @@ def test_core_analyses_do_not_import_pm4py():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_conformance_on_the_most_frequent_variants_equals_pm4py_on_their_journeys():
+    log = engine.read_log(engine.datasets.dataset_path("sepsis.xes.gz"))
+    model = discover_model(log, coverage=0.5)
+    result = check_conformance(log, model, coverage=0.6, progress=False)
+    kept = keep_variants(log.variants(), coverage=0.6)
+    assert len(result.variants) == len(kept)
+    assert result.journeys == kept["frequency"].sum()
+    assert result.replayed_share == pytest.approx(result.journeys / log.n_cases)
+    assert result.summary()["replayed_share"] == result.replayed_share
+    frame = log.to_pm4py()
+    sequences = frame.groupby("case:concept:name", sort=False)["concept:name"].agg(tuple)
+    wanted = {tuple(v) for v in kept["variant"]}
+    cases = sequences.index[sequences.isin(wanted)]
+    sub = frame[frame["case:concept:name"].isin(cases)]
+    want = pm4py.fitness_token_based_replay(sub, *model.petri_net)
+    assert result.fitness == pytest.approx(want["log_fitness"], rel=1e-9)
+    assert result.fitting_share == pytest.approx(want["perc_fit_traces"] / 100, rel=1e-9)

@@ -121,6 +121,8 @@ def journey_run(tmp_path_factory):
             "inductive",
             "--expected",
             "stages",
+            "--conformance-coverage",
+            "0.9",
             "--out",
             str(out),
             "--quiet",
@@ -159,6 +161,7 @@ def test_analyze_writes_every_file(journey_run):
     assert names == expected, names ^ expected
     summary = json.loads((journey_run / "summary.json").read_text())
     assert 0 <= summary["conformance"]["fitness"] <= 1
+    assert 0.9 <= summary["conformance"]["replayed_share"] < 1
     assert summary["journey"]["touchpoints"]["checkout"] == "purchase"
     assert (journey_run / "process_map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in (journey_run / "process_map.svg").read_bytes()

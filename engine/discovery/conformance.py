@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..analysis.coverage import keep_variants
 from ..errors import InputError
 from .models import ProcessModel, read_model
 
@@ -57,6 +58,7 @@ class Conformance:
     average_fitness: float
     journeys: int
     variants: pd.DataFrame = field(repr=False)
+    replayed_share: float = 1.0
 
     @property
     def deviating(self) -> pd.DataFrame:
@@ -80,6 +82,7 @@ class Conformance:
             "fitting_share": self.fitting_share,
             "average_fitness": self.average_fitness,
             "journeys": self.journeys,
+            "replayed_share": self.replayed_share,
             "variants": len(self.variants),
             "deviating_variants": len(deviating),
             "deviating_journeys": int(deviating["frequency"].sum()),
@@ -98,11 +101,14 @@ def check_conformance(
     *,
     method: Method = "token_replay",
     journey_model: JourneyModel | None = None,
+    coverage: float | None = None,
     progress: bool = True,
 ) -> Conformance:
     """Replay every variant of `log` on the expected journey: a discovered model, a BPMN
     or PNML file, or an ordered stage spec (a JourneyModel, which then also defines the
-    conversions unless `journey_model` is given). `progress`: pm4py's progress bar."""
+    conversions unless `journey_model` is given). `coverage` replays only the most
+    frequent variants covering that share of journeys (every figure is then over those
+    journeys; `replayed_share` says how many); `progress`: pm4py's progress bar."""
     from ..journey.model import JourneyModel
 
     if method not in ("token_replay", "alignments"):
@@ -117,7 +123,8 @@ def check_conformance(
     else:
         model = read_model(expected)
 
-    variants = log.variants()
+    all_variants = log.variants()
+    variants = keep_variants(all_variants, coverage=coverage)
     traces = _traces(variants["variant"].tolist())
     replay = _token_replay if method == "token_replay" else _alignments
     per_variant, fitness = replay(traces, model, variants["frequency"].to_numpy(), progress)
@@ -126,6 +133,7 @@ def check_conformance(
     table["fits"] = per_variant["fits"]
     table["deviations"] = per_variant["deviations"]
     converted = _conversions_per_variant(log, journey_model)
+    converted = converted[: len(table)] if converted is not None else None
     table["converted"] = pd.array(converted, dtype="Int64") if converted is not None else pd.NA
     table["conversion_rate"] = (
         converted / table["frequency"].to_numpy() if converted is not None else np.nan
@@ -140,6 +148,7 @@ def check_conformance(
         average_fitness=float((table["fitness"].to_numpy() * weights).sum() / journeys),
         journeys=journeys,
         variants=table,
+        replayed_share=journeys / max(int(all_variants["frequency"].sum()), 1),
     )
 
 

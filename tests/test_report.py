@@ -295,3 +295,23 @@ def test_kaplan_meier_curve_is_thinned_for_drawing_within_its_tolerance():
     assert np.max(np.abs(drawn - conversion)) <= 0.6 / 999 + 1e-12
     small = table.head(50)
     assert thin_steps(small) is small
+
+
+def test_without_graphviz_the_report_is_written_and_says_how_to_add_the_map(
+    journey_run, tmp_path, monkeypatch
+):
+    from engine.report import build
+
+    def missing(source, fmt):
+        raise build.GraphvizMissing("Graphviz's 'dot' program is not installed (apt-get ...)")
+
+    monkeypatch.setattr(build, "render", missing)
+    copy = tmp_path / "copy"
+    shutil.copytree(journey_run, copy)
+    for name in ("report.html", "process_map.svg", "process_map.png"):
+        (copy / name).unlink()
+    written, warnings = build.write_report(copy)
+    assert written == ["report.html"] and "not installed" in warnings[0]
+    page = (copy / "report.html").read_text(encoding="utf-8")
+    assert "The process map could not be drawn" in page and "parcours report DIR" in page
+    assert not (copy / "process_map.svg").exists()

@@ -8,16 +8,15 @@ reads a few HTML-like tags in labels, and a touchpoint called "<b>" must show as
 
 from __future__ import annotations
 
+import functools
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from ..journey.bottlenecks import human
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 BLUE, RED, GREEN, GREY = "#3b6fb6", "#c0392b", "#2e8b57", "#9aa5b1"
 LAYOUT = {
@@ -25,6 +24,18 @@ LAYOUT = {
     "margin": {"l": 60, "r": 30, "t": 50, "b": 50},
     "font": {"family": "Helvetica, Arial, sans-serif", "size": 12},
 }
+
+
+def _from_table(draw: Callable[..., go.Figure | None]) -> Callable[..., go.Figure | None]:
+    """A chart of a table the run may not have written: None when it is absent or empty."""
+
+    @functools.wraps(draw)
+    def chart(table: pd.DataFrame | None, *args, **kwargs) -> go.Figure | None:
+        if table is None or table.empty:
+            return None
+        return draw(table, *args, **kwargs)
+
+    return chart
 
 
 def safe(value: object) -> str:
@@ -38,19 +49,14 @@ def _interval(value: pd.Series, low: pd.Series, high: pd.Series) -> dict:
 
 
 def _figure(title: str) -> go.Figure:
-    import plotly.graph_objects as go
-
     figure = go.Figure()
     figure.update_layout(title={"text": title}, **LAYOUT)
     return figure
 
 
-def funnel(table: pd.DataFrame | None) -> go.Figure | None:
+@_from_table
+def funnel(table: pd.DataFrame) -> go.Figure | None:
     """Journeys reaching each stage, and how many stop there."""
-    if table is None or table.empty:
-        return None
-    import plotly.graph_objects as go
-
     stages = [safe(s) for s in table["stage"]]
     figure = _figure("Stage funnel: journeys reaching each stage")
     figure.add_trace(
@@ -83,12 +89,9 @@ def funnel(table: pd.DataFrame | None) -> go.Figure | None:
     return figure
 
 
-def stage_sankey(table: pd.DataFrame | None) -> go.Figure | None:
+@_from_table
+def stage_sankey(table: pd.DataFrame) -> go.Figure | None:
     """Journeys flowing from stage to stage (furthest stage reached), and where they stop."""
-    if table is None or table.empty:
-        return None
-    import plotly.graph_objects as go
-
     stages = list(table["stage"])
     n = len(stages)
     labels = [safe(s) for s in stages] + [f"stop after {safe(s)}" for s in stages]
@@ -114,12 +117,9 @@ def stage_sankey(table: pd.DataFrame | None) -> go.Figure | None:
     return figure
 
 
-def dwell_distributions(table: pd.DataFrame | None) -> go.Figure | None:
+@_from_table
+def dwell_distributions(table: pd.DataFrame) -> go.Figure | None:
     """Per stage, how long closed visits last (a histogram on a log time scale)."""
-    if table is None or table.empty:
-        return None
-    import plotly.graph_objects as go
-
     figure = _figure("Time spent in each stage (closed visits)")
     for _stage, rows in table.groupby("order", sort=True):
         name = safe(rows["stage"].iloc[0])
@@ -147,12 +147,9 @@ def dwell_distributions(table: pd.DataFrame | None) -> go.Figure | None:
     return figure
 
 
-def time_to_convert(table: pd.DataFrame | None) -> go.Figure | None:
+@_from_table
+def time_to_convert(table: pd.DataFrame) -> go.Figure | None:
     """The Kaplan–Meier curve: share of journeys converted by each time, with its band."""
-    if table is None or table.empty:
-        return None
-    import plotly.graph_objects as go
-
     table = thin_steps(table)
     days = table["time_s"] / 86_400
     figure = _figure("Time to convert (Kaplan–Meier; open journeys censored)")
@@ -226,7 +223,6 @@ def journey_map(
     curve when a score was given."""
     if funnel_table is None or stages is None or funnel_table.empty:
         return None
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     names = [safe(s) for s in funnel_table["stage"]]
@@ -296,12 +292,9 @@ def journey_map(
     return figure
 
 
-def variant_explorer(table: pd.DataFrame | None, top: int = 25) -> go.Figure | None:
+@_from_table
+def variant_explorer(table: pd.DataFrame, top: int = 25) -> go.Figure | None:
     """The most frequent variants: share of journeys, with conversion and duration."""
-    if table is None or table.empty:
-        return None
-    import plotly.graph_objects as go
-
     shown = table.head(top)
     labels = [f"#{i + 1} ({len(v)} steps)" for i, v in enumerate(shown["variant"])]
     hover = []
@@ -350,12 +343,9 @@ def variant_explorer(table: pd.DataFrame | None, top: int = 25) -> go.Figure | N
     return figure
 
 
-def segments(table: pd.DataFrame | None) -> go.Figure | None:
+@_from_table
+def segments(table: pd.DataFrame) -> go.Figure | None:
     """Conversion rate of each segment with its Wilson interval, against the rest."""
-    if table is None or table.empty:
-        return None
-    import plotly.graph_objects as go
-
     figure = _figure("Conversion by segment (95% Wilson intervals)")
     for attribute, rows in table.groupby("attribute", sort=False):
         labels = [f"{safe(attribute)} = {safe(s)}" for s in rows["segment"]]
@@ -387,12 +377,9 @@ def segments(table: pd.DataFrame | None) -> go.Figure | None:
     return figure
 
 
-def channel_switches(table: pd.DataFrame | None) -> go.Figure | None:
+@_from_table
+def channel_switches(table: pd.DataFrame) -> go.Figure | None:
     """From channel to channel between consecutive touchpoints."""
-    if table is None or table.empty:
-        return None
-    import plotly.graph_objects as go
-
     matrix = table.pivot_table(
         index="source_channel",
         columns="target_channel",
@@ -415,12 +402,9 @@ def channel_switches(table: pd.DataFrame | None) -> go.Figure | None:
     return figure
 
 
-def channel_mix(table: pd.DataFrame | None) -> go.Figure | None:
+@_from_table
+def channel_mix(table: pd.DataFrame) -> go.Figure | None:
     """Conversion by the number of channels a journey used."""
-    if table is None or table.empty:
-        return None
-    import plotly.graph_objects as go
-
     figure = _figure("Conversion by number of channels used")
     figure.add_trace(
         go.Bar(

@@ -177,3 +177,27 @@ def test_ids_are_coded_batch_by_batch_when_their_shape_allows(shape, streamed, m
     log = _read_in_batches(frame, 3, **KEYS)
     assert (not whole_column_calls) == streamed
     assert sorted(log.case_ids.tolist()) == sorted({make(c) for c in range(8)})
+
+
+@pytest.mark.parametrize("n_activities", [100, 300, 33_000])
+def test_activity_codes_widen_as_later_batches_bring_new_names(n_activities, tmp_path, monkeypatch):
+    """Codes start one byte wide and widen when a batch brings more names than fit."""
+    rng = np.random.default_rng(n_activities)
+    n = max(2 * n_activities, 1_000)
+    activity = np.arange(n) % n_activities  # every name appears, more of them later
+    frame = pd.DataFrame(
+        {
+            "case": rng.integers(0, n // 4, n),
+            "activity": pd.Series([f"a{a:05d}" for a in activity], dtype="str"),
+            "ts": pd.to_datetime(rng.integers(0, 10**6, n), unit="s"),
+        }
+    )
+    path = tmp_path / "many.parquet"
+    frame.to_parquet(path)
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 64)
+    streamed = engine.read_log(path, case="case", activity="activity", timestamp="ts")
+    whole = engine.read_log(frame, case="case", activity="activity", timestamp="ts")
+    assert list(streamed.activity_names) == list(whole.activity_names)
+    assert streamed.activity.dtype == whole.activity.dtype
+    np.testing.assert_array_equal(streamed.activity, whole.activity)
+    np.testing.assert_array_equal(streamed.source_row, whole.source_row)

@@ -20,6 +20,9 @@ from .batches import TableBatches, prefetched
 #: Rows per batch when streaming a file: large enough for vectorized work, small enough
 #: that one batch of text columns stays in the tens of megabytes.
 BATCH_ROWS = 1 << 17
+#: Bytes read from the file at a time: without it a column's whole chunk of a row group
+#: (often tens of megabytes) is read into memory before its first page is decoded.
+READ_BUFFER = 1 << 20
 #: Batches between two releases of freed memory (each release costs about a millisecond).
 RELEASE_EVERY = 4
 
@@ -55,7 +58,7 @@ def _file_batches(path: Path, columns: list[str] | None) -> TableBatches:
 
 def _read_batches(path: Path, names: list[str]) -> Iterator[pa.Table]:
     """Consecutive tables of `BATCH_ROWS` rows, releasing each one's buffers after use."""
-    reader = pq.ParquetFile(path, pre_buffer=False)
+    reader = pq.ParquetFile(path, pre_buffer=False, buffer_size=READ_BUFFER)
     try:
         for number, batch in enumerate(
             reader.iter_batches(batch_size=BATCH_ROWS, columns=names), start=1

@@ -131,20 +131,23 @@ def build_canonical(
             f"'{mapping.timestamp}': {dropped.missing_timestamp:,}); check the column mapping"
         )
 
-    keep = ~drop
+    keep = np.logical_not(drop, out=drop)
     del drop
     missing_start = (start.missing & keep) if start is not None else None
-    activity = acts.codes.astype(_activity_dtype(len(acts.names)))
+    activity = acts.codes.astype(_activity_dtype(len(acts.names)), copy=False)
     activity_names, decode = acts.names, keys.decode
-    del acts
-    ordered = _order_events(keys, keep, ts.ns, activity, n)
+    # Only the codes and the times go on: the missing flags are counted already.
+    ts_ns, timezone_aware = ts.ns, ts.timezone_aware
+    keys = CaseKeys(keys.codes, np.zeros(0, np.bool_), keys.hashed, decode, keys.key_bytes)
+    del acts, ts
+    ordered = _order_events(keys, keep, ts_ns, activity, n)
     del keys, activity, keep
     rows = ordered.rows
 
     start_ns = None
     start_missing = 0
     if start is not None:
-        filled = np.where(start.missing, ts.ns, start.ns)
+        filled = np.where(start.missing, ts_ns, start.ns)
         start_missing = int(missing_start.sum())
         start_ns = gather(filled, rows)
 
@@ -162,7 +165,7 @@ def build_canonical(
         attributes=kept_attributes,
         dropped=dropped,
         start_missing=start_missing,
-        timezone_aware=ts.timezone_aware,
+        timezone_aware=timezone_aware,
     )
 
 

@@ -149,7 +149,7 @@ class ActivityStream:
     """Activity codes for `n` rows, batch by batch, numbered by name at the end."""
 
     def __init__(self, n: int) -> None:
-        self.codes = np.full(n, -1, np.int16)  # widened if the names outgrow it
+        self.codes = np.full(n, -1, np.int8)  # widened if the names outgrow it
         self.vocabulary: dict[str, int] = {}
 
     def add(self, first: int, column: pa.ChunkedArray) -> None:
@@ -171,8 +171,9 @@ class ActivityStream:
                 ],
                 dtype=np.int32,
             )
-            if len(self.vocabulary) > np.iinfo(self.codes.dtype).max:
-                self.codes = self.codes.astype(np.int32)
+            while len(self.vocabulary) > np.iinfo(self.codes.dtype).max:
+                wider = np.int16 if self.codes.dtype == np.int8 else np.int32
+                self.codes = self.codes.astype(wider)
             indices = chunk.indices
             if indices.null_count:
                 indices = indices.fill_null(-1)

@@ -1,7 +1,9 @@
 """Stage analytics: dwell times per stage, transitions between stages, the stage funnel.
 
-A `Journey` binds a log to a journey model. Stage visits are computed once (see
-kernels.stages) and every table is a pass over them. Definitions:
+A `Journey` binds a log to a journey model. The counts and dwell times of stages and of
+moves between them come from one two-pass kernel over the events (`Journey.figures`, see
+kernels.stages.stage_pass), without a row per visit; `Journey.visits` lists the visits
+when they are wanted one by one. Definitions:
 
 - a visit is a maximal run of a case's consecutive mapped events in one stage; events of
   unmapped touchpoints neither form nor split visits (they are listed in `unmapped()`);

@@ -5,13 +5,30 @@ log = pc.read_log("touchpoints.parquet", case="customer_id",
                   activity="touchpoint", timestamp="ts")
 log.variants().head(20)
 log.dfg()
+
+The public names load on first use, so `import engine` (and `parcours --help`) stays fast;
+numpy, pandas and numba come in with the first log read.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .errors import InputError, OutputError, ParcoursError
-from .journey import Conversion, Journey, JourneyModel
-from .log import ColumnMapping, DroppedRows, EventLog, read_log
 
 __version__ = "0.1.0"
+
+#: public name -> module that defines it
+_LAZY = {
+    "ColumnMapping": "engine.log",
+    "DroppedRows": "engine.log",
+    "EventLog": "engine.log",
+    "read_log": "engine.log",
+    "Conversion": "engine.journey",
+    "Journey": "engine.journey",
+    "JourneyModel": "engine.journey",
+}
 
 __all__ = [
     "ColumnMapping",
@@ -26,3 +43,25 @@ __all__ = [
     "__version__",
     "read_log",
 ]
+
+if TYPE_CHECKING:
+    from .journey import Conversion, Journey, JourneyModel
+    from .log import ColumnMapping, DroppedRows, EventLog, read_log
+
+
+#: subpackages reachable as attributes, e.g. engine.datasets.dataset_path
+_SUBPACKAGES = {"analysis", "datasets", "discovery", "journey", "log", "report"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return import_module(f"engine.{name}")
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -6,7 +6,10 @@ so that the command line can print it as is, without a traceback.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class ParcoursError(Exception):
@@ -23,6 +26,8 @@ class OutputError(ParcoursError, OSError):
 
 def describe_rows(positions: np.ndarray, *, limit: int = 5) -> str:
     """'3 rows (rows 3, 17, 902)' or '1,204 rows (rows 3, 17, 902, 1200, 1201, ...)'."""
+    import numpy as np  # here, so that importing the errors stays cheap
+
     positions = np.asarray(positions)
     n = len(positions)
     shown = ", ".join(str(int(p)) for p in positions[:limit])

@@ -1,0 +1,39 @@
+"""`import engine` stays light: the heavy libraries load with the first log, not before."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}; import sys; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(out.stdout.split())
+
+
+def test_import_engine_loads_no_heavy_library():
+    loaded = _modules_after("import engine")
+    assert not {"numpy", "pandas", "numba", "pyarrow", "pm4py", "plotly"} & loaded
+
+
+def test_public_names_load_on_first_use():
+    loaded = _modules_after(
+        "import engine; engine.read_log; engine.JourneyModel; engine.datasets.dataset_path"
+    )
+    assert {"engine.log", "engine.journey", "engine.datasets", "pandas", "numba"} <= loaded
+    assert "pm4py" not in loaded
+
+
+def test_unknown_names_still_raise_attribute_error():
+    import pytest
+
+    import engine
+
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        engine.no_such_thing
+    assert "read_log" in dir(engine)

@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parcours",
         description="Process mining for customer journeys.",
-        epilog="Exit codes: 0 ok, 2 usage, 3 bad input log, 4 output not writable, 1 bug.",
+        epilog="Exit codes: 0 ok, 2 usage, 3 bad input log, 4 output not writable, 1 bug, "
+        "130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"parcours {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -39,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze",
         help="analyze a log and write Parquet tables and summary.json",
         description="Read LOG (CSV, Parquet or XES[.gz]) and write edges.parquet, "
-        "variants.parquet, activities.parquet and summary.json into --out.",
+        "variants.parquet, activities.parquet, summary.json, report.html and the process "
+        "map into --out; with --stages, the journey tables too (see the README for every "
+        "file and column).",
     )
     analyze.add_argument("log", metavar="LOG", help="CSV, Parquet (file or folder) or XES(.gz)")
     analyze.add_argument("--out", required=True, metavar="DIR", help="output folder")
@@ -77,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--stages",
         metavar="TOML",
         help="stage mapping (touchpoint -> stage, conversion): a TOML file, or the name of a "
-        "shipped one ('default': the five-stage template of `parcours generate`)",
+        "shipped one: " + ", ".join(_shipped_mappings()) + " ('default' fits the logs of "
+        "`parcours generate`)",
     )
     journey.add_argument(
         "--conversion",
@@ -111,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="journeys a path or segment needs to count as evidence (default 30)",
     )
     discovery = analyze.add_argument_group(
-        "report and discovery (report.html and process_map.svg/.png are always written)"
+        "report and discovery (report.html and process_map.svg/.png unless --no-report)"
     )
     discovery.add_argument(
         "--map-coverage",
@@ -195,6 +199,15 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--quiet", action="store_true", help="no progress on stderr")
     generate.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     return parser
+
+
+def _shipped_mappings() -> list[str]:
+    """The names `templates()` lists, read without importing the journey layer (which
+    would load numpy and numba just to print --help)."""
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "journey" / "templates"
+    return sorted(p.name.removesuffix(".toml") for p in folder.glob("*.toml"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

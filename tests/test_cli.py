@@ -206,3 +206,11 @@ def test_rerun_replaces_previous_results(tmp_path, monkeypatch):
 def test_version():
     result = run("--version")
     assert result.returncode == 0 and engine.__version__ in result.stdout
+
+
+def test_help_lists_the_shipped_stage_mappings_without_loading_the_journey_layer():
+    from engine.cli import _shipped_mappings
+    from engine.journey.model import templates
+
+    assert _shipped_mappings() == templates()
+    assert {"default", "receipt"} <= set(templates())

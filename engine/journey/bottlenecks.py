@@ -369,13 +369,20 @@ def _sentence(row: pd.Series) -> str:
     if row["lost_conversions"] > 0:
         text += (
             f"; journeys going {row['source']} → {row['best_alternative']} convert at "
-            f"{row['best_alternative_rate']:.0%} against {row['conversion_rate']:.0%}: about "
+            f"{_rates(row['best_alternative_rate'], row['conversion_rate'])}: about "
             f"{row['lost_conversions']:,.0f} conversions to win "
             f"(95% CI {row['lost_low']:,.0f}-{row['lost_high']:,.0f})"
         )
     else:
         text += f"; {human(row['total_wait_s'])} of waiting in all"
     return text
+
+
+def _rates(best: float, rate: float) -> str:
+    """'56% against 36%'; one decimal when whole percents would hide the gap
+    ('99.6% against 98.9%', not '100% against 99%')."""
+    digits = 0 if abs(round(best * 100) - round(rate * 100)) >= 3 else 1
+    return f"{best:.{digits}%} against {rate:.{digits}%}"
 
 
 def _share(value: float) -> str:

@@ -34,6 +34,10 @@ import sys
 import time
 from pathlib import Path
 
+# Each tool runs with its own defaults. Importing engine (to generate a log) sets Arrow's
+# allocator for this process; children must not inherit that unless the user chose it.
+USER_ARROW_POOL = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
+
 TOOLS = ("parcours", "pm4py", "duckdb", "polars")
 
 
@@ -238,7 +242,10 @@ def measure(tool: str, args: argparse.Namespace) -> dict:
         "--timestamp",
         args.timestamp,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if USER_ARROW_POOL is None:
+        env.pop("ARROW_DEFAULT_MEMORY_POOL", None)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"compare: {tool} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

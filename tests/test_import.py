@@ -37,3 +37,23 @@ def test_unknown_names_still_raise_attribute_error():
     with pytest.raises(AttributeError, match="no_such_thing"):
         engine.no_such_thing
     assert "read_log" in dir(engine)
+
+
+def test_arrow_uses_the_system_allocator_unless_the_user_chose_one():
+    import os
+
+    clean = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+
+    def backend(code: str, **extra: str) -> str:
+        run = [sys.executable, "-c", code + "; print(pyarrow.default_memory_pool().backend_name)"]
+        env = {**clean, **extra}
+        return subprocess.run(run, capture_output=True, text=True, check=True, env=env).stdout
+
+    assert backend("import engine, pyarrow").strip() == "system"
+    assert (
+        backend("import engine, pyarrow", ARROW_DEFAULT_MEMORY_POOL="mimalloc").strip()
+        == "mimalloc"
+    )
+    # Arrow already allocating before engine came: its pool stays as it was.
+    used = "import pyarrow; pyarrow.default_memory_pool(); import engine"
+    assert backend(used) == backend("import pyarrow")

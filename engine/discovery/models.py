@@ -115,8 +115,6 @@ def _variants_table(source: EventLog | pd.DataFrame) -> pd.DataFrame:
 
 def dfg_object(counts: VariantCounts) -> Any:
     """pm4py's DFG object (graph, start and end activities) from the counts."""
-    from pm4py.objects.dfg.obj import DFG
-
     edges = counts.edges
     graph = {
         (s, t): int(f)
@@ -125,6 +123,13 @@ def dfg_object(counts: VariantCounts) -> Any:
     acts = counts.activities
     start = {a: int(c) for a, c in zip(acts["activity"], acts["start"], strict=True) if c}
     end = {a: int(c) for a, c in zip(acts["activity"], acts["end"], strict=True) if c}
+    return pm4py_dfg(graph, start, end)
+
+
+def pm4py_dfg(graph: dict, start: dict, end: dict) -> Any:
+    """A pm4py DFG object; the one place outside the miners that needs pm4py's classes."""
+    from pm4py.objects.dfg.obj import DFG
+
     return DFG(graph, start_activities=start, end_activities=end)
 
 

@@ -1,5 +1,5 @@
-"""Hand results to pm4py in the shapes it uses. pm4py is imported only where an object of
-its own is needed."""
+"""Hand results to pm4py in the shapes it uses: plain dicts and frames here; pm4py's own
+objects are made in the discovery layer, the only one that imports pm4py."""
 
 from __future__ import annotations
 
@@ -65,10 +65,9 @@ def dfg_dicts(log: EventLog) -> tuple[dict[tuple[str, str], int], dict[str, int]
 
 
 def dfg_object(log: EventLog) -> Any:
-    from pm4py.objects.dfg.obj import DFG
+    from ..discovery.models import pm4py_dfg  # pm4py is imported in the discovery layer only
 
-    dfg, start, end = dfg_dicts(log)
-    return DFG(dfg, start_activities=start, end_activities=end)
+    return pm4py_dfg(*dfg_dicts(log))
 
 
 def performance_dfg_dict(log: EventLog) -> dict[tuple[str, str], dict[str, float]]:

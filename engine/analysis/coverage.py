@@ -78,6 +78,9 @@ def variant_counts(variants: pd.DataFrame) -> VariantCounts:
         same = variant[gap:] == variant[:-gap]
         return codes[:-gap][same], codes[gap:][same], variant[:-gap][same]
 
+    def named_pairs(keys: np.ndarray, counts: np.ndarray) -> dict[tuple[str, str], int]:
+        return {(names[k // n], names[k % n]): int(c) for k, c in zip(keys, counts, strict=True)}
+
     def counted(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         unique, inverse = np.unique(keys, return_inverse=True)
         return unique, np.bincount(inverse, weights=weights[owner], minlength=len(unique))
@@ -119,15 +122,11 @@ def variant_counts(variants: pd.DataFrame) -> VariantCounts:
 
     first_of_three, last_of_three, owner2 = steps(2)
     w2_keys, w2_counts = counted(first_of_three * n + last_of_three, owner2)
-    window_two = {
-        (names[k // n], names[k % n]): int(c) for k, c in zip(w2_keys, w2_counts, strict=True)
-    }
+    window_two = named_pairs(w2_keys, w2_counts)
     middle = codes[1:-1][variant[2:] == variant[:-2]] if len(codes) > 2 else codes[:0]
     loop = (first_of_three == last_of_three) & (first_of_three != middle)
     l2_keys, l2_counts = counted(first_of_three[loop] * n + middle[loop], owner2[loop])
-    loops_two = {
-        (names[k // n], names[k % n]): int(c) for k, c in zip(l2_keys, l2_counts, strict=True)
-    }
+    loops_two = named_pairs(l2_keys, l2_counts)
     return VariantCounts(edges, activities, window_two, loops_two, int(weights.sum()))
 
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from ..analysis.coverage import VariantCounts, keep_variants, variant_counts
-from ..errors import InputError, OutputError, one_line
+from ..errors import InputError, one_line
+from ..outputs import write_atomically
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -59,13 +60,13 @@ class ProcessModel:
         import pm4py
 
         bpmn = self.to_bpmn()
-        return _write(path, lambda p: pm4py.write_bpmn(bpmn, str(p)))
+        return write_atomically(path, lambda p: pm4py.write_bpmn(bpmn, str(p)))
 
     def write_pnml(self, path: str | os.PathLike) -> Path:
         """Write the Petri net as PNML; returns the path."""
         import pm4py
 
-        return _write(path, lambda p: pm4py.write_pnml(*self.petri_net, str(p)))
+        return write_atomically(path, lambda p: pm4py.write_pnml(*self.petri_net, str(p)))
 
 
 def discover_model(
@@ -199,17 +200,3 @@ def read_model(path: str | os.PathLike) -> ProcessModel:
             "is it a BPMN 2.0 or PNML file?"
         ) from None
     return ProcessModel(net, im, fm, f"file {path.name}", 0, float("nan"))
-
-
-def _write(path: str | os.PathLike, write: Any) -> Path:
-    """Write to a temporary name beside `path`, then rename: no half-written model file."""
-    path = Path(path)
-    partial = path.with_name(f".partial-{path.name}")  # same suffix: pm4py checks it
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(partial)
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise OutputError(f"cannot write '{path}' ({one_line(exc)})") from None
-    return path

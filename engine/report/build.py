@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..journey.bottlenecks import human
+from ..outputs import write_atomically
 from . import figures
 from .process_map import GraphvizMissing, map_counts, process_map_source, render
 
@@ -84,8 +85,13 @@ class RunOutputs:
 
 @dataclass(frozen=True)
 class MapImage:
+    """The map asked for at `level`: its DOT source, its SVG, and the share of journeys
+    it really covers (whole variants, so at least the level)."""
+
+    level: float
     coverage: float
-    svg: bytes | None
+    source: str
+    svg: bytes
 
 
 def process_maps(
@@ -97,7 +103,7 @@ def process_maps(
         counts = map_counts(run["edges"], run["activities"], run["variants"], level)
         source = process_map_source(counts, run["edges"], bottlenecks=run["bottlenecks"])
         try:
-            images.append(MapImage(counts.coverage, render(source, "svg")))
+            images.append(MapImage(level, counts.coverage, source, render(source, "svg")))
         except GraphvizMissing as exc:
             return [], f"{exc}; then rebuild this report with `parcours report DIR`"
     return images, None
@@ -120,13 +126,13 @@ def write_report(
     maps, note = process_maps(run, levels)
     written = []
     if maps:
-        chosen = map_counts(run["edges"], run["activities"], run["variants"], map_coverage)
-        source = process_map_source(chosen, run["edges"], bottlenecks=run["bottlenecks"])
-        for fmt in ("svg", "png"):
-            _atomic_write(folder / f"process_map.{fmt}", render(source, fmt))
-            written.append(f"process_map.{fmt}")
+        chosen = next(m for m in maps if m.level == map_coverage)
+        png = render(chosen.source, "png")
+        for name, data in (("process_map.svg", chosen.svg), ("process_map.png", png)):
+            write_atomically(folder / name, lambda p, data=data: p.write_bytes(data))
+            written.append(name)
     page = render_page(run, maps, note, map_coverage=map_coverage, title=title)
-    _atomic_write(folder / REPORT, page.encode("utf-8"))
+    write_atomically(folder / REPORT, lambda p: p.write_bytes(page.encode("utf-8")))
     return [*written, REPORT], [note] if note else []
 
 
@@ -163,7 +169,7 @@ def render_page(
     }
     charts = {name: chart for name, chart in charts.items() if chart is not None}
     summary = run.summary
-    default = min(range(len(maps)), key=lambda i: abs(maps[i].coverage - map_coverage), default=0)
+    default = min(range(len(maps)), key=lambda i: abs(maps[i].level - map_coverage), default=0)
     return environment.get_template("report.html.j2").render(
         title=title or f"Journey report: {Path(str(summary.get('source', 'log'))).name}",
         summary=summary,
@@ -258,15 +264,3 @@ def _number(value: Any, digits: int = 0) -> str:
     if value is None or (isinstance(value, float | np.floating) and not math.isfinite(value)):
         return "–"
     return f"{float(value):,.{digits}f}"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    from ..errors import OutputError, one_line
-
-    partial = path.with_name(f".partial-{path.name}")
-    try:
-        partial.write_bytes(data)
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise OutputError(f"cannot write '{path}' ({one_line(exc)})") from None

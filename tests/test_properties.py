@@ -8,49 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
 from tests import reference
-from tests.helpers import assert_all_match
-
-NAMES = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=6
-)
-
-
-@st.composite
-def random_logs(draw, max_cases: int = 12, max_events: int = 8):
-    n_cases = draw(st.integers(1, max_cases))
-    alphabet = draw(st.lists(NAMES, min_size=1, max_size=4, unique=True))
-    id_kind = draw(st.sampled_from(["int", "str", "bigint", "categorical"]))
-    rows = []
-    for c in range(n_cases):
-        n = draw(st.integers(1, max_events))
-        for _ in range(n):
-            rows.append((c, draw(st.sampled_from(alphabet)), draw(st.integers(0, 5))))
-    order = draw(st.permutations(range(len(rows))))
-    rows = [rows[i] for i in order]
-    cases = np.array([r[0] for r in rows])
-    if id_kind == "str":
-        case_col = pd.Series([f"c{c:03d}" for c in cases], dtype="str")
-    elif id_kind == "bigint":
-        case_col = pd.Series(cases.astype(np.int64) * 7_000_000_000_000_000 - 2**62)
-    elif id_kind == "categorical":
-        case_col = pd.Series([f"k{c}" for c in cases], dtype="category")
-    else:
-        case_col = pd.Series(cases.astype(np.int64))
-    unit = draw(st.sampled_from(["s", "ms", "us", "ns"]))
-    seconds = np.array([r[2] for r in rows], dtype=np.int64) * 3_600
-    ts = pd.Series(pd.to_datetime(seconds, unit="s")).astype(f"datetime64[{unit}]")
-    return pd.DataFrame(
-        {
-            "case": case_col,
-            "activity": pd.Series([r[1] for r in rows], dtype="str"),
-            "ts": ts,
-        }
-    )
+from tests.helpers import assert_all_match, assert_dfg_matches
+from tests.strategies import random_logs
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -87,3 +52,16 @@ def test_start_timestamps_give_waiting_times(df):
     from tests.helpers import assert_dfg_matches
 
     assert_dfg_matches(log, canon)
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_logs())
+def test_edges_of_huge_alphabets_match_too(df):
+    """Alphabets too large for a table of every edge key take another path (np.unique):
+    it must give the same figures."""
+    from engine.analysis import dfg
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dfg, "DENSE_LIMIT", 0)
+        log = engine.read_log(df, case="case", activity="activity", timestamp="ts")
+        assert_dfg_matches(log, reference.canonical_frame(df, "case", "activity", "ts"))

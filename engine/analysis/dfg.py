@@ -8,8 +8,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..kernels.dfg import edge_aggregate, number_edges, pair_keys
-from ..kernels.stats import MAX, MEAN, MEDIAN, MIN, P90, STDEV, segment_stats
+from ..kernels.dfg import edge_aggregate, pair_keys
+from ..kernels.grouping import chunk_count
+from ..kernels.stats import (
+    MAX,
+    MEAN,
+    MEDIAN,
+    MIN,
+    P90,
+    STDEV,
+    group_order_stats,
+    group_stdev,
+    segment_stats,
+)
+from ..kernels.steps import pair_steps
 from .segments import sort_segments
 
 if TYPE_CHECKING:
@@ -45,26 +57,46 @@ class Edges:
 
 def compute_edges(log: EventLog) -> Edges:
     n_act = len(log.activity_names)
-    narrow = n_act * n_act <= np.iinfo(np.int32).max
-    keys = pair_keys(
-        log.activity, log.case_offsets, n_act, np.empty(0, np.int32 if narrow else np.int64)
-    )
-    if n_act * n_act <= DENSE_LIMIT:
-        edge_keys = number_edges(keys, n_act * n_act)  # keys become edge ids, in place
-        edge_ids = keys
-    else:
-        edge_keys, edge_ids = np.unique(keys, return_inverse=True)
-    del keys
     start = log.start_timestamp if log.start_timestamp is not None else log.timestamp
-    frequency, cases, durations, offsets = edge_aggregate(
-        edge_ids, log.timestamp, start, log.case_offsets, len(edge_keys)
-    )
-    sort_segments(durations, offsets)
-    stats = segment_stats(durations, offsets)
+    if n_act * n_act <= DENSE_LIMIT:
+        edge_keys, frequency, cases, stats = _dense_edges(log, start, n_act)
+    else:
+        edge_keys, frequency, cases, stats = _sparse_edges(log, start, n_act)
     source = (edge_keys // max(n_act, 1)).astype(np.int32)
     target = (edge_keys % max(n_act, 1)).astype(np.int32)
     order = np.lexsort((target, source, -frequency))
     return Edges(source[order], target[order], frequency[order], cases[order], stats[:, order])
+
+
+def _dense_edges(log: EventLog, start: np.ndarray, n_act: int) -> tuple[np.ndarray, ...]:
+    """Two parallel passes over the events counting into a table of every possible edge
+    key; the median and p90 are selected, not sorted for (kernels.stats)."""
+    never_converts = np.full(log.n_cases, -1, np.int64)  # every step counts
+    counts, durations, offsets = pair_steps(
+        log.activity,
+        log.case_offsets,
+        log.timestamp,
+        start,
+        n_act,
+        never_converts,
+        chunk_count(log.n_cases, n_act * n_act),
+    )
+    edge_keys = np.flatnonzero(counts[0])
+    stats = group_order_stats(durations, offsets)
+    stats[STDEV] = group_stdev(durations, offsets, stats[MEAN])
+    return edge_keys, counts[0, edge_keys], counts[1, edge_keys], stats[:, edge_keys]
+
+
+def _sparse_edges(log: EventLog, start: np.ndarray, n_act: int) -> tuple[np.ndarray, ...]:
+    """Alphabets too large for a table of every key: the keys present, via np.unique."""
+    keys = pair_keys(log.activity, log.case_offsets, n_act, np.empty(0, np.int64))
+    edge_keys, edge_ids = np.unique(keys, return_inverse=True)
+    del keys
+    frequency, cases, durations, offsets = edge_aggregate(
+        edge_ids, log.timestamp, start, log.case_offsets, len(edge_keys)
+    )
+    sort_segments(durations, offsets)
+    return edge_keys, frequency, cases, segment_stats(durations, offsets)
 
 
 def edges_frame(log: EventLog) -> pd.DataFrame:

@@ -185,6 +185,25 @@ def group_order_stats(ns, offsets):
     return out
 
 
+@pjit
+def group_stdev(ns, offsets, mean_s):
+    """Per group, the sample standard deviation (ddof=1) in seconds around the group's
+    mean `mean_s`, summed in the groups' order; NaN for fewer than two values."""
+    n_groups = offsets.shape[0] - 1
+    out = np.full(n_groups, np.nan)
+    for g in prange(n_groups):
+        start = offsets[g]
+        end = offsets[g + 1]
+        if end - start < 2:
+            continue
+        ss = 0.0
+        for i in range(start, end):
+            d = ns[i] / _NS_PER_S_F - mean_s[g]
+            ss += d * d
+        out[g] = np.sqrt(ss / (end - start - 1))
+    return out
+
+
 @jit
 def order_bucket(v, low):
     """A bucket number that never decreases as v grows (v >= low): the float64 of

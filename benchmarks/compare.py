@@ -34,11 +34,15 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 # Each tool runs with its own defaults. Importing engine (to generate a log) sets Arrow's
 # allocator for this process; children must not inherit that unless the user chose it.
 USER_ARROW_POOL = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
 
 TOOLS = ("parcours", "pm4py", "duckdb", "polars")
+#: Not a tool but a measure of the hardware: see roofline.py.
+ROOFLINE = "roofline"
 
 
 # -- the work each tool does, run inside a child process ----------------------------------
@@ -60,6 +64,27 @@ def run_parcours(path: str, case: str, activity: str, timestamp: str) -> dict:
         "edges": len(edges),
         "variants": len(variants),
         "rss_after_import_mb": baseline,
+    }
+
+
+def run_roofline(path: str, case: str, activity: str, timestamp: str) -> dict:
+    """The streaming pass and the engine's kernels on the same built log (not timed:
+    building it)."""
+    from roofline import kernel_seconds, roofline
+
+    import engine
+
+    log = engine.read_log(path, case=case, activity=activity, timestamp=timestamp)
+    count, _ = roofline(log)
+    seconds = kernel_seconds(log)
+    return {
+        "seconds": seconds["roofline"],
+        "stages": seconds,
+        "events": log.n_events,
+        "pairs": int(count.sum()),
+        "cases": log.n_cases,
+        "edges": int(np.count_nonzero(count)),
+        "rss_after_import_mb": _rss_mb(),
     }
 
 
@@ -263,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool (median shown)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--warmup-log", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--child", choices=TOOLS, help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=(*TOOLS, ROOFLINE), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(
@@ -295,7 +320,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{result['peak_rss_mb']:8.0f} MB",
                 file=sys.stderr,
             )
-    report = _report(runs, args)
+    kernels = None
+    if "parcours" in tools:
+        print("timing the kernels against the roofline ...", file=sys.stderr)
+        kernels = measure(ROOFLINE, args)
+    report = _report(runs, args, kernels)
     _print(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -330,7 +359,7 @@ def _warmup_log(args: argparse.Namespace) -> Path:
     return path
 
 
-def _report(runs: dict[str, list[dict]], args: argparse.Namespace) -> dict:
+def _report(runs: dict[str, list[dict]], args: argparse.Namespace, kernels: dict | None) -> dict:
     summary = {}
     for tool, results in runs.items():
         seconds = statistics.median(r["seconds"] for r in results)
@@ -354,6 +383,15 @@ def _report(runs: dict[str, list[dict]], args: argparse.Namespace) -> dict:
         values = {tool: s[key] for tool, s in summary.items()}
         if len(set(values.values())) > 1:
             disagreements.append(f"{key}: {values}")
+    if "parcours" in summary:
+        for s in summary.values():
+            s["ratio_to_parcours"] = s["median_seconds"] / summary["parcours"]["median_seconds"]
+    if kernels is not None:
+        kernels = _kernel_report(kernels)
+        if kernels["pairs"] != kernels["events"] - kernels["cases"]:
+            disagreements.append(f"roofline pairs: {kernels['pairs']}")
+        if "parcours" in summary and kernels["edges"] != summary["parcours"]["edges"]:
+            disagreements.append(f"roofline edges: {kernels['edges']}")
     if "pm4py" in summary:
         base = summary["pm4py"]
         for s in summary.values():
@@ -369,8 +407,25 @@ def _report(runs: dict[str, list[dict]], args: argparse.Namespace) -> dict:
             "system": platform.platform(),
         },
         "tools": summary,
+        "kernels_on_built_log": kernels,
         "disagreements": disagreements,
     }
+
+
+def _kernel_report(result: dict) -> dict:
+    """Seconds, events/s and share of the roofline's speed of each pass on the built log."""
+    stages = dict(result["stages"])
+    stages["dfg+performance+variants"] = stages["dfg+performance"] + stages["variants"]
+    roof = stages["roofline"]
+    passes = {
+        name: {
+            "median_seconds": seconds,
+            "events_per_second": result["events"] / seconds,
+            "share_of_roofline": roof / seconds,
+        }
+        for name, seconds in stages.items()
+    }
+    return {key: result[key] for key in ("events", "cases", "pairs", "edges")} | {"passes": passes}
 
 
 def _cpu_name() -> str:
@@ -384,22 +439,51 @@ def _cpu_name() -> str:
 
 
 def _print(report: dict) -> None:
+    """The results as markdown tables."""
     tools = report["tools"]
     any_tool = next(iter(tools.values()))
-    print(f"log: {report['log']} ({any_tool['events']:,} events)")
-    print(f"machine: {report['machine']['cpu']}, {report['machine']['cores']} cores")
-    header = f"{'tool':10s} {'median s':>9s} {'events/s':>12s} {'peak MB':>8s}"
+    machine = report["machine"]
+    print(f"{any_tool['events']:,} events from {report['log']}, medians of {report['repeat']}")
+    print(f"on {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}\n")
+    columns = ["tool", "median s", "events/s", "peak MB"]
+    if "parcours" in tools:
+        columns.append("× parcours")
     if "pm4py" in tools:
-        header += f" {'speed-up':>9s} {'memory':>7s}"
-    print(header)
+        columns += ["speed-up vs pm4py", "memory vs pm4py"]
+    rows = []
     for tool, s in tools.items():
-        line = (
-            f"{tool:10s} {s['median_seconds']:9.2f} {s['events_per_second']:12,.0f} "
-            f"{s['peak_rss_mb']:8.0f}"
-        )
+        row = [
+            tool,
+            f"{s['median_seconds']:.2f}",
+            f"{s['events_per_second']:,.0f}",
+            f"{s['peak_rss_mb']:,.0f}",
+        ]
+        if "parcours" in tools:
+            row.append(f"{s['ratio_to_parcours']:.1f}")
         if "pm4py" in tools:
-            line += f" {s['speedup_vs_pm4py']:8.1f}x {s['memory_vs_pm4py']:6.0%}"
-        print(line)
+            row += [f"{s['speedup_vs_pm4py']:.1f}×", f"{s['memory_vs_pm4py']:.1%}"]
+        rows.append(row)
+    _table(columns, rows)
+    kernels = report["kernels_on_built_log"]
+    if kernels:
+        print("\nOn the built log (median of 7 each):\n")
+        rows = [
+            [
+                name,
+                f"{p['median_seconds']:.4f}",
+                f"{p['events_per_second']:,.0f}",
+                f"{p['share_of_roofline']:.0%}",
+            ]
+            for name, p in kernels["passes"].items()
+        ]
+        _table(["pass", "median s", "events/s", "share of roofline"], rows)
+
+
+def _table(columns: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(columns))) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

@@ -40,4 +40,11 @@ def test_compare_script_reports_agreeing_tools(tmp_path: Path) -> None:
     assert tools["parcours"]["events"] == tools["pm4py"]["events"] == 20_000
     assert tools["parcours"]["variants"] == tools["pm4py"]["variants"] > 1
     assert tools["parcours"]["peak_rss_mb"] > tools["parcours"]["rss_after_import_mb"] > 0
-    assert "parcours" in done.stdout and "speed-up" in done.stdout
+    assert "| parcours |" in done.stdout and "speed-up vs pm4py" in done.stdout
+    kernels = result["kernels_on_built_log"]
+    assert kernels["pairs"] == kernels["events"] - kernels["cases"]
+    assert kernels["edges"] == tools["parcours"]["edges"]
+    passes = kernels["passes"]
+    assert passes["roofline"]["share_of_roofline"] == 1.0
+    assert 0 < passes["dfg+performance+variants"]["share_of_roofline"] < 1
+    assert "| roofline |" in done.stdout

@@ -29,6 +29,7 @@ __version__ = "0.1.0"
 #: public name -> module that defines it
 _LAZY = {
     "ColumnMapping": "engine.log",
+    "DaskEventLog": "engine.cluster",
     "DroppedRows": "engine.log",
     "EventLog": "engine.log",
     "read_log": "engine.log",
@@ -40,6 +41,7 @@ _LAZY = {
 __all__ = [
     "ColumnMapping",
     "Conversion",
+    "DaskEventLog",
     "DroppedRows",
     "EventLog",
     "InputError",
@@ -52,12 +54,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from .cluster import DaskEventLog
     from .journey import Conversion, Journey, JourneyModel
     from .log import ColumnMapping, DroppedRows, EventLog, read_log
 
 
 #: subpackages reachable as attributes, e.g. engine.datasets.dataset_path
-_SUBPACKAGES = {"analysis", "datasets", "discovery", "journey", "log", "report"}
+_SUBPACKAGES = {"analysis", "cluster", "datasets", "discovery", "journey", "log", "report"}
 
 
 def __getattr__(name: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,7 +13,15 @@ from ..io import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP, column_names, detect_for
 from .build import ColumnMapping, build_canonical
 from .eventlog import EventLog
 
+if TYPE_CHECKING:
+    from ..cluster import DaskEventLog
+
 Source = str | os.PathLike | pd.DataFrame
+
+
+def _is_dask_frame(source: object) -> bool:
+    """Whether source is a dask DataFrame (without importing dask when it is not)."""
+    return type(source).__module__.startswith("dask")
 
 
 def read_log(
@@ -27,7 +36,10 @@ def read_log(
     timestamp_unit: str | None = None,
     format: str | None = None,
     sep: str = ",",
-) -> EventLog:
+    backend: str = "pandas",
+    npartitions: int | None = None,
+    scheduler: str | None = None,
+) -> EventLog | DaskEventLog:
     """Read an event log into canonical form.
 
     source: a CSV, Parquet (file or folder) or XES(.gz) path, or a pandas DataFrame
@@ -42,9 +54,35 @@ def read_log(
     format: 'csv', 'parquet' or 'xes' when the file name does not tell.
     sep: the CSV field separator.
 
+    backend: 'pandas' (one machine, exact) or 'dask': a DaskEventLog over a dask
+        DataFrame or a Parquet folder or glob, partitioned by case into `npartitions`,
+        on the cluster at `scheduler` (an address; default: the current client, or a
+        local cluster). A dask DataFrame source implies backend='dask'.
+
     Rows with no case, activity or timestamp are dropped and counted in `log.dropped`.
     Raises InputError, with a one-line message naming the column and rows, on bad input.
     """
+    if backend == "dask" or _is_dask_frame(source):
+        if attributes or format not in (None, "parquet"):
+            raise InputError(
+                "the dask backend reads Parquet or a dask DataFrame and computes the DFG, "
+                "variants, activities and summary; drop attributes= and format="
+            )
+        from ..cluster import read_dask_log
+
+        return read_dask_log(
+            source,
+            case=case,
+            activity=activity,
+            timestamp=timestamp,
+            start_timestamp=start_timestamp,
+            timestamp_format=timestamp_format,
+            timestamp_unit=timestamp_unit,
+            npartitions=npartitions,
+            scheduler=scheduler,
+        )
+    if backend != "pandas":
+        raise InputError(f"unknown backend {backend!r}; choose 'pandas' or 'dask'")
     if isinstance(source, pd.DataFrame):
         mapping = _mapping(
             list(source.columns), case, activity, timestamp, start_timestamp, where="the DataFrame"

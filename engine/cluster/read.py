@@ -1,0 +1,125 @@
+"""From a dask DataFrame, or a folder or glob of Parquet files, to a DaskEventLog."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..log.build import ColumnMapping
+
+if TYPE_CHECKING:
+    from .eventlog import DaskEventLog
+
+#: Input order of each row, (partition << 40) + position: ties in time keep it.
+ROW = "__parcours_row"
+
+
+def read_dask_log(
+    source: Any,
+    *,
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    start_timestamp: str | None = None,
+    timestamp_format: str | None = None,
+    timestamp_unit: str | None = None,
+    npartitions: int | None = None,
+    scheduler: str | None = None,
+) -> DaskEventLog:
+    """A log on Dask: `source` is a dask DataFrame or a Parquet folder, file or glob.
+
+    Cases are never split: rows are shuffled once by hashed case id into `npartitions`
+    partitions (default: as many as the input has), with P2P on a distributed cluster.
+    `scheduler` is a scheduler address; without one the current dask.distributed client
+    is used, or a local cluster is started.
+    """
+    import dask.dataframe as dd
+
+    from ..log.read import _mapping
+    from .eventlog import DaskEventLog
+    from .session import connect
+
+    client = connect(scheduler)
+    if isinstance(source, dd.DataFrame):
+        frame, label = source, f"dask DataFrame ({source.npartitions} partitions)"
+    elif isinstance(source, str | os.PathLike):
+        path = os.fspath(source)
+        try:
+            frame = dd.read_parquet(path)
+        except (FileNotFoundError, OSError, ValueError) as error:
+            raise InputError(
+                f"cannot read '{path}' as Parquet with dask ({error}); the dask backend "
+                "reads a Parquet file, folder or glob, or takes a dask DataFrame"
+            ) from None
+        label = path
+    else:
+        raise InputError(
+            "the dask backend takes a dask DataFrame or a Parquet path or glob; got "
+            f"{type(source).__name__}"
+        )
+    columns = [str(c) for c in frame.columns]
+    mapping = _mapping(columns, case, activity, timestamp, start_timestamp, where=f"'{label}'")
+    wanted = [mapping.case, mapping.activity, mapping.timestamp]
+    if mapping.start_timestamp is not None:
+        wanted.append(mapping.start_timestamp)
+    absent = [c for c in wanted if c not in columns]
+    if absent:
+        shown = ", ".join(repr(c) for c in columns[:30])
+        raise InputError(
+            f"column {absent[0]!r} is not in '{label}'; it has: {shown}. Pass the right "
+            "name with case=/activity=/timestamp="
+        )
+    frame = frame[wanted]
+    numbered = frame.map_partitions(_number_rows, meta=frame._meta.assign(**{ROW: np.int64(0)}))
+    method = "p2p" if client is not None and _p2p_available() else "tasks"
+    shuffled = numbered.shuffle(
+        on=mapping.case, npartitions=npartitions or frame.npartitions, method=method
+    )
+    return DaskEventLog(
+        shuffled,
+        mapping,
+        source=label,
+        client=client,
+        parse={"timestamp_format": timestamp_format, "timestamp_unit": timestamp_unit},
+    )
+
+
+def _number_rows(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
+    number = 0 if partition_info is None else int(partition_info["number"])
+    rows = (np.int64(number) << np.int64(40)) + np.arange(len(part), dtype=np.int64)
+    return part.assign(**{ROW: rows})
+
+
+def _p2p_available() -> bool:
+    try:
+        import distributed.shuffle  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def build_part(part: pd.DataFrame, mapping: ColumnMapping, parse: dict[str, Any]) -> Any:
+    """One partition's canonical log (rows in input order first, so that ties in time
+    keep it), or a DroppedRows when it has no usable row."""
+    from ..log.build import DroppedRows, build_canonical
+    from ..log.eventlog import EventLog
+    from .threads import match_worker_threads
+
+    match_worker_threads()
+    keys = [mapping.case, mapping.activity, mapping.timestamp]
+    usable = part[keys].notna().all(axis=1)
+    if not usable.any():
+        missing = part[keys].isna().sum()
+        return DroppedRows(
+            total=len(part),
+            missing_case=int(missing[mapping.case]),
+            missing_activity=int(missing[mapping.activity]),
+            missing_timestamp=int(missing[mapping.timestamp]),
+        )
+    part = part.sort_values(ROW, kind="stable").drop(columns=ROW).reset_index(drop=True)
+    canonical = build_canonical(part, mapping, attributes=[], **parse)
+    return EventLog(canonical, columns=mapping, source="partition")

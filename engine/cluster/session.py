@@ -1,0 +1,43 @@
+"""Which dask.distributed cluster runs the work: the one at an address, the current
+client's, or a local one started on first use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_LOCAL: dict[str, Any] = {}
+
+
+def connect(scheduler: str | None = None) -> Any:
+    """A dask.distributed Client: to `scheduler` if given, else the current client, else
+    a local cluster (one worker process per core) kept for this Python process."""
+    try:
+        from distributed import Client, LocalCluster, get_client
+    except ImportError as error:
+        from ..errors import InputError
+
+        raise InputError(
+            "the dask backend needs dask.distributed: pip install 'parcours[dask]'"
+        ) from error
+    import logging
+
+    # P2P shuffles log each start and end at WARNING level: routine, not a warning.
+    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="30s")
+        except OSError as error:
+            from ..errors import InputError
+
+            raise InputError(
+                f"cannot reach the dask scheduler at {scheduler!r} ({error}); check the "
+                "address (tcp://HOST:8786) or leave it out to start a local cluster"
+            ) from None
+    try:
+        return get_client()
+    except ValueError:
+        pass
+    if "client" not in _LOCAL:
+        cluster = LocalCluster(threads_per_worker=1, processes=True, dashboard_address=None)
+        _LOCAL["client"] = Client(cluster)
+    return _LOCAL["client"]

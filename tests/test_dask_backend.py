@@ -1,0 +1,127 @@
+"""The Dask backend on a local cluster of two worker processes: the single-machine
+tables (quantiles within the sketches' 0.5 %) whatever the partitioning, with cases
+split across input files, and when a worker dies in the middle of the work."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import engine
+from engine.datasets.synthetic import KEYS, generate
+from tests.partial_checks import assert_same_tables
+from tests.real_logs import BY_NAME
+
+dd = pytest.importorskip("dask.dataframe", reason="the dask backend needs pip install '.[dask]'")
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with distributed.Client(cluster) as connected:
+        yield connected
+    cluster.close()
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 4])
+def test_random_journey_logs_give_the_single_machine_tables(client, partitions):
+    df = generate(20_000, seed=10 + partitions)
+    source = dd.from_pandas(df, npartitions=3)
+    log = engine.read_log(source, **KEYS, backend="dask", npartitions=partitions)
+    assert isinstance(log, engine.DaskEventLog) and log.npartitions == partitions
+    assert_same_tables(log, engine.read_log(df, **KEYS))
+
+
+@pytest.mark.parametrize(
+    "name", ["receipt.xes.gz", "sepsis.xes.gz", "helpdesk.xes.gz", "BPIC2012.xes.gz"]
+)
+@pytest.mark.filterwarnings("ignore:Sending large graph:UserWarning")
+def test_real_logs_give_the_single_machine_tables(client, name):
+    real = BY_NAME[name]
+    whole = engine.read_log(real.require(), **real.keys)
+    frame = whole.to_pm4py()[["case:concept:name", "concept:name", "time:timestamp"]]
+    log = engine.read_log(dd.from_pandas(frame, npartitions=4), backend="dask", npartitions=3)
+    assert_same_tables(log, whole)
+    assert log.summary()["events"] == real.events
+
+
+def test_a_case_split_across_input_files(client, tmp_path: Path):
+    df = generate(6_000, seed=3)
+    folder = tmp_path / "log"
+    folder.mkdir()
+    # Alternate rows between files: nearly every case has events in both.
+    df.iloc[0::2].to_parquet(folder / "part-0.parquet")
+    df.iloc[1::2].to_parquet(folder / "part-1.parquet")
+    spread = df[KEYS["case"]].iloc[0::2].isin(df[KEYS["case"]].iloc[1::2]).mean()
+    assert spread > 0.5
+    log = engine.read_log(str(folder / "*.parquet"), **KEYS, backend="dask", npartitions=2)
+    want = engine.read_log(pd.concat([df.iloc[0::2], df.iloc[1::2]]), **KEYS)
+    assert_same_tables(log, want)
+
+
+def _die_once(part: pd.DataFrame, marker: str) -> pd.DataFrame:
+    """Kill the worker process running this, the first time any worker runs it (never
+    the test's own process, where dask may call it to learn the output's columns)."""
+    try:
+        distributed.get_worker()
+    except ValueError:
+        return part
+    if len(part) and not os.path.exists(marker):
+        Path(marker).touch()
+        os._exit(1)
+    return part
+
+
+def test_a_worker_dying_mid_computation_changes_nothing(client, tmp_path: Path):
+    df = generate(10_000, seed=8)
+    marker = str(tmp_path / "died")
+    source = dd.from_pandas(df, npartitions=4).map_partitions(_die_once, marker, meta=df.iloc[:0])
+    log = engine.read_log(source, **KEYS, backend="dask", npartitions=2)
+    assert_same_tables(log, engine.read_log(df, **KEYS))
+    assert os.path.exists(marker), "no worker died: the test proved nothing"
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_dropped_rows_and_empty_partitions(client):
+    df = generate(2_000, seed=2)
+    df.loc[df.index[:7], KEYS["case"]] = None
+    df.loc[df.index[7:10], KEYS["activity"]] = None
+    log = engine.read_log(dd.from_pandas(df, npartitions=2), **KEYS, npartitions=16)
+    want = engine.read_log(df, **KEYS)
+    assert log.dropped == want.dropped
+    assert_same_tables(log, want)
+
+
+def test_a_missing_column_is_a_one_line_error(client):
+    df = generate(500, seed=1)
+    with pytest.raises(engine.InputError, match="'nope'") as error:
+        engine.read_log(
+            dd.from_pandas(df, npartitions=2), case="nope", activity="touchpoint", timestamp="ts"
+        )
+    assert "\n" not in str(error.value)
+
+
+def test_the_callers_frame_is_not_changed(client):
+    df = generate(1_000, seed=4)
+    source = dd.from_pandas(df, npartitions=2)
+    before = source.compute()
+    engine.read_log(source, **KEYS).dfg()
+    pd.testing.assert_frame_equal(source.compute(), before)
+    assert list(source.columns) == list(df.columns)
+
+
+def test_top_variants_are_the_first_of_all(client):
+    df = generate(5_000, seed=9)
+    log = engine.read_log(dd.from_pandas(df, npartitions=2), **KEYS)
+    top = log.variants(top=5)
+    everything = log.variants()
+    assert len(top) == 5
+    pd.testing.assert_frame_equal(top, everything.head(5))
+    assert np.isclose(everything["share"].sum(), 1.0)

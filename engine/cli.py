@@ -155,6 +155,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     running = analyze.add_argument_group("running")
     running.add_argument(
+        "--backend",
+        choices=("pandas", "dask"),
+        default="pandas",
+        help="'dask' runs on a Dask cluster, for logs that outgrow one machine (Parquet "
+        "file, folder or glob; writes the DFG, variants, activities, summary and report)",
+    )
+    running.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --backend dask: the scheduler's address, e.g. tcp://10.0.0.5:8786 "
+        "(default: start a local cluster)",
+    )
+    running.add_argument(
+        "--partitions",
+        type=int,
+        metavar="N",
+        help="with --backend dask: partitions to shuffle the cases into (default: as many "
+        "as the input has)",
+    )
+    running.add_argument(
         "--threads",
         type=int,
         metavar="N",
@@ -255,12 +275,20 @@ def analyze(args: argparse.Namespace) -> int:
 
     if args.threads is not None:
         _set_threads(args.threads)
+    _check_backend_flags(args)
     model = _journey_model(args)
     _check_discovery_flags(args)
     progress = Progress(enabled=not args.quiet)
     if _first_run():
         progress.message("first run after installing: compiling the kernels (once, about a minute)")
     with progress.step(f"reading {args.log}") as note:
+        dask_options = {}
+        if args.backend == "dask":
+            dask_options = {
+                "backend": "dask",
+                "scheduler": args.scheduler,
+                "npartitions": args.partitions,
+            }
         log = read_log(
             args.log,
             case=args.case,
@@ -272,12 +300,17 @@ def analyze(args: argparse.Namespace) -> int:
             format=args.format,
             sep=args.sep,
             attributes=_journey_columns(args),
+            **dask_options,
         )
+        if args.backend == "dask":
+            log.compute()  # every partition built and counted, partials merged
         note["done"] = (
             f"{log.n_events:,} events, {log.n_cases:,} cases, {log.n_activities:,} activities"
         )
         if log.dropped.total:
             note["done"] += f", {log.dropped.total:,} rows dropped (missing values)"
+        if args.backend == "dask":
+            note["done"] += f", {log.npartitions} partitions on dask"
     with OutputFolder(args.out) as out:
         with progress.step("directly-follows graph") as note:
             edges = log.dfg()
@@ -298,6 +331,8 @@ def analyze(args: argparse.Namespace) -> int:
             with progress.step("report.html and the process map"):
                 _report_into(out, args, progress)
     progress.message(f"results in {args.out}")
+    if args.backend == "dask":
+        log.close()
     if not args.quiet:
         print(_overview(log, variants, edges))
         if model is not None and summary["journey"]["actions"]:
@@ -305,6 +340,31 @@ def analyze(args: argparse.Namespace) -> int:
             for number, action in enumerate(summary["journey"]["actions"][:5], start=1):
                 print(f"  {number}. {action}")
     return EXIT_OK
+
+
+def _check_backend_flags(args: argparse.Namespace) -> None:
+    if args.backend != "dask":
+        if args.scheduler or args.partitions:
+            raise UsageError("--scheduler and --partitions go with --backend dask")
+        return
+    pandas_only = {
+        "--stages": args.stages,
+        "--conversion": args.conversion,
+        "--segment": args.segment,
+        "--channel": args.channel,
+        "--score": args.score,
+        "--model": args.model,
+        "--expected": args.expected,
+    }
+    given = [flag for flag, value in pandas_only.items() if value]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)} runs on one machine for now: drop it, or leave out "
+            "--backend dask (the dask backend writes the DFG, variants, activities, summary "
+            "and report)"
+        )
+    if args.partitions is not None and args.partitions < 1:
+        raise UsageError(f"--partitions must be at least 1; got {args.partitions}")
 
 
 def _check_discovery_flags(args: argparse.Namespace) -> None:

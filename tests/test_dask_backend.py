@@ -125,3 +125,46 @@ def test_top_variants_are_the_first_of_all(client):
     assert len(top) == 5
     pd.testing.assert_frame_equal(top, everything.head(5))
     assert np.isclose(everything["share"].sum(), 1.0)
+
+
+def test_parcours_analyze_on_dask_writes_the_same_tables(client, tmp_path: Path, capsys):
+    from engine import cli
+
+    df = generate(8_000, seed=12)
+    folder = tmp_path / "log"
+    folder.mkdir()
+    for k in range(3):
+        df.iloc[k::3].to_parquet(folder / f"part-{k}.parquet")
+    columns = ["--case", "customer_id", "--activity", "touchpoint", "--timestamp", "ts"]
+    glob = str(folder / "*.parquet")
+    dask_out, pandas_out = tmp_path / "dask", tmp_path / "pandas"
+    common = ["--no-report", "--quiet", *columns]
+    assert cli.main(["analyze", glob, "--backend", "dask", "--out", str(dask_out), *common]) == 0
+    whole = tmp_path / "whole.parquet"
+    pd.concat([df.iloc[k::3] for k in range(3)]).to_parquet(whole)
+    assert cli.main(["analyze", str(whole), "--out", str(pandas_out), *common]) == 0
+    for table in ("edges", "variants", "activities"):
+        got = pd.read_parquet(dask_out / f"{table}.parquet")
+        want = pd.read_parquet(pandas_out / f"{table}.parquet")
+        assert list(got.columns) == list(want.columns), table
+        pd.testing.assert_series_equal(got["frequency"], want["frequency"], check_names=False)
+    assert (dask_out / "summary.json").exists()
+
+
+def test_journey_flags_with_dask_are_a_usage_error(tmp_path: Path, capsys):
+    from engine import cli
+
+    code = cli.main(
+        [
+            "analyze",
+            str(tmp_path / "x.parquet"),
+            "--backend",
+            "dask",
+            "--stages",
+            "default",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert code == cli.EXIT_USAGE
+    assert "--stages runs on one machine for now" in capsys.readouterr().err

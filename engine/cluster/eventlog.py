@@ -78,6 +78,17 @@ class DaskEventLog:
             self._partial = tree_reduce(partials, combine).compute()
         return self._partial
 
+    def compute(self) -> DaskEventLog:
+        """Build and count every partition now (analyses then only finalize)."""
+        self._merged()
+        return self
+
+    def close(self) -> None:
+        """Close the client if this log started a local cluster for itself."""
+        from .session import close_local
+
+        close_local(self.client)
+
     # -- sizes and tables --------------------------------------------------------------------
     @property
     def n_events(self) -> int:

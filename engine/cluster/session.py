@@ -41,3 +41,12 @@ def connect(scheduler: str | None = None) -> Any:
         cluster = LocalCluster(threads_per_worker=1, processes=True, dashboard_address=None)
         _LOCAL["client"] = Client(cluster)
     return _LOCAL["client"]
+
+
+def close_local(client: Any) -> None:
+    """Shut down the local cluster started by `connect`, if `client` is its client."""
+    if _LOCAL.get("client") is client:
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+        del _LOCAL["client"]

@@ -49,7 +49,8 @@ def read_dask_log(
     elif isinstance(source, str | os.PathLike):
         path = os.fspath(source)
         try:
-            frame = dd.read_parquet(path)
+            # Row groups become partitions, so that one large file is read in parallel.
+            frame = dd.read_parquet(path, split_row_groups="adaptive", blocksize="32MiB")
         except (FileNotFoundError, OSError, ValueError) as error:
             raise InputError(
                 f"cannot read '{path}' as Parquet with dask ({error}); the dask backend "
@@ -76,9 +77,10 @@ def read_dask_log(
     frame = frame[wanted]
     numbered = frame.map_partitions(_number_rows, meta=frame._meta.assign(**{ROW: np.int64(0)}))
     method = "p2p" if client is not None and _p2p_available() else "tasks"
-    shuffled = numbered.shuffle(
-        on=mapping.case, npartitions=npartitions or frame.npartitions, method=method
-    )
+    if npartitions is None:  # at least two tasks per worker thread
+        threads = sum(client.nthreads().values()) if client is not None else 1
+        npartitions = max(frame.npartitions, 2 * threads)
+    shuffled = numbered.shuffle(on=mapping.case, npartitions=npartitions, method=method)
     return DaskEventLog(
         shuffled,
         mapping,

@@ -1,0 +1,954 @@
+"""Throughput of the numba kernels (engine/kernels), one benchmark group per module.
+
+One class per module (group `kernels.<module>`). Each kernel gets its input as the engine
+prepares it: from the benchmark log built once (`built_log`, in canonical order), or, for
+the kernels of reading (ordering, keycodes, hashing, timeunits), from the file's columns
+in input order. The untimed preparation mirrors the kernel's call site, which each test's
+docstring names. Each kernel runs once before it is timed (`measure`), kernels that change
+their input get a fresh copy before each round (not timed), and every result is checked.
+events/s counts the log's events, also for kernels whose input is per case, per variant
+or per edge.
+
+The prepared inputs are class-scoped fixtures: a class's arrays are freed before the next
+class starts, which keeps memory bounded at 100M events.
+
+Not timed on their own: helpers that only run inside the kernels timed here
+(ordering.sort_by_time, hashing.splitmix64 and bytes_equal, grouping.case_chunks and
+chunk_cursors, the numba helpers of stats, sketch and variants); ordering.split_collisions,
+which runs only when two case keys' 64-bit hashes collide (never with the synthetic ids);
+and sketch's dense sketches (sketch_add, sketch_quantiles), which no engine path uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+import engine
+from engine.analysis.segments import sort_segments
+from engine.analysis.variants import Variants, compute_variants
+from engine.datasets.synthetic import KEYS
+from engine.journey.columns import category_codes
+from engine.journey.satisfaction import SCALES
+from engine.kernels import stats as stats_kernels
+from engine.kernels.activities import activity_counts, case_durations
+from engine.kernels.channels import channel_switches
+from engine.kernels.conversion import conversion_times, kaplan_meier
+from engine.kernels.dfg import edge_aggregate, number_edges, pair_keys
+from engine.kernels.grouping import chunk_count, group_values
+from engine.kernels.hashing import hash_bytes, hash_ints
+from engine.kernels.keycodes import (
+    MAX_DIGITS,
+    MAX_PACKED_BYTES,
+    common_prefix_length,
+    count_codes,
+    decode_bytes,
+    decode_digits,
+    encode_bytes,
+    encode_conforming,
+    encode_digits,
+    remap_codes,
+    suffix_shape,
+)
+from engine.kernels.moments import group_moments
+from engine.kernels.ordering import (
+    VERIFY_BYTES,
+    VERIFY_NONE,
+    gather,
+    order_runs,
+    pack,
+    run_offsets,
+)
+from engine.kernels.satisfaction import score_summary
+from engine.kernels.sketch import (
+    ALPHA,
+    SKETCH_WIDTH,
+    ZERO_COLUMN,
+    count_entries,
+    entry_quantiles,
+    grouped_entries,
+)
+from engine.kernels.stages import stage_pass, stage_visits, visit_moves
+from engine.kernels.stats import (
+    MAX,
+    MEAN,
+    MEDIAN,
+    MIN,
+    P90,
+    SMALL_SEGMENT,
+    STDEV,
+    SUM,
+    group_order_stats,
+    segment_medians,
+    segment_stats,
+    sort_small_segments,
+)
+from engine.kernels.steps import pair_cases, pair_steps, step_outcomes
+from engine.kernels.timeunits import scale_to_ns
+from engine.kernels.variants import (
+    assign_variants,
+    concatenate_sequences,
+    refine_ties,
+    sequence_hashes,
+    sort_keys,
+)
+from engine.log.columns import chunk_slices, string_buffers
+from engine.log.keys import case_keys, present_keys, utf8_boundary
+
+
+def group(module: str) -> pytest.MarkDecorator:
+    """The benchmark group of a kernel module's tests."""
+    return pytest.mark.benchmark(group=f"kernels.{module}")
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """Facts about the canonical layout the checks use."""
+
+    sizes: np.ndarray  # events per case
+    not_last: np.ndarray  # bool per event: a pair starts here
+    not_first: np.ndarray  # bool per event: a pair ends here
+    same_case: np.ndarray  # bool per event but the last: it and the next share a case
+
+
+@pytest.fixture(scope="module")
+def log(built_log: engine.EventLog) -> engine.EventLog:
+    assert built_log.dropped.total == 0  # input rows and events correspond one to one
+    return built_log
+
+
+@pytest.fixture(scope="class")
+def layout(log: engine.EventLog) -> Canonical:
+    offsets, n = log.case_offsets, log.n_events
+    not_last = np.ones(n, bool)
+    not_last[offsets[1:] - 1] = False
+    not_first = np.ones(n, bool)
+    not_first[offsets[:-1]] = False
+    return Canonical(np.diff(offsets), not_last, not_first, not_last[:-1].copy())
+
+
+@dataclass(frozen=True)
+class InputRows:
+    """The key columns in input (file) order, as build.build_canonical has them."""
+
+    codes: np.ndarray  # uint64 exact case codes (keys.case_keys)
+    keep: np.ndarray  # bool, all True
+    ts: np.ndarray  # int64 ns
+    act: np.ndarray  # activity codes, the log's dtype
+    row_bits: int
+    row_type: np.ndarray  # empty: int32 rows up to 2**31 events
+
+
+@pytest.fixture(scope="class")
+def case_column(journey_log: Path) -> pa.ChunkedArray:
+    """The case ids as the file gives them: text, one chunk per row group."""
+    return pq.read_table(journey_log, columns=[KEYS["case"]]).column(0)
+
+
+@pytest.fixture(scope="class")
+def input_rows(log: engine.EventLog, case_column: pa.ChunkedArray) -> InputRows:
+    keys = case_keys(case_column)
+    assert not keys.hashed
+    n, rows = log.n_events, log.source_row
+    ts = np.empty(n, np.int64)
+    ts[rows] = log.timestamp
+    act = np.empty(n, log.activity.dtype)
+    act[rows] = log.activity
+    row_type = np.empty(0, np.int32 if n <= np.iinfo(np.int32).max else np.int64)
+    return InputRows(keys.codes, np.ones(n, bool), ts, act, max(1, (n - 1).bit_length()), row_type)
+
+
+@dataclass(frozen=True)
+class Words:
+    packed: np.ndarray  # sorted (code or hash | row) words
+    runs: np.ndarray  # offsets of the runs of equal codes
+
+
+@pytest.fixture(scope="class")
+def exact_words(input_rows: InputRows) -> Words:
+    r = input_rows
+    packed = pack(r.codes, r.keep, r.row_bits, False, np.empty_like(r.codes))
+    packed.sort()
+    return Words(packed, run_offsets(packed, r.row_bits))
+
+
+@dataclass(frozen=True)
+class KeyBytes:
+    """Case ids as one Arrow text buffer (int64 offsets), as keys._text_keys hashes them."""
+
+    offsets: np.ndarray
+    data: np.ndarray
+
+
+@pytest.fixture(scope="class")
+def key_bytes(case_column: pa.ChunkedArray) -> KeyBytes:
+    column = case_column
+    if column.type == pa.string() and column.nbytes >= 2**31:
+        column = column.cast(pa.large_string())
+    combined = column.combine_chunks()
+    offsets, data = string_buffers(combined)
+    return KeyBytes(offsets.astype(np.int64, copy=False), data)
+
+
+@pytest.fixture(scope="class")
+def hashed_words(input_rows: InputRows, key_bytes: KeyBytes) -> Words:
+    r = input_rows
+    hashes = hash_bytes(key_bytes.offsets, key_bytes.data)
+    packed = pack(hashes, r.keep, r.row_bits, True, hashes)
+    packed.sort()
+    return Words(packed, run_offsets(packed, r.row_bits))
+
+
+@dataclass(frozen=True)
+class Edges:
+    """The directly-follows edges as analysis.dfg's sparse path computes them."""
+
+    keys: np.ndarray  # edge key of every pair (pair_keys, int32)
+    ids: np.ndarray  # dense edge id of every pair (number_edges)
+    edge_keys: np.ndarray
+    frequency: np.ndarray
+    cases: np.ndarray
+    durations: np.ndarray  # grouped by edge (CSR `offsets`), in pair order
+    sorted_durations: np.ndarray  # the same, sorted within each edge
+    offsets: np.ndarray
+
+
+@pytest.fixture(scope="class")
+def edges(log: engine.EventLog) -> Edges:
+    n_act = log.n_activities
+    keys = pair_keys(log.activity, log.case_offsets, n_act, np.empty(0, np.int32))
+    ids = keys.copy()
+    edge_keys = number_edges(ids, n_act * n_act)
+    frequency, cases, durations, offsets = edge_aggregate(
+        ids, log.timestamp, log.timestamp, log.case_offsets, len(edge_keys)
+    )
+    sorted_durations = durations.copy()
+    sort_segments(sorted_durations, offsets)
+    return Edges(keys, ids, edge_keys, frequency, cases, durations, sorted_durations, offsets)
+
+
+@dataclass(frozen=True)
+class VariantInputs:
+    hashes: np.ndarray
+    provisional: np.ndarray  # variant id of each case, in order of first appearance
+    representative: np.ndarray
+    frequency: np.ndarray
+    ids: np.ndarray  # empty, of the variant ids' dtype
+    final: Variants  # as the log reports them (reporting order)
+    case_durations: np.ndarray  # ns per case
+    grouped: np.ndarray  # case durations grouped by (final) variant, unsorted
+    group_offsets: np.ndarray
+
+
+@pytest.fixture(scope="class")
+def variants(log: engine.EventLog) -> VariantInputs:
+    act, offsets = log.activity, log.case_offsets
+    ids = np.empty(0, np.int32 if log.n_cases <= np.iinfo(np.int32).max else np.int64)
+    hashes = sequence_hashes(act, offsets)
+    provisional, representative = assign_variants(act, offsets, hashes, ids)
+    frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)
+    final = compute_variants(log)
+    durations = case_durations(log.timestamp, offsets)
+    grouped, group_offsets = group_values(
+        durations, final.variant_of_case, len(final.representative)
+    )
+    return VariantInputs(
+        hashes=hashes,
+        provisional=provisional,
+        representative=representative,
+        frequency=frequency,
+        ids=ids,
+        final=final,
+        case_durations=durations,
+        grouped=grouped,
+        group_offsets=group_offsets,
+    )
+
+
+@pytest.fixture(scope="class")
+def journey(log: engine.EventLog) -> engine.Journey:
+    """The log seen through the default journey model (conversions computed on first use)."""
+    return log.journey()
+
+
+@pytest.fixture(scope="class")
+def steps(log: engine.EventLog, journey: engine.Journey) -> tuple[np.ndarray, ...]:
+    """pair_steps' (counts, durations, key offsets), as bottlenecks._touchpoint_steps."""
+    n_act = log.n_activities
+    return pair_steps(
+        log.activity,
+        log.case_offsets,
+        log.timestamp,
+        log.timestamp,
+        n_act,
+        journey.conversions.at_event,
+        chunk_count(log.n_cases, n_act * n_act),
+    )
+
+
+def small_groups_sorted(values: np.ndarray, offsets: np.ndarray, limit: int) -> bool:
+    """Whether every group of at most `limit` values is in ascending order."""
+    sizes = np.diff(offsets)
+    group_of = np.repeat(np.arange(len(sizes)), sizes)
+    inside = (group_of[1:] == group_of[:-1]) & (sizes[group_of[:-1]] <= limit)
+    return bool((np.diff(values)[inside] >= 0).all())
+
+
+# -- ordering: group events by case, order them by time -----------------------------------
+
+
+@group("ordering")
+class TestOrdering:
+    def test_pack(self, measure, log, input_rows: InputRows) -> None:
+        """build._order_events: case codes and input rows packed into words."""
+        r = input_rows
+        out = np.empty_like(r.codes)
+        words = measure(pack, r.codes, r.keep, r.row_bits, False, out, events=log.n_events)
+        mask = np.uint64((1 << r.row_bits) - 1)
+        assert np.array_equal(words & mask, np.arange(log.n_events, dtype=np.uint64))
+        assert np.array_equal(words >> np.uint64(r.row_bits), r.codes)
+
+    def test_run_offsets(self, measure, log, input_rows: InputRows, exact_words: Words) -> None:
+        """build._order_events: the runs of equal codes in the sorted words are the cases."""
+        runs = measure(run_offsets, exact_words.packed, input_rows.row_bits, events=log.n_events)
+        assert np.array_equal(runs, log.case_offsets)
+
+    def test_order_runs(self, measure, log, input_rows: InputRows, exact_words: Words) -> None:
+        """build._order_events with exact codes: gather and time-sort each case's events."""
+        r, w = input_rows, exact_words
+        ts_out = np.empty(log.n_events, np.int64)  # the engine reuses the words' memory
+        no_bytes = (np.zeros(1, np.int64), np.zeros(0, np.uint8))
+        args = (w.packed, w.runs, r.row_bits, r.ts, r.act, VERIFY_NONE)
+        args += (*no_bytes, r.row_type, ts_out)
+        rows, ts, act, collided = measure(order_runs, *args, events=log.n_events)
+        assert not collided.any()
+        assert np.array_equal(rows, log.source_row)
+        assert np.array_equal(ts, log.timestamp) and np.array_equal(act, log.activity)
+
+    def test_order_runs_hashed_keys(
+        self, measure, log, input_rows: InputRows, key_bytes: KeyBytes, hashed_words: Words, layout
+    ) -> None:
+        """build._order_events with hashed keys (free-form text ids): equal hashes are
+        confirmed on the key bytes while each case is gathered and time-sorted."""
+        r, w = input_rows, hashed_words
+        ts_out = np.empty(log.n_events, np.int64)
+        args = (w.packed, w.runs, r.row_bits, r.ts, r.act, VERIFY_BYTES)
+        args += (key_bytes.offsets, key_bytes.data, r.row_type, ts_out)
+        rows, ts, _, collided = measure(order_runs, *args, events=log.n_events)
+        assert not collided.any() and len(w.runs) - 1 == log.n_cases
+        run_of = np.repeat(np.arange(len(w.runs) - 1), np.diff(w.runs))
+        same_run = run_of[1:] == run_of[:-1]
+        codes = r.codes[rows]  # the exact codes tell the cases apart
+        assert np.array_equal(same_run, codes[1:] == codes[:-1])
+        assert (np.diff(ts)[same_run] >= 0).all()
+
+    def test_gather(self, measure, log, input_rows: InputRows) -> None:
+        """build.build_canonical: a column in input order (start timestamps) to canonical order."""
+        out = measure(gather, input_rows.ts, log.source_row, events=log.n_events)
+        assert np.array_equal(out, log.timestamp)
+
+
+# -- keycodes: exact codes for text case ids, activity codes ------------------------------
+
+
+@dataclass(frozen=True)
+class TextChunks:
+    """keys._text_keys' view of a text column: (start, end, offsets, data, valid) per chunk."""
+
+    chunks: list
+    reference: np.ndarray  # the first key's bytes
+    width: int  # length of every key (the synthetic ids all have one)
+    prefix: int  # bytes every key shares (as _text_keys finds it)
+
+
+@pytest.fixture(scope="class")
+def text_chunks(case_column: pa.ChunkedArray) -> TextChunks:
+    chunks = [(s, e, *string_buffers(c), present_keys(c)) for s, e, c in chunk_slices(case_column)]
+    _, _, offsets, data, _ = chunks[0]
+    reference = data[offsets[0] : offsets[1]].copy()
+    lengths = pc.binary_length(case_column)
+    assert pc.min(lengths).as_py() == pc.max(lengths).as_py() == len(reference)
+    prefix = min(common_prefix_length(o, d, v, reference) for _, _, o, d, v in chunks)
+    return TextChunks(chunks, reference, len(reference), utf8_boundary(reference, prefix))
+
+
+def suffixes(column: pa.ChunkedArray | pa.Array, start: int) -> pa.Array:
+    """The keys' text from byte `start` on (ASCII ids), as one large_string array."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return pc.utf8_slice_codeunits(column, start).cast(pa.large_string())
+
+
+def as_text(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
+    return pa.LargeStringArray.from_buffers(
+        len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
+    )
+
+
+@pytest.fixture(scope="class")
+def byte_prefix(text_chunks: TextChunks) -> int:
+    """A prefix leaving MAX_PACKED_BYTES bytes: the work of short ids' byte codes (keys
+    whose suffix differs in its first bytes get equal codes: decoding checks, not cases)."""
+    return text_chunks.width - MAX_PACKED_BYTES
+
+
+@group("keycodes")
+class TestKeycodes:
+    def test_shape_scan(self, measure, log, text_chunks: TextChunks) -> None:
+        """keys._text_keys: the prefix every key shares, then the suffixes' shape."""
+        t = text_chunks
+
+        def scan():
+            prefix = min(common_prefix_length(o, d, v, t.reference) for _, _, o, d, v in t.chunks)
+            prefix = utf8_boundary(t.reference, prefix)
+            shapes = [suffix_shape(o, d, v, prefix) for _, _, o, d, v in t.chunks]
+            return prefix, shapes
+
+        prefix, shapes = measure(scan, events=log.n_events)
+        assert prefix == t.prefix and bytes(t.reference[:prefix]).startswith(b"cust-")
+        for digits, shortest, longest in shapes:
+            assert digits and shortest == longest == t.width - prefix <= MAX_DIGITS
+
+    def test_encode_digits(
+        self, measure, log, case_column: pa.ChunkedArray, text_chunks: TextChunks
+    ) -> None:
+        """keys._text_keys: digit suffixes read as numbers, chunk by chunk, in parallel."""
+        t = text_chunks
+        prefix = t.prefix
+        codes = np.zeros(log.n_events, np.uint64)
+
+        def encode():  # every suffix has the same length: no length bits
+            for s, e, o, d, v in t.chunks:
+                codes[s:e] = encode_digits(o, d, v, prefix, False)
+            return codes
+
+        measure(encode, events=log.n_events)
+        expected = suffixes(case_column, prefix).cast(pa.uint64()).to_numpy()
+        assert np.array_equal(codes, expected)
+
+    def test_encode_conforming(
+        self, measure, log, input_rows: InputRows, text_chunks: TextChunks
+    ) -> None:
+        """keystream.CaseKeyStream (the batched read): each batch checked against the first
+        batch's prefix and coded in one serial pass."""
+        t = text_chunks
+        _, _, offsets, data, valid = t.chunks[0]
+        length = utf8_boundary(t.reference, common_prefix_length(offsets, data, valid, t.reference))
+        while length > 0 and 48 <= t.reference[length - 1] <= 57:
+            length -= 1  # as CaseKeyStream._choose_shape
+        prefix = t.reference[:length].copy()
+        no_nulls = np.zeros(0, np.bool_)
+        codes = np.zeros(log.n_events, np.uint64)
+        missing = np.ones(log.n_events, np.bool_)
+
+        def encode():
+            return [
+                encode_conforming(o, d, no_nulls, prefix, True, codes[s:e], missing[s:e])
+                for s, e, o, d, _ in t.chunks
+            ]
+
+        results = measure(encode, events=log.n_events)
+        assert all(fits and shortest == longest for fits, shortest, longest in results)
+        assert not missing.any()
+        # Every id has the same length: the stream drops the length bits, as finish() does.
+        assert np.array_equal(codes >> np.uint64(5), input_rows.codes)
+
+    def test_decode_digits(
+        self,
+        measure,
+        log,
+        case_column: pa.ChunkedArray,
+        input_rows: InputRows,
+        text_chunks: TextChunks,
+    ) -> None:
+        """EventLog.case_ids: the case codes decoded back to text (one per case)."""
+        first_rows = log.source_row[log.case_offsets[:-1]]
+        case_codes = input_rows.codes[first_rows]
+        prefix = text_chunks.prefix
+        width = text_chunks.width - prefix
+        offsets, data = measure(decode_digits, case_codes, False, width, events=log.n_events)
+        expected = suffixes(case_column.take(pa.array(first_rows)), prefix)
+        assert as_text(offsets, data).equals(expected)
+
+    def test_encode_bytes(
+        self, measure, log, case_column: pa.ChunkedArray, text_chunks: TextChunks, byte_prefix: int
+    ) -> None:
+        """keys._text_keys for short ids: up to seven suffix bytes packed into a word."""
+        codes = np.zeros(log.n_events, np.uint64)
+
+        def encode():
+            for s, e, o, d, v in text_chunks.chunks:
+                codes[s:e] = encode_bytes(o, d, v, byte_prefix)
+            return codes
+
+        measure(encode, events=log.n_events)
+        assert as_text(*decode_bytes(codes)).equals(suffixes(case_column, byte_prefix))
+
+    def test_decode_bytes(
+        self, measure, log, case_column: pa.ChunkedArray, text_chunks: TextChunks, byte_prefix: int
+    ) -> None:
+        """EventLog.case_ids for byte-coded ids: one code per case back to text."""
+        first_rows = log.source_row[log.case_offsets[:-1]]
+        firsts = case_column.take(pa.array(first_rows)).combine_chunks()
+        offsets, data = string_buffers(firsts)
+        case_codes = encode_bytes(offsets, data, np.ones(len(firsts), bool), byte_prefix)
+        decoded = measure(decode_bytes, case_codes, events=log.n_events)
+        assert as_text(*decoded).equals(suffixes(firsts, byte_prefix))
+
+    def test_count_codes(self, measure, log, input_rows: InputRows) -> None:
+        """keys.sorted_codes: how many rows carry each activity code."""
+        counts = measure(count_codes, input_rows.act, log.n_activities, events=log.n_events)
+        assert np.array_equal(counts, np.bincount(log.activity, minlength=log.n_activities))
+
+    def test_remap_codes(self, measure, log, input_rows: InputRows) -> None:
+        """keys.sorted_codes and ActivityStream: activity codes renumbered through a table."""
+        table = np.arange(log.n_activities, dtype=np.int32)[::-1].copy()
+        out = measure(remap_codes, input_rows.act, table, events=log.n_events)
+        assert out.dtype == input_rows.act.dtype and np.array_equal(out, table[input_rows.act])
+
+
+# -- hashing: 64-bit hashes of keys -------------------------------------------------------
+
+
+@group("hashing")
+class TestHashing:
+    def test_hash_bytes(self, measure, log, key_bytes: KeyBytes, layout: Canonical) -> None:
+        """keys._text_keys for free-form text ids: one hash per row, in parallel."""
+        hashes = measure(hash_bytes, key_bytes.offsets, key_bytes.data, events=log.n_events)
+        canonical = hashes[log.source_row]
+        assert np.array_equal(canonical[1:] == canonical[:-1], layout.same_case)
+
+    def test_hash_ints(self, measure, log, input_rows: InputRows, layout: Canonical) -> None:
+        """Hashes of integer keys (the int64 case codes), in parallel."""
+        values = input_rows.codes.view(np.int64)
+        hashes = measure(hash_ints, values, events=log.n_events)
+        canonical = hashes[log.source_row]
+        assert np.array_equal(canonical[1:] == canonical[:-1], layout.same_case)
+
+
+# -- dfg: directly-follows pairs and edges ------------------------------------------------
+
+
+@group("dfg")
+class TestDfg:
+    def test_pair_keys(self, measure, log, layout: Canonical) -> None:
+        """analysis.dfg: the edge key of every consecutive pair within a case."""
+        n_act = log.n_activities
+        args = (log.activity, log.case_offsets, n_act, np.empty(0, np.int32))
+        keys = measure(pair_keys, *args, events=log.n_events)
+        act = log.activity.astype(np.int32)
+        assert np.array_equal(keys, act[layout.not_last] * n_act + act[layout.not_first])
+
+    def test_number_edges(self, measure, log, edges: Edges) -> None:
+        """analysis.dfg and bottlenecks: edge keys to dense edge ids, in place (a fresh copy
+        of the keys each round)."""
+        n_keys = log.n_activities**2
+        last = {}
+
+        def setup():
+            last["ids"] = edges.keys.copy()
+            return (last["ids"], n_keys), {}
+
+        edge_keys = measure(number_edges, setup=setup, events=log.n_events)
+        assert (np.diff(edge_keys) > 0).all()
+        assert np.array_equal(edge_keys[last["ids"]], edges.keys)
+
+    def test_edge_aggregate(self, measure, log, edges: Edges) -> None:
+        """analysis.dfg: per edge, frequency, cases and the durations grouped."""
+        args = (edges.ids, log.timestamp, log.timestamp, log.case_offsets, len(edges.edge_keys))
+        frequency, cases, durations, offsets = measure(edge_aggregate, *args, events=log.n_events)
+        assert frequency.sum() == log.n_events - log.n_cases
+        assert np.array_equal(np.diff(offsets), frequency) and (cases <= frequency).all()
+        assert (durations >= 0).all()  # events are time-sorted within a case
+
+
+# -- stats: per-group duration statistics -------------------------------------------------
+
+
+@group("stats")
+class TestStats:
+    def test_sort_small_segments(self, measure, log, variants: VariantInputs) -> None:
+        """analysis.segments.sort_segments: short groups (variants' case durations) sorted in
+        place (a fresh copy each round)."""
+        v = variants
+        last = {}
+
+        def setup():
+            last["values"] = v.grouped.copy()
+            return (last["values"], v.group_offsets, SMALL_SEGMENT), {}
+
+        measure(sort_small_segments, setup=setup, events=log.n_events)
+        assert small_groups_sorted(last["values"], v.group_offsets, SMALL_SEGMENT)
+        assert last["values"].sum() == v.grouped.sum()
+
+    def test_segment_stats(self, measure, log, edges: Edges) -> None:
+        """analysis.dfg (sparse path): mean, median, p90, min, max, stdev of sorted groups."""
+        out = measure(segment_stats, edges.sorted_durations, edges.offsets, events=log.n_events)
+        assert (out[MIN] <= out[MEDIAN]).all() and (out[MEDIAN] <= out[P90]).all()
+        assert (out[P90] <= out[MAX]).all()
+        np.testing.assert_allclose(out[MEAN] * edges.frequency, out[SUM], rtol=1e-9)
+
+    def test_segment_medians(self, measure, log, variants: VariantInputs) -> None:
+        """analysis.variants: the median duration of each variant's (sorted) cases."""
+        v = variants
+        values = v.grouped.copy()
+        sort_segments(values, v.group_offsets)
+        medians = measure(segment_medians, values, v.group_offsets, events=log.n_events)
+        assert (medians >= values[v.group_offsets[:-1]] / 1e9).all()
+        assert (medians <= values[v.group_offsets[1:] - 1] / 1e9).all()
+
+    def test_group_order_stats(self, measure, log, edges: Edges) -> None:
+        """analysis.dfg and the journey layer: the same statistics from unsorted groups."""
+        out = measure(group_order_stats, edges.durations, edges.offsets, events=log.n_events)
+        expected = segment_stats(edges.sorted_durations, edges.offsets)
+        for row in (MEAN, MEDIAN, P90, MIN, MAX, SUM):
+            assert np.array_equal(out[row], expected[row])
+
+    def test_group_stdev(self, measure, log, edges: Edges) -> None:
+        """analysis.dfg (dense path): the sample standard deviation of unsorted groups."""
+        group_stdev = getattr(stats_kernels, "group_stdev", None)
+        if group_stdev is None:
+            pytest.skip("engine.kernels.stats has no group_stdev")
+        expected = segment_stats(edges.sorted_durations, edges.offsets)
+        args = (edges.durations, edges.offsets, expected[MEAN])
+        out = measure(group_stdev, *args, events=log.n_events)
+        np.testing.assert_allclose(out, expected[STDEV], rtol=1e-9)
+
+
+# -- moments: mergeable per-group moments (partial results) --------------------------------
+
+
+@group("moments")
+class TestMoments:
+    def test_group_moments(self, measure, log, edges: Edges, steps) -> None:
+        """analysis.partials._edge_partial: per edge key, exact sums, extremes, mean and
+        the sum of squared deviations (pair_steps' durations, one group per key)."""
+        _, durations, key_offsets = steps
+        args = (durations, key_offsets)
+        whole_s, rest_ns, low, high, mean, m2 = measure(group_moments, *args, events=log.n_events)
+        k = edges.edge_keys
+        expected = segment_stats(edges.sorted_durations, edges.offsets)
+        assert np.array_equal(whole_s[k] + rest_ns[k] / 1e9, expected[SUM])
+        assert np.array_equal(mean[k], expected[MEAN])
+        assert np.array_equal(low[k] / 1e9, expected[MIN])
+        assert np.array_equal(high[k] / 1e9, expected[MAX])
+        several = edges.frequency > 1
+        stdev = np.sqrt(m2[k][several] / (edges.frequency[several] - 1))
+        np.testing.assert_allclose(stdev, expected[STDEV][several], rtol=1e-9)
+
+
+# -- sketch: mergeable quantile sketches (partial results) ---------------------------------
+
+
+@pytest.fixture(scope="class")
+def sketch_entries(steps) -> tuple[np.ndarray, np.ndarray]:
+    """The sparse sketches of every edge key's durations, as _edge_partial keeps them."""
+    _, durations, key_offsets = steps
+    return count_entries(grouped_entries(durations, key_offsets))
+
+
+@group("sketch")
+class TestSketch:
+    def test_grouped_entries(self, measure, log, steps) -> None:
+        """analysis.partials: the sketch cell (group and bucket) of every duration."""
+        _, durations, key_offsets = steps
+        entries = measure(grouped_entries, durations, key_offsets, events=log.n_events)
+        group_of = np.repeat(np.arange(len(key_offsets) - 1), np.diff(key_offsets))
+        assert np.array_equal(entries // SKETCH_WIDTH, group_of)
+        columns = entries % SKETCH_WIDTH
+        assert np.array_equal(columns == ZERO_COLUMN, durations == 0)
+        assert (columns >= ZERO_COLUMN).all()  # durations are never negative
+
+    def test_entry_quantiles(self, measure, log, edges: Edges, sketch_entries) -> None:
+        """analysis.partials.edges_table: each edge's median from its sparse sketch, within
+        ALPHA of the exact median."""
+        sketch_keys, sketch_counts = sketch_entries
+        keys = edges.edge_keys  # the keys that occur, sorted
+        group = sketch_keys // SKETCH_WIDTH
+        local = np.searchsorted(keys, group) * SKETCH_WIDTH + sketch_keys % SKETCH_WIDTH
+        args = (local, sketch_counts, len(keys), 0.5)
+        medians = measure(entry_quantiles, *args, events=log.n_events)
+        exact = segment_stats(edges.sorted_durations, edges.offsets)[MEDIAN]
+        assert (np.abs(medians - exact) <= ALPHA * exact * (1 + 1e-9)).all()
+
+
+# -- variants: exact grouping of activity sequences ---------------------------------------
+
+
+@group("variants")
+class TestVariants:
+    def test_sequence_hashes(self, measure, log, variants: VariantInputs) -> None:
+        """analysis.variants: a hash of every case's activity sequence, in parallel."""
+        v = variants
+        hashes = measure(sequence_hashes, log.activity, log.case_offsets, events=log.n_events)
+        assert np.array_equal(hashes, hashes[v.representative[v.provisional]])
+        assert len(np.unique(hashes[v.representative])) == len(v.representative)
+
+    def test_assign_variants(
+        self, measure, log, layout: Canonical, variants: VariantInputs
+    ) -> None:
+        """analysis.variants: cases to variants through a hash table, matches confirmed."""
+        v = variants
+        args = (log.activity, log.case_offsets, v.hashes, v.ids)
+        provisional, representative = measure(assign_variants, *args, events=log.n_events)
+        assert len(representative) == len(v.final.representative)
+        of_case = representative[provisional]
+        assert np.array_equal(v.hashes[of_case], v.hashes)
+        assert np.array_equal(layout.sizes[of_case], layout.sizes)
+
+    def test_sort_keys(self, measure, log, variants: VariantInputs) -> None:
+        """analysis.variants: keys ordering variants by frequency, then first activities."""
+        v = variants
+        args = (log.activity, log.case_offsets, v.representative, v.frequency, log.n_activities)
+        keys = measure(sort_keys, *args, events=log.n_events)
+        assert (np.diff(v.frequency[np.argsort(keys, kind="stable")]) <= 0).all()
+
+    def test_refine_ties(self, measure, log, variants: VariantInputs) -> None:
+        """analysis.variants: runs of equal keys settled in place (a fresh order each round)."""
+        v = variants
+        keys = sort_keys(
+            log.activity, log.case_offsets, v.representative, v.frequency, log.n_activities
+        )
+        first_order = np.argsort(keys, kind="stable")
+        last = {}
+
+        def setup():
+            last["order"] = first_order.copy()
+            rest = (keys, log.activity, log.case_offsets, v.representative, v.frequency)
+            return (last["order"], *rest), {}
+
+        measure(refine_ties, setup=setup, events=log.n_events)
+        assert np.array_equal(v.representative[last["order"]], v.final.representative)
+
+    def test_concatenate_sequences(
+        self, measure, log, layout: Canonical, variants: VariantInputs
+    ) -> None:
+        """analysis.variants.variant_sequences: every variant's activities, end to end."""
+        reps = variants.final.representative
+        args = (log.activity, log.case_offsets, reps)
+        list_offsets, values = measure(concatenate_sequences, *args, events=log.n_events)
+        assert np.array_equal(np.diff(list_offsets), layout.sizes[reps])
+        first = log.activity[log.case_offsets[reps[0]] : log.case_offsets[reps[0] + 1]]
+        assert np.array_equal(values[: list_offsets[1]], first)
+
+
+# -- activities: per-activity counts, case durations --------------------------------------
+
+
+@group("activities")
+class TestActivities:
+    def test_activity_counts(self, measure, log) -> None:
+        """analysis.activities: events, cases, starts and ends per activity."""
+        args = (log.activity, log.case_offsets, log.n_activities)
+        counts = measure(activity_counts, *args, events=log.n_events)
+        assert np.array_equal(counts[0], np.bincount(log.activity, minlength=log.n_activities))
+        assert counts[2].sum() == counts[3].sum() == log.n_cases
+        assert (counts[1] <= counts[0]).all()
+
+    def test_case_durations(self, measure, log) -> None:
+        """analysis.activities: last minus first timestamp of every case."""
+        ts, offsets = log.timestamp, log.case_offsets
+        durations = measure(case_durations, ts, offsets, events=log.n_events)
+        assert np.array_equal(durations, ts[offsets[1:] - 1] - ts[offsets[:-1]])
+
+
+# -- grouping: values grouped by a dense key ----------------------------------------------
+
+
+@group("grouping")
+class TestGrouping:
+    def test_group_values(self, measure, log, variants: VariantInputs) -> None:
+        """analysis.variants: case durations grouped by variant (a stable counting sort)."""
+        v = variants
+        args = (v.case_durations, v.final.variant_of_case, len(v.final.representative))
+        grouped, offsets = measure(group_values, *args, events=log.n_events)
+        assert np.array_equal(np.diff(offsets), v.final.frequency)
+        assert grouped.sum() == v.case_durations.sum()
+
+
+# -- stages: stage visits and moves (journey layer) ---------------------------------------
+
+
+@group("stages")
+class TestStages:
+    def test_stage_pass(self, measure, log, journey: engine.Journey) -> None:
+        """journey.stages.Journey.figures: stage and move counts, dwell grouped, two passes."""
+        n_stages = len(journey.model.stages)
+        args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity, n_stages)
+        args += (journey.conversions.at_event, chunk_count(log.n_cases, n_stages * n_stages))
+        per_stage, per_move, grouped, move_offsets = measure(stage_pass, *args, events=log.n_events)
+        mapped = journey.stage_of_activity[log.activity] >= 0
+        journeys_mapped = np.logical_or.reduceat(mapped, log.case_offsets[:-1])
+        assert per_stage[3].sum() == per_stage[1].sum() == journeys_mapped.sum()
+        assert np.array_equal(np.diff(move_offsets), per_move[0]) and (grouped >= 0).all()
+
+    def test_stage_visits(self, measure, log, journey: engine.Journey) -> None:
+        """journey.stages.Journey.visits: one row per stage visit."""
+        args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity)
+        case, _, first, start, end, is_open = measure(stage_visits, *args, events=log.n_events)
+        per_stage = journey.figures.per_stage
+        assert len(case) == per_stage[0].sum() and is_open.sum() == per_stage[1].sum()
+        assert (np.diff(case) >= 0).all() and (end >= start).all()
+        assert np.array_equal(log.timestamp[first], start)
+
+    def test_visit_moves(self, measure, log, journey: engine.Journey) -> None:
+        """journey.stages.Journey.moves: moves between consecutive visits of a case."""
+        v = journey.visits
+        args = (v.case, v.stage, v.first_event, v.start, v.end, len(journey.model.stages))
+        keys, cases, _, dwell = measure(visit_moves, *args, events=log.n_events)
+        assert len(keys) == journey.figures.per_move[0].sum()
+        assert (dwell >= 0).all() and (np.diff(cases) >= 0).all()
+
+
+# -- steps: directly-follows steps and their outcomes (bottlenecks) -----------------------
+
+
+@group("steps")
+class TestSteps:
+    def test_pair_steps(self, measure, log, journey: engine.Journey, edges: Edges) -> None:
+        """journey.bottlenecks._touchpoint_steps: steps counted and timed, two passes."""
+        n_act = log.n_activities
+        args = (log.activity, log.case_offsets, log.timestamp, log.timestamp, n_act)
+        args += (journey.conversions.at_event, chunk_count(log.n_cases, n_act * n_act))
+        counts, durations, key_offsets = measure(pair_steps, *args, events=log.n_events)
+        assert np.array_equal(np.flatnonzero(counts[0]), edges.edge_keys)
+        assert np.array_equal(counts[0, edges.edge_keys], edges.frequency)
+        assert np.array_equal(np.diff(key_offsets), counts[0])
+        assert np.array_equal(durations, edges.durations)  # by key, then in case order
+
+    def test_pair_cases(self, measure, log, layout: Canonical) -> None:
+        """journey.bottlenecks (large alphabets): the case and arrival event of every pair."""
+        case, target = measure(pair_cases, log.case_offsets, events=log.n_events)
+        assert np.array_equal(target, np.flatnonzero(layout.not_first))
+        assert np.array_equal(case, np.repeat(np.arange(log.n_cases), layout.sizes - 1))
+
+    def test_step_outcomes(
+        self, measure, log, journey: engine.Journey, edges: Edges, steps: tuple[np.ndarray, ...]
+    ) -> None:
+        """journey.bottlenecks (large alphabets): per step, journeys taking it before
+        converting, of which converting, and abandoned journeys ending with it."""
+        keys = pair_keys(log.activity, log.case_offsets, log.n_activities, np.empty(0, np.int64))
+        ids = np.searchsorted(edges.edge_keys, keys)
+        case, target = pair_cases(log.case_offsets)
+        args = (ids, case, target, len(edges.edge_keys), journey.conversions.at_event)
+        journeys, converting, abandoned = measure(step_outcomes, *args, events=log.n_events)
+        counts = steps[0][:, edges.edge_keys]  # pair_steps counts the same in its first pass
+        assert np.array_equal(journeys, counts[1]) and np.array_equal(converting, counts[2])
+        assert np.array_equal(abandoned, counts[3])
+
+
+# -- conversion: time to convert, Kaplan–Meier --------------------------------------------
+
+
+def _converts(log: engine.EventLog, journey: engine.Journey) -> np.ndarray:
+    """Which activity codes convert, as Journey.conversions decides."""
+    conversion = journey.model.conversion
+    if conversion.activity is not None:
+        return np.asarray(log.activity_names == conversion.activity)
+    return journey.stage_of_activity == journey.model.stage_order(conversion.stage)
+
+
+@group("conversion")
+class TestConversion:
+    def test_conversion_times(self, measure, log, journey: engine.Journey) -> None:
+        """journey.conversion.case_conversions: when each journey first converts."""
+        converts = _converts(log, journey)
+        args = (log.activity, log.case_offsets, log.timestamp, converts)
+        converted, elapsed, at_event, observed = measure(
+            conversion_times, *args, events=log.n_events
+        )
+        assert 0 < converted.sum() < log.n_cases
+        at = at_event[converted]
+        first = log.case_offsets[:-1][converted]
+        assert converts[log.activity[at]].all() and (at < log.case_offsets[1:][converted]).all()
+        assert np.array_equal(elapsed[converted], log.timestamp[at] - log.timestamp[first])
+        assert (at_event[~converted] == -1).all() and (elapsed <= observed).all()
+
+    def test_kaplan_meier(self, measure, log, journey: engine.Journey) -> None:
+        """journey.conversion.km_table: the Kaplan–Meier table from sorted keys."""
+        c = journey.conversions
+        durations = np.where(c.converted, c.elapsed, c.observed)
+        keys = np.sort(durations * 2 + ~c.converted)
+        time, at_risk, events, censored, survival, _ = measure(
+            kaplan_meier, keys, events=log.n_events
+        )
+        assert events.sum() == c.converted.sum() and events.sum() + censored.sum() <= log.n_cases
+        assert (np.diff(time) > 0).all() and (np.diff(at_risk) < 0).all()
+        assert (np.diff(survival) <= 0).all()
+
+
+# -- channels: channel switches along journeys --------------------------------------------
+
+
+@group("channels")
+class TestChannels:
+    def test_channel_switches(self, measure, log, journey: engine.Journey) -> None:
+        """journey.channels.channel_tables: switches, cases, abandoned last steps, channels used."""
+        codes, names = category_codes(log.attributes["channel"])
+        n = max(len(names), 1)
+        abandoned = ~journey.conversions.converted
+        args = (codes, log.case_offsets, n, abandoned, chunk_count(log.n_cases, n * n))
+        transitions, cases, last_step, used = measure(channel_switches, *args, events=log.n_events)
+        assert (codes >= 0).all()  # every synthetic event has a channel
+        assert transitions.sum() == log.n_events - log.n_cases
+        assert (cases <= transitions).all() and last_step.sum() <= abandoned.sum()
+        assert (used >= 1).all() and used.max() <= len(names)
+
+
+# -- satisfaction: scores along journeys --------------------------------------------------
+
+
+@group("satisfaction")
+class TestSatisfaction:
+    def test_score_summary(self, measure, log, journey: engine.Journey) -> None:
+        """journey.satisfaction.satisfaction_table: scores per touchpoint and stage, in one pass."""
+        scores = log.attributes["csat"].to_numpy(dtype=float, na_value=np.nan)
+        stages = journey.stage_of_activity
+        args = (scores, log.activity, stages, log.case_offsets, SCALES["csat"][2])
+        args += (~journey.conversions.converted, len(journey.model.stages))
+        by_touchpoint, by_stage, outcomes = measure(score_summary, *args, events=log.n_events)
+        answered = ~np.isnan(scores)
+        assert by_touchpoint[0].sum() == answered.sum() > 0
+        assert by_stage[0].sum() == (answered & (stages[log.activity] >= 0)).sum()
+        n_low, k_low, n_not, k_not = outcomes
+        assert (k_low <= n_low).all() and (k_not <= n_not).all()
+
+
+# -- timeunits: timestamps to nanoseconds -------------------------------------------------
+
+
+@group("timeunits")
+class TestTimeunits:
+    def test_scale_to_ns(self, measure, log, journey_log: Path, input_rows: InputRows) -> None:
+        """timestamps._from_arrow_timestamps: each batch's microseconds to nanoseconds."""
+        column = pq.read_table(journey_log, columns=[KEYS["timestamp"]]).column(0)
+        assert column.type.unit == "us" and column.null_count == 0
+        batches = [chunk.cast(pa.int64()).to_numpy() for chunk in column.chunks]
+        missing = [np.zeros(len(raw), np.bool_) for raw in batches]
+
+        def scale():
+            return [
+                scale_to_ns(raw, 1_000, absent)
+                for raw, absent in zip(batches, missing, strict=True)
+            ]
+
+        results = measure(scale, events=log.n_events)
+        assert not any(overflow for _, overflow in results)
+        assert np.array_equal(np.concatenate([ns for ns, _ in results]), input_rows.ts)
+
+
+def test_every_kernel_module_is_benchmarked() -> None:
+    """Each module of engine/kernels has its class here (a new module needs one)."""
+    folder = Path(engine.__file__).parent / "kernels"
+    modules = {path.stem for path in folder.glob("*.py") if not path.stem.startswith("_")}
+    classes = {name.removeprefix("Test").lower() for name in globals() if name.startswith("Test")}
+    assert modules <= classes, f"kernel modules without benchmarks: {sorted(modules - classes)}"

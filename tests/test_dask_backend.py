@@ -168,3 +168,8 @@ def test_journey_flags_with_dask_are_a_usage_error(tmp_path: Path, capsys):
     )
     assert code == cli.EXIT_USAGE
     assert "--stages runs on one machine for now" in capsys.readouterr().err
+
+
+def test_an_unknown_backend_is_a_one_line_error():
+    with pytest.raises(engine.InputError, match="unknown backend 'spark'"):
+        engine.read_log(generate(100, seed=1), **KEYS, backend="spark")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..kernels.activities import case_durations
 from ..kernels.grouping import group_values
 from ..kernels.stats import segment_medians
 from ..kernels.variants import (
@@ -18,7 +19,6 @@ from ..kernels.variants import (
     sequence_hashes,
     sort_keys,
 )
-from .activities import case_durations_ns
 from .segments import sort_segments
 
 if TYPE_CHECKING:
@@ -48,7 +48,10 @@ def compute_variants(log: EventLog) -> Variants:
     rank = np.empty(len(order), ids.dtype)
     rank[order] = np.arange(len(order), dtype=ids.dtype)
     variant_of_case = rank[provisional]
-    grouped, group_offsets = group_values(case_durations_ns(log), variant_of_case, len(order))
+    # Not the cached case durations: a temporary array here keeps the log's memory down.
+    durations = case_durations(log.timestamp, log.case_offsets)
+    grouped, group_offsets = group_values(durations, variant_of_case, len(order))
+    del durations
     sort_segments(grouped, group_offsets)
     return Variants(
         variant_of_case=variant_of_case,

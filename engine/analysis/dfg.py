@@ -59,7 +59,7 @@ def compute_edges(log: EventLog) -> Edges:
     n_act = len(log.activity_names)
     start = log.start_timestamp if log.start_timestamp is not None else log.timestamp
     if n_act * n_act <= DENSE_LIMIT:
-        edge_keys, frequency, cases, stats = _dense_edges(log, start, n_act)
+        edge_keys, frequency, cases, stats = _dense_edges(log)
     else:
         edge_keys, frequency, cases, stats = _sparse_edges(log, start, n_act)
     source = (edge_keys // max(n_act, 1)).astype(np.int32)
@@ -68,23 +68,31 @@ def compute_edges(log: EventLog) -> Edges:
     return Edges(source[order], target[order], frequency[order], cases[order], stats[:, order])
 
 
-def _dense_edges(log: EventLog, start: np.ndarray, n_act: int) -> tuple[np.ndarray, ...]:
+def _dense_edges(log: EventLog) -> tuple[np.ndarray, ...]:
     """Two parallel passes over the events counting into a table of every possible edge
     key; the median and p90 are selected, not sorted for (kernels.stats)."""
-    never_converts = np.full(log.n_cases, -1, np.int64)  # every step counts
-    counts, durations, offsets = pair_steps(
+    counts, durations, offsets = pair_step_counts(log, np.full(log.n_cases, -1, np.int64))
+    edge_keys = np.flatnonzero(counts[0])
+    stats = group_order_stats(durations, offsets)
+    stats[STDEV] = group_stdev(durations, offsets, stats[MEAN])
+    return edge_keys, counts[0, edge_keys], counts[1, edge_keys], stats[:, edge_keys]
+
+
+def pair_step_counts(log: EventLog, converted_at: np.ndarray) -> tuple[np.ndarray, ...]:
+    """kernels.steps.pair_steps over the log (every directly-follows step, keyed in a
+    table of all n_activities**2 keys), its cases split into runs counted in parallel;
+    `converted_at` per case as pair_steps takes it (-1 everywhere: no conversion)."""
+    n_act = log.n_activities
+    start = log.start_timestamp if log.start_timestamp is not None else log.timestamp
+    return pair_steps(
         log.activity,
         log.case_offsets,
         log.timestamp,
         start,
         n_act,
-        never_converts,
+        converted_at,
         chunk_count(log.n_cases, n_act * n_act),
     )
-    edge_keys = np.flatnonzero(counts[0])
-    stats = group_order_stats(durations, offsets)
-    stats[STDEV] = group_stdev(durations, offsets, stats[MEAN])
-    return edge_keys, counts[0, edge_keys], counts[1, edge_keys], stats[:, edge_keys]
 
 
 def _sparse_edges(log: EventLog, start: np.ndarray, n_act: int) -> tuple[np.ndarray, ...]:

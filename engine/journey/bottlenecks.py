@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.dfg import compute_edges
+from ..analysis.dfg import compute_edges, pair_step_counts
 from ..kernels.dfg import number_edges, pair_keys
-from ..kernels.grouping import chunk_count, group_values
+from ..kernels.grouping import group_values
 from ..kernels.stats import MEAN, MEDIAN, P90, SUM, group_order_stats
-from ..kernels.steps import pair_cases, pair_steps, step_outcomes
+from ..kernels.steps import pair_cases, step_outcomes
 from .stats import z_value
 
 if TYPE_CHECKING:
@@ -119,16 +119,7 @@ def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
     names = log.activity_names
     # Every directly-follows edge is a step, also those only taken after converting.
     if n_act * n_act <= DENSE_LIMIT:
-        start = log.start_timestamp if log.start_timestamp is not None else log.timestamp
-        counts, durations, offsets = pair_steps(
-            log.activity,
-            log.case_offsets,
-            log.timestamp,
-            start,
-            n_act,
-            at_event,
-            chunk_count(log.n_cases, n_act * n_act),
-        )
+        counts, durations, offsets = pair_step_counts(log, at_event)
         edge_keys = np.flatnonzero(counts[0])
         frequency, journeys, converting, abandoned = counts[:, edge_keys]
         stats = group_order_stats(durations, offsets)[:, edge_keys]

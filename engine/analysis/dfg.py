@@ -78,14 +78,22 @@ def _dense_edges(log: EventLog) -> tuple[np.ndarray, ...]:
     return edge_keys, counts[0, edge_keys], counts[1, edge_keys], stats[:, edge_keys]
 
 
-def pair_step_counts(log: EventLog, converted_at: np.ndarray) -> tuple[np.ndarray, ...]:
+def pair_step_counts(
+    log: EventLog,
+    converted_at: np.ndarray,
+    activity: np.ndarray | None = None,
+    n_activities: int | None = None,
+) -> tuple[np.ndarray, ...]:
     """kernels.steps.pair_steps over the log (every directly-follows step, keyed in a
     table of all n_activities**2 keys), its cases split into runs counted in parallel;
-    `converted_at` per case as pair_steps takes it (-1 everywhere: no conversion)."""
-    n_act = log.n_activities
+    `converted_at` per case as pair_steps takes it (-1 everywhere: no conversion).
+    `activity` and `n_activities` replace the log's codes (e.g. by codes of a larger,
+    shared alphabet)."""
+    act = log.activity if activity is None else activity
+    n_act = log.n_activities if n_activities is None else n_activities
     start = log.start_timestamp if log.start_timestamp is not None else log.timestamp
     return pair_steps(
-        log.activity,
+        act,
         log.case_offsets,
         log.timestamp,
         start,

@@ -23,13 +23,18 @@ import pyarrow as pa
 
 from ..errors import InputError
 from ..kernels.activities import activity_counts, case_durations
-from ..kernels.grouping import chunk_count, group_values
+from ..kernels.grouping import group_values
 from ..kernels.moments import group_moments
-from ..kernels.sketch import count_entries, entry_quantiles, grouped_entries, merge_entries
-from ..kernels.steps import pair_steps
+from ..kernels.sketch import (
+    SKETCH_WIDTH,
+    count_entries,
+    entry_quantiles,
+    grouped_entries,
+    merge_entries,
+)
 from ..kernels.variants import assign_variants, concatenate_sequences, sequence_hashes
 from .activities import ACTIVITY_COLUMNS
-from .dfg import EDGE_COLUMNS
+from .dfg import EDGE_COLUMNS, pair_step_counts
 from .variants import VARIANT_COLUMNS
 
 if TYPE_CHECKING:
@@ -129,24 +134,14 @@ def log_partial(log: EventLog, names: np.ndarray) -> LogPartial:
     partial.last_ns = int(log.timestamp.max())
     partial.timezone_aware = log.timezone_aware
     partial.activities = activity_counts(act, log.case_offsets, n_act)
-    start = log.start_timestamp if log.start_timestamp is not None else log.timestamp
-    partial.edges = _edge_partial(log, act, start, n_act)
+    partial.edges = _edge_partial(log, act, n_act)
     partial.variants = _variant_partial(log, act)
     return partial
 
 
-def _edge_partial(log: EventLog, act: np.ndarray, start: np.ndarray, n_act: int) -> EdgePartial:
-    n_keys = n_act * n_act
+def _edge_partial(log: EventLog, act: np.ndarray, n_act: int) -> EdgePartial:
     never_converts = np.full(log.n_cases, -1, np.int64)
-    counts, durations, offsets = pair_steps(
-        act,
-        log.case_offsets,
-        log.timestamp,
-        start,
-        n_act,
-        never_converts,
-        chunk_count(log.n_cases, n_keys),
-    )
+    counts, durations, offsets = pair_step_counts(log, never_converts, act, n_act)
     whole_s, rest_ns, low, high, mean_s, m2 = group_moments(durations, offsets)
     return EdgePartial(
         frequency=counts[0].copy(),
@@ -237,8 +232,6 @@ def _combine_edges(parts: list[EdgePartial]) -> EdgePartial:
 
 
 def _combine_variants(parts: list[VariantPartial]) -> VariantPartial:
-    from ..kernels.sketch import SKETCH_WIDTH
-
     hashes = np.concatenate([p.hashes for p in parts])
     merged, first, where = np.unique(hashes, return_index=True, return_inverse=True)
     frequency = np.bincount(where, weights=np.concatenate([p.frequency for p in parts]))
@@ -297,8 +290,6 @@ def edges_table(partial: LogPartial, names: np.ndarray) -> pd.DataFrame:
     n_act = len(names)
     keys = np.flatnonzero(e.frequency)
     sketch_keys, sketch_counts = e.sketch
-    from ..kernels.sketch import SKETCH_WIDTH
-
     group = sketch_keys // SKETCH_WIDTH
     dense = np.searchsorted(keys, group)
     local = dense * SKETCH_WIDTH + sketch_keys % SKETCH_WIDTH
@@ -342,8 +333,6 @@ def variants_table(partial: LogPartial, names: np.ndarray, top: int | None = Non
     """Most frequent first, ties in alphabetical order of sequence (as codes follow the
     names' order, comparing code sequences compares name sequences); only the kept
     variants are decoded."""
-    from ..kernels.sketch import SKETCH_WIDTH
-
     v = partial.variants
     sequences = [
         tuple(v.sequence_codes[v.sequence_offsets[i] : v.sequence_offsets[i + 1]].tolist())

@@ -8,6 +8,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import pjit
+from .stats import squared_deviations
 
 NS_PER_S = 1_000_000_000
 _INT64_MAX = np.iinfo(np.int64).max
@@ -43,14 +44,10 @@ def group_moments(ns, offsets):
             lo = min(lo, v)
             hi = max(hi, v)
         m = (whole + rest / 1e9) / (end - start)
-        ss = 0.0
-        for i in range(start, end):
-            d = ns[i] / 1e9 - m
-            ss += d * d
         whole_s[g] = whole
         rest_ns[g] = rest
         low[g] = lo
         high[g] = hi
         mean[g] = m
-        m2[g] = ss
+        m2[g] = squared_deviations(ns, start, end, m)
     return whole_s, rest_ns, low, high, mean, m2

@@ -60,11 +60,7 @@ def segment_stats(sorted_ns, offsets):
         out[MAX, g] = sorted_ns[end - 1] / _NS_PER_S_F
         out[SUM, g] = total
         if n > 1:
-            ss = 0.0
-            for i in range(start, end):
-                d = sorted_ns[i] / _NS_PER_S_F - mean
-                ss += d * d
-            out[STDEV, g] = np.sqrt(ss / (n - 1))
+            out[STDEV, g] = np.sqrt(squared_deviations(sorted_ns, start, end, mean) / (n - 1))
     return out
 
 
@@ -77,6 +73,16 @@ def segment_medians(sorted_ns, offsets):
         if offsets[g + 1] > offsets[g]:
             out[g] = median_sorted(sorted_ns, offsets[g], offsets[g + 1])
     return out
+
+
+@jit
+def squared_deviations(ns, start, end, mean_s):
+    """Sum of (ns[i] in seconds - mean_s)**2 over ns[start:end], in the values' order."""
+    ss = 0.0
+    for i in range(start, end):
+        d = ns[i] / _NS_PER_S_F - mean_s
+        ss += d * d
+    return ss
 
 
 @jit
@@ -196,11 +202,7 @@ def group_stdev(ns, offsets, mean_s):
         end = offsets[g + 1]
         if end - start < 2:
             continue
-        ss = 0.0
-        for i in range(start, end):
-            d = ns[i] / _NS_PER_S_F - mean_s[g]
-            ss += d * d
-        out[g] = np.sqrt(ss / (end - start - 1))
+        out[g] = np.sqrt(squared_deviations(ns, start, end, mean_s[g]) / (end - start - 1))
     return out
 
 

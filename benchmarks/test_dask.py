@@ -38,3 +38,30 @@ def test_dask_read_dfg_and_variants(measure, journey_log: Path, cluster_client) 
     assert edges["frequency"].sum() == events - log.n_cases
     assert variants["frequency"].sum() == log.n_cases
     assert activities["frequency"].sum() == events
+
+
+@pytest.mark.benchmark(group="dask")
+def test_dask_journey_layer(measure, journey_log: Path, cluster_client) -> None:
+    """Read, then the journey layer on the partitions: stages, funnel, bottlenecks and
+    actions, time to convert, segments by a case attribute."""
+    events = pq.ParquetFile(journey_log).metadata.num_rows
+    model = engine.JourneyModel.default()
+
+    def pipeline():
+        log = engine.read_log(journey_log, **KEYS, backend="dask", attributes=["segment"])
+        journey = log.journey(model)
+        tables = (
+            journey.stages(),
+            journey.funnel(),
+            journey.actions(),
+            journey.time_to_convert(),
+            journey.segments("segment"),
+        )
+        return log, tables
+
+    log, (stages, funnel, actions, km, segments) = measure(pipeline, events=events, rounds=3)
+    assert funnel["reached"].iloc[0] <= log.n_cases
+    assert stages["visits"].sum() >= funnel["reached"].iloc[0]
+    assert len(actions) > 0
+    assert km["converted"].sum() == log.journey(model).conversion_summary()["converted"]
+    assert segments["journeys"].sum() == log.n_cases

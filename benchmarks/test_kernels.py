@@ -39,7 +39,7 @@ from engine.journey.satisfaction import SCALES
 from engine.kernels import stats as stats_kernels
 from engine.kernels.activities import activity_counts, case_durations
 from engine.kernels.channels import channel_switches
-from engine.kernels.conversion import conversion_times, kaplan_meier
+from engine.kernels.conversion import conversion_times, kaplan_meier, kaplan_meier_counted
 from engine.kernels.dfg import edge_aggregate, number_edges, pair_keys
 from engine.kernels.grouping import chunk_count, group_values
 from engine.kernels.hashing import hash_bytes, hash_ints
@@ -862,7 +862,7 @@ class TestConversion:
     def test_conversion_times(self, measure, log, journey: engine.Journey) -> None:
         """journey.conversion.case_conversions: when each journey first converts."""
         converts = _converts(log, journey)
-        args = (log.activity, log.case_offsets, log.timestamp, converts)
+        args = (log.activity, log.case_offsets, log.timestamp, converts, log.timestamp.max())
         converted, elapsed, at_event, observed = measure(
             conversion_times, *args, events=log.n_events
         )
@@ -883,6 +883,26 @@ class TestConversion:
         )
         assert events.sum() == c.converted.sum() and events.sum() + censored.sum() <= log.n_cases
         assert (np.diff(time) > 0).all() and (np.diff(at_risk) < 0).all()
+        assert (np.diff(survival) <= 0).all()
+
+    def test_kaplan_meier_counted(self, measure, log, journey: engine.Journey) -> None:
+        """journey.partials.MergedJourney.time_to_convert: the table on sketch buckets."""
+        c = journey.conversions
+        converted = count_entries(
+            grouped_entries(c.elapsed[c.converted], np.array([0, c.converted.sum()]))
+        )
+        censored = count_entries(
+            grouped_entries(c.observed[~c.converted], np.array([0, (~c.converted).sum()]))
+        )
+        columns = np.union1d(converted[0], censored[0])  # one group: entries are columns
+        counts = np.zeros((2, len(columns)), np.int64)
+        for row, (entries, n) in enumerate((converted, censored)):
+            counts[row, np.searchsorted(columns, entries)] = n
+        index, at_risk, events, _, survival, _ = measure(
+            kaplan_meier_counted, counts[0], counts[1], events=log.n_events
+        )
+        assert events.sum() == c.converted.sum() and at_risk[0] <= log.n_cases
+        assert (np.diff(index) > 0).all() and (np.diff(at_risk) < 0).all()
         assert (np.diff(survival) <= 0).all()
 
 

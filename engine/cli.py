@@ -348,9 +348,6 @@ def _check_backend_flags(args: argparse.Namespace) -> None:
             raise UsageError("--scheduler and --partitions go with --backend dask")
         return
     pandas_only = {
-        "--stages": args.stages,
-        "--conversion": args.conversion,
-        "--segment": args.segment,
         "--channel": args.channel,
         "--score": args.score,
         "--model": args.model,
@@ -360,8 +357,8 @@ def _check_backend_flags(args: argparse.Namespace) -> None:
     if given:
         raise UsageError(
             f"{', '.join(given)} runs on one machine for now: drop it, or leave out "
-            "--backend dask (the dask backend writes the DFG, variants, activities, summary "
-            "and report)"
+            "--backend dask (the dask backend writes the DFG, variants, activities, the "
+            "journey tables of --stages and --segment, the summary and the report)"
         )
     if args.partitions is not None and args.partitions < 1:
         raise UsageError(f"--partitions must be at least 1; got {args.partitions}")
@@ -480,12 +477,9 @@ def _journey_outputs(log, model, args, out, progress) -> dict:
         "stage_transitions.parquet": journey.transitions,
         "funnel.parquet": journey.funnel,
         "time_to_convert.parquet": journey.time_to_convert,
+        "stage_dwell.parquet": journey.dwell_histogram,
+        "journey_variants.parquet": journey.variant_outcomes,
     }
-    from .journey.distributions import dwell_histogram
-    from .journey.variants import variant_outcomes
-
-    tables["stage_dwell.parquet"] = lambda: dwell_histogram(journey)
-    tables["journey_variants.parquet"] = lambda: variant_outcomes(journey)
     for name, make in tables.items():
         with progress.step(name.removesuffix(".parquet").replace("_", " ")):
             out.table(name, make())

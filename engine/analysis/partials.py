@@ -32,6 +32,7 @@ from ..kernels.sketch import (
     grouped_entries,
     merge_entries,
 )
+from ..kernels.stats import MAX, MEAN, MEDIAN, MIN, P90, STDEV, SUM
 from ..kernels.variants import assign_variants, concatenate_sequences, sequence_hashes
 from .activities import ACTIVITY_COLUMNS
 from .dfg import EDGE_COLUMNS, pair_step_counts
@@ -46,8 +47,9 @@ _NS_PER_S = 1_000_000_000
 
 
 @dataclass
-class EdgePartial:
-    """Per edge key ``source * n_activities + target`` (dense): counts and moments."""
+class Moments:
+    """Per key (dense, e.g. an edge ``source * n_activities + target``): how many
+    durations, in how many cases, their exact sum, extremes and moments, and a sketch."""
 
     frequency: np.ndarray  # int64
     cases: np.ndarray  # int64
@@ -82,15 +84,51 @@ class LogPartial:
     last_ns: int  # INT64_MIN for an empty part
     timezone_aware: bool | None  # None: an empty part does not say
     activities: np.ndarray  # int64 (4, n_activities): events, cases, starts, ends
-    edges: EdgePartial
+    edges: Moments  # per edge key
     variants: VariantPartial
 
 
 # -- kernel: one part ---------------------------------------------------------------------
+def _no_entries() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0, np.int64), np.zeros(0, np.int64)
+
+
+def empty_moments(n_keys: int) -> Moments:
+    """The moments of `n_keys` keys without durations."""
+    return Moments(
+        frequency=np.zeros(n_keys, np.int64),
+        cases=np.zeros(n_keys, np.int64),
+        whole_s=np.zeros(n_keys, np.int64),
+        rest_ns=np.zeros(n_keys, np.int64),
+        low=np.full(n_keys, _INT64_MAX, np.int64),
+        high=np.full(n_keys, _INT64_MIN, np.int64),
+        mean_s=np.zeros(n_keys),
+        m2=np.zeros(n_keys),
+        sketch=_no_entries(),
+    )
+
+
+def moments_of(durations: np.ndarray, offsets: np.ndarray, cases: np.ndarray) -> Moments:
+    """The moments of int64 ns durations grouped by key (CSR `offsets`); `cases`: the
+    distinct cases per key."""
+    whole_s, rest_ns, low, high, mean_s, m2 = group_moments(durations, offsets)
+    return Moments(
+        frequency=np.diff(offsets).astype(np.int64),
+        cases=np.asarray(cases, dtype=np.int64).copy(),
+        whole_s=whole_s,
+        rest_ns=rest_ns,
+        low=low,
+        high=high,
+        mean_s=mean_s,
+        m2=m2,
+        sketch=count_entries(grouped_entries(durations, offsets)),
+    )
+
+
 def empty_partial(n_activities: int, dropped: dict[str, int] | None = None) -> LogPartial:
     """The partial of a part with no events (e.g. an empty partition)."""
     n_keys = n_activities * n_activities
-    no_entries = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    no_entries = _no_entries()
     return LogPartial(
         n_events=0,
         n_cases=0,
@@ -99,17 +137,7 @@ def empty_partial(n_activities: int, dropped: dict[str, int] | None = None) -> L
         last_ns=_INT64_MIN,
         timezone_aware=None,
         activities=np.zeros((4, n_activities), np.int64),
-        edges=EdgePartial(
-            frequency=np.zeros(n_keys, np.int64),
-            cases=np.zeros(n_keys, np.int64),
-            whole_s=np.zeros(n_keys, np.int64),
-            rest_ns=np.zeros(n_keys, np.int64),
-            low=np.full(n_keys, _INT64_MAX, np.int64),
-            high=np.full(n_keys, _INT64_MIN, np.int64),
-            mean_s=np.zeros(n_keys),
-            m2=np.zeros(n_keys),
-            sketch=no_entries,
-        ),
+        edges=empty_moments(n_keys),
         variants=VariantPartial(
             hashes=np.zeros(0, np.uint64),
             frequency=np.zeros(0, np.int64),
@@ -120,12 +148,17 @@ def empty_partial(n_activities: int, dropped: dict[str, int] | None = None) -> L
     )
 
 
-def log_partial(log: EventLog, names: np.ndarray) -> LogPartial:
-    """The partial of a canonical log whose activities all appear in the sorted `names`."""
+def global_codes(log: EventLog, names: np.ndarray) -> np.ndarray:
+    """The part's activity per event as an int32 code into the whole log's sorted `names`."""
     codes = np.searchsorted(names, log.activity_names)
     if len(codes) and (codes.max() >= len(names) or (names[codes] != log.activity_names).any()):
         raise InputError("a part of the log has activities outside the log's alphabet")
-    act = codes.astype(np.int32)[log.activity]
+    return codes.astype(np.int32)[log.activity]
+
+
+def log_partial(log: EventLog, names: np.ndarray) -> LogPartial:
+    """The partial of a canonical log whose activities all appear in the sorted `names`."""
+    act = global_codes(log, names)
     n_act = len(names)
     partial = empty_partial(n_act, log.dropped.as_dict())
     partial.n_events = log.n_events
@@ -139,21 +172,10 @@ def log_partial(log: EventLog, names: np.ndarray) -> LogPartial:
     return partial
 
 
-def _edge_partial(log: EventLog, act: np.ndarray, n_act: int) -> EdgePartial:
+def _edge_partial(log: EventLog, act: np.ndarray, n_act: int) -> Moments:
     never_converts = np.full(log.n_cases, -1, np.int64)
     counts, durations, offsets = pair_step_counts(log, never_converts, act, n_act)
-    whole_s, rest_ns, low, high, mean_s, m2 = group_moments(durations, offsets)
-    return EdgePartial(
-        frequency=counts[0].copy(),
-        cases=counts[1].copy(),
-        whole_s=whole_s,
-        rest_ns=rest_ns,
-        low=low,
-        high=high,
-        mean_s=mean_s,
-        m2=m2,
-        sketch=count_entries(grouped_entries(durations, offsets)),
-    )
+    return moments_of(durations, offsets, counts[1])
 
 
 def _variant_partial(log: EventLog, act: np.ndarray) -> VariantPartial:
@@ -202,12 +224,13 @@ def combine(parts: list[LogPartial]) -> LogPartial:
         last_ns=max(p.last_ns for p in parts),
         timezone_aware=aware.pop() if aware else None,
         activities=np.sum([p.activities for p in parts], axis=0),
-        edges=_combine_edges([p.edges for p in parts]),
+        edges=combine_moments([p.edges for p in parts]),
         variants=_combine_variants([p.variants for p in parts]),
     )
 
 
-def _combine_edges(parts: list[EdgePartial]) -> EdgePartial:
+def combine_moments(parts: list[Moments]) -> Moments:
+    """The moments of the union of the parts' durations, key by key."""
     n = np.zeros_like(parts[0].frequency)
     mean = np.zeros_like(parts[0].mean_s)
     m2 = np.zeros_like(parts[0].m2)
@@ -218,7 +241,7 @@ def _combine_edges(parts: list[EdgePartial]) -> EdgePartial:
         mean = np.where(total > 0, mean + delta * (p.frequency / safe), 0.0)
         m2 = m2 + p.m2 + delta * delta * (n * p.frequency / safe)
         n = total
-    return EdgePartial(
+    return Moments(
         frequency=n,
         cases=np.sum([p.cases for p in parts], axis=0),
         whole_s=np.sum([p.whole_s for p in parts], axis=0),
@@ -283,31 +306,72 @@ def _check_no_collision(
 
 
 # -- finalize --------------------------------------------------------------------------------
+def moment_stats(m: Moments, keys: np.ndarray) -> np.ndarray:
+    """kernels.stats' rows (MEAN ... SUM, seconds) for the sorted `keys`, medians and
+    p90 from the sketch."""
+    n = m.frequency[keys]
+    total = m.whole_s[keys] + m.rest_ns[keys] / 1e9
+    out = np.full((7, len(keys)), np.nan)
+    some = n > 0
+    out[SUM] = np.where(some, total, np.nan)
+    out[MEAN] = np.where(some, total / np.maximum(n, 1), np.nan)
+    out[MEDIAN] = _key_quantiles(m.sketch, keys, 0.5)
+    out[P90] = _key_quantiles(m.sketch, keys, 0.9)
+    out[MIN] = np.where(some, m.low[keys] / 1e9, np.nan)
+    out[MAX] = np.where(some, m.high[keys] / 1e9, np.nan)
+    out[STDEV] = np.where(n > 1, np.sqrt(m.m2[keys] / np.maximum(n - 1, 1)), np.nan)
+    return out
+
+
+def _key_quantiles(sketch: tuple[np.ndarray, np.ndarray], keys: np.ndarray, q: float) -> np.ndarray:
+    """The q-quantile of each of the sorted `keys`' sketches (NaN without values)."""
+    entries, counts = sketch
+    group = entries // SKETCH_WIDTH
+    where = np.searchsorted(keys, group)
+    found = where < len(keys)
+    found[found] = keys[where[found]] == group[found]
+    local = where[found] * SKETCH_WIDTH + entries[found] % SKETCH_WIDTH
+    return entry_quantiles(local, counts[found], len(keys), q)
+
+
+def regroup_moments(m: Moments, group_of_key: np.ndarray, n_groups: int) -> Moments:
+    """The moments of the keys' durations pooled by `group_of_key` (e.g. moves by their
+    source stage): counts, sums, extremes and sketches exact; the mean and m2 are left
+    out (NaN), `cases` summed (not distinct)."""
+    pooled = empty_moments(n_groups)
+    for field in ("frequency", "cases", "whole_s", "rest_ns"):
+        out = getattr(pooled, field)
+        np.add.at(out, group_of_key, getattr(m, field))
+    np.minimum.at(pooled.low, group_of_key, m.low)
+    np.maximum.at(pooled.high, group_of_key, m.high)
+    pooled.mean_s[:] = np.nan
+    pooled.m2[:] = np.nan
+    entries, counts = m.sketch
+    moved = group_of_key[entries // SKETCH_WIDTH] * SKETCH_WIDTH + entries % SKETCH_WIDTH
+    pooled.sketch = merge_entries([moved], [counts])
+    return pooled
+
+
 def edges_table(partial: LogPartial, names: np.ndarray) -> pd.DataFrame:
     """The columns of `EDGE_COLUMNS`, in the single-machine path's order; medians and p90
     from the sketches."""
     e = partial.edges
     n_act = len(names)
     keys = np.flatnonzero(e.frequency)
-    sketch_keys, sketch_counts = e.sketch
-    group = sketch_keys // SKETCH_WIDTH
-    dense = np.searchsorted(keys, group)
-    local = dense * SKETCH_WIDTH + sketch_keys % SKETCH_WIDTH
+    stats = moment_stats(e, keys)
     frequency = e.frequency[keys]
-    n = np.maximum(frequency, 1)
-    stdev = np.where(frequency > 1, np.sqrt(e.m2[keys] / np.maximum(frequency - 1, 1)), np.nan)
     frame = pd.DataFrame(
         {
             "source": pd.Series(names[keys // n_act], dtype="str"),
             "target": pd.Series(names[keys % n_act], dtype="str"),
             "frequency": frequency,
             "cases": e.cases[keys],
-            "mean_s": (e.whole_s[keys] + e.rest_ns[keys] / 1e9) / n,
-            "median_s": entry_quantiles(local, sketch_counts, len(keys), 0.5),
-            "p90_s": entry_quantiles(local, sketch_counts, len(keys), 0.9),
-            "min_s": e.low[keys] / 1e9,
-            "max_s": e.high[keys] / 1e9,
-            "stdev_s": stdev,
+            "mean_s": stats[MEAN],
+            "median_s": stats[MEDIAN],
+            "p90_s": stats[P90],
+            "min_s": stats[MIN],
+            "max_s": stats[MAX],
+            "stdev_s": stats[STDEV],
         }
     )
     order = np.lexsort((keys % n_act, keys // n_act, -frequency))
@@ -329,10 +393,10 @@ def activities_table(partial: LogPartial, names: np.ndarray) -> pd.DataFrame:
     )[list(ACTIVITY_COLUMNS)]
 
 
-def variants_table(partial: LogPartial, names: np.ndarray, top: int | None = None) -> pd.DataFrame:
-    """Most frequent first, ties in alphabetical order of sequence (as codes follow the
-    names' order, comparing code sequences compares name sequences); only the kept
-    variants are decoded."""
+def variant_order(partial: LogPartial, top: int | None = None) -> tuple[np.ndarray, list]:
+    """The positions of the variants (in `partial.variants`) most frequent first, ties in
+    alphabetical order of sequence (as codes follow the names' order, comparing code
+    sequences compares name sequences), the first `top` only; and every sequence."""
     v = partial.variants
     sequences = [
         tuple(v.sequence_codes[v.sequence_offsets[i] : v.sequence_offsets[i + 1]].tolist())
@@ -341,7 +405,13 @@ def variants_table(partial: LogPartial, names: np.ndarray, top: int | None = Non
     order = sorted(range(len(sequences)), key=lambda i: (-v.frequency[i], sequences[i]))
     if top is not None:
         order = order[:top]
-    order = np.asarray(order, dtype=np.int64)
+    return np.asarray(order, dtype=np.int64), sequences
+
+
+def variants_table(partial: LogPartial, names: np.ndarray, top: int | None = None) -> pd.DataFrame:
+    """VARIANT_COLUMNS in `variant_order`; only the kept variants are decoded."""
+    v = partial.variants
+    order, sequences = variant_order(partial, top)
     entries, counts = v.sketch
     rank = np.full(len(v.hashes), -1, np.int64)
     rank[order] = np.arange(len(order))

@@ -24,8 +24,10 @@ class DaskEventLog:
         source: str,
         client: Any,
         parse: dict[str, Any],
+        attributes: list[str] | None = None,
     ) -> None:
         self.columns = columns
+        self.attributes = list(attributes or [])
         self.source = source
         self.client = client
         self._partitions = partitions
@@ -47,7 +49,10 @@ class DaskEventLog:
             from .read import build_part
 
             parts = self._partitions.to_delayed()
-            logs = [dask.delayed(build_part)(p, self.columns, self._parse) for p in parts]
+            logs = [
+                dask.delayed(build_part)(p, self.columns, self._parse, self.attributes)
+                for p in parts
+            ]
             self._logs = list(dask.persist(*logs))
         return self._logs
 
@@ -77,6 +82,32 @@ class DaskEventLog:
             partials = [dask.delayed(_partial)(log, names) for log in self._built()]
             self._partial = tree_reduce(partials, combine).compute()
         return self._partial
+
+    def _reduce(self, kernel: Any, combine: Any, *args: Any) -> Any:
+        """`kernel(part_log, *args)` on every partition's log (None for a partition
+        without events), the results merged by `combine` in a tree on the workers."""
+        import dask
+
+        from .tree import tree_reduce
+
+        parts = [dask.delayed(_on_part)(log, kernel, *args) for log in self._built()]
+        return tree_reduce(parts, combine).compute()
+
+    def journey(self, model: Any = None) -> Any:
+        """This log seen through a journey model (default: the five-stage template), as
+        EventLog.journey: stages, transitions, funnel, time to convert, bottlenecks,
+        actions, segments, stage dwell and journey variants from merged partial results
+        (engine.journey.partials), medians and p90 within 0.5 %."""
+        from ..journey import JourneyModel
+        from ..journey.partials import MergedJourney
+
+        return MergedJourney(
+            model if model is not None else JourneyModel.default(),
+            self.activity_names,
+            self._merged(),
+            self._reduce,
+            attributes=self.attributes,
+        )
 
     def compute(self) -> DaskEventLog:
         """Build and count every partition now (analyses then only finalize)."""
@@ -169,6 +200,14 @@ def _names(log: Any) -> set[str]:
 
 def _union(parts: list[set[str]]) -> set[str]:
     return set().union(*parts)
+
+
+def _on_part(log: Any, kernel: Any, *args: Any) -> Any:
+    from ..log.eventlog import EventLog
+    from .threads import match_worker_threads
+
+    match_worker_threads()
+    return kernel(log, *args) if isinstance(log, EventLog) else None
 
 
 def _partial(log: Any, names: np.ndarray) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,13 +30,15 @@ def read_dask_log(
     timestamp_unit: str | None = None,
     npartitions: int | None = None,
     scheduler: str | None = None,
+    attributes: Sequence[str] = (),
 ) -> DaskEventLog:
     """A log on Dask: `source` is a dask DataFrame or a Parquet folder, file or glob.
 
     Cases are never split: rows are shuffled once by hashed case id into `npartitions`
     partitions (default: as many as the input has), with P2P on a distributed cluster.
     `scheduler` is a scheduler address; without one the current dask.distributed client
-    is used, or a local cluster is started.
+    is used, or a local cluster is started. `attributes`: further event columns to carry
+    (segments of the journey layer).
     """
     import dask.dataframe as dd
 
@@ -67,12 +70,13 @@ def read_dask_log(
     wanted = [mapping.case, mapping.activity, mapping.timestamp]
     if mapping.start_timestamp is not None:
         wanted.append(mapping.start_timestamp)
+    wanted += [a for a in attributes if a not in wanted]
     absent = [c for c in wanted if c not in columns]
     if absent:
         shown = ", ".join(repr(c) for c in columns[:30])
         raise InputError(
             f"column {absent[0]!r} is not in '{label}'; it has: {shown}. Pass the right "
-            "name with case=/activity=/timestamp="
+            "name with case=/activity=/timestamp=/attributes="
         )
     frame = frame[wanted]
     numbered = frame.map_partitions(_number_rows, meta=frame._meta.assign(**{ROW: np.int64(0)}))
@@ -87,6 +91,7 @@ def read_dask_log(
         source=label,
         client=client,
         parse={"timestamp_format": timestamp_format, "timestamp_unit": timestamp_unit},
+        attributes=list(attributes),
     )
 
 
@@ -104,7 +109,12 @@ def _p2p_available() -> bool:
     return True
 
 
-def build_part(part: pd.DataFrame, mapping: ColumnMapping, parse: dict[str, Any]) -> Any:
+def build_part(
+    part: pd.DataFrame,
+    mapping: ColumnMapping,
+    parse: dict[str, Any],
+    attributes: Sequence[str] = (),
+) -> Any:
     """One partition's canonical log (rows in input order first, so that ties in time
     keep it), or a DroppedRows when it has no usable row."""
     from ..log.build import DroppedRows, build_canonical
@@ -123,5 +133,5 @@ def build_part(part: pd.DataFrame, mapping: ColumnMapping, parse: dict[str, Any]
             missing_timestamp=int(missing[mapping.timestamp]),
         )
     part = part.sort_values(ROW, kind="stable").drop(columns=ROW).reset_index(drop=True)
-    canonical = build_canonical(part, mapping, attributes=[], **parse)
+    canonical = build_canonical(part, mapping, attributes=list(attributes), **parse)
     return EventLog(canonical, columns=mapping, source="partition")

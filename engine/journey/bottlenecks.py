@@ -38,7 +38,7 @@ from ..kernels.steps import pair_cases, step_outcomes
 from .stats import z_value
 
 if TYPE_CHECKING:
-    from .stages import Journey
+    from .stages import Journey, StageFigures
 
 BOTTLENECK_COLUMNS = (
     "rank",
@@ -89,14 +89,38 @@ def bottleneck_table(
     """All ranked places (BOTTLENECK_COLUMNS); see the module doc. `channel`: a code per
     event (-1: none) naming `channel_names`, to split stage transitions by channel."""
     at_event = journey.conversions.at_event
-    parts = [_touchpoint_steps(journey, at_event), _stage_steps(journey)]
+    stages = journey.model.stages
+    parts = [_touchpoint_steps(journey, at_event), stage_steps(stages, journey.figures)]
     if channel is not None:
         parts.append(_stage_channel_steps(journey, at_event, channel, channel_names))
-    steps = pd.concat(parts, ignore_index=True)
+    return rank_places(
+        parts,
+        stages,
+        journey.stages(),
+        journey.figures.per_stage[4],
+        journey.log.n_cases,
+        min_journeys=min_journeys,
+        confidence=confidence,
+    )
+
+
+def rank_places(
+    step_frames: list[pd.DataFrame],
+    stages: list[str],
+    stage_table: pd.DataFrame,
+    abandoned: np.ndarray,
+    n_cases: int,
+    *,
+    min_journeys: int = 30,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """BOTTLENECK_COLUMNS from the steps (`step_frame`s of each level), the stage table
+    and, per stage, the never-converting journeys whose last visit is there."""
+    steps = pd.concat(step_frames, ignore_index=True)
     steps = _compare_alternatives(steps, min_journeys=min_journeys, confidence=confidence)
-    stages = _stage_rows(journey, steps)
-    table = pd.concat([steps, stages], ignore_index=True)
-    table["share_of_journeys"] = table["journeys"] / journey.log.n_cases
+    rows = _stage_rows(stages, stage_table, abandoned, steps)
+    table = pd.concat([steps, rows], ignore_index=True)
+    table["share_of_journeys"] = table["journeys"] / n_cases
     table["_has_loss"] = table["lost_conversions"].fillna(0) > 0
     table = table.sort_values(
         ["_has_loss", "lost_conversions", "total_wait_s", "level", "source", "target"],
@@ -133,7 +157,7 @@ def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
         ids = np.searchsorted(edge_keys, keys)  # edge_keys: every pair's key, sorted
         case, target = pair_cases(log.case_offsets)
         journeys, converting, abandoned = step_outcomes(ids, case, target, len(edge_keys), at_event)
-    return _step_frame(
+    return step_frame(
         "touchpoint",
         names[edge_keys // n_act],
         names[edge_keys % n_act],
@@ -145,12 +169,12 @@ def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _stage_steps(journey: Journey) -> pd.DataFrame:
-    f = journey.figures  # counted from the events, conversions included
-    n_stages = len(journey.model.stages)
-    names = np.asarray(journey.model.stages, dtype=object)
+def stage_steps(stages: list[str], f: StageFigures) -> pd.DataFrame:
+    """The stage transitions as steps, counted from the events, conversions included."""
+    n_stages = len(stages)
+    names = np.asarray(stages, dtype=object)
     moves, _, journeys, converting, abandoned = f.per_move
-    return _step_frame(
+    return step_frame(
         "stage_transition",
         names[f.keys // n_stages],
         names[f.keys % n_stages],
@@ -175,7 +199,7 @@ def _stage_channel_steps(
     labels = np.append(np.asarray(["(no channel)"], dtype=object), channel_names)
     pair, via = step_keys // n_channels, step_keys % n_channels
     target = [f"{t} via {c}" for t, c in zip(stages[pair % n_stages], labels[via], strict=True)]
-    return _step_frame("stage_transition_channel", stages[pair // n_stages], target, *columns)
+    return step_frame("stage_transition_channel", stages[pair // n_stages], target, *columns)
 
 
 def _move_steps(
@@ -194,7 +218,7 @@ def _move_steps(
     return step_keys, (journeys, np.diff(offsets), stats, converting, abandoned)
 
 
-def _step_frame(
+def step_frame(
     level: str,
     source: np.ndarray,
     target: np.ndarray | list,
@@ -259,9 +283,9 @@ def _compare_alternatives(
     return steps.drop(columns="converting")
 
 
-def _stage_rows(journey: Journey, steps: pd.DataFrame) -> pd.DataFrame:
-    table = journey.stages()
-    abandoned = journey.figures.per_stage[4]  # last visit there, never converted
+def _stage_rows(
+    stages: list[str], table: pd.DataFrame, abandoned: np.ndarray, steps: pd.DataFrame
+) -> pd.DataFrame:
     moves = steps[steps["level"] == "stage_transition"]
     sources, targets = moves["source"].tolist(), moves["target"].tolist()
     rates = moves["conversion_rate"].to_numpy()
@@ -276,13 +300,13 @@ def _stage_rows(journey: Journey, steps: pd.DataFrame) -> pd.DataFrame:
     cases = table["cases"].to_numpy()
     closed = table["closed_visits"].to_numpy()
     mean = table["mean_s"].to_numpy()
-    best = [best_of.get(stage, -1) for stage in journey.model.stages]
+    best = [best_of.get(stage, -1) for stage in stages]
     with np.errstate(divide="ignore", invalid="ignore"):
         abandon_share = np.where(cases > 0, abandoned / cases, np.nan)
     return pd.DataFrame(
         {
             "level": "stage",
-            "source": list(journey.model.stages),
+            "source": list(stages),
             "target": "",
             "journeys": cases.astype(np.int64),
             "frequency": table["visits"].to_numpy(np.int64),

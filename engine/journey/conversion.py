@@ -45,9 +45,14 @@ def case_conversions(
     offsets: np.ndarray,
     timestamp: np.ndarray,
     converts: np.ndarray,
+    window_end: int | None = None,
 ) -> Conversions:
+    """`window_end` (ns): the end of observation, by default the log's last timestamp; a
+    part of a larger log passes the whole log's."""
+    if window_end is None:
+        window_end = int(timestamp.max()) if timestamp.size else 0
     converted, elapsed, at_event, observed = conversion_times(
-        activity, offsets, timestamp, converts
+        activity, offsets, timestamp, converts, np.int64(window_end)
     )
     return Conversions(converted, elapsed, observed, at_event)
 
@@ -64,14 +69,30 @@ def km_table(conversions: Conversions, *, confidence: float = 0.95) -> pd.DataFr
     # keys, no permutation to apply.
     keys = np.sort(durations * 2 + ~conversions.converted)
     time, at_risk, events, censored, survival, greenwood = kaplan_meier(keys)
+    return km_frame(
+        time, at_risk, events, censored, survival, greenwood, len(keys), confidence=confidence
+    )
+
+
+def km_frame(
+    time: np.ndarray,
+    at_risk: np.ndarray,
+    events: np.ndarray,
+    censored: np.ndarray,
+    survival: np.ndarray,
+    greenwood: np.ndarray,
+    n_journeys: int,
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The KM_COLUMNS table of kernels.conversion.kaplan_meier's rows (time in ns)."""
     if time.size == 0:
-        n = int(durations.size)
         return pd.DataFrame(
             {
                 "time_s": [0.0],
-                "at_risk": [n],
+                "at_risk": [n_journeys],
                 "converted": [0],
-                "censored": [n],
+                "censored": [n_journeys],
                 "conversion": [0.0],
                 "conversion_low": [0.0],
                 "conversion_high": [0.0],
@@ -96,9 +117,29 @@ def conversion_summary(conversions: Conversions, *, confidence: float = 0.95) ->
     to convert among converted journeys, and the Kaplan–Meier median."""
     n = int(conversions.converted.size)
     k = int(conversions.converted.sum())
-    low, high = wilson_interval(k, n, confidence=confidence)
     times = conversions.elapsed[conversions.converted] / NS_PER_S
+    if k:
+        spread = (times.mean(), np.median(times), np.quantile(times, 0.9), times.max())
+    else:
+        spread = (np.nan,) * 4
     km = km_table(conversions, confidence=confidence)
+    return summary_figures(n, k, *spread, km, confidence=confidence)
+
+
+def summary_figures(
+    n: int,
+    k: int,
+    mean_s: float,
+    median_s: float,
+    p90_s: float,
+    max_s: float,
+    km: pd.DataFrame,
+    *,
+    confidence: float = 0.95,
+) -> dict[str, float]:
+    """conversion_summary's dict from its figures: `n` journeys, `k` converted, the time
+    to convert of converted ones, and the Kaplan–Meier table."""
+    low, high = wilson_interval(k, n, confidence=confidence)
     reached_half = km.loc[km["conversion"] >= 0.5, "time_s"]
     return {
         "journeys": n,
@@ -106,10 +147,10 @@ def conversion_summary(conversions: Conversions, *, confidence: float = 0.95) ->
         "conversion_rate": k / n if n else float("nan"),
         "conversion_rate_low": float(low),
         "conversion_rate_high": float(high),
-        "time_to_convert_mean_s": float(times.mean()) if k else float("nan"),
-        "time_to_convert_median_s": float(np.median(times)) if k else float("nan"),
-        "time_to_convert_p90_s": float(np.quantile(times, 0.9)) if k else float("nan"),
-        "time_to_convert_max_s": float(times.max()) if k else float("nan"),
+        "time_to_convert_mean_s": float(mean_s),
+        "time_to_convert_median_s": float(median_s),
+        "time_to_convert_p90_s": float(p90_s),
+        "time_to_convert_max_s": float(max_s),
         "km_median_time_to_convert_s": float(reached_half.iloc[0])
         if len(reached_half)
         else float("nan"),

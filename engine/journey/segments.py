@@ -54,7 +54,33 @@ def segment_table(
     converted = conversions.converted
     journeys = np.bincount(codes, minlength=n_groups)
     wins = np.bincount(codes, weights=converted, minlength=n_groups).astype(np.int64)
-    total, total_wins = len(codes), int(converted.sum())
+    grouped, offsets = group_values(
+        conversions.elapsed[converted], codes[converted].astype(np.int64), n_groups
+    )
+    medians = group_order_stats(grouped, offsets)[MEDIAN]
+    return segment_frame(
+        names, journeys, wins, medians, confidence=confidence, min_journeys=min_journeys
+    )
+
+
+def segment_frame(
+    names: np.ndarray,
+    journeys: np.ndarray,
+    wins: np.ndarray,
+    medians: np.ndarray,
+    *,
+    confidence: float = 0.95,
+    min_journeys: int = 30,
+) -> pd.DataFrame:
+    """SEGMENT_COLUMNS from each segment's journeys, conversions and median time to
+    convert (s), largest segment first; segments without journeys (a category no
+    journey starts in) are left out."""
+    kept = np.flatnonzero(np.asarray(journeys) > 0)
+    names, medians = np.asarray(names, dtype=object)[kept], np.asarray(medians)[kept]
+    journeys = np.asarray(journeys, dtype=np.int64)[kept]
+    wins = np.asarray(wins, dtype=np.int64)[kept]
+    n_groups = len(names)
+    total, total_wins = int(journeys.sum()), int(wins.sum())
     rate = wins / journeys
     low, high = wilson_interval(wins, journeys, confidence=confidence)
     rest_n, rest_k = total - journeys, total_wins - wins
@@ -62,10 +88,6 @@ def segment_table(
         rest_rate = np.where(rest_n > 0, rest_k / rest_n, np.nan)
     _, p = two_proportion_test(wins, journeys, rest_k, rest_n)
     adjusted = holm(p) if n_groups > 1 else p
-    grouped, offsets = group_values(
-        conversions.elapsed[converted], codes[converted].astype(np.int64), n_groups
-    )
-    medians = group_order_stats(grouped, offsets)[MEDIAN]
     too_small = (journeys < min_journeys) | (wins < 5) | (journeys - wins < 5)
     frame = pd.DataFrame(
         {

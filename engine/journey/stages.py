@@ -154,13 +154,9 @@ class Journey:
     @cached_property
     def conversions(self) -> Conversions:
         """Per case: converted, time to convert, time observed (see conversion.py)."""
-        conversion = self.model.conversion
-        if conversion.activity is not None:
-            converts = self.log.activity_names == conversion.activity
-        else:
-            converts = self.stage_of_activity == self.model.stage_order(conversion.stage)
+        converts = converting_activities(self.model, self.log.activity_names)
         return case_conversions(
-            self.log.activity, self.log.case_offsets, self.log.timestamp, np.asarray(converts)
+            self.log.activity, self.log.case_offsets, self.log.timestamp, converts
         )
 
     def time_to_convert(self, *, confidence: float = 0.95) -> pd.DataFrame:
@@ -171,6 +167,18 @@ class Journey:
     def conversion_summary(self, *, confidence: float = 0.95) -> dict[str, float]:
         """Conversion rate (Wilson interval) and time to convert (see conversion.py)."""
         return conversion_summary(self.conversions, confidence=confidence)
+
+    def dwell_histogram(self, *, per_decade: int = 4) -> pd.DataFrame:
+        """Closed visits per stage and bin of a log time scale (see distributions.py)."""
+        from .distributions import dwell_histogram
+
+        return dwell_histogram(self, per_decade=per_decade)
+
+    def variant_outcomes(self, *, top: int | None = None) -> pd.DataFrame:
+        """The log's variants with how many of their journeys convert (variants.py)."""
+        from .variants import variant_outcomes
+
+        return variant_outcomes(self, top=top)
 
     def segments(
         self,
@@ -185,19 +193,8 @@ class Journey:
         event, or with `period` ('D', 'W', 'M', 'Q', 'Y') the period the journey began in."""
         if (column is None) == (period is None):
             raise InputError("segments: give a case attribute column, or period='M' (etc.)")
-        first_events = self.log.case_offsets[:-1]
-        if column is not None:
-            codes, names = category_codes(self._event_column(column), first_events)
-        else:
-            started = pd.to_datetime(self.log.timestamp[first_events], utc=True)
-            try:
-                periods = started.tz_localize(None).to_period(period).astype(str)
-            except ValueError:
-                raise InputError(
-                    f"period must be a pandas period such as 'D', 'W', 'M', 'Q' or 'Y'; "
-                    f"got {period!r}"
-                ) from None
-            codes, names = category_codes(pd.Series(periods))
+        values = self._event_column(column) if column is not None else None
+        codes, names = case_segments(self.log, values, period)
         return segment_table(
             codes, names, self.conversions, confidence=confidence, min_journeys=min_journeys
         )
@@ -287,16 +284,7 @@ class Journey:
     def unmapped(self) -> pd.DataFrame:
         """Touchpoints of the log that the model does not map: `touchpoint`, `events`."""
         counts = np.bincount(self.log.activity, minlength=self.log.n_activities)
-        codes = np.flatnonzero(self.stage_of_activity < 0)
-        frame = pd.DataFrame(
-            {
-                "touchpoint": pd.Series(self.log.activity_names[codes], dtype="str"),
-                "events": counts[codes].astype(np.int64),
-            }
-        )
-        return frame.sort_values(["events", "touchpoint"], ascending=[False, True]).reset_index(
-            drop=True
-        )
+        return unmapped_table(self.log.activity_names, counts, self.stage_of_activity)
 
     def stages(self) -> pd.DataFrame:
         """Per stage, in stage order: visits, cases visiting, and dwell statistics (seconds)
@@ -305,82 +293,139 @@ class Journey:
 
     @cached_property
     def _stage_table(self) -> pd.DataFrame:
-        f = self.figures
-        n_stages = len(self.model.stages)
-        visits, open_visits, cases = f.per_stage[0], f.per_stage[1], f.per_stage[2]
-        closed = np.bincount(f.keys // n_stages, weights=f.per_move[0], minlength=n_stages)
-        return pd.DataFrame(
-            {
-                "stage": pd.Series(self.model.stages, dtype="str"),
-                "order": np.arange(n_stages, dtype=np.int64),
-                "visits": visits.copy(),
-                "cases": cases.copy(),
-                "closed_visits": closed.astype(np.int64),
-                "mean_s": f.stage_stats[MEAN],
-                "median_s": f.stage_stats[MEDIAN],
-                "p90_s": f.stage_stats[P90],
-                "max_s": f.stage_stats[MAX],
-                "open_visits": open_visits.copy(),
-            }
-        )
+        return stage_table(self.model.stages, self.figures)
 
     def transitions(self) -> pd.DataFrame:
         """Moves between consecutive visits of a case: `source`, `target` stages,
         `frequency`, `cases`, `backward` (to an earlier stage), `median_s` (dwell in the
         source before moving). Most frequent first."""
-        f = self.figures
-        n_stages = len(self.model.stages)
-        if f.keys.size == 0:
-            return pd.DataFrame({c: [] for c in TRANSITION_COLUMNS}).astype(
-                {
-                    "source": "str",
-                    "target": "str",
-                    "frequency": np.int64,
-                    "cases": np.int64,
-                    "backward": bool,
-                    "median_s": float,
-                }
-            )
-        keys, frequency, cases, stats = f.keys, f.per_move[0], f.per_move[1], f.move_stats
-        names = np.asarray(self.model.stages, dtype=object)
-        frame = pd.DataFrame(
-            {
-                "source": pd.Series(names[keys // n_stages], dtype="str"),
-                "target": pd.Series(names[keys % n_stages], dtype="str"),
-                "frequency": frequency.astype(np.int64),
-                "cases": cases.astype(np.int64),
-                "backward": (keys % n_stages) < (keys // n_stages),
-                "median_s": stats[MEDIAN],
-            }
-        )
-        return frame.sort_values(
-            ["frequency", "source", "target"], ascending=[False, True, True]
-        ).reset_index(drop=True)
+        return transition_table(self.model.stages, self.figures)
 
     def funnel(self) -> pd.DataFrame:
         """The stage funnel in stage order (see the module doc and FUNNEL_COLUMNS)."""
-        n_stages = len(self.model.stages)
-        n_cases = self.log.n_cases
-        at_most = self.figures.per_stage[3].copy()
-        reached = at_most[::-1].cumsum()[::-1]
-        visited = self.figures.per_stage[2].copy()
-        following = np.append(reached[1:], np.nan)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            conversion = np.where(reached > 0, following / reached, np.nan)
-            drop_share = np.where(reached > 0, at_most / reached, np.nan)
-        conversion[-1] = np.nan
-        # Journeys whose furthest stage is the last one completed the funnel: no drop-off.
-        at_most[-1] = 0
-        drop_share[-1] = np.nan
-        return pd.DataFrame(
+        return funnel_table(self.model.stages, self.figures, self.log.n_cases)
+
+
+def case_segments(
+    log: EventLog, values: pd.Series | None, period: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(segment code per case, -1 where missing; segment names): `values`' value at each
+    case's first event, or with `period` ('D', 'W', 'M', 'Q', 'Y') the period the case
+    began in."""
+    first_events = log.case_offsets[:-1]
+    if values is not None:
+        return category_codes(values, first_events)
+    started = pd.to_datetime(log.timestamp[first_events], utc=True)
+    try:
+        periods = started.tz_localize(None).to_period(period).astype(str)
+    except ValueError:
+        raise InputError(
+            f"period must be a pandas period such as 'D', 'W', 'M', 'Q' or 'Y'; got {period!r}"
+        ) from None
+    return category_codes(pd.Series(periods))
+
+
+# -- the tables, from figures (shared with the merged partials of engine.journey.partials)
+def converting_activities(model: JourneyModel, activity_names: np.ndarray) -> np.ndarray:
+    """Per activity code: whether an event of it converts the journey."""
+    conversion = model.conversion
+    if conversion.activity is not None:
+        return np.asarray(activity_names == conversion.activity)
+    stage = model.stage_order(conversion.stage)
+    return model.stage_codes(list(activity_names)) == stage
+
+
+def unmapped_table(
+    activity_names: np.ndarray, counts: np.ndarray, stage_of_activity: np.ndarray
+) -> pd.DataFrame:
+    """`touchpoint`, `events` of the activities mapped to no stage, most events first."""
+    codes = np.flatnonzero((stage_of_activity < 0) & (counts > 0))
+    frame = pd.DataFrame(
+        {
+            "touchpoint": pd.Series(activity_names[codes], dtype="str"),
+            "events": counts[codes].astype(np.int64),
+        }
+    )
+    return frame.sort_values(["events", "touchpoint"], ascending=[False, True]).reset_index(
+        drop=True
+    )
+
+
+def stage_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
+    """Per stage, in stage order: STAGE_COLUMNS."""
+    n_stages = len(stages)
+    visits, open_visits, cases = f.per_stage[0], f.per_stage[1], f.per_stage[2]
+    closed = np.bincount(f.keys // n_stages, weights=f.per_move[0], minlength=n_stages)
+    return pd.DataFrame(
+        {
+            "stage": pd.Series(stages, dtype="str"),
+            "order": np.arange(n_stages, dtype=np.int64),
+            "visits": visits.copy(),
+            "cases": cases.copy(),
+            "closed_visits": closed.astype(np.int64),
+            "mean_s": f.stage_stats[MEAN],
+            "median_s": f.stage_stats[MEDIAN],
+            "p90_s": f.stage_stats[P90],
+            "max_s": f.stage_stats[MAX],
+            "open_visits": open_visits.copy(),
+        }
+    )
+
+
+def transition_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
+    """TRANSITION_COLUMNS, most frequent first."""
+    n_stages = len(stages)
+    if f.keys.size == 0:
+        return pd.DataFrame({c: [] for c in TRANSITION_COLUMNS}).astype(
             {
-                "stage": pd.Series(self.model.stages, dtype="str"),
-                "order": np.arange(n_stages, dtype=np.int64),
-                "reached": reached.astype(np.int64),
-                "share": reached / n_cases,
-                "visited": visited,
-                "conversion_to_next": conversion,
-                "drop_off": at_most.astype(np.int64),
-                "drop_off_share": drop_share,
+                "source": "str",
+                "target": "str",
+                "frequency": np.int64,
+                "cases": np.int64,
+                "backward": bool,
+                "median_s": float,
             }
         )
+    keys, frequency, cases, stats = f.keys, f.per_move[0], f.per_move[1], f.move_stats
+    names = np.asarray(stages, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "source": pd.Series(names[keys // n_stages], dtype="str"),
+            "target": pd.Series(names[keys % n_stages], dtype="str"),
+            "frequency": frequency.astype(np.int64),
+            "cases": cases.astype(np.int64),
+            "backward": (keys % n_stages) < (keys // n_stages),
+            "median_s": stats[MEDIAN],
+        }
+    )
+    return frame.sort_values(
+        ["frequency", "source", "target"], ascending=[False, True, True]
+    ).reset_index(drop=True)
+
+
+def funnel_table(stages: list[str], f: StageFigures, n_cases: int) -> pd.DataFrame:
+    """FUNNEL_COLUMNS in stage order (see the module doc)."""
+    n_stages = len(stages)
+    at_most = f.per_stage[3].copy()
+    reached = at_most[::-1].cumsum()[::-1]
+    visited = f.per_stage[2].copy()
+    following = np.append(reached[1:], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conversion = np.where(reached > 0, following / reached, np.nan)
+        drop_share = np.where(reached > 0, at_most / reached, np.nan)
+    conversion[-1] = np.nan
+    # Journeys whose furthest stage is the last one completed the funnel: no drop-off.
+    at_most[-1] = 0
+    drop_share[-1] = np.nan
+    return pd.DataFrame(
+        {
+            "stage": pd.Series(stages, dtype="str"),
+            "order": np.arange(n_stages, dtype=np.int64),
+            "reached": reached.astype(np.int64),
+            "share": reached / n_cases,
+            "visited": visited,
+            "conversion_to_next": conversion,
+            "drop_off": at_most.astype(np.int64),
+            "drop_off_share": drop_share,
+        }
+    )

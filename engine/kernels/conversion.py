@@ -9,10 +9,10 @@ from ._jit import jit, pjit
 
 
 @pjit
-def conversion_times(act, offsets, ts, converts):
+def conversion_times(act, offsets, ts, converts, window_end):
     """Per case: (converted, ns from the case's first event to its first converting event,
     the index of that event or -1, ns from the case's first event to the end of the
-    observation window: the log's last timestamp).
+    observation window `window_end`: the whole log's last timestamp, ns).
 
     `converts[a]` says whether activity code `a` converts; the time is 0 where not
     converted. Events are sorted by time within a case, so a case's last event is its
@@ -23,12 +23,6 @@ def conversion_times(act, offsets, ts, converts):
     elapsed = np.zeros(n_cases, np.int64)
     at_event = np.full(n_cases, -1, np.int64)
     observed = np.empty(n_cases, np.int64)
-    window_end = np.int64(0)
-    if ts.shape[0] > 0:
-        window_end = ts[0]
-    for c in range(n_cases):
-        if offsets[c + 1] > offsets[c]:
-            window_end = max(window_end, ts[offsets[c + 1] - 1])
     for c in prange(n_cases):
         first = offsets[c]
         observed[c] = window_end - ts[first]
@@ -61,8 +55,6 @@ def kaplan_meier(keys):
     at_risk = np.empty(n_rows, np.int64)
     n_events = np.zeros(n_rows, np.int64)
     censored = np.zeros(n_rows, np.int64)
-    survival = np.empty(n_rows, np.float64)
-    greenwood = np.empty(n_rows, np.float64)
     j = -1
     for i in range(n):
         key = keys[i]
@@ -74,6 +66,48 @@ def kaplan_meier(keys):
             n_events[j] += 1
         elif j >= 0:
             censored[j] += 1
+    survival, greenwood = km_survival(at_risk, n_events)
+    return time, at_risk, n_events, censored, survival, greenwood
+
+
+@jit
+def kaplan_meier_counted(events, censorings):
+    """`kaplan_meier`'s rows from counts at distinct increasing times (e.g. the buckets
+    of a sketch): conversions `events[t]` and censorings `censorings[t]` at time t, events
+    first. Returns (the time index of each row, at risk, conversions, censored, survival,
+    Greenwood sum), one row per time with a conversion."""
+    n_times = events.shape[0]
+    n_rows = 0
+    total = np.int64(0)
+    for t in range(n_times):
+        total += events[t] + censorings[t]
+        if events[t] > 0:
+            n_rows += 1
+    index = np.empty(n_rows, np.int64)
+    at_risk = np.empty(n_rows, np.int64)
+    n_events = np.empty(n_rows, np.int64)
+    censored = np.zeros(n_rows, np.int64)
+    j = -1
+    left = total
+    for t in range(n_times):
+        if events[t] > 0:
+            j += 1
+            index[j] = t
+            at_risk[j] = left
+            n_events[j] = events[t]
+        if j >= 0:
+            censored[j] += censorings[t]
+        left -= events[t] + censorings[t]
+    survival, greenwood = km_survival(at_risk, n_events)
+    return index, at_risk, n_events, censored, survival, greenwood
+
+
+@jit
+def km_survival(at_risk, n_events):
+    """The Kaplan–Meier survival and Greenwood sum after each row (at risk, events)."""
+    n_rows = at_risk.shape[0]
+    survival = np.empty(n_rows, np.float64)
+    greenwood = np.empty(n_rows, np.float64)
     s = 1.0
     g = 0.0
     for j in range(n_rows):
@@ -86,4 +120,4 @@ def kaplan_meier(keys):
             g = np.inf
         survival[j] = s
         greenwood[j] = g
-    return time, at_risk, n_events, censored, survival, greenwood
+    return survival, greenwood

@@ -85,6 +85,15 @@ def column_value(c):
 
 
 @jit
+def column_values(columns):
+    """`column_value` of each column."""
+    out = np.empty(columns.shape[0], np.float64)
+    for k in range(columns.shape[0]):
+        out[k] = column_value(columns[k])
+    return out
+
+
+@jit
 def sketch_add(sketches, group_ids, values):
     """Count values[k] (int64 ns) into the sketch of group group_ids[k], in place.
     Serial: two values of one group may land in the same cell."""

@@ -63,10 +63,10 @@ def read_log(
     Raises InputError, with a one-line message naming the column and rows, on bad input.
     """
     if backend == "dask" or _is_dask_frame(source):
-        if attributes or format not in (None, "parquet"):
+        if format not in (None, "parquet"):
             raise InputError(
-                "the dask backend reads Parquet or a dask DataFrame and computes the DFG, "
-                "variants, activities and summary; drop attributes= and format="
+                f"the dask backend reads Parquet or a dask DataFrame, not format={format!r}; "
+                "write the log to Parquet first (pandas' to_parquet) or drop backend='dask'"
             )
         from ..cluster import read_dask_log
 
@@ -80,6 +80,7 @@ def read_log(
             timestamp_unit=timestamp_unit,
             npartitions=npartitions,
             scheduler=scheduler,
+            attributes=attributes,
         )
     if backend != "pandas":
         raise InputError(f"unknown backend {backend!r}; choose 'pandas' or 'dask'")

@@ -1,0 +1,456 @@
+"""The journey layer from mergeable partial results: stages, transitions, funnel, time to
+convert, bottlenecks and actions, segments, stage dwell and journey variants of a log
+split into parts of whole cases (the Dask backend's partitions), as engine.analysis.partials
+does for the DFG and variants: a kernel per part, a combine, and a finalize that hands
+the merged figures to the very table builders the single-machine Journey uses.
+
+Counts (visits, moves, journeys, conversions, abandonments, funnel, segments, dwell
+histogram) are exact, and so are sums, means and extremes. Medians and p90 come from the
+sketches of engine.kernels.sketch: within 0.5 % of the exact values. The Kaplan–Meier
+table is computed on those sketches' buckets: its times are within 0.5 % of the exact
+ones (one row per bucket with conversions), and journeys whose times share a bucket count
+as tied. Every part is counted against the whole log's observation window (its last
+timestamp), so that censoring matches the single-machine path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.dfg import pair_step_counts
+from ..analysis.partials import (
+    LogPartial,
+    Moments,
+    combine_moments,
+    empty_moments,
+    global_codes,
+    moment_stats,
+    moments_of,
+    regroup_moments,
+    variant_order,
+    variants_table,
+)
+from ..errors import InputError
+from ..kernels.conversion import kaplan_meier_counted
+from ..kernels.grouping import chunk_count
+from ..kernels.sketch import (
+    SKETCH_WIDTH,
+    column_values,
+    count_entries,
+    entry_quantiles,
+    grouped_entries,
+    merge_entries,
+)
+from ..kernels.stages import stage_pass, stage_visits
+from ..kernels.stats import MAX, MEAN, MEDIAN, P90
+from ..kernels.variants import sequence_hashes
+from .bottlenecks import action_table, rank_places, stage_steps, step_frame
+from .conversion import case_conversions, km_frame, summary_figures
+from .distributions import closed_dwells, dwell_bin_edges, dwell_counts, dwell_frame
+from .model import JourneyModel
+from .segments import MISSING, segment_frame
+from .stages import (
+    StageFigures,
+    Visits,
+    case_segments,
+    converting_activities,
+    funnel_table,
+    stage_table,
+    transition_table,
+    unmapped_table,
+)
+from .variants import JOURNEY_VARIANT_COLUMNS
+
+if TYPE_CHECKING:
+    from ..log.eventlog import EventLog
+
+#: reduce(kernel, combine, *args): `kernel(part_log, *args)` on every part (None for a
+#: part without events), the results merged by `combine` (a list in, one result out).
+Reduce = Callable[..., Any]
+
+
+@dataclass
+class JourneyPartial:
+    """What the stage, funnel, conversion, bottleneck and journey-variant tables need."""
+
+    n_cases: int
+    per_stage: np.ndarray  # int64 (5, n_stages), as kernels.stages.stage_pass
+    per_move: np.ndarray  # int64 (5, n_stages**2), as kernels.stages.stage_pass
+    dwell: Moments  # per move key: the dwell of the visit moved out of
+    steps: np.ndarray  # int64 (3, n_activities**2): journeys, converting, abandoned
+    to_convert: Moments  # one group: time to convert of the converted journeys
+    censored: tuple[np.ndarray, np.ndarray]  # sketch: time observed, unconverted journeys
+    variant_hashes: np.ndarray  # uint64, sorted, distinct (as the LogPartial's)
+    variant_converted: np.ndarray  # int64 converted journeys per variant
+
+
+@dataclass
+class SegmentPartial:
+    """Journeys and conversions per segment name, with time-to-convert sketches."""
+
+    names: np.ndarray  # object (str), sorted, distinct
+    journeys: np.ndarray  # int64
+    converted: np.ndarray  # int64
+    sketch: tuple[np.ndarray, np.ndarray]  # entries grouped by position in `names`
+
+
+# -- kernels: one part -----------------------------------------------------------------------
+def journey_partial(
+    log: EventLog, names: np.ndarray, model: JourneyModel, window_end: int
+) -> JourneyPartial:
+    """The partial of one part (whole cases) of a log whose sorted alphabet is `names`
+    and whose last timestamp is `window_end` (ns)."""
+    conversions = _conversions(log, model, window_end)
+    n_stages = len(model.stages)
+    per_stage, per_move, grouped, offsets = stage_pass(
+        log.activity,
+        log.case_offsets,
+        log.timestamp,
+        model.stage_codes(list(log.activity_names)),
+        n_stages,
+        conversions.at_event,
+        chunk_count(log.n_cases, n_stages * n_stages),
+    )
+    act = global_codes(log, names)
+    counts, _, _ = pair_step_counts(log, conversions.at_event, act, len(names))
+    converted = conversions.converted
+    n_converted = int(converted.sum())
+    unconverted = conversions.observed[~converted]
+    hashes, variant = np.unique(sequence_hashes(act, log.case_offsets), return_inverse=True)
+    return JourneyPartial(
+        n_cases=log.n_cases,
+        per_stage=per_stage,
+        per_move=per_move,
+        dwell=moments_of(grouped, offsets, per_move[1]),
+        steps=counts[1:4].copy(),
+        to_convert=moments_of(
+            conversions.elapsed[converted], np.array([0, n_converted]), np.array([n_converted])
+        ),
+        censored=count_entries(
+            grouped_entries(unconverted, np.array([0, len(unconverted)], np.int64))
+        ),
+        variant_hashes=hashes,
+        variant_converted=np.bincount(variant, weights=converted, minlength=len(hashes)).astype(
+            np.int64
+        ),
+    )
+
+
+def segment_partial(
+    log: EventLog, model: JourneyModel, window_end: int, column: str | None, period: str | None
+) -> SegmentPartial:
+    """Journeys, conversions and time-to-convert sketches per segment of one part."""
+    values = log.attributes[column] if column is not None else None
+    codes, names = case_segments(log, values, period)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(names), codes)
+        names = np.append(names, MISSING)
+    codes = codes.astype(np.int64)
+    conversions = _conversions(log, model, window_end)
+    converted = conversions.converted
+    order = np.argsort(codes[converted], kind="stable")
+    times = conversions.elapsed[converted][order]
+    offsets = np.zeros(len(names) + 1, np.int64)
+    np.cumsum(np.bincount(codes[converted], minlength=len(names)), out=offsets[1:])
+    return SegmentPartial(
+        names=np.asarray(names, dtype=object),
+        journeys=np.bincount(codes, minlength=len(names)).astype(np.int64),
+        converted=np.diff(offsets),
+        sketch=count_entries(grouped_entries(times, offsets)),
+    )
+
+
+def dwell_partial(log: EventLog, model: JourneyModel, edges: np.ndarray) -> np.ndarray:
+    """Closed visits per (stage, bin of `edges`) of one part (distributions.dwell_counts)."""
+    stage_of = model.stage_codes(list(log.activity_names))
+    visits = Visits(*stage_visits(log.activity, log.case_offsets, log.timestamp, stage_of))
+    seconds, stage = closed_dwells(visits)
+    return dwell_counts(seconds, stage, edges, len(model.stages))
+
+
+def _conversions(log: EventLog, model: JourneyModel, window_end: int) -> Any:
+    converts = converting_activities(model, log.activity_names)
+    return case_conversions(
+        log.activity, log.case_offsets, log.timestamp, converts, window_end=window_end
+    )
+
+
+# -- combine ---------------------------------------------------------------------------------
+def combine_journeys(parts: list[JourneyPartial | None]) -> JourneyPartial | None:
+    """One partial from several, of disjoint sets of cases (None: a part without events)."""
+    parts = [p for p in parts if p is not None]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    hashes = np.concatenate([p.variant_hashes for p in parts])
+    merged, where = np.unique(hashes, return_inverse=True)
+    converted = np.bincount(
+        where, weights=np.concatenate([p.variant_converted for p in parts]), minlength=len(merged)
+    )
+    return JourneyPartial(
+        n_cases=sum(p.n_cases for p in parts),
+        per_stage=np.sum([p.per_stage for p in parts], axis=0),
+        per_move=np.sum([p.per_move for p in parts], axis=0),
+        dwell=combine_moments([p.dwell for p in parts]),
+        steps=np.sum([p.steps for p in parts], axis=0),
+        to_convert=combine_moments([p.to_convert for p in parts]),
+        censored=merge_entries([p.censored[0] for p in parts], [p.censored[1] for p in parts]),
+        variant_hashes=merged,
+        variant_converted=np.rint(converted).astype(np.int64),
+    )
+
+
+def combine_segments(parts: list[SegmentPartial | None]) -> SegmentPartial | None:
+    """Segments merged by name."""
+    parts = [p for p in parts if p is not None]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    names, where = np.unique(
+        np.concatenate([p.names for p in parts]).astype(str), return_inverse=True
+    )
+    entries, counts, shift = [], [], 0
+    for p in parts:
+        keys, n = p.sketch
+        entries.append(where[shift + keys // SKETCH_WIDTH] * SKETCH_WIDTH + keys % SKETCH_WIDTH)
+        counts.append(n)
+        shift += len(p.names)
+    return SegmentPartial(
+        names=names.astype(object),
+        journeys=_sum_by(where, [p.journeys for p in parts], len(names)),
+        converted=_sum_by(where, [p.converted for p in parts], len(names)),
+        sketch=merge_entries(entries, counts),
+    )
+
+
+def sum_arrays(parts: list[np.ndarray | None]) -> np.ndarray | None:
+    """Elementwise sum (None: a part without events)."""
+    parts = [p for p in parts if p is not None]
+    return np.sum(parts, axis=0) if parts else None
+
+
+def _sum_by(where: np.ndarray, values: list[np.ndarray], n: int) -> np.ndarray:
+    total = np.zeros(n, np.int64)
+    np.add.at(total, where, np.concatenate(values))
+    return total
+
+
+# -- finalize --------------------------------------------------------------------------------
+class MergedJourney:
+    """The Journey tables of a log given as parts: built from merged partial results.
+
+    `reduce` runs a kernel on every part and merges the results (see `Reduce`); the
+    stage figures are reduced once, segments and the dwell histogram when asked for."""
+
+    def __init__(
+        self,
+        model: JourneyModel,
+        names: np.ndarray,
+        log_partial: LogPartial,
+        reduce: Reduce,
+        *,
+        attributes: Sequence[str] = (),
+    ) -> None:
+        self.model = model
+        self.attributes = list(attributes)
+        self.names = names
+        self.log_partial = log_partial
+        self._reduce = reduce
+        self.unmapped_names = model.check(list(names))
+        self.window_end = int(log_partial.last_ns)
+        self._partial: JourneyPartial | None = None
+
+    @property
+    def n_cases(self) -> int:
+        return int(self.log_partial.n_cases)
+
+    @property
+    def partial(self) -> JourneyPartial:
+        if self._partial is None:
+            merged = self._reduce(
+                journey_partial, combine_journeys, self.names, self.model, self.window_end
+            )
+            self._partial = merged if merged is not None else _empty(self.model, self.names)
+        return self._partial
+
+    @property
+    def figures(self) -> StageFigures:
+        """The stage figures, as Journey.figures; quantiles from the sketches."""
+        p = self.partial
+        n_stages = len(self.model.stages)
+        keys = np.flatnonzero(p.per_move[0])
+        source = np.arange(n_stages * n_stages) // n_stages
+        by_stage = regroup_moments(p.dwell, source, n_stages)
+        return StageFigures(
+            per_stage=p.per_stage,
+            keys=keys,
+            per_move=p.per_move[:, keys],
+            move_stats=moment_stats(p.dwell, keys),
+            stage_stats=moment_stats(by_stage, np.arange(n_stages)),
+        )
+
+    def stages(self) -> pd.DataFrame:
+        return stage_table(self.model.stages, self.figures)
+
+    def transitions(self) -> pd.DataFrame:
+        return transition_table(self.model.stages, self.figures)
+
+    def funnel(self) -> pd.DataFrame:
+        return funnel_table(self.model.stages, self.figures, self.n_cases)
+
+    def unmapped(self) -> pd.DataFrame:
+        counts = self.log_partial.activities[0]
+        return unmapped_table(self.names, counts, self.model.stage_codes(list(self.names)))
+
+    def time_to_convert(self, *, confidence: float = 0.95) -> pd.DataFrame:
+        """The Kaplan–Meier table on the sketches' buckets (see the module doc)."""
+        p = self.partial
+        converted, censored = p.to_convert.sketch, p.censored
+        columns = np.union1d(converted[0] % SKETCH_WIDTH, censored[0] % SKETCH_WIDTH)
+        events = _counts_at(columns, converted)
+        censorings = _counts_at(columns, censored)
+        index, at_risk, n_events, n_censored, survival, greenwood = kaplan_meier_counted(
+            events, censorings
+        )
+        return km_frame(
+            column_values(columns[index]),
+            at_risk,
+            n_events,
+            n_censored,
+            survival,
+            greenwood,
+            self.n_cases,
+            confidence=confidence,
+        )
+
+    def conversion_summary(self, *, confidence: float = 0.95) -> dict[str, float]:
+        stats = moment_stats(self.partial.to_convert, np.array([0]))[:, 0]
+        return summary_figures(
+            self.n_cases,
+            int(self.partial.to_convert.frequency[0]),
+            stats[MEAN],
+            stats[MEDIAN],
+            stats[P90],
+            stats[MAX],
+            self.time_to_convert(confidence=confidence),
+            confidence=confidence,
+        )
+
+    def bottlenecks(self, *, min_journeys: int = 30, confidence: float = 0.95) -> pd.DataFrame:
+        """As Journey.bottlenecks (without the channel split)."""
+        figures = self.figures
+        stages = self.model.stages
+        return rank_places(
+            [self._touchpoint_steps(), stage_steps(stages, figures)],
+            stages,
+            stage_table(stages, figures),
+            figures.per_stage[4],
+            self.n_cases,
+            min_journeys=min_journeys,
+            confidence=confidence,
+        )
+
+    def actions(
+        self, *, top: int = 10, min_journeys: int = 30, confidence: float = 0.95
+    ) -> pd.DataFrame:
+        table = self.bottlenecks(min_journeys=min_journeys, confidence=confidence)
+        return action_table(table, top=top)
+
+    def segments(
+        self,
+        column: str | None = None,
+        *,
+        period: str | None = None,
+        confidence: float = 0.95,
+        min_journeys: int = 30,
+    ) -> pd.DataFrame:
+        """As Journey.segments; the median time to convert from the sketches."""
+        if (column is None) == (period is None):
+            raise InputError("segments: give a case attribute column, or period='M' (etc.)")
+        if column is not None and column not in self.attributes:
+            raise InputError(
+                f"column '{column}' was not read with the log; pass attributes=['{column}'] "
+                "to read_log (--segment does this on the command line)"
+            )
+        merged = self._reduce(
+            segment_partial, combine_segments, self.model, self.window_end, column, period
+        )
+        if merged is None:
+            names = np.zeros(0, dtype=object)
+            merged = SegmentPartial(names, np.zeros(0, np.int64), np.zeros(0, np.int64), _none())
+        medians = entry_quantiles(*merged.sketch, len(merged.names), 0.5)
+        return segment_frame(
+            merged.names,
+            merged.journeys,
+            merged.converted,
+            medians,
+            confidence=confidence,
+            min_journeys=min_journeys,
+        )
+
+    def dwell_histogram(self, *, per_decade: int = 4) -> pd.DataFrame:
+        """As distributions.dwell_histogram: exact, in a second pass once the longest
+        visit (and so the bins) is known."""
+        longest = self.partial.dwell.high.max(initial=np.iinfo(np.int64).min)
+        edges = dwell_bin_edges(longest / 1e9 if longest >= 0 else 0.0, per_decade=per_decade)
+        counts = self._reduce(dwell_partial, sum_arrays, self.model, edges)
+        if counts is None:
+            counts = np.zeros(len(self.model.stages) * (len(edges) - 1), np.int64)
+        return dwell_frame(self.model.stages, edges, counts)
+
+    def variant_outcomes(self, *, top: int | None = None) -> pd.DataFrame:
+        """As journey.variants.variant_outcomes."""
+        table = variants_table(self.log_partial, self.names, top=top)
+        order, _ = variant_order(self.log_partial, top)
+        hashes = self.log_partial.variants.hashes[order]
+        p = self.partial
+        converted = p.variant_converted[np.searchsorted(p.variant_hashes, hashes)]
+        table["converted"] = converted
+        table["conversion_rate"] = converted / table["frequency"].to_numpy()
+        return table[list(JOURNEY_VARIANT_COLUMNS)]
+
+    def _touchpoint_steps(self) -> pd.DataFrame:
+        edges = self.log_partial.edges
+        n_act = len(self.names)
+        keys = np.flatnonzero(edges.frequency)
+        journeys, converting, abandoned = self.partial.steps[:, keys]
+        return step_frame(
+            "touchpoint",
+            self.names[keys // n_act],
+            self.names[keys % n_act],
+            journeys,
+            edges.frequency[keys],
+            moment_stats(edges, keys),
+            converting,
+            abandoned,
+        )
+
+
+def _counts_at(columns: np.ndarray, sketch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """A one-group sketch's counts at the sorted `columns` (0 where it has none)."""
+    out = np.zeros(len(columns), np.int64)
+    entries, counts = sketch
+    out[np.searchsorted(columns, entries % SKETCH_WIDTH)] = counts
+    return out
+
+
+def _none() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0, np.int64), np.zeros(0, np.int64)
+
+
+def _empty(model: JourneyModel, names: np.ndarray) -> JourneyPartial:
+    n_stages, n_act = len(model.stages), len(names)
+    return JourneyPartial(
+        n_cases=0,
+        per_stage=np.zeros((5, n_stages), np.int64),
+        per_move=np.zeros((5, n_stages * n_stages), np.int64),
+        dwell=empty_moments(n_stages * n_stages),
+        steps=np.zeros((3, n_act * n_act), np.int64),
+        to_convert=empty_moments(1),
+        censored=_none(),
+        variant_hashes=np.zeros(0, np.uint64),
+        variant_converted=np.zeros(0, np.int64),
+    )

@@ -1,0 +1,168 @@
+"""The journey layer from partial results of parts of a log (whole cases each), merged:
+what the Dask backend relies on, tested without a cluster against the single-machine
+Journey of the whole log."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine.analysis.partials import combine, log_partial
+from engine.datasets.synthetic import KEYS, generate
+from engine.journey import JourneyModel
+from engine.journey.partials import MergedJourney, combine_journeys, journey_partial
+from engine.log.eventlog import EventLog
+from tests.journey_checks import assert_same_conversions, assert_same_journey
+from tests.journeys import KEYS as JOURNEY_KEYS
+from tests.journeys import MODEL, journeys
+from tests.real_logs import BY_NAME
+
+
+class Parts:
+    """A log split into parts of whole cases, with the reduce the Dask backend offers:
+    a kernel on every part's log, the results merged by a combine (a binary tree of
+    combines for "pairs", one flat combine, last part first, for "flat")."""
+
+    def __init__(self, parts: list[pd.DataFrame], keys: dict, attributes=(), shape="pairs"):
+        self.whole = engine.read_log(pd.concat(parts), **keys, attributes=list(attributes))
+        self.names = self.whole.activity_names
+        self.shape = shape
+        self.logs = [
+            engine.read_log(p, **keys, attributes=list(attributes)) for p in parts if len(p)
+        ]
+        self.log_partial = self.reduce(log_partial, combine, self.names)
+        self.attributes = list(attributes)
+
+    def reduce(self, kernel, merge, *args):
+        results = [kernel(log, *args) if isinstance(log, EventLog) else None for log in self.logs]
+        if self.shape == "flat":
+            return merge(results[::-1])
+        while len(results) > 1:
+            results = [merge(results[i : i + 2]) for i in range(0, len(results), 2)]
+        return results[0]
+
+    def journey(self, model: JourneyModel) -> MergedJourney:
+        return MergedJourney(
+            model, self.names, self.log_partial, self.reduce, attributes=self.attributes
+        )
+
+
+def split_by_case(df: pd.DataFrame, case: str, n_parts: int, seed: int) -> list[pd.DataFrame]:
+    cases = df[case].drop_duplicates().to_numpy()
+    draw = np.random.default_rng(seed).integers(0, n_parts, len(cases))
+    labels = df[case].map(dict(zip(cases, draw, strict=True)))
+    return [df[labels == k] for k in range(n_parts)]
+
+
+def _quiet(make):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # logs without a conversion are drawn
+        return make()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    journeys(),
+    st.integers(1, 4),
+    st.sampled_from(["pairs", "flat"]),
+    st.integers(0, 9),
+    st.sampled_from(["activity:pay", "stage:buy", "stage:look"]),
+)
+def test_merged_parts_give_the_whole_journey(frame, n_parts, shape, seed, conversion):
+    stages = {"look": ["view", "search"], "buy": ["cart", "pay"]}
+    model = JourneyModel.from_stages(stages, conversion=conversion, strict=False)
+    frame = frame.assign(region=np.where(np.arange(len(frame)) % 3 == 0, None, "north"))
+    parts = Parts(
+        split_by_case(frame, "case", n_parts, seed), JOURNEY_KEYS, ["region"], shape=shape
+    )
+    got = _quiet(lambda: parts.journey(model))
+    want = _quiet(lambda: parts.whole.journey(model))
+    assert_same_journey(got, want, segments=["region"], periods=["D"])
+
+
+@pytest.mark.parametrize("n_parts", [1, 3, 7])
+def test_merged_parts_of_a_generated_log(n_parts):
+    df = generate(30_000, seed=5)
+    parts = Parts(split_by_case(df, KEYS["case"], n_parts, 2), KEYS, ["segment", "channel"])
+    model = JourneyModel.default()
+    assert_same_journey(
+        parts.journey(model),
+        parts.whole.journey(model),
+        segments=["segment", "channel"],
+        periods=["M"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "template"), [("receipt.xes.gz", "receipt"), ("sepsis.xes.gz", "sepsis")]
+)
+def test_merged_parts_of_real_logs(name, template):
+    real = BY_NAME[name]
+    whole = engine.read_log(real.require(), **real.keys)
+    frame = whole.to_pm4py()[["case:concept:name", "concept:name", "time:timestamp"]]
+    keys = {"case": "case:concept:name", "activity": "concept:name", "timestamp": "time:timestamp"}
+    parts = Parts(split_by_case(frame, keys["case"], 4, 0), keys)
+    model = JourneyModel.template(template)
+    assert_same_journey(parts.journey(model), parts.whole.journey(model), periods=["M"])
+
+
+def test_the_journey_merge_is_exact_whatever_the_tree():
+    df = generate(8_000, seed=6)
+    pieces = split_by_case(df, KEYS["case"], 5, 1)
+    model = JourneyModel.default()
+    merged = {}
+    for shape in ("pairs", "flat"):
+        parts = Parts(pieces, KEYS, shape=shape)
+        merged[shape] = parts.reduce(
+            journey_partial, combine_journeys, parts.names, model, parts.log_partial.last_ns
+        )
+    a, b = merged["pairs"], merged["flat"]
+    for field in ("per_stage", "per_move", "steps", "variant_hashes", "variant_converted"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+    for moments in ("dwell", "to_convert"):
+        for field in ("frequency", "cases", "whole_s", "rest_ns", "low", "high"):
+            x, y = getattr(getattr(a, moments), field), getattr(getattr(b, moments), field)
+            np.testing.assert_array_equal(x, y, err_msg=f"{moments}.{field}")
+        for i in range(2):
+            np.testing.assert_array_equal(
+                getattr(a, moments).sketch[i], getattr(b, moments).sketch[i]
+            )
+    for i in range(2):
+        np.testing.assert_array_equal(a.censored[i], b.censored[i])
+
+
+def test_a_part_is_censored_at_the_whole_logs_end():
+    """A part whose journeys all end early must still count them as observed until the
+    end of the whole log, as the single-machine path does."""
+    early = pd.DataFrame(
+        {
+            "case": ["a", "a"],
+            "activity": ["view", "cart"],
+            "ts": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+        }
+    )
+    late = pd.DataFrame(
+        {
+            "case": ["b", "b"],
+            "activity": ["view", "pay"],
+            "ts": pd.to_datetime(["2024-01-01", "2024-03-01"]),
+        }
+    )
+    parts = Parts([early, late], JOURNEY_KEYS)
+    got, want = parts.journey(MODEL), parts.whole.journey(MODEL)
+    assert want.time_to_convert()["censored"].tolist() == [1]  # 'a', observed until March
+    assert_same_conversions(got, want)
+
+
+def test_a_segment_column_not_read_is_a_one_line_error():
+    df = generate(500, seed=1)
+    parts = Parts([df], KEYS)
+    with pytest.raises(engine.InputError, match="column 'segment' was not read") as error:
+        parts.journey(JourneyModel.default()).segments("segment")
+    assert "\n" not in str(error.value)

@@ -65,6 +65,7 @@ from engine.kernels.ordering import (
     pack,
     run_offsets,
 )
+from engine.kernels.refine import exact_median_p90, rank_entries, values_in_entries
 from engine.kernels.satisfaction import score_summary
 from engine.kernels.sketch import (
     ALPHA,
@@ -679,6 +680,40 @@ class TestSketch:
         medians = measure(entry_quantiles, *args, events=log.n_events)
         exact = segment_stats(edges.sorted_durations, edges.offsets)[MEDIAN]
         assert (np.abs(medians - exact) <= ALPHA * exact * (1 + 1e-9)).all()
+
+
+# -- refine: exact quantiles from the sketches' buckets (partial results) ------------------
+
+
+@group("refine")
+class TestRefine:
+    def test_rank_entries(self, measure, log, sketch_entries) -> None:
+        """analysis.exact: the bucket and position of each rank a median and p90 need."""
+        keys, counts = sketch_entries
+        n_groups = log.n_activities**2
+        entry, within, size = measure(rank_entries, keys, counts, n_groups, events=log.n_events)
+        used = size > 0
+        assert size.sum() == counts.sum() and (entry[used] >= 0).all()
+        held = counts[np.searchsorted(keys, entry[used])]
+        assert (within[used] >= 0).all() and (within[used] < held).all()
+
+    def test_values_in_entries_and_exact_quantiles(
+        self, measure, log, edges: Edges, steps, sketch_entries
+    ) -> None:
+        """analysis.exact: a part's values in the needed buckets, then the exact median
+        and p90 of every edge, bit for bit as on one machine."""
+        _, durations, key_offsets = steps
+        keys, counts = sketch_entries
+        entry, within, size = rank_entries(keys, counts, log.n_activities**2)
+        wanted = np.unique(entry[entry >= 0])
+        picked, values = measure(
+            values_in_entries, durations, key_offsets, wanted, events=log.n_events
+        )
+        order = np.lexsort((values, picked))
+        out = exact_median_p90(entry, within, size, picked[order], values[order])
+        expected = segment_stats(edges.sorted_durations, edges.offsets)
+        assert np.array_equal(out[0, edges.edge_keys], expected[MEDIAN])
+        assert np.array_equal(out[1, edges.edge_keys], expected[P90])
 
 
 # -- variants: exact grouping of activity sequences ---------------------------------------

@@ -326,6 +326,8 @@ def analyze(args: argparse.Namespace) -> int:
         if model is not None:
             summary["journey"] = _journey_outputs(log, model, args, out, progress)
         _discovery_outputs(log, model, args, out, progress, summary)
+        if args.backend == "dask":  # the journey tables' quantiles too
+            summary["quantiles"] = log.quantiles
         out.json("summary.json", summary)
         if not args.no_report:
             with progress.step("report.html and the process map"):

@@ -49,7 +49,7 @@ def test_random_journey_logs_give_the_single_machine_tables(client, partitions):
     )
     assert isinstance(log, engine.DaskEventLog) and log.npartitions == partitions
     whole = engine.read_log(df, **KEYS, attributes=attributes)
-    assert_same_tables(log, whole)
+    assert_same_tables(log, whole, exact=True)
     model = JourneyModel.default()
     assert_same_journey(
         log.journey(model), whole.journey(model), segments=attributes, periods=["M"]
@@ -65,10 +65,23 @@ def test_real_logs_give_the_single_machine_tables(client, name):
     whole = engine.read_log(real.require(), **real.keys)
     frame = whole.to_pm4py()[["case:concept:name", "concept:name", "time:timestamp"]]
     log = engine.read_log(dd.from_pandas(frame, npartitions=4), backend="dask", npartitions=3)
-    assert_same_tables(log, whole)
+    assert_same_tables(log, whole, exact=True)
     assert log.summary()["events"] == real.events
     model = JourneyModel.template(TEMPLATES[name])
     assert_same_journey(log.journey(model), whole.journey(model), periods=["M"])
+
+
+def test_past_the_exact_limit_the_sketches_answer(client, monkeypatch):
+    """Where too many values would travel for exact quantiles, the sketches' (within
+    0.5 %) are kept, and summary.json says so."""
+    monkeypatch.setattr("engine.analysis.exact.EXACT_LIMIT", 0)
+    df = generate(5_000, seed=21)
+    log = engine.read_log(dd.from_pandas(df, npartitions=2), **KEYS, attributes=["segment"])
+    whole = engine.read_log(df, **KEYS, attributes=["segment"])
+    assert_same_tables(log, whole, exact=False)
+    assert log.summary()["quantiles"] == {"edges": "sketch", "variants": "sketch"}
+    model = JourneyModel.default()
+    assert_same_journey(log.journey(model), whole.journey(model), segments=["segment"], exact=False)
 
 
 def test_a_case_split_across_input_files(client, tmp_path: Path):
@@ -82,7 +95,7 @@ def test_a_case_split_across_input_files(client, tmp_path: Path):
     assert spread > 0.5
     log = engine.read_log(str(folder / "*.parquet"), **KEYS, backend="dask", npartitions=2)
     want = engine.read_log(pd.concat([df.iloc[0::2], df.iloc[1::2]]), **KEYS)
-    assert_same_tables(log, want)
+    assert_same_tables(log, want, exact=True)
 
 
 def _die_once(part: pd.DataFrame, marker: str) -> pd.DataFrame:
@@ -103,7 +116,7 @@ def test_a_worker_dying_mid_computation_changes_nothing(client, tmp_path: Path):
     marker = str(tmp_path / "died")
     source = dd.from_pandas(df, npartitions=4).map_partitions(_die_once, marker, meta=df.iloc[:0])
     log = engine.read_log(source, **KEYS, backend="dask", npartitions=2)
-    assert_same_tables(log, engine.read_log(df, **KEYS))
+    assert_same_tables(log, engine.read_log(df, **KEYS), exact=True)
     assert os.path.exists(marker), "no worker died: the test proved nothing"
     client.wait_for_workers(2, timeout=60)
 
@@ -115,7 +128,7 @@ def test_dropped_rows_and_empty_partitions(client):
     log = engine.read_log(dd.from_pandas(df, npartitions=2), **KEYS, npartitions=16)
     want = engine.read_log(df, **KEYS)
     assert log.dropped == want.dropped
-    assert_same_tables(log, want)
+    assert_same_tables(log, want, exact=True)
 
 
 def test_a_missing_column_is_a_one_line_error(client):
@@ -185,6 +198,12 @@ def test_parcours_analyze_on_dask_writes_the_same_tables(client, tmp_path: Path,
     )
     for key in ("journeys", "converted", "conversion_rate", "unmapped_touchpoints"):
         assert got["journey"][key] == want["journey"][key], key
+    assert set(got["quantiles"]) >= {"edges", "variants", "stages", "time_to_convert"}
+    assert set(got["quantiles"].values()) == {"exact"}
+    for name in ("edges", "variants", "stages", "bottlenecks", "segments"):
+        got = pd.read_parquet(dask_out / f"{name}.parquet")
+        want = pd.read_parquet(pandas_out / f"{name}.parquet")
+        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, obj=name)
 
 
 def test_journey_flags_with_dask_are_a_usage_error(tmp_path: Path, capsys):

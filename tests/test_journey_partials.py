@@ -166,3 +166,12 @@ def test_a_segment_column_not_read_is_a_one_line_error():
     with pytest.raises(engine.InputError, match="column 'segment' was not read") as error:
         parts.journey(JourneyModel.default()).segments("segment")
     assert "\n" not in str(error.value)
+
+
+def test_past_the_exact_limit_the_sketches_answer(monkeypatch):
+    monkeypatch.setattr("engine.analysis.exact.EXACT_LIMIT", 0)
+    df = generate(6_000, seed=7)
+    parts = Parts(split_by_case(df, KEYS["case"], 3, 0), KEYS, ["segment"])
+    model = JourneyModel.default()
+    got = parts.journey(model)
+    assert_same_journey(got, parts.whole.journey(model), segments=["segment"], exact=False)

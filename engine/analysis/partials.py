@@ -306,17 +306,20 @@ def _check_no_collision(
 
 
 # -- finalize --------------------------------------------------------------------------------
-def moment_stats(m: Moments, keys: np.ndarray) -> np.ndarray:
-    """kernels.stats' rows (MEAN ... SUM, seconds) for the sorted `keys`, medians and
-    p90 from the sketch."""
+def moment_stats(m: Moments, keys: np.ndarray, exact: np.ndarray | None = None) -> np.ndarray:
+    """kernels.stats' rows (MEAN ... SUM, seconds) for the sorted `keys`; medians and
+    p90 from `exact` ((2, n_keys), engine.analysis.exact) or else from the sketch."""
     n = m.frequency[keys]
     total = m.whole_s[keys] + m.rest_ns[keys] / 1e9
     out = np.full((7, len(keys)), np.nan)
     some = n > 0
     out[SUM] = np.where(some, total, np.nan)
     out[MEAN] = np.where(some, total / np.maximum(n, 1), np.nan)
-    out[MEDIAN] = _key_quantiles(m.sketch, keys, 0.5)
-    out[P90] = _key_quantiles(m.sketch, keys, 0.9)
+    if exact is not None:
+        out[MEDIAN], out[P90] = exact[0, keys], exact[1, keys]
+    else:
+        out[MEDIAN] = _key_quantiles(m.sketch, keys, 0.5)
+        out[P90] = _key_quantiles(m.sketch, keys, 0.9)
     out[MIN] = np.where(some, m.low[keys] / 1e9, np.nan)
     out[MAX] = np.where(some, m.high[keys] / 1e9, np.nan)
     out[STDEV] = np.where(n > 1, np.sqrt(m.m2[keys] / np.maximum(n - 1, 1)), np.nan)
@@ -352,13 +355,15 @@ def regroup_moments(m: Moments, group_of_key: np.ndarray, n_groups: int) -> Mome
     return pooled
 
 
-def edges_table(partial: LogPartial, names: np.ndarray) -> pd.DataFrame:
+def edges_table(
+    partial: LogPartial, names: np.ndarray, exact: np.ndarray | None = None
+) -> pd.DataFrame:
     """The columns of `EDGE_COLUMNS`, in the single-machine path's order; medians and p90
-    from the sketches."""
+    `exact` per edge key (see `edge_durations`), or else from the sketches."""
     e = partial.edges
     n_act = len(names)
     keys = np.flatnonzero(e.frequency)
-    stats = moment_stats(e, keys)
+    stats = moment_stats(e, keys, exact)
     frequency = e.frequency[keys]
     frame = pd.DataFrame(
         {
@@ -408,17 +413,17 @@ def variant_order(partial: LogPartial, top: int | None = None) -> tuple[np.ndarr
     return np.asarray(order, dtype=np.int64), sequences
 
 
-def variants_table(partial: LogPartial, names: np.ndarray, top: int | None = None) -> pd.DataFrame:
-    """VARIANT_COLUMNS in `variant_order`; only the kept variants are decoded."""
+def variants_table(
+    partial: LogPartial,
+    names: np.ndarray,
+    top: int | None = None,
+    exact: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """VARIANT_COLUMNS in `variant_order`; only the kept variants are decoded. Medians
+    `exact` per variant position (see `variant_durations`), or else from the sketches."""
     v = partial.variants
     order, sequences = variant_order(partial, top)
-    entries, counts = v.sketch
-    rank = np.full(len(v.hashes), -1, np.int64)
-    rank[order] = np.arange(len(order))
-    kept = rank[entries // SKETCH_WIDTH] >= 0
-    local = rank[entries[kept] // SKETCH_WIDTH] * SKETCH_WIDTH + entries[kept] % SKETCH_WIDTH
-    sort = np.argsort(local, kind="stable")
-    medians = entry_quantiles(local[sort], counts[kept][sort], len(order), 0.5)
+    medians = exact[0, order] if exact is not None else _variant_medians(partial, order)
     name_list = names.tolist()
     decoded = [[name_list[c] for c in sequences[i]] for i in order]
     column = pa.array(decoded, type=pa.list_(pa.string()))
@@ -431,3 +436,34 @@ def variants_table(partial: LogPartial, names: np.ndarray, top: int | None = Non
             "median_duration_s": medians,
         }
     )[list(VARIANT_COLUMNS)]
+
+
+def _variant_medians(partial: LogPartial, order: np.ndarray) -> np.ndarray:
+    """The sketches' median duration of the variants at positions `order`."""
+    entries, counts = partial.variants.sketch
+    rank = np.full(len(partial.variants.hashes), -1, np.int64)
+    rank[order] = np.arange(len(order))
+    kept = rank[entries // SKETCH_WIDTH] >= 0
+    local = rank[entries[kept] // SKETCH_WIDTH] * SKETCH_WIDTH + entries[kept] % SKETCH_WIDTH
+    sort = np.argsort(local, kind="stable")
+    return entry_quantiles(local[sort], counts[kept][sort], len(order), 0.5)
+
+
+# -- the values behind the quantiles, per part (for engine.analysis.exact) -------------------
+def edge_durations(log: EventLog, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A part's directly-follows durations grouped by edge key over the sorted `names`."""
+    never_converts = np.full(log.n_cases, -1, np.int64)
+    _, durations, offsets = pair_step_counts(
+        log, never_converts, global_codes(log, names), len(names)
+    )
+    return durations, offsets
+
+
+def variant_durations(
+    log: EventLog, names: np.ndarray, hashes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A part's case durations grouped by the position of their variant's hash in the
+    merged, sorted `hashes`."""
+    offsets = log.case_offsets
+    variant = np.searchsorted(hashes, sequence_hashes(global_codes(log, names), offsets))
+    return group_values(case_durations(log.timestamp, offsets), variant, len(hashes))

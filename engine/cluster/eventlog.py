@@ -35,6 +35,7 @@ class DaskEventLog:
         self._logs: list[Any] | None = None
         self._names: np.ndarray | None = None
         self._partial: Any = None
+        self._quantiles: Any = None
 
     @property
     def npartitions(self) -> int:
@@ -107,6 +108,7 @@ class DaskEventLog:
             self._merged(),
             self._reduce,
             attributes=self.attributes,
+            exact=self.exact,
         )
 
     def compute(self) -> DaskEventLog:
@@ -142,17 +144,49 @@ class DaskEventLog:
         return f"<DaskEventLog {self.npartitions} partitions by case from {self.source}>"
 
     def dfg(self) -> pd.DataFrame:
-        """As EventLog.dfg; median_s and p90_s within 0.5 % of the exact values."""
-        from ..analysis.partials import edges_table
+        """As EventLog.dfg; median_s and p90_s exact where feasible (see `quantiles`),
+        else within 0.5 %."""
+        from ..analysis.partials import edge_durations, edges_table
 
-        return edges_table(self._merged(), self.activity_names)
+        names = self.activity_names
+        merged = self._merged()
+        exact = self.exact.get("edges", merged.edges.sketch, len(names) ** 2, edge_durations, names)
+        return edges_table(merged, names, exact)
 
     def variants(self, *, top: int | None = None) -> pd.DataFrame:
-        """As EventLog.variants; median_duration_s within 0.5 %. Only the returned
-        variants are decoded into activity names."""
-        from ..analysis.partials import variants_table
+        """As EventLog.variants; median_duration_s exact where feasible (see
+        `quantiles`), else within 0.5 %. Only the returned variants are decoded."""
+        from ..analysis.partials import variant_durations, variant_order, variants_table
 
-        return variants_table(self._merged(), self.activity_names, top=top)
+        merged = self._merged()
+        order, _ = variant_order(merged, top)
+        hashes = merged.variants.hashes
+        exact = self.exact.get(
+            "variants",
+            merged.variants.sketch,
+            len(hashes),
+            variant_durations,
+            self.activity_names,
+            hashes,
+            groups=order,
+        )
+        return variants_table(merged, self.activity_names, top=top, exact=exact)
+
+    @property
+    def exact(self) -> Any:
+        """The exact quantiles of the tables (engine.analysis.exact.QuantileCache)."""
+        if self._quantiles is None:
+            from ..analysis.exact import QuantileCache
+
+            self._quantiles = QuantileCache(self._reduce)
+        return self._quantiles
+
+    @property
+    def quantiles(self) -> dict[str, str]:
+        """How each table's medians and p90 were computed so far: "exact", or "sketch"
+        (within 0.5 %) where more than engine.analysis.exact.EXACT_LIMIT values would
+        have had to travel to the client."""
+        return dict(self.exact.methods)
 
     def activities(self) -> pd.DataFrame:
         """As EventLog.activities."""
@@ -188,6 +222,7 @@ class DaskEventLog:
             "source": self.source,
             "backend": "dask",
             "partitions": self.npartitions,
+            "quantiles": self.quantiles,
             "parcours_version": __version__,
         }
 

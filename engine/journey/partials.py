@@ -23,21 +23,24 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.dfg import pair_step_counts
+from ..analysis.exact import QuantileCache
 from ..analysis.partials import (
     LogPartial,
     Moments,
     combine_moments,
+    edge_durations,
     empty_moments,
     global_codes,
     moment_stats,
     moments_of,
     regroup_moments,
+    variant_durations,
     variant_order,
     variants_table,
 )
 from ..errors import InputError
 from ..kernels.conversion import kaplan_meier_counted
-from ..kernels.grouping import chunk_count
+from ..kernels.grouping import chunk_count, group_values
 from ..kernels.sketch import (
     SKETCH_WIDTH,
     column_values,
@@ -106,16 +109,7 @@ def journey_partial(
     """The partial of one part (whole cases) of a log whose sorted alphabet is `names`
     and whose last timestamp is `window_end` (ns)."""
     conversions = _conversions(log, model, window_end)
-    n_stages = len(model.stages)
-    per_stage, per_move, grouped, offsets = stage_pass(
-        log.activity,
-        log.case_offsets,
-        log.timestamp,
-        model.stage_codes(list(log.activity_names)),
-        n_stages,
-        conversions.at_event,
-        chunk_count(log.n_cases, n_stages * n_stages),
-    )
+    per_stage, per_move, grouped, offsets = _stage_pass(log, model, conversions.at_event)
     act = global_codes(log, names)
     counts, _, _ = pair_step_counts(log, conversions.at_event, act, len(names))
     converted = conversions.converted
@@ -145,12 +139,7 @@ def segment_partial(
     log: EventLog, model: JourneyModel, window_end: int, column: str | None, period: str | None
 ) -> SegmentPartial:
     """Journeys, conversions and time-to-convert sketches per segment of one part."""
-    values = log.attributes[column] if column is not None else None
-    codes, names = case_segments(log, values, period)
-    if (codes < 0).any():
-        codes = np.where(codes < 0, len(names), codes)
-        names = np.append(names, MISSING)
-    codes = codes.astype(np.int64)
+    codes, names = _segment_codes(log, column, period)
     conversions = _conversions(log, model, window_end)
     converted = conversions.converted
     order = np.argsort(codes[converted], kind="stable")
@@ -165,6 +154,23 @@ def segment_partial(
     )
 
 
+def _segment_codes(
+    log: EventLog, column: str | None, period: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 segment code per case, the segment names sorted as text, MISSING among
+    them where a case has no value): the order merged partials and their lookups share."""
+    values = log.attributes[column] if column is not None else None
+    codes, names = case_segments(log, values, period)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(names), codes)
+        names = np.append(names, MISSING)
+    names = np.asarray(names, dtype=str)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], names[order].astype(object)
+
+
 def dwell_partial(log: EventLog, model: JourneyModel, edges: np.ndarray) -> np.ndarray:
     """Closed visits per (stage, bin of `edges`) of one part (distributions.dwell_counts)."""
     stage_of = model.stage_codes(list(log.activity_names))
@@ -173,11 +179,64 @@ def dwell_partial(log: EventLog, model: JourneyModel, edges: np.ndarray) -> np.n
     return dwell_counts(seconds, stage, edges, len(model.stages))
 
 
+def _stage_pass(log: EventLog, model: JourneyModel, at_event: np.ndarray) -> tuple:
+    """kernels.stages.stage_pass over a part (`at_event`: each case's converting event)."""
+    n_stages = len(model.stages)
+    return stage_pass(
+        log.activity,
+        log.case_offsets,
+        log.timestamp,
+        model.stage_codes(list(log.activity_names)),
+        n_stages,
+        at_event,
+        chunk_count(log.n_cases, n_stages * n_stages),
+    )
+
+
 def _conversions(log: EventLog, model: JourneyModel, window_end: int) -> Any:
     converts = converting_activities(model, log.activity_names)
     return case_conversions(
         log.activity, log.case_offsets, log.timestamp, converts, window_end=window_end
     )
+
+
+# -- the values behind the quantiles, per part (for engine.analysis.exact) -----------------
+def move_dwells(log: EventLog, model: JourneyModel) -> tuple[np.ndarray, np.ndarray]:
+    """A part's stage dwells grouped by move key (source * n_stages + target)."""
+    _, _, grouped, offsets = _stage_pass(log, model, np.full(log.n_cases, -1, np.int64))
+    return grouped, offsets
+
+
+def stage_dwells(log: EventLog, model: JourneyModel) -> tuple[np.ndarray, np.ndarray]:
+    """A part's closed-visit dwells grouped by stage (the moves out of it)."""
+    grouped, offsets = move_dwells(log, model)
+    return grouped, np.ascontiguousarray(offsets[:: len(model.stages)])
+
+
+def convert_times(
+    log: EventLog, model: JourneyModel, window_end: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A part's times to convert (converted journeys), one group."""
+    conversions = _conversions(log, model, window_end)
+    times = conversions.elapsed[conversions.converted]
+    return times, np.array([0, len(times)], np.int64)
+
+
+def segment_times(
+    log: EventLog,
+    model: JourneyModel,
+    window_end: int,
+    column: str | None,
+    period: str | None,
+    names: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A part's times to convert grouped by the position of their segment in the merged,
+    sorted `names`."""
+    codes, local = _segment_codes(log, column, period)
+    conversions = _conversions(log, model, window_end)
+    converted = conversions.converted
+    where = np.searchsorted(names.astype(str), local.astype(str))
+    return group_values(conversions.elapsed[converted], where[codes[converted]], len(names))
 
 
 # -- combine ---------------------------------------------------------------------------------
@@ -253,9 +312,12 @@ class MergedJourney:
         reduce: Reduce,
         *,
         attributes: Sequence[str] = (),
+        exact: QuantileCache | None = None,
     ) -> None:
         self.model = model
         self.attributes = list(attributes)
+        #: Exact medians and p90 where feasible (shared with the log's tables).
+        self.exact = exact if exact is not None else QuantileCache(reduce)
         self.names = names
         self.log_partial = log_partial
         self._reduce = reduce
@@ -277,19 +339,29 @@ class MergedJourney:
         return self._partial
 
     @property
+    def quantiles(self) -> dict[str, str]:
+        """How each table's medians and p90 were computed so far ("exact" or "sketch")."""
+        return dict(self.exact.methods)
+
+    @property
     def figures(self) -> StageFigures:
-        """The stage figures, as Journey.figures; quantiles from the sketches."""
+        """The stage figures, as Journey.figures; quantiles exact where feasible."""
         p = self.partial
         n_stages = len(self.model.stages)
         keys = np.flatnonzero(p.per_move[0])
         source = np.arange(n_stages * n_stages) // n_stages
         by_stage = regroup_moments(p.dwell, source, n_stages)
+        model = self.model
+        move_exact = self.exact.get(
+            "stage_transitions", p.dwell.sketch, n_stages**2, move_dwells, model
+        )
+        stage_exact = self.exact.get("stages", by_stage.sketch, n_stages, stage_dwells, model)
         return StageFigures(
             per_stage=p.per_stage,
             keys=keys,
             per_move=p.per_move[:, keys],
-            move_stats=moment_stats(p.dwell, keys),
-            stage_stats=moment_stats(by_stage, np.arange(n_stages)),
+            move_stats=moment_stats(p.dwell, keys, move_exact),
+            stage_stats=moment_stats(by_stage, np.arange(n_stages), stage_exact),
         )
 
     def stages(self) -> pd.DataFrame:
@@ -327,7 +399,11 @@ class MergedJourney:
         )
 
     def conversion_summary(self, *, confidence: float = 0.95) -> dict[str, float]:
-        stats = moment_stats(self.partial.to_convert, np.array([0]))[:, 0]
+        to_convert = self.partial.to_convert
+        exact = self.exact.get(
+            "time_to_convert", to_convert.sketch, 1, convert_times, self.model, self.window_end
+        )
+        stats = moment_stats(to_convert, np.array([0]), exact)[:, 0]
         return summary_figures(
             self.n_cases,
             int(self.partial.to_convert.frequency[0]),
@@ -381,7 +457,19 @@ class MergedJourney:
         if merged is None:
             names = np.zeros(0, dtype=object)
             merged = SegmentPartial(names, np.zeros(0, np.int64), np.zeros(0, np.int64), _none())
-        medians = entry_quantiles(*merged.sketch, len(merged.names), 0.5)
+        n = len(merged.names)
+        exact = self.exact.get(
+            f"segments:{column or period}",
+            merged.sketch,
+            n,
+            segment_times,
+            self.model,
+            self.window_end,
+            column,
+            period,
+            merged.names,
+        )
+        medians = exact[0] if exact is not None else entry_quantiles(*merged.sketch, n, 0.5)
         return segment_frame(
             merged.names,
             merged.journeys,
@@ -403,9 +491,19 @@ class MergedJourney:
 
     def variant_outcomes(self, *, top: int | None = None) -> pd.DataFrame:
         """As journey.variants.variant_outcomes."""
-        table = variants_table(self.log_partial, self.names, top=top)
         order, _ = variant_order(self.log_partial, top)
-        hashes = self.log_partial.variants.hashes[order]
+        all_hashes = self.log_partial.variants.hashes
+        exact = self.exact.get(
+            "variants",
+            self.log_partial.variants.sketch,
+            len(all_hashes),
+            variant_durations,
+            self.names,
+            all_hashes,
+            groups=order,
+        )
+        table = variants_table(self.log_partial, self.names, top=top, exact=exact)
+        hashes = all_hashes[order]
         p = self.partial
         converted = p.variant_converted[np.searchsorted(p.variant_hashes, hashes)]
         table["converted"] = converted
@@ -417,13 +515,14 @@ class MergedJourney:
         n_act = len(self.names)
         keys = np.flatnonzero(edges.frequency)
         journeys, converting, abandoned = self.partial.steps[:, keys]
+        exact = self.exact.get("edges", edges.sketch, n_act**2, edge_durations, self.names)
         return step_frame(
             "touchpoint",
             self.names[keys // n_act],
             self.names[keys % n_act],
             journeys,
             edges.frequency[keys],
-            moment_stats(edges, keys),
+            moment_stats(edges, keys, exact),
             converting,
             abandoned,
         )

@@ -166,30 +166,41 @@ def merge_entries(
 
 
 @jit
+def group_span(keys, counts, start):
+    """(end, values) of the group of sparse entries that begins at index `start`."""
+    g = keys[start] // SKETCH_WIDTH
+    end = start
+    n = np.int64(0)
+    while end < keys.shape[0] and keys[end] // SKETCH_WIDTH == g:
+        n += counts[end]
+        end += 1
+    return end, n
+
+
+@jit
+def entry_of_rank(counts, start, rank):
+    """(index, values before it) of the entry that holds the 0-based `rank` of the group
+    beginning at index `start`."""
+    cum = np.int64(0)
+    k = start
+    while cum + counts[k] <= rank:
+        cum += counts[k]
+        k += 1
+    return k, cum
+
+
+@jit
 def entry_quantiles(keys, counts, n_groups, q):
     """`sketch_quantiles` of sparse sketches: sorted entries and their counts."""
     out = np.full(n_groups, np.nan)
-    n_keys = keys.shape[0]
     start = 0
-    while start < n_keys:
-        g = keys[start] // SKETCH_WIDTH
-        end = start
-        n = np.int64(0)
-        while end < n_keys and keys[end] // SKETCH_WIDTH == g:
-            n += counts[end]
-            end += 1
+    while start < keys.shape[0]:
+        end, n = group_span(keys, counts, start)
         lo, hi, weight = quantile_position(n, q)
-        cum = np.int64(0)
-        k = start
-        while cum + counts[k] <= lo:
-            cum += counts[k]
-            k += 1
-        k_lo = k
-        while cum + counts[k] <= hi:
-            cum += counts[k]
-            k += 1
+        k_lo, _ = entry_of_rank(counts, start, lo)
+        k_hi, _ = entry_of_rank(counts, start, hi)
         a = column_value(keys[k_lo] % SKETCH_WIDTH) / _NS_PER_S_F
-        b = column_value(keys[k] % SKETCH_WIDTH) / _NS_PER_S_F
-        out[g] = interpolate(a, b, weight)
+        b = column_value(keys[k_hi] % SKETCH_WIDTH) / _NS_PER_S_F
+        out[keys[start] // SKETCH_WIDTH] = interpolate(a, b, weight)
         start = end
     return out

@@ -128,6 +128,32 @@ def quantile_position(n, q):
 
 
 @jit
+def order_ranks(n):
+    """The ranks (0-based, in sorted order) that a median and p90 of n values need: the
+    two middle ones, then the two p90 neighbours (numpy's linear method)."""
+    half = n // 2
+    below, above, _ = quantile_position(n, 0.9)
+    ranks = np.empty(4, np.int64)
+    ranks[0] = max(half - 1, 0)
+    ranks[1] = half
+    ranks[2] = below
+    ranks[3] = above
+    return ranks
+
+
+@jit
+def median_p90(n, value):
+    """(median, p90) in seconds of n values from the ns values at `order_ranks(n)`,
+    bit for bit as numpy.median and numpy.quantile(..., 0.9) give them."""
+    if n % 2 == 1:
+        median = value[1] / _NS_PER_S_F
+    else:  # as median_sorted
+        median = (value[0] / _NS_PER_S_F + value[1] / _NS_PER_S_F) / 2.0
+    _, _, gamma = quantile_position(n, 0.9)
+    return median, interpolate(value[2] / _NS_PER_S_F, value[3] / _NS_PER_S_F, gamma)
+
+
+@jit
 def interpolate(a, b, gamma):
     """numpy's linear interpolation between neighbours a <= b, in numpy's formula."""
     diff = b - a
@@ -170,22 +196,12 @@ def group_order_stats(ns, offsets):
             whole += q
             rest += v - q * NS_PER_S
         total = whole + rest / _NS_PER_S_F
-        half = n // 2
-        below, above, gamma = quantile_position(n, 0.9)
-        ranks = np.empty(4, np.int64)
-        ranks[0] = max(half - 1, 0)
-        ranks[1] = half
-        ranks[2] = below
-        ranks[3] = above
+        ranks = order_ranks(n)
         value = np.empty(4, np.int64)
         select_ranks(ns, start, end, low, high, ranks, value)
         out[MEAN, g] = total / n
         out[SUM, g] = total
-        if n % 2 == 1:
-            out[MEDIAN, g] = value[1] / _NS_PER_S_F
-        else:  # as median_sorted
-            out[MEDIAN, g] = (value[0] / _NS_PER_S_F + value[1] / _NS_PER_S_F) / 2.0
-        out[P90, g] = interpolate(value[2] / _NS_PER_S_F, value[3] / _NS_PER_S_F, gamma)
+        out[MEDIAN, g], out[P90, g] = median_p90(n, value)
         out[MIN, g] = low / _NS_PER_S_F
         out[MAX, g] = high / _NS_PER_S_F
     return out

@@ -159,20 +159,21 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("pandas", "dask"),
         default="pandas",
         help="'dask' runs on a Dask cluster, for logs that outgrow one machine (Parquet "
-        "file, folder or glob; writes the DFG, variants, activities, summary and report)",
+        "file, folder or glob; writes the same files, journey tables of --stages and "
+        "--segment included; not --channel, --score, --model or --expected)",
     )
     running.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="with --backend dask: the scheduler's address, e.g. tcp://10.0.0.5:8786 "
-        "(default: start a local cluster)",
+        "(default: the current dask.distributed client, else a new local cluster)",
     )
     running.add_argument(
         "--partitions",
         type=int,
         metavar="N",
         help="with --backend dask: partitions to shuffle the cases into (default: as many "
-        "as the input has)",
+        "as the input has, and at least two per worker thread)",
     )
     running.add_argument(
         "--threads",

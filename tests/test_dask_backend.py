@@ -198,7 +198,7 @@ def test_parcours_analyze_on_dask_writes_the_same_tables(client, tmp_path: Path,
     )
     for key in ("journeys", "converted", "conversion_rate", "unmapped_touchpoints"):
         assert got["journey"][key] == want["journey"][key], key
-    assert set(got["quantiles"]) >= {"edges", "variants", "stages", "time_to_convert"}
+    assert set(got["quantiles"]) >= {"edges", "variants", "stages", "conversion_summary"}
     assert set(got["quantiles"].values()) == {"exact"}
     for name in ("edges", "variants", "stages", "bottlenecks", "segments"):
         got = pd.read_parquet(dask_out / f"{name}.parquet")

@@ -401,7 +401,12 @@ class MergedJourney:
     def conversion_summary(self, *, confidence: float = 0.95) -> dict[str, float]:
         to_convert = self.partial.to_convert
         exact = self.exact.get(
-            "time_to_convert", to_convert.sketch, 1, convert_times, self.model, self.window_end
+            "conversion_summary",
+            to_convert.sketch,
+            1,
+            convert_times,
+            self.model,
+            self.window_end,
         )
         stats = moment_stats(to_convert, np.array([0]), exact)[:, 0]
         return summary_figures(

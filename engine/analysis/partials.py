@@ -440,13 +440,9 @@ def variants_table(
 
 def _variant_medians(partial: LogPartial, order: np.ndarray) -> np.ndarray:
     """The sketches' median duration of the variants at positions `order`."""
-    entries, counts = partial.variants.sketch
-    rank = np.full(len(partial.variants.hashes), -1, np.int64)
-    rank[order] = np.arange(len(order))
-    kept = rank[entries // SKETCH_WIDTH] >= 0
-    local = rank[entries[kept] // SKETCH_WIDTH] * SKETCH_WIDTH + entries[kept] % SKETCH_WIDTH
-    sort = np.argsort(local, kind="stable")
-    return entry_quantiles(local[sort], counts[kept][sort], len(order), 0.5)
+    positions = np.sort(order)
+    medians = _key_quantiles(partial.variants.sketch, positions, 0.5)
+    return medians[np.searchsorted(positions, order)]
 
 
 # -- the values behind the quantiles, per part (for engine.analysis.exact) -------------------

@@ -1,5 +1,6 @@
 """A log partitioned by case on a Dask cluster, analysed by partial results merged in a
-tree: the single-machine tables, with medians and p90 from sketches (within 0.5 %)."""
+tree: the single-machine tables, medians and p90 exact where feasible (engine.analysis.exact),
+else from sketches (within 0.5 %)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from ..log.build import ColumnMapping, DroppedRows
 class DaskEventLog:
     """An event log on Dask. The tables match EventLog's: `dfg()`, `variants()`,
     `activities()` and `summary()`; counts, sums, means, extremes and standard deviations
-    are exact (up to float rounding), medians and p90 are within 0.5 % (relative)."""
+    are exact (up to float rounding); medians and p90 are exact where feasible, else within
+    0.5 % (relative): `quantiles` says which."""
 
     def __init__(
         self,
@@ -98,7 +100,7 @@ class DaskEventLog:
         """This log seen through a journey model (default: the five-stage template), as
         EventLog.journey: stages, transitions, funnel, time to convert, bottlenecks,
         actions, segments, stage dwell and journey variants from merged partial results
-        (engine.journey.partials), medians and p90 within 0.5 %."""
+        (engine.journey.partials), medians and p90 as the log's tables have them."""
         from ..journey import JourneyModel
         from ..journey.partials import MergedJourney
 

@@ -5,9 +5,10 @@ does for the DFG and variants: a kernel per part, a combine, and a finalize that
 the merged figures to the very table builders the single-machine Journey uses.
 
 Counts (visits, moves, journeys, conversions, abandonments, funnel, segments, dwell
-histogram) are exact, and so are sums, means and extremes. Medians and p90 come from the
-sketches of engine.kernels.sketch: within 0.5 % of the exact values. The Kaplan–Meier
-table is computed on those sketches' buckets: its times are within 0.5 % of the exact
+histogram) are exact, and so are sums, means and extremes. Medians and p90 are exact where
+feasible (a second round, engine.analysis.exact), else from the sketches of
+engine.kernels.sketch, within 0.5 %. The Kaplan–Meier table is computed on the
+sketches' buckets: its times are within 0.5 % of the exact
 ones (one row per bucket with conversions), and journeys whose times share a bucket count
 as tied. Every part is counted against the whole log's observation window (its last
 timestamp), so that censoring matches the single-machine path.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -343,7 +345,7 @@ class MergedJourney:
         """How each table's medians and p90 were computed so far ("exact" or "sketch")."""
         return dict(self.exact.methods)
 
-    @property
+    @cached_property
     def figures(self) -> StageFigures:
         """The stage figures, as Journey.figures; quantiles exact where feasible."""
         p = self.partial
@@ -448,7 +450,7 @@ class MergedJourney:
         confidence: float = 0.95,
         min_journeys: int = 30,
     ) -> pd.DataFrame:
-        """As Journey.segments; the median time to convert from the sketches."""
+        """As Journey.segments (the median time to convert as `quantiles` says)."""
         if (column is None) == (period is None):
             raise InputError("segments: give a case attribute column, or period='M' (etc.)")
         if column is not None and column not in self.attributes:

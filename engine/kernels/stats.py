@@ -54,8 +54,7 @@ def segment_stats(sorted_ns, offsets):
         total = exact_total(sorted_ns, start, end)
         mean = total / n
         out[MEAN, g] = mean
-        out[MEDIAN, g] = median_sorted(sorted_ns, start, end)
-        out[P90, g] = quantile_sorted(sorted_ns, start, end, 0.9)
+        out[MEDIAN, g], out[P90, g] = median_p90(n, sorted_ns[start + order_ranks(n)])
         out[MIN, g] = sorted_ns[start] / _NS_PER_S_F
         out[MAX, g] = sorted_ns[end - 1] / _NS_PER_S_F
         out[SUM, g] = total
@@ -106,14 +105,6 @@ def median_sorted(x, start, end):
     if n % 2 == 1:
         return x[half] / _NS_PER_S_F
     return (x[half - 1] / _NS_PER_S_F + x[half] / _NS_PER_S_F) / 2.0
-
-
-@jit
-def quantile_sorted(x, start, end, q):
-    """numpy.quantile(x[start:end] / 1e9, q) for sorted x, method='linear', as numpy
-    computes it (same virtual index, same interpolation formula)."""
-    lo, hi, gamma = quantile_position(end - start, q)
-    return interpolate(x[start + lo] / _NS_PER_S_F, x[start + hi] / _NS_PER_S_F, gamma)
 
 
 @jit

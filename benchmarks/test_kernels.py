@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -91,6 +92,7 @@ from engine.kernels.stats import (
     sort_small_segments,
 )
 from engine.kernels.steps import pair_cases, pair_steps, step_outcomes
+from engine.kernels.text import names_by_code
 from engine.kernels.timeunits import scale_to_ns
 from engine.kernels.variants import (
     assign_variants,
@@ -101,6 +103,9 @@ from engine.kernels.variants import (
 )
 from engine.log.columns import chunk_slices, string_buffers
 from engine.log.keys import case_keys, present_keys, utf8_boundary
+
+#: Runs of cases that parallel kernels split their work into: one per thread.
+THREADS = numba.get_num_threads()
 
 
 def group(module: str) -> pytest.MarkDecorator:
@@ -255,7 +260,7 @@ def variants(log: engine.EventLog) -> VariantInputs:
     act, offsets = log.activity, log.case_offsets
     ids = np.empty(0, np.int32 if log.n_cases <= np.iinfo(np.int32).max else np.int64)
     hashes = sequence_hashes(act, offsets)
-    provisional, representative = assign_variants(act, offsets, hashes, ids)
+    provisional, representative = assign_variants(act, offsets, hashes, ids, THREADS)
     frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)
     final = compute_variants(log)
     durations = case_durations(log.timestamp, offsets)
@@ -731,14 +736,18 @@ class TestVariants:
     def test_assign_variants(
         self, measure, log, layout: Canonical, variants: VariantInputs
     ) -> None:
-        """analysis.variants: cases to variants through a hash table, matches confirmed."""
+        """analysis.variants: cases to variants through hash tables, matches confirmed,
+        runs of cases numbered in parallel (the same ids for any number of runs)."""
         v = variants
-        args = (log.activity, log.case_offsets, v.hashes, v.ids)
+        args = (log.activity, log.case_offsets, v.hashes, v.ids, THREADS)
         provisional, representative = measure(assign_variants, *args, events=log.n_events)
         assert len(representative) == len(v.final.representative)
         of_case = representative[provisional]
         assert np.array_equal(v.hashes[of_case], v.hashes)
         assert np.array_equal(layout.sizes[of_case], layout.sizes)
+        one_run = assign_variants(log.activity, log.case_offsets, v.hashes, v.ids, 1)
+        assert np.array_equal(one_run[0], provisional)
+        assert np.array_equal(one_run[1], representative)
 
     def test_sort_keys(self, measure, log, variants: VariantInputs) -> None:
         """analysis.variants: keys ordering variants by frequency, then first activities."""
@@ -748,7 +757,8 @@ class TestVariants:
         assert (np.diff(v.frequency[np.argsort(keys, kind="stable")]) <= 0).all()
 
     def test_refine_ties(self, measure, log, variants: VariantInputs) -> None:
-        """analysis.variants: runs of equal keys settled in place (a fresh order each round)."""
+        """analysis.variants: runs of equal keys settled in place, a word of further codes
+        at a time (a fresh order each round)."""
         v = variants
         keys = sort_keys(
             log.activity, log.case_offsets, v.representative, v.frequency, log.n_activities
@@ -759,7 +769,7 @@ class TestVariants:
         def setup():
             last["order"] = first_order.copy()
             rest = (keys, log.activity, log.case_offsets, v.representative, v.frequency)
-            return (last["order"], *rest), {}
+            return (last["order"], *rest, log.n_activities), {}
 
         measure(refine_ties, setup=setup, events=log.n_events)
         assert np.array_equal(v.representative[last["order"]], v.final.representative)
@@ -777,6 +787,24 @@ class TestVariants:
 
 
 # -- activities: per-activity counts, case durations --------------------------------------
+
+
+@group("text")
+class TestText:
+    def test_names_by_code(self, measure, log, variants: VariantInputs) -> None:
+        """analysis.variants.variant_sequences: every variant's activity names as Arrow
+        string buffers of their exact size."""
+        _, codes = concatenate_sequences(
+            log.activity, log.case_offsets, variants.final.representative
+        )
+        encoded = [str(name).encode() for name in log.activity_names]
+        name_offsets = np.concatenate([[0], np.cumsum([len(b) for b in encoded])])
+        name_bytes = np.frombuffer(b"".join(encoded), np.uint8)
+        args = (name_offsets, name_bytes, codes, np.empty(0, np.int32))
+        offsets, data = measure(names_by_code, *args, events=log.n_events)
+        strings = pa.StringArray.from_buffers(len(codes), pa.py_buffer(offsets), pa.py_buffer(data))
+        expected = pa.array(log.activity_names.tolist()).take(pa.array(codes))
+        assert strings.equals(expected)
 
 
 @group("activities")

@@ -65,3 +65,48 @@ def test_edges_of_huge_alphabets_match_too(df):
         patch.setattr(dfg, "DENSE_LIMIT", 0)
         log = engine.read_log(df, case="case", activity="activity", timestamp="ts")
         assert_dfg_matches(log, reference.canonical_frame(df, "case", "activity", "ts"))
+
+
+@st.composite
+def long_prefix_logs(draw):
+    """Cases that share long prefixes and differ late, most of them once each: the
+    variant order then rests on codes far past the first word of the sort key."""
+    alphabet = [f"a{k:02d}" for k in range(draw(st.integers(1, 40)))]
+    prefix = draw(st.lists(st.sampled_from(alphabet), min_size=12, max_size=60))
+    rows = []
+    for c in range(draw(st.integers(1, 25))):
+        cut = draw(st.integers(len(prefix) // 2, len(prefix)))
+        tail = draw(st.lists(st.sampled_from(alphabet), min_size=0, max_size=4))
+        for i, name in enumerate((prefix[:cut] + tail) or alphabet[:1]):
+            rows.append((f"c{c}", name, i))
+    df = pd.DataFrame(rows, columns=["case", "activity", "step"])
+    df["ts"] = pd.to_datetime(df["step"] * 60, unit="s")
+    return df.iloc[draw(st.permutations(range(len(df))))].reset_index(drop=True)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(long_prefix_logs())
+def test_variant_order_of_long_shared_prefixes_matches_reference(df):
+    log = engine.read_log(df, case="case", activity="activity", timestamp="ts")
+    expected = reference.variants(reference.canonical_frame(df, "case", "activity", "ts"))
+    got = log.variants()
+    assert [tuple(v) for v in got["variant"]] == list(expected["variant"])
+    assert got["frequency"].tolist() == expected["frequency"].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(long_prefix_logs(), st.integers(1, 9))
+def test_variant_numbering_does_not_depend_on_the_runs(df, runs):
+    """assign_variants numbers runs of cases apart: any number of runs, the same ids."""
+    from engine.kernels.variants import assign_variants, sequence_hashes
+
+    log = engine.read_log(df, case="case", activity="activity", timestamp="ts")
+    act, offsets = log.activity, log.case_offsets
+    hashes = sequence_hashes(act, offsets)
+    ids = np.empty(0, np.int32)
+    one_variant, one_first = assign_variants(act, offsets, hashes, ids, 1)
+    variant, first = assign_variants(act, offsets, hashes, ids, runs)
+    np.testing.assert_array_equal(variant, one_variant)
+    np.testing.assert_array_equal(first, one_first)
+    # ids in order of first appearance, each variant's first case its representative
+    assert np.array_equal(np.unique(variant, return_index=True)[1], first)

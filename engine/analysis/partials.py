@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -181,7 +182,9 @@ def _edge_partial(log: EventLog, act: np.ndarray, n_act: int) -> Moments:
 def _variant_partial(log: EventLog, act: np.ndarray) -> VariantPartial:
     offsets = log.case_offsets
     hashes = sequence_hashes(act, offsets)
-    variant_of_case, representative = assign_variants(act, offsets, hashes, np.empty(0, np.int64))
+    variant_of_case, representative = assign_variants(
+        act, offsets, hashes, np.empty(0, np.int64), numba.get_num_threads()
+    )
     frequency = np.bincount(variant_of_case, minlength=len(representative)).astype(np.int64)
     order = np.argsort(hashes[representative], kind="stable")
     rank = np.empty(len(order), np.int64)

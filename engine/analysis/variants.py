@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -12,6 +13,7 @@ import pyarrow as pa
 from ..kernels.activities import case_durations
 from ..kernels.grouping import group_values
 from ..kernels.stats import segment_medians
+from ..kernels.text import names_by_code
 from ..kernels.variants import (
     assign_variants,
     concatenate_sequences,
@@ -40,11 +42,17 @@ class Variants:
 def compute_variants(log: EventLog) -> Variants:
     act, offsets = log.activity, log.case_offsets
     ids = np.empty(0, np.int32 if log.n_cases <= np.iinfo(np.int32).max else np.int64)
-    provisional, representative = assign_variants(act, offsets, sequence_hashes(act, offsets), ids)
+    provisional, representative = assign_variants(
+        act, offsets, sequence_hashes(act, offsets), ids, numba.get_num_threads()
+    )
     frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)
-    keys = sort_keys(act, offsets, representative, frequency, log.n_activities)
+    # Ordering compares the variants' sequences, copied end to end: they stay in cache.
+    sequence_offsets, codes = concatenate_sequences(act, offsets, representative)
+    variant = np.arange(len(representative))
+    keys = sort_keys(codes, sequence_offsets, variant, frequency, log.n_activities)
     order = np.argsort(keys, kind="stable")
-    refine_ties(order, keys, act, offsets, representative, frequency)
+    refine_ties(order, keys, codes, sequence_offsets, variant, frequency, log.n_activities)
+    del codes, sequence_offsets, variant
     rank = np.empty(len(order), ids.dtype)
     rank[order] = np.arange(len(order), dtype=ids.dtype)
     variant_of_case = rank[provisional]
@@ -65,9 +73,22 @@ def variant_sequences(log: EventLog, variants: Variants, top: int | None = None)
     """The activity names of each variant as an Arrow list<string> array."""
     reps = variants.representative if top is None else variants.representative[:top]
     list_offsets, codes = concatenate_sequences(log.activity, log.case_offsets, reps)
-    names = pa.array(log.activity_names.tolist(), type=pa.string())
-    values = names.take(pa.array(codes, type=pa.int32()))
-    return pa.ListArray.from_arrays(pa.array(list_offsets, type=pa.int32()), values)
+    return pa.ListArray.from_arrays(
+        pa.array(list_offsets, type=pa.int32()), _names(log.activity_names, codes)
+    )
+
+
+def _names(names: np.ndarray, codes: np.ndarray) -> pa.Array:
+    """names[codes] as an Arrow string array whose buffers are exactly their size."""
+    encoded = [str(name).encode("utf-8") for name in names]
+    name_offsets = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum([len(b) for b in encoded], out=name_offsets[1:])
+    name_bytes = np.frombuffer(b"".join(encoded), np.uint8)
+    total = int(np.bincount(codes, minlength=len(encoded)) @ np.diff(name_offsets))
+    if total > np.iinfo(np.int32).max:  # past a string array's 32-bit offsets
+        return pa.array(names.tolist(), type=pa.large_string()).take(pa.array(codes))
+    offsets, data = names_by_code(name_offsets, name_bytes, codes, np.empty(0, np.int32))
+    return pa.StringArray.from_buffers(len(codes), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def variants_frame(log: EventLog, *, top: int | None = None) -> pd.DataFrame:

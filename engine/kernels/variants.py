@@ -12,11 +12,13 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
+from .grouping import case_chunks
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _MIX1 = np.uint64(0xFF51AFD7ED558CCD)
 _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
-_EMPTY = -1
+#: A free slot of a variant table.
+_FREE = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @jit
@@ -48,80 +50,153 @@ def sequence_hashes(act, offsets):
     return out
 
 
-@jit
-def same_sequence(act, offsets, a, b):
-    """Whether cases a and b have the same activity sequence."""
-    la = offsets[a + 1] - offsets[a]
-    if la != offsets[b + 1] - offsets[b]:
-        return False
-    sa = offsets[a]
-    sb = offsets[b]
-    for i in range(la):
-        if act[sa + i] != act[sb + i]:
-            return False
-    return True
-
-
-@jit
-def assign_variants(act, offsets, hashes, id_type):
+@pjit
+def assign_variants(act, offsets, hashes, id_type, n_chunks):
     """Variant id of each case (ids in order of first appearance) and, per variant, the
     first case that follows it. `hashes` are the cases' sequence hashes; both results have
-    the dtype of the (empty) array `id_type`."""
+    the dtype of the (empty) array `id_type`.
+
+    The cases are split into `n_chunks` runs numbered apart, in parallel; the runs'
+    variants, in run order, are then numbered once more as a small log of their own, so
+    the ids do not depend on `n_chunks`.
+    """
     n_cases = offsets.shape[0] - 1
-    capacity = 1 << 12
-    slot_hash = np.zeros(capacity, np.uint64)
-    slot_variant = np.full(capacity, _EMPTY, np.int64)
-    representative = np.empty(max(n_cases, 1), id_type.dtype)
+    bounds = case_chunks(n_cases, n_chunks)
     variant_of_case = np.empty(n_cases, id_type.dtype)
+    first_case = np.empty(max(n_cases, 1), id_type.dtype)  # run k's from bounds[k] on
+    n_local = np.zeros(n_chunks, np.int64)
+    for k in prange(n_chunks):
+        n_local[k] = _number_cases(
+            act, offsets, hashes, bounds[k], bounds[k + 1], variant_of_case, first_case
+        )
+    base = np.zeros(n_chunks + 1, np.int64)
+    for k in range(n_chunks):
+        base[k + 1] = base[k] + n_local[k]
+    found = np.empty(base[n_chunks], np.int64)  # each run's variants, by a first case
+    for k in range(n_chunks):
+        for v in range(n_local[k]):
+            found[base[k] + v] = first_case[bounds[k] + v]
+    sub_offsets, sub_act = _sub_log(act, offsets, found)
+    global_id = np.empty(found.shape[0], id_type.dtype)
+    global_first = np.empty(max(found.shape[0], 1), id_type.dtype)
+    n_variants = _number_cases(
+        sub_act, sub_offsets, hashes[found], 0, found.shape[0], global_id, global_first
+    )
+    for k in prange(n_chunks):
+        for c in range(bounds[k], bounds[k + 1]):
+            variant_of_case[c] = global_id[base[k] + variant_of_case[c]]
+    representative = np.empty(n_variants, id_type.dtype)
+    for v in range(n_variants):
+        representative[v] = found[global_first[v]]
+    return variant_of_case, representative
+
+
+@jit
+def _sub_log(act, offsets, cases):
+    """The sequences of `cases`, end to end, as a log of their own (offsets, codes)."""
+    sub_offsets = np.zeros(cases.shape[0] + 1, np.int64)
+    for j in range(cases.shape[0]):
+        sub_offsets[j + 1] = sub_offsets[j] + offsets[cases[j] + 1] - offsets[cases[j]]
+    sub_act = np.empty(sub_offsets[cases.shape[0]], act.dtype)
+    for j in range(cases.shape[0]):
+        start = offsets[cases[j]]
+        for i in range(sub_offsets[j + 1] - sub_offsets[j]):
+            sub_act[sub_offsets[j] + i] = act[start + i]
+    return sub_offsets, sub_act
+
+
+@jit
+def _number_cases(act, offsets, hashes, lo, hi, variant_of_case, first_case):
+    """Number the variants of cases lo .. hi-1 from 0 in order of first appearance:
+    variant_of_case[c] for each, first_case[lo + v] for each variant v; returns how
+    many. A hash match is confirmed against a copy of the variant's sequence, kept end
+    to end so that the comparisons stay in cache."""
+    capacity = 1 << 12
+    table = _empty_table(capacity)
+    stored = np.empty(1 << 12, act.dtype)
+    stored_at = np.zeros(1 << 10, np.int64)
     n_variants = 0
-    for c in range(n_cases):
+    for c in range(lo, hi):
         h = hashes[c]
-        mask = np.uint64(capacity - 1)
-        slot = np.int64(h & mask)
+        start = offsets[c]
+        length = offsets[c + 1] - start
+        slot = np.int64(h & np.uint64(capacity - 1))
         while True:
-            v = slot_variant[slot]
-            if v == _EMPTY:
-                slot_variant[slot] = n_variants
-                slot_hash[slot] = h
-                representative[n_variants] = c
+            if table[slot, 1] == _FREE:
+                table[slot, 0] = h
+                table[slot, 1] = np.uint64(n_variants)
+                first_case[lo + n_variants] = c
                 variant_of_case[c] = n_variants
+                stored_at = _room(stored_at, n_variants + 2)
+                at = stored_at[n_variants]
+                stored = _room(stored, at + length)
+                for i in range(length):
+                    stored[at + i] = act[start + i]
+                stored_at[n_variants + 1] = at + length
                 n_variants += 1
                 break
-            if slot_hash[slot] == h and same_sequence(act, offsets, representative[v], c):
+            v = np.int64(table[slot, 1])
+            if table[slot, 0] == h and _equal_stored(act, start, length, stored, stored_at, v):
                 variant_of_case[c] = v
                 break
             slot = (slot + 1) & (capacity - 1)
         if 2 * n_variants > capacity:
             capacity *= 2
-            slot_hash, slot_variant = _rehash(slot_hash, slot_variant, capacity)
-    return variant_of_case, representative[:n_variants].copy()
+            table = _rehash(table, capacity)
+    return n_variants
 
 
 @jit
-def _rehash(slot_hash, slot_variant, capacity):
-    new_hash = np.zeros(capacity, np.uint64)
-    new_variant = np.full(capacity, _EMPTY, np.int64)
-    mask = np.uint64(capacity - 1)
-    for s in range(slot_variant.shape[0]):
-        v = slot_variant[s]
-        if v == _EMPTY:
+def _equal_stored(act, start, length, stored, stored_at, v):
+    """Whether act[start:start+length] is stored variant v's sequence."""
+    at = stored_at[v]
+    if stored_at[v + 1] - at != length:
+        return False
+    for i in range(length):
+        if act[start + i] != stored[at + i]:
+            return False
+    return True
+
+
+@jit
+def _room(values, size):
+    """`values`, or a copy twice as large, so that it holds at least `size` items."""
+    if size <= values.shape[0]:
+        return values
+    grown = np.empty(max(size, 2 * values.shape[0]), values.dtype)
+    grown[: values.shape[0]] = values
+    return grown
+
+
+@jit
+def _empty_table(capacity):
+    """An open-addressing table: per slot, a hash and its variant (both in one cache
+    line, so a probe touches memory once); _FREE marks a free slot."""
+    table = np.zeros((capacity, 2), np.uint64)
+    table[:, 1] = _FREE
+    return table
+
+
+@jit
+def _rehash(table, capacity):
+    grown = _empty_table(capacity)
+    for s in range(table.shape[0]):
+        if table[s, 1] == _FREE:
             continue
-        h = slot_hash[s]
-        slot = np.int64(h & mask)
-        while new_variant[slot] != _EMPTY:
+        slot = np.int64(table[s, 0] & np.uint64(capacity - 1))
+        while grown[slot, 1] != _FREE:
             slot = (slot + 1) & (capacity - 1)
-        new_variant[slot] = v
-        new_hash[slot] = h
-    return new_hash, new_variant
+        grown[slot, 0] = table[s, 0]
+        grown[slot, 1] = table[s, 1]
+    return grown
 
 
 @jit
-def sort_keys(act, offsets, representative, frequency, n_activities):
-    """uint64 keys ordering variants by frequency (descending), then by their first
-    activities; ties on a key are settled by `refine_ties`."""
-    n = representative.shape[0]
+def key_layout(frequency, n_activities):
+    """How `sort_keys` fills 64 bits: (bits of the frequency, bits per activity code,
+    codes after the frequency)."""
     max_freq = 0
-    for v in range(n):
+    for v in range(frequency.shape[0]):
         max_freq = max(max_freq, frequency[v])
     freq_bits = 1
     while (1 << freq_bits) <= max_freq:
@@ -129,82 +204,109 @@ def sort_keys(act, offsets, representative, frequency, n_activities):
     code_bits = 1
     while (1 << code_bits) <= n_activities:
         code_bits += 1
-    slots = (64 - freq_bits) // code_bits
+    return freq_bits, code_bits, (64 - freq_bits) // code_bits
+
+
+@jit
+def code_word(act, start, length, first, count, code_bits):
+    """Codes first .. first+count-1 of a sequence, each + 1 (0 past its end), packed
+    into one integer that compares as the codes do, a sequence before its extensions."""
+    word = np.uint64(0)
+    for k in range(first, first + count):
+        code = np.uint64(act[start + k] + 1) if k < length else np.uint64(0)
+        word = (word << np.uint64(code_bits)) | code
+    return word
+
+
+@jit
+def sort_keys(act, offsets, representative, frequency, n_activities):
+    """uint64 keys ordering variants by frequency (descending), then by their first
+    activities; ties on a key are settled by `refine_ties`."""
+    n = representative.shape[0]
+    freq_bits, code_bits, slots = key_layout(frequency, n_activities)
+    max_freq = 0
+    for v in range(n):
+        max_freq = max(max_freq, frequency[v])
     keys = np.empty(n, np.uint64)
     for v in range(n):
-        key = np.uint64(max_freq - frequency[v])
         c = representative[v]
         start = offsets[c]
-        length = offsets[c + 1] - start
-        for k in range(slots):
-            code = np.uint64(act[start + k] + 1) if k < length else np.uint64(0)
-            key = (key << np.uint64(code_bits)) | code
+        word = code_word(act, start, offsets[c + 1] - start, 0, slots, code_bits)
+        key = (np.uint64(max_freq - frequency[v]) << np.uint64(slots * code_bits)) | word
         keys[v] = key << np.uint64(64 - freq_bits - slots * code_bits)
     return keys
 
 
 @jit
-def _precedes(act, offsets, frequency, reps, a, b):
-    """Variant a is listed before b: more frequent first, then lexicographic by codes
-    (a sequence before its own extensions)."""
-    if frequency[a] != frequency[b]:
-        return frequency[a] > frequency[b]
-    sa = offsets[reps[a]]
-    sb = offsets[reps[b]]
-    la = offsets[reps[a] + 1] - sa
-    lb = offsets[reps[b] + 1] - sb
-    for i in range(min(la, lb)):
-        x = act[sa + i]
-        y = act[sb + i]
-        if x != y:
-            return x < y
-    return la < lb
-
-
-@jit
-def refine_ties(order, keys, act, offsets, representative, frequency):
-    """Settle runs of equal keys in `order` (sorted by key) by the full comparison."""
+def refine_ties(order, keys, act, offsets, representative, frequency, n_activities):
+    """Settle runs of equal keys in `order` (sorted by key), in place: such variants are
+    equally frequent and share their first codes, so each run is sorted by the next
+    codes, a word of them at a time, until every variant stands apart (variants are
+    distinct sequences, so they do)."""
     n = order.shape[0]
-    buffer = np.empty(n, np.int64)
+    _, code_bits, slots = key_layout(frequency, n_activities)
+    per_word = 64 // code_bits
+    # Runs still tied: (first, end, codes already compared), handled depth first.
+    stack_lo = np.empty(max(n, 1), np.int64)
+    stack_hi = np.empty(max(n, 1), np.int64)
+    stack_at = np.empty(max(n, 1), np.int64)
+    depth = 0
     i = 0
     while i < n:
         j = i + 1
         while j < n and keys[order[j]] == keys[order[i]]:
             j += 1
         if j - i > 1:
-            _merge_sort(order, buffer, i, j, act, offsets, representative, frequency)
+            stack_lo[depth], stack_hi[depth], stack_at[depth] = i, j, slots
+            depth += 1
         i = j
+    words = np.empty(n, np.uint64)
+    while depth > 0:
+        depth -= 1
+        lo, hi, at = stack_lo[depth], stack_hi[depth], stack_at[depth]
+        longest = 0
+        for k in range(lo, hi):
+            c = representative[order[k]]
+            start = offsets[c]
+            length = offsets[c + 1] - start
+            longest = max(longest, length)
+            words[k] = code_word(act, start, length, at, per_word, code_bits)
+        _sort_by_word(order, words, lo, hi)
+        if longest <= at + per_word:
+            continue  # every sequence ended within this word: all are apart now
+        k = lo
+        while k < hi:
+            m = k + 1
+            while m < hi and words[m] == words[k]:
+                m += 1
+            if m - k > 1:
+                stack_lo[depth], stack_hi[depth], stack_at[depth] = k, m, at + per_word
+                depth += 1
+            k = m
 
 
 @jit
-def _merge_sort(order, buffer, lo, hi, act, offsets, reps, frequency):
-    width = 1
-    while width < hi - lo:
-        for left in range(lo, hi, 2 * width):
-            mid = min(left + width, hi)
-            right = min(left + 2 * width, hi)
-            i = left
-            j = mid
-            k = left
-            while i < mid and j < right:
-                if _precedes(act, offsets, frequency, reps, order[j], order[i]):
-                    buffer[k] = order[j]
-                    j += 1
-                else:
-                    buffer[k] = order[i]
-                    i += 1
-                k += 1
-            while i < mid:
-                buffer[k] = order[i]
-                i += 1
-                k += 1
-            while j < right:
-                buffer[k] = order[j]
-                j += 1
-                k += 1
-        for k in range(lo, hi):
-            order[k] = buffer[k]
-        width *= 2
+def _sort_by_word(order, words, lo, hi):
+    """Sort order[lo:hi] and words[lo:hi] together by word: insertion for the short runs
+    that most ties are, numpy's sort for long ones."""
+    if hi - lo <= 16:
+        for i in range(lo + 1, hi):
+            w = words[i]
+            o = order[i]
+            j = i - 1
+            while j >= lo and words[j] > w:
+                words[j + 1] = words[j]
+                order[j + 1] = order[j]
+                j -= 1
+            words[j + 1] = w
+            order[j + 1] = o
+        return
+    by_word = np.argsort(words[lo:hi], kind="mergesort")
+    run = order[lo:hi].copy()
+    run_words = words[lo:hi].copy()
+    for k in range(hi - lo):
+        order[lo + k] = run[by_word[k]]
+        words[lo + k] = run_words[by_word[k]]
 
 
 @jit

@@ -779,7 +779,7 @@ class TestVariants:
     ) -> None:
         """analysis.variants.variant_sequences: every variant's activities, end to end."""
         reps = variants.final.representative
-        args = (log.activity, log.case_offsets, reps)
+        args = (log.activity, log.case_offsets, reps, np.empty(0, np.int32))
         list_offsets, values = measure(concatenate_sequences, *args, events=log.n_events)
         assert np.array_equal(np.diff(list_offsets), layout.sizes[reps])
         first = log.activity[log.case_offsets[reps[0]] : log.case_offsets[reps[0] + 1]]
@@ -795,7 +795,7 @@ class TestText:
         """analysis.variants.variant_sequences: every variant's activity names as Arrow
         string buffers of their exact size."""
         _, codes = concatenate_sequences(
-            log.activity, log.case_offsets, variants.final.representative
+            log.activity, log.case_offsets, variants.final.representative, np.empty(0, np.int32)
         )
         encoded = [str(name).encode() for name in log.activity_names]
         name_offsets = np.concatenate([[0], np.cumsum([len(b) for b in encoded])])

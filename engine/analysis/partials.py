@@ -190,7 +190,9 @@ def _variant_partial(log: EventLog, act: np.ndarray) -> VariantPartial:
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
     representative = representative[order]
-    sequence_offsets, codes = concatenate_sequences(act, offsets, representative)
+    sequence_offsets, codes = concatenate_sequences(
+        act, offsets, representative, np.empty(0, np.int32)
+    )
     grouped, group_offsets = group_values(
         case_durations(log.timestamp, offsets), rank[variant_of_case], len(order)
     )

@@ -47,7 +47,9 @@ def compute_variants(log: EventLog) -> Variants:
     )
     frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)
     # Ordering compares the variants' sequences, copied end to end: they stay in cache.
-    sequence_offsets, codes = concatenate_sequences(act, offsets, representative)
+    sequence_offsets, codes = concatenate_sequences(
+        act, offsets, representative, np.empty(0, np.int64)
+    )
     variant = np.arange(len(representative))
     keys = sort_keys(codes, sequence_offsets, variant, frequency, log.n_activities)
     order = np.argsort(keys, kind="stable")
@@ -72,7 +74,9 @@ def compute_variants(log: EventLog) -> Variants:
 def variant_sequences(log: EventLog, variants: Variants, top: int | None = None) -> pa.ListArray:
     """The activity names of each variant as an Arrow list<string> array."""
     reps = variants.representative if top is None else variants.representative[:top]
-    list_offsets, codes = concatenate_sequences(log.activity, log.case_offsets, reps)
+    list_offsets, codes = concatenate_sequences(
+        log.activity, log.case_offsets, reps, np.empty(0, np.int32)
+    )
     return pa.ListArray.from_arrays(
         pa.array(list_offsets, type=pa.int32()), _names(log.activity_names, codes)
     )

@@ -76,7 +76,7 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
     for k in range(n_chunks):
         for v in range(n_local[k]):
             found[base[k] + v] = first_case[bounds[k] + v]
-    sub_offsets, sub_act = _sub_log(act, offsets, found)
+    sub_offsets, sub_act = concatenate_sequences(act, offsets, found, np.empty(0, np.int64))
     global_id = np.empty(found.shape[0], id_type.dtype)
     global_first = np.empty(max(found.shape[0], 1), id_type.dtype)
     n_variants = _number_cases(
@@ -89,20 +89,6 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
     for v in range(n_variants):
         representative[v] = found[global_first[v]]
     return variant_of_case, representative
-
-
-@jit
-def _sub_log(act, offsets, cases):
-    """The sequences of `cases`, end to end, as a log of their own (offsets, codes)."""
-    sub_offsets = np.zeros(cases.shape[0] + 1, np.int64)
-    for j in range(cases.shape[0]):
-        sub_offsets[j + 1] = sub_offsets[j] + offsets[cases[j] + 1] - offsets[cases[j]]
-    sub_act = np.empty(sub_offsets[cases.shape[0]], act.dtype)
-    for j in range(cases.shape[0]):
-        start = offsets[cases[j]]
-        for i in range(sub_offsets[j + 1] - sub_offsets[j]):
-            sub_act[sub_offsets[j] + i] = act[start + i]
-    return sub_offsets, sub_act
 
 
 @jit
@@ -193,8 +179,8 @@ def _rehash(table, capacity):
 
 @jit
 def key_layout(frequency, n_activities):
-    """How `sort_keys` fills 64 bits: (bits of the frequency, bits per activity code,
-    codes after the frequency)."""
+    """How `sort_keys` fills 64 bits: (the largest frequency, bits of the frequency,
+    bits per activity code, codes after the frequency)."""
     max_freq = 0
     for v in range(frequency.shape[0]):
         max_freq = max(max_freq, frequency[v])
@@ -204,7 +190,7 @@ def key_layout(frequency, n_activities):
     code_bits = 1
     while (1 << code_bits) <= n_activities:
         code_bits += 1
-    return freq_bits, code_bits, (64 - freq_bits) // code_bits
+    return max_freq, freq_bits, code_bits, (64 - freq_bits) // code_bits
 
 
 @jit
@@ -223,10 +209,7 @@ def sort_keys(act, offsets, representative, frequency, n_activities):
     """uint64 keys ordering variants by frequency (descending), then by their first
     activities; ties on a key are settled by `refine_ties`."""
     n = representative.shape[0]
-    freq_bits, code_bits, slots = key_layout(frequency, n_activities)
-    max_freq = 0
-    for v in range(n):
-        max_freq = max(max_freq, frequency[v])
+    max_freq, freq_bits, code_bits, slots = key_layout(frequency, n_activities)
     keys = np.empty(n, np.uint64)
     for v in range(n):
         c = representative[v]
@@ -244,7 +227,7 @@ def refine_ties(order, keys, act, offsets, representative, frequency, n_activiti
     codes, a word of them at a time, until every variant stands apart (variants are
     distinct sequences, so they do)."""
     n = order.shape[0]
-    _, code_bits, slots = key_layout(frequency, n_activities)
+    _, _, code_bits, slots = key_layout(frequency, n_activities)
     per_word = 64 // code_bits
     # Runs still tied: (first, end, codes already compared), handled depth first.
     stack_lo = np.empty(max(n, 1), np.int64)
@@ -310,10 +293,12 @@ def _sort_by_word(order, words, lo, hi):
 
 
 @jit
-def concatenate_sequences(act, offsets, cases):
-    """The activity sequences of `cases`, end to end, with their list offsets (int32)."""
+def concatenate_sequences(act, offsets, cases, offset_type):
+    """The activity sequences of `cases`, end to end (int32 codes), with their list
+    offsets, of the dtype of the (empty) array `offset_type`: int32 for an Arrow list,
+    int64 where the total may not fit."""
     n = cases.shape[0]
-    list_offsets = np.zeros(n + 1, np.int32)
+    list_offsets = np.zeros(n + 1, offset_type.dtype)
     for i in range(n):
         c = cases[i]
         list_offsets[i + 1] = list_offsets[i] + (offsets[c + 1] - offsets[c])

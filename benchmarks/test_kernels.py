@@ -14,7 +14,8 @@ class starts, which keeps memory bounded at 100M events.
 
 Not timed on their own: helpers that only run inside the kernels timed here
 (ordering.sort_by_time, hashing.splitmix64 and bytes_equal, grouping.case_chunks and
-chunk_cursors, the numba helpers of stats, sketch and variants); ordering.split_collisions,
+chunk_cursors, the numba helpers of stats, sketch, variants and edgestats, whose
+plan_selection runs once per edge between its two passes); ordering.split_collisions,
 which runs only when two case keys' 64-bit hashes collide (never with the synthetic ids);
 and sketch's dense sketches (sketch_add, sketch_quantiles), which no engine path uses.
 """
@@ -42,7 +43,14 @@ from engine.kernels.activities import activity_counts, case_durations
 from engine.kernels.channels import channel_switches
 from engine.kernels.conversion import conversion_times, kaplan_meier, kaplan_meier_counted
 from engine.kernels.dfg import edge_aggregate, number_edges, pair_keys
-from engine.kernels.grouping import chunk_count, group_values
+from engine.kernels.edgestats import (
+    COUNT,
+    edge_counts,
+    edge_stats,
+    keep_near_ranks,
+    plan_selection,
+)
+from engine.kernels.grouping import case_chunks, chunk_count, group_values
 from engine.kernels.hashing import hash_bytes, hash_ints
 from engine.kernels.keycodes import (
     MAX_DIGITS,
@@ -575,6 +583,71 @@ class TestDfg:
         assert frequency.sum() == log.n_events - log.n_cases
         assert np.array_equal(np.diff(offsets), frequency) and (cases <= frequency).all()
         assert (durations >= 0).all()  # events are time-sorted within a case
+
+
+# -- edgestats: the DFG's two passes with duration histograms -----------------------------
+
+
+@dataclass(frozen=True)
+class EdgeRuns:
+    """Blocks and runs of cases as analysis.dfg._histogram_edges splits them."""
+
+    blocks: np.ndarray
+    runs: np.ndarray
+
+
+@pytest.fixture(scope="class")
+def edge_runs(log: engine.EventLog) -> EdgeRuns:
+    n_blocks = chunk_count(log.n_cases, log.n_activities**2)
+    return EdgeRuns(case_chunks(log.n_cases, n_blocks), case_chunks(n_blocks, THREADS))
+
+
+@group("edgestats")
+class TestEdgestats:
+    def test_edge_counts(self, measure, log, edges: Edges, edge_runs: EdgeRuns) -> None:
+        """analysis.dfg: first pass, counters and duration histograms per edge and run."""
+        ts = log.timestamp
+        args = (log.activity, log.case_offsets, ts, ts, log.n_activities)
+        state, histogram = measure(
+            edge_counts, *args, edge_runs.blocks, edge_runs.runs, events=log.n_events
+        )
+        count = state[:, :, COUNT].sum(axis=0)
+        assert np.array_equal(count[edges.edge_keys], edges.frequency)
+        assert count.sum() == edges.frequency.sum()
+        assert np.array_equal(histogram.sum(axis=(0, 2)), count)
+
+    def test_keep_near_ranks(self, measure, log, edges: Edges, edge_runs: EdgeRuns) -> None:
+        """analysis.dfg: second pass, the durations in the buckets of the median and p90."""
+        ts, n_act = log.timestamp, log.n_activities
+        head = (log.activity, log.case_offsets, ts, ts, n_act, edge_runs.blocks, edge_runs.runs)
+        state, histogram = edge_counts(*head)
+        keys = np.flatnonzero(state[:, :, COUNT].sum(axis=0))
+        _, wanted, positions, cursors, kept_offsets = plan_selection(state, histogram, keys)
+        mean_s = np.zeros(n_act * n_act)
+        args = (*head, wanted, cursors, mean_s, kept_offsets[-1])
+        kept, squares = measure(keep_near_ranks, *args, events=log.n_events)
+        assert len(kept) < edges.frequency.sum() // 4  # a few buckets an edge
+        for e in range(len(keys)):
+            kept[kept_offsets[e] : kept_offsets[e + 1]].sort()
+            ranks = stats_kernels.order_ranks(edges.frequency[e])
+            at = edges.sorted_durations[edges.offsets[e] + ranks]
+            assert np.array_equal(kept[positions[e]], at)
+        assert squares.shape == (len(edge_runs.blocks) - 1, n_act * n_act)
+
+    def test_edge_stats(self, measure, log, edges: Edges, edge_runs: EdgeRuns) -> None:
+        """analysis.dfg: both passes, the exact figures of every edge."""
+        ts = log.timestamp
+        args = (log.activity, log.case_offsets, ts, ts, log.n_activities)
+        keys, frequency, cases, out = measure(
+            edge_stats, *args, edge_runs.blocks, edge_runs.runs, events=log.n_events
+        )
+        assert np.array_equal(keys, edges.edge_keys)
+        assert np.array_equal(frequency, edges.frequency) and np.array_equal(cases, edges.cases)
+        expected = segment_stats(edges.sorted_durations, edges.offsets)
+        for row in (MEDIAN, P90, MIN, MAX):
+            assert np.array_equal(out[row], expected[row])
+        for row in (MEAN, SUM, STDEV):
+            np.testing.assert_allclose(out[row], expected[row], rtol=1e-12)
 
 
 # -- stats: per-group duration statistics -------------------------------------------------

@@ -54,17 +54,92 @@ def test_start_timestamps_give_waiting_times(df):
     assert_dfg_matches(log, canon)
 
 
+#: Limits that send a log down each of the DFG's routes (see analysis.dfg.compute_edges).
+EDGE_ROUTES = {
+    "histograms per edge": {},
+    "durations grouped in a dense table": {"HISTOGRAM_LIMIT": 0},
+    "keys of huge alphabets through np.unique": {"HISTOGRAM_LIMIT": 0, "DENSE_LIMIT": 0},
+}
+
+
+@pytest.mark.parametrize("route", EDGE_ROUTES)
 @settings(max_examples=60, deadline=None)
-@given(random_logs())
-def test_edges_of_huge_alphabets_match_too(df):
-    """Alphabets too large for a table of every edge key take another path (np.unique):
-    it must give the same figures."""
+@given(df=random_logs(), with_start=st.booleans())
+def test_every_edge_route_matches_the_reference(route, df, with_start):
+    """Small alphabets histogram each edge's durations, larger ones group them all, huge
+    ones find their keys through np.unique: each must give the reference's figures, also
+    for waiting times that start timestamps make negative."""
     from engine.analysis import dfg
 
+    start = {}
+    if with_start:
+        df = df.assign(start=df["ts"] + pd.to_timedelta(np.arange(len(df)) % 5 - 2, unit="h"))
+        start = {"start_timestamp": "start"}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(dfg, "DENSE_LIMIT", 0)
-        log = engine.read_log(df, case="case", activity="activity", timestamp="ts")
-        assert_dfg_matches(log, reference.canonical_frame(df, "case", "activity", "ts"))
+        for name, value in EDGE_ROUTES[route].items():
+            patch.setattr(dfg, name, value)
+        log = engine.read_log(df, case="case", activity="activity", timestamp="ts", **start)
+        canon = reference.canonical_frame(
+            df, "case", "activity", "ts", start="start" if with_start else None
+        )
+        assert_dfg_matches(log, canon)
+
+
+INT64 = st.integers(-(2**63), 2**63 - 1)
+
+
+@given(st.lists(INT64, min_size=2, max_size=50))
+def test_duration_buckets_keep_the_order_of_any_int64(values):
+    from engine.kernels.edgestats import N_BUCKETS, signed_bucket
+
+    values.sort()
+    buckets = [signed_bucket(np.int64(v)) for v in values]
+    assert buckets == sorted(buckets)
+    assert buckets[0] >= 0 and buckets[-1] < N_BUCKETS
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    durations=st.lists(
+        st.one_of(INT64.map(lambda v: v // 64), st.integers(-5, 5)), min_size=1, max_size=300
+    ),
+    runs=st.integers(1, 4),
+)
+def test_edge_statistics_of_extreme_durations_match_numpy(durations, runs):
+    """One edge (a, b) repeated, its durations anywhere in int64 (a 64th of the range, so
+    that the pairs' timestamps fit): the sum is exact, the order statistics too."""
+    from fractions import Fraction
+
+    from engine.kernels import stats
+    from engine.kernels.edgestats import edge_stats
+    from engine.kernels.grouping import case_chunks
+
+    n = len(durations)
+    act = np.tile(np.array([0, 1], np.int8), n)  # every case: a, then b
+    ts = np.zeros(2 * n, np.int64)
+    ts[1::2] = durations  # a at 0, b at its duration (the kernel only takes differences)
+    offsets = np.arange(0, 2 * n + 1, 2, dtype=np.int64)
+    n_blocks = min(n, 7)
+    keys, frequency, cases, got = edge_stats(
+        act,
+        offsets,
+        ts,
+        ts,
+        2,
+        case_chunks(n, n_blocks),
+        case_chunks(n_blocks, min(runs, n_blocks)),
+    )
+    assert keys.tolist() == [1] and frequency.tolist() == [n] and cases.tolist() == [n]
+    seconds = np.array(durations, dtype=np.float64) / 1e9
+    exact_sum = Fraction(sum(durations), 10**9)
+    assert got[stats.SUM, 0] == pytest.approx(float(exact_sum), rel=1e-15)
+    assert got[stats.MEAN, 0] == pytest.approx(float(exact_sum / n), rel=1e-15)
+    ns = np.sort(np.array(durations, dtype=np.int64))
+    assert got[stats.MIN, 0] == ns[0] / 1e9 and got[stats.MAX, 0] == ns[-1] / 1e9
+    assert got[stats.MEDIAN, 0] == np.median(ns / 1e9)
+    assert got[stats.P90, 0] == np.quantile(ns / 1e9, 0.9)
+    if n > 1:
+        assert got[stats.STDEV, 0] == pytest.approx(np.std(seconds, ddof=1), rel=1e-9)
 
 
 @st.composite

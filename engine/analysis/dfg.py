@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 import pandas as pd
 
 from ..kernels.dfg import edge_aggregate, pair_keys
-from ..kernels.grouping import chunk_count
+from ..kernels.edgestats import N_BUCKETS, edge_stats
+from ..kernels.grouping import case_chunks, chunk_count
 from ..kernels.stats import (
     MAX,
     MEAN,
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
 
 #: Largest activity alphabet for which edge keys are counted in a dense table.
 DENSE_LIMIT = 1 << 22
+#: Largest histogram (edge keys x buckets, int32) one thread fills in the first pass of
+#: kernels.edgestats; larger alphabets group every duration by edge instead.
+HISTOGRAM_LIMIT = 1 << 22
 
 EDGE_COLUMNS = (
     "source",
@@ -58,7 +63,9 @@ class Edges:
 def compute_edges(log: EventLog) -> Edges:
     n_act = len(log.activity_names)
     start = log.start_timestamp if log.start_timestamp is not None else log.timestamp
-    if n_act * n_act <= DENSE_LIMIT:
+    if n_act * n_act * N_BUCKETS <= HISTOGRAM_LIMIT and log.n_events < 1 << 31:
+        edge_keys, frequency, cases, stats = _histogram_edges(log, start)
+    elif n_act * n_act <= DENSE_LIMIT:
         edge_keys, frequency, cases, stats = _dense_edges(log)
     else:
         edge_keys, frequency, cases, stats = _sparse_edges(log, start, n_act)
@@ -66,6 +73,23 @@ def compute_edges(log: EventLog) -> Edges:
     target = (edge_keys % max(n_act, 1)).astype(np.int32)
     order = np.lexsort((target, source, -frequency))
     return Edges(source[order], target[order], frequency[order], cases[order], stats[:, order])
+
+
+def _histogram_edges(log: EventLog, start: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Two parallel passes over the events (kernels.edgestats): no duration is stored
+    but the few near each edge's median and p90."""
+    n_keys = log.n_activities * log.n_activities
+    n_blocks = chunk_count(log.n_cases, n_keys)  # fixed by the log: see kernels.edgestats
+    n_runs = min(numba.get_num_threads(), n_blocks)
+    return edge_stats(
+        log.activity,
+        log.case_offsets,
+        log.timestamp,
+        start,
+        log.n_activities,
+        case_chunks(log.n_cases, n_blocks),
+        case_chunks(n_blocks, n_runs),
+    )
 
 
 def _dense_edges(log: EventLog) -> tuple[np.ndarray, ...]:

@@ -109,8 +109,10 @@ def median_sorted(x, start, end):
 
 @jit
 def quantile_position(n, q):
-    """numpy's linear quantile of n sorted values: (index below, index above, weight)."""
-    virtual = n * q + (1.0 + q * (1.0 - 1.0 - 1.0)) - 1.0
+    """numpy's linear quantile of n sorted values: (index below, index above, weight),
+    from numpy's virtual index ``(n - 1) * q`` (not the equal but differently rounded
+    Hyndman-Fan form ``n * q + 1 - q - 1``, which numpy 2 no longer uses)."""
+    virtual = (n - 1) * q
     previous = np.floor(virtual)
     gamma = virtual - previous
     lo = min(max(int(previous), 0), n - 1)
@@ -239,17 +241,7 @@ def select_ranks(ns, start, end, low, high, ranks, out):
     for i in range(start, end):
         counts[order_bucket(ns[i], low)] += 1
     wanted = np.zeros(top + 1, np.bool_)
-    bucket = np.empty(n_ranks, np.int64)
-    before = np.empty(n_ranks, np.int64)  # values in the buckets below the rank's
-    for j in range(n_ranks):
-        b = 0
-        cum = 0
-        while cum + counts[b] <= ranks[j]:
-            cum += counts[b]
-            b += 1
-        bucket[j] = b
-        before[j] = cum
-        wanted[b] = True
+    position = rank_buckets(counts, ranks, wanted)
     size = 0
     for b in range(top + 1):
         if wanted[b]:
@@ -262,8 +254,31 @@ def select_ranks(ns, start, end, low, high, ranks, out):
             k += 1
     candidates.sort()  # buckets are ordered, so the candidates are ranked among themselves
     for j in range(n_ranks):
-        skipped = 0  # candidates from wanted buckets below the rank's bucket
+        out[j] = candidates[position[j]]
+
+
+@jit
+def rank_buckets(counts, ranks, wanted):
+    """Given values counted per ordered bucket, mark in `wanted` the buckets the ranks
+    fall in, and return each rank's position among the values of the wanted buckets
+    once those are sorted."""
+    n_ranks = ranks.shape[0]
+    bucket = np.empty(n_ranks, np.int64)
+    before = np.empty(n_ranks, np.int64)  # values in the buckets below the rank's
+    for j in range(n_ranks):
+        b = 0
+        cum = 0
+        while cum + counts[b] <= ranks[j]:
+            cum += counts[b]
+            b += 1
+        bucket[j] = b
+        before[j] = cum
+        wanted[b] = True
+    position = np.empty(n_ranks, np.int64)
+    for j in range(n_ranks):
+        skipped = 0  # values of wanted buckets below the rank's bucket
         for b in range(bucket[j]):
             if wanted[b]:
                 skipped += counts[b]
-        out[j] = candidates[skipped + ranks[j] - before[j]]
+        position[j] = skipped + ranks[j] - before[j]
+    return position

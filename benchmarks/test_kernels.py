@@ -268,7 +268,7 @@ def variants(log: engine.EventLog) -> VariantInputs:
     act, offsets = log.activity, log.case_offsets
     ids = np.empty(0, np.int32 if log.n_cases <= np.iinfo(np.int32).max else np.int64)
     hashes = sequence_hashes(act, offsets)
-    provisional, representative = assign_variants(act, offsets, hashes, ids, THREADS)
+    provisional, representative, _, _ = assign_variants(act, offsets, hashes, ids, THREADS)
     frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)
     final = compute_variants(log)
     durations = case_durations(log.timestamp, offsets)
@@ -813,14 +813,19 @@ class TestVariants:
         runs of cases numbered in parallel (the same ids for any number of runs)."""
         v = variants
         args = (log.activity, log.case_offsets, v.hashes, v.ids, THREADS)
-        provisional, representative = measure(assign_variants, *args, events=log.n_events)
+        result = measure(assign_variants, *args, events=log.n_events)
+        provisional, representative, sequence_offsets, codes = result
         assert len(representative) == len(v.final.representative)
         of_case = representative[provisional]
         assert np.array_equal(v.hashes[of_case], v.hashes)
         assert np.array_equal(layout.sizes[of_case], layout.sizes)
+        assert np.array_equal(np.diff(sequence_offsets), layout.sizes[representative])
+        last = representative[-1]
+        in_log = log.activity[log.case_offsets[last] : log.case_offsets[last + 1]]
+        assert np.array_equal(codes[sequence_offsets[-2] :], in_log)
         one_run = assign_variants(log.activity, log.case_offsets, v.hashes, v.ids, 1)
-        assert np.array_equal(one_run[0], provisional)
-        assert np.array_equal(one_run[1], representative)
+        for got, expected in zip(one_run, result, strict=True):
+            assert np.array_equal(got, expected)
 
     def test_sort_keys(self, measure, log, variants: VariantInputs) -> None:
         """analysis.variants: keys ordering variants by frequency, then first activities."""

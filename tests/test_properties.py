@@ -172,16 +172,20 @@ def test_variant_order_of_long_shared_prefixes_matches_reference(df):
 @settings(max_examples=60, deadline=None)
 @given(long_prefix_logs(), st.integers(1, 9))
 def test_variant_numbering_does_not_depend_on_the_runs(df, runs):
-    """assign_variants numbers runs of cases apart: any number of runs, the same ids."""
+    """assign_variants numbers runs of cases apart: any number of runs, the same ids,
+    and each variant's sequence copied out as its first case has it."""
     from engine.kernels.variants import assign_variants, sequence_hashes
 
     log = engine.read_log(df, case="case", activity="activity", timestamp="ts")
     act, offsets = log.activity, log.case_offsets
     hashes = sequence_hashes(act, offsets)
     ids = np.empty(0, np.int32)
-    one_variant, one_first = assign_variants(act, offsets, hashes, ids, 1)
-    variant, first = assign_variants(act, offsets, hashes, ids, runs)
-    np.testing.assert_array_equal(variant, one_variant)
-    np.testing.assert_array_equal(first, one_first)
+    one_run = assign_variants(act, offsets, hashes, ids, 1)
+    variant, first, sequence_offsets, codes = assign_variants(act, offsets, hashes, ids, runs)
+    for got, expected in zip((variant, first, sequence_offsets, codes), one_run, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    for v, case in enumerate(first):
+        sequence = codes[sequence_offsets[v] : sequence_offsets[v + 1]]
+        np.testing.assert_array_equal(sequence, act[offsets[case] : offsets[case + 1]])
     # ids in order of first appearance, each variant's first case its representative
     assert np.array_equal(np.unique(variant, return_index=True)[1], first)

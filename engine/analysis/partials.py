@@ -182,7 +182,7 @@ def _edge_partial(log: EventLog, act: np.ndarray, n_act: int) -> Moments:
 def _variant_partial(log: EventLog, act: np.ndarray) -> VariantPartial:
     offsets = log.case_offsets
     hashes = sequence_hashes(act, offsets)
-    variant_of_case, representative = assign_variants(
+    variant_of_case, representative, sequence_offsets, codes = assign_variants(
         act, offsets, hashes, np.empty(0, np.int64), numba.get_num_threads()
     )
     frequency = np.bincount(variant_of_case, minlength=len(representative)).astype(np.int64)
@@ -191,7 +191,7 @@ def _variant_partial(log: EventLog, act: np.ndarray) -> VariantPartial:
     rank[order] = np.arange(len(order))
     representative = representative[order]
     sequence_offsets, codes = concatenate_sequences(
-        act, offsets, representative, np.empty(0, np.int32)
+        codes, sequence_offsets, order, sequence_offsets
     )
     grouped, group_offsets = group_values(
         case_durations(log.timestamp, offsets), rank[variant_of_case], len(order)
@@ -199,8 +199,8 @@ def _variant_partial(log: EventLog, act: np.ndarray) -> VariantPartial:
     return VariantPartial(
         hashes=hashes[representative],
         frequency=frequency[order],
-        sequence_offsets=sequence_offsets.astype(np.int64),
-        sequence_codes=codes,
+        sequence_offsets=sequence_offsets,
+        sequence_codes=codes.astype(np.int32, copy=False),
         sketch=count_entries(grouped_entries(grouped, group_offsets)),
     )
 

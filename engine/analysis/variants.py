@@ -37,27 +37,31 @@ class Variants:
     representative: np.ndarray  # per variant: one case that follows it
     frequency: np.ndarray  # int64 per variant: number of cases
     median_duration_s: np.ndarray  # float64 per variant
+    sequence_offsets: np.ndarray  # int64, n_variants + 1: where each variant's codes start
+    sequences: np.ndarray  # the variants' activity codes end to end (the log's dtype)
 
 
 def compute_variants(log: EventLog) -> Variants:
     act, offsets = log.activity, log.case_offsets
     ids = np.empty(0, np.int32 if log.n_cases <= np.iinfo(np.int32).max else np.int64)
-    provisional, representative = assign_variants(
+    # The variants' sequences come back copied end to end: ordering compares them there,
+    # in cache, and the frame's names are written from them, not from the log.
+    provisional, representative, sequence_offsets, codes = assign_variants(
         act, offsets, sequence_hashes(act, offsets), ids, numba.get_num_threads()
     )
     frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)
-    # Ordering compares the variants' sequences, copied end to end: they stay in cache.
-    sequence_offsets, codes = concatenate_sequences(
-        act, offsets, representative, np.empty(0, np.int64)
-    )
     variant = np.arange(len(representative))
     keys = sort_keys(codes, sequence_offsets, variant, frequency, log.n_activities)
     order = np.argsort(keys, kind="stable")
     refine_ties(order, keys, codes, sequence_offsets, variant, frequency, log.n_activities)
-    del codes, sequence_offsets, variant
+    del keys, variant
+    sequence_offsets, codes = concatenate_sequences(
+        codes, sequence_offsets, order, sequence_offsets
+    )
     rank = np.empty(len(order), ids.dtype)
     rank[order] = np.arange(len(order), dtype=ids.dtype)
     variant_of_case = rank[provisional]
+    del provisional, rank
     # Not the cached case durations: a temporary array here keeps the log's memory down.
     durations = case_durations(log.timestamp, log.case_offsets)
     grouped, group_offsets = group_values(durations, variant_of_case, len(order))
@@ -68,18 +72,20 @@ def compute_variants(log: EventLog) -> Variants:
         representative=representative[order],
         frequency=frequency[order],
         median_duration_s=segment_medians(grouped, group_offsets),
+        sequence_offsets=sequence_offsets,
+        sequences=codes,
     )
 
 
-def variant_sequences(log: EventLog, variants: Variants, top: int | None = None) -> pa.ListArray:
-    """The activity names of each variant as an Arrow list<string> array."""
-    reps = variants.representative if top is None else variants.representative[:top]
-    list_offsets, codes = concatenate_sequences(
-        log.activity, log.case_offsets, reps, np.empty(0, np.int32)
-    )
-    return pa.ListArray.from_arrays(
-        pa.array(list_offsets, type=pa.int32()), _names(log.activity_names, codes)
-    )
+def variant_sequences(log: EventLog, variants: Variants, top: int | None = None) -> pa.Array:
+    """The activity names of each variant (the first `top`) as an Arrow list<string>
+    array (large_list past 2**31 - 1 names)."""
+    n = len(variants.frequency) if top is None else min(top, len(variants.frequency))
+    offsets = variants.sequence_offsets[: n + 1]
+    names = _names(log.activity_names, variants.sequences[: offsets[n]])
+    if offsets[n] > np.iinfo(np.int32).max:
+        return pa.LargeListArray.from_arrays(pa.array(offsets), names)
+    return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), names)
 
 
 def _names(names: np.ndarray, codes: np.ndarray) -> pa.Array:

@@ -52,9 +52,10 @@ def sequence_hashes(act, offsets):
 
 @pjit
 def assign_variants(act, offsets, hashes, id_type, n_chunks):
-    """Variant id of each case (ids in order of first appearance) and, per variant, the
-    first case that follows it. `hashes` are the cases' sequence hashes; both results have
-    the dtype of the (empty) array `id_type`.
+    """Variant id of each case (ids in order of first appearance), per variant the first
+    case that follows it, and the variants' sequences end to end (int64 offsets, codes of
+    `act`'s dtype), in id order. `hashes` are the cases' sequence hashes; ids and cases
+    have the dtype of the (empty) array `id_type`.
 
     The cases are split into `n_chunks` runs numbered apart, in parallel; the runs'
     variants, in run order, are then numbered once more as a small log of their own, so
@@ -88,7 +89,10 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
     representative = np.empty(n_variants, id_type.dtype)
     for v in range(n_variants):
         representative[v] = found[global_first[v]]
-    return variant_of_case, representative
+    sequence_offsets, codes = concatenate_sequences(
+        sub_act, sub_offsets, global_first[:n_variants], sub_offsets
+    )
+    return variant_of_case, representative, sequence_offsets, codes
 
 
 @jit
@@ -294,15 +298,15 @@ def _sort_by_word(order, words, lo, hi):
 
 @jit
 def concatenate_sequences(act, offsets, cases, offset_type):
-    """The activity sequences of `cases`, end to end (int32 codes), with their list
-    offsets, of the dtype of the (empty) array `offset_type`: int32 for an Arrow list,
-    int64 where the total may not fit."""
+    """The activity sequences of `cases`, end to end (codes of `act`'s dtype), with their
+    list offsets, of the dtype of the array `offset_type` (only its dtype is read): int32
+    for an Arrow list, int64 where the total may not fit."""
     n = cases.shape[0]
     list_offsets = np.zeros(n + 1, offset_type.dtype)
     for i in range(n):
         c = cases[i]
         list_offsets[i + 1] = list_offsets[i] + (offsets[c + 1] - offsets[c])
-    values = np.empty(list_offsets[n], np.int32)
+    values = np.empty(list_offsets[n], act.dtype)
     for i in range(n):
         c = cases[i]
         start = offsets[c]

@@ -59,29 +59,63 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
 
     The cases are split into `n_chunks` runs numbered apart, in parallel; the runs'
     variants, in run order, are then numbered once more as a small log of their own, so
-    the ids do not depend on `n_chunks`.
+    the ids do not depend on `n_chunks`. That log is the runs' copies of their variants'
+    sequences, moved end to end; the second numbering's copies are the sequences
+    returned (views of a buffer that may be somewhat longer).
     """
     n_cases = offsets.shape[0] - 1
     bounds = case_chunks(n_cases, n_chunks)
     variant_of_case = np.empty(n_cases, id_type.dtype)
     first_case = np.empty(max(n_cases, 1), id_type.dtype)  # run k's from bounds[k] on
     n_local = np.zeros(n_chunks, np.int64)
+    # Room for every run to copy all its events and start offsets (run k's from the
+    # position of its first event, and from bounds[k] + k).
+    kept = np.empty(offsets[n_cases], act.dtype)
+    kept_at = np.empty(n_cases + n_chunks, np.int64)
     for k in prange(n_chunks):
+        lo, hi = bounds[k], bounds[k + 1]
         n_local[k] = _number_cases(
-            act, offsets, hashes, bounds[k], bounds[k + 1], variant_of_case, first_case
+            act,
+            offsets,
+            hashes,
+            lo,
+            hi,
+            variant_of_case,
+            first_case,
+            kept[offsets[lo] : offsets[hi]],
+            kept_at[lo + k : hi + k + 1],
         )
     base = np.zeros(n_chunks + 1, np.int64)
     for k in range(n_chunks):
         base[k + 1] = base[k] + n_local[k]
-    found = np.empty(base[n_chunks], np.int64)  # each run's variants, by a first case
+    n_found = base[n_chunks]
+    found = np.empty(n_found, np.int64)  # each run's variants, by a first case
+    found_offsets = np.empty(n_found + 1, np.int64)
+    used = 0
     for k in range(n_chunks):
+        lo = bounds[k]
         for v in range(n_local[k]):
-            found[base[k] + v] = first_case[bounds[k] + v]
-    sub_offsets, sub_act = concatenate_sequences(act, offsets, found, np.empty(0, np.int64))
-    global_id = np.empty(found.shape[0], id_type.dtype)
-    global_first = np.empty(max(found.shape[0], 1), id_type.dtype)
+            found[base[k] + v] = first_case[lo + v]
+            found_offsets[base[k] + v] = used + kept_at[lo + k + v]
+        source = offsets[lo]
+        for i in range(kept_at[lo + k + n_local[k]]):  # forward: used <= source
+            kept[used + i] = kept[source + i]
+        used += kept_at[lo + k + n_local[k]]
+    found_offsets[n_found] = used
+    global_id = np.empty(n_found, id_type.dtype)
+    global_first = np.empty(max(n_found, 1), id_type.dtype)
+    codes = np.empty(used, act.dtype)
+    sequence_offsets = np.empty(n_found + 1, np.int64)
     n_variants = _number_cases(
-        sub_act, sub_offsets, hashes[found], 0, found.shape[0], global_id, global_first
+        kept,
+        found_offsets,
+        hashes[found],
+        0,
+        n_found,
+        global_id,
+        global_first,
+        codes,
+        sequence_offsets,
     )
     for k in prange(n_chunks):
         for c in range(bounds[k], bounds[k + 1]):
@@ -89,22 +123,20 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
     representative = np.empty(n_variants, id_type.dtype)
     for v in range(n_variants):
         representative[v] = found[global_first[v]]
-    sequence_offsets, codes = concatenate_sequences(
-        sub_act, sub_offsets, global_first[:n_variants], sub_offsets
-    )
-    return variant_of_case, representative, sequence_offsets, codes
+    sequence_offsets = sequence_offsets[: n_variants + 1]
+    return variant_of_case, representative, sequence_offsets, codes[: sequence_offsets[-1]]
 
 
 @jit
-def _number_cases(act, offsets, hashes, lo, hi, variant_of_case, first_case):
+def _number_cases(act, offsets, hashes, lo, hi, variant_of_case, first_case, stored, stored_at):
     """Number the variants of cases lo .. hi-1 from 0 in order of first appearance:
     variant_of_case[c] for each, first_case[lo + v] for each variant v; returns how
-    many. A hash match is confirmed against a copy of the variant's sequence, kept end
-    to end so that the comparisons stay in cache."""
+    many. Each new variant's sequence is copied into `stored` (room for every event of
+    these cases), end to end from stored_at[v] (room for hi - lo + 1 offsets): a hash
+    match is confirmed against that copy, whose comparisons stay in cache."""
     capacity = 1 << 12
     table = _empty_table(capacity)
-    stored = np.empty(1 << 12, act.dtype)
-    stored_at = np.zeros(1 << 10, np.int64)
+    stored_at[0] = 0
     n_variants = 0
     for c in range(lo, hi):
         h = hashes[c]
@@ -117,9 +149,7 @@ def _number_cases(act, offsets, hashes, lo, hi, variant_of_case, first_case):
                 table[slot, 1] = np.uint64(n_variants)
                 first_case[lo + n_variants] = c
                 variant_of_case[c] = n_variants
-                stored_at = _room(stored_at, n_variants + 2)
                 at = stored_at[n_variants]
-                stored = _room(stored, at + length)
                 for i in range(length):
                     stored[at + i] = act[start + i]
                 stored_at[n_variants + 1] = at + length
@@ -146,16 +176,6 @@ def _equal_stored(act, start, length, stored, stored_at, v):
         if act[start + i] != stored[at + i]:
             return False
     return True
-
-
-@jit
-def _room(values, size):
-    """`values`, or a copy twice as large, so that it holds at least `size` items."""
-    if size <= values.shape[0]:
-        return values
-    grown = np.empty(max(size, 2 * values.shape[0]), values.dtype)
-    grown[: values.shape[0]] = values
-    return grown
 
 
 @jit

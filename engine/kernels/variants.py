@@ -84,6 +84,7 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
             first_case,
             kept[offsets[lo] : offsets[hi]],
             kept_at[lo + k : hi + k + 1],
+            0,
         )
     base = np.zeros(n_chunks + 1, np.int64)
     for k in range(n_chunks):
@@ -116,6 +117,7 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
         global_first,
         codes,
         sequence_offsets,
+        n_found,  # at most; no growing table in the serial step
     )
     for k in prange(n_chunks):
         for c in range(bounds[k], bounds[k + 1]):
@@ -128,13 +130,18 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
 
 
 @jit
-def _number_cases(act, offsets, hashes, lo, hi, variant_of_case, first_case, stored, stored_at):
+def _number_cases(
+    act, offsets, hashes, lo, hi, variant_of_case, first_case, stored, stored_at, expected
+):
     """Number the variants of cases lo .. hi-1 from 0 in order of first appearance:
     variant_of_case[c] for each, first_case[lo + v] for each variant v; returns how
     many. Each new variant's sequence is copied into `stored` (room for every event of
     these cases), end to end from stored_at[v] (room for hi - lo + 1 offsets): a hash
-    match is confirmed against that copy, whose comparisons stay in cache."""
+    match is confirmed against that copy, whose comparisons stay in cache. The table
+    starts with room for `expected` variants and doubles when half full."""
     capacity = 1 << 12
+    while capacity < 2 * expected:
+        capacity *= 2
     table = _empty_table(capacity)
     stored_at[0] = 0
     n_variants = 0

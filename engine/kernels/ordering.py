@@ -3,10 +3,11 @@
 Each event's case code (exact, or a hash) and its input row are packed into one uint64,
 code in the high bits, row in the low bits. numpy's vectorized sort of these words groups
 the cases and keeps input order inside a case in one streaming pass; no permutation is
-applied to several columns one after another. One parallel pass then walks the runs of
-equal codes: it gathers timestamps and activities, confirms that hashed keys really are
-equal (a collision splits the run instead of merging two cases), and sorts each case's
-few events by time, stably, so ties keep input order.
+applied to several columns one after another. One flat parallel gather then lays out
+rows, timestamps and activities in that order (random loads with nothing between them),
+and one parallel pass walks the runs of equal codes: it confirms that hashed keys really
+are equal (a collision splits the run instead of merging two cases) and sorts each
+case's few events by time, stably, so ties keep input order.
 """
 
 from __future__ import annotations
@@ -76,25 +77,24 @@ def order_runs(packed, runs, row_bits, ts, act, verify, key_offsets, key_data, r
     mask = (np.uint64(1) << np.uint64(row_bits)) - np.uint64(1)
     rows = np.empty(n, row_type.dtype)
     act_out = np.empty(n, act.dtype)
+    # One flat gather first: no per-case loop or branch between the random loads.
+    for i in prange(n):
+        row = np.int64(packed[i] & mask)
+        rows[i] = row
+        ts_out[i] = ts[row]
+        act_out[i] = act[row]
     n_runs = runs.shape[0] - 1
     collided = np.zeros(n_runs, np.bool_)
     for r in prange(n_runs):
         start = runs[r]
         end = runs[r + 1]
-        first = np.int64(packed[start] & mask)
-        ordered = True
-        for i in range(start, end):
-            row = np.int64(packed[i] & mask)
-            rows[i] = row
-            t = ts[row]
-            ts_out[i] = t
-            act_out[i] = act[row]
-            if i > start:
-                if t < ts_out[i - 1]:
-                    ordered = False
-                if verify == VERIFY_BYTES and not bytes_equal(key_offsets, key_data, first, row):
+        if verify == VERIFY_BYTES:
+            first = np.int64(rows[start])
+            for i in range(start + 1, end):
+                if not bytes_equal(key_offsets, key_data, first, np.int64(rows[i])):
                     collided[r] = True
-        if not ordered and not collided[r]:
+                    break
+        if not collided[r]:
             sort_by_time(rows, ts_out, act_out, start, end)
     return rows, ts_out, act_out, collided
 

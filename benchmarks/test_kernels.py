@@ -323,7 +323,7 @@ def small_groups_sorted(values: np.ndarray, offsets: np.ndarray, limit: int) -> 
 @group("ordering")
 class TestOrdering:
     def test_pack(self, measure, log, input_rows: InputRows) -> None:
-        """build._order_events: case codes and input rows packed into words."""
+        """build._sort_words: case codes and input rows packed into words."""
         r = input_rows
         out = np.empty_like(r.codes)
         words = measure(pack, r.codes, r.keep, r.row_bits, False, out, events=log.n_events)

@@ -140,8 +140,10 @@ def build_canonical(
     ts_ns, timezone_aware = ts.ns, ts.timezone_aware
     keys = CaseKeys(keys.codes, np.zeros(0, np.bool_), keys.hashed, decode, keys.key_bytes)
     del acts, ts
-    ordered = _order_events(keys, keep, ts_ns, activity, n)
-    del keys, activity, keep
+    words = _sort_words(keys, keep, n)
+    del keep  # packed into the words: not held while the events are ordered
+    ordered = _order_events(keys, words, ts_ns, activity, n)
+    del keys, activity, words
     rows = ordered.rows
 
     start_ns = None
@@ -180,16 +182,34 @@ class _Ordered:
     case_codes: np.ndarray
 
 
-def _order_events(
-    keys: CaseKeys, keep: np.ndarray, ts: np.ndarray, activity: np.ndarray, n: int
-) -> _Ordered:
-    """Sort words of (code or hash, row), then check and time-order each run."""
+@dataclass(frozen=True)
+class _Words:
+    """The kept events' sort words, sorted: (code or its hash) in the high bits, the
+    input row in the low `row_bits`."""
+
+    packed: np.ndarray
+    row_bits: int
+    hashed: bool
+
+
+def _sort_words(keys: CaseKeys, keep: np.ndarray, n: int) -> _Words:
+    """Pack and sort the words; they go into the codes' memory unless verifying needs
+    the codes afterwards."""
     row_bits = max(1, int(n - 1).bit_length())
     codes = keys.codes
     hashed = keys.hashed or int(codes.max()) >= (1 << (64 - row_bits))
-    # The words go into the codes' memory unless verifying needs the codes afterwards.
     reuse = not (hashed and not keys.hashed)
     packed = pack(codes, keep, row_bits, hashed, codes if reuse else np.empty_like(codes))
+    packed.sort()
+    return _Words(packed, row_bits, hashed)
+
+
+def _order_events(
+    keys: CaseKeys, words: _Words, ts: np.ndarray, activity: np.ndarray, n: int
+) -> _Ordered:
+    """Check and time-order each run of equal words: the cases."""
+    packed, row_bits, hashed = words.packed, words.row_bits, words.hashed
+    codes = keys.codes
     verify = VERIFY_BYTES if keys.hashed else VERIFY_NONE
     key_offsets, key_data = keys.key_bytes or (np.zeros(1, np.int64), np.zeros(0, np.uint8))
     if hashed and not keys.hashed:
@@ -197,7 +217,6 @@ def _order_events(
         verify = VERIFY_BYTES
         key_offsets = np.arange(0, 8 * (n + 1), 8, dtype=np.int64)
         key_data = codes.view(np.uint8)
-    packed.sort()
     runs = run_offsets(packed, row_bits)
     if not hashed:
         case_codes = packed[runs[:-1]] >> np.uint64(row_bits)

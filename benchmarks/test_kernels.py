@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import engine
+from engine.analysis.dfg import edge_blocks
 from engine.analysis.segments import sort_segments
 from engine.analysis.variants import Variants, compute_variants
 from engine.datasets.synthetic import KEYS
@@ -50,7 +51,7 @@ from engine.kernels.edgestats import (
     keep_near_ranks,
     plan_selection,
 )
-from engine.kernels.grouping import case_chunks, chunk_count, group_values
+from engine.kernels.grouping import chunk_count, group_values
 from engine.kernels.hashing import hash_bytes, hash_ints
 from engine.kernels.keycodes import (
     MAX_DIGITS,
@@ -590,7 +591,7 @@ class TestDfg:
 
 @dataclass(frozen=True)
 class EdgeRuns:
-    """Blocks and runs of cases as analysis.dfg._histogram_edges splits them."""
+    """Blocks and runs of cases as analysis.dfg splits them for kernels.edgestats."""
 
     blocks: np.ndarray
     runs: np.ndarray
@@ -598,8 +599,7 @@ class EdgeRuns:
 
 @pytest.fixture(scope="class")
 def edge_runs(log: engine.EventLog) -> EdgeRuns:
-    n_blocks = chunk_count(log.n_cases, log.n_activities**2)
-    return EdgeRuns(case_chunks(log.n_cases, n_blocks), case_chunks(n_blocks, THREADS))
+    return EdgeRuns(*edge_blocks(log.n_cases, log.n_activities))
 
 
 @group("edgestats")

@@ -78,18 +78,18 @@ def compute_edges(log: EventLog) -> Edges:
 def _histogram_edges(log: EventLog, start: np.ndarray) -> tuple[np.ndarray, ...]:
     """Two parallel passes over the events (kernels.edgestats): no duration is stored
     but the few near each edge's median and p90."""
-    n_keys = log.n_activities * log.n_activities
-    n_blocks = chunk_count(log.n_cases, n_keys)  # fixed by the log: see kernels.edgestats
-    n_runs = min(numba.get_num_threads(), n_blocks)
+    blocks, runs = edge_blocks(log.n_cases, log.n_activities)
     return edge_stats(
-        log.activity,
-        log.case_offsets,
-        log.timestamp,
-        start,
-        log.n_activities,
-        case_chunks(log.n_cases, n_blocks),
-        case_chunks(n_blocks, n_runs),
+        log.activity, log.case_offsets, log.timestamp, start, log.n_activities, blocks, runs
     )
+
+
+def edge_blocks(n_cases: int, n_activities: int) -> tuple[np.ndarray, np.ndarray]:
+    """kernels.edgestats' blocks of cases (fixed by the log, so that no figure depends
+    on the threads) and its runs of blocks, one per thread."""
+    n_blocks = chunk_count(n_cases, n_activities * n_activities)
+    n_runs = min(numba.get_num_threads(), n_blocks)
+    return case_chunks(n_cases, n_blocks), case_chunks(n_blocks, n_runs)
 
 
 def _dense_edges(log: EventLog) -> tuple[np.ndarray, ...]:

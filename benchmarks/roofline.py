@@ -51,8 +51,12 @@ def median_seconds(function, repeat: int = 7) -> float:
 
 
 def kernel_seconds(log, repeat: int = 7) -> dict[str, float]:
-    """Median seconds of the roofline and of the engine's kernels on the same built log:
-    the DFG with its exact durations, and the variants (caches cleared before each)."""
+    """Median seconds of the roofline and of the engine on the same built log: the DFG
+    with its exact durations and the variants as analyses (caches cleared before each),
+    then the single kernels that make their passes over the events."""
+    from engine.analysis.dfg import edge_blocks
+    from engine.kernels.edgestats import COUNT, edge_counts, keep_near_ranks, plan_selection
+    from engine.kernels.variants import assign_variants, sequence_hashes
 
     def analysis(name: str):
         def run() -> None:
@@ -61,8 +65,27 @@ def kernel_seconds(log, repeat: int = 7) -> dict[str, float]:
 
         return run
 
+    act, offsets, ts, n_act = log.activity, log.case_offsets, log.timestamp, log.n_activities
+    events = (act, offsets, ts, ts, n_act, *edge_blocks(log.n_cases, n_act))
+    state, histogram = edge_counts(*events)
+    keys = np.flatnonzero(state[:, :, COUNT].sum(axis=0))
+    _, wanted, _, cursors, kept_offsets = plan_selection(state, histogram, keys)
+    selection = (wanted, cursors, np.zeros(n_act * n_act), kept_offsets[-1])
+    hashes = sequence_hashes(act, offsets)
+    ids = np.empty(0, np.int32 if log.n_cases <= np.iinfo(np.int32).max else np.int64)
+    threads = numba.get_num_threads()
     return {
         "roofline": median_seconds(lambda: roofline(log), repeat),
         "dfg+performance": median_seconds(analysis("dfg"), repeat),
         "variants": median_seconds(analysis("variants"), repeat),
+        "kernel edgestats.edge_counts": median_seconds(lambda: edge_counts(*events), repeat),
+        "kernel edgestats.keep_near_ranks": median_seconds(
+            lambda: keep_near_ranks(*events, *selection), repeat
+        ),
+        "kernel variants.sequence_hashes": median_seconds(
+            lambda: sequence_hashes(act, offsets), repeat
+        ),
+        "kernel variants.assign_variants": median_seconds(
+            lambda: assign_variants(act, offsets, hashes, ids, threads), repeat
+        ),
     }

@@ -47,4 +47,7 @@ def test_compare_script_reports_agreeing_tools(tmp_path: Path) -> None:
     passes = kernels["passes"]
     assert passes["roofline"]["share_of_roofline"] == 1.0
     assert 0 < passes["dfg+performance+variants"]["share_of_roofline"] < 1
+    kernel_rows = [name for name in passes if name.startswith("kernel ")]
+    assert "kernel variants.assign_variants" in kernel_rows and len(kernel_rows) == 4
+    assert all(passes[name]["median_seconds"] > 0 for name in kernel_rows)
     assert "| roofline |" in done.stdout

@@ -57,6 +57,7 @@ def test_start_timestamps_give_waiting_times(df):
 #: Limits that send a log down each of the DFG's routes (see analysis.dfg.compute_edges).
 EDGE_ROUTES = {
     "histograms per edge": {},
+    "histograms per edge, one run for lack of memory": {"HISTOGRAMS_LIMIT": 0},
     "durations grouped in a dense table": {"HISTOGRAM_LIMIT": 0},
     "keys of huge alphabets through np.unique": {"HISTOGRAM_LIMIT": 0, "DENSE_LIMIT": 0},
 }
@@ -83,6 +84,18 @@ def test_every_edge_route_matches_the_reference(route, df, with_start):
             df, "case", "activity", "ts", start="start" if with_start else None
         )
         assert_dfg_matches(log, canon)
+
+
+def test_histogram_memory_bounds_the_runs(monkeypatch):
+    """All threads' histograms stay within HISTOGRAMS_LIMIT: past it, fewer runs."""
+    from engine.analysis import dfg
+    from engine.kernels.edgestats import N_BUCKETS
+
+    blocks, runs = dfg.edge_blocks(100_000, 20)
+    assert runs[0] == 0 and runs[-1] == len(blocks) - 1 and blocks[-1] == 100_000
+    monkeypatch.setattr(dfg, "HISTOGRAMS_LIMIT", 400 * N_BUCKETS)  # one run's worth
+    blocks, runs = dfg.edge_blocks(100_000, 20)
+    assert runs.tolist() == [0, len(blocks) - 1]
 
 
 INT64 = st.integers(-(2**63), 2**63 - 1)

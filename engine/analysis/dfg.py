@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 #: Largest activity alphabet for which edge keys are counted in a dense table.
 DENSE_LIMIT = 1 << 22
 #: Largest histogram (edge keys x buckets, int32) one thread fills in the first pass of
-#: kernels.edgestats; larger alphabets group every duration by edge instead.
+#: kernels.edgestats; larger alphabets group every duration by edge instead ...
 HISTOGRAM_LIMIT = 1 << 22
+#: ... and fewer threads fill one each when all of them would exceed this (512 MB).
+HISTOGRAMS_LIMIT = 1 << 27
 
 EDGE_COLUMNS = (
     "source",
@@ -86,9 +88,12 @@ def _histogram_edges(log: EventLog, start: np.ndarray) -> tuple[np.ndarray, ...]
 
 def edge_blocks(n_cases: int, n_activities: int) -> tuple[np.ndarray, np.ndarray]:
     """kernels.edgestats' blocks of cases (fixed by the log, so that no figure depends
-    on the threads) and its runs of blocks, one per thread."""
-    n_blocks = chunk_count(n_cases, n_activities * n_activities)
-    n_runs = min(numba.get_num_threads(), n_blocks)
+    on the threads) and its runs of blocks, one per thread (within HISTOGRAMS_LIMIT)."""
+    n_keys = n_activities * n_activities
+    n_blocks = chunk_count(n_cases, n_keys)
+    n_runs = min(
+        numba.get_num_threads(), n_blocks, max(1, HISTOGRAMS_LIMIT // (n_keys * N_BUCKETS))
+    )
     return case_chunks(n_cases, n_blocks), case_chunks(n_blocks, n_runs)
 
 

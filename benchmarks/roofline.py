@@ -55,6 +55,7 @@ def kernel_seconds(log, repeat: int = 7) -> dict[str, float]:
     with its exact durations and the variants as analyses (caches cleared before each),
     then the single kernels that make their passes over the events."""
     from engine.analysis.dfg import edge_blocks
+    from engine.analysis.variants import variant_id_type
     from engine.kernels.edgestats import COUNT, edge_counts, keep_near_ranks, plan_selection
     from engine.kernels.variants import assign_variants, sequence_hashes
 
@@ -72,7 +73,7 @@ def kernel_seconds(log, repeat: int = 7) -> dict[str, float]:
     _, wanted, _, cursors, kept_offsets = plan_selection(state, histogram, keys)
     selection = (wanted, cursors, np.zeros(n_act * n_act), kept_offsets[-1])
     hashes = sequence_hashes(act, offsets)
-    ids = np.empty(0, np.int32 if log.n_cases <= np.iinfo(np.int32).max else np.int64)
+    ids = variant_id_type(log.n_cases)
     threads = numba.get_num_threads()
     return {
         "roofline": median_seconds(lambda: roofline(log), repeat),

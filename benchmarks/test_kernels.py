@@ -35,7 +35,7 @@ import pytest
 import engine
 from engine.analysis.dfg import edge_blocks
 from engine.analysis.segments import sort_segments
-from engine.analysis.variants import Variants, compute_variants
+from engine.analysis.variants import Variants, compute_variants, variant_id_type
 from engine.datasets.synthetic import KEYS
 from engine.journey.columns import category_codes
 from engine.journey.satisfaction import SCALES
@@ -267,7 +267,7 @@ class VariantInputs:
 @pytest.fixture(scope="class")
 def variants(log: engine.EventLog) -> VariantInputs:
     act, offsets = log.activity, log.case_offsets
-    ids = np.empty(0, np.int32 if log.n_cases <= np.iinfo(np.int32).max else np.int64)
+    ids = variant_id_type(log.n_cases)
     hashes = sequence_hashes(act, offsets)
     provisional, representative, _, _ = assign_variants(act, offsets, hashes, ids, THREADS)
     frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)

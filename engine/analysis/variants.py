@@ -41,9 +41,15 @@ class Variants:
     sequences: np.ndarray  # the variants' activity codes end to end (the log's dtype)
 
 
+def variant_id_type(n_cases: int) -> np.ndarray:
+    """The (empty) array whose dtype assign_variants gives ids and cases: int32 while
+    the cases fit, halving those arrays."""
+    return np.empty(0, np.int32 if n_cases <= np.iinfo(np.int32).max else np.int64)
+
+
 def compute_variants(log: EventLog) -> Variants:
     act, offsets = log.activity, log.case_offsets
-    ids = np.empty(0, np.int32 if log.n_cases <= np.iinfo(np.int32).max else np.int64)
+    ids = variant_id_type(log.n_cases)
     # The variants' sequences come back copied end to end: ordering compares them there,
     # in cache, and the frame's names are written from them, not from the log.
     provisional, representative, sequence_offsets, codes = assign_variants(

@@ -6,6 +6,8 @@ case-id types and arbitrary row order.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -202,3 +204,52 @@ def test_variant_numbering_does_not_depend_on_the_runs(df, runs):
         np.testing.assert_array_equal(sequence, act[offsets[case] : offsets[case + 1]])
     # ids in order of first appearance, each variant's first case its representative
     assert np.array_equal(np.unique(variant, return_index=True)[1], first)
+
+
+@st.composite
+def coded_cases(draw):
+    """Activity codes of cases drawn from a few sequences, so that variants repeat: short
+    and long ones, codes past 254 (which cannot be packed into a key) included."""
+    n_codes = draw(st.sampled_from([1, 3, 20, 127, 300]))
+    code = (
+        st.integers(max(0, n_codes - 60), n_codes - 1)
+        if n_codes > 127
+        else st.integers(0, n_codes - 1)
+    )
+    pool = draw(st.lists(st.lists(code, min_size=1, max_size=10), min_size=1, max_size=8))
+    picks = draw(st.lists(st.integers(0, len(pool) - 1), min_size=1, max_size=60))
+    return [pool[p] for p in picks], np.int8 if n_codes <= 127 else np.int16
+
+
+@settings(max_examples=200, deadline=None)
+@given(coded_cases(), st.integers(1, 9), st.sampled_from(["real", "colliding", "zero"]))
+def test_variant_keys_group_cases_exactly(cases, runs, keys):
+    """Short sequences are keyed by their codes, packed; the rest by a hash whose matches
+    are checked. With every hashed key made to collide (or every key zero, so nothing
+    looks packed), the variants are still exactly the distinct sequences, numbered in
+    order of first appearance whatever the number of runs."""
+    from engine.kernels.variants import EXACT_KEY, assign_variants, sequence_hashes
+
+    sequences, dtype = cases
+    act = np.concatenate([np.array(s, dtype) for s in sequences])
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sequences])]).astype(np.int64)
+    hashes = sequence_hashes(act, offsets)
+    packed = np.array([len(s) <= 7 and max(s) < 255 for s in sequences])
+    np.testing.assert_array_equal(hashes >= EXACT_KEY, packed)
+    exact = {}
+    for s, key, is_packed in zip(sequences, hashes, packed, strict=True):
+        if is_packed:
+            assert exact.setdefault(int(key), tuple(s)) == tuple(s)  # one key, one sequence
+    if keys == "colliding":
+        hashes = np.where(packed, hashes, np.uint64(12345))
+    elif keys == "zero":
+        hashes = np.zeros_like(hashes)
+    variant, first, sequence_offsets, codes = assign_variants(
+        act, offsets, hashes, np.empty(0, np.int32), runs
+    )
+    ids: dict[tuple, int] = {}
+    expected = [ids.setdefault(tuple(s), len(ids)) for s in sequences]
+    assert variant.tolist() == expected
+    assert first.tolist() == [expected.index(v) for v in range(len(ids))]
+    stored = [tuple(codes[a:b]) for a, b in itertools.pairwise(sequence_offsets)]
+    assert stored == list(ids)

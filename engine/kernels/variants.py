@@ -1,9 +1,10 @@
 """Exact variant grouping: cases with identical activity sequences.
 
-Each case's sequence is hashed and looked up in an open-addressing table of the variants
-seen so far; a hash match is confirmed by comparing the sequences element by element, so
-a collision can never merge two different variants. The table holds one entry per
-variant, so it stays in cache while the cases stream past in order.
+Each case's sequence gets a 64-bit key and is looked up in an open-addressing table of
+the variants seen so far. A short sequence's key is the sequence itself, packed, so equal
+keys are equal sequences; a longer one's is a hash, and a match is confirmed by comparing
+the sequences element by element, so a collision can never merge two different variants.
+The table holds one entry per variant, so it stays in cache while the cases stream past.
 """
 
 from __future__ import annotations
@@ -31,18 +32,41 @@ def _mix(h):
     return h
 
 
+#: Set in the key of a sequence packed exactly; a hashed key has this bit clear.
+EXACT_KEY = np.uint64(1 << 63)
+#: Sequences of at most this many codes, each below 255, are keyed exactly: 8 bits a
+#: code (code + 1, so 0 is no code) and the length in the 7 bits under EXACT_KEY.
+_PACKED_CODES = 7
+#: 2**64 / the golden ratio: a table slot is the top bits of key * _FIBONACCI.
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
+
+
 @jit
 def sequence_hash(act, start, end):
-    """A 64-bit hash of act[start:end] (its length included)."""
-    h = _FNV_OFFSET ^ np.uint64(end - start)
+    """The 64-bit key of act[start:end]: the codes themselves when they fit (see
+    _PACKED_CODES; equal keys then need no comparison), else a 63-bit hash of them and
+    their length."""
+    n = end - start
+    if n <= _PACKED_CODES:
+        key = EXACT_KEY | (np.uint64(n) << np.uint64(56))
+        fits = True
+        for i in range(start, end):
+            code = np.int64(act[i]) + 1
+            if code > 255:
+                fits = False
+                break
+            key |= np.uint64(code) << np.uint64(8 * (i - start))
+        if fits:
+            return key
+    h = _FNV_OFFSET ^ np.uint64(n)
     for i in range(start, end):
         h = _mix(h ^ np.uint64(act[i] + 1))
-    return h
+    return h >> np.uint64(1)
 
 
 @pjit
 def sequence_hashes(act, offsets):
-    """The hash of every case's activity sequence."""
+    """The sequence_hash key of every case's activity sequence."""
     n_cases = offsets.shape[0] - 1
     out = np.empty(n_cases, np.uint64)
     for c in prange(n_cases):
@@ -54,14 +78,13 @@ def sequence_hashes(act, offsets):
 def assign_variants(act, offsets, hashes, id_type, n_chunks):
     """Variant id of each case (ids in order of first appearance), per variant the first
     case that follows it, and the variants' sequences end to end (int64 offsets, codes of
-    `act`'s dtype), in id order. `hashes` are the cases' sequence hashes; ids and cases
-    have the dtype of the (empty) array `id_type`.
+    `act`'s dtype), in id order. `hashes` are the cases' sequence_hash keys; ids and
+    cases have the dtype of the (empty) array `id_type`.
 
-    The cases are split into `n_chunks` runs numbered apart, in parallel; the runs'
-    variants, in run order, are then numbered once more as a small log of their own, so
-    the ids do not depend on `n_chunks`. That log is the runs' copies of their variants'
-    sequences, moved end to end; the second numbering's copies are the sequences
-    returned (views of a buffer that may be somewhat longer).
+    The cases are split into `n_chunks` runs numbered apart, in parallel, each copying
+    its new variants' sequences into its own events' room. The runs' variants, in run
+    order, are then grouped once more (`_first_items`) and numbered in that order, so
+    the ids do not depend on `n_chunks`.
     """
     n_cases = offsets.shape[0] - 1
     bounds = case_chunks(n_cases, n_chunks)
@@ -84,98 +107,182 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
             first_case,
             kept[offsets[lo] : offsets[hi]],
             kept_at[lo + k : hi + k + 1],
-            0,
         )
-    base = np.zeros(n_chunks + 1, np.int64)
+    base = np.zeros(n_chunks + 1, np.int64)  # where each run's variants start as items
     for k in range(n_chunks):
         base[k + 1] = base[k] + n_local[k]
-    n_found = base[n_chunks]
-    found = np.empty(n_found, np.int64)  # each run's variants, by a first case
-    found_offsets = np.empty(n_found + 1, np.int64)
+    n_items = base[n_chunks]
+    # The runs' variants, in run order, are the merge's items: their sequences moved end
+    # to end (forward: nothing unread is overwritten), their keys and first cases.
+    item_at = np.empty(n_items + 1, np.int64)
     used = 0
     for k in range(n_chunks):
         lo = bounds[k]
         for v in range(n_local[k]):
-            found[base[k] + v] = first_case[lo + v]
-            found_offsets[base[k] + v] = used + kept_at[lo + k + v]
+            item_at[base[k] + v] = used + kept_at[lo + k + v]
         source = offsets[lo]
-        for i in range(kept_at[lo + k + n_local[k]]):  # forward: used <= source
+        for i in range(kept_at[lo + k + n_local[k]]):
             kept[used + i] = kept[source + i]
         used += kept_at[lo + k + n_local[k]]
-    found_offsets[n_found] = used
-    global_id = np.empty(n_found, id_type.dtype)
-    global_first = np.empty(max(n_found, 1), id_type.dtype)
-    codes = np.empty(used, act.dtype)
-    sequence_offsets = np.empty(n_found + 1, np.int64)
-    n_variants = _number_cases(
-        kept,
-        found_offsets,
-        hashes[found],
-        0,
-        n_found,
-        global_id,
-        global_first,
-        codes,
-        sequence_offsets,
-        n_found,  # at most; no growing table in the serial step
-    )
+    item_at[n_items] = used
+    item_key = np.empty(n_items, np.uint64)
+    item_case = np.empty(n_items, id_type.dtype)
     for k in prange(n_chunks):
-        for c in range(bounds[k], bounds[k + 1]):
-            variant_of_case[c] = global_id[base[k] + variant_of_case[c]]
+        for v in range(n_local[k]):
+            item_case[base[k] + v] = first_case[bounds[k] + v]
+            item_key[base[k] + v] = hashes[first_case[bounds[k] + v]]
+    first = _first_items(item_key, kept, item_at)
+    # Global ids in item order: an item that is its sequence's first is a new variant.
+    global_id = np.empty(n_items, id_type.dtype)
+    sequence_offsets = np.zeros(n_items + 1, np.int64)
+    n_variants = 0
+    for i in range(n_items):
+        if first[i] == i:
+            global_id[i] = n_variants
+            sequence_offsets[n_variants + 1] = sequence_offsets[n_variants] + (
+                item_at[i + 1] - item_at[i]
+            )
+            n_variants += 1
+        else:
+            global_id[i] = global_id[first[i]]
     representative = np.empty(n_variants, id_type.dtype)
-    for v in range(n_variants):
-        representative[v] = found[global_first[v]]
-    sequence_offsets = sequence_offsets[: n_variants + 1]
-    return variant_of_case, representative, sequence_offsets, codes[: sequence_offsets[-1]]
+    codes = np.empty(sequence_offsets[n_variants], act.dtype)
+    for i in prange(n_items):
+        if first[i] == i:
+            g = global_id[i]
+            representative[g] = item_case[i]
+            at = sequence_offsets[g]
+            for j in range(item_at[i + 1] - item_at[i]):
+                codes[at + j] = kept[item_at[i] + j]
+    # Every case renumbered, in blocks spread over the threads.
+    blocks = case_chunks(n_cases, 8 * n_chunks)
+    for b in prange(blocks.shape[0] - 1):
+        k = 0
+        for c in range(blocks[b], blocks[b + 1]):
+            while c >= bounds[k + 1]:
+                k += 1
+            variant_of_case[c] = global_id[base[k] + variant_of_case[c]]
+    return variant_of_case, representative, sequence_offsets[: n_variants + 1].copy(), codes
+
+
+@pjit
+def _first_items(keys, codes, at):
+    """For each item (a sequence codes[at[i]:at[i+1]] with its key), the first item with
+    the same sequence. The items are split by the top bits of their slot hash into parts
+    of about 2,048, each looked up in a table that fits in cache, in parallel; within a
+    part the items keep their order."""
+    n = keys.shape[0]
+    part_bits = 0
+    while (n >> part_bits) > 2048 and part_bits < 16:
+        part_bits += 1
+    n_parts = 1 << part_bits
+    part_shift = np.uint64(64 - part_bits)
+    starts = np.zeros(n_parts + 1, np.int64)
+    for i in range(n):
+        starts[_part(keys[i], part_bits, part_shift) + 1] += 1
+    for p in range(n_parts):
+        starts[p + 1] += starts[p]
+    cursor = starts[:-1].copy()
+    order = np.empty(n, np.int64)  # the items part by part, with their keys
+    ordered_keys = np.empty(n, np.uint64)
+    for i in range(n):
+        p = _part(keys[i], part_bits, part_shift)
+        order[cursor[p]] = i
+        ordered_keys[cursor[p]] = keys[i]
+        cursor[p] += 1
+    first = np.empty(n, np.int64)
+    # A few groups of parts in parallel, each reusing one table: fresh memory is slow.
+    n_groups = min(n_parts, 8)
+    for g in prange(n_groups):
+        lo, hi = g * n_parts // n_groups, (g + 1) * n_parts // n_groups
+        largest = 0
+        for p in range(lo, hi):
+            largest = max(largest, starts[p + 1] - starts[p])
+        table, shift = _empty_table(largest)
+        for p in range(lo, hi):
+            if p > lo:
+                table[:, 1] = _FREE
+            for q in range(starts[p], starts[p + 1]):
+                key = ordered_keys[q]
+                start = _slot(key << np.uint64(part_bits), shift)
+                slot = _find(table, start, key, codes, order[q], at, codes, at)
+                if table[slot, 1] == _FREE:
+                    table[slot, 0] = key
+                    table[slot, 1] = np.uint64(order[q])
+                    first[order[q]] = order[q]
+                else:
+                    first[order[q]] = np.int64(table[slot, 1])
+    return first
 
 
 @jit
-def _number_cases(
-    act, offsets, hashes, lo, hi, variant_of_case, first_case, stored, stored_at, expected
-):
+def _part(key, part_bits, part_shift):
+    """The part of a key: the top bits of its slot hash (0 with no bits)."""
+    if part_bits == 0:
+        return 0
+    return np.int64((key * _FIBONACCI) >> part_shift)
+
+
+@jit
+def _number_cases(act, offsets, hashes, lo, hi, variant_of_case, first_case, stored, stored_at):
     """Number the variants of cases lo .. hi-1 from 0 in order of first appearance:
     variant_of_case[c] for each, first_case[lo + v] for each variant v; returns how
     many. Each new variant's sequence is copied into `stored` (room for every event of
     these cases), end to end from stored_at[v] (room for hi - lo + 1 offsets): a hash
-    match is confirmed against that copy, whose comparisons stay in cache. The table
-    starts with room for `expected` variants and doubles when half full."""
-    capacity = 1 << 12
-    while capacity < 2 * expected:
-        capacity *= 2
-    table = _empty_table(capacity)
+    match is confirmed against that copy, whose comparisons stay in cache."""
+    table, shift = _empty_table(2048)
     stored_at[0] = 0
     n_variants = 0
     for c in range(lo, hi):
-        h = hashes[c]
+        key = hashes[c]
+        slot = _find(table, _slot(key, shift), key, act, c, offsets, stored, stored_at)
+        if table[slot, 1] != _FREE:
+            variant_of_case[c] = table[slot, 1]
+            continue
+        table[slot, 0] = key
+        table[slot, 1] = np.uint64(n_variants)
+        first_case[lo + n_variants] = c
+        variant_of_case[c] = n_variants
+        at = stored_at[n_variants]
         start = offsets[c]
         length = offsets[c + 1] - start
-        slot = np.int64(h & np.uint64(capacity - 1))
-        while True:
-            if table[slot, 1] == _FREE:
-                table[slot, 0] = h
-                table[slot, 1] = np.uint64(n_variants)
-                first_case[lo + n_variants] = c
-                variant_of_case[c] = n_variants
-                at = stored_at[n_variants]
-                for i in range(length):
-                    stored[at + i] = act[start + i]
-                stored_at[n_variants + 1] = at + length
-                n_variants += 1
-                break
-            v = np.int64(table[slot, 1])
-            if table[slot, 0] == h and _equal_stored(act, start, length, stored, stored_at, v):
-                variant_of_case[c] = v
-                break
-            slot = (slot + 1) & (capacity - 1)
-        if 2 * n_variants > capacity:
-            capacity *= 2
-            table = _rehash(table, capacity)
+        for i in range(length):
+            stored[at + i] = act[start + i]
+        stored_at[n_variants + 1] = at + length
+        n_variants += 1
+        if 2 * n_variants > table.shape[0]:
+            table, shift = _rehash(table)
     return n_variants
 
 
 @jit
-def _equal_stored(act, start, length, stored, stored_at, v):
-    """Whether act[start:start+length] is stored variant v's sequence."""
+def _find(table, slot, key, act, c, offsets, stored, stored_at):
+    """The slot of sequence c, act[offsets[c]:offsets[c+1]], whose key is `key`, probing
+    from `slot`: where its variant is, or the free slot where it goes. A hashed key's
+    match is confirmed against the variant's stored sequence, stored[stored_at[v]:
+    stored_at[v+1]]; an exact key's needs no confirming."""
+    exact = key >= EXACT_KEY
+    while True:
+        if table[slot, 1] == _FREE:
+            return slot
+        if table[slot, 0] == key and (
+            exact or _equal_stored(act, c, offsets, stored, stored_at, np.int64(table[slot, 1]))
+        ):
+            return slot
+        slot = (slot + 1) & (table.shape[0] - 1)
+
+
+@jit
+def _slot(key, shift):
+    """Fibonacci hashing: the top bits of the product spread packed keys as well."""
+    return np.int64((key * _FIBONACCI) >> shift)
+
+
+@jit
+def _equal_stored(act, c, offsets, stored, stored_at, v):
+    """Whether sequence c, act[offsets[c]:offsets[c+1]], is stored variant v's."""
+    start = offsets[c]
+    length = offsets[c + 1] - start
     at = stored_at[v]
     if stored_at[v + 1] - at != length:
         return False
@@ -186,26 +293,33 @@ def _equal_stored(act, start, length, stored, stored_at, v):
 
 
 @jit
-def _empty_table(capacity):
-    """An open-addressing table: per slot, a hash and its variant (both in one cache
-    line, so a probe touches memory once); _FREE marks a free slot."""
+def _empty_table(expected):
+    """An open-addressing table with room for `expected` variants at most half full, and
+    the shift that maps a key to its slots: per slot, a key and its variant (both in one
+    cache line, so a probe touches memory once); _FREE marks a free slot."""
+    capacity = 16
+    shift = 60
+    while capacity < 2 * expected:
+        capacity *= 2
+        shift -= 1
     table = np.zeros((capacity, 2), np.uint64)
     table[:, 1] = _FREE
-    return table
+    return table, np.uint64(shift)
 
 
 @jit
-def _rehash(table, capacity):
-    grown = _empty_table(capacity)
+def _rehash(table):
+    """The table's entries in a table twice its size."""
+    grown, shift = _empty_table(table.shape[0])
     for s in range(table.shape[0]):
         if table[s, 1] == _FREE:
             continue
-        slot = np.int64(table[s, 0] & np.uint64(capacity - 1))
+        slot = _slot(table[s, 0], shift)
         while grown[slot, 1] != _FREE:
-            slot = (slot + 1) & (capacity - 1)
+            slot = (slot + 1) & (grown.shape[0] - 1)
         grown[slot, 0] = table[s, 0]
         grown[slot, 1] = table[s, 1]
-    return grown
+    return grown, shift
 
 
 @jit

@@ -40,7 +40,7 @@ from engine.datasets.synthetic import KEYS
 from engine.journey.columns import category_codes
 from engine.journey.satisfaction import SCALES
 from engine.kernels import stats as stats_kernels
-from engine.kernels.activities import activity_counts, case_durations
+from engine.kernels.activities import activity_counts, case_durations, grouped_case_durations
 from engine.kernels.channels import channel_switches
 from engine.kernels.conversion import conversion_times, kaplan_meier, kaplan_meier_counted
 from engine.kernels.dfg import edge_aggregate, number_edges, pair_keys
@@ -51,7 +51,13 @@ from engine.kernels.edgestats import (
     keep_near_ranks,
     plan_selection,
 )
-from engine.kernels.grouping import chunk_count, group_values
+from engine.kernels.grouping import (
+    chunk_count,
+    chunk_cursors,
+    group_values,
+    relabel,
+    run_counts,
+)
 from engine.kernels.hashing import hash_bytes, hash_ints
 from engine.kernels.keycodes import (
     MAX_DIGITS,
@@ -901,6 +907,21 @@ class TestActivities:
         durations = measure(case_durations, ts, offsets, events=log.n_events)
         assert np.array_equal(durations, ts[offsets[1:] - 1] - ts[offsets[:-1]])
 
+    def test_grouped_case_durations(self, measure, log, variants: VariantInputs) -> None:
+        """analysis.variants: every case's duration written straight into its variant's
+        place, runs of cases in parallel (cursors from run_counts, used up: fresh ones
+        each round)."""
+        v = variants
+        keys = v.final.variant_of_case
+        counts = run_counts(keys, len(v.final.representative), THREADS)
+
+        def fresh_cursors() -> tuple[tuple, dict]:
+            return (log.timestamp, log.case_offsets, keys, chunk_cursors(counts)[0]), {}
+
+        grouped = measure(grouped_case_durations, events=log.n_events, setup=fresh_cursors)
+        # the same values, group by group, as the durations grouped by a counting sort
+        assert np.array_equal(grouped, v.grouped)
+
 
 # -- grouping: values grouped by a dense key ----------------------------------------------
 
@@ -914,6 +935,27 @@ class TestGrouping:
         grouped, offsets = measure(group_values, *args, events=log.n_events)
         assert np.array_equal(np.diff(offsets), v.final.frequency)
         assert grouped.sum() == v.case_durations.sum()
+
+    def test_run_counts(self, measure, log, variants: VariantInputs) -> None:
+        """analysis.variants: cases per variant in each run of cases (the frequencies)."""
+        v = variants
+        args = (v.provisional, len(v.representative), THREADS)
+        counts = measure(run_counts, *args, events=log.n_events)
+        assert np.array_equal(counts.sum(axis=0), v.frequency)
+
+    def test_relabel(self, measure, log, variants: VariantInputs) -> None:
+        """analysis.variants: provisional variant ids replaced by their ranks, in place
+        (a fresh copy each round)."""
+        v = variants
+        rank = v.final.variant_of_case[v.representative]  # each provisional id's rank
+
+        def fresh() -> tuple[tuple, dict]:
+            return (v.provisional.copy(), rank), {}
+
+        measure(relabel, events=log.n_events, setup=fresh)
+        relabelled = v.provisional.copy()
+        relabel(relabelled, rank)
+        assert np.array_equal(relabelled, v.final.variant_of_case)
 
 
 # -- stages: stage visits and moves (journey layer) ---------------------------------------

@@ -253,3 +253,35 @@ def test_variant_keys_group_cases_exactly(cases, runs, keys):
     assert first.tolist() == [expected.index(v) for v in range(len(ids))]
     stored = [tuple(codes[a:b]) for a, b in itertools.pairwise(sequence_offsets)]
     assert stored == list(ids)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 300), min_size=1, max_size=12),
+    st.integers(-(2**62), 2**62),
+    st.randoms(use_true_random=False),
+)
+def test_placed_medians_are_numpys(sizes, spread, rnd):
+    """place_medians only partitions long groups (past SMALL_SEGMENT values), odd and
+    even, ties included: the medians read from them are numpy's, bit for bit."""
+    from engine.analysis.segments import place_medians
+    from engine.kernels.stats import segment_medians
+
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    ties = [0, 1, spread]
+    values = np.array(
+        [
+            rnd.choice(ties) if rnd.random() < 0.2 else rnd.randint(-(2**62), 2**62)
+            for _ in range(offsets[-1])
+        ],
+        dtype=np.int64,
+    )
+    groups = [values[a:b].copy() for a, b in itertools.pairwise(offsets)]
+    place_medians(values, offsets)
+    got = segment_medians(values, offsets)
+    for g, group in enumerate(groups):
+        if len(group) == 0:
+            assert np.isnan(got[g])
+        else:
+            assert got[g] == np.median(group / 1e9)
+        assert sorted(values[offsets[g] : offsets[g + 1]]) == sorted(group)

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..kernels.activities import case_durations
-from ..kernels.grouping import group_values
+from ..kernels.activities import grouped_case_durations
+from ..kernels.grouping import chunk_count, chunk_cursors, relabel, run_counts
 from ..kernels.stats import segment_medians
 from ..kernels.text import names_by_code
 from ..kernels.variants import (
@@ -21,7 +21,7 @@ from ..kernels.variants import (
     sequence_hashes,
     sort_keys,
 )
-from .segments import sort_segments
+from .segments import place_medians
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -50,29 +50,34 @@ def variant_id_type(n_cases: int) -> np.ndarray:
 def compute_variants(log: EventLog) -> Variants:
     act, offsets = log.activity, log.case_offsets
     ids = variant_id_type(log.n_cases)
+    threads = numba.get_num_threads()
     # The variants' sequences come back copied end to end: ordering compares them there,
     # in cache, and the frame's names are written from them, not from the log.
-    provisional, representative, sequence_offsets, codes = assign_variants(
-        act, offsets, sequence_hashes(act, offsets), ids, numba.get_num_threads()
+    variant_of_case, representative, sequence_offsets, codes = assign_variants(
+        act, offsets, sequence_hashes(act, offsets), ids, threads
     )
-    frequency = np.bincount(provisional, minlength=len(representative)).astype(np.int64)
-    variant = np.arange(len(representative))
+    n_variants = len(representative)
+    # Cases per variant in each run of cases: the frequencies, and where each run puts
+    # its cases' durations once they are grouped by variant.
+    runs = min(threads, chunk_count(log.n_cases, n_variants))
+    counts = run_counts(variant_of_case, n_variants, runs)
+    frequency = counts.sum(axis=0)
+    variant = np.arange(n_variants)
     keys = sort_keys(codes, sequence_offsets, variant, frequency, log.n_activities)
-    order = np.argsort(keys, kind="stable")
+    # Equal keys need no stable sort: refine_ties orders them by their whole sequences.
+    order = np.argsort(keys)
     refine_ties(order, keys, codes, sequence_offsets, variant, frequency, log.n_activities)
     del keys, variant
     sequence_offsets, codes = concatenate_sequences(
         codes, sequence_offsets, order, sequence_offsets
     )
-    rank = np.empty(len(order), ids.dtype)
-    rank[order] = np.arange(len(order), dtype=ids.dtype)
-    variant_of_case = rank[provisional]
-    del provisional, rank
-    # Not the cached case durations: a temporary array here keeps the log's memory down.
-    durations = case_durations(log.timestamp, log.case_offsets)
-    grouped, group_offsets = group_values(durations, variant_of_case, len(order))
-    del durations
-    sort_segments(grouped, group_offsets)
+    rank = np.empty(n_variants, ids.dtype)
+    rank[order] = np.arange(n_variants, dtype=ids.dtype)
+    relabel(variant_of_case, rank)
+    cursors, group_offsets = chunk_cursors(np.ascontiguousarray(counts[:, order]))
+    del counts, rank
+    grouped = grouped_case_durations(log.timestamp, offsets, variant_of_case, cursors)
+    place_medians(grouped, group_offsets)
     return Variants(
         variant_of_case=variant_of_case,
         representative=representative[order],

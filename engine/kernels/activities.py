@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from ._jit import jit
+from ._jit import jit, pjit
+from .grouping import case_chunks
 
 
 @jit
@@ -37,4 +39,24 @@ def case_durations(ts, offsets):
     for c in range(n_cases):
         if offsets[c + 1] > offsets[c]:
             out[c] = ts[offsets[c + 1] - 1] - ts[offsets[c]]
+    return out
+
+
+@pjit
+def grouped_case_durations(ts, offsets, keys, cursors):
+    """Each case's duration (as case_durations) placed with its key's: case c's goes to
+    cursors[r, keys[c]], the next place of its key in its run r. `cursors` (n_runs,
+    n_keys, from chunk_cursors over run_counts of `keys`) is used up. The runs are
+    written in parallel and no array of the durations in case order is made."""
+    n_cases = offsets.shape[0] - 1
+    bounds = case_chunks(n_cases, cursors.shape[0])
+    out = np.empty(n_cases, np.int64)
+    for r in prange(cursors.shape[0]):
+        for c in range(bounds[r], bounds[r + 1]):
+            k = keys[c]
+            duration = 0
+            if offsets[c + 1] > offsets[c]:
+                duration = ts[offsets[c + 1] - 1] - ts[offsets[c]]
+            out[cursors[r, k]] = duration
+            cursors[r, k] += 1
     return out

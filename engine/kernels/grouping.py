@@ -4,8 +4,9 @@ into runs that are counted apart, in parallel, then grouped the same way."""
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from ._jit import jit
+from ._jit import jit, pjit
 
 #: Cases are split into at most this many runs, each counting into tables of its own ...
 MAX_CHUNKS = 64
@@ -63,3 +64,23 @@ def chunk_cursors(counts):
             total += counts[k, key]
     offsets[n_keys] = total
     return cursors, offsets
+
+
+@pjit
+def run_counts(keys, n_groups, n_runs):
+    """How many of each key (0..n_groups-1) each of `n_runs` runs of consecutive
+    positions holds, (n_runs, n_groups), counted in parallel: the totals, and with
+    chunk_cursors where each run writes when the positions are grouped by key."""
+    counts = np.zeros((n_runs, n_groups), np.int64)
+    bounds = case_chunks(keys.shape[0], n_runs)
+    for r in prange(n_runs):
+        for i in range(bounds[r], bounds[r + 1]):
+            counts[r, keys[i]] += 1
+    return counts
+
+
+@pjit
+def relabel(values, mapping):
+    """values[i] = mapping[values[i]], in place, in parallel: no second array of them."""
+    for i in prange(values.shape[0]):
+        values[i] = mapping[values[i]]

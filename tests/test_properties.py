@@ -285,3 +285,26 @@ def test_placed_medians_are_numpys(sizes, spread, rnd):
         else:
             assert got[g] == np.median(group / 1e9)
         assert sorted(values[offsets[g] : offsets[g + 1]]) == sorted(group)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_merging_many_run_variants_finds_each_first(seed):
+    """The merge of the runs' variants splits them into parts with tables of their own,
+    reused from part to part: with 40,000 items (32 parts, 8 tables), half of the
+    hashed keys forced equal, each item still maps to the first item of its sequence."""
+    from engine.kernels.variants import EXACT_KEY, _first_items, sequence_hashes
+
+    rng = np.random.default_rng(seed)
+    pool = [rng.integers(0, 300, rng.integers(1, 12)) for _ in range(5000)]
+    sequences = [pool[p] for p in rng.integers(0, len(pool), 40_000)]
+    codes = np.concatenate(sequences).astype(np.int16)
+    at = np.concatenate([[0], np.cumsum([len(s) for s in sequences])]).astype(np.int64)
+    keys = sequence_hashes(codes, at)
+    hashed = keys < EXACT_KEY
+    # A key belongs to its sequence, so the forcing is decided per distinct sequence.
+    forced = {tuple(s): rng.random() < 0.5 for s in sequences}
+    keys[hashed & np.array([forced[tuple(s)] for s in sequences])] = np.uint64(7)
+    assert hashed.any() and (~hashed).any()
+    first_of: dict[tuple, int] = {}
+    expected = [first_of.setdefault(tuple(s), i) for i, s in enumerate(sequences)]
+    assert _first_items(keys, codes, at).tolist() == expected

@@ -37,9 +37,16 @@ def case_durations(ts, offsets):
     n_cases = offsets.shape[0] - 1
     out = np.zeros(n_cases, np.int64)
     for c in range(n_cases):
-        if offsets[c + 1] > offsets[c]:
-            out[c] = ts[offsets[c + 1] - 1] - ts[offsets[c]]
+        out[c] = case_duration(ts, offsets, c)
     return out
+
+
+@jit
+def case_duration(ts, offsets, c):
+    """Last minus first timestamp of case c (0 for a case without events)."""
+    if offsets[c + 1] > offsets[c]:
+        return ts[offsets[c + 1] - 1] - ts[offsets[c]]
+    return np.int64(0)
 
 
 @pjit
@@ -54,9 +61,6 @@ def grouped_case_durations(ts, offsets, keys, cursors):
     for r in prange(cursors.shape[0]):
         for c in range(bounds[r], bounds[r + 1]):
             k = keys[c]
-            duration = 0
-            if offsets[c + 1] > offsets[c]:
-                duration = ts[offsets[c + 1] - 1] - ts[offsets[c]]
-            out[cursors[r, k]] = duration
+            out[cursors[r, k]] = case_duration(ts, offsets, c)
             cursors[r, k] += 1
     return out

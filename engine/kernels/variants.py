@@ -220,7 +220,7 @@ def _part(key, part_bits, part_shift):
     """The part of a key: the top bits of its slot hash (0 with no bits)."""
     if part_bits == 0:
         return 0
-    return np.int64((key * _FIBONACCI) >> part_shift)
+    return _slot(key, part_shift)
 
 
 @jit

@@ -348,12 +348,11 @@ class TestOrdering:
         r, w = input_rows, exact_words
         ts_out = np.empty(log.n_events, np.int64)  # the engine reuses the words' memory
         no_bytes = (np.zeros(1, np.int64), np.zeros(0, np.uint8))
-        args = (w.packed, w.runs, r.row_bits, r.ts, r.act, VERIFY_NONE)
+        args = (w.packed, w.runs, r.row_bits, r.ts, VERIFY_NONE)
         args += (*no_bytes, r.row_type, ts_out)
-        rows, ts, act, collided = measure(order_runs, *args, events=log.n_events)
+        rows, ts, collided = measure(order_runs, *args, events=log.n_events)
         assert not collided.any()
-        assert np.array_equal(rows, log.source_row)
-        assert np.array_equal(ts, log.timestamp) and np.array_equal(act, log.activity)
+        assert np.array_equal(rows, log.source_row) and np.array_equal(ts, log.timestamp)
 
     def test_order_runs_hashed_keys(
         self, measure, log, input_rows: InputRows, key_bytes: KeyBytes, hashed_words: Words, layout
@@ -362,9 +361,9 @@ class TestOrdering:
         confirmed on the key bytes while each case is gathered and time-sorted."""
         r, w = input_rows, hashed_words
         ts_out = np.empty(log.n_events, np.int64)
-        args = (w.packed, w.runs, r.row_bits, r.ts, r.act, VERIFY_BYTES)
+        args = (w.packed, w.runs, r.row_bits, r.ts, VERIFY_BYTES)
         args += (key_bytes.offsets, key_bytes.data, r.row_type, ts_out)
-        rows, ts, _, collided = measure(order_runs, *args, events=log.n_events)
+        rows, ts, collided = measure(order_runs, *args, events=log.n_events)
         assert not collided.any() and len(w.runs) - 1 == log.n_cases
         run_of = np.repeat(np.arange(len(w.runs) - 1), np.diff(w.runs))
         same_run = run_of[1:] == run_of[:-1]
@@ -376,6 +375,11 @@ class TestOrdering:
         """build.build_canonical: a column in input order (start timestamps) to canonical order."""
         out = measure(gather, input_rows.ts, log.source_row, events=log.n_events)
         assert np.array_equal(out, log.timestamp)
+
+    def test_gather_activities(self, measure, log, input_rows: InputRows) -> None:
+        """build.build_canonical: activity codes to canonical order, once the rows are final."""
+        out = measure(gather, input_rows.act, log.source_row, events=log.n_events)
+        assert np.array_equal(out, log.activity)
 
 
 # -- keycodes: exact codes for text case ids, activity codes ------------------------------
@@ -469,7 +473,7 @@ class TestKeycodes:
         prefix = t.reference[:length].copy()
         no_nulls = np.zeros(0, np.bool_)
         codes = np.zeros(log.n_events, np.uint64)
-        missing = np.ones(log.n_events, np.bool_)
+        missing = np.zeros(log.n_events, np.bool_)
 
         def encode():
             return [

@@ -169,6 +169,19 @@ def test_case_ids_of_any_kind(kind):
     assert sorted(log.case_ids.tolist()) == sorted(converted.unique().tolist())
 
 
+@pytest.mark.parametrize("span", [2**32 - 1, 2**32])
+def test_case_ids_either_side_of_the_narrow_case_codes(span):
+    """Cases keep their codes as uint32 while the ids span less than 2**32: the ids at both
+    ends of that limit decode exactly, whichever width was kept."""
+    df = small_frame()
+    low = -(2**31) - 3
+    numbers = df["case"].map({"c1": low + span, "c2": low, "c3": low + 1})
+    log = engine.read_log(df.assign(case=numbers), **KEYS)
+    assert log._case_codes.dtype == (np.uint32 if span < 2**32 else np.uint64)
+    assert sorted(log.case_ids.tolist()) == sorted(numbers.unique().tolist())
+    assert as_results(log)[:4] == as_results(engine.read_log(df, **KEYS))[:4]
+
+
 def test_csv_ids_keep_leading_zeros_and_NA(tmp_path):
     path = tmp_path / "ids.csv"
     path.write_text("case,activity,ts\n007,a,2024-01-01\n7,b,2024-01-02\nNA,a,2024-01-03\n")

@@ -195,8 +195,9 @@ def encode_conforming(offsets, data, validity, prefix, digits, codes, missing):
 
     The suffix is read as digits with its length (as `encode_digits` with lengths) when
     `digits`, else packed as bytes (as `encode_bytes`). `validity` is Arrow's (empty when
-    no value is null); null or empty keys are marked in `missing`. Returns (whether every
-    key fit, shortest suffix, longest suffix).
+    no value is null); null or empty keys are marked in `missing`, which must start all
+    False: present keys leave it untouched, so a log with none missing never writes (or
+    pages in) those flags. Returns (whether every key fit, shortest suffix, longest suffix).
     """
     n = offsets.shape[0] - 1
     p = prefix.shape[0]
@@ -210,7 +211,6 @@ def encode_conforming(offsets, data, validity, prefix, digits, codes, missing):
             missing[i] = True
             codes[i] = 0
             continue
-        missing[i] = False
         if e - s < p:
             return False, shortest, longest
         for k in range(p):

@@ -4,10 +4,11 @@ Each event's case code (exact, or a hash) and its input row are packed into one 
 code in the high bits, row in the low bits. numpy's vectorized sort of these words groups
 the cases and keeps input order inside a case in one streaming pass; no permutation is
 applied to several columns one after another. One flat parallel gather then lays out
-rows, timestamps and activities in that order (random loads with nothing between them),
-and one parallel pass walks the runs of equal codes: it confirms that hashed keys really
-are equal (a collision splits the run instead of merging two cases) and sorts each
-case's few events by time, stably, so ties keep input order.
+rows and timestamps in that order (random loads with nothing between them), and one
+parallel pass walks the runs of equal codes: it confirms that hashed keys really are
+equal (a collision splits the run instead of merging two cases) and sorts each case's few
+events by time, stably, so ties keep input order. Other columns (activities, start times)
+follow with `gather` once the rows are final, after the input timestamps are freed.
 """
 
 from __future__ import annotations
@@ -64,11 +65,11 @@ def run_offsets(packed, row_bits):
 
 
 @pjit
-def order_runs(packed, runs, row_bits, ts, act, verify, key_offsets, key_data, row_type, ts_out):
-    """For sorted words: input rows, timestamps and activities in canonical order.
+def order_runs(packed, runs, row_bits, ts, verify, key_offsets, key_data, row_type, ts_out):
+    """For sorted words: input rows and timestamps in canonical order.
 
-    Returns (rows, ts_out, act_out, collided); `collided[r]` marks a run holding more than
-    one key, which `split_collisions` then separates. Other runs come out time-sorted.
+    Returns (rows, ts_out, collided); `collided[r]` marks a run holding more than one key,
+    which `split_collisions` then separates. Other runs come out time-sorted.
     Rows have the dtype of the (empty) array `row_type`: int32 halves them for most logs.
     Timestamps go to `ts_out` (int64, as long as `packed`), which may be `packed`'s own
     memory: each word is read before its slot is written.
@@ -76,13 +77,11 @@ def order_runs(packed, runs, row_bits, ts, act, verify, key_offsets, key_data, r
     n = packed.shape[0]
     mask = (np.uint64(1) << np.uint64(row_bits)) - np.uint64(1)
     rows = np.empty(n, row_type.dtype)
-    act_out = np.empty(n, act.dtype)
     # One flat gather first: no per-case loop or branch between the random loads.
     for i in prange(n):
         row = np.int64(packed[i] & mask)
         rows[i] = row
         ts_out[i] = ts[row]
-        act_out[i] = act[row]
     n_runs = runs.shape[0] - 1
     collided = np.zeros(n_runs, np.bool_)
     for r in prange(n_runs):
@@ -95,12 +94,12 @@ def order_runs(packed, runs, row_bits, ts, act, verify, key_offsets, key_data, r
                     collided[r] = True
                     break
         if not collided[r]:
-            sort_by_time(rows, ts_out, act_out, start, end)
-    return rows, ts_out, act_out, collided
+            sort_by_time(rows, ts_out, start, end)
+    return rows, ts_out, collided
 
 
 @jit
-def split_collisions(rows, ts_out, act_out, runs, collided, key_offsets, key_data):
+def split_collisions(rows, ts_out, runs, collided, key_offsets, key_data):
     """Separate the keys of collided runs (stable), sort each by time; case offsets."""
     n_runs = runs.shape[0] - 1
     extra = 0
@@ -134,7 +133,6 @@ def split_collisions(rows, ts_out, act_out, runs, collided, key_offsets, key_dat
             group[i] = g
         old_rows = rows[start:end].copy()
         old_ts = ts_out[start:end].copy()
-        old_act = act_out[start:end].copy()
         cursor = start
         for g in range(n_groups):
             offsets[n_cases] = cursor
@@ -144,15 +142,14 @@ def split_collisions(rows, ts_out, act_out, runs, collided, key_offsets, key_dat
                 if group[i] == g:
                     rows[cursor] = old_rows[i]
                     ts_out[cursor] = old_ts[i]
-                    act_out[cursor] = old_act[i]
                     cursor += 1
-            sort_by_time(rows, ts_out, act_out, begin, cursor)
+            sort_by_time(rows, ts_out, begin, cursor)
     offsets[n_cases] = rows.shape[0]
     return offsets[: n_cases + 1].copy()
 
 
 @jit
-def sort_by_time(rows, ts_out, act_out, start, end):
+def sort_by_time(rows, ts_out, start, end):
     """Stable sort of one case's events by time (rows are ascending on entry)."""
     ordered = True
     for i in range(start + 1, end):
@@ -165,25 +162,20 @@ def sort_by_time(rows, ts_out, act_out, start, end):
         for i in range(start + 1, end):
             row = rows[i]
             t = ts_out[i]
-            a = act_out[i]
             j = i - 1
             while j >= start and ts_out[j] > t:
                 rows[j + 1] = rows[j]
                 ts_out[j + 1] = ts_out[j]
-                act_out[j + 1] = act_out[j]
                 j -= 1
             rows[j + 1] = row
             ts_out[j + 1] = t
-            act_out[j + 1] = a
         return
     local = np.argsort(ts_out[start:end], kind="mergesort")
     old_rows = rows[start:end].copy()
     old_ts = ts_out[start:end].copy()
-    old_act = act_out[start:end].copy()
     for i in range(end - start):
         rows[start + i] = old_rows[local[i]]
         ts_out[start + i] = old_ts[local[i]]
-        act_out[start + i] = old_act[local[i]]
 
 
 @pjit

@@ -67,7 +67,7 @@ class Canonical:
     source_row: np.ndarray
     activity_names: np.ndarray
     case_id_decoder: Decoder
-    case_codes: np.ndarray  # code of each case (for the decoder)
+    case_codes: np.ndarray  # code of each case (for the decoder), uint32 when they fit
     attributes: dict[str, pd.Series]
     dropped: DroppedRows
     start_missing: int
@@ -133,7 +133,6 @@ def build_canonical(
 
     keep = np.logical_not(drop, out=drop)
     del drop
-    missing_start = (start.missing & keep) if start is not None else None
     activity = acts.codes.astype(_activity_dtype(len(acts.names)), copy=False)
     activity_names, decode = acts.names, keys.decode
     # Only the codes and the times go on: the missing flags are counted already.
@@ -142,21 +141,24 @@ def build_canonical(
     del acts, ts
     words = _sort_words(keys, keep, n)
     del keep  # packed into the words: not held while the events are ordered
-    ordered = _order_events(keys, words, ts_ns, activity, n)
-    del keys, activity, words
+    ordered = _order_events(keys, words, ts_ns, n)
+    del keys, words, ts_ns  # the input timestamps: the ordered ones replace them
     rows = ordered.rows
+    activity = gather(activity, rows)
 
     start_ns = None
     start_missing = 0
     if start is not None:
-        filled = np.where(start.missing, ts_ns, start.ns)
-        start_missing = int(missing_start.sum())
-        start_ns = gather(filled, rows)
+        start_ns = gather(start.ns, rows)
+        missing = gather(start.missing, rows)
+        start_missing = int(missing.sum())
+        start_ns[missing] = ordered.timestamp[missing]  # no start: the event's own time
+        del missing
 
     kept_attributes = {name: take_column(attribute_table, name, rows) for name in attributes}
     release_unused_memory()  # what ordering freed
     return Canonical(
-        activity=ordered.activity,
+        activity=activity,
         timestamp=ordered.timestamp,
         start_timestamp=start_ns,
         case_offsets=ordered.offsets,
@@ -177,7 +179,6 @@ class _Ordered:
 
     rows: np.ndarray
     timestamp: np.ndarray
-    activity: np.ndarray
     offsets: np.ndarray
     case_codes: np.ndarray
 
@@ -204,9 +205,7 @@ def _sort_words(keys: CaseKeys, keep: np.ndarray, n: int) -> _Words:
     return _Words(packed, row_bits, hashed)
 
 
-def _order_events(
-    keys: CaseKeys, words: _Words, ts: np.ndarray, activity: np.ndarray, n: int
-) -> _Ordered:
+def _order_events(keys: CaseKeys, words: _Words, ts: np.ndarray, n: int) -> _Ordered:
     """Check and time-order each run of equal words: the cases."""
     packed, row_bits, hashed = words.packed, words.row_bits, words.hashed
     codes = keys.codes
@@ -219,14 +218,14 @@ def _order_events(
         key_data = codes.view(np.uint8)
     runs = run_offsets(packed, row_bits)
     if not hashed:
-        case_codes = packed[runs[:-1]] >> np.uint64(row_bits)
+        case_codes = _narrow_codes(packed[runs[:-1]] >> np.uint64(row_bits))
+    release_unused_memory()  # what coding, packing and the runs freed: ordering is the peak
     # Timestamps are written over the words they are ordered by: one array less at the peak.
-    rows, timestamp, activity, collided = order_runs(
+    rows, timestamp, collided = order_runs(
         packed,
         runs,
         row_bits,
         ts,
-        activity,
         verify,
         key_offsets,
         key_data,
@@ -235,14 +234,21 @@ def _order_events(
     )
     del packed
     if collided.any():
-        offsets = split_collisions(rows, timestamp, activity, runs, collided, key_offsets, key_data)
+        offsets = split_collisions(rows, timestamp, runs, collided, key_offsets, key_data)
     else:
         offsets = runs
     if hashed:
         # Hashed keys decode from their rows; wide exact codes from the codes.
         source = codes if not keys.hashed else np.zeros(n, np.uint64)
-        case_codes = source[rows[offsets[:-1]]]
-    return _Ordered(rows, timestamp, activity, offsets, case_codes)
+        case_codes = _narrow_codes(source[rows[offsets[:-1]]])
+    return _Ordered(rows, timestamp, offsets, case_codes)
+
+
+def _narrow_codes(codes: np.ndarray) -> np.ndarray:
+    """Case codes as uint32 when they fit: half the memory, kept for the whole session."""
+    if codes.size == 0 or int(codes.max()) <= np.iinfo(np.uint32).max:
+        return codes.astype(np.uint32)
+    return codes
 
 
 @dataclass
@@ -307,12 +313,13 @@ class _Filling:
 
     def __init__(self, n: int) -> None:
         self.ns = np.empty(n, np.int64)
-        self.missing = np.empty(n, np.bool_)
+        self.missing = np.zeros(n, np.bool_)  # written only where missing (see CaseKeyStream)
         self.timezone_aware: bool | None = None
 
     def put(self, first: int, part: ParsedTimestamps) -> None:
         self.ns[first : first + len(part.ns)] = part.ns
-        self.missing[first : first + len(part.ns)] = part.missing
+        if part.missing.any():
+            self.missing[first : first + len(part.ns)] = part.missing
         if self.timezone_aware is None:  # as for a whole column: the first values decide
             self.timezone_aware = part.timezone_aware
 

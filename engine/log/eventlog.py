@@ -70,9 +70,8 @@ class EventLog:
         """The id of each case, as given in the input (decoded on first use)."""
         if self._case_ids is None:
             first_rows = self.source_row[self.case_offsets[:-1]]
-            self._case_ids = self._case_id_decoder(self._case_codes, first_rows).rename(
-                self.columns.case
-            )
+            codes = self._case_codes.astype(np.uint64)  # narrowed to uint32 when they fit
+            self._case_ids = self._case_id_decoder(codes, first_rows).rename(self.columns.case)
         return self._case_ids
 
     # -- sizes ---------------------------------------------------------------------------

@@ -42,7 +42,9 @@ class CaseKeyStream:
 
     def __init__(self, n: int) -> None:
         self.codes = np.zeros(n, np.uint64)
-        self.missing = np.ones(n, np.bool_)
+        # Flags are set only where a key is missing: the zeroed pages of a log with none
+        # missing are never written, so they take no memory while the file is read.
+        self.missing = np.zeros(n, np.bool_)
         self.kind: str | None = None  # 'int', 'digits', 'bytes' or 'other' once known
         self.prefix: np.ndarray | None = None
         self.shortest, self.longest = 1 << 62, 0
@@ -66,7 +68,8 @@ class CaseKeyStream:
             return False
         self.kind, self.dtype = "int", column.type.to_pandas_dtype()
         end = first + len(column)
-        self.missing[first:end] = null_mask(column)
+        if column.null_count:
+            self.missing[first:end] = null_mask(column)
         values = column.fill_null(0).to_numpy().astype(np.int64, copy=False)
         self.codes[first:end] = values.view(np.uint64)
         return True

@@ -635,13 +635,15 @@ class TestEdgestats:
         _, wanted, positions, cursors, kept_offsets = plan_selection(state, histogram, keys)
         mean_s = np.zeros(n_act * n_act)
         args = (*head, wanted, cursors, mean_s, kept_offsets[-1])
-        kept, squares = measure(keep_near_ranks, *args, events=log.n_events)
+        kept, squares, extremes = measure(keep_near_ranks, *args, events=log.n_events)
         assert len(kept) < edges.frequency.sum() // 4  # a few buckets an edge
         for e in range(len(keys)):
             kept[kept_offsets[e] : kept_offsets[e + 1]].sort()
             ranks = stats_kernels.order_ranks(edges.frequency[e])
-            at = edges.sorted_durations[edges.offsets[e] + ranks]
-            assert np.array_equal(kept[positions[e]], at)
+            durations = edges.sorted_durations[edges.offsets[e] : edges.offsets[e + 1]]
+            assert np.array_equal(kept[positions[e]], durations[ranks])
+            assert extremes[:, 0, keys[e]].min() == durations[0]
+            assert extremes[:, 1, keys[e]].max() == durations[-1]
         assert squares.shape == (len(edge_runs.blocks) - 1, n_act * n_act)
 
     def test_edge_stats(self, measure, log, edges: Edges, edge_runs: EdgeRuns) -> None:

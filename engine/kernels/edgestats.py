@@ -1,6 +1,7 @@
 """Exact directly-follows statistics in two passes over the events, with no array of
 every duration: the first counts each edge and histograms its durations, the second
-keeps only the durations in the few buckets its median and p90 fall in.
+keeps only the durations in the few buckets its median and p90 fall in, and finds the
+least and greatest among those of its lowest and highest buckets.
 
 An edge key is ``source * n_activities + target``; a pair (a, b) lasts
 ``start_ts[b] - ts[a]`` (``start_ts = ts`` when the log has no start timestamps).
@@ -39,9 +40,13 @@ _ZERO = 1024
 _ONE = (1023 << 4) - 1
 
 #: Per edge and run in `edge_counts`' state: occurrences, distinct cases, the last case
-#: counted (scratch), the sum of the durations' high and low 32 bits, least and greatest.
-COUNT, CASES, _LAST_CASE, HIGH_BITS, LOW_BITS, LEAST, GREATEST = range(7)
+#: counted (scratch), the sum of the durations' high and low 32 bits (a row of 8 int64:
+#: one cache line an edge).
+COUNT, CASES, _LAST_CASE, HIGH_BITS, LOW_BITS = range(5)
 _STATE = 8
+#: Flags of a bucket in `plan_selection`'s `wanted`: keep its durations (a median or p90
+#: is among them), or look for the edge's least or greatest duration in it.
+KEEP, LOWEST, HIGHEST = 1, 2, 4
 
 
 @jit
@@ -70,8 +75,6 @@ def edge_counts(act, offsets, ts, start_ts, n_activities, blocks, runs):
         for key in range(n_keys):
             run[key] = 0
             run[key, _LAST_CASE] = -1
-            run[key, LEAST] = np.iinfo(np.int64).max
-            run[key, GREATEST] = np.iinfo(np.int64).min
         for c in range(blocks[runs[r]], blocks[runs[r + 1]]):
             for i in range(offsets[c], offsets[c + 1] - 1):
                 key = np.int64(act[i]) * n_activities + act[i + 1]
@@ -84,8 +87,6 @@ def edge_counts(act, offsets, ts, start_ts, n_activities, blocks, runs):
                 counts[key, signed_bucket(d)] += 1
                 edge[HIGH_BITS] += d >> 32
                 edge[LOW_BITS] += d & 0xFFFFFFFF
-                edge[LEAST] = min(edge[LEAST], d)
-                edge[GREATEST] = max(edge[GREATEST], d)
     return state, histogram
 
 
@@ -106,36 +107,46 @@ def total_seconds(high_bits, low_bits):
 
 @jit
 def plan_selection(state, histogram, keys):
-    """Between the passes, for the edge keys present: their totals, which buckets hold
-    their median and p90 (`wanted`, n_keys x N_BUCKETS), where each run writes the
-    durations it keeps from those buckets (`cursors`, n_runs x n_keys; kept durations
-    grouped by key, runs in order, CSR `kept_offsets` over `keys`), and where the values
-    at `order_ranks` will lie once each edge's kept durations are sorted (`positions`)."""
+    """Between the passes, for the edge keys present: their totals, the flags of their
+    buckets (`wanted`, n_keys x N_BUCKETS: KEEP those that hold their median and p90,
+    LOWEST and HIGHEST on the lowest and highest bucket that holds any), where each run
+    writes the durations it keeps (`cursors`, n_runs x n_keys; kept durations grouped by
+    key, runs in order, CSR `kept_offsets` over `keys`), and where the values at
+    `order_ranks` will lie once each edge's kept durations are sorted (`positions`)."""
     n_runs, n_keys, _ = state.shape
     n_edges = keys.shape[0]
     totals = np.zeros((_STATE, n_edges), np.int64)
-    wanted = np.zeros((n_keys, N_BUCKETS), np.bool_)
+    wanted = np.zeros((n_keys, N_BUCKETS), np.int8)
     positions = np.empty((n_edges, 4), np.int64)
     cursors = np.zeros((n_runs, n_keys), np.int64)
     kept_offsets = np.zeros(n_edges + 1, np.int64)
     merged = np.empty(N_BUCKETS, np.int64)
+    keep = np.empty(N_BUCKETS, np.bool_)
     for e in range(n_edges):
         key = keys[e]
-        totals[LEAST, e] = np.iinfo(np.int64).max
-        totals[GREATEST, e] = np.iinfo(np.int64).min
         merged[:] = 0
         for r in range(n_runs):
             for field in (COUNT, CASES, HIGH_BITS, LOW_BITS):
                 totals[field, e] += state[r, key, field]
-            totals[LEAST, e] = min(totals[LEAST, e], state[r, key, LEAST])
-            totals[GREATEST, e] = max(totals[GREATEST, e], state[r, key, GREATEST])
             merged += histogram[r, key]
+        keep[:] = False
         cursor = kept_offsets[e]
-        positions[e] = cursor + rank_buckets(merged, order_ranks(totals[COUNT, e]), wanted[key])
+        positions[e] = cursor + rank_buckets(merged, order_ranks(totals[COUNT, e]), keep)
+        lowest = 0
+        while merged[lowest] == 0:
+            lowest += 1
+        highest = N_BUCKETS - 1
+        while merged[highest] == 0:
+            highest -= 1
+        for b in range(N_BUCKETS):
+            if keep[b]:
+                wanted[key, b] = KEEP
+        wanted[key, lowest] |= LOWEST
+        wanted[key, highest] |= HIGHEST
         for r in range(n_runs):
             cursors[r, key] = cursor
             for b in range(N_BUCKETS):
-                if wanted[key, b]:
+                if keep[b]:
                     cursor += histogram[r, key, b]
         kept_offsets[e + 1] = cursor
     return totals, wanted, positions, cursors, kept_offsets
@@ -145,14 +156,21 @@ def plan_selection(state, histogram, keys):
 def keep_near_ranks(
     act, offsets, ts, start_ts, n_activities, blocks, runs, wanted, cursors, mean_s, n_kept
 ):
-    """Second pass: the durations in `wanted` buckets, written at `cursors` (per run,
-    case order), and per block and key the sum of squared deviations from `mean_s` (per
-    key, seconds) for the standard deviation."""
+    """Second pass: the durations in KEEP buckets, written at `cursors` (per run, case
+    order); per block and key the sum of squared deviations from `mean_s` (per key,
+    seconds) for the standard deviation; per run and key the least duration of its LOWEST
+    bucket and the greatest of its HIGHEST (`extremes`, n_runs x 2 x n_keys)."""
     n_keys = n_activities * n_activities
+    n_runs = runs.shape[0] - 1
     kept = np.empty(n_kept, np.int64)
     squares = np.zeros((blocks.shape[0] - 1, n_keys))
-    for r in prange(runs.shape[0] - 1):
+    extremes = np.empty((n_runs, 2, n_keys), np.int64)
+    for r in prange(n_runs):
         cursor = cursors[r].copy()
+        least = extremes[r, 0]
+        greatest = extremes[r, 1]
+        least[:] = np.iinfo(np.int64).max
+        greatest[:] = np.iinfo(np.int64).min
         for block in range(runs[r], runs[r + 1]):
             square = squares[block]
             for c in range(blocks[block], blocks[block + 1]):
@@ -161,10 +179,16 @@ def keep_near_ranks(
                     d = start_ts[i + 1] - ts[i]
                     deviation = d / _NS_PER_S_F - mean_s[key]
                     square[key] += deviation * deviation
-                    if wanted[key, signed_bucket(d)]:
-                        kept[cursor[key]] = d
-                        cursor[key] += 1
-    return kept, squares
+                    flags = wanted[key, signed_bucket(d)]
+                    if flags != 0:
+                        if flags & KEEP:
+                            kept[cursor[key]] = d
+                            cursor[key] += 1
+                        if flags & LOWEST:
+                            least[key] = min(least[key], d)
+                        if flags & HIGHEST:
+                            greatest[key] = max(greatest[key], d)
+    return kept, squares, extremes
 
 
 @pjit
@@ -180,10 +204,8 @@ def edge_stats(act, offsets, ts, start_ts, n_activities, blocks, runs):
     for e in range(n_edges):
         stats[SUM, e] = total_seconds(totals[HIGH_BITS, e], totals[LOW_BITS, e])
         stats[MEAN, e] = stats[SUM, e] / totals[COUNT, e]
-        stats[MIN, e] = totals[LEAST, e] / _NS_PER_S_F
-        stats[MAX, e] = totals[GREATEST, e] / _NS_PER_S_F
         mean_s[keys[e]] = stats[MEAN, e]
-    kept, squares = keep_near_ranks(
+    kept, squares, extremes = keep_near_ranks(
         act,
         offsets,
         ts,
@@ -203,6 +225,8 @@ def edge_stats(act, offsets, ts, start_ts, n_activities, blocks, runs):
         for j in range(4):
             value[j] = kept[positions[e, j]]
         stats[MEDIAN, e], stats[P90, e] = median_p90(n, value)
+        stats[MIN, e] = extremes[:, 0, keys[e]].min() / _NS_PER_S_F
+        stats[MAX, e] = extremes[:, 1, keys[e]].max() / _NS_PER_S_F
         if n > 1:
             stats[STDEV, e] = np.sqrt(squares[:, keys[e]].sum() / (n - 1))
     return keys, totals[COUNT], totals[CASES], stats

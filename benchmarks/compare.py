@@ -470,7 +470,7 @@ def _print(report: dict) -> None:
     _table(columns, rows)
     kernels = report["kernels_on_built_log"]
     if kernels:
-        print("\nOn the built log (median of 7 each; single kernels last):\n")
+        print("\nOn the built log (medians of 7 rounds, each timing every pass in turn):\n")
         rows = [
             [
                 name,

@@ -10,6 +10,7 @@ engine's kernels are measured against it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numba
 import numpy as np
@@ -39,15 +40,20 @@ def roofline(log) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def median_seconds(function, repeat: int = 7) -> float:
-    """Median wall time of `function()` over `repeat` calls, after one untimed call."""
-    function()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+def median_seconds(functions: dict[str, Callable[[], object]], repeat: int = 7) -> dict:
+    """Median wall time of each of `functions` over `repeat` rounds, after one untimed
+    call each. Every round calls each function once, in turn, so that a machine whose
+    speed drifts during the measurement (a shared virtual machine) slows all of them
+    alike and their ratios stay fair."""
+    for function in functions.values():
         function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(repeat):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(taken)) for name, taken in times.items()}
 
 
 def kernel_seconds(log, repeat: int = 7) -> dict[str, float]:
@@ -75,18 +81,15 @@ def kernel_seconds(log, repeat: int = 7) -> dict[str, float]:
     hashes = sequence_hashes(act, offsets)
     ids = variant_id_type(log.n_cases)
     threads = numba.get_num_threads()
-    return {
-        "roofline": median_seconds(lambda: roofline(log), repeat),
-        "dfg+performance": median_seconds(analysis("dfg"), repeat),
-        "variants": median_seconds(analysis("variants"), repeat),
-        "kernel edgestats.edge_counts": median_seconds(lambda: edge_counts(*events), repeat),
-        "kernel edgestats.keep_near_ranks": median_seconds(
-            lambda: keep_near_ranks(*events, *selection), repeat
-        ),
-        "kernel variants.sequence_hashes": median_seconds(
-            lambda: sequence_hashes(act, offsets), repeat
-        ),
-        "kernel variants.assign_variants": median_seconds(
-            lambda: assign_variants(act, offsets, hashes, ids, threads), repeat
+    passes = {
+        "roofline": lambda: roofline(log),
+        "dfg+performance": analysis("dfg"),
+        "variants": analysis("variants"),
+        "kernel edgestats.edge_counts": lambda: edge_counts(*events),
+        "kernel edgestats.keep_near_ranks": lambda: keep_near_ranks(*events, *selection),
+        "kernel variants.sequence_hashes": lambda: sequence_hashes(act, offsets),
+        "kernel variants.assign_variants": lambda: assign_variants(
+            act, offsets, hashes, ids, threads
         ),
     }
+    return median_seconds(passes, repeat)

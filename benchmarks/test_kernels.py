@@ -38,6 +38,7 @@ from engine.analysis.segments import sort_segments
 from engine.analysis.variants import Variants, compute_variants, variant_id_type
 from engine.datasets.synthetic import KEYS
 from engine.journey.columns import category_codes
+from engine.journey.distributions import dwell_bin_edges
 from engine.journey.satisfaction import SCALES
 from engine.kernels import stats as stats_kernels
 from engine.kernels.activities import activity_counts, case_durations, grouped_case_durations
@@ -52,6 +53,7 @@ from engine.kernels.edgestats import (
     plan_selection,
 )
 from engine.kernels.grouping import (
+    MAX_CHUNKS,
     chunk_count,
     chunk_cursors,
     group_values,
@@ -91,7 +93,13 @@ from engine.kernels.sketch import (
     entry_quantiles,
     grouped_entries,
 )
-from engine.kernels.stages import stage_pass, stage_visits, visit_moves
+from engine.kernels.stages import (
+    closed_dwell_counts,
+    longest_closed_dwell,
+    stage_pass,
+    stage_visits,
+    visit_moves,
+)
 from engine.kernels.stats import (
     MAX,
     MEAN,
@@ -988,6 +996,28 @@ class TestStages:
         assert len(case) == per_stage[0].sum() and is_open.sum() == per_stage[1].sum()
         assert (np.diff(case) >= 0).all() and (end >= start).all()
         assert np.array_equal(log.timestamp[first], start)
+
+    def test_longest_closed_dwell(self, measure, log, journey: engine.Journey) -> None:
+        """journey.distributions.dwell_histogram: the longest closed visit, for the bins."""
+        args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity)
+        longest = measure(longest_closed_dwell, *args, MAX_CHUNKS, events=log.n_events)
+        v = journey.visits
+        assert longest == (v.end - v.start)[~v.open].max()
+
+    def test_closed_dwell_counts(self, measure, log, journey: engine.Journey) -> None:
+        """journey.distributions.dwell_histogram: closed visits per stage and bin."""
+        v = journey.visits
+        closed = ~v.open
+        seconds = (v.end[closed] - v.start[closed]) / 1e9
+        edges = dwell_bin_edges(seconds.max())
+        n_stages, n_bins = len(journey.model.stages), len(edges) - 1
+        args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity)
+        args += (n_stages, edges, chunk_count(log.n_cases, n_stages * n_bins))
+        counts = measure(closed_dwell_counts, *args, events=log.n_events)
+        stage = v.stage[closed]
+        for s in range(n_stages):
+            want, _ = np.histogram(seconds[stage == s], bins=edges)
+            assert np.array_equal(counts[s * n_bins : (s + 1) * n_bins], want)
 
     def test_visit_moves(self, measure, log, journey: engine.Journey) -> None:
         """journey.stages.Journey.moves: moves between consecutive visits of a case."""

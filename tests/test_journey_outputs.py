@@ -41,6 +41,30 @@ def test_dwell_histogram_counts_closed_visits_per_bin(df):
     assert got["visits"].sum() == len(closed)
 
 
+@NO_PAY
+def test_visits_lasting_exactly_a_bin_edge_fall_in_the_bin_it_starts():
+    """Visits of exactly 0, 1, 10, 100 and 1000 s (edges of the log scale) go to the bin
+    they start, as numpy's histogram puts them; the random journeys above are hourly and
+    never land on an edge."""
+    seconds = {"c0": 1, "c1": 10, "c2": 100, "c3": 1000, "c4": 0, "c5": 10}
+    rows = []
+    for case, dwell in seconds.items():
+        first, then = ("cart", "view") if case == "c3" else ("view", "cart")
+        rows += [(case, first, 0), (case, then, dwell)]
+    rows.append(("c5", "view", 5))  # the same visit: it still runs from 0 to 10 s
+    df = pd.DataFrame(rows, columns=["case", "activity", "ts"])
+    df["ts"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(df["ts"], unit="s")
+    got = dwell_histogram(engine.read_log(df, **KEYS).journey(MODEL))
+    edges = dwell_bin_edges(1000.0)
+    look = got[got["stage"] == "look"]
+    want, _ = np.histogram([1, 10, 100, 0, 10], bins=edges)
+    np.testing.assert_array_equal(look["visits"].to_numpy(), want)
+    assert look.loc[look["bin_start_s"] == 10.0, "visits"].item() == 2
+    buy = got[got["stage"] == "buy"]
+    assert buy.loc[buy["bin_start_s"] == 1000.0, "visits"].item() == 1
+    assert got["visits"].sum() == 6
+
+
 def test_dwell_bins_cover_the_longest_visit():
     for longest in (0.0, 0.5, 1.0, 9.99, 10.0, 86_400 * 400.0):
         edges = dwell_bin_edges(longest)

@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..kernels.grouping import chunk_count
+from ..kernels.stages import closed_dwell_counts, longest_closed_dwell
+
 if TYPE_CHECKING:
-    from .stages import Journey, Visits
+    from .stages import Journey
 
 DWELL_COLUMNS = ("stage", "order", "bin_start_s", "bin_end_s", "visits")
 
@@ -31,26 +34,24 @@ def dwell_bin_edges(longest_s: float, *, per_decade: int = 4) -> np.ndarray:
 def dwell_histogram(journey: Journey, *, per_decade: int = 4) -> pd.DataFrame:
     """Per stage (in stage order) and bin: closed visits whose dwell falls in
     [bin_start_s, bin_end_s); the last bin also holds the longest visit."""
-    seconds, stage = closed_dwells(journey.visits)
-    edges = dwell_bin_edges(float(seconds.max()) if seconds.size else 0.0, per_decade=per_decade)
-    counts = dwell_counts(seconds, stage, edges, len(journey.model.stages))
-    return dwell_frame(journey.model.stages, edges, counts)
-
-
-def closed_dwells(visits: Visits) -> tuple[np.ndarray, np.ndarray]:
-    """(dwell in seconds, stage) of every closed visit."""
-    closed = ~visits.open
-    seconds = (visits.end[closed] - visits.start[closed]) / 1e9
-    return seconds, visits.stage[closed].astype(np.int64)
+    log, n_stages = journey.log, len(journey.model.stages)
+    events = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity)
+    longest = longest_closed_dwell(*events, chunk_count(log.n_cases, 1))
+    edges = dwell_bin_edges(longest / 1e9 if longest >= 0 else 0.0, per_decade=per_decade)
+    return dwell_frame(journey.model.stages, edges, dwell_counts(*events, n_stages, edges))
 
 
 def dwell_counts(
-    seconds: np.ndarray, stage: np.ndarray, edges: np.ndarray, n_stages: int
+    act: np.ndarray,
+    offsets: np.ndarray,
+    ts: np.ndarray,
+    stage_of_activity: np.ndarray,
+    n_stages: int,
+    edges: np.ndarray,
 ) -> np.ndarray:
-    """Visits per (stage, bin), flat: stage * n_bins + bin."""
-    n_bins = len(edges) - 1
-    where = np.clip(np.searchsorted(edges, seconds, side="right") - 1, 0, n_bins - 1)
-    return np.bincount(stage * n_bins + where, minlength=n_stages * n_bins).astype(np.int64)
+    """Closed visits per (stage, bin of `edges`), flat: stage * n_bins + bin."""
+    n_chunks = chunk_count(len(offsets) - 1, n_stages * (len(edges) - 1))
+    return closed_dwell_counts(act, offsets, ts, stage_of_activity, n_stages, edges, n_chunks)
 
 
 def dwell_frame(stages: list[str], edges: np.ndarray, counts: np.ndarray) -> pd.DataFrame:

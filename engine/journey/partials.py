@@ -51,17 +51,16 @@ from ..kernels.sketch import (
     grouped_entries,
     merge_entries,
 )
-from ..kernels.stages import stage_pass, stage_visits
+from ..kernels.stages import stage_pass
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90
 from ..kernels.variants import sequence_hashes
 from .bottlenecks import action_table, rank_places, stage_steps, step_frame
 from .conversion import case_conversions, km_frame, summary_figures
-from .distributions import closed_dwells, dwell_bin_edges, dwell_counts, dwell_frame
+from .distributions import dwell_bin_edges, dwell_counts, dwell_frame
 from .model import JourneyModel
 from .segments import MISSING, segment_frame
 from .stages import (
     StageFigures,
-    Visits,
     case_segments,
     converting_activities,
     funnel_table,
@@ -176,9 +175,8 @@ def _segment_codes(
 def dwell_partial(log: EventLog, model: JourneyModel, edges: np.ndarray) -> np.ndarray:
     """Closed visits per (stage, bin of `edges`) of one part (distributions.dwell_counts)."""
     stage_of = model.stage_codes(list(log.activity_names))
-    visits = Visits(*stage_visits(log.activity, log.case_offsets, log.timestamp, stage_of))
-    seconds, stage = closed_dwells(visits)
-    return dwell_counts(seconds, stage, edges, len(model.stages))
+    events = (log.activity, log.case_offsets, log.timestamp, stage_of)
+    return dwell_counts(*events, len(model.stages), edges)
 
 
 def _stage_pass(log: EventLog, model: JourneyModel, at_event: np.ndarray) -> tuple:

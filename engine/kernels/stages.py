@@ -66,6 +66,58 @@ def stage_visits(act, offsets, ts, stage_of_activity):
     return case, stage, first, start, end, is_open
 
 
+@pjit
+def longest_closed_dwell(act, offsets, ts, stage_of_activity, n_chunks):
+    """The longest closed visit (ns, first event to the next visit's first event), or -1
+    when no case has two visits: one streaming pass, no row per visit."""
+    n_cases = offsets.shape[0] - 1
+    bounds = case_chunks(n_cases, n_chunks)
+    longest = np.full(n_chunks, -1, np.int64)
+    for k in prange(n_chunks):
+        best = np.int64(-1)
+        for c in range(bounds[k], bounds[k + 1]):
+            previous = -1
+            start = np.int64(0)
+            for i in range(offsets[c], offsets[c + 1]):
+                s = stage_of_activity[act[i]]
+                if s < 0 or s == previous:
+                    continue
+                if previous >= 0:
+                    best = max(best, ts[i] - start)
+                start = ts[i]
+                previous = s
+        longest[k] = best
+    return longest.max()
+
+
+@pjit
+def closed_dwell_counts(act, offsets, ts, stage_of_activity, n_stages, edges, n_chunks):
+    """Closed visits per (stage, bin), flat stage * n_bins + bin: a visit lasting d ns
+    goes to the bin of `edges` (seconds, ascending) that holds d / 1e9, as numpy's
+    histogram puts it (bins half open, the last one closed; below the first edge: the
+    first bin). One streaming pass, no row per visit."""
+    n_cases = offsets.shape[0] - 1
+    n_bins = edges.shape[0] - 1
+    bounds = case_chunks(n_cases, n_chunks)
+    counts = np.zeros((n_chunks, n_stages * n_bins), np.int64)
+    for k in prange(n_chunks):
+        run = counts[k]
+        for c in range(bounds[k], bounds[k + 1]):
+            previous = -1
+            start = np.int64(0)
+            for i in range(offsets[c], offsets[c + 1]):
+                s = stage_of_activity[act[i]]
+                if s < 0 or s == previous:
+                    continue
+                if previous >= 0:
+                    seconds = np.float64(ts[i] - start) / 1e9
+                    b = np.searchsorted(edges, seconds, side="right") - 1
+                    run[previous * n_bins + min(max(b, 0), n_bins - 1)] += 1
+                start = ts[i]
+                previous = s
+    return counts.sum(axis=0)
+
+
 @jit
 def visit_moves(case, stage, first_event, start, end, n_stages):
     """Moves between consecutive visits of a case: (key source * n_stages + target, case,

@@ -281,7 +281,9 @@ def analyze(args: argparse.Namespace) -> int:
     _check_discovery_flags(args)
     progress = Progress(enabled=not args.quiet)
     if _first_run():
-        progress.message("first run after installing: compiling the kernels (once, about a minute)")
+        progress.message(
+            "first run after installing: compiling the kernels (once, one to two minutes)"
+        )
     with progress.step(f"reading {args.log}") as note:
         dask_options = {}
         if args.backend == "dask":

@@ -72,6 +72,33 @@ def _journey(rows, model=MODEL):
     return engine.read_log(frame, **KEYS).journey(model)
 
 
+def test_the_kaplan_meier_table_is_made_once_and_handed_out_as_copies(monkeypatch):
+    """time_to_convert and conversion_summary share one table per confidence (on a large
+    log it sorts every journey and has a row per conversion time); a caller changing the
+    table it got changes neither the next one nor the summary."""
+    from engine.journey import conversion, stages
+
+    journey = _journey(
+        [("a", "view", 0), ("a", "pay", 3), ("b", "pay", 1), ("c", "view", 1), ("c", "pay", 9)]
+    )
+    made = []
+
+    def counted(*args, **kwargs):
+        made.append(kwargs.get("confidence"))
+        return conversion.km_table(*args, **kwargs)
+
+    monkeypatch.setattr(stages, "km_table", counted)
+    first = journey.time_to_convert()
+    want = first.copy()
+    first["conversion"] = -1.0
+    summary = journey.conversion_summary()
+    pd.testing.assert_frame_equal(journey.time_to_convert(), want)
+    assert summary == conversion.conversion_summary(journey.conversions)
+    assert made == [0.95]
+    journey.time_to_convert(confidence=0.9)
+    assert made == [0.95, 0.9]
+
+
 def test_journeys_that_never_convert_are_censored_not_lost():
     rows = [("a", "view", 0), ("a", "cart", 5), ("b", "view", 2)]
     with pytest.warns(UserWarning, match="no journey converts"):

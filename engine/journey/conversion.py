@@ -112,9 +112,12 @@ def km_frame(
     )
 
 
-def conversion_summary(conversions: Conversions, *, confidence: float = 0.95) -> dict[str, float]:
+def conversion_summary(
+    conversions: Conversions, *, confidence: float = 0.95, km: pd.DataFrame | None = None
+) -> dict[str, float]:
     """Journeys, conversions, the rate with its Wilson interval, the distribution of time
-    to convert among converted journeys, and the Kaplan–Meier median."""
+    to convert among converted journeys, and the Kaplan–Meier median (from `km`, the
+    km_table of the same conversions and confidence, when the caller has it)."""
     n = int(conversions.converted.size)
     k = int(conversions.converted.sum())
     times = conversions.elapsed[conversions.converted] / NS_PER_S
@@ -122,7 +125,8 @@ def conversion_summary(conversions: Conversions, *, confidence: float = 0.95) ->
         spread = (times.mean(), np.median(times), np.quantile(times, 0.9), times.max())
     else:
         spread = (np.nan,) * 4
-    km = km_table(conversions, confidence=confidence)
+    if km is None:
+        km = km_table(conversions, confidence=confidence)
     return summary_figures(n, k, *spread, km, confidence=confidence)
 
 

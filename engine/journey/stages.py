@@ -109,6 +109,7 @@ class Journey:
         self.unmapped_names = model.check(list(log.activity_names))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
         self._bottlenecks: dict[tuple[str | None, int, float], pd.DataFrame] = {}
+        self._km_tables: dict[float, pd.DataFrame] = {}  # by confidence
 
     @cached_property
     def figures(self) -> StageFigures:
@@ -162,11 +163,20 @@ class Journey:
     def time_to_convert(self, *, confidence: float = 0.95) -> pd.DataFrame:
         """Kaplan–Meier estimate of the share of journeys converted by each time, journeys
         not yet converted at the end of the log censored (KM_COLUMNS)."""
-        return km_table(self.conversions, confidence=confidence)
+        return self._km_table(confidence).copy()
 
     def conversion_summary(self, *, confidence: float = 0.95) -> dict[str, float]:
         """Conversion rate (Wilson interval) and time to convert (see conversion.py)."""
-        return conversion_summary(self.conversions, confidence=confidence)
+        return conversion_summary(
+            self.conversions, confidence=confidence, km=self._km_table(confidence)
+        )
+
+    def _km_table(self, confidence: float) -> pd.DataFrame:
+        """The Kaplan–Meier table, made once: one row per conversion time, so millions of
+        rows (and a sort of every journey) on a large log."""
+        if confidence not in self._km_tables:
+            self._km_tables[confidence] = km_table(self.conversions, confidence=confidence)
+        return self._km_tables[confidence]
 
     def dwell_histogram(self, *, per_decade: int = 4) -> pd.DataFrame:
         """Closed visits per stage and bin of a log time scale (see distributions.py)."""

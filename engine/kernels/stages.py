@@ -72,20 +72,15 @@ def longest_closed_dwell(act, offsets, ts, stage_of_activity, n_chunks):
     when no case has two visits: one streaming pass, no row per visit."""
     n_cases = offsets.shape[0] - 1
     bounds = case_chunks(n_cases, n_chunks)
+    width = longest_case(offsets)
     longest = np.full(n_chunks, -1, np.int64)
     for k in prange(n_chunks):
+        sources, targets, dwells = move_scratch(width)
         best = np.int64(-1)
         for c in range(bounds[k], bounds[k + 1]):
-            previous = -1
-            start = np.int64(0)
-            for i in range(offsets[c], offsets[c + 1]):
-                s = stage_of_activity[act[i]]
-                if s < 0 or s == previous:
-                    continue
-                if previous >= 0:
-                    best = max(best, ts[i] - start)
-                start = ts[i]
-                previous = s
+            n = case_moves(act, ts, stage_of_activity, offsets, c, sources, targets, dwells)
+            for j in range(n):
+                best = max(best, dwells[j])
         longest[k] = best
     return longest.max()
 
@@ -99,23 +94,55 @@ def closed_dwell_counts(act, offsets, ts, stage_of_activity, n_stages, edges, n_
     n_cases = offsets.shape[0] - 1
     n_bins = edges.shape[0] - 1
     bounds = case_chunks(n_cases, n_chunks)
+    width = longest_case(offsets)
     counts = np.zeros((n_chunks, n_stages * n_bins), np.int64)
     for k in prange(n_chunks):
         run = counts[k]
+        sources, targets, dwells = move_scratch(width)
         for c in range(bounds[k], bounds[k + 1]):
-            previous = -1
-            start = np.int64(0)
-            for i in range(offsets[c], offsets[c + 1]):
-                s = stage_of_activity[act[i]]
-                if s < 0 or s == previous:
-                    continue
-                if previous >= 0:
-                    seconds = np.float64(ts[i] - start) / 1e9
-                    b = np.searchsorted(edges, seconds, side="right") - 1
-                    run[previous * n_bins + min(max(b, 0), n_bins - 1)] += 1
-                start = ts[i]
-                previous = s
+            n = case_moves(act, ts, stage_of_activity, offsets, c, sources, targets, dwells)
+            for j in range(n):
+                seconds = np.float64(dwells[j]) / 1e9
+                b = np.searchsorted(edges, seconds, side="right") - 1
+                run[sources[j] * n_bins + min(max(b, 0), n_bins - 1)] += 1
     return counts.sum(axis=0)
+
+
+@jit
+def case_moves(act, ts, stage_of_activity, offsets, c, sources, targets, dwells):
+    """The moves between case c's consecutive stage visits, written to the front of the
+    scratch arrays (see move_scratch): source and target stage, and the dwell (ns) of the
+    source visit, its first event to the next visit's first event. Returns how many."""
+    n = 0
+    previous = -1
+    start = np.int64(0)
+    for i in range(offsets[c], offsets[c + 1]):
+        s = stage_of_activity[act[i]]
+        if s < 0 or s == previous:
+            continue
+        if previous >= 0:
+            sources[n] = previous
+            targets[n] = s
+            dwells[n] = ts[i] - start
+            n += 1
+        start = ts[i]
+        previous = s
+    return n
+
+
+@jit
+def longest_case(offsets):
+    """The most events any case has: room for its moves in case_moves' scratch."""
+    width = 0
+    for c in range(offsets.shape[0] - 1):
+        width = max(width, offsets[c + 1] - offsets[c])
+    return width
+
+
+@jit
+def move_scratch(width):
+    """Scratch arrays for case_moves (sources, targets, dwells), one set per thread."""
+    return np.empty(width, np.int64), np.empty(width, np.int64), np.empty(width, np.int64)
 
 
 @jit
@@ -207,19 +234,14 @@ def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, n_ch
                         per_move[4, last_move] += 1
     cursors, move_offsets = chunk_cursors(move_counts[:, 0, :])
     grouped = np.empty(move_offsets[n_keys], np.int64)
+    width = longest_case(offsets)
     for k in prange(n_chunks):
         cursor = cursors[k]
+        sources, targets, dwells = move_scratch(width)
         for c in range(bounds[k], bounds[k + 1]):
-            previous = -1
-            start = np.int64(0)
-            for i in range(offsets[c], offsets[c + 1]):
-                s = stage_of_activity[act[i]]
-                if s < 0 or s == previous:
-                    continue
-                if previous >= 0:
-                    key = previous * n_stages + s
-                    grouped[cursor[key]] = ts[i] - start
-                    cursor[key] += 1
-                start = ts[i]
-                previous = s
+            n = case_moves(act, ts, stage_of_activity, offsets, c, sources, targets, dwells)
+            for j in range(n):
+                key = sources[j] * n_stages + targets[j]
+                grouped[cursor[key]] = dwells[j]
+                cursor[key] += 1
     return stage_counts.sum(axis=0), move_counts.sum(axis=0), grouped, move_offsets

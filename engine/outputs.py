@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .arrowtext import is_text
 from .errors import OutputError, one_line
 
 SUMMARY = "summary.json"
@@ -249,15 +250,11 @@ def _text_columns(schema: pa.Schema) -> list[str]:
     for field in schema:
         kind = field.type
         if pa.types.is_list(kind) or pa.types.is_large_list(kind):
-            if _is_text(kind.value_type):
+            if is_text(kind.value_type):
                 paths.append(f"{field.name}.list.element")
-        elif _is_text(kind):
+        elif is_text(kind):
             paths.append(field.name)
     return paths
-
-
-def _is_text(kind: pa.DataType) -> bool:
-    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 class OutputFolder:

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import as_text
 from ..kernels.hashing import hash_bytes
 from ..kernels.keycodes import (
     MAX_DIGITS,
@@ -68,9 +69,7 @@ def case_keys(column: pa.ChunkedArray) -> CaseKeys:
             present.size == 0 or np.abs(present).max() < 2.0**62
         ):
             return _integer_keys(column.cast(pa.int64(), safe=False))
-    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        column = column.cast(pa.large_string())
-    return _text_keys(column)
+    return _text_keys(as_text(column))
 
 
 def _dictionary_keys(column: pa.ChunkedArray) -> CaseKeys:
@@ -199,17 +198,13 @@ def text_decoder(head: str, decode: Callable) -> Decoder:
 def activity_codes(column: pa.ChunkedArray) -> ActivityCodes:
     """Activity codes ordered by name; names are always text."""
     if not pa.types.is_dictionary(column.type):
-        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-            column = column.cast(pa.large_string())
-        column = column.dictionary_encode()
+        column = as_text(column).dictionary_encode()
     column = column.unify_dictionaries()
     if column.num_chunks == 0:
         return ActivityCodes(
             np.zeros(0, np.int32), np.array([], dtype=object), np.zeros(0, dtype=bool)
         )
-    dictionary = column.chunk(0).dictionary
-    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
-        dictionary = dictionary.cast(pa.large_string())
+    dictionary = as_text(column.chunk(0).dictionary)
     names = np.asarray(dictionary.to_pylist(), dtype=object)
     codes = np.concatenate([_indices(c) for c in column.chunks])
     empty = np.array([name == "" or name is None for name in names], dtype=bool)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from ..arrowtext import as_text, is_text
 from ..kernels.keycodes import (
     MAX_DIGITS,
     MAX_PACKED_BYTES,
@@ -55,7 +56,7 @@ class CaseKeyStream:
         kind = column.type
         if pa.types.is_integer(kind):
             return self._add_integers(first, column)
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        if is_text(kind):
             for chunk in column.chunks:
                 if not self._add_text(first, chunk):
                     return False
@@ -158,15 +159,9 @@ class ActivityStream:
     def add(self, first: int, column: pa.ChunkedArray) -> None:
         """Code one batch: names map to the vocabulary, rows through their dictionary."""
         if not pa.types.is_dictionary(column.type):
-            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-                column = column.cast(pa.large_string())
-            column = column.dictionary_encode()
+            column = as_text(column).dictionary_encode()
         for chunk in column.chunks:
-            dictionary = chunk.dictionary
-            if not (
-                pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)
-            ):
-                dictionary = dictionary.cast(pa.large_string())
+            dictionary = as_text(chunk.dictionary)
             ids = np.array(
                 [
                     -1 if not name else self.vocabulary.setdefault(name, len(self.vocabulary))
@@ -187,10 +182,3 @@ class ActivityStream:
     def finish(self) -> ActivityCodes:
         names = np.array(list(self.vocabulary), dtype=object)
         return sorted_codes(self.codes, names, self.codes < 0)
-
-
-def _as_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Activity names are text whatever their type in the file."""
-    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-        return values
-    return values.cast(pa.large_string())

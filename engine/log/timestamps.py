@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import is_text
 from ..errors import InputError, describe_rows
 from ..kernels.timeunits import scale_to_ns
 from .columns import null_mask, values_at
@@ -61,7 +62,7 @@ def parse_timestamps(
         raise InputError(f"column '{name}' holds booleans, not timestamps; map another column")
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
         return _from_numbers(column, name=name, unit=timestamp_unit, first_row=first_row)
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+    if is_text(kind):
         return _from_text(
             column,
             name=name,

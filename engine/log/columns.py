@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..kernels.ordering import gather
+
 Table = pd.DataFrame | pa.Table
 
 
@@ -48,10 +50,44 @@ def pandas_column(table: Table, name: str) -> pd.Series:
 
 
 def take_column(table: Table, name: str, rows: np.ndarray) -> pd.Series:
-    """Values of `name` at input rows `rows`, as a pandas Series with a fresh index."""
+    """Values of `name` at input rows `rows`, as a pandas Series with a fresh index.
+
+    The Series is the one `column.take(rows).to_pandas()` gives. Arrow's take on a column
+    of many chunks (a file read in batches) costs about 80 ns a row at 100M rows, so
+    category codes and numbers are gathered as NumPy arrays, in parallel, instead.
+    """
     if isinstance(table, pd.DataFrame):
         return table[name].iloc[rows].reset_index(drop=True)
-    return table.column(name).take(pa.array(rows)).to_pandas()
+    column = table.column(name)
+    kind = column.type
+    if (
+        column.num_chunks
+        and pa.types.is_dictionary(kind)
+        and pa.types.is_signed_integer(kind.index_type)  # -1 marks a null code
+    ):
+        return _take_categories(column, rows)
+    if column.num_chunks and (
+        pa.types.is_floating(kind)
+        or (column.null_count == 0 and (pa.types.is_integer(kind) or pa.types.is_boolean(kind)))
+    ):
+        return pd.Series(gather(column.to_numpy(), rows))  # float nulls are NaN either way
+    return column.take(pa.array(rows)).to_pandas()
+
+
+def _take_categories(column: pa.ChunkedArray, rows: np.ndarray) -> pd.Series:
+    """A dictionary column as a Categorical: codes gathered, the one dictionary shared."""
+    unified = column.unify_dictionaries()
+    categories = unified.chunk(0).dictionary
+    if categories.null_count:  # nulls among the values: Arrow's conversion decides
+        return column.take(pa.array(rows)).to_pandas()
+    code_type = np.int8 if len(categories) <= np.iinfo(np.int8).max else np.int32
+    codes = np.empty(len(column), code_type)  # narrow codes: less memory to gather from
+    first = 0
+    for chunk in unified.chunks:
+        codes[first : first + len(chunk)] = chunk.indices.fill_null(-1).to_numpy()
+        first += len(chunk)
+    dtype = pd.CategoricalDtype(categories.to_pandas(), ordered=column.type.ordered)
+    return pd.Series(pd.Categorical.from_codes(gather(codes, rows), dtype=dtype, validate=False))
 
 
 def values_at(column: pa.ChunkedArray, rows: Sequence[int] | np.ndarray) -> list:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..kernels.conversion import conversion_times, kaplan_meier
+from ..analysis.segments import sort_in_parts
+from ..kernels.conversion import conversion_times, kaplan_meier, km_keys
 from ..kernels.stats import NS_PER_S
 from .stats import loglog_band, wilson_interval
 
@@ -63,11 +64,11 @@ def km_table(conversions: Conversions, *, confidence: float = 0.95) -> pd.DataFr
     and observed at that time; `censored` those that leave observation after it, before
     the next row's time (at_risk of a row = the previous row's at_risk − converted −
     censored). Without any conversion there is one row at 0 s, every journey censored."""
-    durations = np.where(conversions.converted, conversions.elapsed, conversions.observed)
     # By duration; among equal ones conversions first: events precede censorings at a time.
     # Both go into one int64 key (durations stay far below 2**62 ns): a plain sort of the
     # keys, no permutation to apply.
-    keys = np.sort(durations * 2 + ~conversions.converted)
+    keys = km_keys(conversions.converted, conversions.elapsed, conversions.observed)
+    sort_in_parts(keys)
     time, at_risk, events, censored, survival, greenwood = kaplan_meier(keys)
     return km_frame(
         time, at_risk, events, censored, survival, greenwood, len(keys), confidence=confidence

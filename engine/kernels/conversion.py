@@ -35,6 +35,21 @@ def conversion_times(act, offsets, ts, converts, window_end):
     return converted, elapsed, at_event, observed
 
 
+@pjit
+def km_keys(converted, elapsed, observed):
+    """`kaplan_meier`'s key of each journey: its duration (time to convert, or time
+    observed when it did not convert) times 2, plus 1 when censored. One pass, where the
+    numpy expression made three 8-byte temporaries (0.75 s for 22M journeys)."""
+    n = converted.shape[0]
+    keys = np.empty(n, np.int64)
+    for i in prange(n):
+        if converted[i]:
+            keys[i] = elapsed[i] * 2
+        else:
+            keys[i] = observed[i] * 2 + 1
+    return keys
+
+
 @jit
 def kaplan_meier(keys):
     """The Kaplan–Meier table at the times journeys convert, from sorted int64 keys

@@ -185,3 +185,49 @@ def gather(values, positions):
     for i in prange(positions.shape[0]):
         out[i] = values[positions[i]]
     return out
+
+
+@jit
+def _partition_range(words, start, end, pivot):
+    """Hoare partition of words[start:end] in place, values below `pivot` first;
+    returns where the others begin."""
+    i = start
+    j = end - 1
+    while True:
+        while i <= j and words[i] < pivot:
+            i += 1
+        while i <= j and words[j] >= pivot:
+            j -= 1
+        if i >= j:
+            return i
+        held = words[i]
+        words[i] = words[j]
+        words[j] = held
+        i += 1
+        j -= 1
+
+
+@pjit
+def partition_words(words, pivot):
+    """Put the words below `pivot` first, in place, and return how many there are.
+
+    Each half is partitioned on its own thread; then the first half's high words and the
+    second half's low words, which sit side by side in the middle, trade places.
+    """
+    n = words.shape[0]
+    middle = n // 2
+    splits = np.empty(2, np.int64)
+    for half in prange(2):
+        start = 0 if half == 0 else middle
+        end = middle if half == 0 else n
+        splits[half] = _partition_range(words, start, end, pivot)
+    high_in_first = middle - splits[0]
+    low_in_second = splits[1] - middle
+    trade = min(high_in_first, low_in_second)
+    for t in prange(trade):
+        a = splits[0] + t
+        b = splits[1] - trade + t
+        held = words[a]
+        words[a] = words[b]
+        words[b] = held
+    return splits[0] + low_in_second

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..analysis.segments import sort_in_parts
 from ..errors import InputError
 from ..io.batches import TableBatches
 from ..kernels.ordering import (
@@ -201,7 +202,7 @@ def _sort_words(keys: CaseKeys, keep: np.ndarray, n: int) -> _Words:
     hashed = keys.hashed or int(codes.max()) >= (1 << (64 - row_bits))
     reuse = not (hashed and not keys.hashed)
     packed = pack(codes, keep, row_bits, hashed, codes if reuse else np.empty_like(codes))
-    packed.sort()
+    sort_in_parts(packed)
     return _Words(packed, row_bits, hashed)
 
 

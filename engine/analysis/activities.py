@@ -18,10 +18,7 @@ NS_PER_S = 1e9
 
 def activities_frame(log: EventLog) -> pd.DataFrame:
     """activity, frequency (events), cases, start (cases starting with it), end."""
-    counts = log._cached(
-        "activity_counts",
-        lambda lg: activity_counts(lg.activity, lg.case_offsets, len(lg.activity_names)),
-    )
+    counts = _activity_counts(log)
     order = np.lexsort((np.arange(counts.shape[1]), -counts[0]))
     return pd.DataFrame(
         {
@@ -31,6 +28,18 @@ def activities_frame(log: EventLog) -> pd.DataFrame:
             "start": counts[2, order],
             "end": counts[3, order],
         }
+    )
+
+
+def activity_event_counts(log: EventLog) -> np.ndarray:
+    """Events per activity code (int64), from the counts `activities()` shares."""
+    return _activity_counts(log)[0]
+
+
+def _activity_counts(log: EventLog) -> np.ndarray:
+    return log._cached(
+        "activity_counts",
+        lambda lg: activity_counts(lg.activity, lg.case_offsets, len(lg.activity_names)),
     )
 
 

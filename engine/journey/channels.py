@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..kernels.channels import channel_switches
-from ..kernels.grouping import chunk_count
+from ..kernels.grouping import chunk_count, tally
 from .columns import category_codes
 from .conversion import Conversions
 from .stats import wilson_interval
@@ -65,8 +65,7 @@ def channel_tables(
     ).sort_values(
         ["transitions", "source_channel", "target_channel"], ascending=[False, True, True]
     )
-    counts = np.bincount(used)
-    wins = np.bincount(used, weights=conversions.converted, minlength=len(counts)).astype(np.int64)
+    counts, wins = tally(used, conversions.converted, int(used.max()) + 1 if used.size else 0)
     present = np.flatnonzero(counts)
     low, high = wilson_interval(wins[present], counts[present], confidence=confidence)
     mix = pd.DataFrame(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..kernels.grouping import group_values
+from ..kernels.grouping import group_values, tally
 from ..kernels.stats import MEDIAN, group_order_stats
 from .conversion import Conversions
 from .stats import holm, two_proportion_test, wilson_interval
@@ -52,8 +52,7 @@ def segment_table(
         names = np.append(names, MISSING)
     n_groups = len(names)
     converted = conversions.converted
-    journeys = np.bincount(codes, minlength=n_groups)
-    wins = np.bincount(codes, weights=converted, minlength=n_groups).astype(np.int64)
+    journeys, wins = tally(codes, converted, n_groups)
     grouped, offsets = group_values(
         conversions.elapsed[converted], codes[converted].astype(np.int64), n_groups
     )

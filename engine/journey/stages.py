@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..analysis.activities import activity_event_counts
 from ..errors import InputError
 from ..kernels.grouping import chunk_count
 from ..kernels.stages import stage_pass, stage_visits, visit_moves
@@ -293,7 +294,7 @@ class Journey:
 
     def unmapped(self) -> pd.DataFrame:
         """Touchpoints of the log that the model does not map: `touchpoint`, `events`."""
-        counts = np.bincount(self.log.activity, minlength=self.log.n_activities)
+        counts = activity_event_counts(self.log)  # shared with log.activities()
         return unmapped_table(self.log.activity_names, counts, self.stage_of_activity)
 
     def stages(self) -> pd.DataFrame:

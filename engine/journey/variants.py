@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.variants import compute_variants
+from ..kernels.grouping import tally
 
 if TYPE_CHECKING:
     from .stages import Journey
@@ -25,11 +26,10 @@ JOURNEY_VARIANT_COLUMNS = (
 def conversions_per_variant(journey: Journey) -> np.ndarray:
     """Converted journeys per variant, in the order of `log.variants()`."""
     variants = journey.log._cached("variants", compute_variants)
-    return np.bincount(
-        variants.variant_of_case,
-        weights=journey.conversions.converted,
-        minlength=len(variants.frequency),
-    ).astype(np.int64)
+    _, converted = tally(
+        variants.variant_of_case, journey.conversions.converted, len(variants.frequency)
+    )
+    return converted
 
 
 def variant_outcomes(journey: Journey, *, top: int | None = None) -> pd.DataFrame:

@@ -84,3 +84,18 @@ def relabel(values, mapping):
     """values[i] = mapping[values[i]], in place, in parallel: no second array of them."""
     for i in prange(values.shape[0]):
         values[i] = mapping[values[i]]
+
+
+@jit
+def tally(keys, flags, n_groups):
+    """Per key 0..n_groups-1: (items, flagged items), int64. One pass, with no widened
+    copy of the keys or the flags, as ``np.bincount(keys)`` and ``np.bincount(keys,
+    weights=flags)`` each make (about 0.4 s a pair for 22M journeys)."""
+    counts = np.zeros(n_groups, np.int64)
+    flagged = np.zeros(n_groups, np.int64)
+    for i in range(keys.shape[0]):
+        k = keys[i]
+        counts[k] += 1
+        if flags[i]:
+            flagged[k] += 1
+    return counts, flagged

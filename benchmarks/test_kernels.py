@@ -34,7 +34,7 @@ import pytest
 
 import engine
 from engine.analysis.dfg import edge_blocks
-from engine.analysis.segments import sort_segments
+from engine.analysis.segments import sort_in_parts, sort_segments
 from engine.analysis.variants import Variants, compute_variants, variant_id_type
 from engine.datasets.synthetic import KEYS
 from engine.journey.columns import category_codes
@@ -43,7 +43,12 @@ from engine.journey.satisfaction import SCALES
 from engine.kernels import stats as stats_kernels
 from engine.kernels.activities import activity_counts, case_durations, grouped_case_durations
 from engine.kernels.channels import channel_switches
-from engine.kernels.conversion import conversion_times, kaplan_meier, kaplan_meier_counted
+from engine.kernels.conversion import (
+    conversion_times,
+    kaplan_meier,
+    kaplan_meier_counted,
+    km_keys,
+)
 from engine.kernels.dfg import edge_aggregate, number_edges, pair_keys
 from engine.kernels.edgestats import (
     COUNT,
@@ -53,12 +58,12 @@ from engine.kernels.edgestats import (
     plan_selection,
 )
 from engine.kernels.grouping import (
-    MAX_CHUNKS,
     chunk_count,
     chunk_cursors,
     group_values,
     relabel,
     run_counts,
+    tally,
 )
 from engine.kernels.hashing import hash_bytes, hash_ints
 from engine.kernels.keycodes import (
@@ -81,6 +86,7 @@ from engine.kernels.ordering import (
     gather,
     order_runs,
     pack,
+    partition_words,
     run_offsets,
 )
 from engine.kernels.refine import exact_median_p90, rank_entries, values_in_entries
@@ -95,7 +101,6 @@ from engine.kernels.sketch import (
 )
 from engine.kernels.stages import (
     closed_dwell_counts,
-    longest_closed_dwell,
     stage_pass,
     stage_visits,
     visit_moves,
@@ -345,6 +350,36 @@ class TestOrdering:
         mask = np.uint64((1 << r.row_bits) - 1)
         assert np.array_equal(words & mask, np.arange(log.n_events, dtype=np.uint64))
         assert np.array_equal(words >> np.uint64(r.row_bits), r.codes)
+
+    def test_partition_words(self, measure, log, input_rows: InputRows) -> None:
+        """segments.sort_in_parts: the words split around a pivot, each half on a thread
+        (fresh unsorted words each round)."""
+        r = input_rows
+        unsorted = pack(r.codes, r.keep, r.row_bits, False, np.empty_like(r.codes))
+        pivot = np.median(unsorted).astype(np.uint64)
+        last = {}
+
+        def setup():
+            last["words"] = unsorted.copy()
+            return (last["words"], pivot), {}
+
+        below = measure(partition_words, setup=setup, events=log.n_events)
+        assert below == int((unsorted < pivot).sum())
+        assert last["words"][:below].max() < pivot <= last["words"][below:].min()
+
+    def test_sort_in_parts(self, measure, log, input_rows: InputRows, exact_words: Words) -> None:
+        """build._sort_words: partitioned, then sorted part by part on every core (fresh
+        unsorted words each round)."""
+        r = input_rows
+        unsorted = pack(r.codes, r.keep, r.row_bits, False, np.empty_like(r.codes))
+        last = {}
+
+        def setup():
+            last["words"] = unsorted.copy()
+            return (last["words"],), {}
+
+        measure(sort_in_parts, setup=setup, events=log.n_events)
+        assert np.array_equal(last["words"], exact_words.packed)
 
     def test_run_offsets(self, measure, log, input_rows: InputRows, exact_words: Words) -> None:
         """build._order_events: the runs of equal codes in the sorted words are the cases."""
@@ -957,6 +992,14 @@ class TestGrouping:
         counts = measure(run_counts, *args, events=log.n_events)
         assert np.array_equal(counts.sum(axis=0), v.frequency)
 
+    def test_tally(self, measure, log, variants: VariantInputs, journey: engine.Journey) -> None:
+        """journey.variants: journeys and conversions per variant in one pass."""
+        v, converted = variants.final, journey.conversions.converted
+        args = (v.variant_of_case, converted, len(v.representative))
+        counts, wins = measure(tally, *args, events=log.n_events)
+        assert np.array_equal(counts, v.frequency)
+        assert np.array_equal(wins, np.bincount(v.variant_of_case, weights=converted))
+
     def test_relabel(self, measure, log, variants: VariantInputs) -> None:
         """analysis.variants: provisional variant ids replaced by their ranks, in place
         (a fresh copy each round)."""
@@ -996,13 +1039,6 @@ class TestStages:
         assert len(case) == per_stage[0].sum() and is_open.sum() == per_stage[1].sum()
         assert (np.diff(case) >= 0).all() and (end >= start).all()
         assert np.array_equal(log.timestamp[first], start)
-
-    def test_longest_closed_dwell(self, measure, log, journey: engine.Journey) -> None:
-        """journey.distributions.dwell_histogram: the longest closed visit, for the bins."""
-        args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity)
-        longest = measure(longest_closed_dwell, *args, MAX_CHUNKS, events=log.n_events)
-        v = journey.visits
-        assert longest == (v.end - v.start)[~v.open].max()
 
     def test_closed_dwell_counts(self, measure, log, journey: engine.Journey) -> None:
         """journey.distributions.dwell_histogram: closed visits per stage and bin."""
@@ -1091,6 +1127,13 @@ class TestConversion:
         assert converts[log.activity[at]].all() and (at < log.case_offsets[1:][converted]).all()
         assert np.array_equal(elapsed[converted], log.timestamp[at] - log.timestamp[first])
         assert (at_event[~converted] == -1).all() and (elapsed <= observed).all()
+
+    def test_km_keys(self, measure, log, journey: engine.Journey) -> None:
+        """journey.conversion.km_table: each journey's duration and censoring as one key."""
+        c = journey.conversions
+        keys = measure(km_keys, c.converted, c.elapsed, c.observed, events=log.n_events)
+        durations = np.where(c.converted, c.elapsed, c.observed)
+        assert np.array_equal(keys, durations * 2 + ~c.converted)
 
     def test_kaplan_meier(self, measure, log, journey: engine.Journey) -> None:
         """journey.conversion.km_table: the Kaplan–Meier table from sorted keys."""

@@ -103,6 +103,7 @@ def test_histogram_memory_bounds_the_runs(monkeypatch):
 INT64 = st.integers(-(2**63), 2**63 - 1)
 
 
+@settings(deadline=None)  # the first call loads the kernel: 58 s once on a stalled VM
 @given(st.lists(INT64, min_size=2, max_size=50))
 def test_duration_buckets_keep_the_order_of_any_int64(values):
     from engine.kernels.edgestats import N_BUCKETS, signed_bucket
@@ -308,3 +309,65 @@ def test_merging_many_run_variants_finds_each_first(seed):
     first_of: dict[tuple, int] = {}
     expected = [first_of.setdefault(tuple(s), i) for i, s in enumerate(sequences)]
     assert _first_items(keys, codes, at).tolist() == expected
+
+
+_WORDS = st.lists(
+    st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 7, 2**63, 2**64 - 1])),
+    max_size=300,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_WORDS, st.integers(0, 2**64 - 1))
+def test_partitioned_words_fall_either_side_of_the_pivot(values, pivot):
+    """partition_words keeps every word and puts exactly those below the pivot first."""
+    from engine.kernels.ordering import partition_words
+
+    words = np.array(values, np.uint64)
+    below = int(partition_words(words, np.uint64(pivot)))
+    assert below == sum(v < pivot for v in values)
+    assert all(words[:below] < np.uint64(pivot))
+    assert all(words[below:] >= np.uint64(pivot))
+    assert sorted(words.tolist()) == sorted(values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_WORDS, st.integers(1, 5))
+def test_words_sorted_in_parts_are_sorted_as_numpy_sorts_them(values, parts):
+    """Ties, all-equal words and parts that cannot be split included."""
+    from engine.analysis.segments import sort_in_parts
+
+    words = np.array(values, np.uint64)
+    sort_in_parts(words, parts=parts, parallel_from=0)
+    assert np.array_equal(words, np.sort(np.array(values, np.uint64)))
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_long_parts_are_sorted_side_by_side_as_numpy_sorts_them(parts):
+    """Parts past a million words go to numpy's sort on separate threads."""
+    from engine.analysis.segments import sort_in_parts
+
+    rng = np.random.default_rng(parts)
+    words = rng.integers(0, 1 << 40, 3_000_000, dtype=np.uint64) << np.uint64(22)
+    words |= np.arange(len(words), dtype=np.uint64)
+    expected = np.sort(words)
+    sort_in_parts(words, parts=parts, parallel_from=0)
+    assert np.array_equal(words, expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.booleans()), max_size=200),
+    st.sampled_from([np.int8, np.int32, np.int64]),
+)
+def test_tally_counts_as_numpys_bincount(items, dtype):
+    """Journeys and conversions per segment, channel count or variant: both counts in one
+    pass are np.bincount's, without and with the flags as weights."""
+    from engine.kernels.grouping import tally
+
+    keys = np.array([k for k, _ in items], dtype)
+    flags = np.array([f for _, f in items], np.bool_)
+    counts, flagged = tally(keys, flags, 10)
+    wide = keys.astype(np.int64)
+    assert np.array_equal(counts, np.bincount(wide, minlength=10))
+    assert np.array_equal(flagged, np.bincount(wide, weights=flags, minlength=10).astype(np.int64))

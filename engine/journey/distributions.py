@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..kernels.grouping import chunk_count
-from ..kernels.stages import closed_dwell_counts, longest_closed_dwell
+from ..kernels.stages import closed_dwell_counts
+from ..kernels.stats import MAX
 
 if TYPE_CHECKING:
     from .stages import Journey
@@ -36,8 +37,10 @@ def dwell_histogram(journey: Journey, *, per_decade: int = 4) -> pd.DataFrame:
     [bin_start_s, bin_end_s); the last bin also holds the longest visit."""
     log, n_stages = journey.log, len(journey.model.stages)
     events = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity)
-    longest = longest_closed_dwell(*events, chunk_count(log.n_cases, 1))
-    edges = dwell_bin_edges(longest / 1e9 if longest >= 0 else 0.0, per_decade=per_decade)
+    # The stage table's longest closed visit per stage (seconds; NaN: none closed).
+    longest = journey.figures.stage_stats[MAX]
+    longest_s = float(np.nanmax(longest)) if np.isfinite(longest).any() else 0.0
+    edges = dwell_bin_edges(longest_s, per_decade=per_decade)
     return dwell_frame(journey.model.stages, edges, dwell_counts(*events, n_stages, edges))
 
 

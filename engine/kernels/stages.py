@@ -67,25 +67,6 @@ def stage_visits(act, offsets, ts, stage_of_activity):
 
 
 @pjit
-def longest_closed_dwell(act, offsets, ts, stage_of_activity, n_chunks):
-    """The longest closed visit (ns, first event to the next visit's first event), or -1
-    when no case has two visits: one streaming pass, no row per visit."""
-    n_cases = offsets.shape[0] - 1
-    bounds = case_chunks(n_cases, n_chunks)
-    width = longest_case(offsets)
-    longest = np.full(n_chunks, -1, np.int64)
-    for k in prange(n_chunks):
-        sources, targets, dwells = move_scratch(width)
-        best = np.int64(-1)
-        for c in range(bounds[k], bounds[k + 1]):
-            n = case_moves(act, ts, stage_of_activity, offsets, c, sources, targets, dwells)
-            for j in range(n):
-                best = max(best, dwells[j])
-        longest[k] = best
-    return longest.max()
-
-
-@pjit
 def closed_dwell_counts(act, offsets, ts, stage_of_activity, n_stages, edges, n_chunks):
     """Closed visits per (stage, bin), flat stage * n_bins + bin: a visit lasting d ns
     goes to the bin of `edges` (seconds, ascending) that holds d / 1e9, as numpy's

@@ -222,6 +222,89 @@ def test_activity_codes_widen_as_later_batches_bring_new_names(n_activities, tmp
     np.testing.assert_array_equal(streamed.source_row, whole.source_row)
 
 
+@pytest.mark.parametrize("nulls", [False, True])
+@pytest.mark.parametrize("index_type", [pa.int8(), pa.uint8(), pa.int16()], ids=str)
+def test_narrow_dictionary_codes_keep_every_name_as_the_vocabulary_grows(
+    index_type, nulls, tmp_path, monkeypatch
+):
+    """Row groups with their own dictionaries (100 names each, 300 in all) and narrow
+    codes, as pandas writes categories: every event keeps its name, missing ones are
+    the null rows only, exactly as when the same rows are read as one DataFrame."""
+    rng = np.random.default_rng(len(str(index_type)) + nulls)
+    groups = []
+    for group, prefix in enumerate("abc"):
+        indices = pa.array(
+            rng.integers(0, 100, 500), index_type, mask=(rng.random(500) < 0.1) if nulls else None
+        )
+        names = pa.array([f"{prefix}{i:03d}" for i in range(100)])
+        groups.append(
+            pa.table(
+                {
+                    "case": rng.integers(0, 60, 500) + 100 * group,
+                    "activity": pa.DictionaryArray.from_arrays(indices, names),
+                    "ts": pa.array(rng.integers(0, 10**6, 500).astype("datetime64[s]")),
+                }
+            )
+        )
+    table = pa.concat_tables(groups)
+    path = tmp_path / "categories.parquet"
+    pq.write_table(table, path, row_group_size=500)
+    assert pq.read_schema(path).field("activity").type.index_type == index_type
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 128)
+    streamed = engine.read_log(path, **KEYS)
+    frame = table.to_pandas()
+    whole = engine.read_log(frame, **KEYS)
+    expected = frame["activity"].dropna().astype(str).value_counts()
+    got = pd.Series(np.asarray(streamed.activity_names)[streamed.activity]).value_counts()
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+    assert list(streamed.activity_names) == list(whole.activity_names)
+    np.testing.assert_array_equal(streamed.activity, whole.activity)
+    np.testing.assert_array_equal(streamed.source_row, whole.source_row)
+
+
+def test_case_ids_and_attributes_in_narrow_dictionaries_that_outgrow_them(tmp_path, monkeypatch):
+    """Case ids and a segment coded per row group in int8 dictionaries of 100 values
+    each (300 in all, more than int8 codes can number, so Arrow will not unify them as
+    they are): every case and every segment value comes through, as from plain text."""
+    rng = np.random.default_rng(7)
+    groups = []
+    for prefix in "abc":
+        names = pa.array([f"{prefix}{i:03d}" for i in range(100)])
+
+        def narrow(nulls: bool, names=names) -> pa.DictionaryArray:
+            mask = (rng.random(500) < 0.1) if nulls else None
+            codes = pa.array(rng.integers(0, 100, 500), pa.int8(), mask=mask)
+            return pa.DictionaryArray.from_arrays(codes, names)
+
+        groups.append(
+            pa.table(
+                {
+                    "case": narrow(False),
+                    "activity": pa.array(rng.choice(["x", "y", "z"], 500)),
+                    "ts": pa.array(rng.integers(0, 10**6, 500).astype("datetime64[s]")),
+                    "segment": narrow(True),
+                }
+            )
+        )
+    table = pa.concat_tables(groups)
+    path = tmp_path / "narrow.parquet"
+    pq.write_table(table, path, row_group_size=500)
+    assert pq.read_schema(path).field("case").type.index_type == pa.int8()
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 128)
+    log = engine.read_log(path, **KEYS, attributes=["segment"])
+
+    plain = pd.DataFrame(
+        {name: table.column(name).cast(pa.string()).to_pylist() for name in table.column_names}
+    )
+    assert sorted(log.case_ids.astype(str)) == sorted(plain["case"].unique())
+    sizes = plain.groupby("case").size()
+    np.testing.assert_array_equal(np.diff(log.case_offsets), sizes[log.case_ids.astype(str)])
+    segment = log.attributes["segment"]
+    assert segment.isna().sum() == plain["segment"].isna().sum()
+    expected = plain["segment"].iloc[log.source_row].fillna("<missing>").tolist()
+    assert segment.astype(object).fillna("<missing>").tolist() == expected
+
+
 def _attribute_chunks(kind: str, chunk: int) -> pa.ChunkedArray:
     """One attribute column in chunks, as batches of a file give it (nulls in some)."""
     rng = np.random.default_rng(len(kind) + chunk)

@@ -60,11 +60,7 @@ def take_column(table: Table, name: str, rows: np.ndarray) -> pd.Series:
         return table[name].iloc[rows].reset_index(drop=True)
     column = table.column(name)
     kind = column.type
-    if (
-        column.num_chunks
-        and pa.types.is_dictionary(kind)
-        and pa.types.is_signed_integer(kind.index_type)  # -1 marks a null code
-    ):
+    if column.num_chunks and pa.types.is_dictionary(kind):
         return _take_categories(column, rows)
     if column.num_chunks and (
         pa.types.is_floating(kind)
@@ -76,18 +72,48 @@ def take_column(table: Table, name: str, rows: np.ndarray) -> pd.Series:
 
 def _take_categories(column: pa.ChunkedArray, rows: np.ndarray) -> pd.Series:
     """A dictionary column as a Categorical: codes gathered, the one dictionary shared."""
-    unified = column.unify_dictionaries()
+    unified = unified_dictionaries(column)
     categories = unified.chunk(0).dictionary
     if categories.null_count:  # nulls among the values: Arrow's conversion decides
-        return column.take(pa.array(rows)).to_pandas()
+        return unified.take(pa.array(rows)).to_pandas()
     code_type = np.int8 if len(categories) <= np.iinfo(np.int8).max else np.int32
     codes = np.empty(len(column), code_type)  # narrow codes: less memory to gather from
     first = 0
     for chunk in unified.chunks:
-        codes[first : first + len(chunk)] = chunk.indices.fill_null(-1).to_numpy()
+        codes[first : first + len(chunk)] = dictionary_indices(chunk)
         first += len(chunk)
     dtype = pd.CategoricalDtype(categories.to_pandas(), ordered=column.type.ordered)
     return pd.Series(pd.Categorical.from_codes(gather(codes, rows), dtype=dtype, validate=False))
+
+
+def unified_dictionaries(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A dictionary column whose chunks share one dictionary.
+
+    Row groups written one by one (from pandas: int8 codes for up to 127 categories)
+    each bring their own dictionary; when the union outgrows their index type, Arrow
+    refuses to unify them, so the codes are widened to int32 first. The column is only
+    copied then.
+    """
+    try:
+        return column.unify_dictionaries()
+    except pa.ArrowInvalid:
+        kind = column.type
+        wide = pa.dictionary(pa.int32(), kind.value_type, kind.ordered)
+        return column.cast(wide).unify_dictionaries()
+
+
+def dictionary_indices(chunk: pa.DictionaryArray) -> np.ndarray:
+    """A dictionary chunk's codes as NumPy integers, -1 where the value is null.
+
+    Unsigned codes (Arrow writes uint8 and other unsigned indices) are widened to
+    int64 first when there are nulls, since -1 does not fit them.
+    """
+    indices = chunk.indices
+    if indices.null_count:
+        if pa.types.is_unsigned_integer(indices.type):
+            indices = indices.cast(pa.int64())
+        indices = indices.fill_null(-1)
+    return indices.to_numpy(zero_copy_only=False)
 
 
 def values_at(column: pa.ChunkedArray, rows: Sequence[int] | np.ndarray) -> list:

@@ -33,7 +33,13 @@ from ..kernels.keycodes import (
     remap_codes,
     suffix_shape,
 )
-from .columns import chunk_slices, null_mask, string_buffers
+from .columns import (
+    chunk_slices,
+    dictionary_indices,
+    null_mask,
+    string_buffers,
+    unified_dictionaries,
+)
 
 #: Codes per row -> case ids (given the codes and input rows of one event per case).
 Decoder = Callable[[np.ndarray, np.ndarray], pd.Index]
@@ -73,7 +79,7 @@ def case_keys(column: pa.ChunkedArray) -> CaseKeys:
 
 
 def _dictionary_keys(column: pa.ChunkedArray) -> CaseKeys:
-    column = column.unify_dictionaries()
+    column = unified_dictionaries(column)
     categories = column.chunk(0).dictionary if column.num_chunks else pa.array([])
     indices = pa.chunked_array([c.indices for c in column.chunks], type=column.type.index_type)
     codes = indices.fill_null(0).to_numpy().astype(np.uint64)
@@ -199,26 +205,21 @@ def activity_codes(column: pa.ChunkedArray) -> ActivityCodes:
     """Activity codes ordered by name; names are always text."""
     if not pa.types.is_dictionary(column.type):
         column = as_text(column).dictionary_encode()
-    column = column.unify_dictionaries()
+    column = unified_dictionaries(column)
     if column.num_chunks == 0:
         return ActivityCodes(
             np.zeros(0, np.int32), np.array([], dtype=object), np.zeros(0, dtype=bool)
         )
     dictionary = as_text(column.chunk(0).dictionary)
     names = np.asarray(dictionary.to_pylist(), dtype=object)
-    codes = np.concatenate([_indices(c) for c in column.chunks])
+    codes = np.concatenate(
+        [dictionary_indices(c).astype(np.int32, copy=False) for c in column.chunks]
+    )
     empty = np.array([name == "" or name is None for name in names], dtype=bool)
     if len(names) and empty.any():
         codes = np.where((codes >= 0) & empty[np.maximum(codes, 0)], -1, codes).astype(np.int32)
     missing = codes < 0
     return sorted_codes(codes, names, missing)
-
-
-def _indices(chunk: pa.DictionaryArray) -> np.ndarray:
-    indices = chunk.indices
-    if indices.null_count:
-        indices = indices.fill_null(-1)
-    return indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
 
 
 def sorted_codes(codes: np.ndarray, names: np.ndarray, missing: np.ndarray) -> ActivityCodes:

@@ -24,7 +24,7 @@ from ..kernels.keycodes import (
     remap_codes,
     suffix_shape,
 )
-from .columns import null_mask, string_buffers
+from .columns import dictionary_indices, null_mask, string_buffers
 from .keys import (
     ActivityCodes,
     CaseKeys,
@@ -172,10 +172,9 @@ class ActivityStream:
             while len(self.vocabulary) > np.iinfo(self.codes.dtype).max:
                 wider = np.int16 if self.codes.dtype == np.int8 else np.int32
                 self.codes = self.codes.astype(wider)
-            indices = chunk.indices
-            if indices.null_count:
-                indices = indices.fill_null(-1)
-            indices = indices.to_numpy(zero_copy_only=False)
+            # Remapped as int32: a narrow index type (int8 in files from pandas) holds
+            # this batch's positions, not the ids of a vocabulary grown past it.
+            indices = dictionary_indices(chunk).astype(np.int32, copy=False)
             self.codes[first : first + len(chunk)] = remap_codes(indices, ids)  # ids fit
             first += len(chunk)
 

@@ -37,6 +37,7 @@ from engine.analysis.dfg import edge_blocks
 from engine.analysis.segments import sort_in_parts, sort_segments
 from engine.analysis.variants import Variants, compute_variants, variant_id_type
 from engine.datasets.synthetic import KEYS
+from engine.journey.bottlenecks import converting_targets
 from engine.journey.columns import category_codes
 from engine.journey.distributions import dwell_bin_edges
 from engine.journey.satisfaction import SCALES
@@ -79,6 +80,7 @@ from engine.kernels.keycodes import (
     remap_codes,
     suffix_shape,
 )
+from engine.kernels.lost import bootstrap_losses, charge_pairs, pair_reach, point_estimates
 from engine.kernels.moments import group_moments
 from engine.kernels.ordering import (
     VERIFY_BYTES,
@@ -325,6 +327,7 @@ def steps(log: engine.EventLog, journey: engine.Journey) -> tuple[np.ndarray, ..
         log.timestamp,
         n_act,
         journey.conversions.at_event,
+        np.zeros(n_act, dtype=bool),
         chunk_count(log.n_cases, n_act * n_act),
     )
 
@@ -766,7 +769,7 @@ class TestMoments:
     def test_group_moments(self, measure, log, edges: Edges, steps) -> None:
         """analysis.partials._edge_partial: per edge key, exact sums, extremes, mean and
         the sum of squared deviations (pair_steps' durations, one group per key)."""
-        _, durations, key_offsets = steps
+        _, durations, key_offsets, _ = steps
         args = (durations, key_offsets)
         whole_s, rest_ns, low, high, mean, m2 = measure(group_moments, *args, events=log.n_events)
         k = edges.edge_keys
@@ -786,7 +789,7 @@ class TestMoments:
 @pytest.fixture(scope="class")
 def sketch_entries(steps) -> tuple[np.ndarray, np.ndarray]:
     """The sparse sketches of every edge key's durations, as _edge_partial keeps them."""
-    _, durations, key_offsets = steps
+    _, durations, key_offsets, _ = steps
     return count_entries(grouped_entries(durations, key_offsets))
 
 
@@ -794,7 +797,7 @@ def sketch_entries(steps) -> tuple[np.ndarray, np.ndarray]:
 class TestSketch:
     def test_grouped_entries(self, measure, log, steps) -> None:
         """analysis.partials: the sketch cell (group and bucket) of every duration."""
-        _, durations, key_offsets = steps
+        _, durations, key_offsets, _ = steps
         entries = measure(grouped_entries, durations, key_offsets, events=log.n_events)
         group_of = np.repeat(np.arange(len(key_offsets) - 1), np.diff(key_offsets))
         assert np.array_equal(entries // SKETCH_WIDTH, group_of)
@@ -835,7 +838,7 @@ class TestRefine:
     ) -> None:
         """analysis.exact: a part's values in the needed buckets, then the exact median
         and p90 of every edge, bit for bit as on one machine."""
-        _, durations, key_offsets = steps
+        _, durations, key_offsets, _ = steps
         keys, counts = sketch_entries
         entry, within, size = rank_entries(keys, counts, log.n_activities**2)
         wanted = np.unique(entry[entry >= 0])
@@ -1024,7 +1027,8 @@ class TestStages:
         """journey.stages.Journey.figures: stage and move counts, dwell grouped, two passes."""
         n_stages = len(journey.model.stages)
         args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity, n_stages)
-        args += (journey.conversions.at_event, chunk_count(log.n_cases, n_stages * n_stages))
+        eligible = ~converting_targets(journey.model, log.activity_names)[1]
+        args += (journey.conversions.at_event, eligible, chunk_count(log.n_cases, n_stages**2))
         per_stage, per_move, grouped, move_offsets = measure(stage_pass, *args, events=log.n_events)
         mapped = journey.stage_of_activity[log.activity] >= 0
         journeys_mapped = np.logical_or.reduceat(mapped, log.case_offsets[:-1])
@@ -1073,8 +1077,12 @@ class TestSteps:
         """journey.bottlenecks._touchpoint_steps: steps counted and timed, two passes."""
         n_act = log.n_activities
         args = (log.activity, log.case_offsets, log.timestamp, log.timestamp, n_act)
-        args += (journey.conversions.at_event, chunk_count(log.n_cases, n_act * n_act))
-        counts, durations, key_offsets = measure(pair_steps, *args, events=log.n_events)
+        eligible = ~converting_targets(journey.model, log.activity_names)[0]
+        args += (journey.conversions.at_event, eligible, chunk_count(log.n_cases, n_act * n_act))
+        counts, durations, key_offsets, reach = measure(pair_steps, *args, events=log.n_events)
+        chunks = chunk_count(log.n_cases, n_act)
+        want = pair_reach(log.activity, log.case_offsets, args[5], eligible, chunks)
+        assert np.array_equal(reach, want)  # the same journeys, counted by the other kernel
         assert np.array_equal(np.flatnonzero(counts[0]), edges.edge_keys)
         assert np.array_equal(counts[0, edges.edge_keys], edges.frequency)
         assert np.array_equal(np.diff(key_offsets), counts[0])
@@ -1203,6 +1211,48 @@ class TestSatisfaction:
         assert by_stage[0].sum() == (answered & (stages[log.activity] >= 0)).sum()
         n_low, k_low, n_not, k_not = outcomes
         assert (k_low <= n_low).all() and (k_not <= n_not).all()
+
+
+# -- lost: lost conversions (journey layer) -------------------------------------------------
+
+
+@group("lost")
+class TestLost:
+    def test_charge_pairs(self, measure, log, journey: engine.Journey) -> None:
+        """journey.lost.charge_journeys: every never-converting journey charged to its step
+        with the largest chance (here: every step, chance by key, so the last-keyed)."""
+        n_act = log.n_activities
+        keys = np.arange(n_act * n_act, dtype=np.int64)
+        q = (keys + 1) / (n_act * n_act)
+        at_event = journey.conversions.at_event
+
+        def charge():
+            best_q = np.zeros(log.n_cases)
+            best_place = np.full(log.n_cases, -1, np.int64)
+            args = (log.activity, log.case_offsets, at_event, n_act, keys, keys, q, keys)
+            charge_pairs(*args, best_q, best_place, chunk_count(log.n_cases, 1))
+            return best_place
+
+        best_place = measure(charge, events=log.n_events)
+        lengths = np.diff(log.case_offsets)
+        lost = (at_event < 0) & (lengths > 1)
+        pair_max = np.full(log.n_cases, -1, np.int64)
+        key = log.activity[:-1].astype(np.int64) * n_act + log.activity[1:]
+        same = np.ones(len(key), dtype=bool)
+        same[log.case_offsets[1:-1] - 1] = False  # pairs across cases
+        case = np.repeat(np.arange(log.n_cases), lengths)[:-1]
+        np.maximum.at(pair_max, case[same], key[same])
+        assert np.array_equal(best_place[lost], pair_max[lost])
+        assert (best_place[~lost] == -1).all()
+
+    def test_bootstrap_losses(self, measure, log) -> None:
+        """journey.lost.lost_columns: 1,000 Poisson replicates of five cells per place."""
+        rng = np.random.default_rng(0)
+        cells = rng.integers(50, 5_000, size=(100, 5)).astype(np.int64)
+        intervals = measure(bootstrap_losses, cells, 1000, 0.05, 1, events=log.n_events)
+        points = point_estimates(cells)
+        assert (intervals[:, 0] <= points[:, 0] + 1e-9).all()
+        assert (intervals[:, 2] <= intervals[:, 3]).all()
 
 
 # -- timeunits: timestamps to nanoseconds -------------------------------------------------

@@ -533,6 +533,8 @@ def _journey_outputs(log, model, args, out, progress) -> dict:
 
 def _overview(log, variants, edges) -> str:
     """A few lines on stdout for a person at a terminal; the files are the contract."""
+    from .journey.actions import human, times
+
     lines = [
         f"{log.n_events:,} events, {log.n_cases:,} cases, {log.n_activities:,} activities, "
         f"{len(variants):,} variants, {len(edges):,} edges"
@@ -546,17 +548,10 @@ def _overview(log, variants, edges) -> str:
         edge = slowest.iloc[0]
         lines.append(
             f"  most time spent between: {edge['source']} > {edge['target']} "
-            f"({edge['frequency']:,} times, {_human(edge['total'])} in all, "
-            f"mean {_human(edge['mean_s'])}, median {_human(edge['median_s'])})"
+            f"({times(edge['frequency'])}, {human(edge['total'])} in all, "
+            f"mean {human(edge['mean_s'])}, median {human(edge['median_s'])})"
         )
     return "\n".join(lines)
-
-
-def _human(seconds: float) -> str:
-    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
-        if abs(seconds) >= size:
-            return f"{seconds / size:,.1f} {unit}"
-    return f"{seconds:,.1f} s"
 
 
 def generate(args: argparse.Namespace) -> int:

@@ -124,6 +124,13 @@ SCHEMAS.update(
             lost_conversions=_F,
             lost_low=_F,
             lost_high=_F,
+            comparable=_B,
+            alternative_journeys=_I,
+            alternative_rate=_F,
+            lost_alone=_F,
+            lost_alone_low=_F,
+            lost_alone_high=_F,
+            share_of_lost=_F,
         ),
         "actions.parquet": _schema(
             rank=_I,
@@ -139,6 +146,7 @@ SCHEMAS.update(
             median_wait_s=_F,
             abandon_share=_F,
             total_wait_s=_F,
+            share_of_lost=_F,
         ),
         "segments.parquet": _schema(
             attribute=_S,

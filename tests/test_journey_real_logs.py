@@ -62,7 +62,16 @@ def test_shipped_mapping_fits_its_log(real):
     assert (np.diff(km["conversion"]) >= -1e-12).all()
     summary = journey.conversion_summary()
     assert 0 < summary["converted"] <= summary["journeys"] == log.n_cases
-    assert len(journey.actions()) > 0
+    actions = journey.actions()
+    assert (actions["journeys"] >= 30).all()
+    if log.n_cases >= 1_000:
+        assert len(actions) > 0
+    # Losses add up: every journey that did not convert is charged at most once.
+    bottlenecks = journey.bottlenecks()
+    not_converted = summary["journeys"] - summary["converted"]
+    assert bottlenecks["lost_conversions"].sum() <= not_converted + 1e-6
+    steps = bottlenecks[bottlenecks["comparable"]]
+    assert (steps["journeys"] >= 30).all() and (steps["alternative_journeys"] >= 30).all()
 
     if log.n_events <= 40_000:  # the plain reference loops over cases
         canon = reference.canonical_frame(

@@ -100,7 +100,7 @@ def edge_blocks(n_cases: int, n_activities: int) -> tuple[np.ndarray, np.ndarray
 def _dense_edges(log: EventLog) -> tuple[np.ndarray, ...]:
     """Two parallel passes over the events counting into a table of every possible edge
     key; the median and p90 are selected, not sorted for (kernels.stats)."""
-    counts, durations, offsets = pair_step_counts(log, np.full(log.n_cases, -1, np.int64))
+    counts, durations, offsets, _ = pair_step_counts(log, np.full(log.n_cases, -1, np.int64))
     edge_keys = np.flatnonzero(counts[0])
     stats = group_order_stats(durations, offsets)
     stats[STDEV] = group_stdev(durations, offsets, stats[MEAN])
@@ -112,14 +112,18 @@ def pair_step_counts(
     converted_at: np.ndarray,
     activity: np.ndarray | None = None,
     n_activities: int | None = None,
+    eligible: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
     """kernels.steps.pair_steps over the log (every directly-follows step, keyed in a
     table of all n_activities**2 keys), its cases split into runs counted in parallel;
     `converted_at` per case as pair_steps takes it (-1 everywhere: no conversion).
     `activity` and `n_activities` replace the log's codes (e.g. by codes of a larger,
-    shared alphabet)."""
+    shared alphabet); `eligible` (bool per activity code) the targets whose journeys
+    pair_steps' reach counts (none by default)."""
     act = log.activity if activity is None else activity
     n_act = log.n_activities if n_activities is None else n_activities
+    if eligible is None:
+        eligible = np.zeros(n_act, dtype=bool)
     start = log.start_timestamp if log.start_timestamp is not None else log.timestamp
     return pair_steps(
         act,
@@ -128,6 +132,7 @@ def pair_step_counts(
         start,
         n_act,
         converted_at,
+        eligible,
         chunk_count(log.n_cases, n_act * n_act),
     )
 

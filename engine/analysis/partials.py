@@ -175,7 +175,7 @@ def log_partial(log: EventLog, names: np.ndarray) -> LogPartial:
 
 def _edge_partial(log: EventLog, act: np.ndarray, n_act: int) -> Moments:
     never_converts = np.full(log.n_cases, -1, np.int64)
-    counts, durations, offsets = pair_step_counts(log, never_converts, act, n_act)
+    counts, durations, offsets, _ = pair_step_counts(log, never_converts, act, n_act)
     return moments_of(durations, offsets, counts[1])
 
 
@@ -454,7 +454,7 @@ def _variant_medians(partial: LogPartial, order: np.ndarray) -> np.ndarray:
 def edge_durations(log: EventLog, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A part's directly-follows durations grouped by edge key over the sorted `names`."""
     never_converts = np.full(log.n_cases, -1, np.int64)
-    _, durations, offsets = pair_step_counts(
+    _, durations, offsets, _ = pair_step_counts(
         log, never_converts, global_codes(log, names), len(names)
     )
     return durations, offsets

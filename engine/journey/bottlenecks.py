@@ -1,26 +1,20 @@
-"""Bottlenecks ranked into prioritized actions.
+"""Bottlenecks: the places of a journey ranked by the conversions they lose, then by the
+time customers spend there.
 
 Three kinds of places are ranked: touchpoint transitions (a → b, the directly-follows
 edges), stage transitions (stage s → stage t; with a channel column also split by the
 channel of the event arrived at, "evaluation → purchase via phone") and stages (the dwell
-in a stage). Each
-carries (a) the total time customers spend there (frequency × mean), (b) its slowness
-(median and p90), and (c) the conversions it loses:
+in a stage). Each carries (a) the total time customers spend there (frequency × mean),
+(b) its slowness (median and p90), and (c) for transitions, the conversions it loses,
+as journey/lost.py defines them: a counterfactual against the other, non-converting
+steps out of the same place, each journey that did not convert charged to one place, so
+that the losses add up, with bootstrap intervals.
 
-- for a transition s → t, the journeys taking it before converting convert afterwards at
-  some rate (steps taken after converting do not count); the best comparable path is
-  the transition from the same s with the highest conversion rate (among those taken by
-  at least `min_journeys` journeys). Lost conversions =
-  journeys × (best rate − rate), when positive, with a confidence interval from the
-  difference of the two proportions (normal approximation);
-- for a stage, the journeys that abandon after it (their last visit is there and they
-  never convert) are counted, and the best-converting way out of it is named; its lost
-  conversions are not estimated (the journeys that stop and those that go on are not
-  comparable), so stages rank by their total dwell, after the transitions that lose
-  conversions.
-
-Rows are ranked by lost conversions, then by total time. `actions` turns the top rows
-into plain-language lines with the numbers behind them.
+A stage's lost conversions are not estimated (the journeys that stop there and those
+that go on are not comparable): its row counts the journeys that end there without
+converting and names the best-converting way out; stages rank by their total dwell,
+after the transitions that lose conversions. `actions.py` turns the top rows into
+sentences.
 """
 
 from __future__ import annotations
@@ -32,12 +26,14 @@ import pandas as pd
 
 from ..analysis.dfg import compute_edges, pair_step_counts
 from ..kernels.dfg import number_edges, pair_keys
-from ..kernels.grouping import group_values
+from ..kernels.grouping import chunk_count, group_values
+from ..kernels.lost import pair_reach
 from ..kernels.stats import MEAN, MEDIAN, P90, SUM, group_order_stats
 from ..kernels.steps import pair_cases, step_outcomes
-from .stats import z_value
+from .lost import LOST_COLUMNS, Charge, StepLevel, charge_journeys, lost_columns
 
 if TYPE_CHECKING:
+    from .model import JourneyModel
     from .stages import Journey, StageFigures
 
 BOTTLENECK_COLUMNS = (
@@ -60,21 +56,7 @@ BOTTLENECK_COLUMNS = (
     "lost_conversions",
     "lost_low",
     "lost_high",
-)
-ACTION_COLUMNS = (
-    "rank",
-    "action",
-    "level",
-    "source",
-    "target",
-    "lost_conversions",
-    "lost_low",
-    "lost_high",
-    "journeys",
-    "share_of_journeys",
-    "median_wait_s",
-    "abandon_share",
-    "total_wait_s",
+    *(c for c in LOST_COLUMNS if c not in ("lost_conversions", "lost_low", "lost_high")),
 )
 
 
@@ -88,24 +70,72 @@ def bottleneck_table(
 ) -> pd.DataFrame:
     """All ranked places (BOTTLENECK_COLUMNS); see the module doc. `channel`: a code per
     event (-1: none) naming `channel_names`, to split stage transitions by channel."""
+    log, model = journey.log, journey.model
     at_event = journey.conversions.at_event
-    stages = journey.model.stages
-    parts = [_touchpoint_steps(journey, at_event), stage_steps(stages, journey.figures)]
+    converting_act, converting_stage = converting_targets(model, log.activity_names)
+    tp_frame, tp_level = _touchpoint_steps(journey, at_event, converting_act)
+    stage_reach = journey.figures.per_stage[5:7]
+    frames = [tp_frame, stage_steps(model.stages, journey.figures)]
+    levels = [tp_level, stage_level(journey.figures, converting_stage, stage_reach)]
+    n_channels = 1
     if channel is not None:
-        parts.append(_stage_channel_steps(journey, at_event, channel, channel_names))
+        n_channels = len(channel_names) + 1
+        frame, level = _stage_channel_steps(
+            journey, at_event, channel, channel_names, converting_stage, stage_reach
+        )
+        frames.append(frame)
+        levels.append(level)
+
+    def charge(candidates: dict) -> np.ndarray:
+        return charge_journeys(
+            log.activity,
+            log.case_offsets,
+            at_event,
+            log.n_activities,
+            journey.stage_of_activity,
+            len(model.stages),
+            channel,
+            n_channels,
+            candidates,
+            sum(len(level.keys) for level in levels),
+        )
+
     return rank_places(
-        parts,
-        stages,
+        frames,
+        levels,
+        charge,
+        model.stages,
         journey.stages(),
         journey.figures.per_stage[4],
-        journey.log.n_cases,
+        log.n_cases,
         min_journeys=min_journeys,
         confidence=confidence,
     )
 
 
+def converting_targets(
+    model: JourneyModel, activity_names: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(per activity, per stage): whether a step into it is a converting step, one into a
+    conversion event or the conversion stage (the stage named as the conversion, or the
+    stage of the conversion activity)."""
+    stage_of = model.stage_codes(list(activity_names))
+    conversion = model.conversion
+    if conversion.activity is not None:
+        is_event = np.asarray(activity_names == conversion.activity, dtype=bool)
+        mapped = model.touchpoints.get(conversion.activity)
+        stage = model.stage_order(mapped) if mapped is not None else -1
+    else:
+        stage = model.stage_order(conversion.stage)
+        is_event = stage_of == stage
+    by_stage = np.arange(len(model.stages)) == stage
+    return is_event | ((stage_of == stage) & (stage >= 0)), by_stage
+
+
 def rank_places(
     step_frames: list[pd.DataFrame],
+    levels: list[StepLevel],
+    charge: Charge,
     stages: list[str],
     stage_table: pd.DataFrame,
     abandoned: np.ndarray,
@@ -114,10 +144,13 @@ def rank_places(
     min_journeys: int = 30,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """BOTTLENECK_COLUMNS from the steps (`step_frame`s of each level), the stage table
-    and, per stage, the never-converting journeys whose last visit is there."""
+    """BOTTLENECK_COLUMNS from the steps (`step_frame`s of each level, rows in the order
+    of `levels`' keys), the stage table and, per stage, the never-converting journeys
+    whose last visit is there; `charge` as lost.lost_columns takes it."""
     steps = pd.concat(step_frames, ignore_index=True)
-    steps = _compare_alternatives(steps, min_journeys=min_journeys, confidence=confidence)
+    lost = lost_columns(levels, charge, min_journeys=min_journeys, confidence=confidence)
+    steps = pd.concat([steps, lost], axis=1)
+    steps = _best_alternatives(steps)
     rows = _stage_rows(stages, stage_table, abandoned, steps)
     table = pd.concat([steps, rows], ignore_index=True)
     table["share_of_journeys"] = table["journeys"] / n_cases
@@ -137,13 +170,17 @@ def rank_places(
 DENSE_LIMIT = 1 << 20
 
 
-def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
+def _touchpoint_steps(
+    journey: Journey, at_event: np.ndarray, converting_act: np.ndarray
+) -> tuple[pd.DataFrame, StepLevel]:
     log = journey.log
     n_act = log.n_activities
     names = log.activity_names
     # Every directly-follows edge is a step, also those only taken after converting.
     if n_act * n_act <= DENSE_LIMIT:
-        counts, durations, offsets = pair_step_counts(log, at_event)
+        counts, durations, offsets, reach = pair_step_counts(
+            log, at_event, eligible=~converting_act
+        )
         edge_keys = np.flatnonzero(counts[0])
         frequency, journeys, converting, abandoned = counts[:, edge_keys]
         stats = group_order_stats(durations, offsets)[:, edge_keys]
@@ -157,7 +194,9 @@ def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
         ids = np.searchsorted(edge_keys, keys)  # edge_keys: every pair's key, sorted
         case, target = pair_cases(log.case_offsets)
         journeys, converting, abandoned = step_outcomes(ids, case, target, len(edge_keys), at_event)
-    return step_frame(
+        chunks = chunk_count(log.n_cases, n_act)
+        reach = pair_reach(log.activity, log.case_offsets, at_event, ~converting_act, chunks)
+    frame = step_frame(
         "touchpoint",
         names[edge_keys // n_act],
         names[edge_keys % n_act],
@@ -166,6 +205,42 @@ def _touchpoint_steps(journey: Journey, at_event: np.ndarray) -> pd.DataFrame:
         stats,
         converting,
         abandoned,
+    )
+    return frame, touchpoint_level(edge_keys, n_act, journeys, converting, converting_act, reach)
+
+
+def touchpoint_level(
+    keys: np.ndarray,
+    n_act: int,
+    journeys: np.ndarray,
+    converted: np.ndarray,
+    converting_act: np.ndarray,
+    reach: np.ndarray,
+) -> StepLevel:
+    """The touchpoint steps of sorted `keys` (a * n_act + b) as lost.py reads them."""
+    keys = np.asarray(keys, np.int64)
+    return StepLevel(
+        "touchpoint",
+        keys,
+        keys // n_act,
+        converting_act[keys % n_act],
+        np.asarray(journeys, np.int64),
+        np.asarray(converted, np.int64),
+        reach,
+    )
+
+
+def stage_level(f: StageFigures, converting_stage: np.ndarray, reach: np.ndarray) -> StepLevel:
+    """The stage transitions as lost.py reads them."""
+    n_stages = len(converting_stage)
+    return StepLevel(
+        "stage_transition",
+        f.keys,
+        f.keys // n_stages,
+        converting_stage[f.keys % n_stages],
+        f.per_move[2],
+        f.per_move[3],
+        reach,
     )
 
 
@@ -187,8 +262,13 @@ def stage_steps(stages: list[str], f: StageFigures) -> pd.DataFrame:
 
 
 def _stage_channel_steps(
-    journey: Journey, at_event: np.ndarray, channel: np.ndarray, channel_names: np.ndarray
-) -> pd.DataFrame:
+    journey: Journey,
+    at_event: np.ndarray,
+    channel: np.ndarray,
+    channel_names: np.ndarray,
+    converting_stage: np.ndarray,
+    reach: np.ndarray,
+) -> tuple[pd.DataFrame, StepLevel]:
     """Stage transitions split by the channel of the event they arrive at."""
     moves = journey.moves
     n_stages = len(journey.model.stages)
@@ -199,7 +279,18 @@ def _stage_channel_steps(
     labels = np.append(np.asarray(["(no channel)"], dtype=object), channel_names)
     pair, via = step_keys // n_channels, step_keys % n_channels
     target = [f"{t} via {c}" for t, c in zip(stages[pair % n_stages], labels[via], strict=True)]
-    return step_frame("stage_transition_channel", stages[pair // n_stages], target, *columns)
+    frame = step_frame("stage_transition_channel", stages[pair // n_stages], target, *columns)
+    journeys, _, _, converted, _ = columns
+    level = StepLevel(
+        "stage_transition_channel",
+        step_keys,
+        pair // n_stages,
+        converting_stage[pair % n_stages],
+        journeys,
+        converted,
+        reach,
+    )
+    return frame, level
 
 
 def _move_steps(
@@ -229,6 +320,9 @@ def step_frame(
     abandoned: np.ndarray,
 ) -> pd.DataFrame:
     """The rows of one level of steps; `stats` has the rows of kernels.stats."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.asarray(converting) / np.asarray(journeys)
+        abandon_share = np.asarray(abandoned) / np.asarray(journeys)
     return pd.DataFrame(
         {
             "level": level,
@@ -240,47 +334,32 @@ def step_frame(
             "mean_s": stats[MEAN],
             "median_s": stats[MEDIAN],
             "p90_s": stats[P90],
-            "converting": converting,
+            "conversion_rate": rate,
             "abandoned_after": abandoned,
+            "abandon_share": abandon_share,
         }
     )
 
 
-def _compare_alternatives(
-    steps: pd.DataFrame, *, min_journeys: int, confidence: float
-) -> pd.DataFrame:
-    z = z_value(confidence)
-    steps = steps.copy()
-    journeys = steps["journeys"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        steps["conversion_rate"] = steps["converting"] / steps["journeys"]
-        steps["abandon_share"] = steps["abandoned_after"] / steps["journeys"]
-    rate, n = steps["conversion_rate"].to_numpy(), journeys.astype(float)
+def _best_alternatives(steps: pd.DataFrame) -> pd.DataFrame:
+    """`best_alternative(_rate)`: the best-converting other comparable step out of the
+    same place, for the reader; the estimates pool all alternatives (lost.py)."""
+    rate = steps["conversion_rate"].to_numpy()
+    eligible = steps["comparable"].to_numpy()
     places = list(zip(steps["level"], steps["source"], strict=True))
     targets = steps["target"].tolist()
-    # The best step out of each place: the highest rate among the eligible ones, ties to
-    # the first target alphabetically (undefined rates last).
-    best_of: dict[tuple[str, str], int] = {}
-    for i in sorted(
-        np.flatnonzero(journeys >= min_journeys),
-        key=lambda i: (np.isnan(rate[i]), -rate[i] if rate[i] == rate[i] else 0.0, targets[i]),
-    ):
-        best_of.setdefault(places[i], i)
-    best = [best_of.get(place, -1) for place in places]
-    best_target = [targets[b] if b >= 0 else None for b in best]
-    best_rate = np.array([rate[b] if b >= 0 else np.nan for b in best])
-    best_n = np.array([n[b] if b >= 0 else np.nan for b in best])
-    is_best = np.array([b == i for i, b in enumerate(best)], dtype=bool)
-    gap = np.where(is_best | np.isnan(best_rate), 0.0, np.maximum(best_rate - rate, 0.0))
-    se = np.sqrt(best_rate * (1 - best_rate) / best_n + rate * (1 - rate) / n)
-    steps["best_alternative"] = [
-        None if b else t for t, b in zip(best_target, is_best, strict=True)
-    ]
-    steps["best_alternative_rate"] = np.where(is_best, np.nan, best_rate)
-    steps["lost_conversions"] = n * gap
-    steps["lost_low"] = np.where(gap > 0, n * np.maximum(gap - z * se, 0.0), 0.0)
-    steps["lost_high"] = np.where(gap > 0, n * (gap + z * se), 0.0)
-    return steps.drop(columns="converting")
+    ranked: dict[tuple[str, str], list[int]] = {}
+    for i in sorted(np.flatnonzero(eligible), key=lambda i: (-rate[i], targets[i])):
+        ranked.setdefault(places[i], []).append(i)
+    best_target, best_rate = [], []
+    for i, place in enumerate(places):
+        others = [j for j in ranked.get(place, [])[:2] if j != i][:1]
+        best_target.append(targets[others[0]] if others else None)
+        best_rate.append(rate[others[0]] if others else np.nan)
+    steps = steps.copy()
+    steps["best_alternative"] = best_target
+    steps["best_alternative_rate"] = np.asarray(best_rate, dtype=float)
+    return steps
 
 
 def _stage_rows(
@@ -303,7 +382,7 @@ def _stage_rows(
     best = [best_of.get(stage, -1) for stage in stages]
     with np.errstate(divide="ignore", invalid="ignore"):
         abandon_share = np.where(cases > 0, abandoned / cases, np.nan)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "level": "stage",
             "source": list(stages),
@@ -319,101 +398,10 @@ def _stage_rows(
             "abandon_share": abandon_share,
             "best_alternative": [targets[b] if b >= 0 else None for b in best],
             "best_alternative_rate": np.array([rates[b] if b >= 0 else np.nan for b in best]),
-            "lost_conversions": np.nan,
-            "lost_low": np.nan,
-            "lost_high": np.nan,
+            "comparable": False,
+            "alternative_journeys": np.zeros(len(stages), np.int64),
         }
     )
-
-
-def action_table(bottlenecks: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
-    """The `top` places worth acting on, as sentences with their numbers (ACTION_COLUMNS).
-
-    Only places that lose conversions or hold customers waiting are listed."""
-    worth = bottlenecks[
-        (bottlenecks["lost_conversions"].fillna(0) > 0) | (bottlenecks["total_wait_s"] > 0)
-    ]
-    rows = []
-    for _, row in worth.head(top).iterrows():
-        rows.append(
-            {
-                "rank": len(rows) + 1,
-                "action": _sentence(row),
-                "level": row["level"],
-                "source": row["source"],
-                "target": row["target"],
-                "lost_conversions": row["lost_conversions"],
-                "lost_low": row["lost_low"],
-                "lost_high": row["lost_high"],
-                "journeys": row["journeys"],
-                "share_of_journeys": row["share_of_journeys"],
-                "median_wait_s": row["median_s"],
-                "abandon_share": row["abandon_share"],
-                "total_wait_s": row["total_wait_s"],
-            }
-        )
-    frame = pd.DataFrame(rows, columns=list(ACTION_COLUMNS))
-    return frame.astype({"rank": np.int64, "journeys": np.int64}) if len(frame) else frame
-
-
-def _sentence(row: pd.Series) -> str:
-    share = f"{_share(row['share_of_journeys'])} of journeys"
-    if row["level"] == "stage":
-        text = (
-            f"stage {row['source']}: {share}, median dwell {human(row['median_s'])}, "
-            f"{row['abandoned_after']:,} journeys ({_share(row['abandon_share'])}) end there "
-            "without converting"
-        )
-        if row["best_alternative"] is not None and np.isfinite(row["best_alternative_rate"]):
-            text += (
-                f"; journeys moving on to {row['best_alternative']} convert at "
-                f"{row['best_alternative_rate']:.0%}; {human(row['total_wait_s'])} of dwell in all"
-            )
-        return text
-    arrow = f"{row['source']} → {row['target']}"
-    kind = "stage " if row["level"].startswith("stage_transition") else ""
-    if row["journeys"] == 0:  # only ever taken after converting: a wait, not a loss
-        return (
-            f"{kind}{arrow}: taken {row['frequency']:,} times after converting, median wait "
-            f"{human(row['median_s'])}; {human(row['total_wait_s'])} of waiting in all"
-        )
-    text = (
-        f"{kind}{arrow}: {share}, median wait {human(row['median_s'])}, "
-        f"{_share(row['abandon_share'])} abandon after it"
-    )
-    if row["lost_conversions"] > 0:
-        text += (
-            f"; journeys going {row['source']} → {row['best_alternative']} convert at "
-            f"{_rates(row['best_alternative_rate'], row['conversion_rate'])}: about "
-            f"{row['lost_conversions']:,.0f} conversions to win "
-            f"(95% CI {row['lost_low']:,.0f}-{row['lost_high']:,.0f})"
-        )
-    else:
-        text += f"; {human(row['total_wait_s'])} of waiting in all"
-    return text
-
-
-def _rates(best: float, rate: float) -> str:
-    """'56% against 36%'; one decimal when whole percents would hide the gap
-    ('99.6% against 98.9%', not '100% against 99%')."""
-    digits = 0 if abs(round(best * 100) - round(rate * 100)) >= 3 else 1
-    return f"{best:.{digits}%} against {rate:.{digits}%}"
-
-
-def _share(value: float) -> str:
-    """A share for a sentence: '41%', '<1%' for a few, never 'nan%'."""
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    if 0 < value < 0.005:
-        return "<1%"
-    return f"{value:.0%}"
-
-
-def human(seconds: float) -> str:
-    """A duration for a sentence: '3.2 days', '4.0 h', '12 min', '8 s'."""
-    if seconds is None or not np.isfinite(seconds):
-        return "n/a"
-    for unit, size in (("days", 86_400), ("h", 3_600), ("min", 60)):
-        if abs(seconds) >= size:
-            return f"{seconds / size:,.1f} {unit}"
-    return f"{seconds:,.0f} s"
+    for column in LOST_COLUMNS[2:]:
+        frame[column] = np.nan
+    return frame

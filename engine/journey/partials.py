@@ -54,14 +54,25 @@ from ..kernels.sketch import (
 from ..kernels.stages import stage_pass
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90
 from ..kernels.variants import sequence_hashes
-from .bottlenecks import action_table, rank_places, stage_steps, step_frame
+from .actions import action_table
+from .bottlenecks import (
+    converting_targets,
+    rank_places,
+    stage_level,
+    stage_steps,
+    step_frame,
+    touchpoint_level,
+)
 from .conversion import case_conversions, km_frame, summary_figures
 from .distributions import dwell_bin_edges, dwell_counts, dwell_frame
+from .lost import StepLevel, charge_journeys
 from .model import JourneyModel
 from .segments import MISSING, segment_frame
 from .stages import (
     StageFigures,
     case_segments,
+    check_min_journeys,
+    check_top,
     converting_activities,
     funnel_table,
     stage_table,
@@ -83,10 +94,11 @@ class JourneyPartial:
     """What the stage, funnel, conversion, bottleneck and journey-variant tables need."""
 
     n_cases: int
-    per_stage: np.ndarray  # int64 (5, n_stages), as kernels.stages.stage_pass
+    per_stage: np.ndarray  # int64 (7, n_stages), as kernels.stages.stage_pass
     per_move: np.ndarray  # int64 (5, n_stages**2), as kernels.stages.stage_pass
     dwell: Moments  # per move key: the dwell of the visit moved out of
     steps: np.ndarray  # int64 (3, n_activities**2): journeys, converting, abandoned
+    reach: np.ndarray  # int64 (2, n_activities): as kernels.steps.pair_steps
     to_convert: Moments  # one group: time to convert of the converted journeys
     censored: tuple[np.ndarray, np.ndarray]  # sketch: time observed, unconverted journeys
     variant_hashes: np.ndarray  # uint64, sorted, distinct (as the LogPartial's)
@@ -112,7 +124,10 @@ def journey_partial(
     conversions = _conversions(log, model, window_end)
     per_stage, per_move, grouped, offsets = _stage_pass(log, model, conversions.at_event)
     act = global_codes(log, names)
-    counts, _, _ = pair_step_counts(log, conversions.at_event, act, len(names))
+    converting_act, _ = converting_targets(model, names)
+    counts, _, _, reach = pair_step_counts(
+        log, conversions.at_event, act, len(names), ~converting_act
+    )
     converted = conversions.converted
     n_converted = int(converted.sum())
     unconverted = conversions.observed[~converted]
@@ -123,6 +138,7 @@ def journey_partial(
         per_move=per_move,
         dwell=moments_of(grouped, offsets, per_move[1]),
         steps=counts[1:4].copy(),
+        reach=reach,
         to_convert=moments_of(
             conversions.elapsed[converted], np.array([0, n_converted]), np.array([n_converted])
         ),
@@ -189,7 +205,33 @@ def _stage_pass(log: EventLog, model: JourneyModel, at_event: np.ndarray) -> tup
         model.stage_codes(list(log.activity_names)),
         n_stages,
         at_event,
+        ~converting_targets(model, log.activity_names)[1],
         chunk_count(log.n_cases, n_stages * n_stages),
+    )
+
+
+def charge_partial(
+    log: EventLog,
+    names: np.ndarray,
+    model: JourneyModel,
+    window_end: int,
+    candidates: dict,
+    n_places: int,
+) -> np.ndarray:
+    """The journeys of one part charged to each place (journey/lost.py), in the codes of
+    the whole log's sorted alphabet `names`."""
+    conversions = _conversions(log, model, window_end)
+    return charge_journeys(
+        global_codes(log, names),
+        log.case_offsets,
+        conversions.at_event,
+        len(names),
+        model.stage_codes(list(names)),
+        len(model.stages),
+        None,
+        1,
+        candidates,
+        n_places,
     )
 
 
@@ -256,6 +298,7 @@ def combine_journeys(parts: list[JourneyPartial | None]) -> JourneyPartial | Non
         per_move=np.sum([p.per_move for p in parts], axis=0),
         dwell=combine_moments([p.dwell for p in parts]),
         steps=np.sum([p.steps for p in parts], axis=0),
+        reach=np.sum([p.reach for p in parts], axis=0),
         to_convert=combine_moments([p.to_convert for p in parts]),
         censored=merge_entries([p.censored[0] for p in parts], [p.censored[1] for p in parts]),
         variant_hashes=merged,
@@ -421,11 +464,32 @@ class MergedJourney:
         )
 
     def bottlenecks(self, *, min_journeys: int = 30, confidence: float = 0.95) -> pd.DataFrame:
-        """As Journey.bottlenecks (without the channel split)."""
+        """As Journey.bottlenecks (without the channel split); the journeys charged to
+        each place are counted in a second round over the parts."""
+        check_min_journeys(min_journeys)
         figures = self.figures
         stages = self.model.stages
+        frame, level = self._touchpoint_steps()
+        _, converting_stage = converting_targets(self.model, self.names)
+        levels = [level, stage_level(figures, converting_stage, figures.per_stage[5:7])]
+        n_places = len(frame) + len(figures.keys)
+
+        def charge(candidates: dict) -> np.ndarray:
+            counts = self._reduce(
+                charge_partial,
+                sum_arrays,
+                self.names,
+                self.model,
+                self.window_end,
+                candidates,
+                n_places,
+            )
+            return counts if counts is not None else np.zeros(n_places, np.int64)
+
         return rank_places(
-            [self._touchpoint_steps(), stage_steps(stages, figures)],
+            [frame, stage_steps(stages, figures)],
+            levels,
+            charge,
             stages,
             stage_table(stages, figures),
             figures.per_stage[4],
@@ -437,8 +501,9 @@ class MergedJourney:
     def actions(
         self, *, top: int = 10, min_journeys: int = 30, confidence: float = 0.95
     ) -> pd.DataFrame:
+        check_top(top)
         table = self.bottlenecks(min_journeys=min_journeys, confidence=confidence)
-        return action_table(table, top=top)
+        return action_table(table, top=top, min_journeys=min_journeys, confidence=confidence)
 
     def segments(
         self,
@@ -515,13 +580,17 @@ class MergedJourney:
         table["conversion_rate"] = converted / table["frequency"].to_numpy()
         return table[list(JOURNEY_VARIANT_COLUMNS)]
 
-    def _touchpoint_steps(self) -> pd.DataFrame:
+    def _touchpoint_steps(self) -> tuple[pd.DataFrame, StepLevel]:
         edges = self.log_partial.edges
         n_act = len(self.names)
         keys = np.flatnonzero(edges.frequency)
         journeys, converting, abandoned = self.partial.steps[:, keys]
         exact = self.exact.get("edges", edges.sketch, n_act**2, edge_durations, self.names)
-        return step_frame(
+        converting_act, _ = converting_targets(self.model, self.names)
+        level = touchpoint_level(
+            keys, n_act, journeys, converting, converting_act, self.partial.reach
+        )
+        frame = step_frame(
             "touchpoint",
             self.names[keys // n_act],
             self.names[keys % n_act],
@@ -531,6 +600,7 @@ class MergedJourney:
             converting,
             abandoned,
         )
+        return frame, level
 
 
 def _counts_at(columns: np.ndarray, sketch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -549,10 +619,11 @@ def _empty(model: JourneyModel, names: np.ndarray) -> JourneyPartial:
     n_stages, n_act = len(model.stages), len(names)
     return JourneyPartial(
         n_cases=0,
-        per_stage=np.zeros((5, n_stages), np.int64),
+        per_stage=np.zeros((7, n_stages), np.int64),
         per_move=np.zeros((5, n_stages * n_stages), np.int64),
         dwell=empty_moments(n_stages * n_stages),
         steps=np.zeros((3, n_act * n_act), np.int64),
+        reach=np.zeros((2, n_act), np.int64),
         to_convert=empty_moments(1),
         censored=_none(),
         variant_hashes=np.zeros(0, np.uint64),

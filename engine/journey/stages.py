@@ -31,7 +31,8 @@ from ..errors import InputError
 from ..kernels.grouping import chunk_count
 from ..kernels.stages import stage_pass, stage_visits, visit_moves
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90, group_order_stats
-from .bottlenecks import action_table, bottleneck_table
+from .actions import action_table
+from .bottlenecks import bottleneck_table, converting_targets
 from .channels import ChannelTables, channel_tables
 from .columns import category_codes
 from .conversion import Conversions, case_conversions, conversion_summary, km_table
@@ -94,7 +95,7 @@ class StageFigures:
     """What the stage tables and the stage steps need, from one pass over the events
     (kernels.stages.stage_pass)."""
 
-    per_stage: np.ndarray  # int64 (5, n_stages): visits, open, cases, furthest, abandoned
+    per_stage: np.ndarray  # int64 (7, n_stages): as kernels.stages.stage_pass
     keys: np.ndarray  # int64 keys (source * n_stages + target) of the moves that occur
     per_move: np.ndarray  # int64 (5, len(keys)): moves, cases, journeys, converting, abandoned
     move_stats: np.ndarray  # float64 (7, len(keys)): dwell statistics (kernels.stats rows)
@@ -124,6 +125,7 @@ class Journey:
             self.stage_of_activity,
             n_stages,
             self.conversions.at_event,
+            ~converting_targets(self.model, log.activity_names)[1],
             chunk_count(log.n_cases, n_stages * n_stages),
         )
         keys = np.flatnonzero(per_move[0])
@@ -259,6 +261,7 @@ class Journey:
         """Touchpoint transitions, stage transitions (split by `channel` too, when given)
         and stages ranked by the conversions they lose, then by total waiting time (see
         bottlenecks.py)."""
+        check_min_journeys(min_journeys)
         key = (channel, min_journeys, confidence)
         if key not in self._bottlenecks:
             codes, names = category_codes(self._event_column(channel)) if channel else (None, None)
@@ -281,8 +284,9 @@ class Journey:
     ) -> pd.DataFrame:
         """The top bottlenecks as plain-language, prioritized actions with their numbers
         and the estimated impact (lost conversions with a confidence interval)."""
+        check_top(top)
         table = self.bottlenecks(channel=channel, min_journeys=min_journeys, confidence=confidence)
-        return action_table(table, top=top)
+        return action_table(table, top=top, min_journeys=min_journeys, confidence=confidence)
 
     def _event_column(self, name: str) -> pd.Series:
         if name not in self.log.attributes:
@@ -315,6 +319,22 @@ class Journey:
     def funnel(self) -> pd.DataFrame:
         """The stage funnel in stage order (see the module doc and FUNNEL_COLUMNS)."""
         return funnel_table(self.model.stages, self.figures, self.log.n_cases)
+
+
+def check_min_journeys(min_journeys: int) -> None:
+    """One message for a `min_journeys` that is not a positive whole number."""
+    if (
+        isinstance(min_journeys, bool)
+        or not isinstance(min_journeys, (int, np.integer))
+        or min_journeys < 1
+    ):
+        raise InputError(f"min_journeys must be a whole number of at least 1; got {min_journeys!r}")
+
+
+def check_top(top: int) -> None:
+    """One message for a `top` that is not a whole number of at least 0."""
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
+        raise InputError(f"top must be a whole number of at least 0; got {top!r}")
 
 
 def case_segments(

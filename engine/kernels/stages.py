@@ -150,14 +150,16 @@ def visit_moves(case, stage, first_event, start, end, n_stages):
 
 
 @pjit
-def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, n_chunks):
+def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, eligible, n_chunks):
     """Everything the stage tables need, from the events in two passes, without a row per
     visit. `converted_at[c]`: index of case c's converting event (-1: none).
 
     Returns (per_stage, per_move, grouped, move_offsets):
-    - per_stage, int64 (5, n_stages): visits, open visits (a case's last), distinct cases
-      visiting, journeys whose furthest stage (highest index) it is, and journeys that
-      never convert whose last visit is there;
+    - per_stage, int64 (7, n_stages): visits, open visits (a case's last), distinct cases
+      visiting, journeys whose furthest stage (highest index) it is, journeys that
+      never convert whose last visit is there, and journeys moving out of it before
+      converting to a stage that is `eligible` (an alternative, see journey/lost.py), of
+      which converting;
     - per_move, int64 (5, n_stages**2), keyed source * n_stages + target over moves
       between consecutive visits of a case: moves, distinct cases, then as
       steps.step_outcomes: distinct journeys moving before converting, of which
@@ -171,12 +173,13 @@ def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, n_ch
     n_cases = offsets.shape[0] - 1
     n_keys = n_stages * n_stages
     bounds = case_chunks(n_cases, n_chunks)
-    stage_counts = np.zeros((n_chunks, 5, n_stages), np.int64)
+    stage_counts = np.zeros((n_chunks, 7, n_stages), np.int64)
     move_counts = np.zeros((n_chunks, 5, n_keys), np.int64)
     for k in prange(n_chunks):
         seen = np.full(n_stages, -1, np.int64)
         moved = np.full(n_keys, -1, np.int64)
         took = np.full(n_keys, -1, np.int64)
+        left = np.full(n_stages, -1, np.int64)
         per_stage = stage_counts[k]
         per_move = move_counts[k]
         for c in range(bounds[k], bounds[k + 1]):
@@ -204,6 +207,11 @@ def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, n_ch
                         per_move[2, key] += 1
                         if at >= 0:
                             per_move[3, key] += 1
+                    if eligible[s] and (at < 0 or at >= i) and left[previous] != c:
+                        left[previous] = c
+                        per_stage[5, previous] += 1
+                        if at >= 0:
+                            per_stage[6, previous] += 1
                     last_move = key
                 previous = s
             if previous >= 0:

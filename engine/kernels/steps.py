@@ -57,23 +57,29 @@ def pair_cases(offsets):
 
 
 @pjit
-def pair_steps(act, offsets, ts, start_ts, n_activities, converted_at, n_chunks):
+def pair_steps(act, offsets, ts, start_ts, n_activities, converted_at, eligible, n_chunks):
     """The directly-follows steps, keyed a * n_activities + b, in two passes over the
     events (no per-pair key array), cases split into `n_chunks` runs handled in parallel.
 
-    Returns (counts, durations, key_offsets): counts, int64 (4, n_keys): occurrences,
-    then as `step_outcomes` distinct journeys taking the step before converting, of which
-    converting, and never-converting journeys whose last step it is; the duration of
-    every occurrence (``start_ts[b] - ts[a]``, as in dfg.edge_aggregate) grouped by key
-    (CSR `key_offsets`), in case order within a key.
+    Returns (counts, durations, key_offsets, reach): counts, int64 (4, n_keys):
+    occurrences, then as `step_outcomes` distinct journeys taking the step before
+    converting, of which converting, and never-converting journeys whose last step it
+    is; the duration of every occurrence (``start_ts[b] - ts[a]``, as in
+    dfg.edge_aggregate) grouped by key (CSR `key_offsets`), in case order within a key;
+    reach, int64 (2, n_activities): per source activity, distinct journeys taking a step
+    to an `eligible` activity (bool per activity) before converting, of which converting
+    (the alternatives of journey/lost.py; all False: zeros).
     """
     n_cases = offsets.shape[0] - 1
     n_keys = n_activities * n_activities
     bounds = case_chunks(n_cases, n_chunks)
     counts = np.zeros((n_chunks, 4, n_keys), np.int64)
+    reached = np.zeros((n_chunks, 2, n_activities), np.int64)
     for k in prange(n_chunks):
         took = np.full(n_keys, -1, np.int64)
+        left = np.full(n_activities, -1, np.int64)
         count = counts[k]
+        reach = reached[k]
         for c in range(bounds[k], bounds[k + 1]):
             at = converted_at[c]
             last_key = -1
@@ -85,6 +91,12 @@ def pair_steps(act, offsets, ts, start_ts, n_activities, converted_at, n_chunks)
                     count[1, key] += 1
                     if at >= 0:
                         count[2, key] += 1
+                    a = act[i]
+                    if eligible[act[i + 1]] and left[a] != c:
+                        left[a] = c
+                        reach[0, a] += 1
+                        if at >= 0:
+                            reach[1, a] += 1
                 last_key = key
             if last_key >= 0 and at < 0:
                 count[3, last_key] += 1
@@ -97,4 +109,4 @@ def pair_steps(act, offsets, ts, start_ts, n_activities, converted_at, n_chunks)
                 key = np.int64(act[i]) * n_activities + act[i + 1]
                 durations[cursor[key]] = start_ts[i + 1] - ts[i]
                 cursor[key] += 1
-    return counts.sum(axis=0), durations, key_offsets
+    return counts.sum(axis=0), durations, key_offsets, reached.sum(axis=0)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..journey.bottlenecks import human
+from ..journey.actions import human
 from ..outputs import write_atomically
 from . import figures
 from .process_map import GraphvizMissing, map_counts, process_map_source, render

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..journey.bottlenecks import human
+from ..journey.actions import human
 
 BLUE, RED, GREEN, GREY = "#3b6fb6", "#c0392b", "#2e8b57", "#9aa5b1"
 LAYOUT = {

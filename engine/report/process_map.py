@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.coverage import keep_variants, variant_counts
-from ..journey.bottlenecks import human as human_duration
+from ..journey.actions import human as human_duration
 
 START, END = "__start__", "__end__"
 #: Times are coloured on this plotly scale, short (light) to long (dark red).

@@ -105,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="scale of --score (default: read from its range)",
     )
     journey.add_argument(
+        "--attribution",
+        choices=("touchpoint", "channel"),
+        help="write attribution.parquet: conversions credited to touchpoints or to the "
+        "channels of --channel (first/last touch, linear, time decay, Markov removal "
+        "effect); with --channel it is by channel unless said otherwise",
+    )
+    journey.add_argument(
         "--top", type=int, default=10, metavar="N", help="actions to list (default 10)"
     )
     journey.add_argument(
@@ -355,6 +362,7 @@ def _check_backend_flags(args: argparse.Namespace) -> None:
     pandas_only = {
         "--channel": args.channel,
         "--score": args.score,
+        "--attribution": args.attribution,
         "--model": args.model,
         "--expected": args.expected,
     }
@@ -444,12 +452,18 @@ def _journey_model(args: argparse.Namespace):
     """The journey model the flags ask for, or None when no journey analytics is wanted."""
     from .journey import JourneyModel
 
-    wants = args.segment or args.channel or args.score or args.conversion
+    wants = args.segment or args.channel or args.score or args.conversion or args.attribution
+    if args.top < 0:
+        raise UsageError(f"--top must be 0 or more; got {args.top}")
+    if args.min_journeys < 1:
+        raise UsageError(f"--min-journeys must be at least 1; got {args.min_journeys}")
+    if args.attribution == "channel" and not args.channel:
+        raise UsageError("--attribution channel needs --channel COL, the channel column")
     if args.stages is None:
         if wants:
             raise UsageError(
-                "--conversion, --segment, --channel and --score need a stage mapping: "
-                "add --stages FILE.toml (or --stages default)"
+                "--conversion, --segment, --channel, --score and --attribution need a stage "
+                "mapping: add --stages FILE.toml (or --stages default)"
             )
         return None
     from pathlib import Path
@@ -508,6 +522,16 @@ def _journey_outputs(log, model, args, out, progress) -> dict:
             out.table("channels.parquet", channels.switches)
             out.table("channel_mix.parquet", channels.mix)
             extra["multichannel_share"] = channels.multichannel_share
+    attribution = args.attribution or ("channel" if args.channel else None)
+    if attribution:
+        with progress.step(f"attribution by {attribution}"):
+            credits = journey.attribution(by=attribution, channel=args.channel)
+            out.table("attribution.parquet", credits)
+            markov = credits[credits["model"] == "markov"].head(5)
+            extra["attribution"] = {
+                "by": attribution,
+                "markov": dict(zip(markov["name"], markov["share"].tolist(), strict=True)),
+            }
     if args.score:
         with progress.step("satisfaction"):
             scores = journey.satisfaction(args.score, scale=args.score_scale)

@@ -39,3 +39,18 @@ def describe_rows(positions: np.ndarray, *, limit: int = 5) -> str:
 def one_line(exc: BaseException, *, limit: int = 300) -> str:
     """The message of a library exception, collapsed to one line for our own messages."""
     return " ".join(str(exc).split())[:limit]
+
+
+def caller_stacklevel() -> int:
+    """The `stacklevel` for warnings.warn, called from the function that warns, that
+    names the first frame outside this package: the user's line, however deep the call."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(1)  # the function that warns: stacklevel 1
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame = frame.f_back
+        level += 1
+    return level

@@ -208,9 +208,13 @@ def stage_transitions(visits: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return table
 
 
-def funnel(visits: pd.DataFrame, order: list[str], n_cases: int) -> pd.DataFrame:
+def funnel(
+    visits: pd.DataFrame, order: list[str], n_cases: int, converted: set | None = None
+) -> pd.DataFrame:
+    """The funnel; a journey in `converted` never drops off."""
     rank = {s: i for i, s in enumerate(order)}
     furthest = visits.assign(r=visits["stage"].map(rank)).groupby("_case")["r"].max()
+    won = furthest.index.isin(list(converted or ()))
     out = []
     for i, stage in enumerate(order):
         reached = int((furthest >= i).sum())
@@ -223,10 +227,11 @@ def funnel(visits: pd.DataFrame, order: list[str], n_cases: int) -> pd.DataFrame
                 "share": reached / n_cases,
                 "visited": visits.loc[visits["stage"] == stage, "_case"].nunique(),
                 "conversion_to_next": float("nan") if last or reached == 0 else nxt / reached,
-                "drop_off": 0 if last else int((furthest == i).sum()),
+                "drop_off": int(((furthest == i) & ~won).sum()),
                 "drop_off_share": float("nan")
-                if last or reached == 0
-                else int((furthest == i).sum()) / reached,
+                if reached == 0
+                else int(((furthest == i) & ~won).sum()) / reached,
+                "converted": int(((furthest >= i) & won).sum()),
             }
         )
     return pd.DataFrame(out)

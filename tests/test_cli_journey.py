@@ -27,6 +27,7 @@ JOURNEY_FILES = [
     "satisfaction.parquet",
     "stage_dwell.parquet",
     "journey_variants.parquet",
+    "attribution.parquet",
 ]
 
 
@@ -91,6 +92,14 @@ def test_journey_files_follow_their_schemas(planted_log, tmp_path):
     assert journey["conversion"] == {"activity": "purchase", "stage": None}
     assert journey["actions"][0] == actions["action"].iloc[0]
     assert 0 < journey["multichannel_share"] < 1
+    credits = pq.read_table(tmp_path / "attribution.parquet").to_pandas()
+    assert set(credits["by"]) == {"channel"}  # --channel alone attributes by channel
+    assert set(credits["model"]) == {"first_touch", "last_touch", "linear", "time_decay", "markov"}
+    per_model = credits.groupby("model")["conversions"].sum()
+    assert per_model.to_numpy() == pytest.approx(journey["converted"])
+    assert journey["attribution"]["by"] == "channel"
+    lost = pq.read_table(tmp_path / "bottlenecks.parquet").to_pandas()["lost_conversions"]
+    assert lost.sum() <= journey["journeys"] - journey["converted"]
     assert all(v is None or not (isinstance(v, float) and math.isnan(v)) for v in journey.values())
 
 
@@ -136,3 +145,30 @@ def test_an_unknown_segment_column_names_the_columns(planted_log, tmp_path, caps
     code = _analyze(planted_log, tmp_path, "--stages", "default", "--segment", "region")
     assert code == cli.EXIT_INPUT
     assert "region" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--top", "-1"], "--top must be 0 or more"),
+        (["--min-journeys", "-5"], "--min-journeys must be at least 1"),
+        (["--min-journeys", "0"], "--min-journeys must be at least 1"),
+        (["--attribution", "channel"], "--attribution channel needs --channel"),
+    ],
+)
+def test_bad_journey_numbers_are_usage_errors(planted_log, tmp_path, capsys, flags, says):
+    code = _analyze(planted_log, tmp_path, "--stages", "default", *flags)
+    assert code == cli.EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert says in err and "\n" not in err
+    assert not (tmp_path / "summary.json").exists()
+
+
+def test_attribution_by_touchpoint_without_a_channel(tmp_path):
+    sepsis = dataset_path("sepsis.xes.gz")
+    args = ["analyze", str(sepsis), "--out", str(tmp_path), "--quiet", "--no-report"]
+    assert cli.main([*args, "--stages", "sepsis", "--attribution", "touchpoint"]) == 0
+    credits = pq.read_table(tmp_path / "attribution.parquet").to_pandas()
+    assert set(credits["by"]) == {"touchpoint"}
+    markov = credits[credits["model"] == "markov"]
+    assert (markov["conversions_low"] <= markov["conversions_high"]).all()

@@ -92,8 +92,18 @@ def test_funnel_matches_reference(drawn):
     frame, model = drawn
     canon, visits = _reference(frame, model)
     got = engine.read_log(frame, **KEYS).journey(model).funnel()
-    want = reference.funnel(visits, list(model.stages), canon["_case"].nunique())
-    for column in ("reached", "visited", "drop_off"):
+    stage_of = dict(model.touchpoints)
+    conversion = model.conversion
+
+    def converts(activity):
+        if conversion.activity is not None:
+            return activity == conversion.activity
+        return stage_of.get(activity) == conversion.stage
+
+    per_case = reference.conversion_per_case(canon, converts)
+    won = set(per_case.loc[per_case["converted"], "_case"])
+    want = reference.funnel(visits, list(model.stages), canon["_case"].nunique(), won)
+    for column in ("reached", "visited", "drop_off", "converted"):
         np.testing.assert_array_equal(got[column], want[column], err_msg=column)
     for column in ("share", "conversion_to_next", "drop_off_share"):
         _assert_close(got[column], want[column], column)

@@ -145,7 +145,7 @@ def summary_figures(
     """conversion_summary's dict from its figures: `n` journeys, `k` converted, the time
     to convert of converted ones, and the Kaplan–Meier table."""
     low, high = wilson_interval(k, n, confidence=confidence)
-    reached_half = km.loc[km["conversion"] >= 0.5, "time_s"]
+    median = km_median(km)
     return {
         "journeys": n,
         "converted": k,
@@ -156,7 +156,24 @@ def summary_figures(
         "time_to_convert_median_s": float(median_s),
         "time_to_convert_p90_s": float(p90_s),
         "time_to_convert_max_s": float(max_s),
-        "km_median_time_to_convert_s": float(reached_half.iloc[0])
-        if len(reached_half)
-        else float("nan"),
+        "km_median_time_to_convert_s": median,
     }
+
+
+def km_median(km: pd.DataFrame) -> float:
+    """The first time the Kaplan–Meier share converted reaches one half (NaN: never).
+
+    Until the first censoring the curve is (conversions so far) / (journeys at risk at
+    the first row), so it is compared in whole counts: a float product that lands on
+    0.49999999999999623 must not make the median one row late. After a censoring the
+    product of fractions is compared with a tolerance of 1e-12, far below any real
+    difference at any log size."""
+    converted = km["converted"].to_numpy(np.int64)
+    if converted.sum() == 0:
+        return float("nan")
+    first_at_risk = int(km["at_risk"].iloc[0])
+    censored_before = np.concatenate([[0], np.cumsum(km["censored"].to_numpy(np.int64))[:-1]])
+    by_counts = 2 * np.cumsum(converted) >= first_at_risk
+    by_product = km["conversion"].to_numpy() >= 0.5 - 1e-12
+    reached = np.flatnonzero(np.where(censored_before == 0, by_counts, by_product))
+    return float(km["time_s"].iloc[reached[0]]) if reached.size else float("nan")

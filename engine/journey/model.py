@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, caller_stacklevel
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ class JourneyModel:
                 f"the conversion activity '{self.conversion.activity}' never occurs in the log, "
                 f"so no journey converts; its activities include {_names(sorted(present)[:20])}",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=caller_stacklevel(),
             )
         return [name for name in activity_names if name not in self.touchpoints]
 

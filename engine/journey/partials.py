@@ -67,7 +67,7 @@ from .conversion import case_conversions, km_frame, summary_figures
 from .distributions import dwell_bin_edges, dwell_counts, dwell_frame
 from .lost import StepLevel, charge_journeys
 from .model import JourneyModel
-from .segments import MISSING, segment_frame
+from .segments import MISSING, horizon_outcomes, segment_frame
 from .stages import (
     StageFigures,
     case_segments,
@@ -75,6 +75,7 @@ from .stages import (
     check_top,
     converting_activities,
     funnel_table,
+    horizon_nanoseconds,
     stage_table,
     transition_table,
     unmapped_table,
@@ -94,7 +95,7 @@ class JourneyPartial:
     """What the stage, funnel, conversion, bottleneck and journey-variant tables need."""
 
     n_cases: int
-    per_stage: np.ndarray  # int64 (7, n_stages), as kernels.stages.stage_pass
+    per_stage: np.ndarray  # int64 (8, n_stages), as kernels.stages.stage_pass
     per_move: np.ndarray  # int64 (5, n_stages**2), as kernels.stages.stage_pass
     dwell: Moments  # per move key: the dwell of the visit moved out of
     steps: np.ndarray  # int64 (3, n_activities**2): journeys, converting, abandoned
@@ -111,8 +112,9 @@ class SegmentPartial:
 
     names: np.ndarray  # object (str), sorted, distinct
     journeys: np.ndarray  # int64
-    converted: np.ndarray  # int64
+    converted: np.ndarray  # int64 (within the horizon, if any)
     sketch: tuple[np.ndarray, np.ndarray]  # entries grouped by position in `names`
+    followed: np.ndarray  # int64 journeys observed for the whole horizon (all without one)
 
 
 # -- kernels: one part -----------------------------------------------------------------------
@@ -153,21 +155,31 @@ def journey_partial(
 
 
 def segment_partial(
-    log: EventLog, model: JourneyModel, window_end: int, column: str | None, period: str | None
+    log: EventLog,
+    model: JourneyModel,
+    window_end: int,
+    column: str | None,
+    period: str | None,
+    horizon_ns: int | None = None,
 ) -> SegmentPartial:
     """Journeys, conversions and time-to-convert sketches per segment of one part."""
     codes, names = _segment_codes(log, column, period)
     conversions = _conversions(log, model, window_end)
     converted = conversions.converted
+    followed, won = horizon_outcomes(conversions, horizon_ns)
+    journeys = np.bincount(codes, minlength=len(names)).astype(np.int64)
     order = np.argsort(codes[converted], kind="stable")
     times = conversions.elapsed[converted][order]
     offsets = np.zeros(len(names) + 1, np.int64)
     np.cumsum(np.bincount(codes[converted], minlength=len(names)), out=offsets[1:])
     return SegmentPartial(
         names=np.asarray(names, dtype=object),
-        journeys=np.bincount(codes, minlength=len(names)).astype(np.int64),
-        converted=np.diff(offsets),
+        journeys=journeys,
+        converted=np.bincount(codes[won], minlength=len(names)).astype(np.int64),
         sketch=count_entries(grouped_entries(times, offsets)),
+        followed=journeys
+        if followed is None
+        else np.bincount(codes[followed], minlength=len(names)).astype(np.int64),
     )
 
 
@@ -325,6 +337,7 @@ def combine_segments(parts: list[SegmentPartial | None]) -> SegmentPartial | Non
         journeys=_sum_by(where, [p.journeys for p in parts], len(names)),
         converted=_sum_by(where, [p.converted for p in parts], len(names)),
         sketch=merge_entries(entries, counts),
+        followed=_sum_by(where, [p.followed for p in parts], len(names)),
     )
 
 
@@ -510,23 +523,32 @@ class MergedJourney:
         column: str | None = None,
         *,
         period: str | None = None,
+        horizon: str | pd.Timedelta | None = "auto",
         confidence: float = 0.95,
         min_journeys: int = 30,
     ) -> pd.DataFrame:
         """As Journey.segments (the median time to convert as `quantiles` says)."""
         if (column is None) == (period is None):
             raise InputError("segments: give a case attribute column, or period='M' (etc.)")
+        check_min_journeys(min_journeys)
+        horizon_ns = horizon_nanoseconds(horizon, period, self.conversion_summary)
         if column is not None and column not in self.attributes:
             raise InputError(
                 f"column '{column}' was not read with the log; pass attributes=['{column}'] "
                 "to read_log (--segment does this on the command line)"
             )
         merged = self._reduce(
-            segment_partial, combine_segments, self.model, self.window_end, column, period
+            segment_partial,
+            combine_segments,
+            self.model,
+            self.window_end,
+            column,
+            period,
+            horizon_ns,
         )
         if merged is None:
-            names = np.zeros(0, dtype=object)
-            merged = SegmentPartial(names, np.zeros(0, np.int64), np.zeros(0, np.int64), _none())
+            names, none = np.zeros(0, dtype=object), np.zeros(0, np.int64)
+            merged = SegmentPartial(names, none, none, _none(), none)
         n = len(merged.names)
         exact = self.exact.get(
             f"segments:{column or period}",
@@ -545,8 +567,17 @@ class MergedJourney:
             merged.journeys,
             merged.converted,
             medians,
+            followed=merged.followed,
+            horizon_s=np.nan if horizon_ns is None else horizon_ns / 1e9,
             confidence=confidence,
             min_journeys=min_journeys,
+        )
+
+    def attribution(self, **options: Any) -> pd.DataFrame:
+        """Not on Dask yet: the Markov bootstrap refits the chain per replicate."""
+        raise InputError(
+            "attribution runs on one machine for now: read the log without backend='dask' "
+            "(or leave out --attribution and --channel with --backend dask)"
         )
 
     def dwell_histogram(self, *, per_decade: int = 4) -> pd.DataFrame:
@@ -619,7 +650,7 @@ def _empty(model: JourneyModel, names: np.ndarray) -> JourneyPartial:
     n_stages, n_act = len(model.stages), len(names)
     return JourneyPartial(
         n_cases=0,
-        per_stage=np.zeros((7, n_stages), np.int64),
+        per_stage=np.zeros((8, n_stages), np.int64),
         per_move=np.zeros((5, n_stages * n_stages), np.int64),
         dwell=empty_moments(n_stages * n_stages),
         steps=np.zeros((3, n_act * n_act), np.int64),

@@ -4,9 +4,17 @@ A case's segment is the attribute's value at its first event (the channel of fir
 contact, a customer segment, ...), or the period its journey started in. Missing values
 form their own segment, "(missing)": nothing is dropped. Each segment is compared with
 the rest of the journeys by a two-proportion test; with several segments the p-values
-are adjusted with Holm's method. Segments too small for a conclusion are flagged: fewer
-than `min_journeys` journeys, or fewer than 5 conversions or 5 non-conversions (where
-the normal approximations behind the interval and the test are poor).
+are adjusted with Holm's method over the segments large enough to test. Segments too
+small for a conclusion are flagged and left out of the adjustment: fewer than
+`min_journeys` journeys, or fewer than 5 conversions or 5 non-conversions (where the
+normal approximations behind the interval and the test are poor).
+
+Journeys of different ages are compared at a common *horizon*: with one, a journey
+counts when it has been observed for the whole horizon (it started at least that long
+before the end of the log), and converts when it converted within it. A segment some of
+whose journeys are too young for that is flagged `too_recent`; its rate rests on the
+others. Periods use a horizon by default (the 90th percentile of the time to convert of
+converted journeys), since the latest periods' journeys have had less time to convert.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ SEGMENT_COLUMNS = (
     "significant",
     "median_time_to_convert_s",
     "too_small",
+    "followed",
+    "horizon_s",
+    "too_recent",
 )
 
 
@@ -44,22 +55,44 @@ def segment_table(
     *,
     confidence: float = 0.95,
     min_journeys: int = 30,
+    horizon_ns: int | None = None,
 ) -> pd.DataFrame:
     """One row per segment (SEGMENT_COLUMNS), largest first. `codes`: one per case,
-    indexing `names` (-1: missing), as columns.category_codes gives them."""
+    indexing `names` (-1: missing), as columns.category_codes gives them; `horizon_ns`:
+    compare at that horizon (see the module doc)."""
     if (codes < 0).any():  # missing values are a segment of their own, never dropped
         codes = np.where(codes < 0, len(names), codes).astype(np.int32)
         names = np.append(names, MISSING)
     n_groups = len(names)
     converted = conversions.converted
-    journeys, wins = tally(codes, converted, n_groups)
+    followed, won = horizon_outcomes(conversions, horizon_ns)
+    journeys, wins = tally(codes, won, n_groups)
+    n_followed = journeys if followed is None else tally(codes, followed, n_groups)[1]
     grouped, offsets = group_values(
         conversions.elapsed[converted], codes[converted].astype(np.int64), n_groups
     )
     medians = group_order_stats(grouped, offsets)[MEDIAN]
     return segment_frame(
-        names, journeys, wins, medians, confidence=confidence, min_journeys=min_journeys
+        names,
+        journeys,
+        wins,
+        medians,
+        followed=n_followed,
+        horizon_s=np.nan if horizon_ns is None else horizon_ns / 1e9,
+        confidence=confidence,
+        min_journeys=min_journeys,
     )
+
+
+def horizon_outcomes(
+    conversions: Conversions, horizon_ns: int | None
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """(journeys observed for the whole horizon, None without one; journeys converted
+    within it among those)."""
+    if horizon_ns is None:
+        return None, conversions.converted
+    followed = conversions.observed >= horizon_ns
+    return followed, followed & conversions.converted & (conversions.elapsed <= horizon_ns)
 
 
 def segment_frame(
@@ -68,26 +101,30 @@ def segment_frame(
     wins: np.ndarray,
     medians: np.ndarray,
     *,
+    followed: np.ndarray | None = None,
+    horizon_s: float = np.nan,
     confidence: float = 0.95,
     min_journeys: int = 30,
 ) -> pd.DataFrame:
-    """SEGMENT_COLUMNS from each segment's journeys, conversions and median time to
+    """SEGMENT_COLUMNS from each segment's journeys, conversions (within the horizon,
+    among the `followed` journeys: all of them without a horizon) and median time to
     convert (s), largest segment first; segments without journeys (a category no
     journey starts in) are left out."""
     kept = np.flatnonzero(np.asarray(journeys) > 0)
     names, medians = np.asarray(names, dtype=object)[kept], np.asarray(medians)[kept]
     journeys = np.asarray(journeys, dtype=np.int64)[kept]
     wins = np.asarray(wins, dtype=np.int64)[kept]
-    n_groups = len(names)
-    total, total_wins = int(journeys.sum()), int(wins.sum())
-    rate = wins / journeys
-    low, high = wilson_interval(wins, journeys, confidence=confidence)
-    rest_n, rest_k = total - journeys, total_wins - wins
+    n = journeys if followed is None else np.asarray(followed, dtype=np.int64)[kept]
+    total, total_wins = int(n.sum()), int(wins.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(n > 0, wins / n, np.nan)
+    low, high = wilson_interval(wins, n, confidence=confidence)
+    rest_n, rest_k = total - n, total_wins - wins
     with np.errstate(divide="ignore", invalid="ignore"):
         rest_rate = np.where(rest_n > 0, rest_k / rest_n, np.nan)
-    _, p = two_proportion_test(wins, journeys, rest_k, rest_n)
-    adjusted = holm(p) if n_groups > 1 else p
-    too_small = (journeys < min_journeys) | (wins < 5) | (journeys - wins < 5)
+    _, p = two_proportion_test(wins, n, rest_k, rest_n)
+    too_small = (n < min_journeys) | (wins < 5) | (n - wins < 5)
+    adjusted = holm(np.where(too_small, np.nan, p))  # the family: segments fit to test
     frame = pd.DataFrame(
         {
             "segment": pd.Series(names, dtype="str"),
@@ -103,6 +140,9 @@ def segment_frame(
             "significant": (adjusted < 1 - confidence) & ~too_small,
             "median_time_to_convert_s": medians,
             "too_small": too_small,
+            "followed": n,
+            "horizon_s": np.full(len(names), horizon_s, dtype=float),
+            "too_recent": n < journeys,
         }
     )
     return frame.sort_values(["journeys", "segment"], ascending=[False, True]).reset_index(

@@ -10,15 +10,16 @@ when they are wanted one by one. Definitions:
 - a visit's dwell runs from its first event to the first event of the next visit; a case's
   last visit is open (censored) and counted apart, never in the dwell statistics;
 - the funnel counts, for each stage, the journeys whose furthest stage (in stage order)
-  is at least that stage: `reached`. Conversion to the next stage is reached[k+1] /
-  reached[k]; the drop-off after a stage is the journeys whose furthest stage it is (none
-  after the last stage: those journeys completed the funnel). `visited` counts journeys
-  with any visit to the stage, in whatever order. Journeys with no mapped event reach no
-  stage.
+  is at least that stage: `reached`, of which `converted` convert. Conversion to the next
+  stage is reached[k+1] / reached[k]; the drop-off at a stage is the journeys whose
+  furthest stage it is and that never convert: a converted customer who goes no further
+  than after-sales has not dropped off. `visited` counts journeys with any visit to the
+  stage, in whatever order. Journeys with no mapped event reach no stage.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -65,6 +66,7 @@ FUNNEL_COLUMNS = (
     "conversion_to_next",
     "drop_off",
     "drop_off_share",
+    "converted",
 )
 
 
@@ -95,7 +97,7 @@ class StageFigures:
     """What the stage tables and the stage steps need, from one pass over the events
     (kernels.stages.stage_pass)."""
 
-    per_stage: np.ndarray  # int64 (7, n_stages): as kernels.stages.stage_pass
+    per_stage: np.ndarray  # int64 (8, n_stages): as kernels.stages.stage_pass
     keys: np.ndarray  # int64 keys (source * n_stages + target) of the moves that occur
     per_move: np.ndarray  # int64 (5, len(keys)): moves, cases, journeys, converting, abandoned
     move_stats: np.ndarray  # float64 (7, len(keys)): dwell statistics (kernels.stats rows)
@@ -198,18 +200,28 @@ class Journey:
         column: str | None = None,
         *,
         period: str | None = None,
+        horizon: str | pd.Timedelta | None = "auto",
         confidence: float = 0.95,
         min_journeys: int = 30,
     ) -> pd.DataFrame:
         """Conversion per segment with Wilson intervals and a Holm-adjusted test against
         the rest (see segments.py). The segment is `column`'s value at each journey's first
-        event, or with `period` ('D', 'W', 'M', 'Q', 'Y') the period the journey began in."""
+        event, or with `period` ('D', 'W', 'M', 'Q', 'Y') the period the journey began in.
+        `horizon` ('30D', a Timedelta; None: none) compares journeys at a common age;
+        "auto" uses one for periods only, the 90th percentile of the time to convert."""
         if (column is None) == (period is None):
             raise InputError("segments: give a case attribute column, or period='M' (etc.)")
+        check_min_journeys(min_journeys)
         values = self._event_column(column) if column is not None else None
         codes, names = case_segments(self.log, values, period)
+        horizon_ns = horizon_nanoseconds(horizon, period, self.conversion_summary)
         return segment_table(
-            codes, names, self.conversions, confidence=confidence, min_journeys=min_journeys
+            codes,
+            names,
+            self.conversions,
+            confidence=confidence,
+            min_journeys=min_journeys,
+            horizon_ns=horizon_ns,
         )
 
     def channels(self, column: str, *, confidence: float = 0.95) -> ChannelTables:
@@ -288,6 +300,34 @@ class Journey:
         table = self.bottlenecks(channel=channel, min_journeys=min_journeys, confidence=confidence)
         return action_table(table, top=top, min_journeys=min_journeys, confidence=confidence)
 
+    def attribution(
+        self,
+        *,
+        by: str = "touchpoint",
+        channel: str | None = None,
+        half_life: str | pd.Timedelta = "7D",
+        confidence: float = 0.95,
+        n_boot: int = 200,
+    ) -> pd.DataFrame:
+        """Conversions credited to touchpoints (by="touchpoint") or to the channels of
+        `channel` (by="channel") under first touch, last touch, linear, time decay and
+        the Markov removal effect, with bootstrap intervals for the latter (see
+        attribution.py)."""
+        from .attribution import attribution_table
+
+        if by == "channel" and channel is None:
+            raise InputError("attribution(by='channel') needs channel='COLUMN', the channel column")
+        if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
+            raise InputError(f"n_boot must be a whole number of at least 1; got {n_boot!r}")
+        return attribution_table(
+            self,
+            by=by,
+            channel=channel,
+            half_life=half_life,
+            confidence=confidence,
+            n_boot=int(n_boot),
+        )
+
     def _event_column(self, name: str) -> pd.Series:
         if name not in self.log.attributes:
             raise InputError(
@@ -319,6 +359,28 @@ class Journey:
     def funnel(self) -> pd.DataFrame:
         """The stage funnel in stage order (see the module doc and FUNNEL_COLUMNS)."""
         return funnel_table(self.model.stages, self.figures, self.log.n_cases)
+
+
+def horizon_nanoseconds(
+    horizon: str | pd.Timedelta | None, period: str | None, summary: Callable[[], dict]
+) -> int | None:
+    """The horizon of `segments` in ns (None: none); `summary()` gives the conversion
+    summary whose 90th percentile of time to convert is the "auto" horizon of periods."""
+    if horizon is None or (isinstance(horizon, str) and horizon == "auto" and period is None):
+        return None
+    if isinstance(horizon, str) and horizon == "auto":
+        p90 = summary()["time_to_convert_p90_s"]
+        return int(np.ceil(p90 * 1e9)) if np.isfinite(p90) and p90 > 0 else None
+    try:
+        value = pd.Timedelta(horizon)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or pd.isna(value) or value <= pd.Timedelta(0):
+        raise InputError(
+            f"horizon must be a positive duration such as '30D' or '12h', 'auto' or None; "
+            f"got {horizon!r}"
+        )
+    return int(value.value)
 
 
 def check_min_journeys(min_journeys: int) -> None:
@@ -437,17 +499,16 @@ def transition_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
 def funnel_table(stages: list[str], f: StageFigures, n_cases: int) -> pd.DataFrame:
     """FUNNEL_COLUMNS in stage order (see the module doc)."""
     n_stages = len(stages)
-    at_most = f.per_stage[3].copy()
+    at_most = f.per_stage[3]
     reached = at_most[::-1].cumsum()[::-1]
+    dropped = f.per_stage[7].copy()  # furthest there, never converting
+    converted = (at_most - dropped)[::-1].cumsum()[::-1]
     visited = f.per_stage[2].copy()
     following = np.append(reached[1:], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         conversion = np.where(reached > 0, following / reached, np.nan)
-        drop_share = np.where(reached > 0, at_most / reached, np.nan)
+        drop_share = np.where(reached > 0, dropped / reached, np.nan)
     conversion[-1] = np.nan
-    # Journeys whose furthest stage is the last one completed the funnel: no drop-off.
-    at_most[-1] = 0
-    drop_share[-1] = np.nan
     return pd.DataFrame(
         {
             "stage": pd.Series(stages, dtype="str"),
@@ -456,7 +517,8 @@ def funnel_table(stages: list[str], f: StageFigures, n_cases: int) -> pd.DataFra
             "share": reached / n_cases,
             "visited": visited,
             "conversion_to_next": conversion,
-            "drop_off": at_most.astype(np.int64),
+            "drop_off": dropped.astype(np.int64),
             "drop_off_share": drop_share,
+            "converted": converted.astype(np.int64),
         }
     )

@@ -155,11 +155,11 @@ def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, elig
     visit. `converted_at[c]`: index of case c's converting event (-1: none).
 
     Returns (per_stage, per_move, grouped, move_offsets):
-    - per_stage, int64 (7, n_stages): visits, open visits (a case's last), distinct cases
+    - per_stage, int64 (8, n_stages): visits, open visits (a case's last), distinct cases
       visiting, journeys whose furthest stage (highest index) it is, journeys that
-      never convert whose last visit is there, and journeys moving out of it before
+      never convert whose last visit is there, journeys moving out of it before
       converting to a stage that is `eligible` (an alternative, see journey/lost.py), of
-      which converting;
+      which converting, and journeys that never convert whose furthest stage it is;
     - per_move, int64 (5, n_stages**2), keyed source * n_stages + target over moves
       between consecutive visits of a case: moves, distinct cases, then as
       steps.step_outcomes: distinct journeys moving before converting, of which
@@ -173,7 +173,7 @@ def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, elig
     n_cases = offsets.shape[0] - 1
     n_keys = n_stages * n_stages
     bounds = case_chunks(n_cases, n_chunks)
-    stage_counts = np.zeros((n_chunks, 7, n_stages), np.int64)
+    stage_counts = np.zeros((n_chunks, 8, n_stages), np.int64)
     move_counts = np.zeros((n_chunks, 5, n_keys), np.int64)
     for k in prange(n_chunks):
         seen = np.full(n_stages, -1, np.int64)
@@ -219,6 +219,7 @@ def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, elig
                 per_stage[3, furthest] += 1
                 if at < 0:
                     per_stage[4, previous] += 1
+                    per_stage[7, furthest] += 1
                     if last_move >= 0:
                         per_move[4, last_move] += 1
     cursors, move_offsets = chunk_cursors(move_counts[:, 0, :])

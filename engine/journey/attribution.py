@@ -1,0 +1,304 @@
+"""Attribution: which touchpoints or channels earn the conversions.
+
+A converted journey's *path* is its events before its converting event. Five models
+share the conversions out over the paths:
+
+- `first_touch`, `last_touch`: each conversion to the path's first (last) event;
+- `linear`: equal shares to every event of the path;
+- `time_decay`: shares weighing each event by 2 ** (-(time to the conversion) /
+  half-life), 7 days by default;
+- `markov`: the removal effect of a first-order Markov chain fitted to all journeys
+  (start → states → conversion, or → no conversion for journeys that did not convert):
+  the share of conversions the chain loses when a state becomes an exit, the
+  conversions shared in proportion to it. Its intervals come from a Poisson bootstrap
+  over random blocks of journeys (see _bootstrap), the chain refitted per replicate:
+  percentile intervals for the removal effect and the credit.
+
+By touchpoint, the states are the touchpoints. By channel, they are the (touchpoint,
+channel) pairs the events have, and removing a channel removes all of its states, so
+that a channel is not credited for what the touchpoints around it do; the rule-based
+models credit the channel of each event. Journeys converting at their first event have
+no path; their conversions go to "(no touchpoint)". The chain keeps at most
+`MAX_STATES` states, the rarest merged into "(other)".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..kernels.attribution import (
+    DECAY,
+    FIRST,
+    LAST,
+    LINEAR,
+    block_transition_counts,
+    heuristic_credits,
+)
+from ..kernels.grouping import chunk_count
+
+if TYPE_CHECKING:
+    from .stages import Journey
+
+ATTRIBUTION_COLUMNS = (
+    "by",
+    "model",
+    "name",
+    "conversions",
+    "share",
+    "conversions_low",
+    "conversions_high",
+    "removal_effect",
+    "removal_effect_low",
+    "removal_effect_high",
+)
+MODELS = ("first_touch", "last_touch", "linear", "time_decay", "markov")
+NO_TOUCHPOINT = "(no touchpoint)"
+OTHER = "(other)"
+#: Most states a Markov chain keeps (its fundamental matrix is dense).
+MAX_STATES = 1_000
+N_BOOT = 200
+SEED = 20261205
+#: The bootstrap's blocks of journeys: as many as fit in BLOCK_ENTRIES counts, within
+#: [MIN_BLOCKS, MAX_BLOCKS].
+BLOCK_ENTRIES = 8_000_000
+MIN_BLOCKS, MAX_BLOCKS = 20, 500
+
+
+def attribution_table(
+    journey: Journey,
+    *,
+    by: str = "touchpoint",
+    channel: str | None = None,
+    half_life: str | pd.Timedelta = "7D",
+    confidence: float = 0.95,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
+) -> pd.DataFrame:
+    """ATTRIBUTION_COLUMNS: one row per model and touchpoint (or channel), the models in
+    MODELS order, names by conversions credited."""
+    log = journey.log
+    half_life_ns = _half_life(half_life)
+    if by == "touchpoint":
+        states, names = log.activity, np.asarray(log.activity_names, dtype=object)
+        groups = {str(n): np.array([i]) for i, n in enumerate(names)}
+    elif by == "channel":
+        if channel is None:
+            raise InputError("attribution by channel needs the channel column: channel='...'")
+        states, names, groups = _channel_states(journey, channel)
+    else:
+        raise InputError(f"by must be 'touchpoint' or 'channel'; got {by!r}")
+    at = journey.conversions.at_event
+    offsets = log.case_offsets
+    chunks = chunk_count(log.n_cases, len(names) * 4)
+    credits = heuristic_credits(
+        states, offsets, log.timestamp, at, len(names), half_life_ns, chunks
+    )
+    frames = []
+    for model, row in zip(MODELS[:4], (FIRST, LAST, LINEAR, DECAY), strict=True):
+        by_group = np.array([credits[row, members].sum() for members in groups.values()])
+        frames.append(_frame(by, model, list(groups), by_group, credits[row, -1]))
+    frames.append(
+        _markov(by, states, names, groups, offsets, at, confidence, n_boot, seed, credits)
+    )
+    return pd.concat(frames, ignore_index=True)[list(ATTRIBUTION_COLUMNS)]
+
+
+def _half_life(half_life: str | pd.Timedelta) -> float:
+    try:
+        value = pd.Timedelta(half_life)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or pd.isna(value) or value <= pd.Timedelta(0):
+        raise InputError(f"half_life must be a positive duration such as '7D'; got {half_life!r}")
+    return float(value.value)
+
+
+def _channel_states(
+    journey: Journey, channel: str
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """States = (touchpoint, channel) pairs present; groups: channel name → its states."""
+    from .columns import category_codes
+
+    codes, channel_names = category_codes(journey._event_column(channel))
+    labels = np.append(np.asarray(["(no channel)"], dtype=object), channel_names)
+    pair = journey.log.activity.astype(np.int64) * len(labels) + (codes.astype(np.int64) + 1)
+    present, states = np.unique(pair, return_inverse=True)
+    state_channel = present % len(labels)
+    names = np.array(
+        [
+            f"{journey.log.activity_names[p // len(labels)]} ({labels[p % len(labels)]})"
+            for p in present
+        ],
+        dtype=object,
+    )
+    groups = {str(labels[c]): np.flatnonzero(state_channel == c) for c in np.unique(state_channel)}
+    return states.astype(np.int32), names, groups
+
+
+def _frame(
+    by: str,
+    model: str,
+    names: list[str],
+    credited: np.ndarray,
+    unattributed: float,
+    *,
+    low: np.ndarray | None = None,
+    high: np.ndarray | None = None,
+    effect: np.ndarray | None = None,
+    effect_low: np.ndarray | None = None,
+    effect_high: np.ndarray | None = None,
+) -> pd.DataFrame:
+    names = [*names, NO_TOUCHPOINT] if unattributed > 0 else list(names)
+    credited = np.append(credited, unattributed) if unattributed > 0 else credited
+    n = len(names)
+
+    def column(values: np.ndarray | None) -> np.ndarray:
+        if values is None:
+            return np.full(n, np.nan)
+        return np.append(values, np.nan) if len(values) < n else values
+
+    total = credited.sum()
+    frame = pd.DataFrame(
+        {
+            "by": by,
+            "model": model,
+            "name": pd.Series(names, dtype="str"),
+            "conversions": credited,
+            "share": credited / total if total > 0 else np.zeros(n),
+            "conversions_low": column(low),
+            "conversions_high": column(high),
+            "removal_effect": column(effect),
+            "removal_effect_low": column(effect_low),
+            "removal_effect_high": column(effect_high),
+        }
+    )
+    return frame.sort_values(["conversions", "name"], ascending=[False, True], kind="stable")
+
+
+def _markov(by, states, names, groups, offsets, at, confidence, n_boot, seed, credits):
+    """The markov model's rows, with its bootstrap intervals (see _bootstrap)."""
+    states, group_states, n_states = _capped(states, len(names), groups)
+    cells = (n_states + 1) * (n_states + 2)
+    n_blocks = int(np.clip(BLOCK_ENTRIES // cells, MIN_BLOCKS, MAX_BLOCKS))
+    chunks = chunk_count(len(offsets) - 1, n_blocks * cells)
+    blocks = block_transition_counts(states, offsets, at, n_states, n_blocks, seed, chunks)
+    counts = blocks.sum(axis=0)
+    effect = removal_effects(counts, group_states)
+    unattributed = credits[0, -1]
+    converted = counts[:, n_states].sum() - unattributed  # conversions with a path
+    credited = _shares(effect) * converted
+    draws_effect, draws_credit = _bootstrap(blocks, group_states, converted, n_boot, seed)
+    alpha = 1.0 - confidence
+    with np.errstate(all="ignore"), _quiet():
+        e_low, e_high = np.nanquantile(draws_effect, [alpha / 2, 1 - alpha / 2], axis=0)
+        c_low, c_high = np.nanquantile(draws_credit, [alpha / 2, 1 - alpha / 2], axis=0)
+    return _frame(
+        by,
+        "markov",
+        list(groups),
+        credited,
+        unattributed,
+        low=c_low,
+        high=c_high,
+        effect=effect,
+        effect_low=e_low,
+        effect_high=e_high,
+    )
+
+
+def _bootstrap(
+    blocks: np.ndarray, groups: list[np.ndarray], converted: float, n_boot: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson bootstrap replicates of the removal effects and the credits.
+
+    Journeys fall into random blocks (kernels.attribution.block_of); a replicate weighs
+    each block by a Poisson(1) draw and refits the chain from the weighted sum of the
+    blocks' transition counts: one pass over the events for any number of replicates.
+    The chain's transition probabilities are ratios, whose resampling variance blocks of
+    independent journeys reproduce; the count of conversions shared out is a total,
+    drawn at the journey level (Poisson of the count)."""
+    rng = np.random.default_rng(seed)
+    n_blocks = blocks.shape[0]
+    flat = blocks.reshape(n_blocks, -1)
+    effects = np.full((n_boot, len(groups)), np.nan)
+    shared = np.full((n_boot, len(groups)), np.nan)
+    for b in range(n_boot):
+        weights = rng.poisson(1.0, n_blocks).astype(float)
+        effects[b] = removal_effects((weights @ flat).reshape(blocks.shape[1:]), groups)
+        shared[b] = _shares(effects[b]) * rng.poisson(converted)
+    return effects, shared
+
+
+class _quiet:
+    """Silence numpy's all-NaN warnings (a group without draws stays NaN)."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._catch.__exit__(*exc)
+
+
+def _shares(effect: np.ndarray) -> np.ndarray:
+    effect = np.nan_to_num(np.maximum(effect, 0.0))
+    total = effect.sum()
+    return effect / total if total > 0 else np.zeros_like(effect)
+
+
+def _capped(
+    states: np.ndarray, n_states: int, groups: dict[str, np.ndarray]
+) -> tuple[np.ndarray, list[np.ndarray], int]:
+    """States past MAX_STATES merged into one, rarest first; each group's states then."""
+    if n_states <= MAX_STATES:
+        return states, list(groups.values()), n_states
+    counts = np.bincount(states, minlength=n_states)
+    keep = np.argsort(-counts, kind="stable")[: MAX_STATES - 1]
+    remap = np.full(n_states, MAX_STATES - 1, np.int32)
+    remap[keep] = np.arange(MAX_STATES - 1, dtype=np.int32)
+    # A group with a merged state has no removal effect of its own: an empty group (NaN).
+    merged = [m if (remap[m] < MAX_STATES - 1).all() else m[:0] for m in groups.values()]
+    return remap[states], [remap[m] for m in merged], MAX_STATES
+
+
+def removal_effects(counts: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Per group of states: 1 - P(conversion with the group's states made exits) /
+    P(conversion), from transition counts as kernels.attribution.transition_counts
+    gives them (NaN when nothing converts). Single states come from one fundamental
+    matrix: P(convert avoiding x) = P(convert) - P(reach x) h(x)."""
+    n = counts.shape[0] - 1
+    out_of = counts[:n].sum(axis=1)
+    seen = out_of > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rows = np.where(seen[:, None], counts[:n] / out_of[:, None], 0.0)
+    start = counts[n] / max(counts[n].sum(), 1.0)
+    q, to_conversion = rows[:, :n], rows[:, n]
+    identity = np.eye(n)
+    fundamental = np.linalg.inv(identity - q)
+    h = fundamental @ to_conversion
+    p_convert = start[:n] @ h + start[n]
+    if p_convert <= 0:
+        return np.full(len(groups), np.nan)
+    visits = start[:n] @ fundamental  # expected visits from the start
+    effects = np.full(len(groups), np.nan)
+    for g, members in enumerate(groups):
+        if len(members) == 0:
+            continue
+        if len(members) == 1:
+            x = members[0]
+            reach = visits[x] / fundamental[x, x] if fundamental[x, x] > 0 else 0.0
+            effects[g] = reach * h[x] / p_convert
+        else:
+            keep = np.ones(n, dtype=bool)
+            keep[members] = False
+            sub = identity[np.ix_(keep, keep)] - q[np.ix_(keep, keep)]
+            h_without = np.linalg.solve(sub, to_conversion[keep])
+            effects[g] = 1.0 - (start[:n][keep] @ h_without + start[n]) / p_convert
+    return effects

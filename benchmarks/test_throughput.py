@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -80,6 +81,21 @@ def test_journey_layer_on_a_built_log(measure, built_log: engine.EventLog, journ
     assert segments["journeys"].sum() == log.n_cases
     assert channels.mix["journeys"].sum() == log.n_cases
     assert len(actions) > 0 and km["conversion"].is_monotonic_increasing
+
+
+@pytest.mark.benchmark(group="analyses")
+def test_attribution_on_a_built_log(measure, built_log: engine.EventLog) -> None:
+    """The five attribution models by channel, the Markov chain's 200 bootstrap replicates
+    included (what `parcours analyze --channel` adds)."""
+    journey = built_log.journey()
+
+    def attribute():
+        return journey.attribution(by="channel", channel="channel")
+
+    table = measure(attribute, events=built_log.n_events)
+    converted = journey.conversions.converted.sum()
+    per_model = table.groupby("model")["conversions"].sum()
+    assert np.allclose(per_model.to_numpy(), converted)
 
 
 @pytest.mark.benchmark(group="pipeline")

@@ -97,8 +97,9 @@ def _sentence(row: pd.Series, digits: int, confidence: float) -> str:
             f"; journeys at {row['source']} taking the other steps convert at "
             f"{_share(row['alternative_rate'], digits)} against "
             f"{_share(row['conversion_rate'], digits)}: about "
-            f"{row['lost_conversions']:,.0f} conversions to win ({level} CI "
-            f"{row['lost_low']:,.0f}-{row['lost_high']:,.0f}), "
+            f"{_count(round(row['lost_conversions']), 'conversion')} to win ({level} CI "
+            f"{row['lost_low']:,.0f}-{row['lost_high']:,.0f}"
+            f"{', which does not rule out none' if round(row['lost_low']) <= 0 else ''}), "
             f"{_share(row['share_of_lost'], digits)} of all lost conversions"
         )
     else:

@@ -278,7 +278,6 @@ def _fail(args: argparse.Namespace, exc: Exception, code: int) -> int:
 
 
 def analyze(args: argparse.Namespace) -> int:
-    from .log import read_log
     from .outputs import OutputFolder
 
     if args.threads is not None:
@@ -291,6 +290,30 @@ def analyze(args: argparse.Namespace) -> int:
         progress.message(
             "first run after installing: compiling the kernels (once, one to two minutes)"
         )
+    out = OutputFolder(args.out)  # writable and ours, before minutes of reading
+    try:
+        log = _read(args, progress)
+    except BaseException:
+        out.discard()
+        raise
+    with out:
+        summary, variants, edges = _analyze_into(out, log, model, args, progress)
+    progress.message(f"results in {args.out}")
+    if args.backend == "dask":
+        log.close()
+    if not args.quiet:
+        print(_overview(log, variants, edges))
+        actions = summary["journey"]["actions"] if model is not None else []
+        if actions:
+            print("prioritized actions (actions.parquet):")
+            for number, action in enumerate(actions[:5], start=1):
+                print(f"  {number}. {action}")
+    return EXIT_OK
+
+
+def _read(args: argparse.Namespace, progress: Progress):
+    from .log import read_log
+
     with progress.step(f"reading {args.log}") as note:
         dask_options = {}
         if args.backend == "dask":
@@ -321,37 +344,33 @@ def analyze(args: argparse.Namespace) -> int:
             note["done"] += f", {log.dropped.total:,} rows dropped (missing values)"
         if args.backend == "dask":
             note["done"] += f", {log.npartitions} partitions on dask"
-    with OutputFolder(args.out) as out:
-        with progress.step("directly-follows graph") as note:
-            edges = log.dfg()
-            out.table("edges.parquet", edges)
-            note["done"] = f"{len(edges):,} edges"
-        with progress.step("variants") as note:
-            variants = log.variants()
-            out.table("variants.parquet", variants)
-            note["done"] = f"{len(variants):,} variants"
-        with progress.step("activities") as note:
-            out.table("activities.parquet", log.activities())
-        summary = log.summary()
-        if model is not None:
-            summary["journey"] = _journey_outputs(log, model, args, out, progress)
-        _discovery_outputs(log, model, args, out, progress, summary)
-        if args.backend == "dask":  # the journey tables' quantiles too
-            summary["quantiles"] = log.quantiles
-        out.json("summary.json", summary)
-        if not args.no_report:
-            with progress.step("report.html and the process map"):
-                _report_into(out, args, progress)
-    progress.message(f"results in {args.out}")
-    if args.backend == "dask":
-        log.close()
-    if not args.quiet:
-        print(_overview(log, variants, edges))
-        if model is not None and summary["journey"]["actions"]:
-            print("prioritized actions (actions.parquet):")
-            for number, action in enumerate(summary["journey"]["actions"][:5], start=1):
-                print(f"  {number}. {action}")
-    return EXIT_OK
+    return log
+
+
+def _analyze_into(out, log, model, args: argparse.Namespace, progress: Progress) -> tuple:
+    """Write every table, summary.json and the report into the staged folder; return
+    (the summary, variants, edges) for the lines printed after."""
+    with progress.step("directly-follows graph") as note:
+        edges = log.dfg()
+        out.table("edges.parquet", edges)
+        note["done"] = f"{len(edges):,} edges"
+    with progress.step("variants") as note:
+        variants = log.variants()
+        out.table("variants.parquet", variants)
+        note["done"] = f"{len(variants):,} variants"
+    with progress.step("activities") as note:
+        out.table("activities.parquet", log.activities())
+    summary = log.summary()
+    if model is not None:
+        summary["journey"] = _journey_outputs(log, model, args, out, progress)
+    _discovery_outputs(log, model, args, out, progress, summary)
+    if args.backend == "dask":  # the journey tables' quantiles too
+        summary["quantiles"] = log.quantiles
+    out.json("summary.json", summary)
+    if not args.no_report:
+        with progress.step("report.html and the process map"):
+            _report_into(out, args, progress)
+    return summary, variants, edges
 
 
 def _check_backend_flags(args: argparse.Namespace) -> None:
@@ -435,12 +454,13 @@ def _report_into(out, args, progress) -> None:
 
 
 def report(args: argparse.Namespace) -> int:
+    from .outputs import holding
     from .report import write_report
 
     if not 0 < args.map_coverage <= 1:
         raise UsageError(f"--map-coverage must be a share in (0, 1]; got {args.map_coverage}")
     progress = Progress(enabled=not args.quiet)
-    with progress.step(f"rebuilding the report in {args.folder}"):
+    with progress.step(f"rebuilding the report in {args.folder}"), holding(args.folder):
         written, warnings = write_report(args.folder, map_coverage=args.map_coverage)
     for warning in warnings:
         progress.message(f"warning: {warning}")

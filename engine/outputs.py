@@ -1,18 +1,19 @@
-"""The output folder of a batch run: Parquet tables and summary.json, written atomically.
+"""The output folder of a batch run: Parquet tables and summary.json, published at once.
 
-Files are first written to a staging folder inside the output folder, then moved into
-place with atomic renames, summary.json last: a folder holding summary.json is complete,
-and a failed run leaves no half-written file under a final name.
+Files are first written to a staging folder beside the output folder, which then takes
+its place in one atomic swap (see OutputFolder): a reader sees a complete result, the
+earlier or the new one, and a failed or killed run leaves the earlier one untouched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -282,19 +283,49 @@ def _text_columns(schema: pa.Schema) -> list[str]:
 
 
 class OutputFolder:
-    """Stage files, then publish them all at once with `commit()`."""
+    """A run's result folder, replaced whole and at once.
+
+    Files are written into a new folder beside the result folder (its staging twin,
+    `.NAME.parcours-staging-*`); `commit()` swaps the two in one atomic step (Linux's
+    renameat2 RENAME_EXCHANGE; a plain rename when there was no result yet), then removes
+    the old one. A reader sees the complete earlier result or the complete new one, never
+    a mix, and nothing of an earlier run survives beside a new summary.json. A lock file
+    beside the folder (`.NAME.parcours-lock`, holding the writer's PID, released by the
+    system when the process ends) makes a second writer fail fast. Staging folders left by
+    killed runs are removed. The folder must be new, empty, or an earlier result: a folder
+    of other files is never replaced."""
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
+        self.names: list[str] = []
+        parent = self.path.absolute().parent
+        name = self.path.absolute().name
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            self.staging = Path(tempfile.mkdtemp(prefix=".parcours-staging-", dir=self.path))
+            parent.mkdir(parents=True, exist_ok=True)
+            self._lock = _take_lock(parent / f".{name}.parcours-lock", self.path)
         except OSError as exc:
             raise OutputError(
                 f"cannot create the output folder '{self.path}' ({one_line(exc)}); "
                 "choose another --out or fix its permissions"
             ) from None
-        self.names: list[str] = []
+        try:
+            _check_replaceable(self.path)
+            for leftover in parent.glob(f".{name}.parcours-staging-*"):
+                shutil.rmtree(leftover, ignore_errors=True)  # a killed run's: the lock is ours
+            if self.path.is_dir():
+                for leftover in self.path.glob(".parcours-staging-*"):  # older versions'
+                    shutil.rmtree(leftover, ignore_errors=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{name}.parcours-staging-", dir=parent))
+            os.chmod(self.staging, _folder_mode(self.path))
+        except OSError as exc:
+            self._release()
+            raise OutputError(
+                f"cannot write beside the output folder '{self.path}' ({one_line(exc)}); "
+                "choose another --out or fix the permissions of its parent folder"
+            ) from None
+        except OutputError:
+            self._release()
+            raise
 
     def _stage(self, name: str, write: Callable[[Path], None]) -> None:
         target = self.staging / name
@@ -334,18 +365,26 @@ class OutputFolder:
         self._stage(name, write)
 
     def commit(self) -> None:
-        """Move staged files into place, summary.json last; remove the staging folder."""
+        """Swap the staged folder in for the result folder in one step; remove the old."""
         try:
-            (self.path / SUMMARY).unlink(missing_ok=True)
-            for name in sorted(self.names, key=lambda n: n == SUMMARY):
-                os.replace(self.staging / name, self.path / name)
+            if self.path.exists():
+                _exchange(self.staging, self.path)  # the old result is now at self.staging
+            else:
+                os.rename(self.staging, self.path)
         except OSError as exc:
-            raise OutputError(f"cannot move results into '{self.path}' ({one_line(exc)})") from None
-        finally:
             self.discard()
+            raise OutputError(f"cannot move results into '{self.path}' ({one_line(exc)})") from None
+        self.discard()
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        self._release()
+
+    def _release(self) -> None:
+        lock = getattr(self, "_lock", None)
+        if lock is not None:
+            self._lock = None
+            _drop_lock(lock)
 
     def __enter__(self) -> OutputFolder:
         return self
@@ -355,3 +394,121 @@ class OutputFolder:
             self.commit()
         else:
             self.discard()
+
+
+#: What an earlier result may hold besides the tables: the report, the map, the models.
+_RESULT_FILES = {SUMMARY, "report.html", "process_map.svg", "process_map.png"}
+_RESULT_SUFFIXES = (".parquet", ".bpmn", ".pnml")
+
+
+def _check_replaceable(path: Path) -> None:
+    """A result folder may replace `path` only when it is absent, empty or an earlier
+    result: never a folder of someone's other files (think of `--out .`)."""
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise OutputError(f"'{path}' is a file, not a folder; choose another --out")
+    foreign = [
+        p.name
+        for p in path.iterdir()
+        if not (
+            p.name in _RESULT_FILES
+            or p.name.endswith(_RESULT_SUFFIXES)
+            or p.name.startswith((".parcours-staging-", ".partial-"))
+        )
+    ]
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise OutputError(
+            f"'{path}' holds files that are not a parcours result ({shown}); a run replaces "
+            "its whole --out folder, so choose a new or empty one"
+        )
+
+
+def _folder_mode(path: Path) -> int:
+    """The mode the new result folder gets: the old one's, else the umask's default."""
+    if path.is_dir():
+        return path.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
+
+
+def _take_lock(lock_path: Path, folder: Path) -> Any:
+    """Hold an exclusive lock on `lock_path` (the system releases it when the process
+    ends, even killed); another holder is named with its PID in a one-line error."""
+    import fcntl
+
+    while True:
+        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held for the run)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise OutputError(
+                f"'{folder}' is being written by another parcours run (PID {holder}); wait "
+                "for it to finish or choose another --out"
+            ) from None
+        try:
+            same = os.fstat(handle.fileno()).st_ino == os.stat(lock_path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a lock file its last holder removed while we opened it
+            break
+        handle.close()
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    handle.lock_path = lock_path  # type: ignore[attr-defined]
+    return handle
+
+
+@contextlib.contextmanager
+def holding(folder: str | os.PathLike) -> Iterator[None]:
+    """The result folder's writer lock (see OutputFolder), e.g. while `parcours report`
+    rewrites the report in place."""
+    folder = Path(folder)
+    lock = _take_lock(folder.absolute().parent / f".{folder.absolute().name}.parcours-lock", folder)
+    try:
+        yield
+    finally:
+        _drop_lock(lock)
+
+
+def _drop_lock(handle: Any) -> None:
+    """Remove the lock file, then let go of it (a waiting opener re-checks the inode)."""
+    import fcntl
+
+    with contextlib.suppress(OSError):
+        Path(handle.lock_path).unlink(missing_ok=True)
+    fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(new: Path, old: Path) -> None:
+    """Swap two folders in one step (renameat2 RENAME_EXCHANGE). Where the system or
+    the file system cannot, two renames: the old folder aside, the new one in; for the
+    moment between them the folder is absent, never mixed."""
+    import ctypes
+    import errno
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        at_cwd = -100  # AT_FDCWD
+        done = renameat2(at_cwd, os.fsencode(new), at_cwd, os.fsencode(old), _RENAME_EXCHANGE)
+        if done == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(code, os.strerror(code))
+    aside = new.with_name(new.name + "-old")
+    os.rename(old, aside)
+    os.rename(new, old)
+    os.rename(aside, new)

@@ -195,7 +195,8 @@ def test_a_failed_run_leaves_no_complete_looking_files(tmp_path, monkeypatch, ca
     code = cli.main(["analyze", str(SEPSIS), "--out", str(out), "--quiet"])
     assert code == cli.EXIT_INTERNAL
     assert "internal error" in capsys.readouterr().err
-    assert list(out.iterdir()) == []  # nothing published, staging folder removed
+    assert not out.exists()  # nothing published
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # staging and lock removed
 
 
 def test_rerun_replaces_previous_results(tmp_path, monkeypatch):
@@ -211,7 +212,7 @@ def test_rerun_replaces_previous_results(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert cli.main(["analyze", str(SEPSIS), "--out", str(out), "--quiet"]) == 0
     assert json.loads((out / "summary.json").read_text())["events"] == 15_214
-    assert not [p for p in out.iterdir() if p.name.startswith(".parcours-staging")]
+    assert not [p for p in tmp_path.iterdir() if "parcours-staging" in p.name]
 
 
 def test_version():

@@ -151,6 +151,7 @@ def test_analyze_writes_every_file(journey_run):
         "channel_mix.parquet",
         "satisfaction.parquet",
         "journey_variants.parquet",
+        "attribution.parquet",
         "model.bpmn",
         "model.pnml",
         "conformance.parquet",

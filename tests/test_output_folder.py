@@ -1,0 +1,142 @@
+"""The result folder is replaced whole and at once: no stale file of an earlier run, no
+mix of two runs, no lost result when a run is killed, one writer at a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from engine import cli
+from engine.datasets import dataset_path
+from engine.errors import OutputError
+from engine.outputs import OutputFolder
+
+SEPSIS = dataset_path("sepsis.xes.gz")
+RECEIPT = dataset_path("receipt.xes.gz")
+
+
+def _analyze(log, out, *extra):
+    return cli.main(["analyze", str(log), "--out", str(out), "--quiet", "--no-report", *extra])
+
+
+def test_a_new_result_leaves_nothing_of_the_previous_one(tmp_path):
+    out = tmp_path / "out"
+    assert _analyze(SEPSIS, out, "--stages", "sepsis") == 0
+    assert (out / "bottlenecks.parquet").exists()
+    assert _analyze(RECEIPT, out) == 0
+    names = {p.name for p in out.iterdir()}
+    assert names == {"edges.parquet", "variants.parquet", "activities.parquet", "summary.json"}
+    assert json.loads((out / "summary.json").read_text())["events"] == 8_577
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging, no lock left
+
+
+def test_a_folder_of_other_files_is_never_replaced(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert _analyze(SEPSIS, tmp_path) == cli.EXIT_OUTPUT
+    err = capsys.readouterr().err
+    assert "not a parcours result (notes.txt)" in err and "\n" not in err.strip()
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_the_folder_is_checked_before_the_log_is_read(tmp_path, monkeypatch, capsys):
+    """An unusable --out fails at once, not after reading a large log."""
+    (tmp_path / "notes.txt").write_text("mine")
+
+    def never(*args, **kwargs):
+        raise AssertionError("the log was read")
+
+    monkeypatch.setattr(cli, "_read", never)
+    assert _analyze(SEPSIS, tmp_path) == cli.EXIT_OUTPUT
+
+
+def test_a_second_writer_fails_fast_naming_the_first(tmp_path):
+    out = tmp_path / "out"
+    holder = OutputFolder(out)
+    try:
+        with pytest.raises(OutputError, match=rf"another parcours run \(PID {os.getpid()}\)"):
+            OutputFolder(out)
+        result = subprocess.run(
+            [sys.executable, "-m", "engine.cli", "analyze", str(SEPSIS), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == cli.EXIT_OUTPUT
+        assert f"PID {os.getpid()}" in result.stderr
+    finally:
+        holder.discard()
+    OutputFolder(out).discard()  # free again
+
+
+def test_staging_folders_of_killed_runs_are_removed(tmp_path):
+    out = tmp_path / "out"
+    for i in range(3):
+        leftover = tmp_path / f".out.parcours-staging-{i}"
+        leftover.mkdir()
+        (leftover / "edges.parquet").write_bytes(b"x" * 1000)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".parcours-staging-old").mkdir()  # an older version's
+    assert _analyze(SEPSIS, out) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    import engine.outputs as outputs
+    from engine import cli
+
+    when = sys.argv[1]
+    real = outputs._exchange
+
+    def exchange(new, old):
+        if when == "before":
+            os.kill(os.getpid(), signal.SIGKILL)
+        real(new, old)
+        if when == "after":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    outputs._exchange = exchange
+    if when == "writing":
+        real_table = outputs.OutputFolder.table
+        def table(self, name, frame):
+            real_table(self, name, frame)
+            if name == "activities.parquet":
+                os.kill(os.getpid(), signal.SIGKILL)
+        outputs.OutputFolder.table = table
+    sys.exit(cli.main(sys.argv[2:]))
+    """
+)
+
+
+@pytest.mark.parametrize("when", ["writing", "before", "after"])
+def test_a_run_killed_at_any_point_leaves_one_complete_result(tmp_path, when):
+    """SIGKILL while writing, just before the swap and just after it: the folder holds
+    the complete earlier result (sepsis) or the complete new one (receipt), never a mix,
+    and the next run cleans up and succeeds."""
+    out = tmp_path / "out"
+    assert _analyze(SEPSIS, out, "--stages", "sepsis") == 0
+    before = {p.name for p in out.iterdir()}
+    args = ["analyze", str(RECEIPT), "--out", str(out), "--quiet", "--no-report"]
+    result = subprocess.run(
+        [sys.executable, "-c", KILLER, when, *args], capture_output=True, timeout=300
+    )
+    assert result.returncode == -signal.SIGKILL
+    names = {p.name for p in out.iterdir()}
+    events = json.loads((out / "summary.json").read_text())["events"]
+    if when == "after":
+        assert events == 8_577
+        assert names == {"edges.parquet", "variants.parquet", "activities.parquet", "summary.json"}
+    else:
+        assert (events, names) == (15_214, before)
+    time.sleep(0.05)
+    assert _analyze(RECEIPT, out) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]

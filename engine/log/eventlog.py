@@ -191,10 +191,11 @@ class EventLog:
         `Journey.bottlenecks()` table) marked. Needs Graphviz's `dot` to render."""
         import graphviz
 
-        from ..report.process_map import map_counts, process_map_source
+        from ..report.process_map import map_counts, process_map_source, within_budget
 
         edges = self.dfg()
         counts = map_counts(edges, self.activities(), self.variants(), coverage)
+        counts, _ = within_budget(counts)  # the most frequent touchpoints and paths
         return graphviz.Source(process_map_source(counts, edges, bottlenecks=bottlenecks))
 
     # -- discovery (pm4py) -----------------------------------------------------------------

@@ -24,7 +24,14 @@ from ..errors import InputError
 from ..journey.actions import human
 from ..outputs import write_atomically
 from . import figures
-from .process_map import GraphvizMissing, map_counts, process_map_source, render
+from .process_map import (
+    GraphvizMissing,
+    MapFailed,
+    map_counts,
+    process_map_source,
+    render,
+    within_budget,
+)
 
 REPORT = "report.html"
 #: Coverage levels offered by the process map's slider (share of journeys).
@@ -92,20 +99,26 @@ class MapImage:
     coverage: float
     source: str
     svg: bytes
+    left_out: str | None  # what the map's budget left out (process_map.within_budget)
 
 
 def process_maps(
     run: RunOutputs, levels: tuple[float, ...] = MAP_LEVELS
 ) -> tuple[list[MapImage], str | None]:
-    """The map at each coverage level, as SVG; and a note when Graphviz is missing."""
+    """The map at each coverage level, as SVG, within the map's budget; and a note when
+    it cannot be drawn (Graphviz missing, too slow or failing: the tables are complete)."""
     images = []
     for level in levels:
         counts = map_counts(run["edges"], run["activities"], run["variants"], level)
+        counts, left_out = within_budget(counts)
         source = process_map_source(counts, run["edges"], bottlenecks=run["bottlenecks"])
         try:
-            images.append(MapImage(level, counts.coverage, source, render(source, "svg")))
+            svg = render(source, "svg")
         except GraphvizMissing as exc:
             return [], f"{exc}; then rebuild this report with `parcours report DIR`"
+        except MapFailed as exc:
+            return [], f"{exc}; the tables are complete"
+        images.append(MapImage(level, counts.coverage, source, svg, left_out))
     return images, None
 
 
@@ -127,8 +140,12 @@ def write_report(
     written = []
     if maps:
         chosen = next(m for m in maps if m.level == map_coverage)
-        png = render(chosen.source, "png")
-        for name, data in (("process_map.svg", chosen.svg), ("process_map.png", png)):
+        files = [("process_map.svg", chosen.svg)]
+        try:
+            files.append(("process_map.png", render(chosen.source, "png")))
+        except MapFailed as exc:
+            note = f"process_map.png was not written: {exc}"
+        for name, data in files:
             write_atomically(folder / name, lambda p, data=data: p.write_bytes(data))
             written.append(name)
     page = render_page(run, maps, note, map_coverage=map_coverage, title=title)
@@ -181,6 +198,7 @@ def render_page(
             {
                 "coverage": m.coverage,
                 "src": "data:image/svg+xml;base64," + base64.b64encode(m.svg).decode(),
+                "left_out": m.left_out,
             }
             for m in maps
         ],

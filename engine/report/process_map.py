@@ -24,7 +24,22 @@ START, END = "__start__", "__end__"
 COLOUR_SCALE = "YlOrRd"
 
 
-class GraphvizMissing(RuntimeError):
+#: The map's budget: past it a layout is slow (dot took over 20 minutes on 398
+#: touchpoints and 4,000 paths) and no reader can follow it. The most frequent
+#: touchpoints and paths are drawn; the report says what was left out.
+MAX_NODES = 60
+MAX_EDGES = 150
+#: Longest label drawn, in characters (longer names end in "…").
+MAX_LABEL = 60
+#: Longest time `dot` may take for one map, in seconds.
+DOT_TIMEOUT_S = 60.0
+
+
+class MapFailed(RuntimeError):
+    """Graphviz could not lay out the map; the tables do not depend on it."""
+
+
+class GraphvizMissing(MapFailed):
     """Graphviz's `dot` program is not installed."""
 
 
@@ -51,6 +66,31 @@ def map_counts(
     kept = keep_variants(variants, coverage=coverage)
     counts = variant_counts(kept)
     return MapCounts(counts.edges, counts.activities, counts.journeys / variants["frequency"].sum())
+
+
+def within_budget(
+    counts: MapCounts, *, max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGES
+) -> tuple[MapCounts, str | None]:
+    """The map's counts cut to the most frequent `max_nodes` touchpoints and, among the
+    paths between them, the most frequent `max_edges`; and a note of what was left out
+    (None when nothing was)."""
+    acts, edges = counts.activities, counts.edges
+    n_nodes, n_edges = len(acts), len(edges)
+    if n_nodes > max_nodes:
+        acts = acts.sort_values(["frequency", "activity"], ascending=[False, True]).head(max_nodes)
+        kept = set(acts["activity"])
+        edges = edges[edges["source"].isin(kept) & edges["target"].isin(kept)]
+    if len(edges) > max_edges:
+        edges = edges.sort_values(
+            ["frequency", "source", "target"], ascending=[False, True, True]
+        ).head(max_edges)
+    if len(acts) == n_nodes and len(edges) == n_edges:
+        return counts, None
+    note = (
+        f"showing the {len(acts):,} most frequent of {n_nodes:,} touchpoints and the "
+        f"{len(edges):,} most frequent of {n_edges:,} paths; the tables have them all"
+    )
+    return MapCounts(edges, acts, counts.coverage), note
 
 
 def process_map_source(
@@ -117,22 +157,72 @@ def process_map_source(
     return graph.source
 
 
-def render(source: str, fmt: str) -> bytes:
-    """Lay the map out with dot; `fmt` is 'svg' or 'png'."""
-    import graphviz
+def render(source: str, fmt: str, *, timeout: float = DOT_TIMEOUT_S) -> bytes:
+    """Lay the map out with dot; `fmt` is 'svg' or 'png'. dot runs in a process group of
+    its own, killed whole at the timeout or when this process stops (and, on Linux, when
+    it is killed), so that no dot outlives the run; any failure is a MapFailed."""
+    import shutil
+    import signal
+    import subprocess
 
-    try:
-        return graphviz.Source(source).pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
+    dot = shutil.which("dot")
+    if dot is None:
         raise GraphvizMissing(
             "Graphviz's 'dot' program is not installed (Debian: apt-get install graphviz)"
-        ) from None
+        )
+    process = subprocess.Popen(
+        [dot, f"-T{fmt}"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
+    try:
+        out, err = process.communicate(source.encode("utf-8"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise MapFailed(f"Graphviz took longer than {timeout:,.0f} s to lay it out") from None
+    except BaseException:
+        _kill_group(process)
+        raise
+    if process.returncode != 0:
+        if process.returncode < 0:
+            reason = f"dot died of {signal.Signals(-process.returncode).name}"
+        else:
+            first = err.decode("utf-8", "replace").strip().splitlines()[:1]
+            reason = f"dot failed: {first[0][:200]}" if first else "dot failed"
+        raise MapFailed(f"Graphviz could not lay it out ({reason})")
+    return out
+
+
+def _kill_group(process) -> None:
+    import contextlib
+    import os
+    import signal
+
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to kill it when its parent dies."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _label(text: str) -> str:
     """Escaped for dot, long names wrapped; never read as an HTML-like label."""
     import graphviz
 
+    text = "\n".join(
+        line if len(line) <= MAX_LABEL else line[: MAX_LABEL - 1] + "…" for line in text.split("\n")
+    )
     lines = [w for line in text.split("\n") for w in (textwrap.wrap(line, 28) or [""])]
     return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in lines))
 

@@ -302,12 +302,14 @@ def analyze(args: argparse.Namespace) -> int:
     if args.backend == "dask":
         log.close()
     if not args.quiet:
-        print(_overview(log, variants, edges))
+        from .report.labels import neutral
+
+        print(neutral(_overview(log, variants, edges)))
         actions = summary["journey"]["actions"] if model is not None else []
         if actions:
             print("prioritized actions (actions.parquet):")
             for number, action in enumerate(actions[:5], start=1):
-                print(f"  {number}. {action}")
+                print(f"  {number}. {neutral(action)}")
     return EXIT_OK
 
 
@@ -378,6 +380,12 @@ def _check_backend_flags(args: argparse.Namespace) -> None:
         if args.scheduler or args.partitions:
             raise UsageError("--scheduler and --partitions go with --backend dask")
         return
+    import importlib.util
+
+    if importlib.util.find_spec("dask") is None or importlib.util.find_spec("distributed") is None:
+        raise UsageError(
+            "--backend dask needs Dask, which is not installed: pip install 'parcours[dask]'"
+        )
     pandas_only = {
         "--channel": args.channel,
         "--score": args.score,
@@ -492,6 +500,11 @@ def _journey_model(args: argparse.Namespace):
 
     if args.stages in templates() and not Path(args.stages).exists():
         return JourneyModel.template(args.stages, conversion=args.conversion)
+    if not Path(args.stages).exists():
+        raise UsageError(
+            f"--stages '{args.stages}' is neither a file nor a shipped mapping; the shipped "
+            f"ones are: {', '.join(templates())}"
+        )
     return JourneyModel.from_toml(args.stages, conversion=args.conversion)
 
 
@@ -642,7 +655,7 @@ def _set_threads(n: int) -> None:
     import numba
 
     if not 1 <= n <= numba.config.NUMBA_NUM_THREADS:
-        raise InputError(
+        raise UsageError(
             f"--threads must be between 1 and {numba.config.NUMBA_NUM_THREADS} on this machine; "
             f"got {n}"
         )

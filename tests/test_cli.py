@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -226,3 +227,34 @@ def test_help_lists_the_shipped_stage_mappings_without_loading_the_journey_layer
 
     assert _shipped_mappings() == templates()
     assert {"default", "receipt"} <= set(templates())
+
+
+def test_activities_file_is_in_the_documented_order(tmp_path):
+    """Most frequent first, ties by name, as the README's output table says."""
+    out = tmp_path / "out"
+    assert cli.main(["analyze", str(SEPSIS), "--out", str(out), "--quiet", "--no-report"]) == 0
+    table = pd.read_parquet(out / "activities.parquet")
+    keys = list(zip(-table["frequency"], table["activity"], strict=True))
+    assert keys == sorted(keys)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "Most frequent first, ties by activity name" in readme
+
+
+def test_usage_mistakes_exit_2_with_one_line(tmp_path, capsys, monkeypatch):
+    def usage(*args):
+        assert cli.main(["analyze", str(SEPSIS), "--out", str(tmp_path / "o"), *args]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err
+        return err
+
+    err = usage("--stages", "nosuch")
+    assert "neither a file nor a shipped mapping" in err and "receipt, road_traffic_fines" in err
+    assert "--threads must be between 1" in usage("--threads", "0")
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "dask" else real(name, *a)
+    )
+    assert "pip install 'parcours[dask]'" in usage("--backend", "dask")
+    assert not (tmp_path / "o").exists()

@@ -49,6 +49,9 @@ def chromium_driver():
         {
             "source": "window.__errors = []; window.addEventListener('error', function (e) {"
             " window.__errors.push(String(e.message)); });"
+            " window.__warnings = []; var warn = console.warn; console.warn = function () {"
+            " window.__warnings.push(Array.from(arguments).join(' '));"
+            " warn.apply(console, arguments); };"
         },
     )
     return driver
@@ -72,7 +75,8 @@ def open_report(path: Path, screenshot: str) -> dict:
               if ((plots >= expected && drawn > 0) || tries++ > 100) {
                 var maps = Array.from(document.querySelectorAll('img.process-map'));
                 done({
-                  errors: window.__errors, xss: window.__xss === undefined ? null : window.__xss,
+                  errors: window.__errors, warnings: window.__warnings,
+                  xss: window.__xss === undefined ? null : window.__xss,
                   expected: expected, plots: plots, drawn: drawn,
                   maps: maps.map(function (m) { return m.complete && m.naturalWidth > 0; }),
                   text: document.body.innerText,
@@ -208,6 +212,7 @@ def test_report_command_errors(tmp_path, capsys):
 def test_report_opens_cleanly_in_chromium(journey_run):
     state = open_report(journey_run / "report.html", "report.png")
     assert state["errors"] == [] and state["console"] == [], (state["errors"], state["console"])
+    assert state["warnings"] == [], state["warnings"][:3]  # e.g. "Invalid color specifier"
     assert state["expected"] >= 8
     assert state["plots"] == state["expected"] and state["drawn"] >= state["expected"]
     assert state["maps"] and all(state["maps"])
@@ -316,3 +321,30 @@ def test_without_graphviz_the_report_is_written_and_says_how_to_add_the_map(
     page = (copy / "report.html").read_text(encoding="utf-8")
     assert "The process map could not be drawn" in page and "parcours report DIR" in page
     assert not (copy / "process_map.svg").exists()
+
+
+BIDI = "\u202eabc\u2066x\u2069"
+
+
+def test_bidirectional_controls_are_shown_not_obeyed(tmp_path, capsys):
+    """A label carrying U+202E (right-to-left override) would read backwards or hide
+    text; every label shows the control as a visible mark instead."""
+    rows = [
+        {"case": f"c{c}", "activity": a, "ts": pd.Timestamp("2026-01-01") + pd.Timedelta(hours=i)}
+        for c in range(40)
+        for i, a in enumerate(["start", f"pay{BIDI}", "end"][: 2 + c % 2])
+    ]
+    log = tmp_path / "bidi.csv"
+    pd.DataFrame(rows).to_csv(log, index=False)
+    out = tmp_path / "out"
+    args = ["analyze", str(log), "--case", "case", "--activity", "activity", "--timestamp", "ts"]
+    assert main([*args, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    files = [(out / "report.html").read_text(encoding="utf-8"), printed]
+    if (out / "process_map.svg").exists():
+        files.append((out / "process_map.svg").read_text(encoding="utf-8"))
+    for text in files:
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", text)
+    data = re.search(r'id="chart-data">(.*?)</script>', files[0], re.S).group(1)
+    assert "\\u202e" not in data.lower()  # nor escaped in the chart data
+    assert "⟦U+202E⟧" in files[0] and "⟦U+202E⟧" in printed

@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..journey.actions import human
 from ..outputs import write_atomically
 from . import figures
+from .labels import neutral
 from .process_map import (
     GraphvizMissing,
     MapFailed,
@@ -169,6 +170,7 @@ def render_page(
         loader=jinja2.PackageLoader("engine.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        finalize=_neutral_text,
     )
     environment.filters["human"] = human
     environment.filters["pct"] = _percent
@@ -211,6 +213,16 @@ def render_page(
         variants=_variant_rows(_either(run["journey_variants"], run["variants"])),
         stages=_records(run["stages"]),
     )
+
+
+def _neutral_text(value: Any) -> Any:
+    """Every value the template prints, with bidirectional controls shown (labels.py);
+    markup the page builds itself (the inlined scripts and chart data) is left as it is."""
+    import markupsafe
+
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return neutral(value)
+    return value
 
 
 def _chart_json(charts: dict[str, Any]) -> str:

@@ -15,8 +15,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from ..journey.actions import human
+from .labels import neutral
 
 BLUE, RED, GREEN, GREY = "#3b6fb6", "#c0392b", "#2e8b57", "#9aa5b1"
 LAYOUT = {
@@ -39,8 +41,8 @@ def _from_table(draw: Callable[..., go.Figure | None]) -> Callable[..., go.Figur
 
 
 def safe(value: object) -> str:
-    """A label from the log, shown literally by plotly."""
-    return html.escape(str(value), quote=False)
+    """A label from the log, shown literally by plotly, bidirectional controls shown."""
+    return html.escape(neutral(str(value)), quote=False)
 
 
 def _interval(value: pd.Series, low: pd.Series, high: pd.Series) -> dict:
@@ -308,20 +310,19 @@ def variant_explorer(table: pd.DataFrame, top: int = 25) -> go.Figure | None:
             + (f"<br>conversion {rate:.0%}" if np.isfinite(rate) else "")
             + f"<br>{steps}{more}"
         )
-    figure = _figure(f"Top {len(shown)} variants by journeys")
     colour = (
         shown["conversion_rate"]
         if "conversion_rate" in shown and shown["conversion_rate"].notna().any()
         else None
     )
+    title = f"Top {len(shown)} variants by journeys"
+    if colour is not None:
+        title += " (colour: conversion rate, red 0% to green 100%)"
+    figure = _figure(title)
+    # Colours as names, sampled here: given numbers and a scale, plotly.js also reads each
+    # number as a colour name and warns once per bar ("Invalid color specifier").
     marker = (
-        {
-            "color": colour,
-            "colorscale": "RdYlGn",
-            "cmin": 0,
-            "cmax": 1,
-            "colorbar": {"title": "conversion", "tickformat": ".0%"},
-        }
+        {"color": sample_colorscale("RdYlGn", np.nan_to_num(colour.to_numpy(float)).tolist())}
         if colour is not None
         else {"color": BLUE}
     )

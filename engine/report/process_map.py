@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..analysis.coverage import keep_variants, variant_counts
 from ..journey.actions import human as human_duration
+from .labels import neutral
 
 START, END = "__start__", "__end__"
 #: Times are coloured on this plotly scale, short (light) to long (dark red).
@@ -221,7 +222,8 @@ def _label(text: str) -> str:
     import graphviz
 
     text = "\n".join(
-        line if len(line) <= MAX_LABEL else line[: MAX_LABEL - 1] + "…" for line in text.split("\n")
+        line if len(line) <= MAX_LABEL else line[: MAX_LABEL - 1] + "…"
+        for line in neutral(text).split("\n")
     )
     lines = [w for line in text.split("\n") for w in (textwrap.wrap(line, 28) or [""])]
     return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in lines))

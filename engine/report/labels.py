@@ -1,0 +1,16 @@
+"""Labels from the log made safe to show: Unicode's bidirectional controls (which can
+make a label read backwards or hide text, as in 'Trojan Source' attacks) are replaced by
+a visible mark of their code point."""
+
+from __future__ import annotations
+
+import re
+
+#: The explicit bidirectional formatting characters: embeddings, overrides, isolates and
+#: the implicit marks.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def neutral(text: str) -> str:
+    """`text` with every bidirectional control shown as ⟦U+XXXX⟧."""
+    return BIDI_CONTROLS.sub(lambda m: f"⟦U+{ord(m.group()):04X}⟧", text)

@@ -47,4 +47,6 @@ def summary(log: EventLog) -> dict[str, Any]:
     }
     if log.columns.start_timestamp is not None:
         result["start_timestamp_missing"] = log.start_timestamp_missing
+    if log.definition:  # a slice says what it is a slice of
+        result["slice"] = [dict(step) for step in log.definition]
     return result

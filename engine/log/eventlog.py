@@ -14,6 +14,7 @@ from .build import Canonical, ColumnMapping, DroppedRows
 if TYPE_CHECKING:
     from ..discovery import Conformance, ProcessModel
     from ..journey import Journey, JourneyModel
+    from ..slices import LogFilter
 
 
 class EventLog:
@@ -63,6 +64,8 @@ class EventLog:
         self.timezone_aware = canonical.timezone_aware
         self.columns = columns
         self.source = source
+        #: the filters that made this log from the one read (engine.slices); [] if none
+        self.definition: list[dict[str, Any]] = []
         self._cache: dict[str, Any] = {}
 
     @property
@@ -168,6 +171,23 @@ class EventLog:
         from ..analysis.summary import summary
 
         return summary(self)
+
+    # -- slices (engine.slices) ---------------------------------------------------------
+    @property
+    def filter(self) -> LogFilter:
+        """The filters of this log, each returning a slice: `log.filter.contains("call")`,
+        `.attribute("segment", ["new"])`, `.time_range("2026-03-01", "2026-03-31")`,
+        `.follows("a", "b")`, `.touchpoints(drop=[...])`, ... (see engine.slices.filters)."""
+        from ..slices import LogFilter
+
+        return LogFilter(self)
+
+    def sessions(self, gap: Any = "30min") -> EventLog:
+        """This log with a case per session: journeys split at gaps of inactivity longer
+        than `gap`, the customer kept as the `customer` attribute (engine.slices.sessions)."""
+        from ..slices.sessions import sessions
+
+        return sessions(self, gap)
 
     def journey(self, model: JourneyModel | None = None) -> Journey:
         """This log seen through a journey model (default: the five-stage template):

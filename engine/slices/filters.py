@@ -1,0 +1,291 @@
+"""The filters of a log, reached as `log.filter`: each returns a slice (an EventLog).
+
+Case filters keep or drop whole journeys; event filters keep or drop events (and the
+journeys left without one). Names follow pm4py's `filter_*` functions where one has the
+same meaning, and the tests compare with them:
+
+- `attribute(column, values, at="first"|"last"|"any")`: journeys whose value of an event
+  column is in `values` at their first event, their last, or any event
+  (filter_event_attribute_values at case level is at="any");
+- `events(column, values)`: the events whose value is in `values` (event level);
+- `time_range(start, end, mode=...)`: "starts" (journeys starting in [start, end]),
+  "ends", "contained" (every event in it), "intersects" (the journey's span, first to
+  last event, overlaps it: it was under way then, even without an event in it), "events"
+  (the events in it) (filter_time_range's traces_contained, traces_intersecting, events);
+- `contains(*touchpoints, how="any"|"all")`, `absent(*touchpoints)`;
+- `follows(a, b, directly=False, within=None)` (filter_directly_follows_relation,
+  filter_eventually_follows_relation; `within` bounds the time between them);
+- `size(min_events, max_events)` (filter_case_size), `duration(min, max)`
+  (filter_case_performance), `variants(top=, coverage=, sequences=)` (filter_variants);
+- `touchpoints(keep=... | drop=...)`: events of those touchpoints kept or dropped, the
+  directly-follows steps recomputed from what is left, as pm4py does;
+- `converted(model, converted=True)`: journeys that did (not) convert;
+- `cases(ids)`: journeys by id.
+
+Bounds are inclusive. Timestamps without an offset are taken as UTC for a log read with
+offsets (as read_log takes them), and as given otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..kernels.filters import contains_cases, follows_cases
+from .build import case_events, slice_log
+
+if TYPE_CHECKING:
+    from ..journey import JourneyModel
+    from ..log.eventlog import EventLog
+
+TIME_MODES = ("starts", "ends", "contained", "intersects", "events")
+POSITIONS = ("first", "last", "any")
+
+
+class LogFilter:
+    """`log.filter`: the filters of one log (see the module doc)."""
+
+    def __init__(self, log: EventLog) -> None:
+        self._log = log
+
+    # -- case filters --------------------------------------------------------------------
+    def cases(self, ids: Iterable[Any]) -> EventLog:
+        """The journeys whose case id is in `ids`."""
+        wanted = pd.Index(list(ids))
+        keep = self._log.case_ids.isin(wanted)
+        return self._cases(keep, {"filter": "cases", "ids": len(wanted)})
+
+    def attribute(
+        self, column: str, values: Iterable[Any], *, at: str = "first", keep: bool = True
+    ) -> EventLog:
+        """Journeys whose `column` value at their first (last, any) event is in `values`
+        (or, with keep=False, is not)."""
+        _choice("at", at, POSITIONS)
+        series = self._column(column)
+        values = list(values)
+        hit = series.isin(values).to_numpy()
+        offsets = self._log.case_offsets
+        if at == "first":
+            per_case = hit[offsets[:-1]]
+        elif at == "last":
+            per_case = hit[offsets[1:] - 1]
+        else:
+            per_case = np.logical_or.reduceat(hit, offsets[:-1]) if len(hit) else hit
+        keep_case = per_case if keep else ~per_case
+        step = {"filter": "attribute", "column": column, "values": values, "at": at, "keep": keep}
+        return self._cases(keep_case, step)
+
+    def time_range(
+        self, start: Any = None, end: Any = None, *, mode: str = "intersects"
+    ) -> EventLog:
+        """Journeys (or, mode="events", events) in the window [start, end] (see the
+        module doc for the modes)."""
+        _choice("mode", mode, TIME_MODES)
+        log = self._log
+        low = self._instant(start, "start") if start is not None else np.iinfo(np.int64).min
+        high = self._instant(end, "end") if end is not None else np.iinfo(np.int64).max
+        if low > high:
+            raise InputError(f"time_range: start {start!r} is after end {end!r}; swap them")
+        inside = (log.timestamp >= low) & (log.timestamp <= high)
+        step = {"filter": "time_range", "start": _text(start), "end": _text(end), "mode": mode}
+        if mode == "events":
+            return slice_log(log, inside, step)
+        offsets = log.case_offsets
+        if mode == "starts":
+            keep = inside[offsets[:-1]]
+        elif mode == "ends":
+            keep = inside[offsets[1:] - 1]
+        elif mode == "contained":
+            keep = np.logical_and.reduceat(inside, offsets[:-1])
+        else:  # its span [first, last] overlaps the window, as pm4py's traces_intersecting
+            first, last = log.timestamp[offsets[:-1]], log.timestamp[offsets[1:] - 1]
+            keep = (first <= high) & (last >= low)
+        return self._cases(keep, step)
+
+    def contains(self, *touchpoints: str, how: str = "any") -> EventLog:
+        """Journeys with an event of any (how="all": every) of the touchpoints."""
+        _choice("how", how, ("any", "all"))
+        wanted = self._touchpoint_mask(touchpoints, "contains")
+        keep = contains_cases(self._log.activity, self._log.case_offsets, wanted, how == "all")
+        return self._cases(
+            keep, {"filter": "contains", "touchpoints": list(touchpoints), "how": how}
+        )
+
+    def absent(self, *touchpoints: str) -> EventLog:
+        """Journeys without any event of the touchpoints."""
+        wanted = self._touchpoint_mask(touchpoints, "absent")
+        hit = contains_cases(self._log.activity, self._log.case_offsets, wanted, False)
+        return self._cases(~hit, {"filter": "absent", "touchpoints": list(touchpoints)})
+
+    def follows(self, a: str, b: str, *, directly: bool = False, within: Any = None) -> EventLog:
+        """Journeys where `a` is followed by `b`: directly (the next event) or eventually,
+        within `within` (a duration such as '2h', or seconds) when given."""
+        log = self._log
+        codes = [self._code(name, "follows") for name in (a, b)]
+        gap = -1 if within is None else _duration_ns(within, "within")
+        keep = follows_cases(
+            log.activity, log.case_offsets, log.timestamp, codes[0], codes[1], directly, gap
+        )
+        step = {"filter": "follows", "a": a, "b": b, "directly": directly, "within": _text(within)}
+        return self._cases(keep, step)
+
+    def size(self, min_events: int | None = None, max_events: int | None = None) -> EventLog:
+        """Journeys of `min_events` to `max_events` events."""
+        lengths = np.diff(self._log.case_offsets)
+        keep = _between(lengths, min_events, max_events, "size")
+        step = {"filter": "size", "min_events": min_events, "max_events": max_events}
+        return self._cases(keep, step)
+
+    def duration(self, min: Any = None, max: Any = None) -> EventLog:
+        """Journeys lasting `min` to `max` (durations such as '1D', or seconds): last
+        timestamp minus first."""
+        log = self._log
+        offsets = log.case_offsets
+        spans = log.timestamp[offsets[1:] - 1] - log.timestamp[offsets[:-1]]
+        low = None if min is None else _duration_ns(min, "min")
+        high = None if max is None else _duration_ns(max, "max")
+        keep = _between(spans, low, high, "duration")
+        return self._cases(keep, {"filter": "duration", "min": _text(min), "max": _text(max)})
+
+    def variants(
+        self,
+        *,
+        top: int | None = None,
+        coverage: float | None = None,
+        sequences: Iterable[Iterable[str]] | None = None,
+    ) -> EventLog:
+        """Journeys of the `top` most frequent variants, of the fewest most frequent that
+        cover `coverage` of journeys, or of the given activity `sequences`."""
+        from ..analysis.coverage import keep_variants
+        from ..analysis.variants import compute_variants
+
+        log = self._log
+        if sum(x is not None for x in (top, coverage, sequences)) != 1:
+            raise InputError("variants: give exactly one of top=, coverage= or sequences=")
+        found = log._cached("variants", compute_variants)
+        if sequences is not None:
+            wanted = {tuple(s) for s in sequences}
+            table = log.variants()
+            chosen = np.array([tuple(v) in wanted for v in table["variant"]], dtype=bool)
+            step = {"filter": "variants", "sequences": len(wanted)}
+        else:
+            table = pd.DataFrame({"frequency": found.frequency})
+            n = len(keep_variants(table, top=top, coverage=coverage))
+            chosen = np.arange(len(found.frequency)) < n
+            step = {"filter": "variants", "top": top, "coverage": coverage}
+        return self._cases(chosen[found.variant_of_case], step)
+
+    def converted(self, model: JourneyModel | None = None, *, converted: bool = True) -> EventLog:
+        """Journeys that converted (converted=False: that did not), by `model`'s
+        conversion (default: the five-stage template's)."""
+        journey = self._log.journey(model)
+        keep = journey.conversions.converted if converted else ~journey.conversions.converted
+        conversion = journey.model.conversion.describe()
+        return self._cases(keep, {"filter": "converted", "converted": converted, "by": conversion})
+
+    # -- event filters ---------------------------------------------------------------------
+    def events(self, column: str, values: Iterable[Any], *, keep: bool = True) -> EventLog:
+        """The events whose `column` value is (keep=False: is not) in `values`."""
+        values = list(values)
+        hit = self._column(column).isin(values).to_numpy()
+        step = {"filter": "events", "column": column, "values": values, "keep": keep}
+        return slice_log(self._log, hit if keep else ~hit, step)
+
+    def touchpoints(
+        self, *, keep: Iterable[str] | None = None, drop: Iterable[str] | None = None
+    ) -> EventLog:
+        """The events of the touchpoints in `keep`, or all but those in `drop`."""
+        if (keep is None) == (drop is None):
+            raise InputError("touchpoints: give keep=[...] or drop=[...], not both")
+        names = list(keep if keep is not None else drop)
+        wanted = self._touchpoint_mask(names, "touchpoints")
+        hit = wanted[self._log.activity]
+        step = {"filter": "touchpoints", "keep" if keep is not None else "drop": names}
+        return slice_log(self._log, hit if keep is not None else ~hit, step)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _cases(self, keep_case: np.ndarray, step: dict[str, Any]) -> EventLog:
+        return slice_log(self._log, case_events(self._log, keep_case), step)
+
+    def _column(self, column: str) -> pd.Series:
+        attributes = self._log.attributes
+        if column not in attributes:
+            read = ", ".join(attributes) or "none"
+            raise InputError(
+                f"column '{column}' was not read with the log (read: {read}); pass "
+                f"attributes=['{column}'] to read_log"
+            )
+        return attributes[column]
+
+    def _touchpoint_mask(self, names: Iterable[str], where: str) -> np.ndarray:
+        names = list(names)
+        if not names:
+            raise InputError(f"{where}: name at least one touchpoint")
+        wanted = np.zeros(self._log.n_activities, dtype=bool)
+        for name in names:
+            wanted[self._code(name, where)] = True
+        return wanted
+
+    def _code(self, name: str, where: str) -> int:
+        known = self._log.activity_names
+        position = int(np.searchsorted(known, name))
+        if position < len(known) and known[position] == name:
+            return position
+        close = [str(k) for k in known if str(name).lower() in str(k).lower()][:3]
+        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        raise InputError(f"{where}: the log has no touchpoint {name!r}{hint}")
+
+    def _instant(self, value: Any, name: str) -> int:
+        try:
+            stamp = pd.Timestamp(value)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"time_range: {name} {value!r} is not a date or time; write e.g. '2026-03-01'"
+            ) from None
+        if pd.isna(stamp):
+            raise InputError(f"time_range: {name} {value!r} is not a date or time")
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        return int(stamp.as_unit("ns").value)
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InputError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _between(values: np.ndarray, low: Any, high: Any, where: str) -> np.ndarray:
+    if low is not None and high is not None and low > high:
+        raise InputError(f"{where}: the minimum {low} is above the maximum {high}")
+    keep = np.ones(len(values), dtype=bool)
+    if low is not None:
+        keep &= values >= low
+    if high is not None:
+        keep &= values <= high
+    return keep
+
+
+def _duration_ns(value: Any, name: str) -> int:
+    """A duration ('2h', '30min', a Timedelta, or seconds) in ns."""
+    try:
+        delta = (
+            pd.Timedelta(value, unit="s") if isinstance(value, int | float) else pd.Timedelta(value)
+        )
+    except (TypeError, ValueError):
+        delta = None
+    if delta is None or pd.isna(delta) or delta < pd.Timedelta(0):
+        raise InputError(
+            f"{name} must be a duration such as '2h', '30min' or a number of seconds; got {value!r}"
+        )
+    return int(delta.value)
+
+
+def _text(value: Any) -> Any:
+    """A filter option as summary.json can hold it."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

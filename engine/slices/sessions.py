@@ -1,0 +1,58 @@
+"""Sessions: each customer's journey split at gaps of inactivity, the sessions becoming
+the cases, the customer kept as an attribute, so both levels can be analysed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..kernels.filters import session_starts
+from ..log.build import Canonical
+from .filters import _duration_ns, _text
+
+if TYPE_CHECKING:
+    from ..log.eventlog import EventLog
+
+#: The attribute holding each session's customer (the case id of the log split).
+CUSTOMER = "customer"
+
+
+def sessions(log: EventLog, gap: Any = "30min") -> EventLog:
+    """The log with a case per session: a new session starts at a customer's first event
+    and after every gap longer than `gap` (a duration such as '30min', or seconds). A
+    session's id is the customer's id, '#', and its number from 1; the customer's id is
+    the `customer` attribute of every event."""
+    from ..log.eventlog import EventLog
+
+    gap_ns = _duration_ns(gap, "gap")
+    starts = session_starts(log.case_offsets, log.timestamp, gap_ns)
+    first = np.flatnonzero(starts)
+    offsets = np.append(first, log.n_events).astype(np.int64)
+    customer_of_event = np.repeat(np.arange(log.n_cases), np.diff(log.case_offsets))
+    customer = customer_of_event[first]
+    number = np.arange(len(first)) - np.searchsorted(first, log.case_offsets[customer]) + 1
+    ids = log.case_ids.astype(str).to_numpy()
+    session_ids = pd.Index(np.char.add(np.char.add(ids[customer], "#"), number.astype(str)))
+    attributes = dict(log.attributes)
+    attributes[CUSTOMER] = pd.Series(
+        pd.Categorical.from_codes(customer_of_event, categories=pd.Index(ids).astype(str))
+    )
+    canonical = Canonical(
+        activity=log.activity,
+        timestamp=log.timestamp,
+        start_timestamp=log.start_timestamp,
+        case_offsets=offsets,
+        source_row=log.source_row,
+        activity_names=log.activity_names,
+        case_id_decoder=lambda codes, rows: session_ids[codes.astype(np.int64)],
+        case_codes=np.arange(len(first), dtype=np.uint32 if len(first) < 2**32 else np.uint64),
+        attributes=attributes,
+        dropped=log.dropped,
+        start_missing=log.start_timestamp_missing,
+        timezone_aware=log.timezone_aware,
+    )
+    split = EventLog(canonical, columns=log.columns, source=log.source)
+    split.definition = [*log.definition, {"filter": "sessions", "gap": _text(gap)}]
+    return split

@@ -1,0 +1,289 @@
+"""Slices (engine/slices): every filter against a plain pandas reference on random logs,
+a slice analysed as the same events read afresh, sessions, and parity with pm4py's
+filters of the same meaning on the shipped real logs."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine.datasets import dataset_path
+from tests.journeys import KEYS, TOUCHPOINTS, journeys
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _canon(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(_row=np.arange(len(frame))).sort_values(
+        ["case", "ts", "_row"], kind="stable"
+    )
+
+
+def _sequences(log: engine.EventLog) -> dict[str, list[str]]:
+    names, ids = log.activity_names, log.case_ids
+    return {
+        str(ids[c]): [
+            str(names[a]) for a in log.activity[log.case_offsets[c] : log.case_offsets[c + 1]]
+        ]
+        for c in range(log.n_cases)
+    }
+
+
+def _reference(canon: pd.DataFrame, keep_case=None, keep_event=None) -> dict[str, list[str]]:
+    out = {}
+    for case, g in canon.groupby("case", sort=False):
+        if keep_case is not None and not keep_case(g):
+            continue
+        events = g if keep_event is None else g[keep_event(g)]
+        if len(events):
+            out[str(case)] = list(events["activity"])
+    return out
+
+
+def _read(frame):
+    attributes = ["channel"] if "channel" in frame else []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return engine.read_log(frame, **KEYS, attributes=attributes)
+
+
+def _with_channel(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(channel=np.where(np.arange(len(frame)) % 3 == 0, "web", "app"))
+
+
+def _check(log, want, slice_):
+    if not want:
+        with pytest.raises(engine.InputError, match="keeps no journey"):
+            slice_()
+        return None
+    got = slice_()
+    assert _sequences(got) == want
+    return got
+
+
+@SETTINGS
+@given(journeys(), st.sampled_from(TOUCHPOINTS), st.sampled_from(TOUCHPOINTS))
+def test_case_filters_match_the_reference(frame, a, b):
+    assume({a, b} <= set(frame["activity"]))  # a name the log lacks is an error (tested apart)
+    frame = _with_channel(frame)
+    log, canon = _read(frame), _canon(frame)
+    _check(
+        log, _reference(canon, lambda g: a in set(g["activity"])), lambda: log.filter.contains(a)
+    )
+    both = {a, b}
+    _check(
+        log,
+        _reference(canon, lambda g: both <= set(g["activity"])),
+        lambda: log.filter.contains(a, b, how="all"),
+    )
+    _check(
+        log, _reference(canon, lambda g: a not in set(g["activity"])), lambda: log.filter.absent(a)
+    )
+
+    def directly(g):
+        acts = list(g["activity"])
+        return any(x == a and y == b for x, y in itertools.pairwise(acts))
+
+    def eventually(g, limit=None):
+        acts, ts = list(g["activity"]), list(g["ts"])
+        return any(
+            acts[i] == a and acts[j] == b and (limit is None or ts[j] - ts[i] <= limit)
+            for i in range(len(acts))
+            for j in range(i + 1, len(acts))
+        )
+
+    _check(log, _reference(canon, directly), lambda: log.filter.follows(a, b, directly=True))
+    _check(log, _reference(canon, eventually), lambda: log.filter.follows(a, b))
+    two_hours = pd.Timedelta(hours=2)
+    _check(
+        log,
+        _reference(canon, lambda g: eventually(g, two_hours)),
+        lambda: log.filter.follows(a, b, within="2h"),
+    )
+    _check(log, _reference(canon, lambda g: 2 <= len(g) <= 4), lambda: log.filter.size(2, 4))
+    _check(
+        log,
+        _reference(canon, lambda g: g["ts"].iloc[-1] - g["ts"].iloc[0] >= pd.Timedelta(hours=3)),
+        lambda: log.filter.duration(min="3h"),
+    )
+    for at, pick in (
+        ("first", lambda g: g.iloc[:1]),
+        ("last", lambda g: g.iloc[-1:]),
+        ("any", lambda g: g),
+    ):
+        _check(
+            log,
+            _reference(canon, lambda g, pick=pick: (pick(g)["channel"] == "web").any()),
+            lambda at=at: log.filter.attribute("channel", ["web"], at=at),
+        )
+
+
+@SETTINGS
+@given(journeys(), st.integers(0, 8), st.integers(0, 8))
+def test_time_filters_match_the_reference(frame, h1, h2):
+    low, high = sorted((h1, h2))
+    start, end = (
+        pd.Timestamp(0) + pd.Timedelta(hours=low),
+        pd.Timestamp(0) + pd.Timedelta(hours=high),
+    )
+    log, canon = _read(_with_channel(frame)), _canon(frame)
+
+    def inside(ts):
+        return (ts >= start) & (ts <= end)
+
+    cases = {
+        "starts": lambda g: inside(g["ts"].iloc[0]),
+        "ends": lambda g: inside(g["ts"].iloc[-1]),
+        "contained": lambda g: inside(g["ts"]).all(),
+        "intersects": lambda g: g["ts"].iloc[0] <= end and g["ts"].iloc[-1] >= start,
+    }
+    for mode, keep in cases.items():
+        _check(
+            log,
+            _reference(canon, keep),
+            lambda mode=mode: log.filter.time_range(start, end, mode=mode),
+        )
+    _check(
+        log,
+        _reference(canon, keep_event=lambda g: inside(g["ts"])),
+        lambda: log.filter.time_range(start, end, mode="events"),
+    )
+
+
+@SETTINGS
+@given(journeys(), st.lists(st.sampled_from(TOUCHPOINTS), min_size=1, max_size=2, unique=True))
+def test_event_filters_match_the_reference_and_analyse_as_a_fresh_read(frame, names):
+    assume(set(names) <= set(frame["activity"]))
+    log, canon = _read(frame), _canon(frame)
+    wanted = set(names)
+    for keep in (True, False):
+        got = _check(
+            log,
+            _reference(canon, keep_event=lambda g, keep=keep: g["activity"].isin(wanted) == keep),
+            lambda keep=keep: log.filter.touchpoints(**{"keep" if keep else "drop": names}),
+        )
+        if got is None:
+            continue
+        rows = frame[frame["activity"].isin(wanted) == keep]
+        fresh = _read(rows)
+        pd.testing.assert_frame_equal(got.dfg(), fresh.dfg())
+        pd.testing.assert_frame_equal(got.variants(), fresh.variants())
+        assert list(got.activity_names) == sorted(wanted if keep else set(rows["activity"]))
+
+
+@SETTINGS
+@given(journeys(), st.integers(1, 3))
+def test_variant_filters_keep_the_most_frequent(frame, top):
+    log = _read(frame)
+    table = log.variants()
+    kept = log.filter.variants(top=top)
+    assert kept.n_cases == table["frequency"].head(top).sum()
+    pd.testing.assert_frame_equal(
+        kept.variants(),
+        table.head(top).assign(
+            share=table["frequency"].head(top) / table["frequency"].head(top).sum()
+        ),
+        check_dtype=False,
+    )
+    chosen = [list(v) for v in table["variant"].head(1)]
+    assert log.filter.variants(sequences=chosen).n_cases == table["frequency"].iloc[0]
+
+
+@SETTINGS
+@given(journeys(max_cases=8, max_events=8), st.integers(0, 3))
+def test_sessions_split_at_gaps(frame, gap_hours):
+    log, canon = _read(frame), _canon(frame)
+    split = log.sessions(gap=f"{gap_hours}h")
+    want = {}
+    for case, g in canon.groupby("case", sort=False):
+        number = (g["ts"].diff() > pd.Timedelta(hours=gap_hours)).cumsum() + 1
+        for n, part in g.groupby(number, sort=False):
+            want[f"{case}#{n}"] = list(part["activity"])
+    assert _sequences(split) == want
+    customers = split.attributes["customer"].astype(str).to_numpy()
+    first = split.case_offsets[:-1]
+    assert [c.split("#")[0] for c in split.case_ids.astype(str)] == list(customers[first])
+    assert split.summary()["slice"] == [{"filter": "sessions", "gap": f"{gap_hours}h"}]
+
+
+def test_converted_journeys_and_a_recorded_definition():
+    log = engine.read_log(dataset_path("sepsis.xes.gz"))
+    model = engine.JourneyModel.template("sepsis")
+    won = log.filter.converted(model)
+    lost = log.filter.converted(model, converted=False)
+    summary = log.journey(model).conversion_summary()
+    assert won.n_cases == summary["converted"] and lost.n_cases == log.n_cases - won.n_cases
+    assert won.journey(model).conversion_summary()["conversion_rate"] == 1.0
+    chained = won.filter.contains("CRP").filter.size(min_events=5)
+    assert [step["filter"] for step in chained.summary()["slice"]] == [
+        "converted",
+        "contains",
+        "size",
+    ]
+
+
+def test_filter_mistakes_are_one_line_errors():
+    log = engine.read_log(dataset_path("sepsis.xes.gz"))
+    with pytest.raises(engine.InputError, match=r"no touchpoint 'crp'.*'CRP'"):
+        log.filter.contains("crp")
+    with pytest.raises(engine.InputError, match="mode must be one of"):
+        log.filter.time_range("2014-01-01", mode="during")
+    with pytest.raises(engine.InputError, match="is not a date"):
+        log.filter.time_range("someday")
+    with pytest.raises(engine.InputError, match="keeps no journey"):
+        log.filter.size(min_events=10_000)
+    with pytest.raises(engine.InputError, match="was not read with the log"):
+        log.filter.attribute("segment", ["a"])
+    with pytest.raises(engine.InputError, match="within must be a duration"):
+        log.filter.follows("CRP", "Leucocytes", within="soon")
+
+
+# -- parity with pm4py's filters on the shipped real logs ---------------------------------------
+def _pm4py_cases(frame: pd.DataFrame) -> set[str]:
+    return set(frame["case:concept:name"].astype(str))
+
+
+@pytest.mark.parametrize("name", ["receipt.xes.gz", "sepsis.xes.gz"])
+def test_parity_with_pm4py_filters(name):
+    import pm4py
+
+    log = engine.read_log(dataset_path(name))
+    frame = log.to_pm4py()
+    frame["case:concept:name"] = frame["case:concept:name"].astype(object)
+    frame["concept:name"] = frame["concept:name"].astype(object)
+    acts = log.activities()["activity"].tolist()
+    a, b = acts[0], acts[1]
+    ours = lambda sliced: set(sliced.case_ids.astype(str))  # noqa: E731
+
+    assert ours(log.filter.contains(a)) == _pm4py_cases(
+        pm4py.filter_event_attribute_values(frame, "concept:name", [a], level="case")
+    )
+    assert ours(log.filter.follows(a, b, directly=True)) == _pm4py_cases(
+        pm4py.filter_directly_follows_relation(frame, [(a, b)])
+    )
+    assert ours(log.filter.follows(a, b)) == _pm4py_cases(
+        pm4py.filter_eventually_follows_relation(frame, [(a, b)])
+    )
+    assert ours(log.filter.size(3, 6)) == _pm4py_cases(pm4py.filter_case_size(frame, 3, 6))
+    day = 86_400
+    assert ours(log.filter.duration(min=day, max=10 * day)) == _pm4py_cases(
+        pm4py.filter_case_performance(frame, day, 10 * day)
+    )
+    ts = frame["time:timestamp"]
+    start, end = ts.quantile(0.3), ts.quantile(0.6)
+    for mode, theirs in (("contained", "traces_contained"), ("intersects", "traces_intersecting")):
+        assert ours(log.filter.time_range(start, end, mode=mode)) == _pm4py_cases(
+            pm4py.filter_time_range(frame, start, end, mode=theirs)
+        )
+    events = log.filter.time_range(start, end, mode="events")
+    theirs = pm4py.filter_time_range(frame, start, end, mode="events")
+    assert events.n_events == len(theirs) and ours(events) == _pm4py_cases(theirs)
+    top = log.filter.variants(top=3)
+    assert ours(top) == _pm4py_cases(pm4py.filter_variants_top_k(frame, 3))

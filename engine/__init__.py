@@ -33,6 +33,7 @@ _LAZY = {
     "DroppedRows": "engine.log",
     "EventLog": "engine.log",
     "read_log": "engine.log",
+    "compare": "engine.slices",
     "Conversion": "engine.journey",
     "Journey": "engine.journey",
     "JourneyModel": "engine.journey",
@@ -50,6 +51,7 @@ __all__ = [
     "OutputError",
     "ParcoursError",
     "__version__",
+    "compare",
     "read_log",
 ]
 
@@ -57,10 +59,20 @@ if TYPE_CHECKING:
     from .cluster import DaskEventLog
     from .journey import Conversion, Journey, JourneyModel
     from .log import ColumnMapping, DroppedRows, EventLog, read_log
+    from .slices import compare
 
 
 #: subpackages reachable as attributes, e.g. engine.datasets.dataset_path
-_SUBPACKAGES = {"analysis", "cluster", "datasets", "discovery", "journey", "log", "report"}
+_SUBPACKAGES = {
+    "analysis",
+    "cluster",
+    "datasets",
+    "discovery",
+    "journey",
+    "log",
+    "report",
+    "slices",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -328,6 +328,37 @@ class Journey:
             n_boot=int(n_boot),
         )
 
+    def compare(
+        self,
+        by: str,
+        a: object,
+        b: object | None = None,
+        *,
+        confidence: float = 0.95,
+        min_journeys: int = 30,
+        fdr: float = 0.05,
+    ) -> pd.DataFrame:
+        """Journeys whose `by` value at their first event is `a` against those where it
+        is `b` (None: all the others): edges, variants, funnel, conversion and stage
+        dwell side by side, each difference with an interval and a BH-adjusted p-value
+        (engine.slices.compare)."""
+        from ..slices import compare_logs
+
+        self._event_column(by)
+        side_a = self.log.filter.attribute(by, [a])
+        if b is None:
+            side_b = self.log.filter.attribute(by, [a], keep=False)
+        else:
+            side_b = self.log.filter.attribute(by, [b])
+        return compare_logs(
+            side_a,
+            side_b,
+            self.model,
+            confidence=confidence,
+            min_journeys=min_journeys,
+            fdr=fdr,
+        )
+
     def _event_column(self, name: str) -> pd.Series:
         if name not in self.log.attributes:
             raise InputError(

@@ -5,6 +5,7 @@ or sorting again, so every analysis works on it unchanged; `log.definition` list
 filters that made it (summary.json records it as `slice`)."""
 
 from .build import slice_log
+from .compare import COMPARE_COLUMNS, compare, compare_logs
 from .filters import LogFilter
 
-__all__ = ["LogFilter", "slice_log"]
+__all__ = ["COMPARE_COLUMNS", "LogFilter", "compare", "compare_logs", "slice_log"]

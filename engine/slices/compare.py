@@ -1,0 +1,216 @@
+"""Compare two logs (two slices, two periods, two segments): what differs, beyond chance.
+
+One long table (COMPARE_COLUMNS), a row per compared figure:
+
+- `edge`: the share of journeys taking each step a → b (at least once);
+- `variant`: the share of journeys following each variant;
+- `funnel`: the share of journeys reaching each stage; `conversion`: the conversion rate
+  (with a journey model);
+- `stage_dwell`: each stage's median dwell (closed visits), compared by a log-rank test
+  in which a journey's last, open visit is right-censored at the dwell seen so far: dwell
+  times are skewed, and open visits are unfinished, not short.
+
+Shares are compared by the difference b − a with Newcombe's hybrid score interval (from
+Wilson intervals; sound with small counts) and a two-proportion z test. Rows with too
+little evidence (fewer than `min_journeys` journeys on a side, or fewer than 5 expected
+takers or non-takers) are flagged `too_small` and left out of the adjustment. p-values
+are adjusted within each table by Benjamini–Hochberg, which controls the share of false
+discoveries among the rows flagged, the right error rate for screening many rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..journey.stats import benjamini_hochberg, two_proportion_test, wilson_interval
+
+if TYPE_CHECKING:
+    from ..journey import JourneyModel
+    from ..log.eventlog import EventLog
+
+COMPARE_COLUMNS = (
+    "table",
+    "item",
+    "a",
+    "b",
+    "difference",
+    "low",
+    "high",
+    "a_journeys",
+    "b_journeys",
+    "p_value",
+    "p_adjusted",
+    "significant",
+    "too_small",
+)
+
+
+def compare(
+    log_a: EventLog,
+    log_b: EventLog,
+    model: JourneyModel | None = None,
+    *,
+    confidence: float = 0.95,
+    min_journeys: int = 30,
+    fdr: float = 0.05,
+) -> pd.DataFrame:
+    """`engine.compare(log_a, log_b, model)`: what differs between two logs (see
+    compare_logs)."""
+    return compare_logs(
+        log_a, log_b, model, confidence=confidence, min_journeys=min_journeys, fdr=fdr
+    )
+
+
+def compare_logs(
+    log_a: EventLog,
+    log_b: EventLog,
+    model: JourneyModel | None = None,
+    *,
+    confidence: float = 0.95,
+    min_journeys: int = 30,
+    fdr: float = 0.05,
+) -> pd.DataFrame:
+    """COMPARE_COLUMNS for `log_a` against `log_b` (see the module doc); with `model`,
+    the funnel, conversion and stage dwell too. `fdr`: the false-discovery rate at which
+    a row is `significant`."""
+    if not 0 < fdr < 1:
+        raise InputError(f"fdr must be between 0 and 1; got {fdr}")
+    parts = [
+        _shares("edge", _edge_takers(log_a), _edge_takers(log_b), log_a.n_cases, log_b.n_cases),
+        _shares(
+            "variant", _variant_takers(log_a), _variant_takers(log_b), log_a.n_cases, log_b.n_cases
+        ),
+    ]
+    if model is not None:
+        ja, jb = log_a.journey(model), log_b.journey(model)
+        reach_a = ja.funnel().set_index("stage")["reached"]
+        reach_b = jb.funnel().set_index("stage")["reached"]
+        parts.append(_shares("funnel", reach_a, reach_b, log_a.n_cases, log_b.n_cases))
+        converted = pd.Series({"converted": int(ja.conversions.converted.sum())})
+        other = pd.Series({"converted": int(jb.conversions.converted.sum())})
+        parts.append(_shares("conversion", converted, other, log_a.n_cases, log_b.n_cases))
+        parts.append(_dwell(ja, jb))
+    rows = []
+    for part in parts:
+        if part.empty:
+            continue
+        part = _evidence(part, min_journeys, confidence)
+        part["p_adjusted"] = benjamini_hochberg(
+            np.where(part["too_small"], np.nan, part["p_value"])
+        )
+        part["significant"] = (part["p_adjusted"] <= fdr) & ~part["too_small"]
+        rows.append(part.sort_values(["p_value", "item"], na_position="last"))
+    if not rows:
+        return pd.DataFrame({c: [] for c in COMPARE_COLUMNS})
+    return pd.concat(rows, ignore_index=True)[list(COMPARE_COLUMNS)]
+
+
+def _edge_takers(log: EventLog) -> pd.Series:
+    edges = log.dfg()
+    return pd.Series(
+        edges["cases"].to_numpy(),
+        index=[f"{s} → {t}" for s, t in zip(edges["source"], edges["target"], strict=True)],
+    )
+
+
+def _variant_takers(log: EventLog) -> pd.Series:
+    variants = log.variants()
+    return pd.Series(
+        variants["frequency"].to_numpy(), index=[" → ".join(v) for v in variants["variant"]]
+    )
+
+
+def _shares(table: str, a: pd.Series, b: pd.Series, n_a: int, n_b: int) -> pd.DataFrame:
+    items = a.index.union(b.index)
+    k_a = a.reindex(items, fill_value=0).to_numpy(np.int64)
+    k_b = b.reindex(items, fill_value=0).to_numpy(np.int64)
+    return pd.DataFrame(
+        {
+            "table": table,
+            "item": items.astype(str),
+            "_k_a": k_a,
+            "_k_b": k_b,
+            "a_journeys": n_a,
+            "b_journeys": n_b,
+        }
+    )
+
+
+def _evidence(part: pd.DataFrame, min_journeys: int, confidence: float) -> pd.DataFrame:
+    """The estimates, intervals, tests and evidence flags of one table's rows."""
+    part = part.copy()
+    n_a, n_b = part["a_journeys"].to_numpy(float), part["b_journeys"].to_numpy(float)
+    if "_k_a" not in part:  # dwell rows: estimates and tests made already
+        too_small = (n_a < min_journeys) | (n_b < min_journeys) | part["p_value"].isna()
+        part["too_small"] = too_small.to_numpy()
+        return part
+    k_a, k_b = part["_k_a"].to_numpy(float), part["_k_b"].to_numpy(float)
+    part["a"], part["b"] = k_a / n_a, k_b / n_b
+    part["difference"] = part["b"] - part["a"]
+    part["low"], part["high"] = newcombe_interval(k_a, n_a, k_b, n_b, confidence=confidence)
+    _, part["p_value"] = two_proportion_test(k_b, n_b, k_a, n_a)
+    pooled = (k_a + k_b) / (n_a + n_b)
+    expected = np.minimum(np.minimum(n_a, n_b) * pooled, np.minimum(n_a, n_b) * (1 - pooled))
+    part["too_small"] = (n_a < min_journeys) | (n_b < min_journeys) | (expected < 5)
+    return part.drop(columns=["_k_a", "_k_b"])
+
+
+def newcombe_interval(
+    k_a: np.ndarray, n_a: np.ndarray, k_b: np.ndarray, n_b: np.ndarray, *, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Newcombe's hybrid score interval of p_b − p_a (method 10 of his 1998 paper)."""
+    low_a, high_a = wilson_interval(k_a, n_a, confidence=confidence)
+    low_b, high_b = wilson_interval(k_b, n_b, confidence=confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_a, p_b = k_a / n_a, k_b / n_b
+    d = p_b - p_a
+    low = d - np.sqrt((p_b - low_b) ** 2 + (high_a - p_a) ** 2)
+    high = d + np.sqrt((high_b - p_b) ** 2 + (p_a - low_a) ** 2)
+    return low, high
+
+
+def _dwell(ja, jb) -> pd.DataFrame:
+    """Per stage: median closed dwell on each side and a log-rank test, open visits
+    censored."""
+    from scipy.stats import CensoredData, logrank
+
+    rows = []
+    stages = list(ja.model.stages)
+    visits_a, visits_b = ja.visits, jb.visits
+    for s, stage in enumerate(stages):
+        a = _stage_dwell(visits_a, s)
+        b = _stage_dwell(visits_b, s)
+        p = np.nan
+        if a[0].size and b[0].size:
+            data_a = CensoredData(uncensored=a[0], right=a[1])
+            data_b = CensoredData(uncensored=b[0], right=b[1])
+            p = float(logrank(data_a, data_b).pvalue)
+        med_a = float(np.median(a[0])) if a[0].size else np.nan
+        med_b = float(np.median(b[0])) if b[0].size else np.nan
+        rows.append(
+            {
+                "table": "stage_dwell",
+                "item": stage,
+                "a": med_a,
+                "b": med_b,
+                "difference": med_b - med_a,
+                "low": np.nan,
+                "high": np.nan,
+                "a_journeys": int(np.unique(visits_a.case[visits_a.stage == s]).size),
+                "b_journeys": int(np.unique(visits_b.case[visits_b.stage == s]).size),
+                "p_value": p,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _stage_dwell(visits, stage: int) -> tuple[np.ndarray, np.ndarray]:
+    """(closed dwell s, open dwell so far s) of one stage's visits."""
+    mine = visits.stage == stage
+    dwell = (visits.end[mine] - visits.start[mine]) / 1e9
+    is_open = visits.open[mine]
+    return dwell[~is_open], dwell[is_open]

@@ -12,8 +12,9 @@ import traceback
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import InputError, OutputError, one_line
+from .errors import InputError, OutputError, UsageError, one_line
 from .progress import Progress
+from .slices.options import add_arguments as add_slice_arguments
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -21,10 +22,6 @@ EXIT_USAGE = 2
 EXIT_INPUT = 3
 EXIT_OUTPUT = 4
 EXIT_INTERRUPTED = 130
-
-
-class UsageError(Exception):
-    """Flags that do not fit together (exit code 2)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="journeys a path or segment needs to count as evidence (default 30)",
     )
+    add_slice_arguments(analyze)
     discovery = analyze.add_argument_group(
         "report and discovery (report.html and process_map.svg/.png unless --no-report)"
     )
@@ -285,6 +283,9 @@ def analyze(args: argparse.Namespace) -> int:
     _check_backend_flags(args)
     model = _journey_model(args)
     _check_discovery_flags(args)
+    from .slices.options import check as check_slice
+
+    args.slice_columns = check_slice(args)
     progress = Progress(enabled=not args.quiet)
     if _first_run():
         progress.message(
@@ -346,7 +347,15 @@ def _read(args: argparse.Namespace, progress: Progress):
             note["done"] += f", {log.dropped.total:,} rows dropped (missing values)"
         if args.backend == "dask":
             note["done"] += f", {log.npartitions} partitions on dask"
-    return log
+    from .slices.options import apply
+
+    sliced = apply(log, args)
+    if sliced is not log:
+        progress.message(
+            f"slice: {sliced.n_events:,} events, {sliced.n_cases:,} journeys "
+            f"({sliced.n_cases / max(log.n_cases, 1):.1%} of {log.n_cases:,})"
+        )
+    return sliced
 
 
 def _analyze_into(out, log, model, args: argparse.Namespace, progress: Progress) -> tuple:
@@ -365,6 +374,13 @@ def _analyze_into(out, log, model, args: argparse.Namespace, progress: Progress)
     summary = log.summary()
     if model is not None:
         summary["journey"] = _journey_outputs(log, model, args, out, progress)
+    if args.compare:
+        from .slices.options import comparison
+
+        with progress.step(f"comparing {args.compare}") as note:
+            table, summary["compare"] = comparison(log, model, args)
+            out.table("compare.parquet", table)
+            note["done"] = f"{summary['compare']['significant']:,} differences beyond chance"
     _discovery_outputs(log, model, args, out, progress, summary)
     if args.backend == "dask":  # the journey tables' quantiles too
         summary["quantiles"] = log.quantiles
@@ -509,7 +525,7 @@ def _journey_model(args: argparse.Namespace):
 
 
 def _journey_columns(args: argparse.Namespace) -> list[str]:
-    columns = [*args.segment, args.channel, args.score]
+    columns = [*args.segment, args.channel, args.score, *getattr(args, "slice_columns", [])]
     return list(dict.fromkeys(c for c in columns if c))
 
 

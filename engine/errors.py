@@ -24,6 +24,10 @@ class OutputError(ParcoursError, OSError):
     """An output file or folder cannot be written."""
 
 
+class UsageError(Exception):
+    """Command-line flags that do not fit together or cannot be read (exit code 2)."""
+
+
 def describe_rows(positions: np.ndarray, *, limit: int = 5) -> str:
     """'3 rows (rows 3, 17, 902)' or '1,204 rows (rows 3, 17, 902, 1200, 1201, ...)'."""
     import numpy as np  # here, so that importing the errors stays cheap

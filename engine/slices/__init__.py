@@ -2,10 +2,25 @@
 
 A slice is an EventLog like any other, laid out from its parent's arrays without reading
 or sorting again, so every analysis works on it unchanged; `log.definition` lists the
-filters that made it (summary.json records it as `slice`)."""
+filters that made it (summary.json records it as `slice`). The names load on first use,
+so that the command line's flags (options.py) come without numpy."""
 
-from .build import slice_log
-from .compare import COMPARE_COLUMNS, compare, compare_logs
-from .filters import LogFilter
+from __future__ import annotations
 
-__all__ = ["COMPARE_COLUMNS", "LogFilter", "compare", "compare_logs", "slice_log"]
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "COMPARE_COLUMNS": "engine.slices.compare",
+    "compare": "engine.slices.compare",
+    "compare_logs": "engine.slices.compare",
+    "LogFilter": "engine.slices.filters",
+    "slice_log": "engine.slices.build",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'engine.slices' has no attribute {name!r}")

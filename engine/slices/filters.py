@@ -4,6 +4,8 @@ Case filters keep or drop whole journeys; event filters keep or drop events (and
 journeys left without one). Names follow pm4py's `filter_*` functions where one has the
 same meaning, and the tests compare with them:
 
+- `where("segment == 'new' and channel in ('web', 'app')")`: the `--where` language
+  (engine.slices.expression), each column read at the journey's first event;
 - `attribute(column, values, at="first"|"last"|"any")`: journeys whose value of an event
   column is in `values` at their first event, their last, or any event
   (filter_event_attribute_values at case level is at="any");
@@ -78,6 +80,24 @@ class LogFilter:
         keep_case = per_case if keep else ~per_case
         step = {"filter": "attribute", "column": column, "values": values, "at": at, "keep": keep}
         return self._cases(keep_case, step)
+
+    def where(self, expression: str) -> EventLog:
+        """Journeys for which `expression` holds, e.g. "segment == 'new' and channel in
+        ('web', 'app')", each column read at the journey's first event (see
+        engine.slices.expression for the grammar; nothing is evaluated as Python)."""
+        from .expression import parse
+
+        mask_of, _ = parse(expression)
+        first = self._log.case_offsets[:-1]
+        cache: dict[str, np.ndarray] = {}
+
+        def values(name: str) -> np.ndarray:
+            if name not in cache:
+                cache[name] = self._column(name).take(first).astype(object).to_numpy()
+            return cache[name]
+
+        keep = np.asarray(mask_of(values), dtype=bool)
+        return self._cases(keep, {"filter": "where", "expression": expression})
 
     def time_range(
         self, start: Any = None, end: Any = None, *, mode: str = "intersects"

@@ -1,0 +1,142 @@
+"""The slice and compare flags of `parcours analyze`: parsed and checked before the log
+is read, applied to the log once read, so that the usual output folder describes the
+slice (and summary.json says which)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..journey import JourneyModel
+    from ..log.eventlog import EventLog
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "slices and comparisons (the output folder then describes the slice)"
+    )
+    group.add_argument(
+        "--where",
+        metavar="EXPR",
+        help="keep journeys for which EXPR holds, columns read at each journey's first "
+        "event: \"segment == 'new' and channel in ('web', 'app')\" (==, !=, in, not in, "
+        "and, or, not, parentheses)",
+    )
+    group.add_argument(
+        "--contains",
+        metavar="TOUCHPOINT",
+        action="append",
+        default=[],
+        help="keep journeys with this touchpoint (repeatable: all of them)",
+    )
+    group.add_argument(
+        "--between",
+        nargs=2,
+        metavar=("START", "END"),
+        help="keep journeys that start between two dates or times (inclusive)",
+    )
+    group.add_argument(
+        "--session-gap",
+        metavar="DURATION",
+        help="split each journey into sessions at gaps longer than DURATION ('30min'); "
+        "the sessions become the journeys, the customer an attribute",
+    )
+    group.add_argument(
+        "--compare",
+        metavar="COLUMN=A[,B]",
+        help="also write compare.parquet: journeys whose COLUMN (at their first event) is A "
+        "against those where it is B, or all the others",
+    )
+
+
+def check(args: argparse.Namespace) -> list[str]:
+    """Check the flags before the log is read; return the columns they need read."""
+    import pandas as pd
+
+    columns: list[str] = []
+    if args.where is not None:
+        from .expression import parse
+
+        try:
+            _, used = parse(args.where)
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
+        columns += used
+    if args.between is not None:
+        for value in args.between:
+            try:
+                pd.Timestamp(value)
+            except (TypeError, ValueError):
+                raise UsageError(f"--between: {value!r} is not a date or time") from None
+    if args.session_gap is not None:
+        try:
+            if pd.Timedelta(args.session_gap) <= pd.Timedelta(0):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise UsageError(
+                f"--session-gap must be a positive duration such as '30min'; got "
+                f"{args.session_gap!r}"
+            ) from None
+    if args.compare is not None:
+        columns.append(compare_sides(args.compare)[0])
+    if getattr(args, "backend", "pandas") == "dask" and _slicing(args):
+        raise UsageError(
+            "--where, --contains, --between, --session-gap and --compare run on one machine "
+            "for now: leave out --backend dask"
+        )
+    return columns
+
+
+def compare_sides(text: str) -> tuple[str, str, str | None]:
+    """COLUMN=A[,B] → (column, a, b or None)."""
+    column, _, values = text.partition("=")
+    sides = [v.strip() for v in values.split(",")] if values else []
+    if not column.strip() or not 1 <= len(sides) <= 2 or not all(sides):
+        raise UsageError(f"--compare takes COLUMN=A or COLUMN=A,B; got {text!r}")
+    return column.strip(), sides[0], sides[1] if len(sides) == 2 else None
+
+
+def _slicing(args: argparse.Namespace) -> bool:
+    return bool(args.where or args.contains or args.between or args.session_gap or args.compare)
+
+
+def apply(log: EventLog, args: argparse.Namespace) -> EventLog:
+    """The slice the flags ask for: sessions first, then the filters."""
+    if args.session_gap is not None:
+        log = log.sessions(args.session_gap)
+    if args.where is not None:
+        log = log.filter.where(args.where)
+    if args.contains:
+        log = log.filter.contains(*args.contains, how="all")
+    if args.between is not None:
+        log = log.filter.time_range(*args.between, mode="starts")
+    return log
+
+
+def comparison(
+    log: EventLog, model: JourneyModel | None, args: argparse.Namespace
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """compare.parquet's table, and what summary.json says of it."""
+    from .compare import compare_logs
+
+    column, a, b = compare_sides(args.compare)
+    side_a = log.filter.attribute(column, [a])
+    other = log.filter.attribute(column, [a], keep=False) if b is None else None
+    side_b = other if other is not None else log.filter.attribute(column, [b])
+    table = compare_logs(side_a, side_b, model, min_journeys=args.min_journeys)
+    flagged = table[table["significant"]]
+    return table, {
+        "column": column,
+        "a": a,
+        "b": b if b is not None else "(all others)",
+        "a_journeys": side_a.n_cases,
+        "b_journeys": side_b.n_cases,
+        "rows": len(table),
+        "significant": len(flagged),
+        "significant_by_table": flagged["table"].value_counts().to_dict(),
+    }

@@ -1,0 +1,100 @@
+"""`parcours analyze` on a slice: --where, --contains, --between, --session-gap and
+--compare write the usual folder for the slice, and say what it is a slice of."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import engine
+from engine import cli
+from engine.datasets.synthetic import KEYS, write_parquet
+from engine.outputs import SCHEMAS
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return write_parquet(tmp_path_factory.mktemp("slices") / "log.parquet", 30_000, seed=5)
+
+
+def _analyze(log, out, *extra):
+    keys = [
+        "--case",
+        KEYS["case"],
+        "--activity",
+        KEYS["activity"],
+        "--timestamp",
+        KEYS["timestamp"],
+    ]
+    return cli.main(
+        ["analyze", str(log), *keys, "--out", str(out), "--quiet", "--no-report", *extra]
+    )
+
+
+def test_a_slice_is_analysed_and_recorded(generated, tmp_path):
+    where = "segment == 'new' and channel != 'store'"
+    code = _analyze(
+        generated,
+        tmp_path,
+        "--where",
+        where,
+        "--contains",
+        "product_page",
+        "--between",
+        "2026-02-01",
+        "2026-03-31",
+    )
+    assert code == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    log = engine.read_log(generated, **KEYS, attributes=["segment", "channel"])
+    want = (
+        log.filter.where(where)
+        .filter.contains("product_page", how="all")
+        .filter.time_range("2026-02-01", "2026-03-31", mode="starts")
+    )
+    assert (summary["cases"], summary["events"]) == (want.n_cases, want.n_events)
+    assert [s["filter"] for s in summary["slice"]] == ["where", "contains", "time_range"]
+    assert summary["slice"][0]["expression"] == where
+    edges = pd.read_parquet(tmp_path / "edges.parquet")
+    pd.testing.assert_frame_equal(edges, want.dfg(), check_dtype=False)
+
+
+def test_sessions_become_the_journeys(generated, tmp_path):
+    assert _analyze(generated, tmp_path, "--session-gap", "6h") == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    log = engine.read_log(generated, **KEYS)
+    assert summary["cases"] == log.sessions("6h").n_cases > log.n_cases
+
+
+def test_compare_writes_its_table(generated, tmp_path):
+    code = _analyze(
+        generated, tmp_path, "--stages", "default", "--compare", "segment=new,returning"
+    )
+    assert code == 0
+    schema = pq.read_schema(tmp_path / "compare.parquet")
+    assert schema.names == SCHEMAS["compare.parquet"].names
+    table = pd.read_parquet(tmp_path / "compare.parquet")
+    assert set(table["table"]) == {"edge", "variant", "funnel", "conversion", "stage_dwell"}
+    summary = json.loads((tmp_path / "summary.json").read_text())["compare"]
+    assert (summary["column"], summary["a"], summary["b"]) == ("segment", "new", "returning")
+    assert summary["significant"] == int(table["significant"].sum())
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--where", "segment = 'new'"], "--where: unexpected character at character 9"),
+        (["--where", "segment == 'new' and"], "expected a column name, found the end"),
+        (["--between", "2026-01-01", "someday"], "--between: 'someday' is not a date"),
+        (["--session-gap=-5min"], "--session-gap must be a positive duration"),
+        (["--compare", "segment"], "--compare takes COLUMN=A or COLUMN=A,B"),
+    ],
+)
+def test_bad_slice_flags_are_usage_errors(generated, tmp_path, capsys, flags, says):
+    assert _analyze(generated, tmp_path / "out", *flags) == cli.EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert says in err and "\n" not in err
+    assert not (tmp_path / "out").exists()

@@ -33,7 +33,7 @@ _LAZY = {
     "DroppedRows": "engine.log",
     "EventLog": "engine.log",
     "read_log": "engine.log",
-    "compare": "engine.slices",
+    "compare": "engine.slices.comparison",
     "Conversion": "engine.journey",
     "Journey": "engine.journey",
     "JourneyModel": "engine.journey",

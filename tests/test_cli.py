@@ -146,7 +146,7 @@ def test_csv_with_column_flags(tmp_path):
     [
         (["analyze", "missing.xes", "--out", "{tmp}/o"], 3, "does not exist"),
         (["analyze", str(SEPSIS), "--case", "nope", "--out", "{tmp}/o"], 3, "'nope'"),
-        (["analyze", str(SEPSIS), "--out", "{tmp}/o", "--threads", "0"], 3, "--threads"),
+        (["analyze", str(SEPSIS), "--out", "{tmp}/o", "--threads", "0"], 2, "--threads"),
         (["analyze", str(SEPSIS)], 2, "--out"),
     ],
 )

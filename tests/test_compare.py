@@ -10,7 +10,7 @@ import pytest
 import engine
 from engine.datasets import planted
 from engine.journey.stats import benjamini_hochberg
-from engine.slices.compare import COMPARE_COLUMNS, newcombe_interval
+from engine.slices.comparison import COMPARE_COLUMNS, newcombe_interval
 
 MODEL = engine.JourneyModel.from_stages(planted.STAGES, conversion="activity:purchase")
 
@@ -79,3 +79,22 @@ def test_journey_compare_by_segment():
     assert pd_equal  # two segments: "the others" are the second
     with pytest.raises(engine.InputError, match="was not read with the log"):
         journey.compare("region", "north")
+
+
+def test_logrank_equals_scipy_with_ties_and_censoring():
+    from scipy.stats import CensoredData, logrank
+
+    from engine.journey.stats import logrank_keys, logrank_p
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        t_a = rng.integers(1, 40, rng.integers(5, 60)) * 1_000
+        t_b = rng.integers(1, 50, rng.integers(5, 60)) * 1_000
+        e_a = rng.random(t_a.size) < 0.7
+        e_b = rng.random(t_b.size) < 0.7
+        keys = np.sort(np.concatenate([logrank_keys(t_a, e_a, 0), logrank_keys(t_b, e_b, 1)]))
+        want = logrank(
+            CensoredData(uncensored=t_a[e_a], right=t_a[~e_a]),
+            CensoredData(uncensored=t_b[e_b], right=t_b[~e_b]),
+        ).pvalue
+        assert logrank_p(keys) == pytest.approx(want, rel=1e-9)

@@ -341,7 +341,7 @@ class Journey:
         """Journeys whose `by` value at their first event is `a` against those where it
         is `b` (None: all the others): edges, variants, funnel, conversion and stage
         dwell side by side, each difference with an interval and a BH-adjusted p-value
-        (engine.slices.compare)."""
+        (engine.slices.comparison)."""
         from ..slices import compare_logs
 
         self._event_column(by)

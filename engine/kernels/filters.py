@@ -106,3 +106,28 @@ def kept_offsets(offsets, keep_event):
             out[j + 1] = out[j] + counts[c]
             j += 1
     return out, kept_case
+
+
+@pjit
+def case_slice(offsets, keep_case):
+    """The kept cases' events: (their case offsets, the index of every kept event, the
+    kept cases), in one parallel pass over the kept cases."""
+    n_cases = offsets.shape[0] - 1
+    n_kept = 0
+    for c in range(n_cases):
+        if keep_case[c]:
+            n_kept += 1
+    kept = np.empty(n_kept, np.int64)
+    new_offsets = np.zeros(n_kept + 1, np.int64)
+    j = 0
+    for c in range(n_cases):
+        if keep_case[c]:
+            kept[j] = c
+            new_offsets[j + 1] = new_offsets[j] + offsets[c + 1] - offsets[c]
+            j += 1
+    events = np.empty(new_offsets[n_kept], np.int64)
+    for j in prange(n_kept):
+        start = offsets[kept[j]]
+        for k in range(new_offsets[j + 1] - new_offsets[j]):
+            events[new_offsets[j] + k] = start + k
+    return new_offsets, events, kept

@@ -11,9 +11,9 @@ from importlib import import_module
 from typing import Any
 
 _LAZY = {
-    "COMPARE_COLUMNS": "engine.slices.compare",
-    "compare": "engine.slices.compare",
-    "compare_logs": "engine.slices.compare",
+    "COMPARE_COLUMNS": "engine.slices.comparison",
+    "compare": "engine.slices.comparison",
+    "compare_logs": "engine.slices.comparison",
     "LogFilter": "engine.slices.filters",
     "slice_log": "engine.slices.build",
 }

@@ -6,45 +6,57 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import InputError
-from ..kernels.filters import kept_offsets
+from ..kernels.filters import case_slice, kept_offsets
 from ..log.build import Canonical, _activity_dtype
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
 
 
-def slice_log(log: EventLog, keep_event: np.ndarray, step: dict[str, Any]) -> EventLog:
-    """The log of the events `keep_event` flags (a bool per event); cases left without
-    an event are left out. `step` describes the filter, appended to `definition`."""
+def slice_log(
+    log: EventLog,
+    keep_event: np.ndarray | None,
+    step: dict[str, Any],
+    *,
+    keep_case: np.ndarray | None = None,
+) -> EventLog:
+    """The log of the events `keep_event` flags (a bool per event), or of the cases
+    `keep_case` flags (a bool per case); cases left without an event are left out.
+    `step` describes the filter, appended to `definition`."""
     from ..log.eventlog import EventLog
 
-    keep_event = np.asarray(keep_event, dtype=bool)
-    offsets, kept_case = kept_offsets(log.case_offsets, keep_event)
+    if keep_case is not None:
+        offsets, events, kept = case_slice(log.case_offsets, np.asarray(keep_case, dtype=bool))
+    else:
+        keep_event = np.asarray(keep_event, dtype=bool)
+        offsets, kept_case = kept_offsets(log.case_offsets, keep_event)
+        events, kept = np.flatnonzero(keep_event), np.flatnonzero(kept_case)
     if offsets[-1] == 0:
         raise InputError(
             f"the filter {describe(step)} keeps no journey of the {log.n_cases:,} in the log; "
             "loosen it"
         )
-    events = np.flatnonzero(keep_event)
-    codes = log.activity[events]
+    codes, timestamp, rows = log.activity[events], log.timestamp[events], log.source_row[events]
     present = np.bincount(codes, minlength=log.n_activities) > 0
-    recode = (np.cumsum(present) - 1).astype(_activity_dtype(int(present.sum())))
+    if present.all():
+        activity = codes
+    else:
+        recode = (np.cumsum(present) - 1).astype(_activity_dtype(int(present.sum())))
+        activity = recode[codes]
     start = log.start_timestamp
     canonical = Canonical(
-        activity=recode[codes],
-        timestamp=log.timestamp[events],
+        activity=activity,
+        timestamp=timestamp,
         start_timestamp=None if start is None else start[events],
         case_offsets=offsets,
-        source_row=log.source_row[events],
+        source_row=rows,
         activity_names=log.activity_names[present],
         case_id_decoder=log._case_id_decoder,
-        case_codes=log._case_codes[kept_case],
-        attributes={
-            name: values.iloc[events].reset_index(drop=True)
-            for name, values in log.attributes.items()
-        },
+        case_codes=log._case_codes[kept],
+        attributes={name: take(values, events) for name, values in log.attributes.items()},
         dropped=log.dropped,
         start_missing=log.start_timestamp_missing,
         timezone_aware=log.timezone_aware,
@@ -52,6 +64,15 @@ def slice_log(log: EventLog, keep_event: np.ndarray, step: dict[str, Any]) -> Ev
     sliced = EventLog(canonical, columns=log.columns, source=log.source)
     sliced.definition = [*log.definition, step]
     return sliced
+
+
+def take(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    """values[rows] as a new Series; categorical columns through their codes (a numpy
+    gather, not pandas' take)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()[rows]
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=values.dtype), name=values.name)
+    return values.iloc[rows].reset_index(drop=True)
 
 
 def case_events(log: EventLog, keep_case: np.ndarray) -> np.ndarray:

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..kernels.filters import contains_cases, follows_cases
-from .build import case_events, slice_log
+from .build import slice_log
 
 if TYPE_CHECKING:
     from ..journey import JourneyModel
@@ -69,14 +69,13 @@ class LogFilter:
         _choice("at", at, POSITIONS)
         series = self._column(column)
         values = list(values)
-        hit = series.isin(values).to_numpy()
         offsets = self._log.case_offsets
         if at == "first":
-            per_case = hit[offsets[:-1]]
+            per_case = _isin(series, values, offsets[:-1])
         elif at == "last":
-            per_case = hit[offsets[1:] - 1]
+            per_case = _isin(series, values, offsets[1:] - 1)
         else:
-            per_case = np.logical_or.reduceat(hit, offsets[:-1]) if len(hit) else hit
+            per_case = np.logical_or.reduceat(_isin(series, values), offsets[:-1])
         keep_case = per_case if keep else ~per_case
         step = {"filter": "attribute", "column": column, "values": values, "at": at, "keep": keep}
         return self._cases(keep_case, step)
@@ -93,7 +92,7 @@ class LogFilter:
 
         def values(name: str) -> np.ndarray:
             if name not in cache:
-                cache[name] = self._column(name).take(first).astype(object).to_numpy()
+                cache[name] = _objects(self._column(name), first)
             return cache[name]
 
         keep = np.asarray(mask_of(values), dtype=bool)
@@ -110,19 +109,18 @@ class LogFilter:
         high = self._instant(end, "end") if end is not None else np.iinfo(np.int64).max
         if low > high:
             raise InputError(f"time_range: start {start!r} is after end {end!r}; swap them")
-        inside = (log.timestamp >= low) & (log.timestamp <= high)
         step = {"filter": "time_range", "start": _text(start), "end": _text(end), "mode": mode}
+        ts, offsets = log.timestamp, log.case_offsets
         if mode == "events":
-            return slice_log(log, inside, step)
-        offsets = log.case_offsets
+            return slice_log(log, (ts >= low) & (ts <= high), step)
+        first, last = ts[offsets[:-1]], ts[offsets[1:] - 1]
         if mode == "starts":
-            keep = inside[offsets[:-1]]
+            keep = (first >= low) & (first <= high)
         elif mode == "ends":
-            keep = inside[offsets[1:] - 1]
-        elif mode == "contained":
-            keep = np.logical_and.reduceat(inside, offsets[:-1])
+            keep = (last >= low) & (last <= high)
+        elif mode == "contained":  # events are in time order within a case
+            keep = (first >= low) & (last <= high)
         else:  # its span [first, last] overlaps the window, as pm4py's traces_intersecting
-            first, last = log.timestamp[offsets[:-1]], log.timestamp[offsets[1:] - 1]
             keep = (first <= high) & (last >= low)
         return self._cases(keep, step)
 
@@ -211,7 +209,7 @@ class LogFilter:
     def events(self, column: str, values: Iterable[Any], *, keep: bool = True) -> EventLog:
         """The events whose `column` value is (keep=False: is not) in `values`."""
         values = list(values)
-        hit = self._column(column).isin(values).to_numpy()
+        hit = _isin(self._column(column), values)
         step = {"filter": "events", "column": column, "values": values, "keep": keep}
         return slice_log(self._log, hit if keep else ~hit, step)
 
@@ -229,7 +227,7 @@ class LogFilter:
 
     # -- helpers ---------------------------------------------------------------------------
     def _cases(self, keep_case: np.ndarray, step: dict[str, Any]) -> EventLog:
-        return slice_log(self._log, case_events(self._log, keep_case), step)
+        return slice_log(self._log, None, step, keep_case=keep_case)
 
     def _column(self, column: str) -> pd.Series:
         attributes = self._log.attributes
@@ -271,6 +269,27 @@ class LogFilter:
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
         return int(stamp.as_unit("ns").value)
+
+
+def _isin(series: pd.Series, values: list[Any], rows: np.ndarray | None = None) -> np.ndarray:
+    """Whether each value (of `rows` only, when given) is in `values`; a categorical
+    column is answered per category, then looked up by code."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        if rows is not None:
+            codes = codes[rows]
+        per_category = np.append(series.cat.categories.isin(values), False)  # code -1: none
+        return per_category[codes]
+    part = series if rows is None else series.iloc[rows]
+    return part.isin(values).to_numpy()
+
+
+def _objects(series: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The values at `rows` as a numpy object array (None where missing)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = np.append(np.asarray(series.cat.categories, dtype=object), None)
+        return categories[series.cat.codes.to_numpy()[rows]]
+    return series.iloc[rows].astype(object).to_numpy()
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -122,7 +122,7 @@ def comparison(
     log: EventLog, model: JourneyModel | None, args: argparse.Namespace
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """compare.parquet's table, and what summary.json says of it."""
-    from .compare import compare_logs
+    from .comparison import compare_logs
 
     column, a, b = compare_sides(args.compare)
     side_a = log.filter.attribute(column, [a])

@@ -30,15 +30,24 @@ def sessions(log: EventLog, gap: Any = "30min") -> EventLog:
     starts = session_starts(log.case_offsets, log.timestamp, gap_ns)
     first = np.flatnonzero(starts)
     offsets = np.append(first, log.n_events).astype(np.int64)
-    customer_of_event = np.repeat(np.arange(log.n_cases), np.diff(log.case_offsets))
-    customer = customer_of_event[first]
-    number = np.arange(len(first)) - np.searchsorted(first, log.case_offsets[customer]) + 1
-    ids = log.case_ids.astype(str).to_numpy()
-    session_ids = pd.Index(np.char.add(np.char.add(ids[customer], "#"), number.astype(str)))
+    customer_of_event = np.repeat(
+        np.arange(log.n_cases, dtype=np.int32 if log.n_cases < 2**31 else np.int64),
+        np.diff(log.case_offsets),
+    )
+    customers = log.case_ids
     attributes = dict(log.attributes)
     attributes[CUSTOMER] = pd.Series(
-        pd.Categorical.from_codes(customer_of_event, categories=pd.Index(ids).astype(str))
+        pd.Categorical.from_codes(customer_of_event, categories=customers), name=CUSTOMER
     )
+
+    def session_ids(codes: np.ndarray, rows: np.ndarray) -> pd.Index:
+        """Built when first asked for: millions of strings that most analyses never need."""
+        sessions = codes.astype(np.int64)
+        customer = customer_of_event[first[sessions]]
+        number = sessions - np.searchsorted(first, log.case_offsets[customer]) + 1
+        text = customers.astype(str).to_numpy()[customer]
+        return pd.Index(np.char.add(np.char.add(text.astype(str), "#"), number.astype(str)))
+
     canonical = Canonical(
         activity=log.activity,
         timestamp=log.timestamp,
@@ -46,7 +55,7 @@ def sessions(log: EventLog, gap: Any = "30min") -> EventLog:
         case_offsets=offsets,
         source_row=log.source_row,
         activity_names=log.activity_names,
-        case_id_decoder=lambda codes, rows: session_ids[codes.astype(np.int64)],
+        case_id_decoder=session_ids,
         case_codes=np.arange(len(first), dtype=np.uint32 if len(first) < 2**32 else np.uint64),
         attributes=attributes,
         dropped=log.dropped,

@@ -3,7 +3,8 @@
 One long table (COMPARE_COLUMNS), a row per compared figure:
 
 - `edge`: the share of journeys taking each step a → b (at least once);
-- `variant`: the share of journeys following each variant;
+- `variant`: the share of journeys following each variant (variants followed by at
+  least MIN_VARIANT_JOURNEYS journeys in one of the logs);
 - `funnel`: the share of journeys reaching each stage; `conversion`: the conversion rate
   (with a journey model);
 - `stage_dwell`: each stage's median dwell (closed visits), compared by a log-rank test
@@ -25,8 +26,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..analysis.segments import sort_in_parts
 from ..errors import InputError
-from ..journey.stats import benjamini_hochberg, two_proportion_test, wilson_interval
+from ..journey.stats import (
+    benjamini_hochberg,
+    logrank_keys,
+    logrank_p,
+    two_proportion_test,
+    wilson_interval,
+)
 
 if TYPE_CHECKING:
     from ..journey import JourneyModel
@@ -81,8 +89,14 @@ def compare_logs(
         raise InputError(f"fdr must be between 0 and 1; got {fdr}")
     parts = [
         _shares("edge", _edge_takers(log_a), _edge_takers(log_b), log_a.n_cases, log_b.n_cases),
-        _shares(
-            "variant", _variant_takers(log_a), _variant_takers(log_b), log_a.n_cases, log_b.n_cases
+        _frequent(
+            _shares(
+                "variant",
+                _variant_takers(log_a),
+                _variant_takers(log_b),
+                log_a.n_cases,
+                log_b.n_cases,
+            )
         ),
     ]
     if model is not None:
@@ -117,11 +131,26 @@ def _edge_takers(log: EventLog) -> pd.Series:
     )
 
 
+#: Variants followed by fewer journeys than this in both logs are not compared: a log
+#: of millions of journeys has hundreds of thousands of one-off variants, none testable.
+MIN_VARIANT_JOURNEYS = 5
+
+
 def _variant_takers(log: EventLog) -> pd.Series:
-    variants = log.variants()
-    return pd.Series(
-        variants["frequency"].to_numpy(), index=[" → ".join(v) for v in variants["variant"]]
-    )
+    """Journeys per variant, keyed by its steps joined with arrows (in Arrow: a log of
+    millions of journeys has hundreds of thousands of variants)."""
+    import pyarrow.compute as pac
+
+    from ..analysis.variants import compute_variants, variant_sequences
+
+    found = log._cached("variants", compute_variants)
+    joined = pac.binary_join(variant_sequences(log, found), " → ")
+    return pd.Series(found.frequency, index=joined.to_numpy(zero_copy_only=False))
+
+
+def _frequent(part: pd.DataFrame) -> pd.DataFrame:
+    """The variants followed by MIN_VARIANT_JOURNEYS journeys in at least one log."""
+    return part[np.maximum(part["_k_a"], part["_k_b"]) >= MIN_VARIANT_JOURNEYS]
 
 
 def _shares(table: str, a: pd.Series, b: pd.Series, n_a: int, n_b: int) -> pd.DataFrame:
@@ -174,23 +203,16 @@ def newcombe_interval(
 
 
 def _dwell(ja, jb) -> pd.DataFrame:
-    """Per stage: median closed dwell on each side and a log-rank test, open visits
-    censored."""
-    from scipy.stats import CensoredData, logrank
-
+    """Per stage: median closed dwell on each side (the stage tables') and a log-rank
+    test, a journey's open visit right-censored at the dwell seen so far."""
+    stages_a, stages_b = ja.stages(), jb.stages()
+    keys_a, keys_b = _dwell_keys(ja.visits, 0), _dwell_keys(jb.visits, 1)
     rows = []
-    stages = list(ja.model.stages)
-    visits_a, visits_b = ja.visits, jb.visits
-    for s, stage in enumerate(stages):
-        a = _stage_dwell(visits_a, s)
-        b = _stage_dwell(visits_b, s)
-        p = np.nan
-        if a[0].size and b[0].size:
-            data_a = CensoredData(uncensored=a[0], right=a[1])
-            data_b = CensoredData(uncensored=b[0], right=b[1])
-            p = float(logrank(data_a, data_b).pvalue)
-        med_a = float(np.median(a[0])) if a[0].size else np.nan
-        med_b = float(np.median(b[0])) if b[0].size else np.nan
+    for s, stage in enumerate(ja.model.stages):
+        keys = np.concatenate([keys_a[s], keys_b[s]])
+        sort_in_parts(keys)
+        med_a = float(stages_a["median_s"].iloc[s])
+        med_b = float(stages_b["median_s"].iloc[s])
         rows.append(
             {
                 "table": "stage_dwell",
@@ -200,17 +222,17 @@ def _dwell(ja, jb) -> pd.DataFrame:
                 "difference": med_b - med_a,
                 "low": np.nan,
                 "high": np.nan,
-                "a_journeys": int(np.unique(visits_a.case[visits_a.stage == s]).size),
-                "b_journeys": int(np.unique(visits_b.case[visits_b.stage == s]).size),
-                "p_value": p,
+                "a_journeys": int(stages_a["cases"].iloc[s]),
+                "b_journeys": int(stages_b["cases"].iloc[s]),
+                "p_value": logrank_p(keys),
             }
         )
     return pd.DataFrame(rows)
 
 
-def _stage_dwell(visits, stage: int) -> tuple[np.ndarray, np.ndarray]:
-    """(closed dwell s, open dwell so far s) of one stage's visits."""
-    mine = visits.stage == stage
-    dwell = (visits.end[mine] - visits.start[mine]) / 1e9
-    is_open = visits.open[mine]
-    return dwell[~is_open], dwell[is_open]
+def _dwell_keys(visits, group: int) -> list[np.ndarray]:
+    """Per stage, the log-rank keys of its visits (stats.logrank_keys)."""
+    keys = logrank_keys(visits.end - visits.start, ~visits.open, group)
+    order = np.argsort(visits.stage, kind="stable")
+    bounds = np.searchsorted(visits.stage[order], np.arange(int(visits.stage.max(initial=0)) + 2))
+    return [keys[order[bounds[s] : bounds[s + 1]]] for s in range(len(bounds) - 1)]

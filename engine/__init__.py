@@ -33,6 +33,7 @@ _LAZY = {
     "DroppedRows": "engine.log",
     "EventLog": "engine.log",
     "read_log": "engine.log",
+    "read_ocel": "engine.log",
     "Conversion": "engine.journey",
     "Journey": "engine.journey",
     "JourneyModel": "engine.journey",
@@ -51,12 +52,13 @@ __all__ = [
     "ParcoursError",
     "__version__",
     "read_log",
+    "read_ocel",
 ]
 
 if TYPE_CHECKING:
     from .cluster import DaskEventLog
     from .journey import Conversion, Journey, JourneyModel
-    from .log import ColumnMapping, DroppedRows, EventLog, read_log
+    from .log import ColumnMapping, DroppedRows, EventLog, read_log, read_ocel
 
 
 #: subpackages reachable as attributes, e.g. engine.datasets.dataset_path

@@ -2,7 +2,8 @@
 object type: events, cases, activities, each case's activities and times, and variants.
 
 pm4py is the oracle after format_dataframe (ordered by case, time, row) on plain-string
-columns and nanosecond times; its durations are not compared (see DESIGN.md's pitfalls).
+columns and nanosecond times; its durations are not compared (pm4py is off on some
+microsecond timestamps).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ _LAZY = {
     "DroppedRows": "engine.log",
     "EventLog": "engine.log",
     "read_log": "engine.log",
+    "read_ocel": "engine.log",
     "compare": "engine.slices.comparison",
     "Conversion": "engine.journey",
     "Journey": "engine.journey",
@@ -53,13 +54,14 @@ __all__ = [
     "__version__",
     "compare",
     "read_log",
+    "read_ocel",
 ]
 
 if TYPE_CHECKING:
     from .cluster import DaskEventLog
     from .journey import Conversion, Journey, JourneyModel
-    from .log import ColumnMapping, DroppedRows, EventLog, read_log
-    from .slices import compare
+    from .log import ColumnMapping, DroppedRows, EventLog, read_log, read_ocel
+    from .slices.comparison import compare
 
 
 #: subpackages reachable as attributes, e.g. engine.datasets.dataset_path

@@ -41,7 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         "map into --out; with --stages, the journey tables too (see the README for every "
         "file and column).",
     )
-    analyze.add_argument("log", metavar="LOG", help="CSV, Parquet (file or folder) or XES(.gz)")
+    analyze.add_argument(
+        "log",
+        metavar="LOG",
+        help="CSV, Parquet (file or folder), XES(.gz), or an object-centric log (OCEL: "
+        ".jsonocel, .xmlocel, .sqlite, OCEL 1.0 .csv) with --object-type",
+    )
     analyze.add_argument("--out", required=True, metavar="DIR", help="output folder")
     keys = analyze.add_argument_group("columns (default to the XES keys for XES files)")
     keys.add_argument("--case", metavar="COL", help="case id column (e.g. customer_id)")
@@ -51,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--start-timestamp",
         metavar="COL",
         help="start time column; edge durations become waiting times",
+    )
+    keys.add_argument(
+        "--object-type",
+        metavar="TYPE",
+        help="OCEL logs only: the object type whose objects are the cases (e.g. orders); the "
+        "other types' objects become journey attributes TYPE and n_TYPE",
     )
     parsing = analyze.add_argument_group("parsing")
     parsing.add_argument(
@@ -315,6 +326,20 @@ def analyze(args: argparse.Namespace) -> int:
 
 
 def _read(args: argparse.Namespace, progress: Progress):
+    """The log the flags ask for: read (an OCEL log flattened), then sliced."""
+    from .slices.options import apply
+
+    log = _read_ocel(args, progress) if _ocel_input(args) else _read_log(args, progress)
+    sliced = apply(log, args)
+    if sliced is not log:
+        progress.message(
+            f"slice: {sliced.n_events:,} events, {sliced.n_cases:,} journeys "
+            f"({sliced.n_cases / max(log.n_cases, 1):.1%} of {log.n_cases:,})"
+        )
+    return sliced
+
+
+def _read_log(args: argparse.Namespace, progress: Progress):
     from .log import read_log
 
     with progress.step(f"reading {args.log}") as note:
@@ -347,15 +372,61 @@ def _read(args: argparse.Namespace, progress: Progress):
             note["done"] += f", {log.dropped.total:,} rows dropped (missing values)"
         if args.backend == "dask":
             note["done"] += f", {log.npartitions} partitions on dask"
-    from .slices.options import apply
+    return log
 
-    sliced = apply(log, args)
-    if sliced is not log:
-        progress.message(
-            f"slice: {sliced.n_events:,} events, {sliced.n_cases:,} journeys "
-            f"({sliced.n_cases / max(log.n_cases, 1):.1%} of {log.n_cases:,})"
+
+def _ocel_input(args: argparse.Namespace) -> bool:
+    """Whether LOG is object-centric; --object-type on any other log is a usage error."""
+    from .io.ocel import is_ocel
+
+    ocel = is_ocel(args.log)
+    if args.object_type is not None and not ocel:
+        raise UsageError(
+            f"--object-type goes with an object-centric log (.jsonocel, .xmlocel, .sqlite, or "
+            f"a CSV with ocel:type:... columns); '{args.log}' is not one: leave it out"
         )
-    return sliced
+    return ocel
+
+
+def _read_ocel(args: argparse.Namespace, progress: Progress):
+    """An OCEL log flattened on --object-type (read_ocel); the column flags do not apply."""
+    from .io.ocel import object_types
+    from .log import read_ocel
+
+    given = {
+        "--case": args.case,
+        "--activity": args.activity,
+        "--timestamp": args.timestamp,
+        "--start-timestamp": args.start_timestamp,
+        "--format": args.format,
+        "--backend dask": args.backend == "dask",
+    }
+    flags = [flag for flag, value in given.items() if value]
+    if flags:
+        raise UsageError(
+            f"{', '.join(flags)} do not apply to an OCEL log, whose --object-type gives the "
+            "cases and whose file gives activities and times: leave them out"
+        )
+    if args.object_type is None:
+        types = ", ".join(repr(t) for t in object_types(args.log))
+        raise UsageError(
+            f"'{args.log}' is an object-centric log: pass --object-type, the type whose "
+            f"objects are the journeys; its types with events: {types}"
+        )
+    with progress.step(f"reading {args.log} (object type '{args.object_type}')") as note:
+        log = read_ocel(
+            args.log,
+            object_type=args.object_type,
+            attributes=_journey_columns(args),
+            timestamp_format=args.timestamp_format,
+            timestamp_unit=args.timestamp_unit,
+        )
+        note["done"] = (
+            f"{log.n_events:,} events, {log.n_cases:,} cases, {log.n_activities:,} activities"
+        )
+        if log.dropped.total:
+            note["done"] += f", {log.dropped.total:,} rows dropped (missing values)"
+    return log
 
 
 def _analyze_into(out, log, model, args: argparse.Namespace, progress: Progress) -> tuple:

@@ -1,0 +1,336 @@
+"""read_ocel: every OCEL layout flattened on an object type, checked against an oracle
+written from the plain description (tests/ocel_files.py), and bad files refused clearly."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine.datasets import dataset_path
+from engine.errors import InputError
+from engine.io.ocel import is_ocel, object_types, read_ocel_frame
+from engine.journey import JourneyModel
+from tests.ocel_files import LAYOUTS, Event, Spec, example, expected, write
+
+SHIPPED = dataset_path("ocel20_example.jsonocel")
+
+
+def journeys(log: engine.EventLog) -> dict[str, dict]:
+    """case -> activities, times (naive ISO text) and journey attributes, from the log."""
+    names = log.activity_names
+    times = pd.Series(log.timestamp.view("datetime64[ns]")).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    result = {}
+    for c, case in enumerate(log.case_ids):
+        lo, hi = log.case_offsets[c], log.case_offsets[c + 1]
+        journey = {
+            "activities": [str(a) for a in names[log.activity[lo:hi]]],
+            "times": times.iloc[lo:hi].tolist(),
+        }
+        for column, values in log.attributes.items():
+            if column == "channel":
+                continue
+            seen = values.iloc[lo:hi]
+            assert seen.nunique(dropna=False) == 1, f"{column} is not constant in case {case}"
+            value = seen.iloc[0]
+            journey[column] = None if pd.isna(value) else value
+        result[str(case)] = journey
+    return result
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("object_type", ["customers", "orders", "items"])
+def test_every_layout_matches_the_oracle(tmp_path, layout, object_type):
+    spec = example()
+    path = write(spec, layout, tmp_path)
+    log = engine.read_ocel(path, object_type=object_type)
+    assert journeys(log) == expected(spec, object_type)
+    assert log.n_events == sum(len(j["activities"]) for j in expected(spec, object_type).values())
+
+
+def test_an_event_of_two_objects_goes_to_each(tmp_path):
+    path = write(example(), "jsonocel", tmp_path)
+    log = engine.read_ocel(path, object_type="customers")
+    got = journeys(log)
+    assert got["c1"]["activities"][0] == got["c2"]["activities"][1] == "newsletter"
+    # a tie in time (cart, purchase at 11:00) keeps the file's order
+    assert got["c1"]["activities"] == ["newsletter", "visit", "cart", "purchase"]
+
+
+def test_event_attributes_on_request(tmp_path):
+    spec = example()
+    for layout in LAYOUTS:
+        path = write(spec, layout, tmp_path)
+        log = engine.read_ocel(path, object_type="customers", attributes=["channel"])
+        rows = log.source_row
+        frame = read_ocel_frame(path, object_type="customers").frame
+        assert log.attributes["channel"].tolist() == frame["channel"].iloc[rows].tolist()
+        first = {
+            case: log.attributes["channel"].iloc[log.case_offsets[c]]
+            for c, case in enumerate(log.case_ids)
+        }
+        assert first == {"c1": "email", "c2": "store"}, layout
+
+
+def test_shipped_example_matches_its_own_json(tmp_path):
+    """The shipped OCEL 2.0 example against an oracle read with json alone."""
+    document = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    objects = {o["id"]: o["type"] for o in document["objects"]}
+    events = [
+        Event(
+            e["id"],
+            e["type"],
+            pd.Timestamp(e["time"]).tz_convert(None).strftime("%Y-%m-%dT%H:%M:%S"),
+            tuple(r["objectId"] for r in e.get("relationships", [])),
+        )
+        for e in document["events"]
+    ]
+    spec = Spec(objects, events)
+    assert (len(events), len(objects), len(spec.types())) == (13, 9, 4)  # published
+    assert object_types(SHIPPED) == {
+        t: sum(1 for o, k in objects.items() if k == t) for t in spec.types()
+    }
+    for object_type in spec.types():
+        log = engine.read_ocel(SHIPPED, object_type=object_type)
+        assert journeys(log) == expected(spec, object_type), object_type
+
+
+def test_journey_segments_by_a_count(tmp_path):
+    spec = example()
+    log = engine.read_ocel(write(spec, "jsonocel", tmp_path), object_type="customers")
+    model = JourneyModel.from_stages(
+        {"aware": ["newsletter", "visit"], "buy": ["cart", "purchase"]}, conversion="purchase"
+    )
+    table = log.journey(model).segments("n_orders", min_journeys=1)
+    truth = expected(spec, "customers")
+    counts = pd.Series([j["n_orders"] for j in truth.values()]).value_counts()
+    got = table.set_index("segment")["journeys"]
+    assert {str(k): int(v) for k, v in got.items()} == {str(k): int(v) for k, v in counts.items()}
+
+
+def test_shipped_example_segments(tmp_path):
+    log = engine.read_ocel(SHIPPED, object_type="Purchase Order")
+    model = JourneyModel.from_stages(
+        {"order": ["Create Purchase Order", "Change PO Quantity"], "invoice": ["Insert Invoice"]},
+        conversion="Insert Invoice",
+    )
+    table = log.journey(model).segments("n_Invoice", min_journeys=1)
+    assert table["journeys"].sum() == log.n_cases
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_random_logs_match_the_oracle_in_every_layout(tmp_path_factory, data):
+    kinds = {"a": "alpha", "b": "beta", "c": "gamma"}
+    names = [f"{k}{i}" for k in kinds for i in range(4)]
+    ids = data.draw(st.lists(st.sampled_from(names), min_size=2, unique=True))
+    objects = {o: kinds[o[0]] for o in ids}
+    n = data.draw(st.integers(1, 12))
+    events = []
+    for i in range(n):
+        related = data.draw(st.lists(st.sampled_from(ids), max_size=4, unique=True))
+        hour = data.draw(st.integers(0, 3))  # few distinct times: many ties
+        activity = data.draw(st.sampled_from(["x", "y", "z w"]))
+        events.append(Event(f"e{i}", activity, f"2024-01-01T0{hour}:00:00", tuple(related)))
+    spec = Spec(objects, events)
+    related_types = sorted({objects[o] for e in events for o in e.objects})
+    folder = tmp_path_factory.mktemp("ocel")
+    for layout in LAYOUTS:
+        path = write(spec, layout, folder)
+        for object_type in related_types:
+            log = engine.read_ocel(path, object_type=object_type)
+            assert journeys(log) == expected(spec, object_type), (layout, object_type)
+
+
+# --- what read_ocel refuses, in one line ------------------------------------------------------
+
+
+def refused(match: str, call, *args, **kwargs) -> str:
+    with pytest.raises(InputError, match=match) as info:
+        call(*args, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_unknown_object_type_lists_the_types(tmp_path):
+    path = write(example(), "jsonocel", tmp_path)
+    message = refused("no object type 'clients'", engine.read_ocel, path, object_type="clients")
+    assert "'customers', 'items', 'orders'" in message
+
+
+def test_declared_type_without_events(tmp_path):
+    spec = example()
+    path = write(spec, "csv", tmp_path)
+    text = path.read_text().splitlines()
+    text[0] += ",ocel:type:returns"
+    path.write_text("\n".join([text[0]] + [line + ", " for line in text[1:]]))
+    refused(
+        "no event .* relates to an object of type 'returns'",
+        engine.read_ocel,
+        path,
+        object_type="returns",
+    )
+
+
+def test_unknown_format_names_the_endings(tmp_path):
+    path = tmp_path / "log.txt"
+    path.write_text("{}")
+    message = refused("cannot tell the OCEL format", engine.read_ocel, path, object_type="x")
+    assert ".jsonocel" in message and ".xmlocel" in message and ".sqlite" in message
+    refused("unknown OCEL format 'yaml'", engine.read_ocel, path, object_type="x", format="yaml")
+
+
+def test_missing_file(tmp_path):
+    refused("does not exist", engine.read_ocel, tmp_path / "no.jsonocel", object_type="x")
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('{"events": [', "not valid JSON"),
+        ('{"something": 1}', "JSON but not OCEL"),
+        ('{"events": [{"id": "e1", "time": "2024-01-01"}]}', "event 0 has no 'type'"),
+        ('{"ocel:events": []}', "must map event ids"),
+        ('{"objects": [{"id": "o1"}], "events": []}', "object 'o1' has no 'type'"),
+    ],
+)
+def test_malformed_json(tmp_path, text, match):
+    path = tmp_path / "bad.jsonocel"
+    path.write_text(text)
+    message = refused(match, engine.read_ocel, path, object_type="x")
+    assert "bad.jsonocel" in message
+
+
+def test_relation_to_an_undeclared_object(tmp_path):
+    path = write(example(), "jsonocel", tmp_path)
+    document = json.loads(path.read_text())
+    document["events"][1]["relationships"].append({"objectId": "ghost", "qualifier": "q"})
+    path.write_text(json.dumps(document))
+    refused("event 'e2' relates to object 'ghost'", engine.read_ocel, path, object_type="customers")
+
+
+def test_object_with_two_types(tmp_path):
+    path = write(example(), "csv", tmp_path)
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows.loc[0, "ocel:type:items"] = "['c1']"
+    rows.to_csv(path, index=False)
+    refused(
+        "object 'c1' is declared with two types", engine.read_ocel, path, object_type="customers"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "match"),
+    [("o1", "not a list of object ids"), ("['o1'", "not a list"), ("[{'a': 1}]", "not a list")],
+)
+def test_bad_csv_object_cell(tmp_path, cell, match):
+    path = write(example(), "csv", tmp_path)
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows.loc[2, "ocel:type:orders"] = cell
+    rows.to_csv(path, index=False)
+    message = refused(match, engine.read_ocel, path, object_type="customers")
+    assert "line 4" in message and "ocel:type:orders" in message
+
+
+def test_csv_without_ocel_columns(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("case,activity,ts\n1,a,2024-01-01\n")
+    assert not is_ocel(path)
+    refused("not an OCEL 1.0 CSV: it lacks ocel:eid", engine.read_ocel, path, object_type="x")
+
+
+def test_xml_with_an_entity_is_refused(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    path = write(example(), "xmlocel", tmp_path)
+    text = path.read_text().replace(
+        "<log>", f'<!DOCTYPE log [<!ENTITY x SYSTEM "file://{secret}">]>\n<log>', 1
+    )
+    path.write_text(text.replace('type="newsletter"', 'type="&x;"'))
+    message = refused(
+        "declares a DOCTYPE or ENTITY", engine.read_ocel, path, object_type="customers"
+    )
+    assert "TOP-SECRET" not in message
+
+
+def test_truncated_xml(tmp_path):
+    path = write(example(), "xmlocel", tmp_path)
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    refused("is not well-formed XML", engine.read_ocel, path, object_type="customers")
+
+
+def test_ocel1_xml_is_named(tmp_path):
+    path = tmp_path / "old.xmlocel"
+    path.write_text('<log><global scope="event"><string key="x" value="y"/></global></log>')
+    refused("OCEL 1.0 XML", engine.read_ocel, path, object_type="x")
+
+
+def test_sqlite_errors(tmp_path):
+    path = tmp_path / "bad.sqlite"
+    path.write_bytes(b"this is not a database at all" * 100)
+    refused("bad.sqlite", engine.read_ocel, path, object_type="x")
+    other = tmp_path / "other.sqlite"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE t (a)")
+    connection.commit()
+    connection.close()
+    refused("not OCEL 2.0: it lacks the table", engine.read_ocel, other, object_type="x")
+
+
+def test_sqlite_file_is_not_changed(tmp_path):
+    path = write(example(), "sqlite", tmp_path)
+    before = path.read_bytes()
+    engine.read_ocel(path, object_type="customers")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sqlite.sqlite"]
+
+
+def test_options_read_ocel_sets_itself(tmp_path):
+    path = write(example(), "jsonocel", tmp_path)
+    refused("does not take case", engine.read_ocel, path, object_type="customers", case="x")
+    refused(
+        "does not take backend", engine.read_ocel, path, object_type="customers", backend="dask"
+    )
+    refused("needs object_type", engine.read_ocel, path, object_type="")
+
+
+def test_event_attribute_named_like_a_type(tmp_path):
+    spec = example()
+    renamed = [Event(e.id, e.activity, e.time, e.objects, {"orders": "x"}) for e in spec.events]
+    path = write(Spec(spec.objects, renamed), "jsonocel", tmp_path)
+    refused(
+        "event attribute 'orders' has the name", engine.read_ocel, path, object_type="customers"
+    )
+
+
+def test_numbers_declared_in_json_become_numbers(tmp_path):
+    path = write(example(), "jsonocel", tmp_path)
+    document = json.loads(path.read_text())
+    for event_type in document["eventTypes"]:
+        event_type["attributes"].append({"name": "amount", "type": "float"})
+    for i, event in enumerate(document["events"]):
+        event["attributes"].append({"name": "amount", "value": str(i * 1.5)})
+    path.write_text(json.dumps(document))
+    frame = read_ocel_frame(path, object_type="customers").frame
+    assert frame["amount"].dtype == np.float64
+    document["events"][0]["attributes"][-1]["value"] = "lots"
+    path.write_text(json.dumps(document))
+    refused(
+        "'amount' is declared float but holds 1 values",
+        read_ocel_frame,
+        path,
+        object_type="customers",
+    )
+
+
+def test_is_ocel(tmp_path):
+    assert is_ocel(SHIPPED)
+    assert is_ocel(write(example(), "csv", tmp_path))
+    assert not is_ocel(dataset_path("receipt.xes.gz"))

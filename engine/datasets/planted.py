@@ -89,6 +89,16 @@ class Abandon:
 
 
 @dataclass(frozen=True)
+class Redirect:
+    """At `source`, `share` of the journeys that move on go to `target` instead (a bug
+    that sends customers back a step). No truth is computed for it."""
+
+    source: str
+    target: str
+    share: float = 0.3
+
+
+@dataclass(frozen=True)
 class Delay:
     """The step source → target (any source when None) takes `hours` (median)."""
 
@@ -97,7 +107,7 @@ class Delay:
     hours: float = 72.0
 
 
-Effect = Abandon | Delay
+Effect = Abandon | Delay | Redirect
 
 
 def _matrix() -> np.ndarray:
@@ -117,9 +127,17 @@ def _on_step(effect: Effect, previous: np.ndarray, current: np.ndarray) -> np.nd
     return hit
 
 
-def simulate(n_journeys: int, *, seed: int = 0, effects: tuple[Effect, ...] = ()) -> pd.DataFrame:
+def simulate(
+    n_journeys: int,
+    *,
+    seed: int = 0,
+    effects: tuple[Effect, ...] = (),
+    start_days: tuple[float, float] = (0.0, 90.0),
+    prefix: str = "cust",
+) -> pd.DataFrame:
     """`n_journeys` journeys (columns customer_id, touchpoint, channel, ts), rows in a
-    seeded random order."""
+    seeded random order, starting uniformly between `start_days` days after EPOCH; ids
+    are `prefix`-NNNNNNN, so that logs of different windows or effects can be joined."""
     for effect in effects:
         for name in (effect.target, effect.source):
             if name is not None and name not in TOUCHPOINTS:
@@ -130,7 +148,9 @@ def simulate(n_journeys: int, *, seed: int = 0, effects: tuple[Effect, ...] = ()
     median = np.array([TOUCHPOINTS[t][2] for t in NAMES]) * 3600.0
     state = np.searchsorted(entry, rng.random(n_journeys), side="right")
     previous = np.full(n_journeys, -1)
-    clock = EPOCH + (rng.random(n_journeys) * 90 * 86_400e6).astype("timedelta64[us]")
+    low, high = start_days
+    offsets_us = (low + rng.random(n_journeys) * (high - low)) * 86_400e6
+    clock = EPOCH + offsets_us.astype("timedelta64[us]")
     alive = np.ones(n_journeys, dtype=bool)
     parts: dict[str, list[np.ndarray]] = {"case": [], "state": [], "ts": []}
     for _ in range(MAX_STEPS):
@@ -144,6 +164,10 @@ def simulate(n_journeys: int, *, seed: int = 0, effects: tuple[Effect, ...] = ()
         nxt = (rng.random(idx.size)[:, None] > cumulative[here]).sum(axis=1)
         leaving = nxt >= _N
         for effect in effects:
+            if isinstance(effect, Redirect):
+                sent = (here == _INDEX[effect.source]) & ~leaving
+                sent &= rng.random(idx.size) < effect.share
+                nxt = np.where(sent, _INDEX[effect.target], nxt)
             if isinstance(effect, Abandon):
                 hit = _on_step(effect, came_from, here)
                 leaving |= hit & (rng.random(idx.size) < effect.extra)
@@ -164,7 +188,7 @@ def simulate(n_journeys: int, *, seed: int = 0, effects: tuple[Effect, ...] = ()
     channels = np.array([TOUCHPOINTS[t][1] for t in NAMES], dtype=object)
     frame = pd.DataFrame(
         {
-            "customer_id": pd.Series(case).map("cust-{:07d}".format),
+            "customer_id": pd.Series(case).map((prefix + "-{:07d}").format),
             "touchpoint": np.array(NAMES, dtype=object)[codes],
             "channel": channels[codes],
             "ts": pd.to_datetime(np.concatenate(parts["ts"])).tz_localize("UTC"),

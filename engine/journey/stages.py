@@ -162,7 +162,11 @@ class Journey:
         """Per case: converted, time to convert, time observed (see conversion.py)."""
         converts = converting_activities(self.model, self.log.activity_names)
         return case_conversions(
-            self.log.activity, self.log.case_offsets, self.log.timestamp, converts
+            self.log.activity,
+            self.log.case_offsets,
+            self.log.timestamp,
+            converts,
+            window_end=self.log.observed_until,
         )
 
     def time_to_convert(self, *, confidence: float = 0.95) -> pd.DataFrame:
@@ -354,6 +358,31 @@ class Journey:
             side_a,
             side_b,
             self.model,
+            confidence=confidence,
+            min_journeys=min_journeys,
+            fdr=fdr,
+        )
+
+    def drift(
+        self,
+        *,
+        period: str = "W",
+        by: str | None = None,
+        horizon: str | pd.Timedelta | None = "auto",
+        confidence: float = 0.95,
+        min_journeys: int = 30,
+        fdr: float = 0.05,
+    ) -> pd.DataFrame:
+        """Each period's journeys against the period before: where the share taking a
+        step, the conversion (at a common horizon) or a stage's dwell changed beyond
+        chance, and with `by` which segment carries it (engine.slices.drift)."""
+        from ..slices.drift import drift_table
+
+        return drift_table(
+            self,
+            period=period,
+            by=by,
+            horizon=horizon,
             confidence=confidence,
             min_journeys=min_journeys,
             fdr=fdr,

@@ -66,6 +66,9 @@ class EventLog:
         self.source = source
         #: the filters that made this log from the one read (engine.slices); [] if none
         self.definition: list[dict[str, Any]] = []
+        #: the end of observation (ns): the log's last timestamp, or for a slice its
+        #: parent's, so that a slice's journeys are censored where the data ends
+        self.observed_until: int = int(self.timestamp.max()) if self.timestamp.size else 0
         self._cache: dict[str, Any] = {}
 
     @property

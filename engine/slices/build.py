@@ -63,6 +63,7 @@ def slice_log(
     )
     sliced = EventLog(canonical, columns=log.columns, source=log.source)
     sliced.definition = [*log.definition, step]
+    sliced.observed_until = log.observed_until
     return sliced
 
 

@@ -73,6 +73,9 @@ def compare(
     )
 
 
+TABLES = ("edge", "variant", "funnel", "conversion", "stage_dwell")
+
+
 def compare_logs(
     log_a: EventLog,
     log_b: EventLog,
@@ -81,46 +84,113 @@ def compare_logs(
     confidence: float = 0.95,
     min_journeys: int = 30,
     fdr: float = 0.05,
+    tables: tuple[str, ...] = TABLES,
+    horizon_ns: int | None = None,
 ) -> pd.DataFrame:
     """COMPARE_COLUMNS for `log_a` against `log_b` (see the module doc); with `model`,
     the funnel, conversion and stage dwell too. `fdr`: the false-discovery rate at which
-    a row is `significant`."""
+    a row is `significant`; `tables`: which to compare; `horizon_ns`: conversion counted
+    within that time of a journey's start, among journeys observed that long (logs of
+    unequal age, see journey/segments.py)."""
+    rows = compare_rows(
+        log_a,
+        log_b,
+        model,
+        confidence=confidence,
+        min_journeys=min_journeys,
+        tables=tables,
+        horizon_ns=horizon_ns,
+    )
+    return adjust(rows, fdr)
+
+
+def compare_rows(
+    log_a: EventLog,
+    log_b: EventLog,
+    model: JourneyModel | None = None,
+    *,
+    confidence: float = 0.95,
+    min_journeys: int = 30,
+    tables: tuple[str, ...] = TABLES,
+    horizon_ns: int | None = None,
+) -> pd.DataFrame:
+    """compare_logs' rows before the adjustment (no p_adjusted, significant)."""
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        raise InputError(f"tables must be among {', '.join(TABLES)}; got {unknown}")
+    n_a, n_b = log_a.n_cases, log_b.n_cases
+    parts = []
+    if "edge" in tables:
+        parts.append(_shares("edge", _edge_takers(log_a), _edge_takers(log_b), n_a, n_b))
+    if "variant" in tables:
+        variants = _shares("variant", _variant_takers(log_a), _variant_takers(log_b), n_a, n_b)
+        parts.append(_frequent(variants))
+    if model is not None:
+        ja, jb = _journeys(log_a, log_b, model)
+        if "funnel" in tables:
+            reach_a = ja.funnel().set_index("stage")["reached"]
+            reach_b = jb.funnel().set_index("stage")["reached"]
+            parts.append(_shares("funnel", reach_a, reach_b, n_a, n_b))
+        if "conversion" in tables:
+            (k_a, f_a), (k_b, f_b) = _won(ja, horizon_ns), _won(jb, horizon_ns)
+            won_a, won_b = pd.Series({"converted": k_a}), pd.Series({"converted": k_b})
+            parts.append(_shares("conversion", won_a, won_b, f_a, f_b))
+        if "stage_dwell" in tables:
+            parts.append(_dwell(ja, jb))
+    parts = [_evidence(part, min_journeys, confidence) for part in parts if not part.empty]
+    if not parts:
+        return pd.DataFrame({c: [] for c in COMPARE_COLUMNS if c not in ADJUSTED})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _journeys(log_a: EventLog, log_b: EventLog, model: JourneyModel) -> tuple:
+    """Both logs through `model`, made lenient: a slice may lack some of the mapped
+    touchpoints, or every conversion, without that being a mistake."""
+    import dataclasses
+    import warnings
+
+    lenient = dataclasses.replace(model, strict=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ja, jb = log_a.journey(lenient), log_b.journey(lenient)
+        ja.conversions, jb.conversions  # noqa: B018 (computed now, under the same filter)
+    return ja, jb
+
+
+#: The columns `adjust` adds.
+ADJUSTED = ("p_adjusted", "significant")
+
+
+def adjust(
+    rows: pd.DataFrame, fdr: float = 0.05, *, family: tuple[str, ...] = ("table",)
+) -> pd.DataFrame:
+    """Benjamini–Hochberg within each `family` (by default each table), rows with too
+    little evidence left out; then `significant` at the false-discovery rate `fdr`."""
     if not 0 < fdr < 1:
         raise InputError(f"fdr must be between 0 and 1; got {fdr}")
-    parts = [
-        _shares("edge", _edge_takers(log_a), _edge_takers(log_b), log_a.n_cases, log_b.n_cases),
-        _frequent(
-            _shares(
-                "variant",
-                _variant_takers(log_a),
-                _variant_takers(log_b),
-                log_a.n_cases,
-                log_b.n_cases,
-            )
-        ),
-    ]
-    if model is not None:
-        ja, jb = log_a.journey(model), log_b.journey(model)
-        reach_a = ja.funnel().set_index("stage")["reached"]
-        reach_b = jb.funnel().set_index("stage")["reached"]
-        parts.append(_shares("funnel", reach_a, reach_b, log_a.n_cases, log_b.n_cases))
-        converted = pd.Series({"converted": int(ja.conversions.converted.sum())})
-        other = pd.Series({"converted": int(jb.conversions.converted.sum())})
-        parts.append(_shares("conversion", converted, other, log_a.n_cases, log_b.n_cases))
-        parts.append(_dwell(ja, jb))
-    rows = []
-    for part in parts:
-        if part.empty:
-            continue
-        part = _evidence(part, min_journeys, confidence)
-        part["p_adjusted"] = benjamini_hochberg(
+    rows = rows.copy()
+    rows["p_adjusted"] = np.nan
+    for _, index in rows.groupby(list(family), sort=False).groups.items():
+        part = rows.loc[index]
+        rows.loc[index, "p_adjusted"] = benjamini_hochberg(
             np.where(part["too_small"], np.nan, part["p_value"])
         )
-        part["significant"] = (part["p_adjusted"] <= fdr) & ~part["too_small"]
-        rows.append(part.sort_values(["p_value", "item"], na_position="last"))
-    if not rows:
-        return pd.DataFrame({c: [] for c in COMPARE_COLUMNS})
-    return pd.concat(rows, ignore_index=True)[list(COMPARE_COLUMNS)]
+    rows["significant"] = (rows["p_adjusted"] <= fdr) & ~rows["too_small"]
+    order = [TABLES.index(t) for t in rows["table"]]
+    rows = rows.assign(_order=order).sort_values(
+        ["_order", "p_value", "item"], na_position="last", kind="stable"
+    )
+    columns = [c for c in rows.columns if c not in COMPARE_COLUMNS and c != "_order"]
+    return rows[[*COMPARE_COLUMNS, *columns]].reset_index(drop=True)
+
+
+def _won(journey, horizon_ns: int | None) -> tuple[int, int]:
+    """(journeys converted, journeys counted): within the horizon if one is given."""
+    from ..journey.segments import horizon_outcomes
+
+    followed, won = horizon_outcomes(journey.conversions, horizon_ns)
+    counted = journey.log.n_cases if followed is None else int(followed.sum())
+    return int(won.sum()), counted
 
 
 def _edge_takers(log: EventLog) -> pd.Series:
@@ -206,7 +276,8 @@ def _dwell(ja, jb) -> pd.DataFrame:
     """Per stage: median closed dwell on each side (the stage tables') and a log-rank
     test, a journey's open visit right-censored at the dwell seen so far."""
     stages_a, stages_b = ja.stages(), jb.stages()
-    keys_a, keys_b = _dwell_keys(ja.visits, 0), _dwell_keys(jb.visits, 1)
+    n_stages = len(ja.model.stages)
+    keys_a, keys_b = _dwell_keys(ja.visits, 0, n_stages), _dwell_keys(jb.visits, 1, n_stages)
     rows = []
     for s, stage in enumerate(ja.model.stages):
         keys = np.concatenate([keys_a[s], keys_b[s]])
@@ -230,9 +301,9 @@ def _dwell(ja, jb) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _dwell_keys(visits, group: int) -> list[np.ndarray]:
+def _dwell_keys(visits, group: int, n_stages: int) -> list[np.ndarray]:
     """Per stage, the log-rank keys of its visits (stats.logrank_keys)."""
     keys = logrank_keys(visits.end - visits.start, ~visits.open, group)
     order = np.argsort(visits.stage, kind="stable")
-    bounds = np.searchsorted(visits.stage[order], np.arange(int(visits.stage.max(initial=0)) + 2))
-    return [keys[order[bounds[s] : bounds[s + 1]]] for s in range(len(bounds) - 1)]
+    bounds = np.searchsorted(visits.stage[order], np.arange(n_stages + 1))
+    return [keys[order[bounds[s] : bounds[s + 1]]] for s in range(n_stages)]

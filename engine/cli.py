@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
         "explicit); overrides the mapping's",
     )
     journey.add_argument(
+        "--conversion-window",
+        metavar="DURATION",
+        help="a journey converts only if it does so within DURATION of its start ('30D')",
+    )
+    journey.add_argument(
         "--segment",
         metavar="COL",
         action="append",
@@ -567,7 +572,14 @@ def _journey_model(args: argparse.Namespace):
     """The journey model the flags ask for, or None when no journey analytics is wanted."""
     from .journey import JourneyModel
 
-    wants = args.segment or args.channel or args.score or args.conversion or args.attribution
+    wants = (
+        args.segment
+        or args.channel
+        or args.score
+        or args.conversion
+        or args.attribution
+        or args.conversion_window
+    )
     if args.top < 0:
         raise UsageError(f"--top must be 0 or more; got {args.top}")
     if args.min_journeys < 1:
@@ -577,8 +589,8 @@ def _journey_model(args: argparse.Namespace):
     if args.stages is None:
         if wants:
             raise UsageError(
-                "--conversion, --segment, --channel, --score and --attribution need a stage "
-                "mapping: add --stages FILE.toml (or --stages default)"
+                "--conversion, --conversion-window, --segment, --channel, --score and "
+                "--attribution need a stage mapping: add --stages FILE.toml (or --stages default)"
             )
         return None
     from pathlib import Path
@@ -586,13 +598,20 @@ def _journey_model(args: argparse.Namespace):
     from .journey.model import templates
 
     if args.stages in templates() and not Path(args.stages).exists():
-        return JourneyModel.template(args.stages, conversion=args.conversion)
-    if not Path(args.stages).exists():
+        model = JourneyModel.template(args.stages, conversion=args.conversion)
+    elif not Path(args.stages).exists():
         raise UsageError(
             f"--stages '{args.stages}' is neither a file nor a shipped mapping; the shipped "
             f"ones are: {', '.join(templates())}"
         )
-    return JourneyModel.from_toml(args.stages, conversion=args.conversion)
+    else:
+        model = JourneyModel.from_toml(args.stages, conversion=args.conversion)
+    if args.conversion_window is not None:
+        try:
+            model = model.within(args.conversion_window)
+        except InputError as exc:
+            raise UsageError(f"--conversion-window: {exc}") from None
+    return model
 
 
 def _journey_columns(args: argparse.Namespace) -> list[str]:
@@ -665,7 +684,7 @@ def _journey_outputs(log, model, args, out, progress) -> dict:
     return {
         "stages": list(model.stages),
         "touchpoints": dict(model.touchpoints),
-        "conversion": {"activity": model.conversion.activity, "stage": model.conversion.stage},
+        "conversion": _conversion_summary(model.conversion),
         "unmapped_touchpoints": dict(
             zip(unmapped["touchpoint"], unmapped["events"].tolist(), strict=True)
         ),
@@ -673,6 +692,14 @@ def _journey_outputs(log, model, args, out, progress) -> dict:
         **extra,
         "actions": actions["action"].tolist(),
     }
+
+
+def _conversion_summary(conversion) -> dict:
+    """summary.json's conversion: activity, stage, and the window in seconds when set."""
+    out = {"activity": conversion.activity, "stage": conversion.stage}
+    if conversion.window is not None:
+        out["window_s"] = conversion.window / 1e9
+    return out
 
 
 def _overview(log, variants, edges) -> str:

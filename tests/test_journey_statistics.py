@@ -128,3 +128,31 @@ def test_min_journeys_and_top_are_checked():
     with pytest.raises(engine.InputError, match="top must be a whole number"):
         journey.actions(top=-1)
     assert journey.actions(top=0).empty
+
+
+def test_a_conversion_window_counts_only_conversions_within_it():
+    """Journeys converting 1 h, 10 h and 30 h after their start: within '12h' only the
+    first two convert, everywhere (summary, funnel, segments, bottlenecks' outcomes)."""
+    rows = [("a", "view", 0), ("a", "pay", 1), ("b", "view", 0), ("b", "pay", 10)]
+    rows += [("c", "view", 0), ("c", "pay", 30), ("d", "view", 0), ("d", "cart", 2)]
+    log = _log(rows)
+    plain = log.journey(MODEL).conversion_summary()
+    windowed = log.journey(MODEL.within("12h"))
+    assert plain["converted"] == 3 and windowed.conversion_summary()["converted"] == 2
+    assert sorted(windowed.conversions.converted.tolist()) == [False, False, True, True]
+    assert "within 0 days 12:00:00" in windowed.model.conversion.describe()
+    funnel = windowed.funnel().set_index("stage")
+    assert funnel.loc["buy", "converted"] == 2
+    with pytest.raises(engine.InputError, match="positive duration"):
+        MODEL.within("soon")
+    toml = engine.JourneyModel.from_mapping(
+        {
+            "conversion": {"activity": "pay", "within": "12h"},
+            "stages": [
+                {"name": "look", "touchpoints": ["view"]},
+                {"name": "buy", "touchpoints": ["cart", "pay"]},
+            ],
+        },
+        where="test",
+    )
+    assert toml.conversion.window == 12 * 3600 * 10**9

@@ -98,3 +98,17 @@ def test_bad_slice_flags_are_usage_errors(generated, tmp_path, capsys, flags, sa
     err = capsys.readouterr().err.strip()
     assert says in err and "\n" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_conversion_window_flag(generated, tmp_path, capsys):
+    assert _analyze(generated, tmp_path / "a", "--stages", "default") == 0
+    assert (
+        _analyze(generated, tmp_path / "b", "--stages", "default", "--conversion-window", "1h") == 0
+    )
+    plain = json.loads((tmp_path / "a" / "summary.json").read_text())["journey"]
+    windowed = json.loads((tmp_path / "b" / "summary.json").read_text())["journey"]
+    assert windowed["conversion"]["window_s"] == 3600.0
+    assert windowed["converted"] < plain["converted"]
+    assert windowed["time_to_convert_max_s"] <= 3600.0
+    code = _analyze(generated, tmp_path / "c", "--stages", "default", "--conversion-window", "x")
+    assert code == cli.EXIT_USAGE and "--conversion-window" in capsys.readouterr().err

@@ -58,6 +58,22 @@ def case_conversions(
     return Conversions(converted, elapsed, observed, at_event)
 
 
+def within_window(conversions: Conversions, window: int | None) -> Conversions:
+    """Conversions later than `window` (ns after a journey's start) do not count: the
+    journey is then treated as not converted (observed to the end of the log)."""
+    if window is None:
+        return conversions
+    late = conversions.converted & (conversions.elapsed > window)
+    if not late.any():
+        return conversions
+    return Conversions(
+        converted=conversions.converted & ~late,
+        elapsed=np.where(late, 0, conversions.elapsed),
+        observed=conversions.observed,
+        at_event=np.where(late, -1, conversions.at_event),
+    )
+
+
 def km_table(conversions: Conversions, *, confidence: float = 0.95) -> pd.DataFrame:
     """The Kaplan–Meier estimate of the share converted by each time (KM_COLUMNS): one row
     per time at which journeys convert. `at_risk` counts the journeys still unconverted

@@ -32,16 +32,19 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..errors import InputError, caller_stacklevel
 
 
 @dataclass(frozen=True)
 class Conversion:
-    """A journey converts at its first event of `activity`, or on first reaching `stage`."""
+    """A journey converts at its first event of `activity`, or on first reaching `stage`;
+    with a `window` (ns), only when that happens within the window of its first event."""
 
     activity: str | None = None
     stage: str | None = None
+    window: int | None = None
 
     def __post_init__(self) -> None:
         if (self.activity is None) == (self.stage is None):
@@ -49,9 +52,14 @@ class Conversion:
                 "a conversion is either an activity or a stage: give exactly one of "
                 f"activity= or stage= (got activity={self.activity!r}, stage={self.stage!r})"
             )
+        if self.window is not None and self.window <= 0:
+            raise InputError(f"a conversion window must be positive; got {self.window} ns")
 
     def describe(self) -> str:
-        return f"activity '{self.activity}'" if self.activity else f"stage '{self.stage}'"
+        text = f"activity '{self.activity}'" if self.activity else f"stage '{self.stage}'"
+        if self.window is not None:
+            text += f" within {pd.Timedelta(self.window, unit='ns')}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -166,12 +174,17 @@ class JourneyModel:
                     f'{where} needs conversion = {{ activity = "..." }} or '
                     '{ stage = "..." } (or pass the conversion explicitly)'
                 )
-            extra = sorted(set(given) - {"activity", "stage"})
+            extra = sorted(set(given) - {"activity", "stage", "within"})
             if extra:
                 raise InputError(
-                    f"{where}: conversion takes activity or stage, not {_names(extra)}"
+                    f"{where}: conversion takes activity or stage (and within), not {_names(extra)}"
                 )
-            target = Conversion(activity=given.get("activity"), stage=given.get("stage"))
+            window = given.get("within")
+            target = Conversion(
+                activity=given.get("activity"),
+                stage=given.get("stage"),
+                window=None if window is None else window_ns(window, where),
+            )
         return cls.from_stages(stages, conversion=target, strict=bool(data.get("strict", True)))
 
     @classmethod
@@ -195,6 +208,15 @@ class JourneyModel:
         return cls.from_mapping(
             tomllib.loads(text), where=f"the '{name}' mapping", conversion=conversion
         )
+
+    def within(self, window: object) -> JourneyModel:
+        """This model with a conversion window: a journey converts only if it does so
+        within `window` ('30D', '12h', a Timedelta; None: no window) of its start."""
+        import dataclasses
+
+        ns = None if window is None else window_ns(window)
+        conversion = dataclasses.replace(self.conversion, window=ns)
+        return dataclasses.replace(self, conversion=conversion)
 
     # -- against a log -----------------------------------------------------------------
     def stage_order(self, stage: str) -> int:
@@ -239,6 +261,19 @@ def templates() -> list[str]:
     return sorted(
         p.name.removesuffix(".toml") for p in _TEMPLATES.iterdir() if p.name.endswith(".toml")
     )
+
+
+def window_ns(value: object, where: str = "the conversion window") -> int:
+    """A conversion window ('30D', '12h', a Timedelta) in ns; a one-line error else."""
+    try:
+        delta = pd.Timedelta(value)
+    except (TypeError, ValueError):
+        delta = None
+    if delta is None or pd.isna(delta) or delta <= pd.Timedelta(0):
+        raise InputError(
+            f"{where}: a conversion window is a positive duration such as '30D'; got {value!r}"
+        )
+    return int(delta.value)
 
 
 def parse_conversion(text: str, stages: Iterable[str]) -> Conversion:

@@ -63,7 +63,7 @@ from .bottlenecks import (
     step_frame,
     touchpoint_level,
 )
-from .conversion import case_conversions, km_frame, summary_figures
+from .conversion import case_conversions, km_frame, summary_figures, within_window
 from .distributions import dwell_bin_edges, dwell_counts, dwell_frame
 from .lost import StepLevel, charge_journeys
 from .model import JourneyModel
@@ -249,9 +249,10 @@ def charge_partial(
 
 def _conversions(log: EventLog, model: JourneyModel, window_end: int) -> Any:
     converts = converting_activities(model, log.activity_names)
-    return case_conversions(
+    found = case_conversions(
         log.activity, log.case_offsets, log.timestamp, converts, window_end=window_end
     )
+    return within_window(found, model.conversion.window)
 
 
 # -- the values behind the quantiles, per part (for engine.analysis.exact) -----------------

@@ -36,7 +36,13 @@ from .actions import action_table
 from .bottlenecks import bottleneck_table, converting_targets
 from .channels import ChannelTables, channel_tables
 from .columns import category_codes
-from .conversion import Conversions, case_conversions, conversion_summary, km_table
+from .conversion import (
+    Conversions,
+    case_conversions,
+    conversion_summary,
+    km_table,
+    within_window,
+)
 from .model import JourneyModel
 from .satisfaction import satisfaction_table
 from .segments import segment_table
@@ -161,13 +167,14 @@ class Journey:
     def conversions(self) -> Conversions:
         """Per case: converted, time to convert, time observed (see conversion.py)."""
         converts = converting_activities(self.model, self.log.activity_names)
-        return case_conversions(
+        found = case_conversions(
             self.log.activity,
             self.log.case_offsets,
             self.log.timestamp,
             converts,
             window_end=self.log.observed_until,
         )
+        return within_window(found, self.model.conversion.window)
 
     def time_to_convert(self, *, confidence: float = 0.95) -> pd.DataFrame:
         """Kaplan–Meier estimate of the share of journeys converted by each time, journeys

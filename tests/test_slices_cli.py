@@ -81,6 +81,11 @@ def test_compare_writes_its_table(generated, tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())["compare"]
     assert (summary["column"], summary["a"], summary["b"]) == ("segment", "new", "returning")
     assert summary["significant"] == int(table["significant"].sum())
+    from engine.report import write_report
+
+    write_report(tmp_path)  # the report has a "what differs" section
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "What differs" in page and f"{summary['rows']:,} compared figures" in page
 
 
 @pytest.mark.parametrize(

@@ -53,6 +53,7 @@ TABLES = (
     "channel_mix",
     "satisfaction",
     "journey_variants",
+    "compare",
 )
 
 
@@ -209,6 +210,8 @@ def render_page(
         actions=_records(run["actions"]),
         bottlenecks=_records(_top(run["bottlenecks"], 15)),
         segments=_records(run["segments"]),
+        differences=_records(_differences(run["compare"])),
+        compared=summary.get("compare"),
         channels=_records(_top_abandon(run["channels"])),
         variants=_variant_rows(_either(run["journey_variants"], run["variants"])),
         stages=_records(run["stages"]),
@@ -261,6 +264,14 @@ def _records(table: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 def _top(table: pd.DataFrame | None, n: int) -> pd.DataFrame | None:
     return None if table is None else table.sort_values("rank").head(n)
+
+
+def _differences(table: pd.DataFrame | None, n: int = 20) -> pd.DataFrame | None:
+    """The differences beyond chance of compare.parquet, smallest adjusted p first."""
+    if table is None:
+        return None
+    flagged = table[table["significant"]]
+    return flagged.sort_values(["p_adjusted", "table", "item"]).head(n)
 
 
 def _top_abandon(table: pd.DataFrame | None, n: int = 10) -> pd.DataFrame | None:

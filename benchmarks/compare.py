@@ -57,12 +57,14 @@ def run_parcours(path: str, case: str, activity: str, timestamp: str) -> dict:
     dfg = time.perf_counter()
     variants = log.variants()
     end = time.perf_counter()
+    rows = edges[["source", "target", "frequency", "cases", "median_s"]].itertuples(index=False)
     return {
         "seconds": end - start,
         "stages": {"read_log": read - start, "dfg+performance": dfg - read, "variants": end - dfg},
         "events": log.n_events,
         "edges": len(edges),
         "variants": len(variants),
+        "edge_digest": edge_digest(rows),
         "rss_after_import_mb": baseline,
     }
 
@@ -125,6 +127,9 @@ def run_pm4py(path: str, case: str, activity: str, timestamp: str) -> dict:
 
 
 def run_duckdb(path: str, case: str, activity: str, timestamp: str) -> dict:
+    """The queries a DuckDB user would write: the Parquet file read once with its row
+    numbers (ties in input order, no ROW_NUMBER() window), the edges from one LEAD
+    window over (case, time, row), exact variants grouped by the full ordered list."""
     import duckdb
 
     baseline = _rss_mb()
@@ -133,8 +138,8 @@ def run_duckdb(path: str, case: str, activity: str, timestamp: str) -> dict:
     con.execute(
         f"""CREATE TEMP TABLE ev AS
         SELECT "{case}" AS c, CAST("{activity}" AS VARCHAR) AS a, "{timestamp}" AS t,
-               row_number() OVER () AS r
-        FROM read_parquet('{path}')"""
+               file_row_number AS r
+        FROM read_parquet('{path}', file_row_number = true)"""
     )
     read = time.perf_counter()
     edges = con.execute(
@@ -161,33 +166,40 @@ def run_duckdb(path: str, case: str, activity: str, timestamp: str) -> dict:
         "events": events,
         "edges": len(edges),
         "variants": len(variants),
+        "edge_digest": edge_digest((r[0], r[1], r[2], r[3], r[5]) for r in edges),
         "rss_after_import_mb": baseline,
     }
 
 
 def run_polars(path: str, case: str, activity: str, timestamp: str) -> dict:
+    """The query a Polars expert writes: the activity cast to Categorical before one
+    stable sort by (case, time); a global shift(-1) of activity, case and time with a
+    same-case mask instead of window expressions; one group_by on (a, b) for every
+    statistic; variants as group_by(case, maintain_order=True).agg(list) then
+    group_by(list).len()."""
     import polars as pl
 
     baseline = _rss_mb()
     start = time.perf_counter()
     frame = (
         pl.read_parquet(path, columns=[case, activity, timestamp])
-        .with_row_index("r")
-        .with_columns(pl.col(activity).cast(pl.String))
-        .sort([case, timestamp, "r"])
+        .with_columns(pl.col(activity).cast(pl.String).cast(pl.Categorical))
+        .sort([case, timestamp], maintain_order=True)
     )
     read = time.perf_counter()
-    pairs = frame.with_columns(
-        pl.col(activity).shift(-1).over(case).alias("dst"),
-        (pl.col(timestamp).shift(-1).over(case) - pl.col(timestamp))
-        .dt.total_nanoseconds()
-        .alias("d"),
-    ).filter(pl.col("dst").is_not_null())
+    same_case = pl.col(case).shift(-1) == pl.col(case)
+    pairs = frame.select(
+        pl.col(case).alias("c"),
+        pl.col(activity).alias("src"),
+        pl.col(activity).shift(-1).alias("dst"),
+        (pl.col(timestamp).shift(-1) - pl.col(timestamp)).dt.total_nanoseconds().alias("d"),
+        same_case.alias("same"),
+    ).filter(pl.col("same"))
     seconds = pl.col("d") / 1e9
-    edges = pairs.group_by([activity, "dst"]).agg(
+    edges = pairs.group_by(["src", "dst"]).agg(
         pl.len().alias("frequency"),
-        pl.col(case).n_unique().alias("cases"),
-        seconds.mean(),
+        pl.col("c").n_unique().alias("cases"),
+        seconds.mean().alias("mean"),
         seconds.median().alias("median"),
         seconds.quantile(0.9, interpolation="linear").alias("p90"),
         seconds.min().alias("min"),
@@ -199,7 +211,7 @@ def run_polars(path: str, case: str, activity: str, timestamp: str) -> dict:
         frame.group_by(case, maintain_order=True)
         .agg(pl.col(activity).alias("seq"))
         .group_by("seq")
-        .agg(pl.len())
+        .len()
     )
     end = time.perf_counter()
     return {
@@ -208,8 +220,31 @@ def run_polars(path: str, case: str, activity: str, timestamp: str) -> dict:
         "events": frame.height,
         "edges": edges.height,
         "variants": variants.height,
+        "edge_digest": edge_digest(
+            edges.select(["src", "dst", "frequency", "cases", "median"]).iter_rows()
+        ),
         "rss_after_import_mb": baseline,
     }
+
+
+def edge_digest(rows) -> list:
+    """The edges' figures to check across tools: [source, target, frequency, cases,
+    median seconds], sorted (a few hundred rows: the edges, not the events)."""
+    return sorted([str(a), str(b), int(f), int(c), float(m)] for a, b, f, c, m in rows)
+
+
+def edge_disagreement(tables: dict[str, list]) -> str | None:
+    """Where the tools' edge figures differ (medians within 1e-6 s count as equal)."""
+    names = list(tables)
+    first = tables[names[0]]
+    for name in names[1:]:
+        other = tables[name]
+        if [r[:4] for r in other] != [r[:4] for r in first]:
+            return f"{name} and {names[0]} differ in edges, frequencies or cases"
+        worst = max((abs(a[4] - b[4]) for a, b in zip(first, other, strict=True)), default=0)
+        if worst > 1e-6:
+            return f"{name} and {names[0]} medians differ by up to {worst:.3g} s"
+    return None
 
 
 def _status_mb(field: str) -> float | None:
@@ -239,8 +274,14 @@ def _peak_mb() -> float:
 
 
 def child(tool: str, path: str, warmup: str, case: str, activity: str, timestamp: str) -> None:
-    """Run `tool` once on the small warm-up log, then time it on the log."""
+    """Run `tool` once on the small warm-up log, then time it on the log; with no
+    warm-up log (a fresh process, as a batch job), once on the log alone."""
     run = globals()[f"run_{tool}"]
+    if warmup == "none":
+        result = run(path, case, activity, timestamp)
+        result["peak_rss_mb"] = _peak_mb()
+        print(json.dumps(result))
+        return
     first = run(warmup, case, activity, timestamp)
     result = run(path, case, activity, timestamp)
     result["warmup_seconds"] = first["seconds"]
@@ -250,7 +291,10 @@ def child(tool: str, path: str, warmup: str, case: str, activity: str, timestamp
 
 
 # -- the parent: runs the children and reports ---------------------------------------------
-def measure(tool: str, args: argparse.Namespace) -> dict:
+def measure(tool: str, args: argparse.Namespace, *, fresh: bool = False) -> dict:
+    """One child run: steady state (after a warm-up in the same process: a notebook's
+    repeat call), or fresh (`seconds_fresh_process`: the child's whole wall time, the
+    interpreter's start, imports and kernel loading included: a batch job)."""
     command = [
         sys.executable,
         __file__,
@@ -259,7 +303,7 @@ def measure(tool: str, args: argparse.Namespace) -> dict:
         "--log",
         str(args.log),
         "--warmup-log",
-        str(args.warmup_log),
+        "none" if fresh else str(args.warmup_log),
         "--case",
         args.case,
         "--activity",
@@ -270,10 +314,15 @@ def measure(tool: str, args: argparse.Namespace) -> dict:
     env = dict(os.environ)
     if USER_ARROW_POOL is None:
         env.pop("ARROW_DEFAULT_MEMORY_POOL", None)
+    began = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    wall = time.perf_counter() - began
     if done.returncode != 0:
         raise SystemExit(f"compare: {tool} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if fresh:
+        result["seconds_fresh_process"] = wall
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -281,6 +330,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", type=Path, help="Parquet log (default: a generated one)")
     parser.add_argument("--events", type=int, default=5_000_000, help="size of a generated log")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--shape",
+        choices=("generator", "warehouse"),
+        default="generator",
+        help="generated log: the generator's (text ids, dictionary-encoded touchpoints) or a "
+        "warehouse export's (int64 customer ids, plain-text touchpoints)",
+    )
     parser.add_argument("--case", default="customer_id")
     parser.add_argument("--activity", default="touchpoint")
     parser.add_argument("--timestamp", default="ts")
@@ -306,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown tools {unknown}; choose from {', '.join(TOOLS)}")
     if args.log is None:
-        args.log = _generated_log(args.events, args.seed)
+        args.log = _generated_log(args.events, args.seed, args.shape)
     args.warmup_log = _warmup_log(args)
     if "parcours" in tools:
         measure("parcours", args)  # fills the compiled-kernel cache; not timed
@@ -314,9 +370,12 @@ def main(argv: list[str] | None = None) -> int:
     for round_ in range(args.repeat):
         for tool in tools:
             result = measure(tool, args)
+            fresh = measure(tool, args, fresh=True)
+            result["seconds_fresh_process"] = fresh["seconds_fresh_process"]
             runs[tool].append(result)
             print(
                 f"round {round_ + 1}/{args.repeat} {tool:9s} {result['seconds']:8.2f} s "
+                f"(fresh process {fresh['seconds_fresh_process']:6.2f} s) "
                 f"{result['peak_rss_mb']:8.0f} MB",
                 file=sys.stderr,
             )
@@ -336,14 +395,38 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _generated_log(events: int, seed: int) -> Path:
+def _generated_log(events: int, seed: int, shape: str = "generator") -> Path:
     from engine.datasets.synthetic import write_parquet
 
-    path = Path("bench-data") / f"journeys_{events}_seed{seed}_shuffled.parquet"
+    suffix = "" if shape == "generator" else "_warehouse"
+    path = Path("bench-data") / f"journeys_{events}_seed{seed}_shuffled{suffix}.parquet"
     if not path.exists():
         print(f"generating {path} ({events:,} events, rows shuffled) ...", file=sys.stderr)
-        write_parquet(path, events, seed=seed, chunk_events=events)
+        if shape == "generator":
+            write_parquet(path, events, seed=seed, chunk_events=events)
+        else:
+            _warehouse_log(path, events, seed)
     return path
+
+
+def _warehouse_log(path: Path, events: int, seed: int) -> None:
+    """The generator's journeys as a warehouse exports them: int64 customer ids and the
+    touchpoints as plain text (no dictionary)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from engine.datasets.synthetic import write_parquet
+
+    raw = path.with_name(path.stem + ".raw.parquet")
+    write_parquet(raw, events, seed=seed, chunk_events=events, id_type="int")
+    table = pq.read_table(raw)
+    plain = table.set_column(
+        table.schema.get_field_index("touchpoint"),
+        "touchpoint",
+        table["touchpoint"].cast(pa.string()),
+    )
+    pq.write_table(plain, path, use_dictionary=False, row_group_size=1_000_000)
+    raw.unlink()
 
 
 def _warmup_log(args: argparse.Namespace) -> Path:
@@ -370,6 +453,7 @@ def _report(runs: dict[str, list[dict]], args: argparse.Namespace, kernels: dict
             "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in results),
             "rss_after_import_mb": statistics.median(r["rss_after_import_mb"] for r in results),
             "first_call_seconds": statistics.median(r["warmup_seconds"] for r in results),
+            "fresh_process_seconds": statistics.median(r["seconds_fresh_process"] for r in results),
             "stages_median_seconds": {
                 stage: statistics.median(r["stages"][stage] for r in results)
                 for stage in results[0]["stages"]
@@ -377,15 +461,24 @@ def _report(runs: dict[str, list[dict]], args: argparse.Namespace, kernels: dict
             "events": results[0]["events"],
             "edges": results[0]["edges"],
             "variants": results[0]["variants"],
+            "edge_digest": results[0].get("edge_digest"),
         }
     disagreements = []
+    tables = {tool: s.pop("edge_digest") for tool, s in summary.items()}
+    problem = edge_disagreement({tool: t for tool, t in tables.items() if t})
+    if problem:
+        disagreements.append(f"edge figures: {problem}")
     for key in ("events", "edges", "variants"):
         values = {tool: s[key] for tool, s in summary.items()}
         if len(set(values.values())) > 1:
             disagreements.append(f"{key}: {values}")
     if "parcours" in summary:
+        ours = summary["parcours"]
         for s in summary.values():
-            s["ratio_to_parcours"] = s["median_seconds"] / summary["parcours"]["median_seconds"]
+            s["ratio_to_parcours"] = s["median_seconds"] / ours["median_seconds"]
+            s["fresh_ratio_to_parcours"] = (
+                s["fresh_process_seconds"] / ours["fresh_process_seconds"]
+            )
     if kernels is not None:
         kernels = _kernel_report(kernels)
         if kernels["pairs"] != kernels["events"] - kernels["cases"]:
@@ -449,9 +542,9 @@ def _print(report: dict) -> None:
     machine = report["machine"]
     print(f"{any_tool['events']:,} events from {report['log']}, medians of {report['repeat']}")
     print(f"on {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}\n")
-    columns = ["tool", "median s", "events/s", "peak MB"]
+    columns = ["tool", "repeat call s", "fresh process s", "events/s", "peak MB"]
     if "parcours" in tools:
-        columns.append("× parcours")
+        columns += ["× parcours (repeat)", "× parcours (fresh)"]
     if "pm4py" in tools:
         columns += ["speed-up vs pm4py", "memory vs pm4py"]
     rows = []
@@ -459,11 +552,12 @@ def _print(report: dict) -> None:
         row = [
             tool,
             f"{s['median_seconds']:.2f}",
+            f"{s['fresh_process_seconds']:.2f}",
             f"{s['events_per_second']:,.0f}",
             f"{s['peak_rss_mb']:,.0f}",
         ]
         if "parcours" in tools:
-            row.append(f"{s['ratio_to_parcours']:.1f}")
+            row += [f"{s['ratio_to_parcours']:.1f}", f"{s['fresh_ratio_to_parcours']:.1f}"]
         if "pm4py" in tools:
             row += [f"{s['speedup_vs_pm4py']:.1f}×", f"{s['memory_vs_pm4py']:.1%}"]
         rows.append(row)

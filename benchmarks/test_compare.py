@@ -51,3 +51,44 @@ def test_compare_script_reports_agreeing_tools(tmp_path: Path) -> None:
     assert "kernel variants.assign_variants" in kernel_rows and len(kernel_rows) == 4
     assert all(passes[name]["median_seconds"] > 0 for name in kernel_rows)
     assert "| roofline |" in done.stdout
+
+
+def test_the_expert_peer_queries_compute_the_same_figures(tmp_path: Path) -> None:
+    """DuckDB's and Polars' queries (the bench extra) give parcours' edges, frequencies,
+    distinct cases and medians and its variant count, on both log shapes."""
+    import pytest
+
+    for module in ("duckdb", "polars"):
+        pytest.importorskip(module, reason=f"{module} comes with the bench extra")
+    for shape in ("generator", "warehouse"):
+        report = tmp_path / f"{shape}.json"
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(SCRIPT),
+                "--events",
+                "30000",
+                "--shape",
+                shape,
+                "--tools",
+                "parcours,duckdb,polars",
+                "--repeat",
+                "1",
+                "--json",
+                str(report),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        result = json.loads(report.read_text())
+        assert result["disagreements"] == []
+        tools = result["tools"]
+        assert (
+            tools["duckdb"]["variants"]
+            == tools["polars"]["variants"]
+            == tools["parcours"]["variants"]
+        )
+        assert all(t["fresh_process_seconds"] > 0 for t in tools.values())

@@ -39,6 +39,8 @@ def read_log(
     backend: str = "pandas",
     npartitions: int | None = None,
     scheduler: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
 ) -> EventLog | DaskEventLog:
     """Read an event log into canonical form.
 
@@ -53,6 +55,11 @@ def read_log(
     timestamp_unit: 's', 'ms', 'us' or 'ns' when timestamps are epoch numbers.
     format: 'csv', 'parquet' or 'xes' when the file name does not tell.
     sep: the CSV field separator.
+    table, query: for a DuckDB database file (.duckdb), the table to read or the user's
+        own SELECT query (one of them).
+
+    The source may also be a pyarrow Table, RecordBatch or RecordBatchReader, a Polars
+    DataFrame or LazyFrame, or a DuckDB relation: read as Arrow, with no pandas round trip.
 
     backend: 'pandas' (one machine, exact) or 'dask': a DaskEventLog over a dask
         DataFrame or a Parquet folder or glob, partitioned by case into `npartitions`,
@@ -84,7 +91,20 @@ def read_log(
         )
     if backend != "pandas":
         raise InputError(f"unknown backend {backend!r}; choose 'pandas' or 'dask'")
-    if isinstance(source, pd.DataFrame):
+    from ..io.arrow_sources import arrow_table, duckdb_table, is_duckdb_file
+
+    if (table is not None or query is not None) and not is_duckdb_file(source):
+        raise InputError("table= and query= go with a DuckDB database file (.duckdb)")
+    handed = arrow_table(source)
+    if is_duckdb_file(source):
+        handed = duckdb_table(source, table=table, query=query), os.fspath(source)
+    if handed is not None:
+        frame, label = handed
+        mapping = _mapping(
+            frame.column_names, case, activity, timestamp, start_timestamp, where=f"the {label}"
+        )
+        label = f"{label} ({frame.num_rows:,} rows)"
+    elif isinstance(source, pd.DataFrame):
         mapping = _mapping(
             list(source.columns), case, activity, timestamp, start_timestamp, where="the DataFrame"
         )
@@ -107,8 +127,8 @@ def read_log(
         label = os.fspath(source)
     else:
         raise InputError(
-            "read_log takes a file path or a pandas DataFrame; got "
-            f"{type(source).__name__}. Convert it with pandas first"
+            "read_log takes a file path, a pandas or Polars DataFrame, an Arrow table or "
+            f"reader, or a DuckDB relation; got {type(source).__name__}"
         )
     canonical = build_canonical(
         frame,

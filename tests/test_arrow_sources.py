@@ -1,0 +1,74 @@
+"""Sources handed over as Arrow (engine/io/arrow_sources.py): each gives the very log the
+Parquet file gives, and a DuckDB database file is read by table or by the user's query."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import engine
+from engine.datasets.synthetic import KEYS, write_parquet
+
+
+@pytest.fixture(scope="module")
+def parquet(tmp_path_factory):
+    return write_parquet(tmp_path_factory.mktemp("arrow") / "log.parquet", 20_000, seed=7)
+
+
+def _same(log: engine.EventLog, want: engine.EventLog) -> None:
+    sizes = (log.n_events, log.n_cases, log.n_activities)
+    assert sizes == (want.n_events, want.n_cases, want.n_activities)
+    pd.testing.assert_frame_equal(log.dfg(), want.dfg())
+    pd.testing.assert_frame_equal(log.variants(), want.variants())
+    segments = log.attributes["segment"].astype(str).tolist()
+    assert segments == want.attributes["segment"].astype(str).tolist()
+
+
+def test_arrow_tables_and_readers(parquet):
+    want = engine.read_log(parquet, **KEYS, attributes=["segment"])
+    table = pq.read_table(parquet)
+    before = table.to_pandas()
+    _same(engine.read_log(table, **KEYS, attributes=["segment"]), want)
+    pd.testing.assert_frame_equal(table.to_pandas(), before)  # the caller's data unchanged
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=3_000))
+    log = engine.read_log(reader, **KEYS, attributes=["segment"])
+    _same(log, want)
+    assert log.source.startswith("Arrow record batch reader (20,000 rows)")
+
+
+def test_polars_frames(parquet):
+    pl = pytest.importorskip("polars", reason="polars comes with the test extra")
+    want = engine.read_log(parquet, **KEYS, attributes=["segment"])
+    _same(engine.read_log(pl.read_parquet(parquet), **KEYS, attributes=["segment"]), want)
+    _same(engine.read_log(pl.scan_parquet(parquet), **KEYS, attributes=["segment"]), want)
+
+
+def test_duckdb_relations_and_database_files(parquet, tmp_path):
+    duckdb = pytest.importorskip("duckdb", reason="duckdb comes with the test extra")
+    want = engine.read_log(parquet, **KEYS, attributes=["segment"])
+    relation = duckdb.sql(f"SELECT * FROM read_parquet('{parquet}')")
+    _same(engine.read_log(relation, **KEYS, attributes=["segment"]), want)
+    database = tmp_path / "events.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"""CREATE TABLE "touch points" AS SELECT * FROM read_parquet('{parquet}')""")
+    _same(engine.read_log(database, table="touch points", **KEYS, attributes=["segment"]), want)
+    new = engine.read_log(
+        database,
+        query="""SELECT * FROM "touch points" WHERE segment = 'new'""",
+        **KEYS,
+        attributes=["segment"],
+    )
+    assert new.n_cases == want.filter.attribute("segment", ["new"]).n_cases
+    with pytest.raises(engine.InputError, match="DuckDB could not run the query"):
+        engine.read_log(database, query="SELECT * FROM nowhere", **KEYS)
+    with pytest.raises(engine.InputError, match="table='NAME' or query="):
+        engine.read_log(database, **KEYS)
+
+
+def test_misplaced_options_and_unknown_sources():
+    with pytest.raises(engine.InputError, match="go with a DuckDB database"):
+        engine.read_log(pd.DataFrame({"a": [1]}), table="events")
+    with pytest.raises(engine.InputError, match="read_log takes a file path"):
+        engine.read_log([1, 2, 3])

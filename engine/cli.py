@@ -218,6 +218,37 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--quiet", action="store_true", help="no progress on stderr")
     report.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
+    convert = commands.add_parser(
+        "convert",
+        help="write a log (CSV, Parquet, XES[.gz], an OCEL file) as Parquet, canonical columns",
+        description="Read LOG and write its events to OUT.parquet: case, activity, timestamp "
+        "(and start time, attributes), grouped by case in time order: the form the Dask "
+        "backend and other tools read fastest.",
+    )
+    convert.add_argument("log", metavar="LOG", help="the log to convert")
+    convert.add_argument("out", metavar="OUT", help="Parquet file to write")
+    for flag, help_text in (
+        ("--case", "case id column"),
+        ("--activity", "activity column"),
+        ("--timestamp", "timestamp column"),
+        ("--start-timestamp", "start time column"),
+        ("--timestamp-format", "strftime format of text timestamps"),
+        ("--object-type", "for an object-centric log: the type whose objects are the cases"),
+    ):
+        convert.add_argument(flag, metavar="VALUE", help=help_text)
+    convert.add_argument("--timestamp-unit", choices=("s", "ms", "us", "ns"))
+    convert.add_argument("--format", choices=("csv", "parquet", "xes"))
+    convert.add_argument("--sep", default=",", help="CSV field separator (default ',')")
+    convert.add_argument(
+        "--attribute",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="column to keep (repeatable)",
+    )
+    convert.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    convert.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
     generate = commands.add_parser(
         "generate",
         help="write a seeded synthetic customer-journey log to Parquet",
@@ -262,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return generate(args)
         if args.command == "report":
             return report(args)
+        if args.command == "convert":
+            return convert(args)
         parser.error(f"unknown command {args.command}")  # pragma: no cover
     except UsageError as exc:
         return _fail(args, exc, EXIT_USAGE)
@@ -723,6 +756,21 @@ def _overview(log, variants, edges) -> str:
             f"mean {human(edge['mean_s'])}, median {human(edge['median_s'])})"
         )
     return "\n".join(lines)
+
+
+def convert(args: argparse.Namespace) -> int:
+    from .convert import write_log
+
+    progress = Progress(enabled=not args.quiet)
+    args.backend, args.scheduler, args.partitions = "pandas", None, None
+    args.segment, args.channel, args.score, args.slice_columns = [], None, None, args.attribute
+    args.where = args.between = args.session_gap = args.compare = None
+    args.contains = []
+    log = _read(args, progress)
+    with progress.step(f"writing {args.out}") as note:
+        write_log(log, args.out)
+        note["done"] = f"{log.n_events:,} events, {log.n_cases:,} cases"
+    return EXIT_OK
 
 
 def generate(args: argparse.Namespace) -> int:

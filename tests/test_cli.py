@@ -258,3 +258,20 @@ def test_usage_mistakes_exit_2_with_one_line(tmp_path, capsys, monkeypatch):
     )
     assert "pip install 'parcours[dask]'" in usage("--backend", "dask")
     assert not (tmp_path / "o").exists()
+
+
+def test_convert_writes_the_canonical_columns(tmp_path):
+    """An XES log converted to Parquet reads back as the same log; the dask backend
+    refuses XES and names the command."""
+    out = tmp_path / "sepsis.parquet"
+    assert cli.main(["convert", str(SEPSIS), str(out), "--quiet"]) == 0
+    before, after = engine.read_log(SEPSIS), engine.read_log(out)
+    pd.testing.assert_frame_equal(before.dfg(), after.dfg())
+    pd.testing.assert_frame_equal(before.variants(), after.variants())
+    assert list(pq.read_schema(out).names) == [
+        "case:concept:name",
+        "concept:name",
+        "time:timestamp",
+    ]
+    with pytest.raises(engine.InputError, match=r"parcours convert .*sepsis\.xes\.gz"):
+        engine.read_log(SEPSIS, backend="dask")

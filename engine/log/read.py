@@ -70,10 +70,17 @@ def read_log(
     Raises InputError, with a one-line message naming the column and rows, on bad input.
     """
     if backend == "dask" or _is_dask_frame(source):
-        if format not in (None, "parquet"):
+        given = format
+        if given is None and isinstance(source, str | os.PathLike):
+            try:
+                given = detect_format(source)
+            except InputError:  # a glob of Parquet files, say: the dask reader decides
+                given = None
+        if given not in (None, "parquet"):
             raise InputError(
-                f"the dask backend reads Parquet or a dask DataFrame, not format={format!r}; "
-                "write the log to Parquet first (pandas' to_parquet) or drop backend='dask'"
+                f"the dask backend reads Parquet or a dask DataFrame, not {given.upper()}; "
+                f"convert it first: parcours convert {os.fspath(source)} LOG.parquet "
+                "(or drop backend='dask')"
             )
         from ..cluster import read_dask_log
 

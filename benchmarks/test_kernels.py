@@ -43,6 +43,7 @@ from engine.journey.distributions import dwell_bin_edges
 from engine.journey.satisfaction import SCALES
 from engine.kernels import stats as stats_kernels
 from engine.kernels.activities import activity_counts, case_durations, grouped_case_durations
+from engine.kernels.attribution import block_transition_counts, heuristic_credits
 from engine.kernels.channels import channel_switches
 from engine.kernels.conversion import (
     conversion_times,
@@ -58,6 +59,7 @@ from engine.kernels.edgestats import (
     keep_near_ranks,
     plan_selection,
 )
+from engine.kernels.filters import case_slice, contains_cases, session_starts
 from engine.kernels.grouping import (
     chunk_count,
     chunk_cursors,
@@ -1211,6 +1213,65 @@ class TestSatisfaction:
         assert by_stage[0].sum() == (answered & (stages[log.activity] >= 0)).sum()
         n_low, k_low, n_not, k_not = outcomes
         assert (k_low <= n_low).all() and (k_not <= n_not).all()
+
+
+# -- attribution: conversions credited to touchpoints -----------------------------------------
+
+
+@group("attribution")
+class TestAttribution:
+    def test_heuristic_credits(self, measure, log, journey: engine.Journey) -> None:
+        """journey.attribution: first touch, last touch, linear and time decay in one pass."""
+        at = journey.conversions.at_event
+        args = (log.activity, log.case_offsets, log.timestamp, at, log.n_activities)
+        args += (7 * 86_400e9, chunk_count(log.n_cases, log.n_activities * 4))
+        credits = measure(heuristic_credits, *args, events=log.n_events)
+        np.testing.assert_allclose(credits.sum(axis=1), journey.conversions.converted.sum())
+
+    def test_block_transition_counts(self, measure, log, journey: engine.Journey) -> None:
+        """journey.attribution's Markov chain: transitions per random block of journeys."""
+        n = log.n_activities
+        args = (log.activity, log.case_offsets, journey.conversions.at_event, n, 200, 1)
+        args += (chunk_count(log.n_cases, 200 * (n + 1) * (n + 2)),)
+        blocks = measure(block_transition_counts, *args, events=log.n_events)
+        counts = blocks.sum(axis=0)
+        assert counts[n].sum() == log.n_cases  # every journey leaves the start once
+        assert counts[:, n].sum() == journey.conversions.converted.sum()
+
+
+# -- filters: slices of a log -------------------------------------------------------------------
+
+
+@group("filters")
+class TestFilters:
+    def test_contains_cases(self, measure, log) -> None:
+        """log.filter.contains: the journeys with a touchpoint."""
+        wanted = np.zeros(log.n_activities, dtype=bool)
+        wanted[0] = True
+        args = (log.activity, log.case_offsets, wanted, False)
+        keep = measure(contains_cases, *args, events=log.n_events)
+        has = np.logical_or.reduceat(log.activity == 0, log.case_offsets[:-1])
+        assert np.array_equal(keep, has)
+
+    def test_case_slice(self, measure, log) -> None:
+        """slices.build.slice_log: the kept cases' events, one parallel pass."""
+        keep = np.arange(log.n_cases) % 2 == 0
+        offsets, events, kept = measure(case_slice, log.case_offsets, keep, events=log.n_events)
+        lengths = np.diff(log.case_offsets)
+        assert np.array_equal(np.diff(offsets), lengths[keep])
+        assert np.array_equal(events, np.flatnonzero(np.repeat(keep, lengths)))
+        assert np.array_equal(kept, np.flatnonzero(keep))
+
+    def test_session_starts(self, measure, log) -> None:
+        """log.sessions: where each session starts."""
+        starts = measure(
+            session_starts, log.case_offsets, log.timestamp, 1_800 * 10**9, events=log.n_events
+        )
+        assert starts[log.case_offsets[:-1]].all()
+        gaps = np.diff(log.timestamp) > 1_800 * 10**9
+        inner = np.ones(log.n_events, dtype=bool)
+        inner[log.case_offsets[:-1]] = False
+        assert np.array_equal(starts[inner], gaps[inner[1:].nonzero()[0]])
 
 
 # -- lost: lost conversions (journey layer) -------------------------------------------------

@@ -108,13 +108,9 @@ def attribution_table(
 
 
 def _half_life(half_life: str | pd.Timedelta) -> float:
-    try:
-        value = pd.Timedelta(half_life)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or pd.isna(value) or value <= pd.Timedelta(0):
-        raise InputError(f"half_life must be a positive duration such as '7D'; got {half_life!r}")
-    return float(value.value)
+    from ..durations import duration_ns
+
+    return float(duration_ns(half_life, "half_life", seconds=False))
 
 
 def _channel_states(

@@ -265,15 +265,9 @@ def templates() -> list[str]:
 
 def window_ns(value: object, where: str = "the conversion window") -> int:
     """A conversion window ('30D', '12h', a Timedelta) in ns; a one-line error else."""
-    try:
-        delta = pd.Timedelta(value)
-    except (TypeError, ValueError):
-        delta = None
-    if delta is None or pd.isna(delta) or delta <= pd.Timedelta(0):
-        raise InputError(
-            f"{where}: a conversion window is a positive duration such as '30D'; got {value!r}"
-        )
-    return int(delta.value)
+    from ..durations import duration_ns
+
+    return duration_ns(value, f"{where}: a conversion window", seconds=False)
 
 
 def parse_conversion(text: str, stages: Iterable[str]) -> Conversion:

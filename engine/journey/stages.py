@@ -438,16 +438,9 @@ def horizon_nanoseconds(
     if isinstance(horizon, str) and horizon == "auto":
         p90 = summary()["time_to_convert_p90_s"]
         return int(np.ceil(p90 * 1e9)) if np.isfinite(p90) and p90 > 0 else None
-    try:
-        value = pd.Timedelta(horizon)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or pd.isna(value) or value <= pd.Timedelta(0):
-        raise InputError(
-            f"horizon must be a positive duration such as '30D' or '12h', 'auto' or None; "
-            f"got {horizon!r}"
-        )
-    return int(value.value)
+    from ..durations import duration_ns
+
+    return duration_ns(horizon, "horizon", seconds=False)
 
 
 def check_min_journeys(min_journeys: int) -> None:

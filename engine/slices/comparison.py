@@ -57,22 +57,6 @@ COMPARE_COLUMNS = (
 )
 
 
-def compare(
-    log_a: EventLog,
-    log_b: EventLog,
-    model: JourneyModel | None = None,
-    *,
-    confidence: float = 0.95,
-    min_journeys: int = 30,
-    fdr: float = 0.05,
-) -> pd.DataFrame:
-    """`engine.compare(log_a, log_b, model)`: what differs between two logs (see
-    compare_logs)."""
-    return compare_logs(
-        log_a, log_b, model, confidence=confidence, min_journeys=min_journeys, fdr=fdr
-    )
-
-
 TABLES = ("edge", "variant", "funnel", "conversion", "stage_dwell")
 
 
@@ -156,6 +140,9 @@ def _journeys(log_a: EventLog, log_b: EventLog, model: JourneyModel) -> tuple:
         ja.conversions, jb.conversions  # noqa: B018 (computed now, under the same filter)
     return ja, jb
 
+
+#: `engine.compare(log_a, log_b, model)`: what differs between two logs.
+compare = compare_logs
 
 #: The columns `adjust` adds.
 ADJUSTED = ("p_adjusted", "significant")

@@ -309,18 +309,10 @@ def _between(values: np.ndarray, low: Any, high: Any, where: str) -> np.ndarray:
 
 
 def _duration_ns(value: Any, name: str) -> int:
-    """A duration ('2h', '30min', a Timedelta, or seconds) in ns."""
-    try:
-        delta = (
-            pd.Timedelta(value, unit="s") if isinstance(value, int | float) else pd.Timedelta(value)
-        )
-    except (TypeError, ValueError):
-        delta = None
-    if delta is None or pd.isna(delta) or delta < pd.Timedelta(0):
-        raise InputError(
-            f"{name} must be a duration such as '2h', '30min' or a number of seconds; got {value!r}"
-        )
-    return int(delta.value)
+    """A duration ('2h', '30min', a Timedelta, or seconds) in ns; zero allowed."""
+    from ..durations import duration_ns
+
+    return duration_ns(value, name, positive=False)
 
 
 def _text(value: Any) -> Any:

@@ -271,3 +271,104 @@ def test_ragged_csv(tmp_path):
     path.write_text("case,activity,ts\na,x,2024-01-01\nb,y\n")
     with pytest.raises(InputError, match="could not be read as CSV"):
         engine.read_log(path, **KEYS)
+
+
+# -- XES structure ------------------------------------------------------------------------
+
+
+def _xes(body: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0">\n{body}\n</log>\n'
+
+
+def _event(activity: str, when: str = "2024-01-01T00:00:00+00:00") -> str:
+    return (
+        f'<event><string key="concept:name" value="{activity}"/>'
+        f'<date key="time:timestamp" value="{when}"/></event>'
+    )
+
+
+def _trace(name: str, *events: str) -> str:
+    return f'<trace><string key="concept:name" value="{name}"/>{"".join(events)}</trace>'
+
+
+def test_xes_event_outside_a_trace_is_refused_not_given_to_the_next_case(tmp_path):
+    path = tmp_path / "orphan.xes"
+    path.write_text(_xes(_event("orphan") + "\n" + _trace("t1", _event("a"))))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "outside a trace (before the first trace)" in message and "orphan.xes" in message
+
+
+def test_xes_trace_inside_a_trace_is_refused(tmp_path):
+    path = tmp_path / "nested.xes"
+    inner = _trace("inner", _event("i", "2024-01-02T00:00:00+00:00"))
+    path.write_text(_xes(_trace("outer", _event("o"), inner)))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "a <trace> inside trace 'outer'" in message
+
+
+def test_xes_event_inside_an_event_is_refused(tmp_path):
+    path = tmp_path / "nested.xes"
+    outer = _event("o").replace("</event>", _event("i") + "</event>")
+    path.write_text(_xes(_trace("t", outer)))
+    with pytest.raises(InputError, match=r"an <event> inside an event"):
+        engine.read_log(path)
+
+
+def test_xes_whose_root_is_not_a_log_is_refused(tmp_path):
+    path = tmp_path / "trace.xes"
+    path.write_text('<?xml version="1.0"?>' + _trace("t", _event("a")))
+    with pytest.raises(InputError, match=r"root element <trace> where <log> belongs"):
+        engine.read_log(path)
+
+
+# -- XES values ---------------------------------------------------------------------------
+
+
+def test_unreadable_xes_dates_are_an_error_naming_the_trace(tmp_path):
+    """As in a CSV: a date that is there but cannot be read is no missing date."""
+    path = tmp_path / "dates.xes"
+    events = [_event("a", "not-a-date"), _event("b", "2024-13-45"), _event("c")]
+    path.write_text(_xes(_trace("t0", _event("x")) + _trace("t1", *events)))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "'time:timestamp'" in message and "2 events" in message
+    assert "trace 't1'" in message and "'not-a-date'" in message and "'2024-13-45'" in message
+
+
+def test_xes_dates_mixing_offsets_and_none_are_refused_naming_the_traces(tmp_path):
+    path = tmp_path / "mixed.xes"
+    path.write_text(
+        _xes(_trace("t0", _event("a", "2024-01-01T00:00:00")) + _trace("t1", _event("b")))
+    )
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "trace 't0'" in message and "trace 't1'" in message and "offset" in message
+
+
+def test_xes_without_events_says_so(tmp_path):
+    path = tmp_path / "empty.xes"
+    path.write_text(_xes(_trace("t")))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "no events" in message and "1 trace" in message and "columns are: ;" not in message
+
+
+def test_xes_gzip_that_expands_like_a_bomb_is_refused(tmp_path, monkeypatch):
+    from engine.io import xes
+
+    monkeypatch.setattr(xes, "EXPANSION_FLOOR", 1 << 20)
+    body = _trace("t", _event("a")) + '<string key="pad" value="x"/>' * 200_000
+    path = tmp_path / "bomb.xes.gz"
+    path.write_bytes(gzip.compress(_xes(body).encode(), compresslevel=9))
+    assert len(_xes(body)) > xes.MAX_EXPANSION * path.stat().st_size  # a ratio no log has
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "bomb.xes.gz" in message and "expands" in message

@@ -405,3 +405,20 @@ def test_parquet_written_from_pandas_3_strings(tmp_path):
     assert as_results(engine.read_log(tmp_path / "s.parquet", **KEYS)) == as_results(
         engine.read_log(df, **KEYS)
     )
+
+
+def test_activities_of_dropped_rows_are_not_in_the_vocabulary():
+    """An activity seen only in dropped rows is no activity of the log."""
+    df = small_frame()
+    df["activity"] = df["activity"].astype(object)
+    df.loc[2, "activity"] = "only dropped"  # row 2 loses its timestamp below
+    df.loc[2, "ts"] = pd.NaT
+    df.loc[5, "case"] = None  # 'store visit' is in this row only
+    log = engine.read_log(df, **KEYS)
+    kept = df.drop(index=[2, 5])
+    names = sorted(kept["activity"].unique())
+    assert log.activity_names.tolist() == names
+    assert log.n_activities == len(names) == log.summary()["activities"]
+    assert set(log.activities()["activity"]) == set(names)
+    assert (log.activities()["frequency"] > 0).all()
+    assert_all_match(log, reference.canonical_frame(df, "case", "activity", "ts"))

@@ -146,6 +146,8 @@ def build_canonical(
     del keys, words, ts_ns  # the input timestamps: the ordered ones replace them
     rows = ordered.rows
     activity = gather(activity, rows)
+    if dropped.total:
+        activity, activity_names = _kept_activities(activity, activity_names)
 
     start_ns = None
     start_missing = 0
@@ -326,6 +328,16 @@ class _Filling:
 
     def parsed(self) -> ParsedTimestamps:
         return ParsedTimestamps(self.ns, self.missing, bool(self.timezone_aware))
+
+
+def _kept_activities(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The kept events' codes and names without the activities only dropped rows had:
+    the vocabulary, the activity count and every per-activity table are the kept log's."""
+    used = np.bincount(codes, minlength=len(names)).astype(np.bool_)
+    if used.all():
+        return codes, names
+    new_code = (np.cumsum(used) - 1).astype(codes.dtype)  # names stay in alphabetical order
+    return new_code[codes], names[used]
 
 
 def _row_type(n: int) -> np.ndarray:

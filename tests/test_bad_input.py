@@ -7,6 +7,8 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import engine
@@ -271,6 +273,76 @@ def test_ragged_csv(tmp_path):
     path.write_text("case,activity,ts\na,x,2024-01-01\nb,y\n")
     with pytest.raises(InputError, match="could not be read as CSV"):
         engine.read_log(path, **KEYS)
+
+
+# -- Parquet folders whose files disagree ------------------------------------------------
+
+
+def _write_parts(folder, parts: dict[str, pa.Table]) -> None:
+    folder.mkdir()
+    for name, table in parts.items():
+        pq.write_table(table, folder / name)
+
+
+def _part(ts: pa.Array, case: pa.Array | None = None) -> pa.Table:
+    n = len(ts)
+    return pa.table(
+        {
+            "case": case if case is not None else pa.array([f"c{i % 2}" for i in range(n)]),
+            "activity": pa.array([f"a{i % 3}" for i in range(n)]),
+            "ts": ts,
+        }
+    )
+
+
+def test_parquet_folder_of_timestamps_and_epoch_numbers_is_refused_naming_both(tmp_path):
+    """Epoch seconds in one file must never be read as the other file's microseconds."""
+    folder = tmp_path / "log"
+    micro = pa.array([1_700_000_000_000_000, 1_700_000_100_000_000], pa.timestamp("us"))
+    seconds = pa.array([1_700_000_000, 1_700_000_100], pa.int64())
+    _write_parts(folder, {"a.parquet": _part(micro), "b.parquet": _part(seconds)})
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(folder, **KEYS)
+    message = one_line_error(excinfo)
+    assert "'ts'" in message and "a.parquet" in message and "b.parquet" in message
+    assert "timestamp[us]" in message and "int64" in message
+    assert "corrupt" not in message
+
+
+def test_parquet_folder_with_other_differing_types_names_the_files_and_column(tmp_path):
+    folder = tmp_path / "log"
+    stamps = pa.array([0, 3_600_000_000], pa.timestamp("us"))
+    text = pa.array(["2024-01-01", "2024-01-02"])
+    _write_parts(folder, {"one.parquet": _part(stamps), "two.parquet": _part(text)})
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(folder, **KEYS)
+    message = one_line_error(excinfo)
+    assert "'ts'" in message and "one.parquet" in message and "two.parquet" in message
+    assert "string" in message and "corrupt" not in message
+
+
+def test_parquet_folder_of_naive_and_aware_timestamps_is_refused(tmp_path):
+    folder = tmp_path / "log"
+    naive = pa.array([0, 3_600_000_000], pa.timestamp("us"))
+    aware = pa.array([0, 3_600_000_000], pa.timestamp("us", tz="UTC"))
+    _write_parts(folder, {"a.parquet": _part(naive), "b.parquet": _part(aware)})
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(folder, **KEYS)
+    message = one_line_error(excinfo)
+    assert "a.parquet" in message and "b.parquet" in message and "tz=UTC" in message
+
+
+def test_parquet_folder_file_without_a_key_column_is_named(tmp_path):
+    folder = tmp_path / "log"
+    stamps = pa.array([0, 3_600_000_000], pa.timestamp("us"))
+    _write_parts(
+        folder,
+        {"a.parquet": _part(stamps), "b.parquet": _part(stamps).drop_columns(["case"])},
+    )
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(folder, **KEYS)
+    message = one_line_error(excinfo)
+    assert "b.parquet" in message and "'case'" in message
 
 
 # -- XES structure ------------------------------------------------------------------------

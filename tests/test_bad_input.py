@@ -444,3 +444,58 @@ def test_xes_gzip_that_expands_like_a_bomb_is_refused(tmp_path, monkeypatch):
         engine.read_log(path)
     message = one_line_error(excinfo)
     assert "bomb.xes.gz" in message and "expands" in message
+
+
+# -- mixed naive and aware timestamps ----------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["frame", "csv"])
+def test_naive_and_aware_text_timestamps_are_refused_naming_the_rows(tmp_path, source):
+    df = frame(5).astype({"ts": str})
+    df["ts"] = [
+        "2024-01-01T00:00:00",
+        "2024-01-01T01:00:00+02:00",
+        "2024-01-01T02:00:00",
+        "2024-01-01T03:00:00Z",
+        "2024-01-01T04:00:00",
+    ]
+    given = df
+    if source == "csv":
+        given = tmp_path / "log.csv"
+        df.to_csv(given, index=False)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(given, **KEYS)
+    message = one_line_error(excinfo)
+    assert "column 'ts'" in message and "offset" in message
+    assert "2 rows (rows 1, 3)" in message and "3 rows (rows 0, 2, 4)" in message
+
+
+def test_naive_and_aware_python_datetimes_are_refused():
+    import datetime as dt
+
+    df = frame(2)
+    df["ts"] = pd.Series(
+        [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 1, tzinfo=dt.UTC)], dtype=object
+    )
+    with pytest.raises(InputError, match=r"column 'ts'.*offset.*row 1"):
+        engine.read_log(df, **KEYS)
+
+
+def test_a_start_timestamp_aware_when_the_timestamp_is_naive_is_refused():
+    df = frame(4).assign(start=lambda d: d["ts"].dt.tz_localize("UTC"))
+    with pytest.raises(InputError, match=r"'start'.*'ts'"):
+        engine.read_log(df, **KEYS, start_timestamp="start")
+
+
+# -- clear messages -----------------------------------------------------------------------
+
+
+def test_no_pandas_warning_before_the_timestamp_error():
+    import warnings
+
+    df = frame(2).astype({"ts": str}).assign(ts=["yesterday", "tomorrow"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(InputError, match="not timestamps"):
+            engine.read_log(df, **KEYS)
+    assert [str(w.message) for w in caught] == []

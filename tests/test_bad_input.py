@@ -499,3 +499,31 @@ def test_no_pandas_warning_before_the_timestamp_error():
         with pytest.raises(InputError, match="not timestamps"):
             engine.read_log(df, **KEYS)
     assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.parametrize("source", ["frame", "csv", "parquet", "xes"])
+def test_a_missing_attribute_names_the_attributes_argument(tmp_path, source):
+    keys = KEYS
+    if source == "frame":
+        given = frame()
+    elif source == "xes":
+        given, keys = dataset_path("receipt.xes.gz"), {}
+    else:
+        given = tmp_path / f"log.{source}"
+        frame().to_csv(given, index=False) if source == "csv" else frame().to_parquet(given)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(given, **keys, attributes=["nosuch"])
+    message = one_line_error(excinfo)
+    assert "'nosuch'" in message and "attributes=" in message
+    assert "case=" not in message
+    assert "'concept:name'" in message if source == "xes" else "'activity'" in message
+
+
+def test_the_dask_backend_without_dask_says_what_to_install(monkeypatch):
+    import sys
+
+    for name in ("dask", "dask.dataframe", "distributed"):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails as if not installed
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log("log.parquet", **KEYS, backend="dask")
+    assert "pip install 'parcours[dask]'" in one_line_error(excinfo)

@@ -10,7 +10,7 @@ to cast on its own would read one file's epoch seconds as another's microseconds
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -51,8 +51,10 @@ def parquet_columns(path: Path) -> list[str]:
     return names
 
 
-def read_parquet(path: Path, *, columns: Sequence[str] | None) -> pa.Table | TableBatches:
-    check_columns(columns, parquet_columns(path), where=f"'{path}'")
+def read_parquet(
+    path: Path, *, columns: Sequence[str] | None, roles: Mapping[str, str] | None = None
+) -> pa.Table | TableBatches:
+    check_columns(columns, parquet_columns(path), where=f"'{path}'", roles=roles)
     wanted = list(columns) if columns is not None else None
     if path.is_file():
         try:
@@ -99,11 +101,12 @@ def _folder_schema(path: Path, columns: list[str] | None) -> pa.Schema | None:
             )
         common = common_type(list(types.values()))
         if common is None:
+            times = any(pa.types.is_timestamp(t) for t in types.values())
+            why = " (epoch numbers read as timestamps would be wrong)" if times else ""
             raise InputError(
                 f"column '{name}' has different types in the files of '{path}': "
-                f"{_types_by_file(path, types)}; parcours does not guess which one is meant "
-                "(epoch numbers read as timestamps would be wrong): write every file with "
-                "one type, or read the files one by one"
+                f"{_types_by_file(path, types)}; parcours does not guess which one is "
+                f"meant{why}: write every file with one type, or read the files one by one"
             )
         field = pa.field(name, common)
         if name in schema.names:

@@ -21,7 +21,7 @@ import os
 import re
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NoReturn
@@ -53,7 +53,9 @@ MAX_EXPANSION = 200
 EXPANSION_FLOOR = 64 << 20
 
 
-def read_xes(path: Path, *, columns: Sequence[str] | None) -> pd.DataFrame:
+def read_xes(
+    path: Path, *, columns: Sequence[str] | None, roles: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Read the events of an XES file; `columns` picks attributes (all when None)."""
     _refuse_doctype(path)
     wanted = None if columns is None else list(dict.fromkeys(columns))
@@ -91,7 +93,8 @@ def read_xes(path: Path, *, columns: Sequence[str] | None) -> pd.DataFrame:
     frame = collector.frame()
     if wanted is not None:
         present = [c for c in frame.columns if frame[c].notna().any()]
-        check_columns(wanted, sorted(set(present) | collector.seen), where=f"the XES file '{path}'")
+        available = sorted(set(present) | collector.seen)
+        check_columns(wanted, available, where=f"the XES file '{path}'", roles=roles)
     return frame
 
 

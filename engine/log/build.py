@@ -419,7 +419,13 @@ def _check_columns(available: list[str], mapping: ColumnMapping, attributes: Seq
             raise InputError(_missing_column_message(role, column, available))
     for column in attributes:
         if column not in available:
-            raise InputError(_missing_column_message("attribute", column, available))
+            shown = ", ".join(repr(c) for c in available[:30])
+            more = ", ..." if len(available) > 30 else ""
+            raise InputError(
+                f"attribute column '{column}' is not in the log; its columns are: "
+                f"{shown}{more}. Pass names from these with attributes= (--segment, "
+                "--channel, --score)"
+            )
     used = [mapping.case, mapping.activity, mapping.timestamp]
     if len(set(used)) < len(used):
         raise InputError(

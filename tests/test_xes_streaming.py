@@ -117,3 +117,17 @@ def test_padding_is_not_taken_for_attributes_of_the_events(tmp_path):
     assert set(log.attributes["case:note"]) == {"x" * 40}
     with pytest.raises(engine.InputError, match="'note'"):  # only in nested lists
         engine.read_log(path, attributes=["note"])
+
+
+def test_escaped_characters_come_back_as_text(tmp_path):
+    """&amp; and character references are text, as any XML reader gives them."""
+    path = tmp_path / "escaped.xes"
+    path.write_text(
+        '<?xml version="1.0"?><log><trace>'
+        '<string key="concept:name" value="a&amp;b &lt;&gt; &#233; &#x41; &quot;"/>'
+        '<event><string key="concept:name" value="x&amp;y"/>'
+        '<date key="time:timestamp" value="2024-01-01T00:00:00Z"/></event></trace></log>'
+    )
+    log = engine.read_log(path)
+    assert log.case_ids.tolist() == ['a&b <> é A "']
+    assert log.activity_names.tolist() == ["x&y"]

@@ -62,7 +62,10 @@ def read_xes(
     collector = _Collector(wanted, path)
     parser = etree.XMLParser(
         target=collector,
-        resolve_entities=False,
+        # 'internal': the predefined entities (&amp;) are text, which a parser target is
+        # not given otherwise; no external entity is ever loaded, and no internal one can
+        # be defined, since a DOCTYPE is refused (by the target too) before the root.
+        resolve_entities="internal",
         load_dtd=False,
         no_network=True,
         remove_comments=True,

@@ -527,3 +527,24 @@ def test_the_dask_backend_without_dask_says_what_to_install(monkeypatch):
     with pytest.raises(InputError) as excinfo:
         engine.read_log("log.parquet", **KEYS, backend="dask")
     assert "pip install 'parcours[dask]'" in one_line_error(excinfo)
+
+
+@pytest.mark.parametrize("dictionary", [False, True])
+def test_parquet_text_that_is_not_utf8_is_refused(tmp_path, dictionary):
+    """Parquet readers do not check UTF-8; undecodable case ids must not fail later."""
+    values = b"c0" + b"\xff\xfe" + b"c1"
+    offsets = np.array([0, 2, 4, 6], np.int32).tobytes()
+    text = pa.Array.from_buffers(
+        pa.string(), 3, [None, pa.py_buffer(offsets), pa.py_buffer(values)]
+    )
+    case = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2]), text) if dictionary else text
+    table = pa.table(
+        {"case": case, "activity": ["a", "b", "c"], "ts": pd.date_range("2024", periods=3)}
+    )
+    path = tmp_path / "log.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, **KEYS).case_ids
+    message = one_line_error(excinfo)
+    # a dictionary's values are checked by Arrow's own reader, plain text by parcours
+    assert "UTF8" in message if dictionary else "'case'" in message and "UTF-8" in message

@@ -63,9 +63,30 @@ def read_parquet(
             raise _unreadable(path, exc) from None
     schema = _folder_schema(path, wanted)
     try:
-        return pq.read_table(path, columns=wanted, schema=schema)
+        table = pq.read_table(path, columns=wanted, schema=schema)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _unreadable(path, exc) from None
+    check_text(table, path)
+    return table
+
+
+def check_text(table: pa.Table, path: Path) -> None:
+    """Refuse text that is not UTF-8: Parquet readers do not check it, and case ids or
+    names that cannot be decoded would fail later, far from the file."""
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid as exc:
+            raise InputError(
+                f"'{path}' has text in column '{name}' that is not valid UTF-8 "
+                f"({one_line(exc)}); the file is corrupt or was written in another "
+                "encoding: re-export it"
+            ) from None
 
 
 def _folder_schemas(path: Path) -> tuple[pq.ParquetDataset, dict[str, pa.Schema]]:
@@ -186,7 +207,9 @@ def _read_batches(path: Path, names: list[str]) -> Iterator[pa.Table]:
         for number, batch in enumerate(
             reader.iter_batches(batch_size=BATCH_ROWS, columns=names), start=1
         ):
-            yield pa.Table.from_batches([batch])
+            table = pa.Table.from_batches([batch])
+            check_text(table, path)
+            yield table
             del batch
             if number % every == 0:
                 release_unused_memory()  # the decoder's buffers of the last batches

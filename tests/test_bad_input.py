@@ -7,6 +7,8 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import engine
@@ -271,3 +273,278 @@ def test_ragged_csv(tmp_path):
     path.write_text("case,activity,ts\na,x,2024-01-01\nb,y\n")
     with pytest.raises(InputError, match="could not be read as CSV"):
         engine.read_log(path, **KEYS)
+
+
+# -- Parquet folders whose files disagree ------------------------------------------------
+
+
+def _write_parts(folder, parts: dict[str, pa.Table]) -> None:
+    folder.mkdir()
+    for name, table in parts.items():
+        pq.write_table(table, folder / name)
+
+
+def _part(ts: pa.Array, case: pa.Array | None = None) -> pa.Table:
+    n = len(ts)
+    return pa.table(
+        {
+            "case": case if case is not None else pa.array([f"c{i % 2}" for i in range(n)]),
+            "activity": pa.array([f"a{i % 3}" for i in range(n)]),
+            "ts": ts,
+        }
+    )
+
+
+def test_parquet_folder_of_timestamps_and_epoch_numbers_is_refused_naming_both(tmp_path):
+    """Epoch seconds in one file must never be read as the other file's microseconds."""
+    folder = tmp_path / "log"
+    micro = pa.array([1_700_000_000_000_000, 1_700_000_100_000_000], pa.timestamp("us"))
+    seconds = pa.array([1_700_000_000, 1_700_000_100], pa.int64())
+    _write_parts(folder, {"a.parquet": _part(micro), "b.parquet": _part(seconds)})
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(folder, **KEYS)
+    message = one_line_error(excinfo)
+    assert "'ts'" in message and "a.parquet" in message and "b.parquet" in message
+    assert "timestamp[us]" in message and "int64" in message
+    assert "corrupt" not in message
+
+
+def test_parquet_folder_with_other_differing_types_names_the_files_and_column(tmp_path):
+    folder = tmp_path / "log"
+    stamps = pa.array([0, 3_600_000_000], pa.timestamp("us"))
+    text = pa.array(["2024-01-01", "2024-01-02"])
+    _write_parts(folder, {"one.parquet": _part(stamps), "two.parquet": _part(text)})
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(folder, **KEYS)
+    message = one_line_error(excinfo)
+    assert "'ts'" in message and "one.parquet" in message and "two.parquet" in message
+    assert "string" in message and "corrupt" not in message
+
+
+def test_parquet_folder_of_naive_and_aware_timestamps_is_refused(tmp_path):
+    folder = tmp_path / "log"
+    naive = pa.array([0, 3_600_000_000], pa.timestamp("us"))
+    aware = pa.array([0, 3_600_000_000], pa.timestamp("us", tz="UTC"))
+    _write_parts(folder, {"a.parquet": _part(naive), "b.parquet": _part(aware)})
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(folder, **KEYS)
+    message = one_line_error(excinfo)
+    assert "a.parquet" in message and "b.parquet" in message and "tz=UTC" in message
+
+
+def test_parquet_folder_file_without_a_key_column_is_named(tmp_path):
+    folder = tmp_path / "log"
+    stamps = pa.array([0, 3_600_000_000], pa.timestamp("us"))
+    _write_parts(
+        folder,
+        {"a.parquet": _part(stamps), "b.parquet": _part(stamps).drop_columns(["case"])},
+    )
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(folder, **KEYS)
+    message = one_line_error(excinfo)
+    assert "b.parquet" in message and "'case'" in message
+
+
+# -- XES structure ------------------------------------------------------------------------
+
+
+def _xes(body: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0">\n{body}\n</log>\n'
+
+
+def _event(activity: str, when: str = "2024-01-01T00:00:00+00:00") -> str:
+    return (
+        f'<event><string key="concept:name" value="{activity}"/>'
+        f'<date key="time:timestamp" value="{when}"/></event>'
+    )
+
+
+def _trace(name: str, *events: str) -> str:
+    return f'<trace><string key="concept:name" value="{name}"/>{"".join(events)}</trace>'
+
+
+def test_xes_event_outside_a_trace_is_refused_not_given_to_the_next_case(tmp_path):
+    path = tmp_path / "orphan.xes"
+    path.write_text(_xes(_event("orphan") + "\n" + _trace("t1", _event("a"))))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "outside a trace (before the first trace)" in message and "orphan.xes" in message
+
+
+def test_xes_trace_inside_a_trace_is_refused(tmp_path):
+    path = tmp_path / "nested.xes"
+    inner = _trace("inner", _event("i", "2024-01-02T00:00:00+00:00"))
+    path.write_text(_xes(_trace("outer", _event("o"), inner)))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "a <trace> inside trace 'outer'" in message
+
+
+def test_xes_event_inside_an_event_is_refused(tmp_path):
+    path = tmp_path / "nested.xes"
+    outer = _event("o").replace("</event>", _event("i") + "</event>")
+    path.write_text(_xes(_trace("t", outer)))
+    with pytest.raises(InputError, match=r"an <event> inside an event"):
+        engine.read_log(path)
+
+
+def test_xes_whose_root_is_not_a_log_is_refused(tmp_path):
+    path = tmp_path / "trace.xes"
+    path.write_text('<?xml version="1.0"?>' + _trace("t", _event("a")))
+    with pytest.raises(InputError, match=r"root element <trace> where <log> belongs"):
+        engine.read_log(path)
+
+
+# -- XES values ---------------------------------------------------------------------------
+
+
+def test_unreadable_xes_dates_are_an_error_naming_the_trace(tmp_path):
+    """As in a CSV: a date that is there but cannot be read is no missing date."""
+    path = tmp_path / "dates.xes"
+    events = [_event("a", "not-a-date"), _event("b", "2024-13-45"), _event("c")]
+    path.write_text(_xes(_trace("t0", _event("x")) + _trace("t1", *events)))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "'time:timestamp'" in message and "2 events" in message
+    assert "trace 't1'" in message and "'not-a-date'" in message and "'2024-13-45'" in message
+
+
+def test_xes_dates_mixing_offsets_and_none_are_refused_naming_the_traces(tmp_path):
+    path = tmp_path / "mixed.xes"
+    path.write_text(
+        _xes(_trace("t0", _event("a", "2024-01-01T00:00:00")) + _trace("t1", _event("b")))
+    )
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "trace 't0'" in message and "trace 't1'" in message and "offset" in message
+
+
+def test_xes_without_events_says_so(tmp_path):
+    path = tmp_path / "empty.xes"
+    path.write_text(_xes(_trace("t")))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "no events" in message and "1 trace" in message and "columns are: ;" not in message
+
+
+def test_xes_gzip_that_expands_like_a_bomb_is_refused(tmp_path, monkeypatch):
+    from engine.io import xes
+
+    monkeypatch.setattr(xes, "EXPANSION_FLOOR", 1 << 20)
+    body = _trace("t", _event("a")) + '<string key="pad" value="x"/>' * 200_000
+    path = tmp_path / "bomb.xes.gz"
+    path.write_bytes(gzip.compress(_xes(body).encode(), compresslevel=9))
+    assert len(_xes(body)) > xes.MAX_EXPANSION * path.stat().st_size  # a ratio no log has
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "bomb.xes.gz" in message and "expands" in message
+
+
+# -- mixed naive and aware timestamps ----------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["frame", "csv"])
+def test_naive_and_aware_text_timestamps_are_refused_naming_the_rows(tmp_path, source):
+    df = frame(5).astype({"ts": str})
+    df["ts"] = [
+        "2024-01-01T00:00:00",
+        "2024-01-01T01:00:00+02:00",
+        "2024-01-01T02:00:00",
+        "2024-01-01T03:00:00Z",
+        "2024-01-01T04:00:00",
+    ]
+    given = df
+    if source == "csv":
+        given = tmp_path / "log.csv"
+        df.to_csv(given, index=False)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(given, **KEYS)
+    message = one_line_error(excinfo)
+    assert "column 'ts'" in message and "offset" in message
+    assert "2 rows (rows 1, 3)" in message and "3 rows (rows 0, 2, 4)" in message
+
+
+def test_naive_and_aware_python_datetimes_are_refused():
+    import datetime as dt
+
+    df = frame(2)
+    df["ts"] = pd.Series(
+        [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 1, tzinfo=dt.UTC)], dtype=object
+    )
+    with pytest.raises(InputError, match=r"column 'ts'.*offset.*row 1"):
+        engine.read_log(df, **KEYS)
+
+
+def test_a_start_timestamp_aware_when_the_timestamp_is_naive_is_refused():
+    df = frame(4).assign(start=lambda d: d["ts"].dt.tz_localize("UTC"))
+    with pytest.raises(InputError, match=r"'start'.*'ts'"):
+        engine.read_log(df, **KEYS, start_timestamp="start")
+
+
+# -- clear messages -----------------------------------------------------------------------
+
+
+def test_no_pandas_warning_before_the_timestamp_error():
+    import warnings
+
+    df = frame(2).astype({"ts": str}).assign(ts=["yesterday", "tomorrow"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(InputError, match="not timestamps"):
+            engine.read_log(df, **KEYS)
+    assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.parametrize("source", ["frame", "csv", "parquet", "xes"])
+def test_a_missing_attribute_names_the_attributes_argument(tmp_path, source):
+    keys = KEYS
+    if source == "frame":
+        given = frame()
+    elif source == "xes":
+        given, keys = dataset_path("receipt.xes.gz"), {}
+    else:
+        given = tmp_path / f"log.{source}"
+        frame().to_csv(given, index=False) if source == "csv" else frame().to_parquet(given)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(given, **keys, attributes=["nosuch"])
+    message = one_line_error(excinfo)
+    assert "'nosuch'" in message and "attributes=" in message
+    assert "case=" not in message
+    assert "'concept:name'" in message if source == "xes" else "'activity'" in message
+
+
+def test_the_dask_backend_without_dask_says_what_to_install(monkeypatch):
+    import sys
+
+    for name in ("dask", "dask.dataframe", "distributed"):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails as if not installed
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log("log.parquet", **KEYS, backend="dask")
+    assert "pip install 'parcours[dask]'" in one_line_error(excinfo)
+
+
+@pytest.mark.parametrize("dictionary", [False, True])
+def test_parquet_text_that_is_not_utf8_is_refused(tmp_path, dictionary):
+    """Parquet readers do not check UTF-8; undecodable case ids must not fail later."""
+    values = b"c0" + b"\xff\xfe" + b"c1"
+    offsets = np.array([0, 2, 4, 6], np.int32).tobytes()
+    text = pa.Array.from_buffers(
+        pa.string(), 3, [None, pa.py_buffer(offsets), pa.py_buffer(values)]
+    )
+    case = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2]), text) if dictionary else text
+    table = pa.table(
+        {"case": case, "activity": ["a", "b", "c"], "ts": pd.date_range("2024", periods=3)}
+    )
+    path = tmp_path / "log.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, **KEYS).case_ids
+    message = one_line_error(excinfo)
+    # a dictionary's values are checked by Arrow's own reader, plain text by parcours
+    assert "UTF8" in message if dictionary else "'case'" in message and "UTF-8" in message

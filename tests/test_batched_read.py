@@ -126,6 +126,42 @@ def test_a_bad_timestamp_in_a_later_batch_names_its_own_row(tmp_path, monkeypatc
         engine.read_log(path, **KEYS)
 
 
+@pytest.mark.parametrize(
+    ("values", "unit", "what"),
+    [
+        (np.full(10, 10**17, np.int64), "s", "outside 1677-2262"),
+        (["2024-01-01", "later", *(["soon"] * 8)], None, "are not timestamps"),
+    ],
+)
+def test_bad_timestamps_are_counted_over_every_batch(values, unit, what, tmp_path, monkeypatch):
+    """The count covers the whole file, not the first batch; rows and examples from the
+    first bad ones."""
+    frame = pd.DataFrame({"case": np.arange(10) % 3, "activity": "a", "ts": values})
+    path = tmp_path / "log.parquet"
+    frame.to_parquet(path)
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 3)
+    bad = 10 if unit else 9
+    first = "rows 0, 1, 2, 3, 4, ..." if unit else "rows 1, 2, 3, 4, 5, ..."
+    with pytest.raises(
+        engine.InputError,
+        match=rf"{what} in {bad} rows \({first}\)|"
+        rf"{bad} rows \({first}\) whose values {what}",
+    ):
+        engine.read_log(path, **KEYS, timestamp_unit=unit)
+
+
+def test_text_timestamps_with_an_offset_only_in_later_batches_are_refused(tmp_path, monkeypatch):
+    stamps = [f"2024-01-01T0{i}:00:00" for i in range(4)] + [
+        f"2024-01-01T0{i}:00:00+01:00" for i in range(4, 8)
+    ]
+    frame = pd.DataFrame({"case": np.arange(8) % 2, "activity": "a", "ts": stamps})
+    path = tmp_path / "log.parquet"
+    frame.to_parquet(path)
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 4)
+    with pytest.raises(engine.InputError, match=r"column 'ts'.*offset.*row 4.*row 0"):
+        engine.read_log(path, **KEYS)
+
+
 def test_a_file_corrupt_in_the_middle_is_an_input_error(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     n = 60_000

@@ -12,7 +12,7 @@ import engine
 from engine.datasets import dataset_path
 from engine.io import read_table
 from tests import reference
-from tests.helpers import assert_all_match
+from tests.helpers import assert_all_match, assert_order_matches
 
 RECEIPT = dataset_path("receipt.xes.gz")
 KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
@@ -405,3 +405,54 @@ def test_parquet_written_from_pandas_3_strings(tmp_path):
     assert as_results(engine.read_log(tmp_path / "s.parquet", **KEYS)) == as_results(
         engine.read_log(df, **KEYS)
     )
+
+
+def test_activities_of_dropped_rows_are_not_in_the_vocabulary():
+    """An activity seen only in dropped rows is no activity of the log."""
+    df = small_frame()
+    df["activity"] = df["activity"].astype(object)
+    df.loc[2, "activity"] = "only dropped"  # row 2 loses its timestamp below
+    df.loc[2, "ts"] = pd.NaT
+    df.loc[5, "case"] = None  # 'store visit' is in this row only
+    log = engine.read_log(df, **KEYS)
+    kept = df.drop(index=[2, 5])
+    names = sorted(kept["activity"].unique())
+    assert log.activity_names.tolist() == names
+    assert log.n_activities == len(names) == log.summary()["activities"]
+    assert set(log.activities()["activity"]) == set(names)
+    assert (log.activities()["frequency"] > 0).all()
+    assert_all_match(log, reference.canonical_frame(df, "case", "activity", "ts"))
+
+
+def test_parquet_folder_whose_files_differ_only_in_width_unit_or_encoding(tmp_path):
+    """Differences that lose nothing are unified explicitly: the finer unit, the wider type."""
+    frame = small_frame()
+    frame["case"] = [int(c[1:]) for c in frame["case"]]
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    first, second = frame.iloc[:4], frame.iloc[4:]
+    pq.write_table(
+        pa.table(
+            {
+                "case": pa.array(first["case"], pa.int32()),
+                "activity": pa.array(first["activity"]).dictionary_encode(),
+                "ts": pa.array(first["ts"]).cast(pa.timestamp("ms")),
+            }
+        ),
+        folder / "part-0.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "case": pa.array(second["case"], pa.int64()),
+                "activity": pa.array(second["activity"], pa.large_string()),
+                "ts": pa.array(second["ts"] + pd.Timedelta("1us")).cast(pa.timestamp("us")),
+            }
+        ),
+        folder / "part-1.parquet",
+    )
+    expected = frame.assign(ts=pd.concat([first["ts"], second["ts"] + pd.Timedelta("1us")]))
+    log = engine.read_log(folder, **KEYS)
+    # the microseconds of the second file are kept: the order, to the nanosecond
+    assert_order_matches(log, reference.canonical_frame(expected, "case", "activity", "ts"))
+    assert as_results(log) == as_results(engine.read_log(expected, **KEYS))

@@ -6,7 +6,7 @@ Nothing here validates or interprets the columns; that is the canonical log's jo
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -57,6 +57,7 @@ def read_table(
     format: str | None = None,
     sep: str = ",",
     text_columns: Sequence[str] = (),
+    roles: Mapping[str, str] | None = None,
 ) -> pd.DataFrame | pa.Table | TableBatches:
     """Read `columns` (all when None) of a CSV, Parquet or XES file.
 
@@ -64,6 +65,8 @@ def read_table(
     Parquet folder a Table, XES a pandas DataFrame.
 
     `text_columns` are read as strings from CSV instead of letting types be guessed.
+    `roles` maps a column to the argument that asked for it ('case', 'attributes', ...),
+    so that a missing column's error names the argument to fix.
     """
     path = Path(source)
     if not path.exists():
@@ -72,10 +75,10 @@ def read_table(
     if fmt not in FORMATS:
         raise InputError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
     if fmt == "xes":
-        return read_xes(path, columns=columns)
+        return read_xes(path, columns=columns, roles=roles)
     if fmt == "parquet":
-        return read_parquet(path, columns=columns)
-    return read_csv(path, columns=columns, sep=sep, text_columns=text_columns)
+        return read_parquet(path, columns=columns, roles=roles)
+    return read_csv(path, columns=columns, sep=sep, text_columns=text_columns, roles=roles)
 
 
 def column_names(source: str | os.PathLike, *, format: str, sep: str = ",") -> list[str]:

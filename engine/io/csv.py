@@ -6,7 +6,7 @@ must stay what it is, and timestamps are parsed later with row-level error repor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,9 +22,10 @@ def read_csv(
     columns: Sequence[str] | None,
     sep: str = ",",
     text_columns: Sequence[str] = (),
+    roles: Mapping[str, str] | None = None,
 ) -> pa.Table:
     parse = pacsv.ParseOptions(delimiter=sep)
-    check_columns(columns, csv_columns(path, sep=sep), where=f"'{path}'")
+    check_columns(columns, csv_columns(path, sep=sep), where=f"'{path}'", roles=roles)
     try:
         convert = pacsv.ConvertOptions(
             include_columns=list(columns) if columns is not None else None,

@@ -1,12 +1,16 @@
 """Parquet reader (a file or a folder of files), reading only the requested columns.
 
 A single file is handed over in batches (see batches.py); a folder, whose files may add
-partition columns, is read as one table.
+partition columns, is read as one table. The files of a folder must agree on the type of
+each column read: differences that lose nothing (width, unit, text or dictionary
+encoding) are unified explicitly, others are refused naming the files, since a reader left
+to cast on its own would read one file's epoch seconds as another's microseconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -34,22 +38,155 @@ RELEASES_PER_FILE = 10
 
 
 def parquet_columns(path: Path) -> list[str]:
-    try:
-        schema = pq.read_schema(path) if path.is_file() else pq.ParquetDataset(path).schema
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise _unreadable(path, exc) from None
-    return list(schema.names)
+    """The columns of a file, or of all the files of a folder (and its partition keys)."""
+    if path.is_file():
+        try:
+            return list(pq.read_schema(path).names)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise _unreadable(path, exc) from None
+    dataset, schemas = _folder_schemas(path)
+    names = list(dataset.schema.names)
+    for schema in schemas.values():
+        names += [name for name in schema.names if name not in names]
+    return names
 
 
-def read_parquet(path: Path, *, columns: Sequence[str] | None) -> pa.Table | TableBatches:
-    check_columns(columns, parquet_columns(path), where=f"'{path}'")
+def read_parquet(
+    path: Path, *, columns: Sequence[str] | None, roles: Mapping[str, str] | None = None
+) -> pa.Table | TableBatches:
+    check_columns(columns, parquet_columns(path), where=f"'{path}'", roles=roles)
     wanted = list(columns) if columns is not None else None
-    try:
-        if path.is_file():
+    if path.is_file():
+        try:
             return _file_batches(path, wanted)
-        return pq.read_table(path, columns=wanted)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise _unreadable(path, exc) from None
+    schema = _folder_schema(path, wanted)
+    try:
+        table = pq.read_table(path, columns=wanted, schema=schema)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _unreadable(path, exc) from None
+    check_text(table, path)
+    return table
+
+
+def check_text(table: pa.Table, path: Path) -> None:
+    """Refuse text that is not UTF-8: Parquet readers do not check it, and case ids or
+    names that cannot be decoded would fail later, far from the file."""
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid as exc:
+            raise InputError(
+                f"'{path}' has text in column '{name}' that is not valid UTF-8 "
+                f"({one_line(exc)}); the file is corrupt or was written in another "
+                "encoding: re-export it"
+            ) from None
+
+
+def _folder_schemas(path: Path) -> tuple[pq.ParquetDataset, dict[str, pa.Schema]]:
+    """The folder's dataset and each file's own schema (read from its footer)."""
+    try:
+        dataset = pq.ParquetDataset(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _unreadable(path, exc) from None
+    schemas = {}
+    for file in dataset.files:
+        try:
+            schemas[file] = pq.read_schema(file)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise _unreadable(Path(file), exc) from None
+    return dataset, schemas
+
+
+def _folder_schema(path: Path, columns: list[str] | None) -> pa.Schema | None:
+    """The folder's schema with each read column's type unified over its files (None
+    when they agree already), or an error naming the files that disagree."""
+    dataset, schemas = _folder_schemas(path)
+    schema = original = dataset.schema
+    for name in columns if columns is not None else schema.names:
+        types = {file: s.field(name).type for file, s in schemas.items() if name in s.names}
+        if not types:
+            continue  # a partition key: in the folder names, not in the files
+        lacking = [file for file in schemas if file not in types]
+        if lacking:
+            raise InputError(
+                f"{_files(path, lacking)} of '{path}' {'has' if len(lacking) == 1 else 'have'} "
+                f"no column '{name}', which the other files have; write every file with the "
+                "same columns, or read the files one by one"
+            )
+        common = common_type(list(types.values()))
+        if common is None:
+            times = any(pa.types.is_timestamp(t) for t in types.values())
+            why = " (epoch numbers read as timestamps would be wrong)" if times else ""
+            raise InputError(
+                f"column '{name}' has different types in the files of '{path}': "
+                f"{_types_by_file(path, types)}; parcours does not guess which one is "
+                f"meant{why}: write every file with one type, or read the files one by one"
+            )
+        field = pa.field(name, common)
+        if name in schema.names:
+            schema = schema.set(schema.get_field_index(name), field)
+        else:
+            schema = schema.append(field)
+    if schema.equals(original):
+        return None
+    # Partition keys given in a schema are parsed as plain values, not dictionaries.
+    in_files = {name for s in schemas.values() for name in s.names}
+    for index, field in enumerate(schema):
+        if field.name not in in_files and pa.types.is_dictionary(field.type):
+            schema = schema.set(index, field.with_type(field.type.value_type))
+    return schema
+
+
+def common_type(types: list[pa.DataType]) -> pa.DataType | None:
+    """The type that holds every type of `types` exactly, or None when they differ in kind
+    (numbers and timestamps, naive and aware times, text and numbers, ...)."""
+    present = [t for t in types if not pa.types.is_null(t)]  # all-null files fit anything
+    if not present:
+        return types[0]
+    first = present[0]
+    if all(t == first for t in present):
+        return first
+    if all(pa.types.is_dictionary(t) for t in present):
+        values = {t.value_type for t in present}
+        if len(values) == 1:
+            return pa.dictionary(pa.int32(), first.value_type)
+    plain = [t.value_type if pa.types.is_dictionary(t) else t for t in present]
+    if all(pa.types.is_string(t) or pa.types.is_large_string(t) for t in plain):
+        return pa.large_string() if any(pa.types.is_large_string(t) for t in plain) else pa.string()
+    if all(pa.types.is_integer(t) and t != pa.uint64() for t in plain):
+        return pa.int64()
+    if all(pa.types.is_floating(t) for t in plain):
+        return pa.float64()
+    if all(pa.types.is_timestamp(t) for t in plain):
+        zones = {t.tz for t in plain}
+        if len(zones) == 1 or None not in zones:  # all naive, or all instants
+            units = ["s", "ms", "us", "ns"]
+            finest = max((t.unit for t in plain), key=units.index)
+            return pa.timestamp(finest, tz=plain[0].tz)
+        return None
+    if all(pa.types.is_date(t) for t in plain):
+        return pa.date64()
+    return None
+
+
+def _files(path: Path, files: list[str], *, limit: int = 3) -> str:
+    names = [repr(os.path.relpath(file, path)) for file in files[:limit]]
+    more = f" and {len(files) - limit:,} more" if len(files) > limit else ""
+    return ("file " if len(files) == 1 else "files ") + ", ".join(names) + more
+
+
+def _types_by_file(path: Path, types: dict[str, pa.DataType]) -> str:
+    groups: dict[str, list[str]] = {}
+    for file, kind in types.items():
+        groups.setdefault(str(kind), []).append(file)
+    return ", ".join(f"{kind} in {_files(path, files)}" for kind, files in groups.items())
 
 
 def _file_batches(path: Path, columns: list[str] | None) -> TableBatches:
@@ -70,7 +207,9 @@ def _read_batches(path: Path, names: list[str]) -> Iterator[pa.Table]:
         for number, batch in enumerate(
             reader.iter_batches(batch_size=BATCH_ROWS, columns=names), start=1
         ):
-            yield pa.Table.from_batches([batch])
+            table = pa.Table.from_batches([batch])
+            check_text(table, path)
+            yield table
             del batch
             if number % every == 0:
                 release_unused_memory()  # the decoder's buffers of the last batches

@@ -26,7 +26,7 @@ from ..memory import release_unused_memory
 from .columns import Table, arrow_column, column_names, n_rows, take_column
 from .keys import ActivityCodes, CaseKeys, Decoder, activity_codes, case_keys
 from .keystream import ActivityStream, CaseKeyStream
-from .timestamps import ParsedTimestamps, parse_timestamps
+from .timestamps import BadTimestamps, ParsedTimestamps, mixed_offsets_error, parse_timestamps
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,8 @@ def build_canonical(
             attributes=table,
         )
     ts, start, attribute_table = columns.ts, columns.start, columns.attributes
+    if start is not None and not start.missing.all() and start.timezone_aware != ts.timezone_aware:
+        raise _start_offset_error(mapping, ts.timezone_aware)
     keys = columns.case if isinstance(columns.case, CaseKeys) else case_keys(columns.case)
     columns.case = None  # the case ids' text is no longer needed (hashed keys keep their own)
     release_unused_memory()
@@ -146,6 +148,8 @@ def build_canonical(
     del keys, words, ts_ns  # the input timestamps: the ordered ones replace them
     rows = ordered.rows
     activity = gather(activity, rows)
+    if dropped.total:
+        activity, activity_names = _kept_activities(activity, activity_names)
 
     start_ns = None
     start_missing = 0
@@ -269,29 +273,44 @@ def _gather_batches(
     attributes: Sequence[str],
     parse: Callable[..., ParsedTimestamps],
 ) -> _Columns:
-    """Convert each batch as it arrives, so that no key column stays whole as text."""
+    """Convert each batch as it arrives, so that no key column stays whole as text.
+
+    Bad timestamps stop the work at their batch, but the later batches are still read
+    for that column alone, so that the error counts them over the whole input.
+    """
     n = source.num_rows
-    ts = _Filling(n)
-    start = _Filling(n) if mapping.start_timestamp is not None else None
+    ts = _Filling(n, mapping.timestamp)
+    start = _Filling(n, mapping.start_timestamp) if mapping.start_timestamp is not None else None
     cases: CaseKeyStream | None = CaseKeyStream(n)
     activities = ActivityStream(n)
     attribute_parts: list[pa.Table] = []
+    error: BadTimestamps | None = None
     first = 0
     for batch in source.batches(None):
         if first + batch.num_rows > n:
             break
-        stamps = batch.column(mapping.timestamp)
-        ts.put(first, parse(stamps, name=mapping.timestamp, first_row=first))
-        if start is not None:
-            stamps = batch.column(mapping.start_timestamp)
-            start.put(first, parse(stamps, name=mapping.start_timestamp, first_row=first))
+        if error is not None:
+            error = _count_more(error, batch, parse, first)
+            first += batch.num_rows
+            continue
+        try:
+            ts.put(first, parse(batch.column(mapping.timestamp), name=ts.name, first_row=first))
+            if start is not None:
+                stamps = batch.column(start.name)
+                start.put(first, parse(stamps, name=start.name, first_row=first))
+        except BadTimestamps as exc:
+            error = exc
+            first += batch.num_rows
+            continue
         if cases is not None and not cases.add(first, batch.column(mapping.case)):
             cases = None  # ids of another shape: coded from the whole column below
         activities.add(first, batch.column(mapping.activity))
         if attributes:
             attribute_parts.append(batch.select(list(attributes)))
         first += batch.num_rows
-        del batch, stamps  # so that the reader can release this batch before the next
+        del batch  # so that the reader can release this batch before the next
+    if error is not None:
+        raise error
     if first != n:
         raise InputError(
             f"the input announced {n:,} rows but gave {first:,}; it may be truncated or "
@@ -309,23 +328,69 @@ def _gather_batches(
     )
 
 
+def _count_more(
+    error: BadTimestamps, batch: pa.Table, parse: Callable[..., ParsedTimestamps], first: int
+) -> BadTimestamps:
+    """`error` with the bad values of its kind in this later batch added."""
+    try:
+        parse(batch.column(error.name), name=error.name, first_row=first)
+    except BadTimestamps as more:
+        if more.kind == error.kind:
+            return error.merged(more)
+    except InputError:
+        pass  # another problem: the first one is reported
+    return error
+
+
 class _Filling:
     """Parsed timestamps of a whole input, filled batch by batch."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, name: str) -> None:
+        self.name = name
         self.ns = np.empty(n, np.int64)
         self.missing = np.zeros(n, np.bool_)  # written only where missing (see CaseKeyStream)
-        self.timezone_aware: bool | None = None
+        self.timezone_aware: bool | None = None  # decided by the first present value
+        self.first_present = 0  # its row
 
     def put(self, first: int, part: ParsedTimestamps) -> None:
         self.ns[first : first + len(part.ns)] = part.ns
         if part.missing.any():
             self.missing[first : first + len(part.ns)] = part.missing
-        if self.timezone_aware is None:  # as for a whole column: the first values decide
-            self.timezone_aware = part.timezone_aware
+            if part.missing.all():
+                return  # no value: nothing to say about offsets
+        row = first + int(np.argmin(part.missing))  # its first present value
+        if self.timezone_aware is None:
+            self.timezone_aware, self.first_present = part.timezone_aware, row
+        elif part.timezone_aware != self.timezone_aware:
+            aware, naive = (row, self.first_present)
+            if self.timezone_aware:
+                aware, naive = naive, aware
+            raise mixed_offsets_error(self.name, aware, naive)
 
     def parsed(self) -> ParsedTimestamps:
         return ParsedTimestamps(self.ns, self.missing, bool(self.timezone_aware))
+
+
+def _kept_activities(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The kept events' codes and names without the activities only dropped rows had:
+    the vocabulary, the activity count and every per-activity table are the kept log's."""
+    used = np.bincount(codes, minlength=len(names)).astype(np.bool_)
+    if used.all():
+        return codes, names
+    new_code = (np.cumsum(used) - 1).astype(codes.dtype)  # names stay in alphabetical order
+    return new_code[codes], names[used]
+
+
+def _start_offset_error(mapping: ColumnMapping, timestamp_aware: bool) -> InputError:
+    aware, naive = mapping.timestamp, mapping.start_timestamp
+    if not timestamp_aware:
+        aware, naive = naive, aware
+    return InputError(
+        f"start timestamp column '{mapping.start_timestamp}' and timestamp column "
+        f"'{mapping.timestamp}' disagree: '{aware}' holds instants (a UTC offset or epoch "
+        f"numbers), '{naive}' naive times, which would be taken as UTC: give both columns "
+        "offsets, or neither"
+    )
 
 
 def _row_type(n: int) -> np.ndarray:
@@ -354,7 +419,13 @@ def _check_columns(available: list[str], mapping: ColumnMapping, attributes: Seq
             raise InputError(_missing_column_message(role, column, available))
     for column in attributes:
         if column not in available:
-            raise InputError(_missing_column_message("attribute", column, available))
+            shown = ", ".join(repr(c) for c in available[:30])
+            more = ", ..." if len(available) > 30 else ""
+            raise InputError(
+                f"attribute column '{column}' is not in the log; its columns are: "
+                f"{shown}{more}. Pass names from these with attributes= (--segment, "
+                "--channel, --score)"
+            )
     used = [mapping.case, mapping.activity, mapping.timestamp]
     if len(set(used)) < len(used):
         raise InputError(

@@ -38,9 +38,21 @@ def arrow_column(table: Table, name: str) -> pa.ChunkedArray:
         array = pa.array(series, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         array = pa.array(series.astype("str"), from_pandas=True)
+    else:
+        if pa.types.is_timestamp(array.type) and _mixes_naive_and_aware(series):
+            # Arrow takes the first value's kind for all: as text, the mix is seen and refused.
+            array = pa.array(series.astype("str"), from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         return array
     return pa.chunked_array([array])
+
+
+def _mixes_naive_and_aware(series: pd.Series) -> bool:
+    """Whether Python datetimes in an object column are some naive, some aware."""
+    if series.dtype != object:
+        return False
+    kinds = {v.tzinfo is None for v in series if hasattr(v, "tzinfo") and not pd.isna(v)}
+    return len(kinds) > 1
 
 
 def pandas_column(table: Table, name: str) -> pd.Series:

@@ -82,6 +82,7 @@ def read_log(
                 f"convert it first: parcours convert {os.fspath(source)} LOG.parquet "
                 "(or drop backend='dask')"
             )
+        _require_dask()
         from ..cluster import read_dask_log
 
         return read_dask_log(
@@ -130,7 +131,11 @@ def read_log(
         text = [mapping.case, mapping.activity, mapping.timestamp]
         if mapping.start_timestamp is not None:
             text.append(mapping.start_timestamp)
-        frame = read_table(source, columns=wanted, format=fmt, sep=sep, text_columns=text)
+        roles = {a: "attributes" for a in attributes}
+        roles.update({column: role for role, column in vars(mapping).items() if column})
+        frame = read_table(
+            source, columns=wanted, format=fmt, sep=sep, text_columns=text, roles=roles
+        )
         label = os.fspath(source)
     else:
         raise InputError(
@@ -145,6 +150,17 @@ def read_log(
         timestamp_unit=timestamp_unit,
     )
     return EventLog(canonical, columns=mapping, source=label)
+
+
+def _require_dask() -> None:
+    """The dask backend is an extra: say how to install it rather than fail inside."""
+    try:
+        import dask.dataframe  # noqa: F401
+    except ImportError as error:
+        raise InputError(
+            f"backend='dask' needs dask, which is not installed ({error}): "
+            "pip install 'parcours[dask]'"
+        ) from None
 
 
 def _mapping(

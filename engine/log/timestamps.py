@@ -3,11 +3,13 @@
 Accepted: datetimes of any resolution, naive (read as UTC) or timezone-aware; dates; text
 in ISO 8601 or in a given `timestamp_format`; numbers, when `timestamp_unit` says what they
 count. Missing values are reported back to the caller, who drops and counts them;
-values that are present but cannot be read are an error naming the rows.
+values that are present but cannot be read are an error naming the rows, and so is a
+column that mixes times with a UTC offset and times without one.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,12 +18,55 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrowtext import is_text
-from ..errors import InputError, describe_rows
+from ..errors import InputError
+from ..io.offsets import has_offset
 from ..kernels.timeunits import scale_to_ns
 from .columns import null_mask, values_at
 
 UNITS = ("s", "ms", "us", "ns")
 _NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+class BadTimestamps(InputError):
+    """Present values of a timestamp column that cannot be used, of one `kind`.
+
+    A column read in batches fails on its first bad batch; `merged` adds the bad rows
+    of later batches, so that the message counts them over the whole input.
+    """
+
+    def __init__(
+        self, name: str, kind: str, rows: np.ndarray, count: int, examples: list, hint: str
+    ) -> None:
+        self.name, self.kind, self.hint = name, kind, hint
+        self.rows, self.count, self.examples = rows[:_ROWS_SHOWN], count, examples
+        super().__init__(self._message())
+
+    def merged(self, later: BadTimestamps) -> BadTimestamps:
+        rows = np.concatenate([self.rows, later.rows])
+        return BadTimestamps(
+            self.name, self.kind, rows, self.count + later.count, self.examples, self.hint
+        )
+
+    def _message(self) -> str:
+        examples = ", ".join(repr(str(v))[:40] for v in self.examples)
+        noun = "row" if self.count == 1 else "rows"
+        shown = ", ".join(str(int(r)) for r in self.rows)
+        more = ", ..." if self.count > len(self.rows) else ""
+        rows = f"{self.count:,} {noun} ({noun} {shown}{more})"
+        if self.kind == _OUT_OF_RANGE:
+            lo, hi = pd.Timestamp.min, pd.Timestamp.max
+            return (
+                f"column '{self.name}' has timestamps outside {lo.year}-{hi.year} in {rows} "
+                f"(e.g. {examples}), which nanosecond times cannot hold; fix or drop those rows"
+            )
+        return (
+            f"column '{self.name}' has {rows} whose values {self.kind} (e.g. {examples}); "
+            f"{self.hint}"
+        )
+
+
+_ROWS_SHOWN = 5
+_OUT_OF_RANGE = "out of range"
 
 
 @dataclass(frozen=True)
@@ -198,9 +243,12 @@ def _from_text_with_pandas(
         ) from None
     bad = np.flatnonzero(~missing & parsed.isna().to_numpy())
     if len(bad) and timestamp_format is None and len(bad) == int((~missing).sum()):
-        # Not ISO 8601 at all: let pandas infer one consistent format from the data.
+        # Not ISO 8601 at all: let pandas infer one consistent format from the data,
+        # without its warning that it could not (the error below says what to do).
         try:
-            parsed = pd.to_datetime(text, utc=True, errors="coerce")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                parsed = pd.to_datetime(text, utc=True, errors="coerce")
             bad = np.flatnonzero(~missing & parsed.isna().to_numpy())
         except (ValueError, TypeError):
             pass
@@ -211,7 +259,10 @@ def _from_text_with_pandas(
             else f"they do not match timestamp_format {timestamp_format!r}; fix it or the rows"
         )
         raise _bad_values(column, name, bad, first_row, "are not timestamps", hint=hint)
-    aware = _looks_aware(text, timestamp_format)
+    if timestamp_format is None:
+        aware = _offsets_agree(column, missing, name=name, first_row=first_row)
+    else:
+        aware = _looks_aware(text, timestamp_format)
     naive = parsed.dt.tz_localize(None)
     lo, hi = pd.Timestamp.min, pd.Timestamp.max
     outside = np.flatnonzero(((naive < lo) | (naive > hi)).to_numpy())
@@ -220,6 +271,41 @@ def _from_text_with_pandas(
     ns = naive.astype("datetime64[ns]").to_numpy().view(np.int64).copy()
     ns[missing] = 0
     return ParsedTimestamps(ns, missing, aware)
+
+
+def _offsets_agree(
+    column: pa.ChunkedArray, missing: np.ndarray, *, name: str, first_row: int
+) -> bool:
+    """Whether the present values carry a UTC offset: all of them, or none, else an error
+    naming the rows of each kind (naive ones would silently be taken as UTC)."""
+    offset = has_offset(column)
+    with_offset = np.flatnonzero(offset)
+    without = np.flatnonzero(~offset & ~missing)
+    if len(with_offset) and len(without):
+        raise InputError(
+            f"column '{name}' mixes times with a UTC offset, in "
+            f"{_shown_rows(column, with_offset, first_row)}, and times without one, in "
+            f"{_shown_rows(column, without, first_row)}; naive times would be taken as UTC: "
+            "give every value its offset, or none"
+        )
+    return bool(len(with_offset))
+
+
+def mixed_offsets_error(name: str, with_offset: int, without: int) -> InputError:
+    """Batches of one column that disagree: the first row of each kind."""
+    return InputError(
+        f"column '{name}' mixes times with a UTC offset (from row {with_offset:,} on) and "
+        f"times without one (from row {without:,} on); naive times would be taken as "
+        "UTC: give every value its offset, or none"
+    )
+
+
+def _shown_rows(column: pa.ChunkedArray, rows: np.ndarray, first_row: int) -> str:
+    examples = ", ".join(repr(str(v))[:40] for v in values_at(column, rows))
+    noun = "row" if len(rows) == 1 else "rows"
+    shown = ", ".join(str(int(r) + first_row) for r in rows[:_ROWS_SHOWN])
+    more = ", ..." if len(rows) > _ROWS_SHOWN else ""
+    return f"{len(rows):,} {noun} ({noun} {shown}{more}) (e.g. {examples})"
 
 
 def _looks_aware(text: pd.Series, timestamp_format: str | None) -> bool:
@@ -235,14 +321,9 @@ def _looks_aware(text: pd.Series, timestamp_format: str | None) -> bool:
 
 def _out_of_range(
     column: pa.ChunkedArray, name: str, bad: np.ndarray, first_row: int
-) -> InputError:
-    lo, hi = pd.Timestamp.min, pd.Timestamp.max
-    examples = ", ".join(repr(str(v))[:40] for v in values_at(column, bad))
-    rows = describe_rows(bad + first_row)
-    return InputError(
-        f"column '{name}' has timestamps outside {lo.year}-{hi.year} in {rows} "
-        f"(e.g. {examples}), which nanosecond times cannot hold; fix or drop those rows"
-    )
+) -> BadTimestamps:
+    examples = values_at(column, bad)
+    return BadTimestamps(name, _OUT_OF_RANGE, bad + first_row, len(bad), examples, "")
 
 
 def _bad_values(
@@ -253,7 +334,5 @@ def _bad_values(
     what: str,
     *,
     hint: str = "clean them",
-) -> InputError:
-    examples = ", ".join(repr(str(v))[:40] for v in values_at(column, bad))
-    rows = describe_rows(bad + first_row)
-    return InputError(f"column '{name}' has {rows} whose values {what} (e.g. {examples}); {hint}")
+) -> BadTimestamps:
+    return BadTimestamps(name, what, bad + first_row, len(bad), values_at(column, bad), hint)

@@ -140,7 +140,7 @@ def test_same_column_for_two_roles():
 
 
 def test_a_source_that_is_neither_path_nor_frame():
-    with pytest.raises(InputError, match="takes a file path or a pandas DataFrame"):
+    with pytest.raises(InputError, match="takes a file path, a pandas or Polars DataFrame"):
         engine.read_log([1, 2, 3])
 
 

@@ -263,7 +263,7 @@ def test_xml_with_an_entity_is_refused(tmp_path):
 def test_truncated_xml(tmp_path):
     path = write(example(), "xmlocel", tmp_path)
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
-    refused("is not well-formed XML", engine.read_ocel, path, object_type="customers")
+    refused("is not well-formed OCEL", engine.read_ocel, path, object_type="customers")
 
 
 def test_ocel1_xml_is_named(tmp_path):

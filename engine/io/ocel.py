@@ -18,7 +18,6 @@ import ast
 import csv
 import json
 import os
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ import pandas as pd
 from lxml import etree
 
 from ..errors import InputError, one_line
+from .safexml import check_prolog, doctype_error, syntax_error
 
 CASE = "case:concept:name"
 ACTIVITY = "concept:name"
@@ -45,7 +45,6 @@ OCEL_FORMATS = {
 CSV_TYPE_PREFIX = "ocel:type:"
 _CSV_KEYS = ("ocel:eid", "ocel:activity", "ocel:timestamp")
 _PROLOG_PEEK = 1 << 16
-_FORBIDDEN = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _NUMERIC_TYPES = {"integer", "int", "float", "double"}
 
 
@@ -389,7 +388,7 @@ def _read_xml(path: Path) -> _Ocel:
             for _, elem in context:
                 if not checked:
                     if elem.getroottree().docinfo.doctype:
-                        raise _doctype_error(path)
+                        raise doctype_error(path, "OCEL")
                     checked = True
                 tag = _local(elem.tag)
                 if tag == "global":
@@ -416,12 +415,7 @@ def _read_xml(path: Path) -> _Ocel:
     except InputError:
         raise
     except etree.XMLSyntaxError as exc:
-        if "entity" in str(exc).lower():
-            raise _doctype_error(path) from None
-        raise InputError(
-            f"'{path}' is not well-formed XML ({one_line(exc)}); the file may be truncated "
-            "or corrupt: export it again"
-        ) from None
+        raise syntax_error(exc, path, "OCEL") from None
     return data
 
 
@@ -458,17 +452,7 @@ def _local(tag: object) -> str:
 def _refuse_doctype(path: Path) -> None:
     with open(path, "rb") as stream:
         head = stream.read(_PROLOG_PEEK)
-    root_at = head.find(b"<log")
-    if _FORBIDDEN.search(head if root_at < 0 else head[:root_at]):
-        raise _doctype_error(path)
-
-
-def _doctype_error(path: Path) -> InputError:
-    return InputError(
-        f"'{path}' declares a DOCTYPE or ENTITY; OCEL files never need one and parcours "
-        "refuses them so that a log cannot make it read local files or the network: "
-        "remove the declaration"
-    )
+    check_prolog(head, path, "OCEL")
 
 
 def _free(elem: etree._Element) -> None:

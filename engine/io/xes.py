@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import re
 import zlib
 from array import array
 from collections.abc import Mapping, Sequence
@@ -34,6 +33,7 @@ from lxml import etree
 from ..errors import InputError, one_line
 from ._columns import check_columns
 from .offsets import has_offset
+from .safexml import check_prolog, doctype_error, syntax_error
 
 XES_CASE = "case:concept:name"
 XES_ACTIVITY = "concept:name"
@@ -42,7 +42,6 @@ XES_TIMESTAMP = "time:timestamp"
 CASE_PREFIX = "case:"
 _NAME = "concept:name"
 _PROLOG_PEEK = 1 << 20
-_FORBIDDEN = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _MAX_SEEN = 1000  # attribute names remembered for error messages
 _CHUNK = 1 << 16  # bytes handed to the parser at a time
 
@@ -79,12 +78,7 @@ def read_xes(
     except InputError:
         raise
     except etree.XMLSyntaxError as exc:
-        if "entity" in str(exc).lower():
-            raise _doctype_error(path) from None
-        raise InputError(
-            f"'{path}' is not well-formed XES ({one_line(exc)}); "
-            "the file may be truncated or corrupt: re-export it"
-        ) from None
+        raise syntax_error(exc, path, "XES") from None
     except (EOFError, OSError, zlib.error) as exc:
         raise _undecompressable(path, exc) from None
     if collector.n_events == 0:
@@ -184,7 +178,7 @@ class _Collector:
         self.depth = depth - 1
 
     def doctype(self, *declaration: object) -> None:
-        raise _doctype_error(self.path)
+        raise doctype_error(self.path, "XES")
 
     def close(self) -> None:
         return None
@@ -424,24 +418,13 @@ def _refuse_doctype(path: Path) -> None:
             head = stream.read(_PROLOG_PEEK)
     except (EOFError, OSError, zlib.error) as exc:
         raise _undecompressable(path, exc) from None
-    root_at = head.find(b"<log")
-    prolog = head if root_at < 0 else head[:root_at]
-    if _FORBIDDEN.search(prolog):
-        raise _doctype_error(path)
+    check_prolog(head, path, "XES")
 
 
 def _undecompressable(path: Path, exc: BaseException) -> InputError:
     return InputError(
         f"'{path}' could not be decompressed ({one_line(exc)}); "
         "the file is truncated or corrupt: download or export it again"
-    )
-
-
-def _doctype_error(path: Path) -> InputError:
-    return InputError(
-        f"'{path}' declares a DOCTYPE or ENTITY; XES files never need one and parcours "
-        "refuses them so that a log cannot make it read local files or the network: "
-        "remove the declaration"
     )
 
 

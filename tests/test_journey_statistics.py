@@ -156,3 +156,38 @@ def test_a_conversion_window_counts_only_conversions_within_it():
         where="test",
     )
     assert toml.conversion.window == 12 * 3600 * 10**9
+
+
+def test_one_list_writes_its_percentages_one_way():
+    """A list whose compared rates need a decimal ('99.6% against 98.9%') writes every
+    percentage with one; none mixes '100%' and '100.0%'."""
+    import re
+
+    from engine.journey.actions import action_table
+
+    rows = pd.DataFrame(
+        {
+            "level": ["touchpoint", "touchpoint"],
+            "source": ["a", "c"],
+            "target": ["b", "d"],
+            "journeys": [500, 400],
+            "share_of_journeys": [1.0, 0.4],
+            "frequency": [500, 400],
+            "total_wait_s": [10.0, 5.0],
+            "median_s": [1.0, 1.0],
+            "conversion_rate": [0.989, 0.5],
+            "abandoned_after": [1, 1],
+            "abandon_share": [0.002, 0.0025],
+            "best_alternative": [None, None],
+            "best_alternative_rate": [np.nan, np.nan],
+            "lost_conversions": [3.5, 40.0],
+            "lost_low": [1.0, 20.0],
+            "lost_high": [6.0, 60.0],
+            "alternative_rate": [0.996, 0.6],
+            "share_of_lost": [0.08, 0.92],
+        }
+    )
+    actions = action_table(rows, top=10, min_journeys=30)
+    shares = [s for t in actions["action"] for s in re.findall(r"(\d+(?:\.\d+)?)%(?! CI)", t)]
+    assert shares and all("." in s for s in shares), shares
+    assert "1 journey" not in " ".join(actions["action"])

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine.datasets import dataset_path
-from tests.journeys import KEYS, TOUCHPOINTS, journeys
+from tests.journeys import KEYS, MODEL, TOUCHPOINTS, journeys
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -287,3 +287,66 @@ def test_parity_with_pm4py_filters(name):
     assert events.n_events == len(theirs) and ours(events) == _pm4py_cases(theirs)
     top = log.filter.variants(top=3)
     assert ours(top) == _pm4py_cases(pm4py.filter_variants_top_k(frame, 3))
+
+
+@SETTINGS
+@given(
+    journeys(),
+    st.sampled_from(TOUCHPOINTS),
+    st.sampled_from([*TOUCHPOINTS, None, "conversion"]),
+    st.one_of(st.none(), st.integers(0, 3)),
+    st.one_of(st.none(), st.integers(0, 3)),
+)
+def test_trim_matches_the_reference(frame, anchor, until, before, after):
+    assume(anchor in set(frame["activity"]))
+    assume(until in (None, "conversion") or until in set(frame["activity"]))
+    log, canon = _read(frame), _canon(frame)
+
+    def window(g):
+        acts = list(g["activity"])
+        first = acts.index(anchor)
+        if until == "conversion":
+            last = acts.index("pay") if "pay" in acts else -1
+            if last < first:
+                return None
+        elif until is not None:
+            later = [i for i in range(first, len(acts)) if acts[i] == until]
+            if not later:
+                return None
+            last = later[0]
+        else:
+            last = len(acts) - 1
+        lo = first if before is None else max(0, first - before)
+        hi = last if after is None else min(last, first + after)
+        return acts[lo : hi + 1]
+
+    want = {}
+    for case, g in canon.groupby("case", sort=False):
+        if anchor in set(g["activity"]):
+            kept = window(g)
+            if kept:
+                want[str(case)] = kept
+    _check(
+        log,
+        want,
+        lambda: log.filter.trim(anchor, until=until, before=before, after=after, model=MODEL),
+    )
+
+
+def test_trim_keeps_the_first_stretch_pm4py_filter_between_finds():
+    """pm4py's filter_between makes a case of every a…b stretch; trim keeps each
+    journey's first, so the first stretches agree."""
+    import pm4py
+
+    log = engine.read_log(dataset_path("sepsis.xes.gz"))
+    a, b = "ER Registration", "IV Antibiotics"
+    ours = _sequences(log.filter.trim(a, until=b))
+    frame = log.to_pm4py()
+    frame["case:concept:name"] = frame["case:concept:name"].astype(object)
+    frame["concept:name"] = frame["concept:name"].astype(object)
+    theirs = pm4py.filter_between(frame, a, b)
+    first = {}
+    for case, g in theirs.groupby("case:concept:name", sort=False):
+        base = str(case).rsplit("##", 1)[0]
+        first.setdefault(base, list(g["concept:name"]))
+    assert ours == first

@@ -131,3 +131,46 @@ def case_slice(offsets, keep_case):
         for k in range(new_offsets[j + 1] - new_offsets[j]):
             events[new_offsets[j] + k] = start + k
     return new_offsets, events, kept
+
+
+@pjit
+def trim_events(act, offsets, anchor, until, until_at, before, after):
+    """Per event: whether it lies in its case's trimmed window, and per case whether the
+    case keeps one. The window starts at the case's first `anchor` event (-1: its first
+    event), `before` events earlier (< 0: no more); it ends at the first `until` event
+    from there (-1: no such bound), or at `until_at[c]` when that array has entries (an
+    event index per case, -1: none), and at most `after` events after the anchor (< 0:
+    no limit). A case lacking its anchor or its end keeps nothing."""
+    n_cases = offsets.shape[0] - 1
+    keep = np.zeros(act.shape[0], np.bool_)
+    kept_case = np.zeros(n_cases, np.bool_)
+    for c in prange(n_cases):
+        start, stop = offsets[c], offsets[c + 1]
+        first = start
+        if anchor >= 0:
+            first = -1
+            for i in range(start, stop):
+                if act[i] == anchor:
+                    first = i
+                    break
+            if first < 0:
+                continue
+        last = stop - 1
+        if until_at.shape[0] > 0:
+            last = until_at[c]
+            if last < first:
+                continue
+        elif until >= 0:
+            last = -1
+            for i in range(first, stop):
+                if act[i] == until:
+                    last = i
+                    break
+            if last < 0:
+                continue
+        lo = first if before < 0 else max(start, first - before)
+        hi = last if after < 0 else min(last, first + after)
+        for i in range(lo, hi + 1):
+            keep[i] = True
+        kept_case[c] = hi >= lo
+    return keep, kept_case

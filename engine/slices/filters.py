@@ -21,6 +21,9 @@ same meaning, and the tests compare with them:
   (filter_case_performance), `variants(top=, coverage=, sequences=)` (filter_variants);
 - `touchpoints(keep=... | drop=...)`: events of those touchpoints kept or dropped, the
   directly-follows steps recomputed from what is left, as pm4py does;
+- `trim(anchor, until=, before=, after=)`: each journey cut to a window around its
+  first `anchor`: N events before or after it, up to a touchpoint or its conversion
+  (filter_between keeps every a…b stretch as a case of its own; trim keeps the first);
 - `converted(model, converted=True)`: journeys that did (not) convert;
 - `cases(ids)`: journeys by id.
 
@@ -37,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..kernels.filters import contains_cases, follows_cases
+from ..kernels.filters import contains_cases, follows_cases, trim_events
 from .build import slice_log
 
 if TYPE_CHECKING:
@@ -225,6 +228,56 @@ class LogFilter:
         step = {"filter": "touchpoints", "keep" if keep is not None else "drop": names}
         return slice_log(self._log, hit if keep is not None else ~hit, step)
 
+    def trim(
+        self,
+        anchor: str | None = None,
+        *,
+        until: str | None = None,
+        before: int | None = None,
+        after: int | None = None,
+        model: JourneyModel | None = None,
+    ) -> EventLog:
+        """Each journey cut to a window: from its first `anchor` event (default: its
+        first event), with `before` events before it, up to its first `until` event
+        from there ("conversion": its converting event, by `model`) or `after` events
+        after the anchor, whichever comes first. Journeys without the anchor, or without
+        the `until` event after it, are left out (as pm4py's filter_between)."""
+        log = self._log
+        for name, value in (("before", before), ("after", after)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise InputError(
+                    f"trim: {name} must be a whole number of events, 0 or more; got {value!r}"
+                )
+        if anchor is None and until is None and before is None and after is None:
+            raise InputError("trim: give an anchor, until=, before= or after=")
+        code = -1 if anchor is None else self._code(anchor, "trim")
+        until_code, until_at = -1, np.zeros(0, np.int64)
+        if until == "conversion":
+            from .comparison import _journeys
+
+            until_at = _journeys(log, log, model or _default_model())[0].conversions.at_event
+        elif until is not None:
+            until_code = self._code(until, "trim")
+        keep, _ = trim_events(
+            log.activity,
+            log.case_offsets,
+            code,
+            until_code,
+            until_at,
+            -1 if before is None else before,
+            -1 if after is None else after,
+        )
+        step = {
+            "filter": "trim",
+            "anchor": anchor,
+            "until": until,
+            "before": before,
+            "after": after,
+        }
+        return slice_log(log, keep, step)
+
     # -- helpers ---------------------------------------------------------------------------
     def _cases(self, keep_case: np.ndarray, step: dict[str, Any]) -> EventLog:
         return slice_log(self._log, None, step, keep_case=keep_case)
@@ -269,6 +322,12 @@ class LogFilter:
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
         return int(stamp.as_unit("ns").value)
+
+
+def _default_model() -> JourneyModel:
+    from ..journey import JourneyModel
+
+    return JourneyModel.default()
 
 
 def _isin(series: pd.Series, values: list[Any], rows: np.ndarray | None = None) -> np.ndarray:

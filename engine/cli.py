@@ -483,6 +483,8 @@ def _analyze_into(out, log, model, args: argparse.Namespace, progress: Progress)
     summary = log.summary()
     if model is not None:
         summary["journey"] = _journey_outputs(log, model, args, out, progress)
+    if args.drift:
+        summary["drift"] = _drift_into(out, log, model, args, progress)
     if args.compare:
         from .slices.options import comparison
 
@@ -727,6 +729,28 @@ def _journey_outputs(log, model, args, out, progress) -> dict:
     }
 
 
+def _drift_into(out, log, model, args: argparse.Namespace, progress: Progress) -> dict:
+    """drift.parquet, and what summary.json says of it."""
+    import warnings
+
+    if model is None:
+        raise UsageError("--drift needs a stage mapping: add --stages FILE.toml")
+    with progress.step(f"drift by period {args.drift}") as note:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            table = log.journey(model).drift(period=args.drift, by=args.drift_by)
+        out.table("drift.parquet", table)
+        flagged = table[table["significant"]]
+        note["done"] = f"{len(flagged):,} changes beyond chance"
+    return {
+        "period": args.drift,
+        "by": args.drift_by,
+        "periods": int(table["period"].nunique()),
+        "significant": len(flagged),
+        "flagged_periods": sorted(flagged["period"].unique().tolist()),
+    }
+
+
 def _conversion_summary(conversion) -> dict:
     """summary.json's conversion: activity, stage, and the window in seconds when set."""
     out = {"activity": conversion.activity, "stage": conversion.stage}
@@ -764,7 +788,7 @@ def convert(args: argparse.Namespace) -> int:
     progress = Progress(enabled=not args.quiet)
     args.backend, args.scheduler, args.partitions = "pandas", None, None
     args.segment, args.channel, args.score, args.slice_columns = [], None, None, args.attribute
-    args.where = args.between = args.session_gap = args.compare = None
+    args.where = args.between = args.session_gap = args.compare = args.drift = None
     args.contains = []
     log = _read(args, progress)
     with progress.step(f"writing {args.out}") as note:

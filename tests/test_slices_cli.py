@@ -117,3 +117,22 @@ def test_conversion_window_flag(generated, tmp_path, capsys):
     assert windowed["time_to_convert_max_s"] <= 3600.0
     code = _analyze(generated, tmp_path / "c", "--stages", "default", "--conversion-window", "x")
     assert code == cli.EXIT_USAGE and "--conversion-window" in capsys.readouterr().err
+
+
+def test_drift_writes_its_table(generated, tmp_path, capsys):
+    code = _analyze(
+        generated, tmp_path / "d", "--stages", "default", "--drift", "M", "--drift-by", "segment"
+    )
+    assert code == 0
+    assert pq.read_schema(tmp_path / "d" / "drift.parquet").names == SCHEMAS["drift.parquet"].names
+    table = pd.read_parquet(tmp_path / "d" / "drift.parquet")
+    summary = json.loads((tmp_path / "d" / "summary.json").read_text())["drift"]
+    assert summary["periods"] == table["period"].nunique() > 1
+    assert summary["significant"] == int(table["significant"].sum())
+    for flags, says in (
+        (["--stages", "default", "--drift", "fortnight"], "--drift takes D, W, M, Q or Y"),
+        (["--stages", "default", "--drift-by", "segment"], "--drift-by goes with --drift"),
+        (["--drift", "W"], "--drift needs a stage mapping"),
+    ):
+        assert _analyze(generated, tmp_path / "e", *flags) == cli.EXIT_USAGE
+        assert says in capsys.readouterr().err

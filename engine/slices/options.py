@@ -47,6 +47,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the sessions become the journeys, the customer an attribute",
     )
     group.add_argument(
+        "--drift",
+        metavar="PERIOD",
+        help="also write drift.parquet: each period's journeys (D, W, M, Q, Y: the period they "
+        "start in) against all the others (needs --stages)",
+    )
+    group.add_argument(
+        "--drift-by",
+        metavar="COLUMN",
+        help="with --drift: name the segment (COLUMN at each journey's first event) that "
+        "carries each change",
+    )
+    group.add_argument(
         "--compare",
         metavar="COLUMN=A[,B]",
         help="also write compare.parquet: journeys whose COLUMN (at their first event) is A "
@@ -84,10 +96,18 @@ def check(args: argparse.Namespace) -> list[str]:
             ) from None
     if args.compare is not None:
         columns.append(compare_sides(args.compare)[0])
+    if args.drift_by is not None:
+        if args.drift is None:
+            raise UsageError("--drift-by goes with --drift PERIOD")
+        columns.append(args.drift_by)
+    if args.drift is not None and args.drift not in ("D", "W", "M", "Q", "Y"):
+        raise UsageError(f"--drift takes D, W, M, Q or Y; got {args.drift!r}")
+    if args.drift is not None and getattr(args, "stages", None) is None:
+        raise UsageError("--drift needs a stage mapping: add --stages FILE.toml")
     if getattr(args, "backend", "pandas") == "dask" and _slicing(args):
         raise UsageError(
-            "--where, --contains, --between, --session-gap and --compare run on one machine "
-            "for now: leave out --backend dask"
+            "--where, --contains, --between, --session-gap, --compare and --drift run on one "
+            "machine for now: leave out --backend dask"
         )
     return columns
 
@@ -102,7 +122,8 @@ def compare_sides(text: str) -> tuple[str, str, str | None]:
 
 
 def _slicing(args: argparse.Namespace) -> bool:
-    return bool(args.where or args.contains or args.between or args.session_gap or args.compare)
+    flags = (args.where, args.contains, args.between, args.session_gap, args.compare, args.drift)
+    return any(bool(flag) for flag in flags)
 
 
 def apply(log: EventLog, args: argparse.Namespace) -> EventLog:

@@ -834,7 +834,7 @@ def _first_run() -> bool:
     folder = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else kernels / "__pycache__"
     if not numba.config.CACHE_DIR and not os.access(kernels, os.W_OK):
         return False  # numba caches elsewhere then; do not guess
-    return not any(folder.glob("*.nbi"))
+    return not any(folder.rglob("*.nbi"))  # numba writes into a subfolder of CACHE_DIR
 
 
 def _set_threads(n: int) -> None:

@@ -157,9 +157,8 @@ def adjust(
         raise InputError(f"fdr must be between 0 and 1; got {fdr}")
     rows = rows.copy()
     rows["p_adjusted"] = np.nan
-    for _, index in rows.groupby(list(family), sort=False).groups.items():
-        part = rows.loc[index]
-        rows.loc[index, "p_adjusted"] = benjamini_hochberg(
+    for _, part in rows.groupby(list(family), sort=False):
+        rows.loc[part.index, "p_adjusted"] = benjamini_hochberg(
             np.where(part["too_small"], np.nan, part["p_value"])
         )
     rows["significant"] = (rows["p_adjusted"] <= fdr) & ~rows["too_small"]

@@ -112,7 +112,7 @@ def shift_share(before: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
     of journeys, `rate`: its rate), the parts adding up to the change: the shift of its
     weight times how far its rate lies from the rate before (mix), plus its mean weight
     times the change of its own rate (Kitagawa's decomposition)."""
-    both = before.join(after, how="outer", lsuffix="_a", rsuffix="_b").fillna(0.0)
+    both = before.add_suffix("_a").join(after.add_suffix("_b"), how="outer").fillna(0.0)
     overall = float((before["weight"] * before["rate"]).sum())
     w_a, w_b, p_a, p_b = (both[c] for c in ("weight_a", "weight_b", "rate_a", "rate_b"))
     # a segment absent on one side takes its rate from the other

@@ -68,6 +68,23 @@ def _schema(**columns: pa.DataType) -> pa.Schema:
 
 _S, _I, _F, _B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
 
+#: The columns of a comparison (engine.slices.comparison.COMPARE_COLUMNS).
+_COMPARED = {
+    "table": _S,
+    "item": _S,
+    "a": _F,
+    "b": _F,
+    "difference": _F,
+    "low": _F,
+    "high": _F,
+    "a_journeys": _I,
+    "b_journeys": _I,
+    "p_value": _F,
+    "p_adjusted": _F,
+    "significant": _B,
+    "too_small": _B,
+}
+
 #: The journey tables `parcours analyze --stages ...` adds (documented in the README).
 SCHEMAS.update(
     {
@@ -169,39 +186,8 @@ SCHEMAS.update(
             horizon_s=_F,
             too_recent=_B,
         ),
-        "compare.parquet": _schema(
-            table=_S,
-            item=_S,
-            a=_F,
-            b=_F,
-            difference=_F,
-            low=_F,
-            high=_F,
-            a_journeys=_I,
-            b_journeys=_I,
-            p_value=_F,
-            p_adjusted=_F,
-            significant=_B,
-            too_small=_B,
-        ),
-        "drift.parquet": _schema(
-            period=_S,
-            table=_S,
-            item=_S,
-            a=_F,
-            b=_F,
-            difference=_F,
-            low=_F,
-            high=_F,
-            a_journeys=_I,
-            b_journeys=_I,
-            p_value=_F,
-            p_adjusted=_F,
-            significant=_B,
-            too_small=_B,
-            too_recent=_B,
-            carried_by=_S,
-        ),
+        "compare.parquet": _schema(**_COMPARED),
+        "drift.parquet": _schema(period=_S, **_COMPARED, too_recent=_B, carried_by=_S),
         "attribution.parquet": _schema(
             by=_S,
             model=_S,

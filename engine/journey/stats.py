@@ -61,30 +61,32 @@ def two_sided_p(z: np.ndarray) -> np.ndarray:
 
 def holm(p_values: np.ndarray) -> np.ndarray:
     """Holm–Bonferroni adjusted p-values (family-wise error); NaN stays NaN."""
-    p = np.asarray(p_values, dtype=float)
-    out = np.full_like(p, np.nan)
-    valid = np.flatnonzero(~np.isnan(p))
-    m = valid.size
-    if m == 0:
-        return out
-    order = valid[np.argsort(p[valid], kind="stable")]
-    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
+
+    def step_down(p: np.ndarray, m: int) -> np.ndarray:
+        return np.maximum.accumulate((m - np.arange(m)) * p)
+
+    return _adjusted(p_values, step_down)
 
 
 def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (false-discovery rate); NaN stays NaN and is
     not counted in the family."""
+
+    def step_up(p: np.ndarray, m: int) -> np.ndarray:
+        return np.minimum.accumulate((p * m / np.arange(1, m + 1))[::-1])[::-1]
+
+    return _adjusted(p_values, step_up)
+
+
+def _adjusted(p_values: np.ndarray, rule) -> np.ndarray:
+    """`rule(sorted p, m)` applied to the non-NaN p-values in ascending order, capped
+    at 1 and put back in place; NaN stays NaN and is not counted in the family."""
     p = np.asarray(p_values, dtype=float)
     out = np.full_like(p, np.nan)
     valid = np.flatnonzero(~np.isnan(p))
-    m = valid.size
-    if m == 0:
-        return out
-    order = valid[np.argsort(p[valid], kind="stable")]
-    ranked = p[order] * m / np.arange(1, m + 1)
-    out[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+    if valid.size:
+        order = valid[np.argsort(p[valid], kind="stable")]
+        out[order] = np.minimum(rule(p[order], valid.size), 1.0)
     return out
 
 

@@ -319,9 +319,13 @@ class OutputFolder:
         self.names: list[str] = []
         parent = self.path.absolute().parent
         name = self.path.absolute().name
+        # Beside the folder when its parent takes files (the atomic swap), else inside it
+        # (an --out mounted into a read-only tree: replaced file by file).
+        self._inside = _staged_inside(self.path)
+        lock = _lock_path(self.path)
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            self._lock = _take_lock(parent / f".{name}.parcours-lock", self.path)
+            self._lock = _take_lock(lock, self.path)
         except OSError as exc:
             raise OutputError(
                 f"cannot create the output folder '{self.path}' ({one_line(exc)}); "
@@ -329,12 +333,15 @@ class OutputFolder:
             ) from None
         try:
             _check_replaceable(self.path)
-            for leftover in parent.glob(f".{name}.parcours-staging-*"):
-                shutil.rmtree(leftover, ignore_errors=True)  # a killed run's: the lock is ours
+            if not self._inside:
+                for leftover in parent.glob(f".{name}.parcours-staging-*"):
+                    shutil.rmtree(leftover, ignore_errors=True)  # a killed run's: ours now
             if self.path.is_dir():
                 for leftover in self.path.glob(".parcours-staging-*"):  # older versions'
                     shutil.rmtree(leftover, ignore_errors=True)
-            self.staging = Path(tempfile.mkdtemp(prefix=f".{name}.parcours-staging-", dir=parent))
+            where = self.path if self._inside else parent
+            prefix = ".parcours-staging-" if self._inside else f".{name}.parcours-staging-"
+            self.staging = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
             os.chmod(self.staging, _folder_mode(self.path))
         except OSError as exc:
             self._release()
@@ -385,9 +392,18 @@ class OutputFolder:
 
     def commit(self) -> None:
         """Swap the staged folder in for the result folder in one step; remove the old."""
+        import errno
+
         try:
-            if self.path.exists():
-                _exchange(self.staging, self.path)  # the old result is now at self.staging
+            if self._inside:
+                _replace_in_place(self.staging, self.path)
+            elif self.path.exists():
+                try:
+                    _exchange(self.staging, self.path)  # the old result is now at self.staging
+                except OSError as exc:
+                    if exc.errno not in (errno.EBUSY, errno.EXDEV):
+                        raise
+                    _replace_in_place(self.staging, self.path)  # a mount point, say
             else:
                 os.rename(self.staging, self.path)
         except OSError as exc:
@@ -433,7 +449,7 @@ def _check_replaceable(path: Path) -> None:
         if not (
             p.name in _RESULT_FILES
             or p.name.endswith(_RESULT_SUFFIXES)
-            or p.name.startswith((".parcours-staging-", ".partial-"))
+            or p.name.startswith((".parcours-staging-", ".partial-", ".parcours-lock"))
         )
     ]
     if foreign:
@@ -485,12 +501,24 @@ def _take_lock(lock_path: Path, folder: Path) -> Any:
     return handle
 
 
+def _staged_inside(folder: Path) -> bool:
+    """Whether a run stages inside `folder` (its parent takes no files) rather than beside."""
+    return folder.is_dir() and not os.access(folder.absolute().parent, os.W_OK)
+
+
+def _lock_path(folder: Path) -> Path:
+    """Where the writer lock of `folder` lives: beside it, or inside it (_staged_inside)."""
+    if _staged_inside(folder):
+        return folder / ".parcours-lock"
+    return folder.absolute().parent / f".{folder.absolute().name}.parcours-lock"
+
+
 @contextlib.contextmanager
 def holding(folder: str | os.PathLike) -> Iterator[None]:
     """The result folder's writer lock (see OutputFolder), e.g. while `parcours report`
     rewrites the report in place."""
     folder = Path(folder)
-    lock = _take_lock(folder.absolute().parent / f".{folder.absolute().name}.parcours-lock", folder)
+    lock = _take_lock(_lock_path(folder), folder)
     try:
         yield
     finally:
@@ -505,6 +533,31 @@ def _drop_lock(handle: Any) -> None:
         Path(handle.lock_path).unlink(missing_ok=True)
     fcntl.flock(handle, fcntl.LOCK_UN)
     handle.close()
+
+
+def _replace_in_place(staging: Path, folder: Path) -> None:
+    """Where the folder itself cannot be swapped (a mount point, another file system):
+    the new files are copied into a hidden folder inside it, summary.json is removed, the
+    files are renamed over the old ones, summary.json last, and the earlier run's other
+    files are removed. Not one step: a reader may see a folder without summary.json (an
+    incomplete one) for the moment it takes, never a mix with a summary."""
+    inside = Path(tempfile.mkdtemp(prefix=".parcours-staging-", dir=folder))
+    try:
+        names = sorted(p.name for p in staging.iterdir())
+        for name in names:
+            shutil.copy2(staging / name, inside / name)
+        (folder / SUMMARY).unlink(missing_ok=True)
+        for name in sorted(names, key=lambda n: n == SUMMARY):
+            os.replace(inside / name, folder / name)
+        for stale in folder.iterdir():
+            if (
+                stale.is_file()
+                and stale.name not in names
+                and not stale.name.startswith(".parcours-")
+            ):
+                stale.unlink()
+    finally:
+        shutil.rmtree(inside, ignore_errors=True)
 
 
 _RENAME_EXCHANGE = 2  # linux/fs.h

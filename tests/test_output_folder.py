@@ -140,3 +140,41 @@ def test_a_run_killed_at_any_point_leaves_one_complete_result(tmp_path, when):
     time.sleep(0.05)
     assert _analyze(RECEIPT, out) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_folder_that_cannot_be_swapped_is_replaced_file_by_file(tmp_path, monkeypatch):
+    """An --out that is a mount point cannot be renamed (EBUSY): its files are replaced
+    in place, summary.json last, and nothing of the earlier run stays."""
+    import errno
+
+    import engine.outputs as outputs
+
+    out = tmp_path / "out"
+    assert _analyze(SEPSIS, out, "--stages", "sepsis") == 0
+
+    def busy(new, old):
+        raise OSError(errno.EBUSY, "Device or resource busy")
+
+    monkeypatch.setattr(outputs, "_exchange", busy)
+    assert _analyze(RECEIPT, out) == 0
+    names = {p.name for p in out.iterdir()}
+    assert names == {"edges.parquet", "variants.parquet", "activities.parquet", "summary.json"}
+    assert json.loads((out / "summary.json").read_text())["events"] == 8_577
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_an_out_folder_in_a_read_only_tree_is_staged_inside_it(tmp_path, monkeypatch):
+    """A mounted --out whose parent takes no files: the run stages and locks inside the
+    folder and replaces its files in place."""
+    import engine.outputs as outputs
+
+    out = tmp_path / "out"
+    assert _analyze(SEPSIS, out, "--stages", "sepsis") == 0
+    real = os.access
+    monkeypatch.setattr(
+        outputs.os, "access", lambda p, mode: False if str(p) == str(tmp_path) else real(p, mode)
+    )
+    assert _analyze(RECEIPT, out) == 0
+    names = {p.name for p in out.iterdir()}
+    assert names == {"edges.parquet", "variants.parquet", "activities.parquet", "summary.json"}
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]

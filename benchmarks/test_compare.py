@@ -12,29 +12,18 @@ from engine.datasets.synthetic import write_parquet
 SCRIPT = Path(__file__).with_name("compare.py")
 
 
+def _compare(folder: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run compare.py once per tool in `folder` and return (the process, its JSON report)."""
+    report = folder / "report.json"
+    command = [sys.executable, str(SCRIPT), *args, "--repeat", "1", "--json", str(report)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=folder, check=False)
+    assert done.returncode == 0, done.stderr
+    return done, json.loads(report.read_text())
+
+
 def test_compare_script_reports_agreeing_tools(tmp_path: Path) -> None:
     log = write_parquet(tmp_path / "log.parquet", 20_000, seed=3)
-    report = tmp_path / "report.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--log",
-            str(log),
-            "--tools",
-            "parcours,pm4py",
-            "--repeat",
-            "1",
-            "--json",
-            str(report),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(report.read_text())
+    done, result = _compare(tmp_path, "--log", str(log), "--tools", "parcours,pm4py")
     assert result["disagreements"] == []
     tools = result["tools"]
     assert tools["parcours"]["events"] == tools["pm4py"]["events"] == 20_000
@@ -61,29 +50,9 @@ def test_the_expert_peer_queries_compute_the_same_figures(tmp_path: Path) -> Non
     for module in ("duckdb", "polars"):
         pytest.importorskip(module, reason=f"{module} comes with the bench extra")
     for shape in ("generator", "warehouse"):
-        report = tmp_path / f"{shape}.json"
-        done = subprocess.run(
-            [
-                sys.executable,
-                str(SCRIPT),
-                "--events",
-                "30000",
-                "--shape",
-                shape,
-                "--tools",
-                "parcours,duckdb,polars",
-                "--repeat",
-                "1",
-                "--json",
-                str(report),
-            ],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            check=False,
+        _, result = _compare(
+            tmp_path, "--events", "30000", "--shape", shape, "--tools", "parcours,duckdb,polars"
         )
-        assert done.returncode == 0, done.stderr
-        result = json.loads(report.read_text())
         assert result["disagreements"] == []
         tools = result["tools"]
         assert (

@@ -24,6 +24,7 @@ no path; their conversions go to "(no touchpoint)". The chain keeps at most
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -189,7 +190,8 @@ def _markov(by, states, names, groups, offsets, at, confidence, n_boot, seed, cr
     credited = _shares(effect) * converted
     draws_effect, draws_credit = _bootstrap(blocks, group_states, converted, n_boot, seed)
     alpha = 1.0 - confidence
-    with np.errstate(all="ignore"), _quiet():
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a group without draws stays NaN
         e_low, e_high = np.nanquantile(draws_effect, [alpha / 2, 1 - alpha / 2], axis=0)
         c_low, c_high = np.nanquantile(draws_credit, [alpha / 2, 1 - alpha / 2], axis=0)
     return _frame(
@@ -227,20 +229,6 @@ def _bootstrap(
         effects[b] = removal_effects((weights @ flat).reshape(blocks.shape[1:]), groups)
         shared[b] = _shares(effects[b]) * rng.poisson(converted)
     return effects, shared
-
-
-class _quiet:
-    """Silence numpy's all-NaN warnings (a group without draws stays NaN)."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
 
 
 def _shares(effect: np.ndarray) -> np.ndarray:

@@ -66,10 +66,20 @@ class EventLog:
         self.source = source
         #: the filters that made this log from the one read (engine.slices); [] if none
         self.definition: list[dict[str, Any]] = []
-        #: the end of observation (ns): the log's last timestamp, or for a slice its
-        #: parent's, so that a slice's journeys are censored where the data ends
-        self.observed_until: int = int(self.timestamp.max()) if self.timestamp.size else 0
+        self._observed_until: int | None = None
         self._cache: dict[str, Any] = {}
+
+    @property
+    def observed_until(self) -> int:
+        """The end of observation (ns): the log's last timestamp, or for a slice its
+        parent's, so that a slice's journeys are censored where the data ends."""
+        if self._observed_until is None:
+            self._observed_until = int(self.timestamp.max()) if self.timestamp.size else 0
+        return self._observed_until
+
+    @observed_until.setter
+    def observed_until(self, ns: int) -> None:
+        self._observed_until = int(ns)
 
     @property
     def case_ids(self) -> pd.Index:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -93,12 +94,14 @@ def reference_lost(frame: pd.DataFrame, log: engine.EventLog, model, min_journey
             and len(members) >= min_journeys
             and len(alternatives) >= min_journeys
         )
-        gap = 0.0
+        gap = Fraction(0)
         if ok:
-            gap = len(alternatives & converted) / len(alternatives) - t_conv / len(members)
-        gap = max(gap, 0.0)
-        rate = t_conv / len(members)
-        q = gap / (1 - rate) if gap > 0 else 0.0
+            gap = Fraction(len(alternatives & converted), len(alternatives)) - Fraction(
+                t_conv, len(members)
+            )
+        gap = max(gap, Fraction(0))
+        rate = Fraction(t_conv, len(members))
+        q = gap / (1 - rate) if gap > 0 else Fraction(0)  # exact, so that ties are ties
         rank = (
             (0, order[a], order[b])
             if level == "touchpoint"
@@ -107,7 +110,7 @@ def reference_lost(frame: pd.DataFrame, log: engine.EventLog, model, min_journey
         rows[(level, a, b)] = {
             "comparable": ok,
             "alternative_journeys": len(alternatives) if ok else 0,
-            "lost_alone": len(members) * gap,
+            "lost_alone": float(len(members) * gap),
             "q": q,
             "rank": rank,
             "charged": 0,
@@ -119,7 +122,7 @@ def reference_lost(frame: pd.DataFrame, log: engine.EventLog, model, min_journey
         if chances:
             rows[min(chances)[2]]["charged"] += 1
     for row in rows.values():
-        row["lost_conversions"] = row["q"] * row["charged"]
+        row["lost_conversions"] = float(row["q"] * row["charged"])
     return rows
 
 
@@ -147,6 +150,39 @@ def test_lost_conversions_match_the_plain_reference(frame):
             assert np.isnan(row.lost_alone) and np.isnan(row.lost_conversions)
     not_converted = (~log.journey(MODEL).conversions.converted).sum()
     assert table["lost_conversions"].sum() <= not_converted + 1e-9
+
+
+def test_equal_chances_reached_by_different_counts_are_a_tie():
+    """a → b (6 journeys, 5 convert; 8 of 9 alternatives do) and c → d (10, 7; 8 of 10) both
+    have q = 1/3, but through different counts, whose float paths once differed in the last
+    bit. The journey that took both is charged to the first row, as documented."""
+    model = engine.JourneyModel.from_stages(
+        {"look": ["a", "b", "c", "d", "x", "y"], "buy": ["pay"]}, conversion="activity:pay"
+    )
+    paths = (
+        [["a", "b", "c", "d"]]
+        + [["a", "b", "pay"]] * 5
+        + [["a", "x"]]
+        + [["a", "x", "pay"]] * 8
+        + [["c", "d"]] * 2
+        + [["c", "d", "pay"]] * 7
+        + [["c", "y"]] * 2
+        + [["c", "y", "pay"]] * 8
+    )
+    frame = pd.DataFrame(
+        [
+            (f"j{i}", activity, pd.Timestamp("2024-01-01") + pd.Timedelta(minutes=k))
+            for i, path in enumerate(paths)
+            for k, activity in enumerate(path)
+        ],
+        columns=["case", "activity", "ts"],
+    )
+    table = engine.read_log(frame, **KEYS).journey(model).bottlenecks(min_journeys=2)
+    first, second = _row(table, "touchpoint", "a", "b"), _row(table, "touchpoint", "c", "d")
+    assert first["lost_alone"] == pytest.approx(6 * (8 / 9 - 5 / 6))
+    assert first["lost_conversions"] == pytest.approx(1 / 3)  # the shared journey
+    assert second["lost_conversions"] == pytest.approx(2 / 3)  # its own two
+    assert table["lost_conversions"].sum() == pytest.approx(1.0)
 
 
 # -- known truths ---------------------------------------------------------------------------

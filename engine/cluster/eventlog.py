@@ -38,6 +38,9 @@ class DaskEventLog:
         self._names: np.ndarray | None = None
         self._partial: Any = None
         self._quantiles: Any = None
+        #: The filters that made this log from the one read (see engine.slices).
+        self.definition: list[dict[str, Any]] = []
+        self._observed_until: int | None = None
 
     @property
     def npartitions(self) -> int:
@@ -96,6 +99,72 @@ class DaskEventLog:
         parts = [dask.delayed(_on_part)(log, kernel, *args) for log in self._built()]
         return tree_reduce(parts, combine).compute()
 
+    @property
+    def observed_until(self) -> int:
+        """The end of observation (ns): the last timestamp of the log read, which its
+        slices keep, as EventLog.observed_until."""
+        if self._observed_until is None:
+            if self._partial is not None:
+                self._observed_until = int(self._partial.last_ns)
+            else:  # without a full pass: the latest timestamp of each part
+                import dask
+
+                ends = dask.compute(*[dask.delayed(_last_ns)(log) for log in self._built()])
+                self._observed_until = max(ends)
+        return self._observed_until
+
+    @property
+    def filter(self) -> Any:
+        """The filters of engine.slices.filters, each returning a DaskEventLog whose
+        tables are those of the single-machine slice (engine.cluster.slices)."""
+        from .slices import DaskLogFilter
+
+        return DaskLogFilter(self)
+
+    def sessions(self, gap: Any = "30min") -> DaskEventLog:
+        """As EventLog.sessions: a case per session, the customer as an attribute."""
+        from .slices import sessions
+
+        return sessions(self, gap)
+
+    def _derived(
+        self,
+        kernel: Any,
+        args: tuple,
+        step: dict[str, Any] | None,
+        *,
+        attributes: list[str] | None = None,
+    ) -> DaskEventLog:
+        """The log of `kernel(part_log, *args)` (a part's (slice, step)) on every
+        partition, kept on the workers; `step` (default: the parts') ends its definition.
+        An InputError (engine.slices.build.EmptySlice) when no journey is left."""
+        import operator
+
+        import dask
+
+        from ..slices.build import EmptySlice
+        from .slices import part_facts
+
+        pairs = dask.persist(*[dask.delayed(kernel)(log, *args) for log in self._built()])
+        first = operator.itemgetter(0)
+        logs = list(dask.persist(*[dask.delayed(first)(pair) for pair in pairs]))
+        facts = dask.compute(*[dask.delayed(part_facts)(pair) for pair in pairs])
+        found = step or next((f[1] for f in facts if f[1] is not None), None)
+        if sum(f[0] for f in facts) == 0:
+            raise EmptySlice(found or {"filter": "slice"}, self.n_cases)
+        derived = DaskEventLog(
+            self._partitions,
+            self.columns,
+            source=self.source,
+            client=self.client,
+            parse=self._parse,
+            attributes=attributes if attributes is not None else self.attributes,
+        )
+        derived._logs = logs
+        derived.definition = [*self.definition, *([found] if found else [])]
+        derived._observed_until = self.observed_until
+        return derived
+
     def journey(self, model: Any = None) -> Any:
         """This log seen through a journey model (default: the five-stage template), as
         EventLog.journey: stages, transitions, funnel, time to convert, bottlenecks,
@@ -111,6 +180,7 @@ class DaskEventLog:
             self._reduce,
             attributes=self.attributes,
             exact=self.exact,
+            window_end=self.observed_until,
         )
 
     def compute(self) -> DaskEventLog:
@@ -226,6 +296,7 @@ class DaskEventLog:
             "partitions": self.npartitions,
             "quantiles": self.quantiles,
             "parcours_version": __version__,
+            **({"slice": [dict(step) for step in self.definition]} if self.definition else {}),
         }
 
 
@@ -237,6 +308,12 @@ def _names(log: Any) -> set[str]:
 
 def _union(parts: list[set[str]]) -> set[str]:
     return set().union(*parts)
+
+
+def _last_ns(log: Any) -> int:
+    from ..log.eventlog import EventLog
+
+    return log.observed_until if isinstance(log, EventLog) else np.iinfo(np.int64).min
 
 
 def _on_part(log: Any, kernel: Any, *args: Any) -> Any:

@@ -370,6 +370,7 @@ class MergedJourney:
         *,
         attributes: Sequence[str] = (),
         exact: QuantileCache | None = None,
+        window_end: int | None = None,
     ) -> None:
         self.model = model
         self.attributes = list(attributes)
@@ -379,7 +380,8 @@ class MergedJourney:
         self.log_partial = log_partial
         self._reduce = reduce
         self.unmapped_names = model.check(list(names))
-        self.window_end = int(log_partial.last_ns)
+        #: The end of observation: the log's last timestamp, or its parent's for a slice.
+        self.window_end = int(log_partial.last_ns if window_end is None else window_end)
         self._partial: JourneyPartial | None = None
 
     @property

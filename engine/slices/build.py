@@ -16,6 +16,16 @@ if TYPE_CHECKING:
     from ..log.eventlog import EventLog
 
 
+class EmptySlice(InputError):
+    """A filter kept no journey: an error for a log, an empty part for a log on Dask."""
+
+    def __init__(self, step: dict[str, Any], n_cases: int) -> None:
+        super().__init__(
+            f"the filter {describe(step)} keeps no journey of the {n_cases:,} in the log; loosen it"
+        )
+        self.step = step
+
+
 def slice_log(
     log: EventLog,
     keep_event: np.ndarray | None,
@@ -35,10 +45,7 @@ def slice_log(
         offsets, kept_case = kept_offsets(log.case_offsets, keep_event)
         events, kept = np.flatnonzero(keep_event), np.flatnonzero(kept_case)
     if offsets[-1] == 0:
-        raise InputError(
-            f"the filter {describe(step)} keeps no journey of the {log.n_cases:,} in the log; "
-            "loosen it"
-        )
+        raise EmptySlice(step, log.n_cases)
     codes, timestamp, rows = log.activity[events], log.timestamp[events], log.source_row[events]
     present = np.bincount(codes, minlength=log.n_activities) > 0
     if present.all():
@@ -85,3 +92,36 @@ def describe(step: dict[str, Any]) -> str:
     """A filter step in one line: `contains(touchpoints=['call_center'])`."""
     options = ", ".join(f"{k}={v!r}" for k, v in step.items() if k != "filter")
     return f"{step['filter']}({options})"
+
+
+def widened(log: EventLog, names: np.ndarray) -> EventLog:
+    """The log with `names` (sorted, a superset of its own) as its activities, its codes
+    renumbered: a part of a log on Dask filtered by the names of the whole log, so that a
+    touchpoint absent from the part matches nothing instead of being unknown."""
+    from ..log.eventlog import EventLog
+
+    own = log.activity_names
+    if len(own) == len(names) and (own == names).all():
+        return log
+    position = np.searchsorted(names, own)
+    if (position >= len(names)).any() or (names[np.minimum(position, len(names) - 1)] != own).any():
+        raise ValueError("widened: the names must include the log's own")
+    activity = position.astype(_activity_dtype(len(names)))[log.activity]
+    canonical = Canonical(
+        activity=activity,
+        timestamp=log.timestamp,
+        start_timestamp=log.start_timestamp,
+        case_offsets=log.case_offsets,
+        source_row=log.source_row,
+        activity_names=names,
+        case_id_decoder=log._case_id_decoder,
+        case_codes=log._case_codes,
+        attributes=dict(log.attributes),
+        dropped=log.dropped,
+        start_missing=log.start_timestamp_missing,
+        timezone_aware=log.timezone_aware,
+    )
+    wide = EventLog(canonical, columns=log.columns, source=log.source)
+    wide.definition = list(log.definition)
+    wide.observed_until = log.observed_until
+    return wide

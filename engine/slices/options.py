@@ -104,10 +104,10 @@ def check(args: argparse.Namespace) -> list[str]:
         raise UsageError(f"--drift takes D, W, M, Q or Y; got {args.drift!r}")
     if args.drift is not None and getattr(args, "stages", None) is None:
         raise UsageError("--drift needs a stage mapping: add --stages FILE.toml")
-    if getattr(args, "backend", "pandas") == "dask" and _slicing(args):
+    if getattr(args, "backend", "pandas") == "dask" and (args.compare or args.drift):
         raise UsageError(
-            "--where, --contains, --between, --session-gap, --compare and --drift run on one "
-            "machine for now: leave out --backend dask"
+            "--compare and --drift run on one machine for now: leave out --backend dask "
+            "(--where, --contains, --between and --session-gap work on dask)"
         )
     return columns
 
@@ -119,11 +119,6 @@ def compare_sides(text: str) -> tuple[str, str, str | None]:
     if not column.strip() or not 1 <= len(sides) <= 2 or not all(sides):
         raise UsageError(f"--compare takes COLUMN=A or COLUMN=A,B; got {text!r}")
     return column.strip(), sides[0], sides[1] if len(sides) == 2 else None
-
-
-def _slicing(args: argparse.Namespace) -> bool:
-    flags = (args.where, args.contains, args.between, args.session_gap, args.compare, args.drift)
-    return any(bool(flag) for flag in flags)
 
 
 def apply(log: EventLog, args: argparse.Namespace) -> EventLog:

@@ -350,3 +350,65 @@ def test_trim_keeps_the_first_stretch_pm4py_filter_between_finds():
         base = str(case).rsplit("##", 1)[0]
         first.setdefault(base, list(g["concept:name"]))
     assert ours == first
+
+
+def test_pm4py_filters_read_row_order_as_time_order_parcours_does_not():
+    """pm4py's filters take a DataFrame's row order for each case's time order (its
+    `format_dataframe` sorts; the filters do not). On rows written out of time order,
+    its eventually-follows, case-performance, between and variant answers are wrong, and
+    the same rows sorted give ours, which sorts by time whatever the row order."""
+    import pm4py
+
+    t = pd.Timestamp("2026-03-01")
+    hours = pd.to_timedelta([2, 0, 0, 1, 3], unit="h")
+    frame = pd.DataFrame(
+        {
+            "case:concept:name": ["c1", "c1", "c2", "c2", "c2"],
+            "concept:name": ["b", "a", "a", "c", "b"],  # c1 is a → b in time, b first in rows
+            "time:timestamp": t + hours,
+        }
+    )
+    ordered = frame.sort_values(["case:concept:name", "time:timestamp"], kind="stable")
+    log = engine.read_log(frame)
+
+    def cases(sliced) -> set[str]:
+        return set(sliced.case_ids.astype(str))
+
+    # a eventually followed by b: both journeys.
+    assert cases(log.filter.follows("a", "b")) == {"c1", "c2"}
+    assert _pm4py_cases(pm4py.filter_eventually_follows_relation(frame, [("a", "b")])) == {"c2"}
+    assert _pm4py_cases(pm4py.filter_eventually_follows_relation(ordered, [("a", "b")])) == {
+        "c1",
+        "c2",
+    }
+    # journeys lasting at most 2.5 h: c1 (2 h); pm4py takes c1's span as last row − first.
+    assert cases(log.filter.duration(max=2.5 * 3600)) == {"c1"}
+    assert _pm4py_cases(pm4py.filter_case_performance(frame, 0, 2.5 * 3600)) == set()
+    assert _pm4py_cases(pm4py.filter_case_performance(ordered, 0, 2.5 * 3600)) == {"c1"}
+    # c1's variant is (a, b); pm4py reads (b, a).
+    assert set(pm4py.get_variants(frame)) == {("b", "a"), ("a", "c", "b")}
+    assert set(pm4py.get_variants(ordered)) == {("a", "b"), ("a", "c", "b")}
+    assert {tuple(v) for v in log.variants()["variant"]} == {("a", "b"), ("a", "c", "b")}
+    # every a…b stretch: pm4py misses c1's.
+    theirs = pm4py.filter_between(frame, "a", "b")["case:concept:name"].astype(str)
+    assert {c.split("##")[0] for c in theirs} == {"c2"}
+    assert cases(log.filter.trim("a", until="b")) == {"c1", "c2"}
+
+
+@pytest.mark.parametrize("name", ["sepsis.xes.gz"])
+def test_on_shuffled_rows_of_a_real_log_pm4py_changes_its_answer(name):
+    """The same events in a shuffled row order: our duration slice is unchanged and
+    equals pm4py's on the sorted rows; pm4py's on the shuffled rows has hundreds of cases
+    wrong (kept and left out)."""
+    import pm4py
+
+    log = engine.read_log(dataset_path(name))
+    frame = log.to_pm4py()
+    frame["case:concept:name"] = frame["case:concept:name"].astype(object)
+    shuffled = frame.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    day = 86_400
+    ours = set(engine.read_log(shuffled).filter.duration(max=5 * day).case_ids.astype(str))
+    assert ours == set(log.filter.duration(max=5 * day).case_ids.astype(str))
+    assert ours == _pm4py_cases(pm4py.filter_case_performance(frame, 0, 5 * day))
+    wrong = _pm4py_cases(pm4py.filter_case_performance(shuffled, 0, 5 * day))
+    assert len(ours - wrong) > 100 and len(wrong - ours) > 100

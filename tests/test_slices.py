@@ -125,6 +125,62 @@ def test_case_filters_match_the_reference(frame, a, b):
         )
 
 
+#: (the --where expression, the same test on a journey's first channel and score).
+WHERE = [
+    ("channel == 'web'", lambda c, n: c == "web"),
+    ("channel != 'web'", lambda c, n: c != "web"),
+    ("channel in ('app', 'store')", lambda c, n: c in ("app", "store")),
+    ("channel not in ('app')", lambda c, n: c != "app"),
+    ("score == 2", lambda c, n: n == 2),
+    ("score in (1, 3) or channel == 'store'", lambda c, n: n in (1, 3) or c == "store"),
+    (
+        "not (channel == 'web' and score != 1)",
+        lambda c, n: not (c == "web" and n != 1),
+    ),
+]
+
+
+@SETTINGS
+@given(
+    journeys(),
+    st.sampled_from(WHERE),
+    st.lists(st.sampled_from(["web", "app", "store"]), min_size=1, max_size=40),
+    st.lists(st.sampled_from([1.0, 2.0, 3.0, None]), min_size=1, max_size=40),
+    st.booleans(),
+)
+def test_where_and_attribute_match_the_reference(frame, where, channels, scores, categorical):
+    """--where reads each column at the journey's first event (a missing score is equal
+    to nothing); attribute() at its first, last or any event."""
+    expression, holds = where
+    n = len(frame)
+    channel = [channels[i % len(channels)] for i in range(n)]
+    frame = frame.assign(
+        channel=pd.Categorical(channel) if categorical else pd.Series(channel, dtype=object),
+        score=pd.Series([scores[i % len(scores)] for i in range(n)], dtype=float),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        log = engine.read_log(frame, **KEYS, attributes=["channel", "score"])
+    canon = _canon(frame)
+
+    def first_holds(g) -> bool:
+        score = g["score"].iloc[0]
+        return holds(g["channel"].iloc[0], None if pd.isna(score) else score)
+
+    _check(log, _reference(canon, first_holds), lambda: log.filter.where(expression))
+    for at, pick in (("first", 0), ("last", -1)):
+        _check(
+            log,
+            _reference(canon, lambda g, pick=pick: g["channel"].iloc[pick] == "web"),
+            lambda at=at: log.filter.attribute("channel", ["web"], at=at),
+        )
+    _check(
+        log,
+        _reference(canon, lambda g: not (g["score"] == 3).any()),
+        lambda: log.filter.attribute("score", [3], at="any", keep=False),
+    )
+
+
 @SETTINGS
 @given(journeys(), st.integers(0, 8), st.integers(0, 8))
 def test_time_filters_match_the_reference(frame, h1, h2):

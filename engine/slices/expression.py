@@ -41,8 +41,9 @@ class Token:
     position: int  # 0-based character offset in the expression
 
 
-#: A parsed expression: given a column's first-event values per case, a mask per case.
-Mask = Callable[[Callable[[str], np.ndarray]], np.ndarray]
+#: A parsed expression: given `isin(column, values)` (per case, whether the column's value
+#: at its first event is one of `values`), a mask per case.
+Mask = Callable[[Callable[[str, list], np.ndarray]], np.ndarray]
 
 
 def tokenize(text: str) -> list[Token]:
@@ -125,7 +126,7 @@ class _Parser:
         if op.kind == "op" and op.text in ("==", "!="):
             value = self.value()
             equal = op.text == "=="
-            return lambda values: (values(name) == value) == equal
+            return lambda isin: isin(name, [value]) == equal
         negate = False
         if op.kind == "word" and op.text == "not":
             negate, op = True, self.take()
@@ -136,7 +137,7 @@ class _Parser:
                 self.take()
                 options.append(self.value())
             self.expect(")")
-            return lambda values: np.isin(values(name), np.array(options, dtype=object)) != negate
+            return lambda isin: isin(name, options) != negate
         raise self.error(op, "expected ==, != or in after a column name")
 
     def value(self) -> object:
@@ -169,20 +170,20 @@ def _error(text: str, position: int, message: str) -> InputError:
 
 
 def _any(parts: list[Mask]) -> Mask:
-    def mask(values):
-        out = parts[0](values)
+    def mask(isin):
+        out = parts[0](isin)
         for part in parts[1:]:
-            out = out | part(values)
+            out = out | part(isin)
         return out
 
     return mask
 
 
 def _all(parts: list[Mask]) -> Mask:
-    def mask(values):
-        out = parts[0](values)
+    def mask(isin):
+        out = parts[0](isin)
         for part in parts[1:]:
-            out = out & part(values)
+            out = out & part(isin)
         return out
 
     return mask

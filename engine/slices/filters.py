@@ -91,14 +91,20 @@ class LogFilter:
 
         mask_of, _ = parse(expression)
         first = self._log.case_offsets[:-1]
-        cache: dict[str, np.ndarray] = {}
+        cache: dict[str, pd.Series] = {}
 
-        def values(name: str) -> np.ndarray:
+        def isin(name: str, options: list) -> np.ndarray:
+            """A categorical column is answered per category, then by its first-event codes."""
             if name not in cache:
-                cache[name] = _objects(self._column(name), first)
-            return cache[name]
+                column = self._column(name)
+                if isinstance(column.dtype, pd.CategoricalDtype):
+                    codes = column.cat.codes.to_numpy()[first]
+                    cache[name] = pd.Series(pd.Categorical.from_codes(codes, dtype=column.dtype))
+                else:
+                    cache[name] = column.iloc[first].reset_index(drop=True)
+            return _isin(cache[name], options)
 
-        keep = np.asarray(mask_of(values), dtype=bool)
+        keep = np.asarray(mask_of(isin), dtype=bool)
         return self._cases(keep, {"filter": "where", "expression": expression})
 
     def time_range(

@@ -149,7 +149,6 @@ def ocel_lead_times(
         )
     }
     pairs = _related(relations, chain, source)
-    pairs = pairs[pairs["from_id"] != pairs["to_id"]]
     pairs = pairs.sort_values(["from_id", "to_id"], kind="stable").reset_index(drop=True)
     pairs["from_time"] = pairs["from_id"].map(anchors["from"]).astype("datetime64[ns, UTC]")
     pairs["to_time"] = pairs["to_id"].map(anchors["to"]).astype("datetime64[ns, UTC]")
@@ -252,6 +251,7 @@ def _related(relations: pd.DataFrame, chain: tuple[str, ...], path: Path) -> pd.
         nxt = _links(relations, chain[step - 1], kind).rename(columns={"a": "at"})
         pairs = pairs.merge(nxt, on="at")[["from_id", "b"]].rename(columns={"b": "at"})
         pairs = pairs.drop_duplicates()
+    pairs = pairs[pairs["from_id"] != pairs["at"]]  # an object is not its own pair
     if pairs.empty:
         hops = f" {ARROW} ".join(repr(t) for t in chain)
         raise InputError(

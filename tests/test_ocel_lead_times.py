@@ -361,7 +361,7 @@ def test_refusals_name_the_problem_and_the_fix(tmp_path, call, message):
     text = str(caught.value)
     assert message in text and "\n" not in text
     if "along" in text:
-        assert "(via=): 'orders'" in text  # the type that bridges them
+        assert "--lead-time): 'orders'" in text  # the type that bridges them
 
 
 def test_the_spec_text_of_the_command_line():

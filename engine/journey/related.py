@@ -34,6 +34,7 @@ from ..errors import InputError
 #: The columns of `LeadTimes.pairs` (and of lead_times.parquet), in order.
 LEAD_TIME_COLUMNS = ("from_id", "to_id", "from_time", "to_time", "lead_time_s", "negative")
 ARROW = "->"
+_VIA = "via=, or FROM->VIA->TO in --lead-time"
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def ocel_lead_times(
     }
     pairs = _related(relations, chain, source)
     pairs = pairs.sort_values(["from_id", "to_id"], kind="stable").reset_index(drop=True)
+    pairs = pairs.astype({"from_id": "str", "to_id": "str"})
     pairs["from_time"] = pairs["from_id"].map(anchors["from"]).astype("datetime64[ns, UTC]")
     pairs["to_time"] = pairs["to_id"].map(anchors["to"]).astype("datetime64[ns, UTC]")
     delta = (pairs["to_time"] - pairs["from_time"]).to_numpy()
@@ -279,5 +281,5 @@ def _bridges(relations: pd.DataFrame, a: str, b: str) -> str:
     bridges = sorted((touching_a & touching_b) - {a, b})
     if bridges:
         named = ", ".join(repr(t) for t in bridges)
-        return f"relate them through a type that shares events with both (via=): {named}"
-    return "choose object types that share events, or chain them through others (via=)"
+        return f"relate them through a type that shares events with both ({_VIA}): {named}"
+    return f"choose object types that share events, or chain them through others ({_VIA})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -235,6 +236,10 @@ def test_one_mapping_file_per_object_type(tmp_path, capsys, object_type, extra, 
     )
     pd.testing.assert_frame_equal(table.to_pandas(), api.pairs)
     assert summary["lead_time"] == json.loads(json.dumps(api.summary()))
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    documented = next(line for line in readme.splitlines() if "| `lead_times.parquet`" in line)
+    for key in [*table.schema.names, *summary["lead_time"]]:
+        assert f"`{key}`" in documented, key
 
 
 def test_lead_time_on_the_shipped_example(tmp_path, capsys):

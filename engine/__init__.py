@@ -38,6 +38,8 @@ _LAZY = {
     "Conversion": "engine.journey",
     "Journey": "engine.journey",
     "JourneyModel": "engine.journey",
+    "LeadTimes": "engine.journey.related",
+    "ocel_lead_times": "engine.journey.related",
 }
 
 __all__ = [
@@ -49,10 +51,12 @@ __all__ = [
     "InputError",
     "Journey",
     "JourneyModel",
+    "LeadTimes",
     "OutputError",
     "ParcoursError",
     "__version__",
     "compare",
+    "ocel_lead_times",
     "read_log",
     "read_ocel",
 ]
@@ -60,6 +64,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .cluster import DaskEventLog
     from .journey import Conversion, Journey, JourneyModel
+    from .journey.related import LeadTimes, ocel_lead_times
     from .log import ColumnMapping, DroppedRows, EventLog, read_log, read_ocel
     from .slices.comparison import compare
 

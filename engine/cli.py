@@ -63,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="OCEL logs only: the object type whose objects are the cases (e.g. orders); the "
         "other types' objects become journey attributes TYPE and n_TYPE",
     )
+    keys.add_argument(
+        "--lead-time",
+        metavar="FROM[:ACT]->[VIA->]TO[:ACT]",
+        help="OCEL logs only: write lead_times.parquet, the time from each FROM object's ACT "
+        "(default: its first event) to each related TO object's, e.g. 'orders:place order"
+        "->items->packages:package delivered' (related: sharing an event, through VIA types)",
+    )
     parsing = analyze.add_argument_group("parsing")
     parsing.add_argument(
         "--timestamp-format",
@@ -332,6 +339,7 @@ def analyze(args: argparse.Namespace) -> int:
     _check_backend_flags(args)
     model = _journey_model(args)
     _check_discovery_flags(args)
+    args.lead_time_spec = _lead_time_spec(args)
     from .slices.options import check as check_slice
 
     args.slice_columns = check_slice(args)
@@ -483,6 +491,8 @@ def _analyze_into(out, log, model, args: argparse.Namespace, progress: Progress)
     summary = log.summary()
     if model is not None:
         summary["journey"] = _journey_outputs(log, model, args, out, progress)
+    if args.lead_time_spec is not None:
+        summary["lead_time"] = _lead_time_into(out, args, progress)
     if args.drift:
         summary["drift"] = _drift_into(out, log, model, args, progress)
     if args.compare:
@@ -500,6 +510,41 @@ def _analyze_into(out, log, model, args: argparse.Namespace, progress: Progress)
         with progress.step("report.html and the process map"):
             _report_into(out, args, progress)
     return summary, variants, edges
+
+
+def _lead_time_spec(args: argparse.Namespace) -> dict | None:
+    """--lead-time as ocel_lead_times keywords; a usage error off an OCEL log."""
+    if args.lead_time is None:
+        return None
+    from .io.ocel import is_ocel
+    from .journey.related import parse_lead_time
+
+    if not is_ocel(args.log):
+        raise UsageError(
+            f"--lead-time relates objects of an object-centric log (.jsonocel, .xmlocel, "
+            f".sqlite, OCEL 1.0 .csv); '{args.log}' is not one: leave it out"
+        )
+    try:
+        return parse_lead_time(args.lead_time)
+    except InputError as exc:
+        raise UsageError(f"--lead-time: {exc}") from None
+
+
+def _lead_time_into(out, args: argparse.Namespace, progress: Progress) -> dict:
+    """lead_times.parquet, and what summary.json says of it."""
+    from .journey.actions import human
+    from .journey.related import ocel_lead_times
+
+    with progress.step(f"lead time {args.lead_time}") as note:
+        result = ocel_lead_times(
+            args.log, timestamp_format=args.timestamp_format, **args.lead_time_spec
+        )
+        out.table("lead_times.parquet", result.pairs)
+        summary = result.summary()
+        note["done"] = f"{summary['measured']:,} of {summary['pairs']:,} pairs measured"
+        if summary["median_s"] is not None:
+            note["done"] += f", median {human(summary['median_s'])}"
+    return summary
 
 
 def _check_backend_flags(args: argparse.Namespace) -> None:
@@ -640,7 +685,9 @@ def _journey_model(args: argparse.Namespace):
             f"ones are: {', '.join(templates())}"
         )
     else:
-        model = JourneyModel.from_toml(args.stages, conversion=args.conversion)
+        model = JourneyModel.from_toml(
+            args.stages, conversion=args.conversion, object_type=args.object_type
+        )
     if args.conversion_window is not None:
         try:
             model = model.within(args.conversion_window)

@@ -188,6 +188,14 @@ SCHEMAS.update(
         ),
         "compare.parquet": _schema(**_COMPARED),
         "drift.parquet": _schema(period=_S, **_COMPARED, too_recent=_B, carried_by=_S),
+        "lead_times.parquet": _schema(
+            from_id=_S,
+            to_id=_S,
+            from_time=pa.timestamp("ns", tz="UTC"),
+            to_time=pa.timestamp("ns", tz="UTC"),
+            lead_time_s=_F,
+            negative=_B,
+        ),
         "attribution.parquet": _schema(
             by=_S,
             model=_S,

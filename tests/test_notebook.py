@@ -35,3 +35,37 @@ def test_discovery_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     shop = (SHARED / "journey_retentioneering_simple_shop.csv").exists()
     assert ("payment_done" in text) == shop  # the shop log when present, else the fallback
     assert os.environ["PARCOURS_SHARED_DATA"] == str(SHARED)
+
+
+ORDERS_NOTEBOOK = NOTEBOOK.parent / "ocel_orders.ipynb"
+
+
+@pytest.mark.parametrize("data", ["shared", "absent"])
+def test_ocel_orders_notebook_runs_top_to_bottom(tmp_path, monkeypatch, data):
+    """On the order simulation when ../shared/data has it, else on the shipped OCEL 2.0
+    example, saying so; the kernel imports this checkout's engine."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    folder = SHARED if data == "shared" else tmp_path / "no-shared-data"
+    monkeypatch.setenv("PARCOURS_SHARED_DATA", str(folder))
+    repo = str(NOTEBOOK.parents[1])
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))
+    )
+    notebook = nbformat.read(ORDERS_NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    )
+    client.execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs
+    )
+    assert "stages:" in text and "fully delivered within 14 days" in text
+    orders = (folder / "ocel" / "ocel_order_simulated.csv").exists()
+    if orders:
+        assert "'pairs': 4396" in text and "'from': 'orders'" in text
+    else:
+        assert "running on the shipped ocel20_example.jsonocel instead" in text
+        assert "'from': 'Purchase Order'" in text

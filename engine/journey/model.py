@@ -126,8 +126,19 @@ class JourneyModel:
         return cls(tuple(stages), touchpoints, conversion, strict)
 
     @classmethod
-    def from_toml(cls, path: str | os.PathLike, *, conversion: str | None = None) -> JourneyModel:
-        """Read a model from TOML (see the module doc); `conversion` overrides the file's."""
+    def from_toml(
+        cls,
+        path: str | os.PathLike,
+        *,
+        conversion: str | None = None,
+        object_type: str | None = None,
+    ) -> JourneyModel:
+        """Read a model from TOML (see the module doc); `conversion` overrides the file's.
+
+        A file for an object-centric log may hold one model per object type, a table each
+        (`[orders]` with `[[orders.stages]]`, `[packages]` ...): `object_type` picks one,
+        so one file serves every flattening of the log. A single model fits any type.
+        """
         source = Path(path)
         try:
             data = tomllib.loads(source.read_text(encoding="utf-8"))
@@ -135,7 +146,21 @@ class JourneyModel:
             raise InputError(f"stage mapping '{source}' does not exist") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"stage mapping '{source}' is not valid TOML: {exc}") from None
-        return cls.from_mapping(data, where=f"'{source}'", conversion=conversion)
+        where = f"'{source}'"
+        per_type = _per_type(data)
+        if per_type:
+            if object_type is None:
+                raise InputError(
+                    f"{where} holds one model per object type ({_names(per_type)}); name "
+                    "the type: object_type= (--object-type)"
+                )
+            if object_type not in per_type:
+                raise InputError(
+                    f"{where} has no model for object type '{object_type}'; it has "
+                    f"{_names(per_type)}: add a [{object_type}] table or choose one of those"
+                )
+            data, where = data[object_type], f"{where} [{object_type}]"
+        return cls.from_mapping(data, where=where, conversion=conversion)
 
     @classmethod
     def from_mapping(
@@ -276,6 +301,14 @@ def parse_conversion(text: str, stages: Iterable[str]) -> Conversion:
     if sep and kind in ("stage", "activity"):
         return Conversion(**{kind: name})
     return Conversion(stage=text) if text in set(stages) else Conversion(activity=text)
+
+
+def _per_type(data: Mapping) -> list[str]:
+    """The object types of a per-type model file: tables holding `stages`; [] for one
+    model (top-level `stages`)."""
+    if "stages" in data:
+        return []
+    return [k for k, v in data.items() if isinstance(v, Mapping) and "stages" in v]
 
 
 def _names(values: Iterable[str]) -> str:

@@ -17,6 +17,7 @@ def test_discovery_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("PARCOURS_SHARED_DATA", str(SHARED))
+    _kernel_imports_this_checkout(monkeypatch)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     client = nbclient.NotebookClient(
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
@@ -48,10 +49,7 @@ def test_ocel_orders_notebook_runs_top_to_bottom(tmp_path, monkeypatch, data):
     nbclient = pytest.importorskip("nbclient")
     folder = SHARED if data == "shared" else tmp_path / "no-shared-data"
     monkeypatch.setenv("PARCOURS_SHARED_DATA", str(folder))
-    repo = str(NOTEBOOK.parents[1])
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))
-    )
+    _kernel_imports_this_checkout(monkeypatch)
     notebook = nbformat.read(ORDERS_NOTEBOOK, as_version=4)
     client = nbclient.NotebookClient(
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
@@ -69,3 +67,12 @@ def test_ocel_orders_notebook_runs_top_to_bottom(tmp_path, monkeypatch, data):
     else:
         assert "running on the shipped ocel20_example.jsonocel instead" in text
         assert "'from': 'Purchase Order'" in text
+
+
+def _kernel_imports_this_checkout(monkeypatch) -> None:
+    """The kernel is a new process: put this checkout first on its import path, so that it
+    runs the code under test, not an installed copy."""
+    repo = str(NOTEBOOK.parents[1])
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))
+    )

@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         "log",
         metavar="LOG",
         help="CSV, Parquet (file or folder), XES(.gz), or an object-centric log (OCEL: "
-        ".jsonocel, .xmlocel, .sqlite, OCEL 1.0 .csv) with --object-type",
+        ".jsonocel, .xmlocel, .sqlite, OCEL 1.0 .csv) with --object-type, or a database: "
+        "postgresql://user@host/db or a .duckdb file, with --query",
     )
     analyze.add_argument("--out", required=True, metavar="DIR", help="output folder")
     keys = analyze.add_argument_group("columns (default to the XES keys for XES files)")
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="file format, when the file name does not tell",
     )
     parsing.add_argument("--sep", default=",", help="CSV field separator (default ',')")
+    _source_flags(parsing)
     journey = analyze.add_argument_group(
         "journey analytics (with --stages: stages, funnel, time to convert, bottlenecks, "
         "actions; segments, channels and satisfaction when their columns are named)"
@@ -186,8 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend",
         choices=("pandas", "dask"),
         default="pandas",
-        help="'dask' runs on a Dask cluster, for logs that outgrow one machine (Parquet "
-        "file, folder or glob; writes the same files, journey tables of --stages and "
+        help="'dask' runs on a Dask cluster, for logs that outgrow one machine (Parquet or "
+        "CSV file, folder or glob, or postgresql:// with --partition-on; writes the same "
+        "files, journey tables of --stages and "
         "--segment included; not --channel, --score, --model or --expected)",
     )
     running.add_argument(
@@ -202,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --backend dask: partitions to shuffle the cases into (default: as many "
         "as the input has, and at least two per worker thread)",
+    )
+    running.add_argument(
+        "--partition-on",
+        metavar="COL",
+        help="with --backend dask and a postgresql:// LOG: the integer column (a bigint case "
+        "id, say) whose ranges the query is read by, one range per partition",
     )
     running.add_argument(
         "--threads",
@@ -246,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--timestamp-unit", choices=("s", "ms", "us", "ns"))
     convert.add_argument("--format", choices=("csv", "parquet", "xes"))
     convert.add_argument("--sep", default=",", help="CSV field separator (default ',')")
+    _source_flags(convert)
     convert.add_argument(
         "--attribute",
         action="append",
@@ -279,6 +289,17 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--quiet", action="store_true", help="no progress on stderr")
     generate.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     return parser
+
+
+def _source_flags(parser: argparse._ActionsContainer) -> None:
+    """--query and --table: what to read from a database LOG."""
+    parser.add_argument(
+        "--query",
+        metavar="SQL",
+        help="with a postgresql://user@host/db LOG (or a .duckdb file): the SELECT whose rows "
+        "are the events; the password comes from PGPASSWORD or ~/.pgpass, never the URI",
+    )
+    parser.add_argument("--table", metavar="NAME", help="with a .duckdb LOG: the table to read")
 
 
 def _shipped_mappings() -> list[str]:
@@ -386,8 +407,11 @@ def _read(args: argparse.Namespace, progress: Progress):
 
 
 def _read_log(args: argparse.Namespace, progress: Progress):
+    from .io.sql import checked_uri, is_sql_uri
     from .log import read_log
 
+    if is_sql_uri(args.log):
+        checked_uri(args.log)  # before the URI is shown in a progress line
     with progress.step(f"reading {args.log}") as note:
         dask_options = {}
         if args.backend == "dask":
@@ -395,6 +419,7 @@ def _read_log(args: argparse.Namespace, progress: Progress):
                 "backend": "dask",
                 "scheduler": args.scheduler,
                 "npartitions": args.partitions,
+                "partition_on": args.partition_on,
             }
         log = read_log(
             args.log,
@@ -407,6 +432,8 @@ def _read_log(args: argparse.Namespace, progress: Progress):
             format=args.format,
             sep=args.sep,
             attributes=_journey_columns(args),
+            table=args.table,
+            query=args.query,
             **dask_options,
         )
         if args.backend == "dask":
@@ -549,8 +576,8 @@ def _lead_time_into(out, args: argparse.Namespace, progress: Progress) -> dict:
 
 def _check_backend_flags(args: argparse.Namespace) -> None:
     if args.backend != "dask":
-        if args.scheduler or args.partitions:
-            raise UsageError("--scheduler and --partitions go with --backend dask")
+        if args.scheduler or args.partitions or args.partition_on:
+            raise UsageError("--scheduler, --partitions and --partition-on go with --backend dask")
         return
     import importlib.util
 
@@ -834,6 +861,7 @@ def convert(args: argparse.Namespace) -> int:
 
     progress = Progress(enabled=not args.quiet)
     args.backend, args.scheduler, args.partitions = "pandas", None, None
+    args.partition_on = None
     args.segment, args.channel, args.score, args.slice_columns = [], None, None, args.attribute
     args.where = args.between = args.session_gap = args.compare = args.drift = None
     args.contains = []

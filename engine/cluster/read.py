@@ -1,4 +1,5 @@
-"""From a dask DataFrame, or a folder or glob of Parquet files, to a DaskEventLog."""
+"""From a dask DataFrame, Parquet or CSV files (a folder or glob), or a PostgreSQL query,
+to a DaskEventLog."""
 
 from __future__ import annotations
 
@@ -31,8 +32,14 @@ def read_dask_log(
     npartitions: int | None = None,
     scheduler: str | None = None,
     attributes: Sequence[str] = (),
+    format: str | None = None,
+    sep: str = ",",
+    query: str | None = None,
+    partition_on: str | None = None,
 ) -> DaskEventLog:
-    """A log on Dask: `source` is a dask DataFrame or a Parquet folder, file or glob.
+    """A log on Dask: `source` is a dask DataFrame, a Parquet or CSV (format='csv')
+    folder, file or glob, or a PostgreSQL URI with its `query`, read by ranges of the
+    integer column `partition_on` (see cluster/sources.py).
 
     Cases are never split: rows are shuffled once by hashed case id into `npartitions`
     partitions (default: as many as the input has), with P2P on a distributed cluster.
@@ -42,13 +49,22 @@ def read_dask_log(
     """
     import dask.dataframe as dd
 
+    from ..io.sql import is_sql_uri
     from ..log.read import _mapping
     from .eventlog import DaskEventLog
     from .session import connect
+    from .sources import csv_columns, csv_frame, sql_frame
 
     client = connect(scheduler)
+    csv = False
     if isinstance(source, dd.DataFrame):
         frame, label = source, f"dask DataFrame ({source.npartitions} partitions)"
+    elif is_sql_uri(source):
+        frame = sql_frame(source, query, partition_on=partition_on, npartitions=npartitions)
+        label = f"{source} ({frame.npartitions} ranges of {partition_on})"
+    elif isinstance(source, str | os.PathLike) and format == "csv":
+        path = label = os.fspath(source)
+        frame, csv = None, True
     elif isinstance(source, str | os.PathLike):
         path = os.fspath(source)
         try:
@@ -65,7 +81,7 @@ def read_dask_log(
             "the dask backend takes a dask DataFrame or a Parquet path or glob; got "
             f"{type(source).__name__}"
         )
-    columns = [str(c) for c in frame.columns]
+    columns = csv_columns(label, sep=sep) if csv else [str(c) for c in frame.columns]
     mapping = _mapping(columns, case, activity, timestamp, start_timestamp, where=f"'{label}'")
     wanted = [mapping.case, mapping.activity, mapping.timestamp]
     if mapping.start_timestamp is not None:
@@ -78,6 +94,9 @@ def read_dask_log(
             f"column {absent[0]!r} is not in '{label}'; it has: {shown}. Pass the right "
             "name with case=/activity=/timestamp=/attributes="
         )
+    if csv:
+        text = [c for c in vars(mapping).values() if c is not None]
+        frame = csv_frame(path, sep=sep, columns=wanted, text=text)
     frame = frame[wanted]
     numbered = frame.map_partitions(_number_rows, meta=frame._meta.assign(**{ROW: np.int64(0)}))
     method = "p2p" if client is not None and _p2p_available() else "tasks"

@@ -41,6 +41,7 @@ def read_log(
     scheduler: str | None = None,
     table: str | None = None,
     query: str | None = None,
+    partition_on: str | None = None,
 ) -> EventLog | DaskEventLog:
     """Read an event log into canonical form.
 
@@ -61,27 +62,43 @@ def read_log(
     The source may also be a pyarrow Table, RecordBatch or RecordBatchReader, a Polars
     DataFrame or LazyFrame, or a DuckDB relation: read as Arrow, with no pandas round trip.
 
+    The source may also be a PostgreSQL URI, postgresql://user@host:port/db (no password
+    in it: libpq takes it from PGPASSWORD or ~/.pgpass), with query= the SELECT whose
+    rows are the events. The rows stream in as Arrow batches, coded as they arrive, as a
+    Parquet file's are. Rows come in the server's order: add ORDER BY for a reproducible
+    order of events that share a timestamp.
+
     backend: 'pandas' (one machine, exact) or 'dask': a DaskEventLog over a dask
-        DataFrame or a Parquet folder or glob, partitioned by case into `npartitions`,
-        on the cluster at `scheduler` (an address; default: the current client, or a
-        local cluster). A dask DataFrame source implies backend='dask'.
+        DataFrame, a Parquet or CSV file, folder or glob, or a PostgreSQL query,
+        partitioned by case into `npartitions`, on the cluster at `scheduler` (an
+        address; default: the current client, or a local cluster). A dask DataFrame
+        source implies backend='dask'.
+    partition_on: with backend='dask' and a PostgreSQL query, the integer column (a
+        bigint case id, say) whose ranges the query is read by, one range per task.
 
     Rows with no case, activity or timestamp are dropped and counted in `log.dropped`.
     Raises InputError, with a one-line message naming the column and rows, on bad input.
     """
     if backend == "dask" or _is_dask_frame(source):
+        from ..io.sql import is_sql_uri
+
+        sql = is_sql_uri(source)
         given = format
-        if given is None and isinstance(source, str | os.PathLike):
+        if given is None and not sql and isinstance(source, str | os.PathLike):
             try:
                 given = detect_format(source)
             except InputError:  # a glob of Parquet files, say: the dask reader decides
                 given = None
-        if given not in (None, "parquet"):
+        if given not in (None, "parquet", "csv"):
             raise InputError(
-                f"the dask backend reads Parquet or a dask DataFrame, not {given.upper()}; "
-                f"convert it first: parcours convert {os.fspath(source)} LOG.parquet "
-                "(or drop backend='dask')"
+                f"the dask backend reads Parquet, CSV, a PostgreSQL query or a dask "
+                f"DataFrame, not {given.upper()}; convert it first: parcours convert "
+                f"{os.fspath(source)} LOG.parquet (or drop backend='dask')"
             )
+        if table is not None or (query is not None and not sql):
+            raise InputError("with backend='dask', query= goes with a postgresql:// URI only")
+        if partition_on is not None and not sql:
+            raise InputError("partition_on= goes with a postgresql:// URI (and its query=)")
         _require_dask()
         from ..cluster import read_dask_log
 
@@ -96,13 +113,36 @@ def read_log(
             npartitions=npartitions,
             scheduler=scheduler,
             attributes=attributes,
+            format=given,
+            sep=sep,
+            query=query,
+            partition_on=partition_on,
         )
     if backend != "pandas":
         raise InputError(f"unknown backend {backend!r}; choose 'pandas' or 'dask'")
     from ..io.arrow_sources import arrow_table, duckdb_table, is_duckdb_file
+    from ..io.sql import is_sql_uri, run_query
 
+    if partition_on is not None:
+        raise InputError("partition_on= goes with backend='dask' and a PostgreSQL source")
+    if is_sql_uri(source):
+        if table is not None:
+            raise InputError(
+                f"a PostgreSQL source is read by query: pass query='SELECT ... FROM {table}' "
+                "instead of table="
+            )
+        result = run_query(source, query)
+        mapping = _mapping(
+            result.column_names, case, activity, timestamp, start_timestamp, where="the query"
+        )
+        frame = result.batches(spool=[mapping.case])
+        label = f"{source} ({result.num_rows:,} rows)"
+        return _build(frame, mapping, attributes, timestamp_format, timestamp_unit, label)
     if (table is not None or query is not None) and not is_duckdb_file(source):
-        raise InputError("table= and query= go with a DuckDB database file (.duckdb)")
+        raise InputError(
+            "table= and query= go with a DuckDB database file (.duckdb) or, query= alone, "
+            "a postgresql:// URI"
+        )
     handed = arrow_table(source)
     if is_duckdb_file(source):
         handed = duckdb_table(source, table=table, query=query), os.fspath(source)
@@ -142,6 +182,17 @@ def read_log(
             "read_log takes a file path, a pandas or Polars DataFrame, an Arrow table or "
             f"reader, or a DuckDB relation; got {type(source).__name__}"
         )
+    return _build(frame, mapping, attributes, timestamp_format, timestamp_unit, label)
+
+
+def _build(
+    frame: object,
+    mapping: ColumnMapping,
+    attributes: Sequence[str],
+    timestamp_format: str | None,
+    timestamp_unit: str | None,
+    label: str,
+) -> EventLog:
     canonical = build_canonical(
         frame,
         mapping,

@@ -1,0 +1,123 @@
+"""The dask backend on every format: a glob of CSV exports and a PostgreSQL query read by
+ranges of a key column give the pandas backend's tables; XES is refused saying how to
+convert it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import engine
+from engine.datasets import dataset_path
+from engine.datasets.synthetic import KEYS, generate
+from engine.errors import InputError
+from tests import postgres_server
+from tests.partial_checks import assert_same_tables
+
+dd = pytest.importorskip("dask.dataframe", reason="the dask backend needs pip install '.[dask]'")
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with distributed.Client(cluster) as connected:
+        yield connected
+    cluster.close()
+
+
+def _with_missing_keys(df, seed: int = 0):
+    df = df.copy()
+    rng = np.random.default_rng(seed)
+    for column in KEYS.values():
+        df.loc[rng.choice(len(df), 11, replace=False), column] = None
+    return df
+
+
+def test_a_glob_of_csv_exports_gives_the_pandas_tables(client, tmp_path: Path):
+    df = _with_missing_keys(generate(9_000, seed=21))
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for k in range(3):
+        df.iloc[k::3].to_csv(folder / f"part-{k}.csv", index=False)
+    whole = tmp_path / "whole.csv"
+    df.iloc[np.r_[0:9_000:3, 1:9_000:3, 2:9_000:3]].to_csv(whole, index=False)
+    want = engine.read_log(whole, **KEYS, attributes=["segment"])
+    log = engine.read_log(
+        str(folder / "*.csv"), **KEYS, backend="dask", npartitions=3, attributes=["segment"]
+    )
+    assert_same_tables(log, want, exact=True)
+    assert log.dropped == want.dropped and want.dropped.missing_case == 11
+
+
+def test_xes_is_refused_with_the_conversion_to_run(client):
+    path = dataset_path("receipt.xes.gz")
+    with pytest.raises(InputError, match=r"parcours convert .*receipt\.xes\.gz LOG\.parquet"):
+        engine.read_log(path, backend="dask")
+
+
+@pytest.fixture(scope="module")
+def events_table(postgres):
+    df = _with_missing_keys(generate(12_000, seed=22, id_type="int"))
+    df["customer_id"] = df["customer_id"].astype("Int64")
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.append_column("row", pa.array(np.arange(len(df))))
+    postgres_server.load(postgres.socket_uri, "dask_events", table)
+    return df
+
+
+@pytest.mark.parametrize("partitions", [1, 4])
+def test_a_postgresql_query_by_key_ranges_gives_the_pandas_tables(
+    client, postgres, events_table, partitions
+):
+    query = "SELECT * FROM dask_events ORDER BY row"
+    want = engine.read_log(postgres.socket_uri, query=query, **KEYS, attributes=["segment"])
+    log = engine.read_log(
+        postgres.socket_uri,
+        query=query,
+        **KEYS,
+        attributes=["segment"],
+        backend="dask",
+        partition_on="customer_id",
+        npartitions=partitions,
+    )
+    assert_same_tables(log, want, exact=True)
+    assert log.dropped == want.dropped and want.dropped.missing_case == 11
+    assert log.summary()["events"] == want.n_events
+
+
+def test_a_postgresql_query_without_an_integer_key_is_refused(client, postgres, events_table):
+    query = "SELECT * FROM dask_events"
+    with pytest.raises(InputError, match="name it with partition_on='COLUMN'"):
+        engine.read_log(postgres.socket_uri, query=query, **KEYS, backend="dask")
+    with pytest.raises(InputError, match="'touchpoint' is string, not an integer"):
+        engine.read_log(
+            postgres.socket_uri, query=query, **KEYS, backend="dask", partition_on="touchpoint"
+        )
+    with pytest.raises(InputError, match="'nope' is not in the query's columns"):
+        engine.read_log(
+            postgres.socket_uri, query=query, **KEYS, backend="dask", partition_on="nope"
+        )
+
+
+def test_parcours_analyze_on_dask_reads_postgresql(client, postgres, events_table, tmp_path):
+    import pandas as pd
+
+    from engine import cli
+
+    columns = ["--case", "customer_id", "--activity", "touchpoint", "--timestamp", "ts"]
+    query = ["--query", "SELECT * FROM dask_events ORDER BY row"]
+    common = ["--no-report", "--quiet", *columns, *query]
+    dask_out, pandas_out = tmp_path / "dask", tmp_path / "pandas"
+    dask = ["--backend", "dask", "--partition-on", "customer_id", "--partitions", "3"]
+    assert cli.main(["analyze", postgres.socket_uri, "--out", str(dask_out), *common, *dask]) == 0
+    assert cli.main(["analyze", postgres.socket_uri, "--out", str(pandas_out), *common]) == 0
+    for name in ("edges", "variants", "activities"):
+        got = pd.read_parquet(dask_out / f"{name}.parquet")
+        want = pd.read_parquet(pandas_out / f"{name}.parquet")
+        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, obj=name)

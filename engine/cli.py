@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import InputError, OutputError, UsageError, one_line
 from .progress import Progress
+from .run import AnalysisOptions, Run, write
 from .slices.options import add_arguments as add_slice_arguments
 
 EXIT_OK = 0
@@ -375,15 +376,18 @@ def analyze(args: argparse.Namespace) -> int:
     except BaseException:
         out.discard()
         raise
+    run = Run(log, _options(args, model), progress)
     with out:
-        summary, variants, edges = _analyze_into(out, log, model, args, progress)
+        summary = write(out, run)
     progress.message(f"results in {args.out}")
     if args.backend == "dask":
         log.close()
     if not args.quiet:
         from .report.labels import neutral
 
-        print(neutral(_overview(log, variants, edges)))
+        print(
+            neutral(_overview(log, run.written["variants.parquet"], run.written["edges.parquet"]))
+        )
         actions = summary["journey"]["actions"] if model is not None else []
         if actions:
             print("prioritized actions (actions.parquet):")
@@ -502,43 +506,6 @@ def _read_ocel(args: argparse.Namespace, progress: Progress):
     return log
 
 
-def _analyze_into(out, log, model, args: argparse.Namespace, progress: Progress) -> tuple:
-    """Write every table, summary.json and the report into the staged folder; return
-    (the summary, variants, edges) for the lines printed after."""
-    with progress.step("directly-follows graph") as note:
-        edges = log.dfg()
-        out.table("edges.parquet", edges)
-        note["done"] = f"{len(edges):,} edges"
-    with progress.step("variants") as note:
-        variants = log.variants()
-        out.table("variants.parquet", variants)
-        note["done"] = f"{len(variants):,} variants"
-    with progress.step("activities") as note:
-        out.table("activities.parquet", log.activities())
-    summary = log.summary()
-    if model is not None:
-        summary["journey"] = _journey_outputs(log, model, args, out, progress)
-    if args.lead_time_spec is not None:
-        summary["lead_time"] = _lead_time_into(out, args, progress)
-    if args.drift:
-        summary["drift"] = _drift_into(out, log, model, args, progress)
-    if args.compare:
-        from .slices.options import comparison
-
-        with progress.step(f"comparing {args.compare}") as note:
-            table, summary["compare"] = comparison(log, model, args)
-            out.table("compare.parquet", table)
-            note["done"] = f"{summary['compare']['significant']:,} differences beyond chance"
-    _discovery_outputs(log, model, args, out, progress, summary)
-    if args.backend == "dask":  # the journey tables' quantiles too
-        summary["quantiles"] = log.quantiles
-    out.json("summary.json", summary)
-    if not args.no_report:
-        with progress.step("report.html and the process map"):
-            _report_into(out, args, progress)
-    return summary, variants, edges
-
-
 def _lead_time_spec(args: argparse.Namespace) -> dict | None:
     """--lead-time as ocel_lead_times keywords; a usage error off an OCEL log."""
     if args.lead_time is None:
@@ -555,23 +522,6 @@ def _lead_time_spec(args: argparse.Namespace) -> dict | None:
         return parse_lead_time(args.lead_time)
     except InputError as exc:
         raise UsageError(f"--lead-time: {exc}") from None
-
-
-def _lead_time_into(out, args: argparse.Namespace, progress: Progress) -> dict:
-    """lead_times.parquet, and what summary.json says of it."""
-    from .journey.actions import human
-    from .journey.related import ocel_lead_times
-
-    with progress.step(f"lead time {args.lead_time}") as note:
-        result = ocel_lead_times(
-            args.log, timestamp_format=args.timestamp_format, **args.lead_time_spec
-        )
-        out.table("lead_times.parquet", result.pairs)
-        summary = result.summary()
-        note["done"] = f"{summary['measured']:,} of {summary['pairs']:,} pairs measured"
-        if summary["median_s"] is not None:
-            note["done"] += f", median {human(summary['median_s'])}"
-    return summary
 
 
 def _check_backend_flags(args: argparse.Namespace) -> None:
@@ -613,51 +563,6 @@ def _check_discovery_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"--conformance-coverage must be a share in (0, 1]; got {coverage}")
     if args.expected == "model" and args.model is None:
         raise UsageError("--expected model needs --model inductive or --model heuristics")
-
-
-def _discovery_outputs(log, model, args, out, progress, summary: dict) -> None:
-    """model.bpmn/.pnml and conformance.parquet, as asked; adds to summary."""
-    if args.model is None and args.expected is None:
-        return
-    from .discovery import check_conformance, discover_model
-
-    discovered = None
-    if args.model is not None:
-        with progress.step(f"{args.model} miner (pm4py, from the variants)") as note:
-            discovered = discover_model(log, miner=args.model)
-            out.file("model.bpmn", discovered.write_bpmn)
-            out.file("model.pnml", discovered.write_pnml)
-            note["done"] = (
-                f"{len(discovered.net.places)} places, {len(discovered.net.transitions)} "
-                "transitions"
-            )
-    if args.expected is not None:
-        expected = {"stages": model, "model": discovered}.get(args.expected, args.expected)
-        with progress.step(f"conformance ({args.conformance_method})") as note:
-            result = check_conformance(
-                log,
-                expected,
-                method=args.conformance_method,
-                journey_model=model,
-                coverage=args.conformance_coverage,
-                progress=False,
-            )
-            out.table("conformance.parquet", result.variants)
-            summary["conformance"] = result.summary()
-            note["done"] = (
-                f"fitness {result.fitness:.3f}, {result.summary()['deviating_share']:.1%} of "
-                "journeys deviate"
-            )
-
-
-def _report_into(out, args, progress) -> None:
-    from .report import write_report
-
-    written, warnings = write_report(out.staging, map_coverage=args.map_coverage)
-    for name in written:
-        out.adopt(name)
-    for warning in warnings:
-        progress.message(f"warning: {warning}")
 
 
 def report(args: argparse.Namespace) -> int:
@@ -723,114 +628,35 @@ def _journey_model(args: argparse.Namespace):
     return model
 
 
+def _options(args: argparse.Namespace, model) -> AnalysisOptions:
+    """The flags as engine.run's options."""
+    return AnalysisOptions(
+        model=model,
+        segments=tuple(args.segment),
+        channel=args.channel,
+        score=args.score,
+        score_scale=args.score_scale,
+        attribution=args.attribution,
+        top=args.top,
+        min_journeys=args.min_journeys,
+        compare=args.compare,
+        drift=args.drift,
+        drift_by=args.drift_by,
+        lead_time=args.lead_time_spec,
+        ocel_path=args.log if args.lead_time_spec is not None else None,
+        timestamp_format=args.timestamp_format,
+        discover=args.model,
+        expected=args.expected,
+        conformance_method=args.conformance_method,
+        conformance_coverage=args.conformance_coverage,
+        report=not args.no_report,
+        map_coverage=args.map_coverage,
+    )
+
+
 def _journey_columns(args: argparse.Namespace) -> list[str]:
     columns = [*args.segment, args.channel, args.score, *getattr(args, "slice_columns", [])]
     return list(dict.fromkeys(c for c in columns if c))
-
-
-def _journey_outputs(log, model, args, out, progress) -> dict:
-    """Write the journey tables; return what summary.json says about the journeys."""
-    import warnings
-
-    import pandas as pd
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        journey = log.journey(model)
-    for warning in caught:
-        progress.message(f"warning: {warning.message}")
-    tables = {
-        "stages.parquet": journey.stages,
-        "stage_transitions.parquet": journey.transitions,
-        "funnel.parquet": journey.funnel,
-        "time_to_convert.parquet": journey.time_to_convert,
-        "stage_dwell.parquet": journey.dwell_histogram,
-        "journey_variants.parquet": journey.variant_outcomes,
-    }
-    for name, make in tables.items():
-        with progress.step(name.removesuffix(".parquet").replace("_", " ")):
-            out.table(name, make())
-    with progress.step("bottlenecks and actions") as note:
-        bottlenecks = journey.bottlenecks(min_journeys=args.min_journeys)
-        out.table("bottlenecks.parquet", bottlenecks)
-        actions = journey.actions(top=args.top, min_journeys=args.min_journeys)
-        out.table("actions.parquet", actions)
-        note["done"] = f"{len(actions):,} actions"
-    extra: dict = {}
-    if args.segment:
-        with progress.step("segments"):
-            frames = [
-                journey.segments(column, min_journeys=args.min_journeys).assign(attribute=column)
-                for column in args.segment
-            ]
-            out.table("segments.parquet", pd.concat(frames, ignore_index=True))
-    if args.channel:
-        with progress.step("channels"):
-            channels = journey.channels(args.channel)
-            out.table("channels.parquet", channels.switches)
-            out.table("channel_mix.parquet", channels.mix)
-            extra["multichannel_share"] = channels.multichannel_share
-    attribution = args.attribution or ("channel" if args.channel else None)
-    if attribution:
-        with progress.step(f"attribution by {attribution}"):
-            credits = journey.attribution(by=attribution, channel=args.channel)
-            out.table("attribution.parquet", credits)
-            markov = credits[credits["model"] == "markov"].head(5)
-            extra["attribution"] = {
-                "by": attribution,
-                "markov": dict(zip(markov["name"], markov["share"].tolist(), strict=True)),
-            }
-    if args.score:
-        with progress.step("satisfaction"):
-            scores = journey.satisfaction(args.score, scale=args.score_scale)
-            out.table("satisfaction.parquet", scores)
-    unmapped = journey.unmapped()
-    if len(unmapped):
-        names = ", ".join(unmapped["touchpoint"].head(5)) + (", ..." if len(unmapped) > 5 else "")
-        progress.message(
-            f"note: {len(unmapped):,} touchpoints are in no stage ({names}); see summary.json"
-        )
-    return {
-        "stages": list(model.stages),
-        "touchpoints": dict(model.touchpoints),
-        "conversion": _conversion_summary(model.conversion),
-        "unmapped_touchpoints": dict(
-            zip(unmapped["touchpoint"], unmapped["events"].tolist(), strict=True)
-        ),
-        **journey.conversion_summary(),
-        **extra,
-        "actions": actions["action"].tolist(),
-    }
-
-
-def _drift_into(out, log, model, args: argparse.Namespace, progress: Progress) -> dict:
-    """drift.parquet, and what summary.json says of it."""
-    import warnings
-
-    if model is None:
-        raise UsageError("--drift needs a stage mapping: add --stages FILE.toml")
-    with progress.step(f"drift by period {args.drift}") as note:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            table = log.journey(model).drift(period=args.drift, by=args.drift_by)
-        out.table("drift.parquet", table)
-        flagged = table[table["significant"]]
-        note["done"] = f"{len(flagged):,} changes beyond chance"
-    return {
-        "period": args.drift,
-        "by": args.drift_by,
-        "periods": int(table["period"].nunique()),
-        "significant": len(flagged),
-        "flagged_periods": sorted(flagged["period"].unique().tolist()),
-    }
-
-
-def _conversion_summary(conversion) -> dict:
-    """summary.json's conversion: activity, stage, and the window in seconds when set."""
-    out = {"activity": conversion.activity, "stage": conversion.stage}
-    if conversion.window is not None:
-        out["window_s"] = conversion.window / 1e9
-    return out
 
 
 def _overview(log, variants, edges) -> str:

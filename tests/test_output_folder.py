@@ -91,7 +91,7 @@ def test_staging_folders_of_killed_runs_are_removed(tmp_path):
 KILLER = textwrap.dedent(
     """
     import os, signal, sys
-    import engine.outputs as outputs
+    import engine.outputs.folder as outputs
     from engine import cli
 
     when = sys.argv[1]
@@ -147,7 +147,7 @@ def test_a_folder_that_cannot_be_swapped_is_replaced_file_by_file(tmp_path, monk
     in place, summary.json last, and nothing of the earlier run stays."""
     import errno
 
-    import engine.outputs as outputs
+    import engine.outputs.folder as outputs
 
     out = tmp_path / "out"
     assert _analyze(SEPSIS, out, "--stages", "sepsis") == 0
@@ -166,7 +166,7 @@ def test_a_folder_that_cannot_be_swapped_is_replaced_file_by_file(tmp_path, monk
 def test_an_out_folder_in_a_read_only_tree_is_staged_inside_it(tmp_path, monkeypatch):
     """A mounted --out whose parent takes no files: the run stages and locks inside the
     folder and replaces its files in place."""
-    import engine.outputs as outputs
+    import engine.outputs.folder as outputs
 
     out = tmp_path / "out"
     assert _analyze(SEPSIS, out, "--stages", "sepsis") == 0

@@ -8,11 +8,19 @@ import numpy as np
 import pandas as pd
 
 from ..kernels.activities import activity_counts, case_durations
+from ..schema import INT, TEXT, table_schema
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
 
-ACTIVITY_COLUMNS = ("activity", "frequency", "cases", "start", "end")
+ACTIVITY_SCHEMA = table_schema(
+    activity=TEXT,
+    frequency=INT,
+    cases=INT,
+    start=INT,
+    end=INT,
+)
+ACTIVITY_COLUMNS = tuple(ACTIVITY_SCHEMA.names)
 NS_PER_S = 1e9
 
 

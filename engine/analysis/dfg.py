@@ -24,6 +24,7 @@ from ..kernels.stats import (
     segment_stats,
 )
 from ..kernels.steps import pair_steps
+from ..schema import FLOAT, INT, TEXT, table_schema
 from .segments import sort_segments
 
 if TYPE_CHECKING:
@@ -37,18 +38,19 @@ HISTOGRAM_LIMIT = 1 << 22
 #: ... and fewer threads fill one each when all of them would exceed this (512 MB).
 HISTOGRAMS_LIMIT = 1 << 27
 
-EDGE_COLUMNS = (
-    "source",
-    "target",
-    "frequency",
-    "cases",
-    "mean_s",
-    "median_s",
-    "p90_s",
-    "min_s",
-    "max_s",
-    "stdev_s",
+EDGE_SCHEMA = table_schema(
+    source=TEXT,
+    target=TEXT,
+    frequency=INT,
+    cases=INT,
+    mean_s=FLOAT,
+    median_s=FLOAT,
+    p90_s=FLOAT,
+    min_s=FLOAT,
+    max_s=FLOAT,
+    stdev_s=FLOAT,
 )
+EDGE_COLUMNS = tuple(EDGE_SCHEMA.names)
 
 
 @dataclass(frozen=True)

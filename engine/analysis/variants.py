@@ -21,12 +21,19 @@ from ..kernels.variants import (
     sequence_hashes,
     sort_keys,
 )
+from ..schema import FLOAT, INT, TEXT_LIST, table_schema
 from .segments import place_medians
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
 
-VARIANT_COLUMNS = ("variant", "frequency", "share", "median_duration_s")
+VARIANT_SCHEMA = table_schema(
+    variant=TEXT_LIST,
+    frequency=INT,
+    share=FLOAT,
+    median_duration_s=FLOAT,
+)
+VARIANT_COLUMNS = tuple(VARIANT_SCHEMA.names)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..analysis.coverage import keep_variants
 from ..errors import InputError
+from ..schema import BOOL, FLOAT, INT, TEXT_LIST, table_schema
 from .models import ProcessModel, read_model
 
 if TYPE_CHECKING:
@@ -25,16 +26,17 @@ if TYPE_CHECKING:
 
 Method = Literal["token_replay", "alignments"]
 
-CONFORMANCE_COLUMNS = (
-    "variant",
-    "frequency",
-    "share",
-    "fitness",
-    "fits",
-    "deviations",
-    "converted",
-    "conversion_rate",
+CONFORMANCE_SCHEMA = table_schema(
+    variant=TEXT_LIST,
+    frequency=INT,
+    share=FLOAT,
+    fitness=FLOAT,
+    fits=BOOL,
+    deviations=TEXT_LIST,
+    converted=INT,
+    conversion_rate=FLOAT,
 )
+CONFORMANCE_COLUMNS = tuple(CONFORMANCE_SCHEMA.names)
 
 
 @dataclass

@@ -6,22 +6,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-ACTION_COLUMNS = (
-    "rank",
-    "action",
-    "level",
-    "source",
-    "target",
-    "lost_conversions",
-    "lost_low",
-    "lost_high",
-    "journeys",
-    "share_of_journeys",
-    "median_wait_s",
-    "abandon_share",
-    "total_wait_s",
-    "share_of_lost",
+from ..schema import FLOAT, INT, TEXT, table_schema
+
+ACTION_SCHEMA = table_schema(
+    rank=INT,
+    action=TEXT,
+    level=TEXT,
+    source=TEXT,
+    target=TEXT,
+    lost_conversions=FLOAT,
+    lost_low=FLOAT,
+    lost_high=FLOAT,
+    journeys=INT,
+    share_of_journeys=FLOAT,
+    median_wait_s=FLOAT,
+    abandon_share=FLOAT,
+    total_wait_s=FLOAT,
+    share_of_lost=FLOAT,
 )
+ACTION_COLUMNS = tuple(ACTION_SCHEMA.names)
 
 
 def action_table(

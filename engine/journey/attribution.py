@@ -40,22 +40,24 @@ from ..kernels.attribution import (
     heuristic_credits,
 )
 from ..kernels.grouping import chunk_count
+from ..schema import FLOAT, TEXT, table_schema
 
 if TYPE_CHECKING:
     from .stages import Journey
 
-ATTRIBUTION_COLUMNS = (
-    "by",
-    "model",
-    "name",
-    "conversions",
-    "share",
-    "conversions_low",
-    "conversions_high",
-    "removal_effect",
-    "removal_effect_low",
-    "removal_effect_high",
+ATTRIBUTION_SCHEMA = table_schema(
+    by=TEXT,
+    model=TEXT,
+    name=TEXT,
+    conversions=FLOAT,
+    share=FLOAT,
+    conversions_low=FLOAT,
+    conversions_high=FLOAT,
+    removal_effect=FLOAT,
+    removal_effect_low=FLOAT,
+    removal_effect_high=FLOAT,
 )
+ATTRIBUTION_COLUMNS = tuple(ATTRIBUTION_SCHEMA.names)
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "markov")
 NO_TOUCHPOINT = "(no touchpoint)"
 OTHER = "(other)"

@@ -30,34 +30,36 @@ from ..kernels.grouping import chunk_count, group_values
 from ..kernels.lost import pair_reach
 from ..kernels.stats import MEAN, MEDIAN, P90, SUM, group_order_stats
 from ..kernels.steps import pair_cases, step_outcomes
-from .lost import LOST_COLUMNS, Charge, StepLevel, charge_journeys, lost_columns
+from ..schema import FLOAT, INT, TEXT, table_schema, without
+from .lost import LOST_COLUMNS, LOST_SCHEMA, Charge, StepLevel, charge_journeys, lost_columns
 
 if TYPE_CHECKING:
     from .model import JourneyModel
     from .stages import Journey, StageFigures
 
-BOTTLENECK_COLUMNS = (
-    "rank",
-    "level",
-    "source",
-    "target",
-    "journeys",
-    "share_of_journeys",
-    "frequency",
-    "total_wait_s",
-    "mean_s",
-    "median_s",
-    "p90_s",
-    "conversion_rate",
-    "abandoned_after",
-    "abandon_share",
-    "best_alternative",
-    "best_alternative_rate",
-    "lost_conversions",
-    "lost_low",
-    "lost_high",
-    *(c for c in LOST_COLUMNS if c not in ("lost_conversions", "lost_low", "lost_high")),
+BOTTLENECK_SCHEMA = table_schema(
+    ("rank", INT),
+    ("level", TEXT),
+    ("source", TEXT),
+    ("target", TEXT),
+    ("journeys", INT),
+    ("share_of_journeys", FLOAT),
+    ("frequency", INT),
+    ("total_wait_s", FLOAT),
+    ("mean_s", FLOAT),
+    ("median_s", FLOAT),
+    ("p90_s", FLOAT),
+    ("conversion_rate", FLOAT),
+    ("abandoned_after", INT),
+    ("abandon_share", FLOAT),
+    ("best_alternative", TEXT),
+    ("best_alternative_rate", FLOAT),
+    ("lost_conversions", FLOAT),
+    ("lost_low", FLOAT),
+    ("lost_high", FLOAT),
+    without(LOST_SCHEMA, "lost_conversions", "lost_low", "lost_high"),
 )
+BOTTLENECK_COLUMNS = tuple(BOTTLENECK_SCHEMA.names)
 
 
 def bottleneck_table(

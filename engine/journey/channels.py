@@ -15,20 +15,30 @@ import pandas as pd
 
 from ..kernels.channels import channel_switches
 from ..kernels.grouping import chunk_count, tally
+from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
 from .columns import category_codes
 from .conversion import Conversions
 from .stats import wilson_interval
 
-SWITCH_COLUMNS = (
-    "source_channel",
-    "target_channel",
-    "switch",
-    "transitions",
-    "cases",
-    "last_step_of_abandoned",
-    "share_of_abandoned",
+SWITCH_SCHEMA = table_schema(
+    source_channel=TEXT,
+    target_channel=TEXT,
+    switch=BOOL,
+    transitions=INT,
+    cases=INT,
+    last_step_of_abandoned=INT,
+    share_of_abandoned=FLOAT,
 )
-MIX_COLUMNS = ("channels_used", "journeys", "converted", "conversion_rate", "rate_low", "rate_high")
+SWITCH_COLUMNS = tuple(SWITCH_SCHEMA.names)
+MIX_SCHEMA = table_schema(
+    channels_used=INT,
+    journeys=INT,
+    converted=INT,
+    conversion_rate=FLOAT,
+    rate_low=FLOAT,
+    rate_high=FLOAT,
+)
+MIX_COLUMNS = tuple(MIX_SCHEMA.names)
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,19 @@ import pandas as pd
 from ..analysis.segments import sort_in_parts
 from ..kernels.conversion import conversion_times, kaplan_meier, km_keys
 from ..kernels.stats import NS_PER_S
+from ..schema import FLOAT, INT, table_schema
 from .stats import loglog_band, wilson_interval
 
-KM_COLUMNS = (
-    "time_s",
-    "at_risk",
-    "converted",
-    "censored",
-    "conversion",
-    "conversion_low",
-    "conversion_high",
+KM_SCHEMA = table_schema(
+    time_s=FLOAT,
+    at_risk=INT,
+    converted=INT,
+    censored=INT,
+    conversion=FLOAT,
+    conversion_low=FLOAT,
+    conversion_high=FLOAT,
 )
+KM_COLUMNS = tuple(KM_SCHEMA.names)
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,19 @@ import pandas as pd
 from ..kernels.grouping import chunk_count
 from ..kernels.stages import closed_dwell_counts
 from ..kernels.stats import MAX
+from ..schema import FLOAT, INT, TEXT, table_schema
 
 if TYPE_CHECKING:
     from .stages import Journey
 
-DWELL_COLUMNS = ("stage", "order", "bin_start_s", "bin_end_s", "visits")
+DWELL_SCHEMA = table_schema(
+    stage=TEXT,
+    order=INT,
+    bin_start_s=FLOAT,
+    bin_end_s=FLOAT,
+    visits=INT,
+)
+DWELL_COLUMNS = tuple(DWELL_SCHEMA.names)
 
 
 def dwell_bin_edges(longest_s: float, *, per_decade: int = 4) -> np.ndarray:

@@ -51,23 +51,25 @@ from ..kernels.lost import (
     charge_pairs,
     point_estimates,
 )
+from ..schema import BOOL, FLOAT, INT, table_schema
 
 #: Bootstrap replicates of the intervals, and the seed that makes them reproducible.
 N_BOOT = 1000
 SEED = 20261205
 
-LOST_COLUMNS = (
-    "comparable",
-    "alternative_journeys",
-    "alternative_rate",
-    "lost_alone",
-    "lost_alone_low",
-    "lost_alone_high",
-    "lost_conversions",
-    "lost_low",
-    "lost_high",
-    "share_of_lost",
+LOST_SCHEMA = table_schema(
+    comparable=BOOL,
+    alternative_journeys=INT,
+    alternative_rate=FLOAT,
+    lost_alone=FLOAT,
+    lost_alone_low=FLOAT,
+    lost_alone_high=FLOAT,
+    lost_conversions=FLOAT,
+    lost_low=FLOAT,
+    lost_high=FLOAT,
+    share_of_lost=FLOAT,
 )
+LOST_COLUMNS = tuple(LOST_SCHEMA.names)
 
 
 @dataclass(frozen=True)

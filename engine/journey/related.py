@@ -30,9 +30,18 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputError
+from ..schema import BOOL, FLOAT, TEXT, UTC_TIME, table_schema
 
 #: The columns of `LeadTimes.pairs` (and of lead_times.parquet), in order.
-LEAD_TIME_COLUMNS = ("from_id", "to_id", "from_time", "to_time", "lead_time_s", "negative")
+LEAD_TIME_SCHEMA = table_schema(
+    from_id=TEXT,
+    to_id=TEXT,
+    from_time=UTC_TIME,
+    to_time=UTC_TIME,
+    lead_time_s=FLOAT,
+    negative=BOOL,
+)
+LEAD_TIME_COLUMNS = tuple(LEAD_TIME_SCHEMA.names)
 ARROW = "->"
 _VIA = "via=, or FROM->VIA->TO in --lead-time"
 

@@ -17,29 +17,31 @@ import pandas as pd
 
 from ..errors import InputError
 from ..kernels.satisfaction import score_summary
+from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
 from .conversion import Conversions
 from .stats import holm, two_proportion_test, z_value
 
 #: scale: (lowest value, highest value, a score at or below this is low)
 SCALES = {"csat": (1.0, 5.0, 2.0), "nps": (0.0, 10.0, 6.0), "sentiment": (-1.0, 1.0, -1e-12)}
-SATISFACTION_COLUMNS = (
-    "level",
-    "name",
-    "stage",
-    "answers",
-    "mean_score",
-    "score_low",
-    "score_high",
-    "share_low",
-    "too_small",
-    "journeys_low",
-    "abandon_rate_low",
-    "journeys_not_low",
-    "abandon_rate_not_low",
-    "difference",
-    "p_value",
-    "p_adjusted",
+SATISFACTION_SCHEMA = table_schema(
+    level=TEXT,
+    name=TEXT,
+    stage=TEXT,
+    answers=INT,
+    mean_score=FLOAT,
+    score_low=FLOAT,
+    score_high=FLOAT,
+    share_low=FLOAT,
+    too_small=BOOL,
+    journeys_low=INT,
+    abandon_rate_low=FLOAT,
+    journeys_not_low=INT,
+    abandon_rate_not_low=FLOAT,
+    difference=FLOAT,
+    p_value=FLOAT,
+    p_adjusted=FLOAT,
 )
+SATISFACTION_COLUMNS = tuple(SATISFACTION_SCHEMA.names)
 
 
 def infer_scale(scores: np.ndarray, name: str) -> str:

@@ -24,28 +24,30 @@ import pandas as pd
 
 from ..kernels.grouping import group_values, tally
 from ..kernels.stats import MEDIAN, group_order_stats
+from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
 from .conversion import Conversions
 from .stats import holm, two_proportion_test, wilson_interval
 
 MISSING = "(missing)"
-SEGMENT_COLUMNS = (
-    "segment",
-    "journeys",
-    "converted",
-    "conversion_rate",
-    "rate_low",
-    "rate_high",
-    "rest_rate",
-    "difference",
-    "p_value",
-    "p_adjusted",
-    "significant",
-    "median_time_to_convert_s",
-    "too_small",
-    "followed",
-    "horizon_s",
-    "too_recent",
+SEGMENT_SCHEMA = table_schema(
+    segment=TEXT,
+    journeys=INT,
+    converted=INT,
+    conversion_rate=FLOAT,
+    rate_low=FLOAT,
+    rate_high=FLOAT,
+    rest_rate=FLOAT,
+    difference=FLOAT,
+    p_value=FLOAT,
+    p_adjusted=FLOAT,
+    significant=BOOL,
+    median_time_to_convert_s=FLOAT,
+    too_small=BOOL,
+    followed=INT,
+    horizon_s=FLOAT,
+    too_recent=BOOL,
 )
+SEGMENT_COLUMNS = tuple(SEGMENT_SCHEMA.names)
 
 
 def segment_table(

@@ -32,6 +32,7 @@ from ..errors import InputError
 from ..kernels.grouping import chunk_count
 from ..kernels.stages import stage_pass, stage_visits, visit_moves
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90, group_order_stats
+from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
 from .actions import action_table
 from .bottlenecks import bottleneck_table, converting_targets
 from .channels import ChannelTables, channel_tables
@@ -50,30 +51,40 @@ from .segments import segment_table
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
 
-STAGE_COLUMNS = (
-    "stage",
-    "order",
-    "visits",
-    "cases",
-    "closed_visits",
-    "mean_s",
-    "median_s",
-    "p90_s",
-    "max_s",
-    "open_visits",
+STAGE_SCHEMA = table_schema(
+    stage=TEXT,
+    order=INT,
+    visits=INT,
+    cases=INT,
+    closed_visits=INT,
+    mean_s=FLOAT,
+    median_s=FLOAT,
+    p90_s=FLOAT,
+    max_s=FLOAT,
+    open_visits=INT,
 )
-TRANSITION_COLUMNS = ("source", "target", "frequency", "cases", "backward", "median_s")
-FUNNEL_COLUMNS = (
-    "stage",
-    "order",
-    "reached",
-    "share",
-    "visited",
-    "conversion_to_next",
-    "drop_off",
-    "drop_off_share",
-    "converted",
+STAGE_COLUMNS = tuple(STAGE_SCHEMA.names)
+TRANSITION_SCHEMA = table_schema(
+    source=TEXT,
+    target=TEXT,
+    frequency=INT,
+    cases=INT,
+    backward=BOOL,
+    median_s=FLOAT,
 )
+TRANSITION_COLUMNS = tuple(TRANSITION_SCHEMA.names)
+FUNNEL_SCHEMA = table_schema(
+    stage=TEXT,
+    order=INT,
+    reached=INT,
+    share=FLOAT,
+    visited=INT,
+    conversion_to_next=FLOAT,
+    drop_off=INT,
+    drop_off_share=FLOAT,
+    converted=INT,
+)
+FUNNEL_COLUMNS = tuple(FUNNEL_SCHEMA.names)
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,20 @@ import pandas as pd
 
 from ..analysis.variants import compute_variants
 from ..kernels.grouping import tally
+from ..schema import FLOAT, INT, TEXT_LIST, table_schema
 
 if TYPE_CHECKING:
     from .stages import Journey
 
-JOURNEY_VARIANT_COLUMNS = (
-    "variant",
-    "frequency",
-    "share",
-    "converted",
-    "conversion_rate",
-    "median_duration_s",
+JOURNEY_VARIANT_SCHEMA = table_schema(
+    variant=TEXT_LIST,
+    frequency=INT,
+    share=FLOAT,
+    converted=INT,
+    conversion_rate=FLOAT,
+    median_duration_s=FLOAT,
 )
+JOURNEY_VARIANT_COLUMNS = tuple(JOURNEY_VARIANT_SCHEMA.names)
 
 
 def conversions_per_variant(journey: Journey) -> np.ndarray:

@@ -35,26 +35,28 @@ from ..journey.stats import (
     two_proportion_test,
     wilson_interval,
 )
+from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
 
 if TYPE_CHECKING:
     from ..journey import JourneyModel
     from ..log.eventlog import EventLog
 
-COMPARE_COLUMNS = (
-    "table",
-    "item",
-    "a",
-    "b",
-    "difference",
-    "low",
-    "high",
-    "a_journeys",
-    "b_journeys",
-    "p_value",
-    "p_adjusted",
-    "significant",
-    "too_small",
+COMPARE_SCHEMA = table_schema(
+    table=TEXT,
+    item=TEXT,
+    a=FLOAT,
+    b=FLOAT,
+    difference=FLOAT,
+    low=FLOAT,
+    high=FLOAT,
+    a_journeys=INT,
+    b_journeys=INT,
+    p_value=FLOAT,
+    p_adjusted=FLOAT,
+    significant=BOOL,
+    too_small=BOOL,
 )
+COMPARE_COLUMNS = tuple(COMPARE_SCHEMA.names)
 
 
 TABLES = ("edge", "variant", "funnel", "conversion", "stage_dwell")

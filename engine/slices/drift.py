@@ -23,14 +23,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .comparison import COMPARE_COLUMNS, _journeys, adjust, compare_rows
+from ..schema import BOOL, TEXT, table_schema
+from .comparison import COMPARE_SCHEMA, _journeys, adjust, compare_rows
 
 if TYPE_CHECKING:
     from ..journey import Journey, JourneyModel
     from ..log.eventlog import EventLog
 
 #: `a`: all other periods; `b`: the period.
-DRIFT_COLUMNS = ("period", *COMPARE_COLUMNS, "too_recent", "carried_by")
+DRIFT_SCHEMA = table_schema(("period", TEXT), COMPARE_SCHEMA, too_recent=BOOL, carried_by=TEXT)
+DRIFT_COLUMNS = tuple(DRIFT_SCHEMA.names)
 DRIFT_TABLES = ("edge", "conversion", "stage_dwell")
 
 

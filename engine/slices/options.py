@@ -135,16 +135,16 @@ def apply(log: EventLog, args: argparse.Namespace) -> EventLog:
 
 
 def comparison(
-    log: EventLog, model: JourneyModel | None, args: argparse.Namespace
+    log: EventLog, model: JourneyModel | None, compare: str, min_journeys: int
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """compare.parquet's table, and what summary.json says of it."""
+    """compare.parquet's table for --compare COLUMN=A[,B], and what summary.json says."""
     from .comparison import compare_logs
 
-    column, a, b = compare_sides(args.compare)
+    column, a, b = compare_sides(compare)
     side_a = log.filter.attribute(column, [a])
     other = log.filter.attribute(column, [a], keep=False) if b is None else None
     side_b = other if other is not None else log.filter.attribute(column, [b])
-    table = compare_logs(side_a, side_b, model, min_journeys=args.min_journeys)
+    table = compare_logs(side_a, side_b, model, min_journeys=min_journeys)
     flagged = table[table["significant"]]
     return table, {
         "column": column,

@@ -52,7 +52,7 @@ def test_the_folder_is_checked_before_the_log_is_read(tmp_path, monkeypatch, cap
     def never(*args, **kwargs):
         raise AssertionError("the log was read")
 
-    monkeypatch.setattr(cli, "_read", never)
+    monkeypatch.setattr("engine.cli.commands._read", never)
     assert _analyze(SEPSIS, tmp_path) == cli.EXIT_OUTPUT
 
 

@@ -1,0 +1,63 @@
+"""The exit-code wrapper: each command runs here, and its errors become one line on
+stderr and an exit code: 0 success, 2 usage error, 3 unusable input log, 4 output cannot
+be written, 1 internal error (a bug: please report it), 130 interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from ..errors import InputError, OutputError, UsageError
+from .parser import build_parser
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_OUTPUT = 4
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .commands import analyze, convert, generate, report
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "analyze":
+            return analyze(args)
+        if args.command == "generate":
+            return generate(args)
+        if args.command == "report":
+            return report(args)
+        if args.command == "convert":
+            return convert(args)
+        parser.error(f"unknown command {args.command}")  # pragma: no cover
+    except UsageError as exc:
+        return _fail(args, exc, EXIT_USAGE)
+    except InputError as exc:
+        return _fail(args, exc, EXIT_INPUT)
+    except OutputError as exc:
+        return _fail(args, exc, EXIT_OUTPUT)
+    except KeyboardInterrupt:
+        print("parcours: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: say so in one line, traceback on --debug
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"parcours: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+def _fail(args: argparse.Namespace, exc: Exception, code: int) -> int:
+    if args.debug:
+        traceback.print_exc()
+    print(f"parcours: error: {exc}", file=sys.stderr)
+    return code

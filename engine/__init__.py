@@ -40,9 +40,12 @@ _LAZY = {
     "JourneyModel": "engine.journey",
     "LeadTimes": "engine.journey.related",
     "ocel_lead_times": "engine.journey.related",
+    "analyze": "engine.run",
+    "AnalysisOptions": "engine.run",
 }
 
 __all__ = [
+    "AnalysisOptions",
     "ColumnMapping",
     "Conversion",
     "DaskEventLog",
@@ -55,6 +58,7 @@ __all__ = [
     "OutputError",
     "ParcoursError",
     "__version__",
+    "analyze",
     "compare",
     "ocel_lead_times",
     "read_log",
@@ -66,6 +70,7 @@ if TYPE_CHECKING:
     from .journey import Conversion, Journey, JourneyModel
     from .journey.related import LeadTimes, ocel_lead_times
     from .log import ColumnMapping, DroppedRows, EventLog, read_log, read_ocel
+    from .run import AnalysisOptions, analyze
     from .slices.comparison import compare
 
 

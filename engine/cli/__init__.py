@@ -4,15 +4,15 @@ the flags (flags.py) and hand the analysis to engine.run. No analysis logic live
 
 from __future__ import annotations
 
-from .main import (
+from .exits import (
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_OUTPUT,
     EXIT_USAGE,
-    main,
 )
+from .main import main
 from .parser import _shipped_mappings, build_parser
 
 __all__ = [

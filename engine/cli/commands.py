@@ -7,6 +7,7 @@ import argparse
 from ..errors import InputError, OutputError, UsageError, one_line
 from ..progress import Progress
 from ..run import Run, write
+from .exits import EXIT_OK
 from .flags import (
     _check_backend_flags,
     _check_discovery_flags,
@@ -15,7 +16,6 @@ from .flags import (
     _options,
     _set_threads,
 )
-from .main import EXIT_OK
 from .reading import _read
 
 

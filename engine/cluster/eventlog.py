@@ -52,7 +52,7 @@ class DaskEventLog:
         if self._logs is None:
             import dask
 
-            from .read import build_part
+            from .parts import build_part
 
             parts = self._partitions.to_delayed()
             logs = [

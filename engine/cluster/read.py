@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..log.build import ColumnMapping
+from ..io.mapping import resolve_mapping
 
 if TYPE_CHECKING:
     from .eventlog import DaskEventLog
 
 #: Input order of each row, (partition << 40) + position: ties in time keep it.
-ROW = "__parcours_row"
+from .parts import ROW
 
 
 def read_dask_log(
@@ -50,7 +50,6 @@ def read_dask_log(
     import dask.dataframe as dd
 
     from ..io.sql import is_sql_uri
-    from ..log.read import _mapping
     from .eventlog import DaskEventLog
     from .session import connect
     from .sources import csv_columns, csv_frame, sql_frame
@@ -82,7 +81,9 @@ def read_dask_log(
             f"{type(source).__name__}"
         )
     columns = csv_columns(label, sep=sep) if csv else [str(c) for c in frame.columns]
-    mapping = _mapping(columns, case, activity, timestamp, start_timestamp, where=f"'{label}'")
+    mapping = resolve_mapping(
+        columns, case, activity, timestamp, start_timestamp, where=f"'{label}'"
+    )
     wanted = [mapping.case, mapping.activity, mapping.timestamp]
     if mapping.start_timestamp is not None:
         wanted.append(mapping.start_timestamp)
@@ -126,31 +127,3 @@ def _p2p_available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def build_part(
-    part: pd.DataFrame,
-    mapping: ColumnMapping,
-    parse: dict[str, Any],
-    attributes: Sequence[str] = (),
-) -> Any:
-    """One partition's canonical log (rows in input order first, so that ties in time
-    keep it), or a DroppedRows when it has no usable row."""
-    from ..log.build import DroppedRows, build_canonical
-    from ..log.eventlog import EventLog
-    from .threads import match_worker_threads
-
-    match_worker_threads()
-    keys = [mapping.case, mapping.activity, mapping.timestamp]
-    usable = part[keys].notna().all(axis=1)
-    if not usable.any():
-        missing = part[keys].isna().sum()
-        return DroppedRows(
-            total=len(part),
-            missing_case=int(missing[mapping.case]),
-            missing_activity=int(missing[mapping.activity]),
-            missing_timestamp=int(missing[mapping.timestamp]),
-        )
-    part = part.sort_values(ROW, kind="stable").drop(columns=ROW).reset_index(drop=True)
-    canonical = build_canonical(part, mapping, attributes=list(attributes), **parse)
-    return EventLog(canonical, columns=mapping, source="partition")

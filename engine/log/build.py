@@ -13,6 +13,7 @@ import pyarrow as pa
 from ..analysis.segments import sort_in_parts
 from ..errors import InputError
 from ..io.batches import TableBatches
+from ..io.mapping import ColumnMapping
 from ..kernels.ordering import (
     VERIFY_BYTES,
     VERIFY_NONE,
@@ -27,16 +28,6 @@ from .columns import Table, arrow_column, column_names, n_rows, take_column
 from .keys import ActivityCodes, CaseKeys, Decoder, activity_codes, case_keys
 from .keystream import ActivityStream, CaseKeyStream
 from .timestamps import BadTimestamps, ParsedTimestamps, mixed_offsets_error, parse_timestamps
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """Which input columns hold the case, the activity and the timestamps."""
-
-    case: str
-    activity: str
-    timestamp: str
-    start_timestamp: str | None = None
 
 
 @dataclass(frozen=True)

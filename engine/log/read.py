@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import InputError
-from ..io import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP, column_names, detect_format, read_table
-from .build import ColumnMapping, build_canonical
+from ..io import column_names, detect_format, read_table
+from ..io.mapping import ColumnMapping, resolve_mapping
+from .build import build_canonical
 from .eventlog import EventLog
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def read_log(
                 "instead of table="
             )
         result = run_query(source, query)
-        mapping = _mapping(
+        mapping = resolve_mapping(
             result.column_names, case, activity, timestamp, start_timestamp, where="the query"
         )
         frame = result.batches(spool=[mapping.case])
@@ -148,12 +149,12 @@ def read_log(
         handed = duckdb_table(source, table=table, query=query), os.fspath(source)
     if handed is not None:
         frame, label = handed
-        mapping = _mapping(
+        mapping = resolve_mapping(
             frame.column_names, case, activity, timestamp, start_timestamp, where=f"the {label}"
         )
         label = f"{label} ({frame.num_rows:,} rows)"
     elif isinstance(source, pd.DataFrame):
-        mapping = _mapping(
+        mapping = resolve_mapping(
             list(source.columns), case, activity, timestamp, start_timestamp, where="the DataFrame"
         )
         frame = source
@@ -161,7 +162,7 @@ def read_log(
     elif isinstance(source, str | os.PathLike):
         fmt = format or detect_format(source)
         available = None if fmt == "xes" else column_names(source, format=fmt, sep=sep)
-        mapping = _mapping(
+        mapping = resolve_mapping(
             available, case, activity, timestamp, start_timestamp, where=f"'{source}'"
         )
         wanted = [mapping.case, mapping.activity, mapping.timestamp]
@@ -212,30 +213,3 @@ def _require_dask() -> None:
             f"backend='dask' needs dask, which is not installed ({error}): "
             "pip install 'parcours[dask]'"
         ) from None
-
-
-def _mapping(
-    available: list[str] | None,
-    case: str | None,
-    activity: str | None,
-    timestamp: str | None,
-    start_timestamp: str | None,
-    *,
-    where: str,
-) -> ColumnMapping:
-    """Fill unset keys with the XES names when the log has them (or is XES)."""
-    defaults = {"case": XES_CASE, "activity": XES_ACTIVITY, "timestamp": XES_TIMESTAMP}
-    given = {"case": case, "activity": activity, "timestamp": timestamp}
-    resolved = {}
-    for role, value in given.items():
-        if value is not None:
-            resolved[role] = value
-        elif available is None or defaults[role] in available:
-            resolved[role] = defaults[role]
-        else:
-            shown = ", ".join(repr(str(c)) for c in available[:30])
-            raise InputError(
-                f"which column holds the {role}? {where} has no '{defaults[role]}' column; "
-                f"pass {role}= (--{role}) naming one of: {shown}"
-            )
-    return ColumnMapping(start_timestamp=start_timestamp, **resolved)

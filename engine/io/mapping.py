@@ -1,0 +1,48 @@
+"""Which input columns hold the case, the activity and the timestamps: the mapping every
+reader and both backends resolve the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import InputError
+from .xes import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which input columns hold the case, the activity and the timestamps."""
+
+    case: str
+    activity: str
+    timestamp: str
+    start_timestamp: str | None = None
+
+
+def resolve_mapping(
+    available: list[str] | None,
+    case: str | None,
+    activity: str | None,
+    timestamp: str | None,
+    start_timestamp: str | None,
+    *,
+    where: str,
+) -> ColumnMapping:
+    """The mapping the caller named, unset keys filled with the XES names when the log has
+    them (`available` None: an XES file, which always does); a one-line error naming the
+    columns there are otherwise."""
+    defaults = {"case": XES_CASE, "activity": XES_ACTIVITY, "timestamp": XES_TIMESTAMP}
+    given = {"case": case, "activity": activity, "timestamp": timestamp}
+    resolved = {}
+    for role, value in given.items():
+        if value is not None:
+            resolved[role] = value
+        elif available is None or defaults[role] in available:
+            resolved[role] = defaults[role]
+        else:
+            shown = ", ".join(repr(str(c)) for c in available[:30])
+            raise InputError(
+                f"which column holds the {role}? {where} has no '{defaults[role]}' column; "
+                f"pass {role}= (--{role}) naming one of: {shown}"
+            )
+    return ColumnMapping(start_timestamp=start_timestamp, **resolved)

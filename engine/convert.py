@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .outputs import write_atomically
+from .files import write_atomically
 
 if TYPE_CHECKING:
     from .log.eventlog import EventLog

@@ -169,7 +169,7 @@ def write(out: OutputFolder, run: Run) -> dict[str, Any]:
             continue
         with run.progress.step(entry.step) as note:
             table = entry.make(run)
-            out.table(entry.file, table)
+            out.table(entry.file, table, entry.schema)
             note["done"] = f"{len(table):,} rows"
         written[entry.file] = table
     summary.update(_summaries(run, written))

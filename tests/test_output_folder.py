@@ -107,8 +107,8 @@ KILLER = textwrap.dedent(
     outputs._exchange = exchange
     if when == "writing":
         real_table = outputs.OutputFolder.table
-        def table(self, name, frame):
-            real_table(self, name, frame)
+        def table(self, name, frame, schema):
+            real_table(self, name, frame, schema)
             if name == "activities.parquet":
                 os.kill(os.getpid(), signal.SIGKILL)
         outputs.OutputFolder.table = table

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..analysis.coverage import VariantCounts, keep_variants, variant_counts
 from ..errors import InputError, one_line
-from ..outputs import write_atomically
+from ..files import write_atomically
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog

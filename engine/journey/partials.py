@@ -67,15 +67,19 @@ from .conversion import case_conversions, km_frame, summary_figures, within_wind
 from .distributions import dwell_bin_edges, dwell_counts, dwell_frame
 from .lost import StepLevel, charge_journeys
 from .model import JourneyModel
-from .segments import MISSING, horizon_outcomes, segment_frame
+from .segments import (
+    MISSING,
+    case_segments,
+    horizon_nanoseconds,
+    horizon_outcomes,
+    segment_frame,
+)
 from .stages import (
     StageFigures,
-    case_segments,
     check_min_journeys,
     check_top,
     converting_activities,
     funnel_table,
-    horizon_nanoseconds,
     stage_table,
     transition_table,
     unmapped_table,

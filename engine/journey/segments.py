@@ -19,14 +19,22 @@ converted journeys), since the latest periods' journeys have had less time to co
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..kernels.grouping import group_values, tally
 from ..kernels.stats import MEDIAN, group_order_stats
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
+from .columns import category_codes
 from .conversion import Conversions
 from .stats import holm, two_proportion_test, wilson_interval
+
+if TYPE_CHECKING:
+    from ..log.eventlog import EventLog
 
 MISSING = "(missing)"
 SEGMENT_SCHEMA = table_schema(
@@ -150,3 +158,37 @@ def segment_frame(
     return frame.sort_values(["journeys", "segment"], ascending=[False, True]).reset_index(
         drop=True
     )
+
+
+def horizon_nanoseconds(
+    horizon: str | pd.Timedelta | None, period: str | None, summary: Callable[[], dict]
+) -> int | None:
+    """The horizon of `segments` in ns (None: none); `summary()` gives the conversion
+    summary whose 90th percentile of time to convert is the "auto" horizon of periods."""
+    if horizon is None or (isinstance(horizon, str) and horizon == "auto" and period is None):
+        return None
+    if isinstance(horizon, str) and horizon == "auto":
+        p90 = summary()["time_to_convert_p90_s"]
+        return int(np.ceil(p90 * 1e9)) if np.isfinite(p90) and p90 > 0 else None
+    from ..durations import duration_ns
+
+    return duration_ns(horizon, "horizon", seconds=False)
+
+
+def case_segments(
+    log: EventLog, values: pd.Series | None, period: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(segment code per case, -1 where missing; segment names): `values`' value at each
+    case's first event, or with `period` ('D', 'W', 'M', 'Q', 'Y') the period the case
+    began in."""
+    first_events = log.case_offsets[:-1]
+    if values is not None:
+        return category_codes(values, first_events)
+    started = pd.to_datetime(log.timestamp[first_events], utc=True)
+    try:
+        periods = started.tz_localize(None).to_period(period).astype(str)
+    except ValueError:
+        raise InputError(
+            f"period must be a pandas period such as 'D', 'W', 'M', 'Q' or 'Y'; got {period!r}"
+        ) from None
+    return category_codes(pd.Series(periods))

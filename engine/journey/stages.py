@@ -19,7 +19,6 @@ when they are wanted one by one. Definitions:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -46,7 +45,7 @@ from .conversion import (
 )
 from .model import JourneyModel
 from .satisfaction import satisfaction_table
-from .segments import segment_table
+from .segments import case_segments, horizon_nanoseconds, segment_table
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -439,21 +438,6 @@ class Journey:
         return funnel_table(self.model.stages, self.figures, self.log.n_cases)
 
 
-def horizon_nanoseconds(
-    horizon: str | pd.Timedelta | None, period: str | None, summary: Callable[[], dict]
-) -> int | None:
-    """The horizon of `segments` in ns (None: none); `summary()` gives the conversion
-    summary whose 90th percentile of time to convert is the "auto" horizon of periods."""
-    if horizon is None or (isinstance(horizon, str) and horizon == "auto" and period is None):
-        return None
-    if isinstance(horizon, str) and horizon == "auto":
-        p90 = summary()["time_to_convert_p90_s"]
-        return int(np.ceil(p90 * 1e9)) if np.isfinite(p90) and p90 > 0 else None
-    from ..durations import duration_ns
-
-    return duration_ns(horizon, "horizon", seconds=False)
-
-
 def check_min_journeys(min_journeys: int) -> None:
     """One message for a `min_journeys` that is not a positive whole number."""
     if (
@@ -468,25 +452,6 @@ def check_top(top: int) -> None:
     """One message for a `top` that is not a whole number of at least 0."""
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
         raise InputError(f"top must be a whole number of at least 0; got {top!r}")
-
-
-def case_segments(
-    log: EventLog, values: pd.Series | None, period: str | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(segment code per case, -1 where missing; segment names): `values`' value at each
-    case's first event, or with `period` ('D', 'W', 'M', 'Q', 'Y') the period the case
-    began in."""
-    first_events = log.case_offsets[:-1]
-    if values is not None:
-        return category_codes(values, first_events)
-    started = pd.to_datetime(log.timestamp[first_events], utc=True)
-    try:
-        periods = started.tz_localize(None).to_period(period).astype(str)
-    except ValueError:
-        raise InputError(
-            f"period must be a pandas period such as 'D', 'W', 'M', 'Q' or 'Y'; got {period!r}"
-        ) from None
-    return category_codes(pd.Series(periods))
 
 
 # -- the tables, from figures (shared with the merged partials of engine.journey.partials)

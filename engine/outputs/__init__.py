@@ -7,7 +7,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .folder import SUMMARY, OutputFolder, holding, write_atomically
+from ..files import write_atomically
+from .folder import SUMMARY, OutputFolder, holding
 
 _LAZY = {name: "engine.outputs.registry" for name in ("OUTPUTS", "SCHEMAS", "Output")}
 __all__ = ["SUMMARY", "OutputFolder", "holding", "write_atomically", *_LAZY]

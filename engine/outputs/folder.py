@@ -41,21 +41,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """`write(partial)` to a temporary name beside `path` (same suffix, which some writers
-    check), then rename: a reader never sees a half-written file under the final name."""
-    path = Path(path)
-    partial = path.with_name(f".partial-{path.name}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(partial)
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise OutputError(f"cannot write '{path}' ({one_line(exc)})") from None
-    return path
-
-
 def _text_columns(schema: pa.Schema) -> list[str]:
     """The Parquet paths of the text columns (lists of text included): only text repeats
     enough to gain from dictionary pages. A column of distinct numbers (the times of a
@@ -133,11 +118,8 @@ class OutputFolder:
             ) from None
         self.names.append(name)
 
-    def table(self, name: str, frame: pd.DataFrame) -> None:
-        """Stage a table as Parquet, in the registered schema of its file."""
-        from .registry import SCHEMAS
-
-        schema = SCHEMAS[name]
+    def table(self, name: str, frame: pd.DataFrame, schema: pa.Schema) -> None:
+        """Stage a table as Parquet, cast to `schema` (its file's, engine.outputs.registry)."""
         table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
         # Plain Arrow types only: pandas metadata would tie readers to this pandas version.
         table = table.replace_schema_metadata(None)

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..files import write_atomically
 from ..journey.actions import human
-from ..outputs import write_atomically
 from . import figures
 from .labels import neutral
 from .process_map import (

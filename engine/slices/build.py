@@ -35,8 +35,8 @@ def slice_log(
 ) -> EventLog:
     """The log of the events `keep_event` flags (a bool per event), or of the cases
     `keep_case` flags (a bool per case); cases left without an event are left out.
-    `step` describes the filter, appended to `definition`."""
-    from ..log.eventlog import EventLog
+    `step` describes the filter, appended to `definition`. The slice is of the log's own
+    class, built without importing it: the log layer sits below its slices."""
 
     if keep_case is not None:
         offsets, events, kept = case_slice(log.case_offsets, np.asarray(keep_case, dtype=bool))
@@ -68,7 +68,7 @@ def slice_log(
         start_missing=log.start_timestamp_missing,
         timezone_aware=log.timezone_aware,
     )
-    sliced = EventLog(canonical, columns=log.columns, source=log.source)
+    sliced = type(log)(canonical, columns=log.columns, source=log.source)
     sliced.definition = [*log.definition, step]
     sliced.observed_until = log.observed_until
     return sliced
@@ -98,7 +98,6 @@ def widened(log: EventLog, names: np.ndarray) -> EventLog:
     """The log with `names` (sorted, a superset of its own) as its activities, its codes
     renumbered: a part of a log on Dask filtered by the names of the whole log, so that a
     touchpoint absent from the part matches nothing instead of being unknown."""
-    from ..log.eventlog import EventLog
 
     own = log.activity_names
     if len(own) == len(names) and (own == names).all():
@@ -121,7 +120,7 @@ def widened(log: EventLog, names: np.ndarray) -> EventLog:
         start_missing=log.start_timestamp_missing,
         timezone_aware=log.timezone_aware,
     )
-    wide = EventLog(canonical, columns=log.columns, source=log.source)
+    wide = type(log)(canonical, columns=log.columns, source=log.source)
     wide.definition = list(log.definition)
     wide.observed_until = log.observed_until
     return wide

@@ -47,7 +47,7 @@ def drift_table(
     fdr: float = 0.05,
 ) -> pd.DataFrame:
     """DRIFT_COLUMNS, a row per compared figure and period (see the module doc)."""
-    from ..journey.stages import case_segments, horizon_nanoseconds
+    from ..journey.segments import case_segments, horizon_nanoseconds
 
     log = journey.log
     codes, names = case_segments(log, None, period)

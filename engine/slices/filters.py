@@ -331,7 +331,7 @@ class LogFilter:
 
 
 def _default_model() -> JourneyModel:
-    from ..journey import JourneyModel
+    from ..journey.model import JourneyModel
 
     return JourneyModel.default()
 

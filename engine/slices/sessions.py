@@ -24,7 +24,6 @@ def sessions(log: EventLog, gap: Any = "30min") -> EventLog:
     and after every gap longer than `gap` (a duration such as '30min', or seconds). A
     session's id is the customer's id, '#', and its number from 1; the customer's id is
     the `customer` attribute of every event."""
-    from ..log.eventlog import EventLog
 
     gap_ns = _duration_ns(gap, "gap")
     starts = session_starts(log.case_offsets, log.timestamp, gap_ns)
@@ -62,7 +61,7 @@ def sessions(log: EventLog, gap: Any = "30min") -> EventLog:
         start_missing=log.start_timestamp_missing,
         timezone_aware=log.timezone_aware,
     )
-    split = EventLog(canonical, columns=log.columns, source=log.source)
+    split = type(log)(canonical, columns=log.columns, source=log.source)
     split.definition = [*log.definition, {"filter": "sessions", "gap": _text(gap)}]
     split.observed_until = log.observed_until
     return split

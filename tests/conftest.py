@@ -35,3 +35,17 @@ def postgres():
     server = postgres_server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A local Dask cluster of two worker processes, one per test module that asks for it."""
+    distributed = pytest.importorskip(
+        "distributed", reason="the dask backend needs pip install '.[dask]'"
+    )
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with distributed.Client(cluster) as connected:
+        yield connected
+    cluster.close()

@@ -29,16 +29,6 @@ dd = pytest.importorskip("dask.dataframe", reason="the dask backend needs pip in
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    with distributed.Client(cluster) as connected:
-        yield connected
-    cluster.close()
-
-
 @pytest.mark.parametrize("partitions", [1, 2, 4])
 def test_random_journey_logs_give_the_single_machine_tables(client, partitions):
     df = generate(20_000, seed=10 + partitions)

@@ -55,16 +55,6 @@ FILTERS = [
 
 
 @pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    with distributed.Client(cluster) as connected:
-        yield connected
-    cluster.close()
-
-
-@pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
     return generate(6_000, seed=41)
 

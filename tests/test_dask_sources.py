@@ -21,16 +21,6 @@ dd = pytest.importorskip("dask.dataframe", reason="the dask backend needs pip in
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    with distributed.Client(cluster) as connected:
-        yield connected
-    cluster.close()
-
-
 def _with_missing_keys(df, seed: int = 0):
     df = df.copy()
     rng = np.random.default_rng(seed)

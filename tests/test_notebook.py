@@ -14,20 +14,8 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "journey_discover
 
 
 def test_discovery_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("PARCOURS_SHARED_DATA", str(SHARED))
-    _kernel_imports_this_checkout(monkeypatch)
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
-    )
-    client.execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    text = "\n".join(
-        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs
-    )
+    outputs, text = _execute(NOTEBOOK, tmp_path, monkeypatch)
     assert "stages:" in text and "fitness" in text
     mimes = {m for o in outputs for m in o.get("data", {})}
     assert "image/svg+xml" in mimes  # the process map and the BPMN model drew
@@ -45,21 +33,9 @@ ORDERS_NOTEBOOK = NOTEBOOK.parent / "ocel_orders.ipynb"
 def test_ocel_orders_notebook_runs_top_to_bottom(tmp_path, monkeypatch, data):
     """On the order simulation when ../shared/data has it, else on the shipped OCEL 2.0
     example, saying so; the kernel imports this checkout's engine."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
     folder = SHARED if data == "shared" else tmp_path / "no-shared-data"
     monkeypatch.setenv("PARCOURS_SHARED_DATA", str(folder))
-    _kernel_imports_this_checkout(monkeypatch)
-    notebook = nbformat.read(ORDERS_NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
-    )
-    client.execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    text = "\n".join(
-        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs
-    )
+    _, text = _execute(ORDERS_NOTEBOOK, tmp_path, monkeypatch)
     assert "stages:" in text and "fully delivered within 14 days" in text
     orders = (folder / "ocel" / "ocel_order_simulated.csv").exists()
     if orders:
@@ -69,10 +45,24 @@ def test_ocel_orders_notebook_runs_top_to_bottom(tmp_path, monkeypatch, data):
         assert "'from': 'Purchase Order'" in text
 
 
-def _kernel_imports_this_checkout(monkeypatch) -> None:
-    """The kernel is a new process: put this checkout first on its import path, so that it
-    runs the code under test, not an installed copy."""
+def _execute(path: Path, folder: Path, monkeypatch) -> tuple[list, str]:
+    """Run the notebook top to bottom in `folder`, its kernel importing this checkout (a
+    new process: this checkout first on its import path, not an installed copy); its
+    outputs, none of them an error, and their text."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
     repo = str(NOTEBOOK.parents[1])
     monkeypatch.setenv(
         "PYTHONPATH", os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))
     )
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": folder}}
+    )
+    client.execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs
+    )
+    return outputs, text

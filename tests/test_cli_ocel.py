@@ -308,7 +308,7 @@ touchpoints = ["Insert Invoice"]
             ["--lead-time", "Purchase Order->Payment"],
             3,
             "relate them through a type that shares events with both (via=, or "
-            "FROM->VIA->TO in --lead-time): 'Invoice'",
+            "FROM->VIA->TO in --lead-time and --include-related): 'Invoice'",
         ),
     ],
 )

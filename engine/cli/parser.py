@@ -50,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
         "other types' objects become journey attributes TYPE and n_TYPE",
     )
     keys.add_argument(
+        "--include-related",
+        action="append",
+        default=[],
+        metavar="[VIA->]TYPE[:ACT]",
+        help="OCEL logs only (repeatable): each journey also takes in the ACT events (default: "
+        "all) of its related TYPE objects, e.g. 'items->packages:package delivered', so that "
+        "an order can convert at its delivery; the attribute ocel:related names their type",
+    )
+    keys.add_argument(
         "--lead-time",
         metavar="FROM[:ACT]->[VIA->]TO[:ACT]",
         help="OCEL logs only: write lead_times.parquet, the time from each FROM object's ACT "
@@ -237,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("--object-type", "for an object-centric log: the type whose objects are the cases"),
     ):
         convert.add_argument(flag, metavar="VALUE", help=help_text)
+    convert.add_argument(
+        "--include-related",
+        action="append",
+        default=[],
+        metavar="[VIA->]TYPE[:ACT]",
+        help="for an object-centric log: related objects' events each journey takes in",
+    )
     convert.add_argument("--timestamp-unit", choices=("s", "ms", "us", "ns"))
     convert.add_argument("--format", choices=("csv", "parquet", "xes"))
     convert.add_argument("--sep", default=",", help="CSV field separator (default ',')")

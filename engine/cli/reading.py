@@ -69,11 +69,15 @@ def _ocel_input(args: argparse.Namespace) -> bool:
     from ..io.ocel import is_ocel
 
     ocel = is_ocel(args.log)
-    if args.object_type is not None and not ocel:
-        raise UsageError(
-            f"--object-type goes with an object-centric log (.jsonocel, .xmlocel, .sqlite, or "
-            f"a CSV with ocel:type:... columns); '{args.log}' is not one: leave it out"
-        )
+    for flag, value in (
+        ("--object-type", args.object_type),
+        ("--include-related", getattr(args, "include_related", None)),
+    ):
+        if value and not ocel:
+            raise UsageError(
+                f"{flag} goes with an object-centric log (.jsonocel, .xmlocel, .sqlite, or "
+                f"a CSV with ocel:type:... columns); '{args.log}' is not one: leave it out"
+            )
     return ocel
 
 
@@ -102,10 +106,18 @@ def _read_ocel(args: argparse.Namespace, progress: Progress):
             f"'{args.log}' is an object-centric log: pass --object-type, the type whose "
             f"objects are the journeys; its types with events: {types}"
         )
+    from ..errors import InputError
+    from ..io.ocel import Include
+
+    try:
+        include = [Include.parse(spec) for spec in getattr(args, "include_related", [])]
+    except InputError as exc:
+        raise UsageError(f"--include-related: {exc}") from None
     with progress.step(f"reading {args.log} (object type '{args.object_type}')") as note:
         log = read_ocel(
             args.log,
             object_type=args.object_type,
+            include=include,
             attributes=_journey_columns(args),
             timestamp_format=args.timestamp_format,
             timestamp_unit=args.timestamp_unit,

@@ -129,21 +129,63 @@ def object_types(path: str | os.PathLike, *, format: str | None = None) -> dict[
     return {str(t): int(counts[t]) for t in sorted(counts.index)}
 
 
+@dataclass(frozen=True)
+class Include:
+    """Events of related objects a journey takes in: those of `activity` (None: every
+    one) of the objects of `object_type` related to the journey's object through `via`."""
+
+    object_type: str
+    activity: str | None = None
+    via: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> Include:
+        """'[VIA->...]TYPE[:ACTIVITY]', e.g. 'items->packages:package delivered'."""
+        from .ocel_relations import ARROW
+
+        *via, last = [part.strip() for part in str(text).split(ARROW)]
+        kind, _, activity = last.partition(":")
+        if not kind.strip() or not all(via):
+            raise InputError(
+                f"a related-events spec is [VIA->...]TYPE[:ACTIVITY], e.g. "
+                f"'items->packages:package delivered'; got {text!r}"
+            )
+        return cls(kind.strip(), activity.strip() or None, tuple(via))
+
+    def describe(self) -> str:
+        from .ocel_relations import ARROW
+
+        last = self.object_type + (f":{self.activity}" if self.activity else "")
+        return ARROW.join([*self.via, last])
+
+
+#: The column naming, per row, the object type an included event came through ("" for
+#: the journey's own events).
+RELATED = "ocel:related"
+
+
 def read_ocel_frame(
-    path: str | os.PathLike, *, object_type: str, format: str | None = None
+    path: str | os.PathLike,
+    *,
+    object_type: str,
+    format: str | None = None,
+    include: tuple[Include, ...] = (),
 ) -> Flattened:
     """Flatten the OCEL file `path` on `object_type` into one row per (object, event).
 
     Rows keep the file's event order (ties in time keep it in the canonical log). Columns:
     case:concept:name (the object), concept:name, time:timestamp (text, as in the file),
     ocel:eid, the events' attributes, and per other object type a column of the journey's
-    objects of that type and `n_<type>` counting them.
+    objects of that type and `n_<type>` counting them. With `include`, each journey also
+    takes in the events of related objects that the specs name (an event once per journey
+    however many related objects name it), `ocel:related` naming the type they came
+    through; the object columns still count the journey's own events' objects.
     """
     path = Path(path)
     fmt = ocel_format(path, format)
     if not path.exists():
         raise InputError(f"log file '{path}' does not exist")
-    return _flatten(_read(path, fmt), object_type, path)
+    return _flatten(_read(path, fmt), object_type, path, tuple(include))
 
 
 def _read(path: Path, fmt: str) -> _Ocel:
@@ -180,7 +222,36 @@ def _relations(data: _Ocel, path: Path) -> pd.DataFrame:
     return relations.sort_values("event", kind="stable").reset_index(drop=True)
 
 
-def _flatten(data: _Ocel, object_type: str, path: Path) -> Flattened:
+def _included(
+    data: _Ocel, relations: pd.DataFrame, object_type: str, spec: Include, path: Path
+) -> pd.DataFrame:
+    """(event, case) of the events `spec` brings into the journeys of `object_type`."""
+    from .ocel_relations import related_pairs
+
+    present = set(relations["type"])
+    for kind in (*spec.via, spec.object_type):
+        if kind not in present:
+            raise InputError(
+                f"related events {spec.describe()!r}: '{path}' has no object type '{kind}' "
+                "with events; choose one of " + ", ".join(repr(t) for t in sorted(present))
+            )
+    pairs = related_pairs(relations, (object_type, *spec.via, spec.object_type), path)
+    theirs = relations.loc[relations["type"] == spec.object_type, ["event", "object"]]
+    if spec.activity is not None:
+        activity = np.asarray(data.activities, dtype=object)[theirs["event"].to_numpy()]
+        if not (activity == spec.activity).any():
+            raise InputError(
+                f"related events {spec.describe()!r}: no event of type '{spec.object_type}' "
+                f"objects has the activity '{spec.activity}' in '{path}'"
+            )
+        theirs = theirs[activity == spec.activity]
+    rows = pairs.merge(theirs, left_on="to_id", right_on="object")
+    return rows.rename(columns={"from_id": "case"})[["event", "case"]]
+
+
+def _flatten(
+    data: _Ocel, object_type: str, path: Path, include: tuple[Include, ...] = ()
+) -> Flattened:
     if not data.event_ids:
         raise InputError(f"'{path}' has no events; check that it is the whole log")
     relations = _relations(data, path)
@@ -195,18 +266,30 @@ def _flatten(data: _Ocel, object_type: str, path: Path) -> Flattened:
             + ", ".join(repr(t) for t in present)
         )
     mine = relations[relations["type"] == object_type]
-    rows = mine["event"].to_numpy()
-    cases = mine["object"].to_numpy()
+    own = mine[["event", "object"]].rename(columns={"object": "case"}).assign(related="")
+    taken_in = [
+        _included(data, relations, object_type, spec, path).assign(related=spec.object_type)
+        for spec in include
+    ]
+    if taken_in:  # each event once per journey, its own relation first; the file's order
+        rows_of = pd.concat([own, *taken_in], ignore_index=True)
+        rows_of = rows_of.drop_duplicates(["event", "case"]).sort_values("event", kind="stable")
+    else:
+        rows_of = own
+    rows = rows_of["event"].to_numpy()
+    cases = rows_of["case"].to_numpy()
     frame: dict[str, object] = {
         CASE: pd.Series(cases, dtype="str"),
         ACTIVITY: pd.Series(_take(data.activities, rows), dtype="str"),
         TIMESTAMP: pd.Series(_take(data.times, rows), dtype="str"),
         EVENT_ID: pd.Series(_take(data.event_ids, rows), dtype="str"),
     }
-    object_columns = []
+    if include:
+        frame[RELATED] = pd.Series(rows_of["related"].to_numpy(), dtype="str")
+    object_columns = [RELATED] if include else []
     others = relations[relations["type"] != object_type]
     pairs = (
-        pd.DataFrame({"event": rows, "case": cases})
+        own.drop(columns="related")
         .merge(others, on="event")
         .drop_duplicates(["case", "object"])
         .sort_values(["case", "type", "object"])

@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputError
+from ..io.ocel_relations import ARROW, related_pairs
 from ..schema import BOOL, FLOAT, TEXT, UTC_TIME, table_schema
 
 #: The columns of `LeadTimes.pairs` (and of lead_times.parquet), in order.
@@ -42,8 +43,6 @@ LEAD_TIME_SCHEMA = table_schema(
     negative=BOOL,
 )
 LEAD_TIME_COLUMNS = tuple(LEAD_TIME_SCHEMA.names)
-ARROW = "->"
-_VIA = "via=, or FROM->VIA->TO in --lead-time"
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,7 @@ def ocel_lead_times(
             ("to", to_type, to_activity),
         )
     }
-    pairs = _related(relations, chain, source)
+    pairs = related_pairs(relations, chain, source)
     pairs = pairs.sort_values(["from_id", "to_id"], kind="stable").reset_index(drop=True)
     pairs = pairs.astype({"from_id": "str", "to_id": "str"})
     pairs["from_time"] = pairs["from_id"].map(anchors["from"]).astype("datetime64[ns, UTC]")
@@ -251,44 +250,3 @@ def _no_activity(relations, events, kind: str, activity: str, path: Path) -> Non
         f"no event of activity '{activity}' relates to an object of type '{kind}' ({where}); "
         f"{fix}choose one of its activities: " + ", ".join(repr(a) for a in own[:20])
     )
-
-
-def _related(relations: pd.DataFrame, chain: tuple[str, ...], path: Path) -> pd.DataFrame:
-    """(from_id, to_id) once per pair linked along `chain` by shared events."""
-    pairs = _links(relations, chain[0], chain[1]).rename(columns={"a": "from_id", "b": "at"})
-    for step, kind in enumerate(chain[2:], start=2):
-        if pairs.empty:
-            break
-        nxt = _links(relations, chain[step - 1], kind).rename(columns={"a": "at"})
-        pairs = pairs.merge(nxt, on="at")[["from_id", "b"]].rename(columns={"b": "at"})
-        pairs = pairs.drop_duplicates()
-    pairs = pairs[pairs["from_id"] != pairs["at"]]  # an object is not its own pair
-    if pairs.empty:
-        hops = f" {ARROW} ".join(repr(t) for t in chain)
-        raise InputError(
-            f"'{path}': no event relates objects along {hops}, so no pair has a lead time; "
-            f"{_bridges(relations, chain[0], chain[-1])}"
-        )
-    return pairs.rename(columns={"at": "to_id"}).reset_index(drop=True)
-
-
-def _links(relations: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
-    left = relations.loc[relations["type"] == a, ["event", "object"]].rename(
-        columns={"object": "a"}
-    )
-    right = relations.loc[relations["type"] == b, ["event", "object"]].rename(
-        columns={"object": "b"}
-    )
-    return left.merge(right, on="event")[["a", "b"]].drop_duplicates()
-
-
-def _bridges(relations: pd.DataFrame, a: str, b: str) -> str:
-    """The fix: object types that share events with both ends, to pass as via."""
-    types_with = relations.groupby("event")["type"].agg(frozenset)
-    touching_a = set().union(*[s for s in types_with if a in s] or [set()])
-    touching_b = set().union(*[s for s in types_with if b in s] or [set()])
-    bridges = sorted((touching_a & touching_b) - {a, b})
-    if bridges:
-        named = ", ".join(repr(t) for t in bridges)
-        return f"relate them through a type that shares events with both ({_VIA}): {named}"
-    return f"choose object types that share events, or chain them through others ({_VIA})"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InputError
-from ..io.ocel import ACTIVITY, CASE, TIMESTAMP, read_ocel_frame
+from ..io.ocel import ACTIVITY, CASE, TIMESTAMP, Include, read_ocel_frame
 from .eventlog import EventLog
 from .read import read_log
 
@@ -21,6 +21,7 @@ def read_ocel(
     object_type: str,
     format: str | None = None,
     attributes: Sequence[str] = (),
+    include: Sequence[str | Include] = (),
     **read_log_options: Any,
 ) -> EventLog:
     """Read an OCEL 2.0 (.jsonocel, .xmlocel, .sqlite) or OCEL 1.0 (.jsonocel, .csv) file
@@ -31,6 +32,11 @@ def read_ocel(
     type's name (the ids of the journey's objects of that type, sorted, joined by ', ')
     and `n_<type>` (how many), e.g. `orders` and `n_orders`, for segments and filters.
     `attributes` adds event attributes of the file, or 'ocel:eid' (the event id).
+    include: events of related objects each journey takes in, as
+    '[VIA->...]TYPE[:ACTIVITY]' specs: 'items->packages:package delivered' brings each
+    order the `package delivered` events of the packages holding its items, so that an
+    order can convert at its delivery; the `ocel:related` attribute names the type an
+    event came through ('' for the journey's own).
     format: 'jsonocel', 'xmlocel', 'sqlite' or 'csv' when the file name does not tell.
     Further options (timestamp_format, ...) go to read_log; events are ordered by time,
     ties in the file's order. Raises InputError naming the problem and its fix.
@@ -44,7 +50,8 @@ def read_ocel(
             f"read_ocel does not take {named}: the object type gives the case, the file "
             "the activity and timestamp, and it reads with pandas; leave it out"
         )
-    flattened = read_ocel_frame(path, object_type=object_type, format=format)
+    specs = tuple(spec if isinstance(spec, Include) else Include.parse(spec) for spec in include)
+    flattened = read_ocel_frame(path, object_type=object_type, format=format, include=specs)
     keep = list(dict.fromkeys([*flattened.object_columns, *attributes]))
     log = read_log(
         flattened.frame,
@@ -54,5 +61,6 @@ def read_ocel(
         attributes=keep,
         **read_log_options,
     )
-    log.source = f"{os.fspath(path)} (object type '{object_type}')"
+    taken_in = "".join(f", with {spec.describe()!r} events" for spec in specs)
+    log.source = f"{os.fspath(path)} (object type '{object_type}'{taken_in})"
     return log

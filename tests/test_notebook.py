@@ -37,6 +37,7 @@ def test_ocel_orders_notebook_runs_top_to_bottom(tmp_path, monkeypatch, data):
     monkeypatch.setenv("PARCOURS_SHARED_DATA", str(folder))
     _, text = _execute(ORDERS_NOTEBOOK, tmp_path, monkeypatch)
     assert "stages:" in text and "fully delivered within 14 days" in text
+    assert "related events taken in" in text  # journeys that convert at their delivery
     orders = (folder / "ocel" / "ocel_order_simulated.csv").exists()
     if orders:
         assert "'pairs': 4396" in text and "'from': 'orders'" in text

@@ -26,11 +26,18 @@ NS_PER_S = 1e9
 
 def activities_frame(log: EventLog) -> pd.DataFrame:
     """activity, frequency (events), cases, start (cases starting with it), end."""
-    counts = _activity_counts(log)
-    order = np.lexsort((np.arange(counts.shape[1]), -counts[0]))
+    return activity_table(_activity_counts(log), log.activity_names)
+
+
+def activity_table(counts: np.ndarray, names: np.ndarray) -> pd.DataFrame:
+    """ACTIVITY_COLUMNS from the per-activity counts (rows: events, cases, starts, ends),
+    most events first, ties in name order; activities without an event left out. The one
+    finalizer of both backends (a log's counts, or the merged counts of its parts)."""
+    used = np.flatnonzero(counts[0])
+    order = used[np.lexsort((used, -counts[0, used]))]
     return pd.DataFrame(
         {
-            "activity": pd.Series(log.activity_names[order], dtype="str"),
+            "activity": pd.Series(names[order], dtype="str"),
             "frequency": counts[0, order],
             "cases": counts[1, order],
             "start": counts[2, order],

@@ -154,13 +154,28 @@ def _sparse_edges(log: EventLog, start: np.ndarray, n_act: int) -> tuple[np.ndar
 def edges_frame(log: EventLog) -> pd.DataFrame:
     """One row per edge: the columns of `EDGE_COLUMNS`."""
     edges = log._cached("edges", compute_edges)
-    names = log.activity_names
+    return edge_table(
+        edges.source, edges.target, edges.frequency, edges.cases, edges.stats, log.activity_names
+    )
+
+
+def edge_table(
+    source: np.ndarray,
+    target: np.ndarray,
+    frequency: np.ndarray,
+    cases: np.ndarray,
+    stats: np.ndarray,
+    names: np.ndarray,
+) -> pd.DataFrame:
+    """EDGE_COLUMNS from per-edge arrays in table order (most frequent first, ties by
+    source then target code) and their statistics (rows MEAN ... STDEV of kernels.stats):
+    the one finalizer of both backends. The arrays are copied, not kept."""
     data = {
-        "source": pd.Series(names[edges.source], dtype="str"),
-        "target": pd.Series(names[edges.target], dtype="str"),
-        "frequency": edges.frequency.copy(),
-        "cases": edges.cases.copy(),
+        "source": pd.Series(names[source], dtype="str"),
+        "target": pd.Series(names[target], dtype="str"),
+        "frequency": np.array(frequency),
+        "cases": np.array(cases),
     }
     for column, row in zip(EDGE_COLUMNS[4:], (MEAN, MEDIAN, P90, MIN, MAX, STDEV), strict=True):
-        data[column] = edges.stats[row].copy()
+        data[column] = np.array(stats[row])
     return pd.DataFrame(data)

@@ -35,9 +35,9 @@ from ..kernels.sketch import (
 )
 from ..kernels.stats import MAX, MEAN, MEDIAN, MIN, P90, STDEV, SUM
 from ..kernels.variants import assign_variants, concatenate_sequences, sequence_hashes
-from .activities import ACTIVITY_COLUMNS
-from .dfg import EDGE_COLUMNS, pair_step_counts
-from .variants import VARIANT_COLUMNS
+from .activities import activity_table
+from .dfg import edge_table, pair_step_counts
+from .variants import variant_table
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -369,38 +369,15 @@ def edges_table(
     n_act = len(names)
     keys = np.flatnonzero(e.frequency)
     stats = moment_stats(e, keys, exact)
-    frequency = e.frequency[keys]
-    frame = pd.DataFrame(
-        {
-            "source": pd.Series(names[keys // n_act], dtype="str"),
-            "target": pd.Series(names[keys % n_act], dtype="str"),
-            "frequency": frequency,
-            "cases": e.cases[keys],
-            "mean_s": stats[MEAN],
-            "median_s": stats[MEDIAN],
-            "p90_s": stats[P90],
-            "min_s": stats[MIN],
-            "max_s": stats[MAX],
-            "stdev_s": stats[STDEV],
-        }
+    order = np.lexsort((keys % n_act, keys // n_act, -e.frequency[keys]))
+    keys = keys[order]
+    return edge_table(
+        keys // n_act, keys % n_act, e.frequency[keys], e.cases[keys], stats[:, order], names
     )
-    order = np.lexsort((keys % n_act, keys // n_act, -frequency))
-    return frame.iloc[order].reset_index(drop=True)[list(EDGE_COLUMNS)]
 
 
 def activities_table(partial: LogPartial, names: np.ndarray) -> pd.DataFrame:
-    counts = partial.activities
-    used = np.flatnonzero(counts[0])
-    order = used[np.lexsort((used, -counts[0, used]))]
-    return pd.DataFrame(
-        {
-            "activity": pd.Series(names[order], dtype="str"),
-            "frequency": counts[0, order],
-            "cases": counts[1, order],
-            "start": counts[2, order],
-            "end": counts[3, order],
-        }
-    )[list(ACTIVITY_COLUMNS)]
+    return activity_table(partial.activities, names)
 
 
 def variant_order(partial: LogPartial, top: int | None = None) -> tuple[np.ndarray, list]:
@@ -432,15 +409,7 @@ def variants_table(
     name_list = names.tolist()
     decoded = [[name_list[c] for c in sequences[i]] for i in order]
     column = pa.array(decoded, type=pa.list_(pa.string()))
-    frequency = v.frequency[order]
-    return pd.DataFrame(
-        {
-            "variant": pd.Series(column, dtype=pd.ArrowDtype(column.type)),
-            "frequency": frequency,
-            "share": frequency / max(partial.n_cases, 1),
-            "median_duration_s": medians,
-        }
-    )[list(VARIANT_COLUMNS)]
+    return variant_table(column, v.frequency[order], partial.n_cases, medians)
 
 
 def _variant_medians(partial: LogPartial, order: np.ndarray) -> np.ndarray:

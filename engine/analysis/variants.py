@@ -124,12 +124,22 @@ def variants_frame(log: EventLog, *, top: int | None = None) -> pd.DataFrame:
     variants = log._cached("variants", compute_variants)
     n = len(variants.frequency) if top is None else min(top, len(variants.frequency))
     sequences = variant_sequences(log, variants, top=n)
-    frequency = variants.frequency[:n].copy()
+    return variant_table(
+        sequences, variants.frequency[:n], log.n_cases, variants.median_duration_s[:n]
+    )
+
+
+def variant_table(
+    sequences: pa.Array, frequency: np.ndarray, n_cases: int, median_duration_s: np.ndarray
+) -> pd.DataFrame:
+    """VARIANT_COLUMNS from the variants in table order (most frequent first, ties in
+    alphabetical order of their sequences): the one finalizer of both backends."""
+    frequency = np.array(frequency)
     return pd.DataFrame(
         {
             "variant": pd.Series(sequences, dtype=pd.ArrowDtype(sequences.type)),
             "frequency": frequency,
-            "share": frequency / log.n_cases,
-            "median_duration_s": variants.median_duration_s[:n].copy(),
+            "share": frequency / max(n_cases, 1),
+            "median_duration_s": np.array(median_duration_s),
         }
     )

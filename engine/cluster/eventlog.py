@@ -266,38 +266,26 @@ class DaskEventLog:
 
         return activities_table(self._merged(), self.activity_names)
 
+    @property
+    def timezone_aware(self) -> bool:
+        return bool(self._merged().timezone_aware)
+
     def summary(self) -> dict[str, Any]:
-        """The figures of summary.json, as EventLog.summary gives them."""
-        from .. import __version__
-        from ..analysis.summary import iso_timestamp
+        """The figures of summary.json, as EventLog.summary gives them, with the backend,
+        the partitions and how the quantiles were computed."""
+        from ..analysis.summary import summary_figures
 
         merged = self._merged()
-        aware = bool(merged.timezone_aware)
-        dropped = self.dropped.as_dict()
-        return {
-            "events": merged.n_events,
-            "cases": merged.n_cases,
-            "activities": self.n_activities,
-            "variants": len(merged.variants.hashes),
-            "edges": int(np.count_nonzero(merged.edges.frequency)),
-            "dropped_rows": dropped.pop("total"),
-            "dropped_rows_by_reason": dropped,
-            "first_timestamp": iso_timestamp(merged.first_ns, timezone_aware=aware),
-            "last_timestamp": iso_timestamp(merged.last_ns, timezone_aware=aware),
-            "timezone": "UTC" if aware else "naive (as given)",
-            "columns": {
-                "case": self.columns.case,
-                "activity": self.columns.activity,
-                "timestamp": self.columns.timestamp,
-                "start_timestamp": self.columns.start_timestamp,
-            },
-            "source": self.source,
-            "backend": "dask",
-            "partitions": self.npartitions,
-            "quantiles": self.quantiles,
-            "parcours_version": __version__,
-            **({"slice": [dict(step) for step in self.definition]} if self.definition else {}),
-        }
+        return summary_figures(
+            self,
+            variants=len(merged.variants.hashes),
+            edges=int(np.count_nonzero(merged.edges.frequency)),
+            first_ns=merged.first_ns,
+            last_ns=merged.last_ns,
+            backend="dask",
+            partitions=self.npartitions,
+            quantiles=self.quantiles,
+        )
 
 
 def _names(log: Any) -> set[str]:

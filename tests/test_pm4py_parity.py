@@ -85,7 +85,7 @@ def test_published_counts(real, results):
 def test_dfg_equals_pm4py(real, results):
     log, oracle = results(real)
     dfg, start, end = oracle["dfg"]
-    got_dfg, got_start, got_end = log.to_pm4py_dfg()
+    got_dfg, got_start, got_end = log.pm4py.dfg()
     assert got_dfg == dict(dfg)
     assert got_start == dict(start)
     assert got_end == dict(end)
@@ -95,7 +95,7 @@ def test_dfg_equals_pm4py(real, results):
 def test_performance_dfg_equals_pm4py(real, results):
     log, oracle = results(real)
     want = oracle["performance"]
-    got = log.to_pm4py_performance_dfg()
+    got = log.pm4py.performance_dfg()
     assert set(got) == set(want)
     for edge, stats in want.items():
         for key in ("mean", "median", "max", "min", "sum", "stdev"):
@@ -110,7 +110,7 @@ def test_performance_dfg_equals_pm4py(real, results):
 def test_variants_equal_pm4py(real, results):
     log, oracle = results(real)
     want = {tuple(k): (v if isinstance(v, int) else len(v)) for k, v in oracle["variants"].items()}
-    assert log.to_pm4py_variants() == want
+    assert log.pm4py.variants() == want
     assert log.summary()["variants"] == len(want)
 
 
@@ -155,7 +155,7 @@ def test_start_timestamps_match_pm4py_waiting_times():
 
     log = engine.read_log(frame, start_timestamp="start_timestamp")
     assert log.n_events == 59_302
-    got = log.to_pm4py_performance_dfg()
+    got = log.pm4py.performance_dfg()
     assert set(got) == set(want)
     for edge, stats in want.items():
         for key in ("mean", "median", "max", "min", "stdev"):

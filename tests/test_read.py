@@ -369,10 +369,10 @@ def test_to_pm4py_frame_is_what_pm4py_expects():
     frame = log.to_pm4py()
     assert str(frame["time:timestamp"].dtype) == "datetime64[ns, UTC]"
     dfg, start, end = pm4py.discover_dfg(frame)
-    assert (dict(dfg), dict(start), dict(end)) == log.to_pm4py_dfg()
+    assert (dict(dfg), dict(start), dict(end)) == log.pm4py.dfg()
     # pm4py's unsorted helpers are right on it because it is already sorted
     variants = pm4py.get_variants(frame)
-    assert {tuple(k): v for k, v in variants.items()} == log.to_pm4py_variants()
+    assert {tuple(k): v for k, v in variants.items()} == log.pm4py.variants()
     top = log.variants(top=1)["variant"].iloc[0]
     filtered = pm4py.filter_variants(frame, [tuple(top)])
     assert filtered["case:concept:name"].nunique() == log.variants(top=1)["frequency"].iloc[0]
@@ -386,7 +386,7 @@ def test_to_pm4py_frame_is_what_pm4py_expects():
 def test_dfg_object_feeds_the_inductive_miner():
     pm4py = pytest.importorskip("pm4py")
     log = engine.read_log(dataset_path("receipt.xes.gz"))
-    tree = pm4py.discover_process_tree_inductive(log.to_pm4py_dfg_object())
+    tree = pm4py.discover_process_tree_inductive(log.pm4py.dfg_object())
     labels = {leaf.label for leaf in _leaves(tree) if leaf.label is not None}
     assert labels == set(log.activity_names)
 
@@ -456,3 +456,16 @@ def test_parquet_folder_whose_files_differ_only_in_width_unit_or_encoding(tmp_pa
     # the microseconds of the second file are kept: the order, to the nanosecond
     assert_order_matches(log, reference.canonical_frame(expected, "case", "activity", "ts"))
     assert as_results(log) == as_results(engine.read_log(expected, **KEYS))
+
+
+def test_the_former_pm4py_names_warn_and_give_the_same():
+    log = engine.read_log(dataset_path("receipt.xes.gz"))
+    for old, new in (
+        ("to_pm4py_dfg", "dfg"),
+        ("to_pm4py_performance_dfg", "performance_dfg"),
+        ("to_pm4py_variants", "variants"),
+    ):
+        with pytest.warns(
+            DeprecationWarning, match=rf"log.{old}\(\) is deprecated; use log.pm4py.{new}\(\)"
+        ):
+            assert repr(getattr(log, old)()) == repr(getattr(log.pm4py, new)())  # NaN stdevs

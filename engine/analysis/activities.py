@@ -52,7 +52,7 @@ def activity_event_counts(log: EventLog) -> np.ndarray:
 
 
 def _activity_counts(log: EventLog) -> np.ndarray:
-    return log._cached(
+    return log.cache(
         "activity_counts",
         lambda lg: activity_counts(lg.activity, lg.case_offsets, len(lg.activity_names)),
     )
@@ -70,7 +70,7 @@ def endpoint_counts(log: EventLog, *, row: int) -> pd.Series:
 
 
 def case_durations_ns(log: EventLog) -> np.ndarray:
-    return log._cached("case_durations", lambda lg: case_durations(lg.timestamp, lg.case_offsets))
+    return log.cache("case_durations", lambda lg: case_durations(lg.timestamp, lg.case_offsets))
 
 
 def cases_frame(log: EventLog) -> pd.DataFrame:

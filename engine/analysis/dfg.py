@@ -153,7 +153,7 @@ def _sparse_edges(log: EventLog, start: np.ndarray, n_act: int) -> tuple[np.ndar
 
 def edges_frame(log: EventLog) -> pd.DataFrame:
     """One row per edge: the columns of `EDGE_COLUMNS`."""
-    edges = log._cached("edges", compute_edges)
+    edges = log.cache("edges", compute_edges)
     return edge_table(
         edges.source, edges.target, edges.frequency, edges.cases, edges.stats, log.activity_names
     )

@@ -21,8 +21,8 @@ def summary(log: EventLog) -> dict[str, Any]:
     from .dfg import compute_edges
     from .variants import compute_variants
 
-    edges = log._cached("edges", compute_edges)
-    variants = log._cached("variants", compute_variants)
+    edges = log.cache("edges", compute_edges)
+    variants = log.cache("variants", compute_variants)
     more = {}
     if log.columns.start_timestamp is not None:
         more["start_timestamp_missing"] = log.start_timestamp_missing

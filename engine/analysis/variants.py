@@ -121,7 +121,7 @@ def _names(names: np.ndarray, codes: np.ndarray) -> pa.Array:
 
 def variants_frame(log: EventLog, *, top: int | None = None) -> pd.DataFrame:
     """variant (list of names), frequency, share (of cases), median_duration_s."""
-    variants = log._cached("variants", compute_variants)
+    variants = log.cache("variants", compute_variants)
     n = len(variants.frequency) if top is None else min(top, len(variants.frequency))
     sequences = variant_sequences(log, variants, top=n)
     return variant_table(

@@ -187,7 +187,7 @@ def _touchpoint_steps(
         frequency, journeys, converting, abandoned = counts[:, edge_keys]
         stats = group_order_stats(durations, offsets)[:, edge_keys]
     else:
-        edges = log._cached("edges", compute_edges)
+        edges = log.cache("edges", compute_edges)
         dfg_keys = edges.source.astype(np.int64) * n_act + edges.target
         order = np.argsort(dfg_keys)
         edge_keys = dfg_keys[order]

@@ -27,7 +27,7 @@ JOURNEY_VARIANT_COLUMNS = tuple(JOURNEY_VARIANT_SCHEMA.names)
 
 def conversions_per_variant(journey: Journey) -> np.ndarray:
     """Converted journeys per variant, in the order of `log.variants()`."""
-    variants = journey.log._cached("variants", compute_variants)
+    variants = journey.log.cache("variants", compute_variants)
     _, converted = tally(
         variants.variant_of_case, journey.conversions.converted, len(variants.frequency)
     )

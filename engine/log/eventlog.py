@@ -13,6 +13,7 @@ from .build import Canonical, ColumnMapping, DroppedRows
 
 if TYPE_CHECKING:
     from ..discovery import Conformance, ProcessModel
+    from ..discovery.bridge import Pm4pyAccessor
     from ..journey import Journey, JourneyModel
     from ..slices import LogFilter
 
@@ -112,13 +113,16 @@ class EventLog:
             f"{self.n_activities:,} activities from {self.source}>"
         )
 
-    # -- helpers for the analysis modules -----------------------------------------------
-    def _cached(self, key: str, compute: Callable[[EventLog], Any]) -> Any:
-        """Compute an analysis' arrays once per log."""
+    # -- the figures' cache ------------------------------------------------------------
+    def cache(self, key: str, compute: Callable[[EventLog], Any]) -> Any:
+        """`compute(log)`, computed once per log and kept under `key`: the figures share
+        their arrays through it (the DFG's edges, the variants, the activity counts)."""
         if key not in self._cache:
             self._cache[key] = compute(self)
             release_unused_memory()  # its temporary arrays, before the next analysis
         return self._cache[key]
+
+    _cached = cache  # the name the figure modules used before it was public
 
     def decode_timestamps(self, ns: np.ndarray) -> pd.Series:
         """int64 nanoseconds -> datetimes, timezone-aware (UTC) if the input was."""
@@ -209,13 +213,32 @@ class EventLog:
 
         return Journey(self, model if model is not None else JourneyModel.default())
 
-    def bottlenecks(self, model: JourneyModel | None = None, **options: Any) -> pd.DataFrame:
+    def bottlenecks(
+        self,
+        model: JourneyModel | None = None,
+        *,
+        channel: str | None = None,
+        min_journeys: int = 30,
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
         """Ranked bottlenecks of the journeys (see `Journey.bottlenecks`)."""
-        return self.journey(model).bottlenecks(**options)
+        return self.journey(model).bottlenecks(
+            channel=channel, min_journeys=min_journeys, confidence=confidence
+        )
 
-    def actions(self, model: JourneyModel | None = None, **options: Any) -> pd.DataFrame:
+    def actions(
+        self,
+        model: JourneyModel | None = None,
+        *,
+        top: int = 10,
+        channel: str | None = None,
+        min_journeys: int = 30,
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
         """Prioritized actions, in plain language (see `Journey.actions`)."""
-        return self.journey(model).actions(**options)
+        return self.journey(model).actions(
+            top=top, channel=channel, min_journeys=min_journeys, confidence=confidence
+        )
 
     def process_map(self, *, coverage: float = 1.0, bottlenecks: pd.DataFrame | None = None) -> Any:
         """The process map as a graphviz.Source (shown as SVG in a notebook; `.pipe("png")`
@@ -232,49 +255,95 @@ class EventLog:
         return graphviz.Source(process_map_source(counts, edges, bottlenecks=bottlenecks))
 
     # -- discovery (pm4py) -----------------------------------------------------------------
-    def discover_model(self, **options: Any) -> ProcessModel:
+    def discover_model(
+        self,
+        *,
+        miner: str = "inductive",
+        top_variants: int | None = None,
+        coverage: float | None = None,
+        noise_threshold: float = 0.0,
+        dependency_threshold: float = 0.5,
+        and_threshold: float = 0.65,
+        loop_two_threshold: float = 0.5,
+    ) -> ProcessModel:
         """A process model (inductive or heuristics miner, fed the engine's counts), with
         optional simplification (see `engine.discovery.discover_model`)."""
         from ..discovery import discover_model
 
-        return discover_model(self, **options)
+        return discover_model(
+            self,
+            miner=miner,
+            top_variants=top_variants,
+            coverage=coverage,
+            noise_threshold=noise_threshold,
+            dependency_threshold=dependency_threshold,
+            and_threshold=and_threshold,
+            loop_two_threshold=loop_two_threshold,
+        )
 
-    def conformance(self, expected: Any, **options: Any) -> Conformance:
+    def conformance(
+        self,
+        expected: Any,
+        *,
+        method: str = "token_replay",
+        journey_model: JourneyModel | None = None,
+        coverage: float | None = None,
+        progress: bool = True,
+    ) -> Conformance:
         """Fitness and deviating variants against an expected journey: a ProcessModel, a
         .bpmn or .pnml file, or a JourneyModel (see `engine.discovery.check_conformance`)."""
         from ..discovery import check_conformance
 
-        return check_conformance(self, expected, **options)
+        return check_conformance(
+            self,
+            expected,
+            method=method,
+            journey_model=journey_model,
+            coverage=coverage,
+            progress=progress,
+        )
 
-    # -- pm4py interop -------------------------------------------------------------------
+    # -- pm4py ------------------------------------------------------------------------
+    @property
+    def pm4py(self) -> Pm4pyAccessor:
+        """The log and its figures in pm4py's shapes: `log.pm4py.frame()`, `.dfg()`,
+        `.dfg_object()`, `.performance_dfg()`, `.variants()` (engine.discovery.bridge)."""
+        from ..discovery.bridge import Pm4pyAccessor
+
+        return Pm4pyAccessor(self)
+
     def to_pm4py(self) -> pd.DataFrame:
-        """The log as pm4py's format_dataframe would produce it (columns case:concept:name,
-        concept:name, time:timestamp, [start_timestamp], attributes, @@index, @@case_index)."""
-        from .pm4py_interop import to_pm4py_frame
-
-        return to_pm4py_frame(self)
+        """The log as pm4py's format_dataframe would produce it (`log.pm4py.frame()`)."""
+        return self.pm4py.frame()
 
     def to_pm4py_dfg(self) -> tuple[dict[tuple[str, str], int], dict[str, int], dict[str, int]]:
-        """(dfg, start_activities, end_activities) as pm4py.discover_dfg returns them."""
-        from .pm4py_interop import dfg_dicts
-
-        return dfg_dicts(self)
+        """Deprecated: `log.pm4py.dfg()`."""
+        _deprecated("to_pm4py_dfg", "pm4py.dfg")
+        return self.pm4py.dfg()
 
     def to_pm4py_dfg_object(self) -> Any:
-        """A pm4py DFG object, accepted by pm4py's inductive miner."""
-        from .pm4py_interop import dfg_object
-
-        return dfg_object(self)
+        """Deprecated: `log.pm4py.dfg_object()`."""
+        _deprecated("to_pm4py_dfg_object", "pm4py.dfg_object")
+        return self.pm4py.dfg_object()
 
     def to_pm4py_performance_dfg(self) -> dict[tuple[str, str], dict[str, float]]:
-        """Edge durations shaped like pm4py.discover_performance_dfg's first result
-        (mean, median, max, min, sum, stdev in seconds)."""
-        from .pm4py_interop import performance_dfg_dict
-
-        return performance_dfg_dict(self)
+        """Deprecated: `log.pm4py.performance_dfg()`."""
+        _deprecated("to_pm4py_performance_dfg", "pm4py.performance_dfg")
+        return self.pm4py.performance_dfg()
 
     def to_pm4py_variants(self) -> dict[tuple[str, ...], int]:
-        """{activity tuple: number of cases}, as pm4py.get_variants returns it."""
-        from .pm4py_interop import variants_dict
+        """Deprecated: `log.pm4py.variants()`."""
+        _deprecated("to_pm4py_variants", "pm4py.variants")
+        return self.pm4py.variants()
 
-        return variants_dict(self)
+
+def _deprecated(old: str, new: str) -> None:
+    import warnings
+
+    from ..errors import caller_stacklevel
+
+    warnings.warn(
+        f"log.{old}() is deprecated; use log.{new}()",
+        DeprecationWarning,
+        stacklevel=caller_stacklevel(),
+    )

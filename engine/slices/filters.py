@@ -193,7 +193,7 @@ class LogFilter:
         log = self._log
         if sum(x is not None for x in (top, coverage, sequences)) != 1:
             raise InputError("variants: give exactly one of top=, coverage= or sequences=")
-        found = log._cached("variants", compute_variants)
+        found = log.cache("variants", compute_variants)
         if sequences is not None:
             wanted = {tuple(s) for s in sequences}
             table = log.variants()

@@ -1,5 +1,6 @@
-"""Hand results to pm4py in the shapes it uses: plain dicts and frames here; pm4py's own
-objects are made in the discovery layer, the only one that imports pm4py."""
+"""The bridge to pm4py, reached as `log.pm4py`: the log and its figures in the shapes pm4py
+uses (its frame, the DFG dicts and object, the performance DFG, the variants), as pandas
+offers `.str` on a Series. pm4py is imported only where one of its objects is made."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..analysis.variants import compute_variants, variant_sequences
 from ..kernels.stats import MAX, MEAN, MEDIAN, MIN, STDEV, SUM
 
 if TYPE_CHECKING:
-    from .eventlog import EventLog
+    from ..log.eventlog import EventLog
 
 PM4PY_CASE = "case:concept:name"
 PM4PY_ACTIVITY = "concept:name"
@@ -53,7 +54,7 @@ def to_pm4py_frame(log: EventLog) -> pd.DataFrame:
 
 
 def dfg_dicts(log: EventLog) -> tuple[dict[tuple[str, str], int], dict[str, int], dict[str, int]]:
-    edges = log._cached("edges", compute_edges)
+    edges = log.cache("edges", compute_edges)
     names = log.activity_names
     dfg = {
         (names[s], names[t]): int(f)
@@ -65,13 +66,13 @@ def dfg_dicts(log: EventLog) -> tuple[dict[tuple[str, str], int], dict[str, int]
 
 
 def dfg_object(log: EventLog) -> Any:
-    from ..discovery.models import pm4py_dfg  # pm4py is imported in the discovery layer only
+    from .models import pm4py_dfg  # pm4py is imported here, when the object is asked for
 
     return pm4py_dfg(*dfg_dicts(log))
 
 
 def performance_dfg_dict(log: EventLog) -> dict[tuple[str, str], dict[str, float]]:
-    edges = log._cached("edges", compute_edges)
+    edges = log.cache("edges", compute_edges)
     names = log.activity_names
     rows = {"mean": MEAN, "median": MEDIAN, "max": MAX, "min": MIN, "sum": SUM, "stdev": STDEV}
     return {
@@ -83,6 +84,36 @@ def performance_dfg_dict(log: EventLog) -> dict[tuple[str, str], dict[str, float
 
 
 def variants_dict(log: EventLog) -> dict[tuple[str, ...], int]:
-    variants = log._cached("variants", compute_variants)
+    variants = log.cache("variants", compute_variants)
     sequences = variant_sequences(log, variants).to_pylist()
     return {tuple(seq): int(freq) for seq, freq in zip(sequences, variants.frequency, strict=True)}
+
+
+class Pm4pyAccessor:
+    """`log.pm4py`: the log handed to pm4py in the shapes pm4py's own functions give."""
+
+    def __init__(self, log: EventLog) -> None:
+        self._log = log
+
+    def frame(self) -> pd.DataFrame:
+        """The log as pm4py's format_dataframe would produce it (columns case:concept:name,
+        concept:name, time:timestamp, [start_timestamp], attributes, @@index,
+        @@case_index)."""
+        return to_pm4py_frame(self._log)
+
+    def dfg(self) -> tuple[dict[tuple[str, str], int], dict[str, int], dict[str, int]]:
+        """(dfg, start_activities, end_activities) as pm4py.discover_dfg returns them."""
+        return dfg_dicts(self._log)
+
+    def dfg_object(self) -> Any:
+        """A pm4py DFG object, accepted by pm4py's inductive miner."""
+        return dfg_object(self._log)
+
+    def performance_dfg(self) -> dict[tuple[str, str], dict[str, float]]:
+        """Edge durations shaped like pm4py.discover_performance_dfg's first result (mean,
+        median, max, min, sum, stdev in seconds)."""
+        return performance_dfg_dict(self._log)
+
+    def variants(self) -> dict[tuple[str, ...], int]:
+        """{activity tuple: number of cases}, as pm4py.get_variants returns it."""
+        return variants_dict(self._log)

@@ -32,7 +32,7 @@ _LAZY = {
     "DaskEventLog": "engine.cluster",
     "DroppedRows": "engine.log",
     "EventLog": "engine.log",
-    "read_log": "engine.log",
+    "read_log": "engine.read",
     "read_ocel": "engine.log",
     "compare": "engine.slices.comparison",
     "Conversion": "engine.journey",
@@ -69,7 +69,8 @@ if TYPE_CHECKING:
     from .cluster import DaskEventLog
     from .journey import Conversion, Journey, JourneyModel
     from .journey.related import LeadTimes, ocel_lead_times
-    from .log import ColumnMapping, DroppedRows, EventLog, read_log, read_ocel
+    from .log import ColumnMapping, DroppedRows, EventLog, read_ocel
+    from .read import read_log
     from .run import AnalysisOptions, analyze
     from .slices.comparison import compare
 

@@ -24,7 +24,7 @@ def _read(args: argparse.Namespace, progress: Progress):
 
 def _read_log(args: argparse.Namespace, progress: Progress):
     from ..io.sql import checked_uri, is_sql_uri
-    from ..log import read_log
+    from ..read import read_log
 
     if is_sql_uri(args.log):
         checked_uri(args.log)  # before the URI is shown in a progress line

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import InputError
 from ..io.ocel import ACTIVITY, CASE, TIMESTAMP, Include, read_ocel_frame
 from .eventlog import EventLog
-from .read import read_log
+from .read import read_eventlog
 
 # What read_ocel decides itself, or what only applies to reading other files.
 _NOT_OPTIONS = ("case", "activity", "timestamp", "start_timestamp", "sep")
@@ -51,9 +51,10 @@ def read_ocel(
             "the activity and timestamp, and it reads with pandas; leave it out"
         )
     specs = tuple(spec if isinstance(spec, Include) else Include.parse(spec) for spec in include)
+    read_log_options.pop("backend", None)  # "pandas", the only one it reads with
     flattened = read_ocel_frame(path, object_type=object_type, format=format, include=specs)
     keep = list(dict.fromkeys([*flattened.object_columns, *attributes]))
-    log = read_log(
+    log = read_eventlog(
         flattened.frame,
         case=CASE,
         activity=ACTIVITY,

@@ -114,7 +114,7 @@ def _variants_table(source: EventLog | pd.DataFrame) -> pd.DataFrame:
     return source.variants()
 
 
-def dfg_object(counts: VariantCounts) -> Any:
+def counts_dfg_object(counts: VariantCounts) -> Any:
     """pm4py's DFG object (graph, start and end activities) from the counts."""
     edges = counts.edges
     graph = {
@@ -140,7 +140,7 @@ def _inductive(counts: VariantCounts, noise_threshold: float, share: float) -> P
     if not 0 <= noise_threshold < 1:
         raise InputError(f"noise_threshold must be in [0, 1); got {noise_threshold}")
     tree = pm4py.discover_process_tree_inductive(
-        dfg_object(counts), noise_threshold=noise_threshold
+        counts_dfg_object(counts), noise_threshold=noise_threshold
     )
     net, im, fm = pm4py.convert_to_petri_net(tree)
     return ProcessModel(net, im, fm, "inductive", counts.journeys, share, tree=tree)
@@ -152,7 +152,7 @@ def _heuristics(
     from pm4py.algo.discovery.heuristics.variants import classic
     from pm4py.objects.conversion.heuristics_net import converter
 
-    dfg = dfg_object(counts)
+    dfg = counts_dfg_object(counts)
     acts = counts.activities
     occurrences = {a: int(f) for a, f in zip(acts["activity"], acts["frequency"], strict=True)}
     # apply_heu_dfg reads these thresholds from its parameter dictionary.

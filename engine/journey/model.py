@@ -247,8 +247,10 @@ class JourneyModel:
     def stage_order(self, stage: str) -> int:
         return self.stages.index(stage)
 
-    def check(self, activity_names: Sequence[str]) -> list[str]:
-        """The log's touchpoints the model leaves unmapped; raises on what cannot work."""
+    def unmapped_touchpoints(self, activity_names: Sequence[str]) -> list[str]:
+        """The log's touchpoints the model leaves unmapped, after checking the model fits the
+        log: an error for touchpoints it names that the log lacks (when strict), a warning
+        for a conversion activity that never occurs."""
         present = set(activity_names)
         missing = sorted(t for t in self.touchpoints if t not in present)
         if missing and self.strict:

@@ -383,7 +383,7 @@ class MergedJourney:
         self.names = names
         self.log_partial = log_partial
         self._reduce = reduce
-        self.unmapped_names = model.check(list(names))
+        self.unmapped_names = model.unmapped_touchpoints(list(names))
         #: The end of observation: the log's last timestamp, or its parent's for a slice.
         self.window_end = int(log_partial.last_ns if window_end is None else window_end)
         self._partial: JourneyPartial | None = None

@@ -126,7 +126,7 @@ class Journey:
     def __init__(self, log: EventLog, model: JourneyModel) -> None:
         self.log = log
         self.model = model
-        self.unmapped_names = model.check(list(log.activity_names))
+        self.unmapped_names = model.unmapped_touchpoints(list(log.activity_names))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
         self._bottlenecks: dict[tuple[str | None, int, float], pd.DataFrame] = {}
         self._km_tables: dict[float, pd.DataFrame] = {}  # by confidence

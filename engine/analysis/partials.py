@@ -311,17 +311,19 @@ def _check_no_collision(
 
 
 # -- finalize --------------------------------------------------------------------------------
-def moment_stats(m: Moments, keys: np.ndarray, exact: np.ndarray | None = None) -> np.ndarray:
+def moment_stats(
+    m: Moments, keys: np.ndarray, exact_values: np.ndarray | None = None
+) -> np.ndarray:
     """kernels.stats' rows (MEAN ... SUM, seconds) for the sorted `keys`; medians and
-    p90 from `exact` ((2, n_keys), engine.analysis.exact) or else from the sketch."""
+    p90 from `exact_values` ((2, n_keys), engine.analysis.exact) or else from the sketch."""
     n = m.frequency[keys]
     total = m.whole_s[keys] + m.rest_ns[keys] / 1e9
     out = np.full((7, len(keys)), np.nan)
     some = n > 0
     out[SUM] = np.where(some, total, np.nan)
     out[MEAN] = np.where(some, total / np.maximum(n, 1), np.nan)
-    if exact is not None:
-        out[MEDIAN], out[P90] = exact[0, keys], exact[1, keys]
+    if exact_values is not None:
+        out[MEDIAN], out[P90] = exact_values[0, keys], exact_values[1, keys]
     else:
         out[MEDIAN] = _key_quantiles(m.sketch, keys, 0.5)
         out[P90] = _key_quantiles(m.sketch, keys, 0.9)
@@ -361,14 +363,14 @@ def regroup_moments(m: Moments, group_of_key: np.ndarray, n_groups: int) -> Mome
 
 
 def edges_table(
-    partial: LogPartial, names: np.ndarray, exact: np.ndarray | None = None
+    partial: LogPartial, names: np.ndarray, exact_values: np.ndarray | None = None
 ) -> pd.DataFrame:
     """The columns of `EDGE_COLUMNS`, in the single-machine path's order; medians and p90
-    `exact` per edge key (see `edge_durations`), or else from the sketches."""
+    `exact_values` per edge key (see `edge_durations`), or else from the sketches."""
     e = partial.edges
     n_act = len(names)
     keys = np.flatnonzero(e.frequency)
-    stats = moment_stats(e, keys, exact)
+    stats = moment_stats(e, keys, exact_values)
     order = np.lexsort((keys % n_act, keys // n_act, -e.frequency[keys]))
     keys = keys[order]
     return edge_table(
@@ -399,13 +401,16 @@ def variants_table(
     partial: LogPartial,
     names: np.ndarray,
     top: int | None = None,
-    exact: np.ndarray | None = None,
+    exact_values: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """VARIANT_COLUMNS in `variant_order`; only the kept variants are decoded. Medians
-    `exact` per variant position (see `variant_durations`), or else from the sketches."""
+    `exact_values` per variant position (see `variant_durations`), or else from the
+    sketches."""
     v = partial.variants
     order, sequences = variant_order(partial, top)
-    medians = exact[0, order] if exact is not None else _variant_medians(partial, order)
+    medians = (
+        exact_values[0, order] if exact_values is not None else _variant_medians(partial, order)
+    )
     name_list = names.tolist()
     decoded = [[name_list[c] for c in sequences[i]] for i in order]
     column = pa.array(decoded, type=pa.list_(pa.string()))

@@ -179,7 +179,7 @@ class DaskEventLog:
             self._merged(),
             self._reduce,
             attributes=self.attributes,
-            exact=self.exact,
+            quantile_cache=self.quantile_cache,
             window_end=self.observed_until,
         )
 
@@ -222,8 +222,10 @@ class DaskEventLog:
 
         names = self.activity_names
         merged = self._merged()
-        exact = self.exact.get("edges", merged.edges.sketch, len(names) ** 2, edge_durations, names)
-        return edges_table(merged, names, exact)
+        exact_values = self.quantile_cache.get(
+            "edges", merged.edges.sketch, len(names) ** 2, edge_durations, names
+        )
+        return edges_table(merged, names, exact_values)
 
     def variants(self, *, top: int | None = None) -> pd.DataFrame:
         """As EventLog.variants; median_duration_s exact where feasible (see
@@ -233,7 +235,7 @@ class DaskEventLog:
         merged = self._merged()
         order, _ = variant_order(merged, top)
         hashes = merged.variants.hashes
-        exact = self.exact.get(
+        exact_values = self.quantile_cache.get(
             "variants",
             merged.variants.sketch,
             len(hashes),
@@ -242,10 +244,10 @@ class DaskEventLog:
             hashes,
             groups=order,
         )
-        return variants_table(merged, self.activity_names, top=top, exact=exact)
+        return variants_table(merged, self.activity_names, top=top, exact_values=exact_values)
 
     @property
-    def exact(self) -> Any:
+    def quantile_cache(self) -> Any:
         """The exact quantiles of the tables (engine.analysis.exact.QuantileCache)."""
         if self._quantiles is None:
             from ..analysis.exact import QuantileCache
@@ -258,7 +260,7 @@ class DaskEventLog:
         """How each table's medians and p90 were computed so far: "exact", or "sketch"
         (within 0.5 %) where more than engine.analysis.exact.EXACT_LIMIT values would
         have had to travel to the client."""
-        return dict(self.exact.methods)
+        return dict(self.quantile_cache.methods)
 
     def activities(self) -> pd.DataFrame:
         """As EventLog.activities."""

@@ -373,13 +373,15 @@ class MergedJourney:
         reduce: Reduce,
         *,
         attributes: Sequence[str] = (),
-        exact: QuantileCache | None = None,
+        quantile_cache: QuantileCache | None = None,
         window_end: int | None = None,
     ) -> None:
         self.model = model
         self.attributes = list(attributes)
         #: Exact medians and p90 where feasible (shared with the log's tables).
-        self.exact = exact if exact is not None else QuantileCache(reduce)
+        self.quantile_cache = (
+            quantile_cache if quantile_cache is not None else QuantileCache(reduce)
+        )
         self.names = names
         self.log_partial = log_partial
         self._reduce = reduce
@@ -404,7 +406,7 @@ class MergedJourney:
     @property
     def quantiles(self) -> dict[str, str]:
         """How each table's medians and p90 were computed so far ("exact" or "sketch")."""
-        return dict(self.exact.methods)
+        return dict(self.quantile_cache.methods)
 
     @cached_property
     def figures(self) -> StageFigures:
@@ -415,10 +417,12 @@ class MergedJourney:
         source = np.arange(n_stages * n_stages) // n_stages
         by_stage = regroup_moments(p.dwell, source, n_stages)
         model = self.model
-        move_exact = self.exact.get(
+        move_exact = self.quantile_cache.get(
             "stage_transitions", p.dwell.sketch, n_stages**2, move_dwells, model
         )
-        stage_exact = self.exact.get("stages", by_stage.sketch, n_stages, stage_dwells, model)
+        stage_exact = self.quantile_cache.get(
+            "stages", by_stage.sketch, n_stages, stage_dwells, model
+        )
         return StageFigures(
             per_stage=p.per_stage,
             keys=keys,
@@ -463,7 +467,7 @@ class MergedJourney:
 
     def conversion_summary(self, *, confidence: float = 0.95) -> dict[str, float]:
         to_convert = self.partial.to_convert
-        exact = self.exact.get(
+        exact_values = self.quantile_cache.get(
             "conversion_summary",
             to_convert.sketch,
             1,
@@ -471,7 +475,7 @@ class MergedJourney:
             self.model,
             self.window_end,
         )
-        stats = moment_stats(to_convert, np.array([0]), exact)[:, 0]
+        stats = moment_stats(to_convert, np.array([0]), exact_values)[:, 0]
         return summary_figures(
             self.n_cases,
             int(self.partial.to_convert.frequency[0]),
@@ -557,7 +561,7 @@ class MergedJourney:
             names, none = np.zeros(0, dtype=object), np.zeros(0, np.int64)
             merged = SegmentPartial(names, none, none, _none(), none)
         n = len(merged.names)
-        exact = self.exact.get(
+        exact_values = self.quantile_cache.get(
             f"segments:{column or period}",
             merged.sketch,
             n,
@@ -568,7 +572,9 @@ class MergedJourney:
             period,
             merged.names,
         )
-        medians = exact[0] if exact is not None else entry_quantiles(*merged.sketch, n, 0.5)
+        medians = (
+            exact_values[0] if exact_values is not None else entry_quantiles(*merged.sketch, n, 0.5)
+        )
         return segment_frame(
             merged.names,
             merged.journeys,
@@ -601,7 +607,7 @@ class MergedJourney:
         """As journey.variants.variant_outcomes."""
         order, _ = variant_order(self.log_partial, top)
         all_hashes = self.log_partial.variants.hashes
-        exact = self.exact.get(
+        exact_values = self.quantile_cache.get(
             "variants",
             self.log_partial.variants.sketch,
             len(all_hashes),
@@ -610,7 +616,7 @@ class MergedJourney:
             all_hashes,
             groups=order,
         )
-        table = variants_table(self.log_partial, self.names, top=top, exact=exact)
+        table = variants_table(self.log_partial, self.names, top=top, exact_values=exact_values)
         hashes = all_hashes[order]
         p = self.partial
         converted = p.variant_converted[np.searchsorted(p.variant_hashes, hashes)]
@@ -623,7 +629,9 @@ class MergedJourney:
         n_act = len(self.names)
         keys = np.flatnonzero(edges.frequency)
         journeys, converting, abandoned = self.partial.steps[:, keys]
-        exact = self.exact.get("edges", edges.sketch, n_act**2, edge_durations, self.names)
+        exact_values = self.quantile_cache.get(
+            "edges", edges.sketch, n_act**2, edge_durations, self.names
+        )
         converting_act, _ = converting_targets(self.model, self.names)
         level = touchpoint_level(
             keys, n_act, journeys, converting, converting_act, self.partial.reach
@@ -634,7 +642,7 @@ class MergedJourney:
             self.names[keys % n_act],
             journeys,
             edges.frequency[keys],
-            moment_stats(edges, keys, exact),
+            moment_stats(edges, keys, exact_values),
             converting,
             abandoned,
         )

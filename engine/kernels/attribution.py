@@ -13,6 +13,7 @@ from numba import prange
 
 from ._jit import jit, pjit
 from .grouping import case_chunks
+from .hashing import mix64
 
 #: Rows of heuristic_credits: first touch, last touch, linear, time decay.
 FIRST, LAST, LINEAR, DECAY = range(4)
@@ -51,17 +52,9 @@ def heuristic_credits(states, offsets, ts, converted_at, n_states, half_life_ns,
 
 
 @jit
-def _mix(x):
-    """splitmix64's finaliser: a well-spread 64-bit value from a counter."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-@jit
 def block_of(seed, case, n_blocks):
     """The random block of journeys a case falls in, reproducible from (seed, case)."""
-    key = _mix(np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) ^ np.uint64(case))
+    key = mix64(np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) ^ np.uint64(case))
     return np.int64(key % np.uint64(n_blocks))
 
 

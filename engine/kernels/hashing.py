@@ -15,12 +15,18 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 
 
 @jit
-def splitmix64(x):
-    """A bijective 64-bit mixer (SplitMix64's finalizer)."""
-    x = (x + _SEED) & np.uint64(0xFFFFFFFFFFFFFFFF)
+def mix64(x):
+    """The package's one bijective 64-bit mixer (SplitMix64's finalizer): spreads the bits
+    of a hash being built, a counter or a key."""
     x = (x ^ (x >> np.uint64(30))) * _M1
     x = (x ^ (x >> np.uint64(27))) * _M2
     return x ^ (x >> np.uint64(31))
+
+
+@jit
+def splitmix64(x):
+    """SplitMix64: mix64 of x plus the golden-ratio increment (0 does not stay 0)."""
+    return mix64((x + _SEED) & np.uint64(0xFFFFFFFFFFFFFFFF))
 
 
 @pjit

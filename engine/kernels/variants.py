@@ -14,22 +14,11 @@ from numba import prange
 
 from ._jit import jit, pjit
 from .grouping import case_chunks
+from .hashing import mix64
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
-_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 #: A free slot of a variant table.
 _FREE = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
-@jit
-def _mix(h):
-    h ^= h >> np.uint64(33)
-    h *= _MIX1
-    h ^= h >> np.uint64(33)
-    h *= _MIX2
-    h ^= h >> np.uint64(33)
-    return h
 
 
 #: Set in the key of a sequence packed exactly; a hashed key has this bit clear.
@@ -60,7 +49,7 @@ def sequence_hash(act, start, end):
             return key
     h = _FNV_OFFSET ^ np.uint64(n)
     for i in range(start, end):
-        h = _mix(h ^ np.uint64(act[i] + 1))
+        h = mix64(h ^ np.uint64(act[i] + 1))
     return h >> np.uint64(1)
 
 

@@ -182,3 +182,22 @@ def test_the_generated_logs_have_ties_unsorted_rows_and_missing_keys(tmp_path):
     log = _read_generated("str_dict", "frame", tmp_path)
     assert log.dropped.total > 0
     assert isinstance(pd.Index(log.case_ids), pd.Index)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_counting_and_sorting_order_the_same(seed):
+    """The counting sort (dense exact codes) and the packed-word sort agree exactly."""
+    from engine.log.order import Events, _counted, _sorted
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 5_000))
+    codes = rng.integers(0, max(1, n // int(rng.integers(1, 6))), n).astype(np.uint64)
+    keep = rng.random(n) > 0.05
+    keep[0] = True
+    ts = rng.integers(0, 20, n).astype(np.int64)  # many ties
+    n_codes = int(codes.max()) + 1
+    counted = _counted(Events(codes.copy(), keep.copy(), ts.copy()), n_codes)
+    ordered = _sorted(Events(codes.copy(), keep.copy(), ts.copy()))
+    for field in ("rows", "timestamp", "offsets", "case_codes"):
+        a, b = getattr(counted, field), getattr(ordered, field)
+        assert a.dtype == b.dtype and np.array_equal(a, b), field

@@ -10,22 +10,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..analysis.segments import sort_in_parts
 from ..errors import InputError
 from ..io.batches import TableBatches
-from ..kernels.ordering import (
-    VERIFY_BYTES,
-    VERIFY_NONE,
-    gather,
-    order_runs,
-    pack,
-    run_offsets,
-    split_collisions,
-)
+from ..kernels.ordering import gather
 from ..memory import release_unused_memory
 from .columns import Table, arrow_column, column_names, n_rows, take_column
 from .keys import ActivityCodes, CaseKeys, Decoder, activity_codes, case_keys
 from .keystream import ActivityStream, CaseKeyStream
+from .order import Events, order_events
 from .timestamps import BadTimestamps, ParsedTimestamps, mixed_offsets_error, parse_timestamps
 
 
@@ -139,13 +131,11 @@ def build_canonical(
     activity = acts.codes.astype(_activity_dtype(len(acts.names)), copy=False)
     activity_names, decode = acts.names, keys.decode
     # Only the codes and the times go on: the missing flags are counted already.
-    ts_ns, timezone_aware = ts.ns, ts.timezone_aware
-    keys = CaseKeys(keys.codes, np.zeros(0, np.bool_), keys.hashed, decode, keys.key_bytes)
-    del acts, ts
-    words = _sort_words(keys, keep, n)
-    del keep  # packed into the words: not held while the events are ordered
-    ordered = _order_events(keys, words, ts_ns, n)
-    del keys, words, ts_ns  # the input timestamps: the ordered ones replace them
+    timezone_aware = ts.timezone_aware
+    events = Events(keys.codes, keep, ts.ns, keys.hashed, keys.key_bytes)
+    del acts, ts, keys, keep  # ordering drops each array when it is done with it
+    ordered = order_events(events)
+    del events
     rows = ordered.rows
     activity = gather(activity, rows)
     if dropped.total:
@@ -176,84 +166,6 @@ def build_canonical(
         start_missing=start_missing,
         timezone_aware=timezone_aware,
     )
-
-
-@dataclass(frozen=True)
-class _Ordered:
-    """The kept events in canonical order, and where each case starts."""
-
-    rows: np.ndarray
-    timestamp: np.ndarray
-    offsets: np.ndarray
-    case_codes: np.ndarray
-
-
-@dataclass(frozen=True)
-class _Words:
-    """The kept events' sort words, sorted: (code or its hash) in the high bits, the
-    input row in the low `row_bits`."""
-
-    packed: np.ndarray
-    row_bits: int
-    hashed: bool
-
-
-def _sort_words(keys: CaseKeys, keep: np.ndarray, n: int) -> _Words:
-    """Pack and sort the words; they go into the codes' memory unless verifying needs
-    the codes afterwards."""
-    row_bits = max(1, int(n - 1).bit_length())
-    codes = keys.codes
-    hashed = keys.hashed or int(codes.max()) >= (1 << (64 - row_bits))
-    reuse = not (hashed and not keys.hashed)
-    packed = pack(codes, keep, row_bits, hashed, codes if reuse else np.empty_like(codes))
-    sort_in_parts(packed)
-    return _Words(packed, row_bits, hashed)
-
-
-def _order_events(keys: CaseKeys, words: _Words, ts: np.ndarray, n: int) -> _Ordered:
-    """Check and time-order each run of equal words: the cases."""
-    packed, row_bits, hashed = words.packed, words.row_bits, words.hashed
-    codes = keys.codes
-    verify = VERIFY_BYTES if keys.hashed else VERIFY_NONE
-    key_offsets, key_data = keys.key_bytes or (np.zeros(1, np.int64), np.zeros(0, np.uint8))
-    if hashed and not keys.hashed:
-        # Exact codes too wide to pack: confirm equality on the codes themselves.
-        verify = VERIFY_BYTES
-        key_offsets = np.arange(0, 8 * (n + 1), 8, dtype=np.int64)
-        key_data = codes.view(np.uint8)
-    runs = run_offsets(packed, row_bits)
-    if not hashed:
-        case_codes = _narrow_codes(packed[runs[:-1]] >> np.uint64(row_bits))
-    release_unused_memory()  # what coding, packing and the runs freed: ordering is the peak
-    # Timestamps are written over the words they are ordered by: one array less at the peak.
-    rows, timestamp, collided = order_runs(
-        packed,
-        runs,
-        row_bits,
-        ts,
-        verify,
-        key_offsets,
-        key_data,
-        _row_type(n),
-        packed.view(np.int64),
-    )
-    del packed
-    if collided.any():
-        offsets = split_collisions(rows, timestamp, runs, collided, key_offsets, key_data)
-    else:
-        offsets = runs
-    if hashed:
-        # Hashed keys decode from their rows; wide exact codes from the codes.
-        source = codes if not keys.hashed else np.zeros(n, np.uint64)
-        case_codes = _narrow_codes(source[rows[offsets[:-1]]])
-    return _Ordered(rows, timestamp, offsets, case_codes)
-
-
-def _narrow_codes(codes: np.ndarray) -> np.ndarray:
-    """Case codes as uint32 when they fit: half the memory, kept for the whole session."""
-    if codes.size == 0 or int(codes.max()) <= np.iinfo(np.uint32).max:
-        return codes.astype(np.uint32)
-    return codes
 
 
 @dataclass
@@ -391,11 +303,6 @@ def _start_offset_error(mapping: ColumnMapping, timestamp_aware: bool) -> InputE
         f"numbers), '{naive}' naive times, which would be taken as UTC: give both columns "
         "offsets, or neither"
     )
-
-
-def _row_type(n: int) -> np.ndarray:
-    """An empty array of the narrowest integer type that numbers `n` input rows."""
-    return np.empty(0, np.int32 if n <= np.iinfo(np.int32).max else np.int64)
 
 
 def _activity_dtype(n_activities: int) -> type:

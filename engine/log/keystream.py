@@ -50,6 +50,7 @@ class CaseKeyStream:
         self.prefix: np.ndarray | None = None
         self.shortest, self.longest = 1 << 62, 0
         self.dtype = None
+        self.low: int | None = None  # smallest integer id so far
 
     def add(self, first: int, column: pa.ChunkedArray) -> bool:
         """Code the rows from `first`; False when the whole column must be coded at once."""
@@ -69,9 +70,15 @@ class CaseKeyStream:
             return False
         self.kind, self.dtype = "int", column.type.to_pandas_dtype()
         end = first + len(column)
-        if column.null_count:
-            self.missing[first:end] = null_mask(column)
         values = column.fill_null(0).to_numpy().astype(np.int64, copy=False)
+        present = values
+        if column.null_count:
+            missing = null_mask(column)
+            self.missing[first:end] = missing
+            present = values[~missing]
+        if present.size:
+            low = int(present.min())
+            self.low = low if self.low is None else min(self.low, low)
         self.codes[first:end] = values.view(np.uint64)
         return True
 
@@ -127,10 +134,11 @@ class CaseKeyStream:
         """The codes and their decoder, as `case_keys` gives them for the whole column."""
         codes, missing = self.codes, self.missing
         if self.kind == "int":
-            present = codes.view(np.int64)[~missing]
-            low = int(present.min()) if present.size else 0
+            # In place: the smallest id was tracked batch by batch, so no copy of the codes.
+            low = self.low if self.low is not None else 0
             codes -= np.uint64(low & 0xFFFFFFFFFFFFFFFF)  # wraps exactly as int64 - low
-            codes[missing] = 0
+            if self.low is not None:
+                codes[missing] = 0
             return CaseKeys(codes, missing, False, integer_decoder(low, self.dtype))
         if self.prefix is None:  # no usable key at all
             return CaseKeys(codes, missing, False, text_decoder("", decode_bytes))

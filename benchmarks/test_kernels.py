@@ -133,8 +133,8 @@ from engine.kernels.variants import (
     sequence_hashes,
     sort_keys,
 )
+from engine.log.codes import case_keys, present_keys, utf8_boundary
 from engine.log.columns import chunk_slices, string_buffers
-from engine.log.keys import case_keys, present_keys, utf8_boundary
 
 #: Runs of cases that parallel kernels split their work into: one per thread.
 THREADS = numba.get_num_threads()
@@ -348,7 +348,7 @@ def small_groups_sorted(values: np.ndarray, offsets: np.ndarray, limit: int) -> 
 @group("ordering")
 class TestOrdering:
     def test_pack(self, measure, log, input_rows: InputRows) -> None:
-        """build._sort_words: case codes and input rows packed into words."""
+        """order._sorted: case codes and input rows packed into words."""
         r = input_rows
         out = np.empty_like(r.codes)
         words = measure(pack, r.codes, r.keep, r.row_bits, False, out, events=log.n_events)
@@ -373,7 +373,7 @@ class TestOrdering:
         assert last["words"][:below].max() < pivot <= last["words"][below:].min()
 
     def test_sort_in_parts(self, measure, log, input_rows: InputRows, exact_words: Words) -> None:
-        """build._sort_words: partitioned, then sorted part by part on every core (fresh
+        """order._sorted: partitioned, then sorted part by part on every core (fresh
         unsorted words each round)."""
         r = input_rows
         unsorted = pack(r.codes, r.keep, r.row_bits, False, np.empty_like(r.codes))
@@ -387,12 +387,12 @@ class TestOrdering:
         assert np.array_equal(last["words"], exact_words.packed)
 
     def test_run_offsets(self, measure, log, input_rows: InputRows, exact_words: Words) -> None:
-        """build._order_events: the runs of equal codes in the sorted words are the cases."""
+        """order._sorted: the runs of equal codes in the sorted words are the cases."""
         runs = measure(run_offsets, exact_words.packed, input_rows.row_bits, events=log.n_events)
         assert np.array_equal(runs, log.case_offsets)
 
     def test_order_runs(self, measure, log, input_rows: InputRows, exact_words: Words) -> None:
-        """build._order_events with exact codes: gather and time-sort each case's events."""
+        """order._sorted with exact codes: gather and time-sort each case's events."""
         r, w = input_rows, exact_words
         ts_out = np.empty(log.n_events, np.int64)  # the engine reuses the words' memory
         no_bytes = (np.zeros(1, np.int64), np.zeros(0, np.uint8))
@@ -405,7 +405,7 @@ class TestOrdering:
     def test_order_runs_hashed_keys(
         self, measure, log, input_rows: InputRows, key_bytes: KeyBytes, hashed_words: Words, layout
     ) -> None:
-        """build._order_events with hashed keys (free-form text ids): equal hashes are
+        """order._sorted with hashed keys (free-form text ids): equal hashes are
         confirmed on the key bytes while each case is gathered and time-sorted."""
         r, w = input_rows, hashed_words
         ts_out = np.empty(log.n_events, np.int64)
@@ -511,7 +511,7 @@ class TestKeycodes:
     def test_encode_conforming(
         self, measure, log, input_rows: InputRows, text_chunks: TextChunks
     ) -> None:
-        """keystream.CaseKeyStream (the batched read): each batch checked against the first
+        """codes.CaseKeyStream (the batched read): each batch checked against the first
         batch's prefix and coded in one serial pass."""
         t = text_chunks
         _, _, offsets, data, valid = t.chunks[0]

@@ -201,3 +201,25 @@ def test_counting_and_sorting_order_the_same(seed):
     for field in ("rows", "timestamp", "offsets", "case_codes"):
         a, b = getattr(counted, field), getattr(ordered, field)
         assert a.dtype == b.dtype and np.array_equal(a, b), field
+
+
+@pytest.mark.parametrize("with_length", [False, True])
+def test_serial_and_parallel_key_coding_agree(with_length):
+    """Small chunks are coded serially, large ones on every thread: the same codes."""
+    from engine.kernels.keycodes import (
+        encode_bytes,
+        encode_bytes_into,
+        encode_digits,
+        encode_digits_into,
+    )
+    from engine.log.columns import string_buffers
+
+    rng = np.random.default_rng(3)
+    keys = pa.array([f"k{n}" for n in rng.integers(0, 10**6, 2_000)], pa.large_string())
+    offsets, data = string_buffers(keys)
+    valid = rng.random(len(keys)) > 0.1
+    out = np.full(len(keys), 99, np.uint64)
+    encode_digits_into(offsets, data, valid, 1, with_length, out)
+    assert np.array_equal(out, encode_digits(offsets, data, valid, 1, with_length))
+    encode_bytes_into(offsets, data, valid, 0, out)
+    assert np.array_equal(out, encode_bytes(offsets, data, valid, 0))

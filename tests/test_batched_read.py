@@ -220,12 +220,12 @@ def test_freed_memory_is_not_released_while_a_file_is_read(tmp_path, monkeypatch
 )
 def test_ids_are_coded_batch_by_batch_when_their_shape_allows(shape, streamed, monkeypatch):
     """Batch by batch where the first batch's shape holds; else from the whole column."""
-    from engine.log import build
+    from engine.log import codes
 
     whole_column_calls = []
-    original = build.case_keys
+    original = codes.case_keys
     monkeypatch.setattr(
-        build, "case_keys", lambda column: whole_column_calls.append(1) or original(column)
+        codes, "case_keys", lambda column: whole_column_calls.append(1) or original(column)
     )
     make = ID_SHAPES[shape]
     frame = pd.DataFrame(

@@ -135,6 +135,7 @@ from engine.kernels.variants import (
 )
 from engine.log.codes import case_keys, present_keys, utf8_boundary
 from engine.log.columns import chunk_slices, string_buffers
+from engine.log.order import Events, _counted
 
 #: Runs of cases that parallel kernels split their work into: one per thread.
 THREADS = numba.get_num_threads()
@@ -178,7 +179,7 @@ def layout(log: engine.EventLog) -> Canonical:
 class InputRows:
     """The key columns in input (file) order, as build.build_canonical has them."""
 
-    codes: np.ndarray  # uint64 exact case codes (keys.case_keys)
+    codes: np.ndarray  # uint64 exact case codes (codes.case_keys)
     keep: np.ndarray  # bool, all True
     ts: np.ndarray  # int64 ns
     act: np.ndarray  # activity codes, the log's dtype
@@ -402,6 +403,21 @@ class TestOrdering:
         assert not collided.any()
         assert np.array_equal(rows, log.source_row) and np.array_equal(ts, log.timestamp)
 
+    def test_counting_order(self, measure, log, input_rows: InputRows) -> None:
+        """order._counted: the read's ordering of dense exact codes (a histogram per
+        thread, a stable scatter of the rows, the timestamps gathered, each case sorted
+        by time), end to end; the packed-word sort above is the path for other codes."""
+        r = input_rows
+        n_codes = int(r.codes.max()) + 1
+
+        def setup():
+            return (Events(r.codes, r.keep, r.ts), n_codes), {}
+
+        ordered = measure(_counted, setup=setup, events=log.n_events)
+        assert np.array_equal(ordered.rows, log.source_row)
+        assert np.array_equal(ordered.timestamp, log.timestamp)
+        assert np.array_equal(ordered.offsets, log.case_offsets)
+
     def test_order_runs_hashed_keys(
         self, measure, log, input_rows: InputRows, key_bytes: KeyBytes, hashed_words: Words, layout
     ) -> None:
@@ -578,12 +594,12 @@ class TestKeycodes:
         assert as_text(*decoded).equals(suffixes(firsts, byte_prefix))
 
     def test_count_codes(self, measure, log, input_rows: InputRows) -> None:
-        """keys.sorted_codes: how many rows carry each activity code."""
+        """codes.sorted_codes: how many rows carry each activity code."""
         counts = measure(count_codes, input_rows.act, log.n_activities, events=log.n_events)
         assert np.array_equal(counts, np.bincount(log.activity, minlength=log.n_activities))
 
     def test_remap_codes(self, measure, log, input_rows: InputRows) -> None:
-        """keys.sorted_codes and ActivityStream: activity codes renumbered through a table."""
+        """codes.sorted_codes and ActivityStream: activity codes renumbered through a table."""
         table = np.arange(log.n_activities, dtype=np.int32)[::-1].copy()
         out = measure(remap_codes, input_rows.act, table, events=log.n_events)
         assert out.dtype == input_rows.act.dtype and np.array_equal(out, table[input_rows.act])

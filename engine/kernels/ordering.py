@@ -121,8 +121,14 @@ def case_starts(counts):
     place (codes ascending, then parts in input order); returns (case offsets, the code of
     each case): the codes that some row has."""
     parts, n_codes = counts.shape
-    offsets = np.empty(n_codes + 1, np.int64)
-    case_codes = np.empty(n_codes, np.uint64)
+    n_cases = 0
+    for c in range(n_codes):
+        for p in range(parts):
+            if counts[p, c] > 0:
+                n_cases += 1
+                break
+    offsets = np.empty(n_cases + 1, np.int64)
+    case_codes = np.empty(n_cases, np.uint64)
     n_cases = 0
     total = 0
     for c in range(n_codes):
@@ -136,7 +142,7 @@ def case_starts(counts):
             case_codes[n_cases] = c
             n_cases += 1
     offsets[n_cases] = total
-    return offsets[: n_cases + 1].copy(), case_codes[:n_cases].copy()
+    return offsets, case_codes
 
 
 @pjit

@@ -3,8 +3,8 @@
 This is the read's one sort. It takes each row's case code, whether the row is kept and
 its timestamp, and gives the kept rows in canonical order with the case offsets.
 
-Exact codes that are dense (no larger than about twice the number of rows, as ids
-numbered from a prefix or integers usually are) are ordered by a counting sort: one
+Exact codes that are dense (no larger than the number of rows, as ids numbered from a
+prefix or integers usually are) are ordered by a counting sort: one
 histogram of the codes per thread, one stable scatter of the row numbers, a gather of
 the timestamps, then each case's few events sorted by time. Codes too wide to count
 (hashes of free-form ids, integers spread over a wide range) take the general path: the
@@ -34,8 +34,9 @@ from ..kernels.ordering import (
 )
 from ..memory import release_unused_memory
 
-#: Codes up to this many times the number of rows are counted rather than sorted.
-DENSE_FACTOR = 2
+#: Codes up to this many times the number of rows are counted rather than sorted: the
+#: histograms then take at most one int32 per row.
+DENSE_FACTOR = 1
 
 
 @dataclass

@@ -411,7 +411,7 @@ class TestOrdering:
         n_codes = int(r.codes.max()) + 1
 
         def setup():
-            return (Events(r.codes, r.keep, r.ts), n_codes), {}
+            return (Events(r.codes.copy(), r.keep, r.ts), n_codes), {}  # ts go over the codes
 
         ordered = measure(_counted, setup=setup, events=log.n_events)
         assert np.array_equal(ordered.rows, log.source_row)

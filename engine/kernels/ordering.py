@@ -116,39 +116,48 @@ def count_cases(codes, valid, n_codes, parts, counter_type):
 
 
 @jit
-def case_starts(counts):
-    """Turn `count_cases`' histograms into where each part's rows of each code go, in
-    place (codes ascending, then parts in input order); returns (case offsets, the code of
-    each case): the codes that some row has."""
+def row_starts(counts):
+    """Turn `count_cases`' histograms, in place, into where each part's rows of each code
+    go (codes ascending, then parts in input order); returns the number of rows."""
     parts, n_codes = counts.shape
-    n_cases = 0
-    for c in range(n_codes):
-        for p in range(parts):
-            if counts[p, c] > 0:
-                n_cases += 1
-                break
-    offsets = np.empty(n_cases + 1, np.int64)
-    case_codes = np.empty(n_cases, np.uint64)
-    n_cases = 0
     total = 0
     for c in range(n_codes):
-        start = total
         for p in range(parts):
             held = counts[p, c]
             counts[p, c] = total
             total += held
-        if total > start:
-            offsets[n_cases] = start
-            case_codes[n_cases] = c
+    return total
+
+
+@jit
+def case_offsets(ends):
+    """(case offsets, the code of each case) from where each code's rows end once
+    scattered (the last part's cursors): the codes that some row has, ascending."""
+    n_cases = 0
+    previous = 0
+    for c in range(ends.shape[0]):
+        if ends[c] > previous:
             n_cases += 1
-    offsets[n_cases] = total
+            previous = ends[c]
+    offsets = np.empty(n_cases + 1, np.int64)
+    case_codes = np.empty(n_cases, np.uint64)
+    k = 0
+    previous = 0
+    for c in range(ends.shape[0]):
+        if ends[c] > previous:
+            offsets[k] = previous
+            case_codes[k] = c
+            k += 1
+            previous = ends[c]
+    offsets[k] = previous
     return offsets, case_codes
 
 
 @pjit
 def scatter_rows(codes, valid, cursors, n_rows, row_type):
     """The valid input rows grouped by code, in input order within a code: a stable
-    counting sort. `cursors` come from `case_starts` and are advanced in place."""
+    counting sort. `cursors` come from `row_starts` and are advanced in place: the last
+    part's then end each code's rows (see `case_offsets`)."""
     n = codes.shape[0]
     parts = cursors.shape[0]
     rows = np.empty(n_rows, row_type.dtype)
@@ -253,6 +262,14 @@ def sort_by_time(rows, ts_out, start, end):
 def gather(values, positions):
     """values[positions], in parallel."""
     out = np.empty(positions.shape[0], values.dtype)
+    for i in prange(positions.shape[0]):
+        out[i] = values[positions[i]]
+    return out
+
+
+@pjit
+def gather_into(values, positions, out):
+    """values[positions] written to `out` (as long as `positions`), in parallel."""
     for i in prange(positions.shape[0]):
         out[i] = values[positions[i]]
     return out

@@ -22,11 +22,12 @@ import numpy as np
 from ..kernels.ordering import (
     VERIFY_BYTES,
     VERIFY_NONE,
-    case_starts,
+    case_offsets,
     count_cases,
-    gather,
+    gather_into,
     order_runs,
     pack,
+    row_starts,
     run_offsets,
     scatter_rows,
     sort_cases_by_time,
@@ -82,12 +83,18 @@ def _counted(events: Events, n_codes: int) -> Ordered:
     parts = max(1, min(_threads(), n // n_codes))
     counter = np.empty(0, np.int32 if n <= np.iinfo(np.int32).max else np.int64)
     cursors = count_cases(codes, keep, n_codes, parts, counter)
-    offsets, case_codes = case_starts(cursors)
-    rows = scatter_rows(codes, keep, cursors, int(offsets[-1]), _row_type(n))
-    del cursors, codes, keep
-    events.codes = events.keep = None  # the codes are done with: not held at the gather
-    timestamp = gather(events.ts, rows)
-    events.ts = None
+    kept = row_starts(cursors)
+    rows = scatter_rows(codes, keep, cursors, kept, _row_type(n))
+    del keep
+    events.keep = None
+    # The cases are found after the scatter, from where each code's rows end: their
+    # offsets are not held while it runs (the read's peak).
+    offsets, case_codes = case_offsets(cursors[-1])
+    del cursors
+    # The timestamps go over the codes, which are done with: one array less at the gather.
+    timestamp = gather_into(events.ts, rows, codes[: len(rows)].view(np.int64))
+    del codes
+    events.codes = events.ts = None
     sort_cases_by_time(rows, timestamp, offsets)
     return Ordered(rows, timestamp, offsets, _narrow_codes(case_codes))
 

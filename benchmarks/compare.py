@@ -1,7 +1,8 @@
 """Side by side: parcours, pm4py, DuckDB and Polars on the same journey log, same machine.
 
 Each tool runs in a fresh Python process (so peak memory is its own) on the same Parquet
-file and computes the same things: the directly-follows graph with frequencies, case
+file (or, with `--format csv`, the same log as CSV, each tool with its own CSV reader)
+and computes the same things: the directly-follows graph with frequencies, case
 counts and duration statistics, and the variants with their case counts. The script checks
 that the tools agree on the number of edges and variants, then prints seconds (median of
 `--repeat` runs), events per second, peak memory and the ratios to pm4py.
@@ -96,7 +97,11 @@ def run_pm4py(path: str, case: str, activity: str, timestamp: str) -> dict:
 
     baseline = _rss_mb()
     start = time.perf_counter()
-    frame = pd.read_parquet(path, columns=[case, activity, timestamp])
+    if _is_csv(path):
+        frame = pd.read_csv(path, usecols=[case, activity, timestamp])
+        frame[timestamp] = pd.to_datetime(frame[timestamp], utc=True, format="ISO8601")
+    else:
+        frame = pd.read_parquet(path, columns=[case, activity, timestamp])
     # pm4py mis-scales durations of microsecond timestamps (pandas 3's default): use ns.
     frame[timestamp] = frame[timestamp].astype("datetime64[ns, UTC]")
     read = time.perf_counter()
@@ -129,18 +134,28 @@ def run_pm4py(path: str, case: str, activity: str, timestamp: str) -> dict:
 def run_duckdb(path: str, case: str, activity: str, timestamp: str) -> dict:
     """The queries a DuckDB user would write: the Parquet file read once with its row
     numbers (ties in input order, no ROW_NUMBER() window), the edges from one LEAD
-    window over (case, time, row), exact variants grouped by the full ordered list."""
+    window over (case, time, row), exact variants grouped by the full ordered list. A CSV
+    file is read with DuckDB's parallel CSV reader into a table whose rowid, in insertion
+    (file) order, numbers the rows."""
     import duckdb
 
     baseline = _rss_mb()
     con = duckdb.connect()
     start = time.perf_counter()
-    con.execute(
-        f"""CREATE TEMP TABLE ev AS
-        SELECT "{case}" AS c, CAST("{activity}" AS VARCHAR) AS a, "{timestamp}" AS t,
-               file_row_number AS r
-        FROM read_parquet('{path}', file_row_number = true)"""
-    )
+    if _is_csv(path):
+        con.execute(
+            f"""CREATE TEMP TABLE raw AS
+            SELECT "{case}" AS c, CAST("{activity}" AS VARCHAR) AS a, "{timestamp}" AS t
+            FROM read_csv('{path}')"""
+        )
+        con.execute("CREATE TEMP VIEW ev AS SELECT c, a, t, rowid AS r FROM raw")
+    else:
+        con.execute(
+            f"""CREATE TEMP TABLE ev AS
+            SELECT "{case}" AS c, CAST("{activity}" AS VARCHAR) AS a, "{timestamp}" AS t,
+                   file_row_number AS r
+            FROM read_parquet('{path}', file_row_number = true)"""
+        )
     read = time.perf_counter()
     edges = con.execute(
         """WITH pairs AS (
@@ -181,10 +196,12 @@ def run_polars(path: str, case: str, activity: str, timestamp: str) -> dict:
 
     baseline = _rss_mb()
     start = time.perf_counter()
-    frame = (
-        pl.read_parquet(path, columns=[case, activity, timestamp])
-        .with_columns(pl.col(activity).cast(pl.String).cast(pl.Categorical))
-        .sort([case, timestamp], maintain_order=True)
+    if _is_csv(path):
+        raw = pl.read_csv(path, columns=[case, activity, timestamp], try_parse_dates=True)
+    else:
+        raw = pl.read_parquet(path, columns=[case, activity, timestamp])
+    frame = raw.with_columns(pl.col(activity).cast(pl.String).cast(pl.Categorical)).sort(
+        [case, timestamp], maintain_order=True
     )
     read = time.perf_counter()
     same_case = pl.col(case).shift(-1) == pl.col(case)
@@ -225,6 +242,10 @@ def run_polars(path: str, case: str, activity: str, timestamp: str) -> dict:
         ),
         "rss_after_import_mb": baseline,
     }
+
+
+def _is_csv(path: str) -> bool:
+    return str(path).endswith(".csv")
 
 
 def edge_digest(rows) -> list:
@@ -327,7 +348,9 @@ def measure(tool: str, args: argparse.Namespace, *, fresh: bool = False) -> dict
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--log", type=Path, help="Parquet log (default: a generated one)")
+    parser.add_argument(
+        "--log", type=Path, help="Parquet or CSV (.csv) log (default: a generated one)"
+    )
     parser.add_argument("--events", type=int, default=5_000_000, help="size of a generated log")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -336,6 +359,12 @@ def main(argv: list[str] | None = None) -> int:
         default="generator",
         help="generated log: the generator's (text ids, dictionary-encoded touchpoints) or a "
         "warehouse export's (int64 customer ids, plain-text touchpoints)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="generated log: read from Parquet, or from the same log written as CSV",
     )
     parser.add_argument("--case", default="customer_id")
     parser.add_argument("--activity", default="touchpoint")
@@ -363,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown tools {unknown}; choose from {', '.join(TOOLS)}")
     if args.log is None:
         args.log = _generated_log(args.events, args.seed, args.shape)
+        if args.format == "csv":
+            args.log = _as_csv(args.log)
     args.warmup_log = _warmup_log(args)
     if "parcours" in tools:
         measure("parcours", args)  # fills the compiled-kernel cache; not timed
@@ -429,16 +460,35 @@ def _warehouse_log(path: Path, events: int, seed: int) -> None:
     raw.unlink()
 
 
+def _as_csv(parquet: Path) -> Path:
+    """The same log as a CSV file (timestamps in ISO 8601 with a Z), written once."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    path = parquet.with_suffix(".csv")
+    if not path.exists():
+        print(f"writing {path} ...", file=sys.stderr)
+        partial = path.with_name(path.name + ".partial")
+        pacsv.write_csv(pq.read_table(parquet), partial)
+        partial.rename(path)
+    return path
+
+
 def _warmup_log(args: argparse.Namespace) -> Path:
     """The first 1,000 rows of the log: each tool's one-time start-up runs on it, untimed."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = Path("bench-data") / f"warmup_{args.log.stem}.parquet"
+    csv = _is_csv(args.log)
+    path = Path("bench-data") / f"warmup_{args.log.stem}.{'csv' if csv else 'parquet'}"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        table = pq.ParquetFile(args.log).iter_batches(batch_size=1_000)
-        pq.write_table(pa.Table.from_batches([next(table)]), path)
+        if csv:
+            with open(args.log) as source:
+                path.write_text("".join(next(source) for _ in range(1_001)))
+        else:
+            table = pq.ParquetFile(args.log).iter_batches(batch_size=1_000)
+            pq.write_table(pa.Table.from_batches([next(table)]), path)
     return path
 
 

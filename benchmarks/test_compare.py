@@ -61,3 +61,23 @@ def test_the_expert_peer_queries_compute_the_same_figures(tmp_path: Path) -> Non
             == tools["parcours"]["variants"]
         )
         assert all(t["fresh_process_seconds"] > 0 for t in tools.values())
+
+
+def test_the_tools_agree_reading_the_same_log_as_csv(tmp_path: Path) -> None:
+    """--format csv: every tool reads the same CSV file with its own reader and they
+    agree on edges, frequencies, distinct cases, medians and variants."""
+    import pytest
+
+    for module in ("duckdb", "polars"):
+        pytest.importorskip(module, reason=f"{module} comes with the bench extra")
+    for shape in ("generator", "warehouse"):
+        _, result = _compare(
+            tmp_path,
+            *("--events", "30000", "--shape", shape, "--format", "csv"),
+            *("--tools", "parcours,pm4py,duckdb,polars"),
+        )
+        assert result["log"].endswith(".csv")
+        assert result["disagreements"] == []
+        tools = result["tools"]
+        assert len({t["variants"] for t in tools.values()}) == 1
+        assert len({t["events"] for t in tools.values()}) == 1

@@ -34,7 +34,6 @@ import pytest
 
 import engine
 from engine.analysis.dfg import edge_blocks
-from engine.analysis.segments import sort_in_parts, sort_segments
 from engine.analysis.variants import Variants, compute_variants, variant_id_type
 from engine.datasets.synthetic import KEYS
 from engine.journey.bottlenecks import converting_targets
@@ -133,8 +132,10 @@ from engine.kernels.variants import (
     sequence_hashes,
     sort_keys,
 )
+from engine.log.codes import case_keys, present_keys, utf8_boundary
 from engine.log.columns import chunk_slices, string_buffers
-from engine.log.keys import case_keys, present_keys, utf8_boundary
+from engine.log.order import Events, _counted
+from engine.sorting import sort_in_parts, sort_segments
 
 #: Runs of cases that parallel kernels split their work into: one per thread.
 THREADS = numba.get_num_threads()
@@ -178,7 +179,7 @@ def layout(log: engine.EventLog) -> Canonical:
 class InputRows:
     """The key columns in input (file) order, as build.build_canonical has them."""
 
-    codes: np.ndarray  # uint64 exact case codes (keys.case_keys)
+    codes: np.ndarray  # uint64 exact case codes (codes.case_keys)
     keep: np.ndarray  # bool, all True
     ts: np.ndarray  # int64 ns
     act: np.ndarray  # activity codes, the log's dtype
@@ -348,7 +349,7 @@ def small_groups_sorted(values: np.ndarray, offsets: np.ndarray, limit: int) -> 
 @group("ordering")
 class TestOrdering:
     def test_pack(self, measure, log, input_rows: InputRows) -> None:
-        """build._sort_words: case codes and input rows packed into words."""
+        """order._sorted: case codes and input rows packed into words."""
         r = input_rows
         out = np.empty_like(r.codes)
         words = measure(pack, r.codes, r.keep, r.row_bits, False, out, events=log.n_events)
@@ -373,7 +374,7 @@ class TestOrdering:
         assert last["words"][:below].max() < pivot <= last["words"][below:].min()
 
     def test_sort_in_parts(self, measure, log, input_rows: InputRows, exact_words: Words) -> None:
-        """build._sort_words: partitioned, then sorted part by part on every core (fresh
+        """order._sorted: partitioned, then sorted part by part on every core (fresh
         unsorted words each round)."""
         r = input_rows
         unsorted = pack(r.codes, r.keep, r.row_bits, False, np.empty_like(r.codes))
@@ -387,12 +388,12 @@ class TestOrdering:
         assert np.array_equal(last["words"], exact_words.packed)
 
     def test_run_offsets(self, measure, log, input_rows: InputRows, exact_words: Words) -> None:
-        """build._order_events: the runs of equal codes in the sorted words are the cases."""
+        """order._sorted: the runs of equal codes in the sorted words are the cases."""
         runs = measure(run_offsets, exact_words.packed, input_rows.row_bits, events=log.n_events)
         assert np.array_equal(runs, log.case_offsets)
 
     def test_order_runs(self, measure, log, input_rows: InputRows, exact_words: Words) -> None:
-        """build._order_events with exact codes: gather and time-sort each case's events."""
+        """order._sorted with exact codes: gather and time-sort each case's events."""
         r, w = input_rows, exact_words
         ts_out = np.empty(log.n_events, np.int64)  # the engine reuses the words' memory
         no_bytes = (np.zeros(1, np.int64), np.zeros(0, np.uint8))
@@ -402,10 +403,25 @@ class TestOrdering:
         assert not collided.any()
         assert np.array_equal(rows, log.source_row) and np.array_equal(ts, log.timestamp)
 
+    def test_counting_order(self, measure, log, input_rows: InputRows) -> None:
+        """order._counted: the read's ordering of dense exact codes (a histogram per
+        thread, a stable scatter of the rows, the timestamps gathered, each case sorted
+        by time), end to end; the packed-word sort above is the path for other codes."""
+        r = input_rows
+        n_codes = int(r.codes.max()) + 1
+
+        def setup():
+            return (Events(r.codes.copy(), r.keep, r.ts), n_codes), {}  # ts go over the codes
+
+        ordered = measure(_counted, setup=setup, events=log.n_events)
+        assert np.array_equal(ordered.rows, log.source_row)
+        assert np.array_equal(ordered.timestamp, log.timestamp)
+        assert np.array_equal(ordered.offsets, log.case_offsets)
+
     def test_order_runs_hashed_keys(
         self, measure, log, input_rows: InputRows, key_bytes: KeyBytes, hashed_words: Words, layout
     ) -> None:
-        """build._order_events with hashed keys (free-form text ids): equal hashes are
+        """order._sorted with hashed keys (free-form text ids): equal hashes are
         confirmed on the key bytes while each case is gathered and time-sorted."""
         r, w = input_rows, hashed_words
         ts_out = np.empty(log.n_events, np.int64)
@@ -511,7 +527,7 @@ class TestKeycodes:
     def test_encode_conforming(
         self, measure, log, input_rows: InputRows, text_chunks: TextChunks
     ) -> None:
-        """keystream.CaseKeyStream (the batched read): each batch checked against the first
+        """codes.CaseKeyStream (the batched read): each batch checked against the first
         batch's prefix and coded in one serial pass."""
         t = text_chunks
         _, _, offsets, data, valid = t.chunks[0]
@@ -578,12 +594,12 @@ class TestKeycodes:
         assert as_text(*decoded).equals(suffixes(firsts, byte_prefix))
 
     def test_count_codes(self, measure, log, input_rows: InputRows) -> None:
-        """keys.sorted_codes: how many rows carry each activity code."""
+        """codes.sorted_codes: how many rows carry each activity code."""
         counts = measure(count_codes, input_rows.act, log.n_activities, events=log.n_events)
         assert np.array_equal(counts, np.bincount(log.activity, minlength=log.n_activities))
 
     def test_remap_codes(self, measure, log, input_rows: InputRows) -> None:
-        """keys.sorted_codes and ActivityStream: activity codes renumbered through a table."""
+        """codes.sorted_codes and ActivityStream: activity codes renumbered through a table."""
         table = np.arange(log.n_activities, dtype=np.int32)[::-1].copy()
         out = measure(remap_codes, input_rows.act, table, events=log.n_events)
         assert out.dtype == input_rows.act.dtype and np.array_equal(out, table[input_rows.act])
@@ -716,7 +732,7 @@ class TestEdgestats:
 @group("stats")
 class TestStats:
     def test_sort_small_segments(self, measure, log, variants: VariantInputs) -> None:
-        """analysis.segments.sort_segments: short groups (variants' case durations) sorted in
+        """engine.sorting.sort_segments: short groups (variants' case durations) sorted in
         place (a fresh copy each round)."""
         v = variants
         last = {}

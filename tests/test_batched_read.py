@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import engine
 import engine.io.parquet as parquet_reader
+import engine.log.build as build
 from tests import reference
 from tests.helpers import assert_all_match
 
@@ -183,23 +184,28 @@ def test_a_file_corrupt_in_the_middle_is_an_input_error(tmp_path, monkeypatch):
         engine.read_log(path, **KEYS)
 
 
-@pytest.mark.parametrize(("n_rows", "releases"), [(20, 5), (40, 10), (400, 10), (1000, 10)])
-def test_freed_memory_is_released_every_fourth_batch_and_at_most_ten_times(
-    n_rows, releases, tmp_path, monkeypatch
-):
-    """Small files release every fourth batch (a lower read peak); large ones about ten
-    times in all, since each release makes the next batches fault their pages back in."""
+def test_freed_memory_is_not_released_while_a_file_is_read(tmp_path, monkeypatch):
+    """Releasing between batches makes the next ones fault their pages back in: memory
+    is handed back only once the file is read."""
     frame = pd.DataFrame(
-        {"case": np.arange(n_rows) % 7, "activity": "a", "ts": pd.Timestamp("2024-01-01")}
+        {"case": np.arange(40) % 7, "activity": "a", "ts": pd.Timestamp("2024-01-01")}
     )
     path = tmp_path / "log.parquet"
     frame.to_parquet(path)
     monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 1)
-    calls = []
-    monkeypatch.setattr(parquet_reader, "release_unused_memory", lambda: calls.append(1))
+    events = []
+    check_text = parquet_reader.check_text
+
+    def batch(table, where):
+        events.append("batch")
+        check_text(table, where)
+
+    monkeypatch.setattr(parquet_reader, "check_text", batch)
+    monkeypatch.setattr(build, "release_unused_memory", lambda: events.append("release"))
     log = engine.read_log(path, **KEYS)
-    assert log.n_events == n_rows
-    assert len(calls) == releases
+    assert log.n_events == 40
+    assert events.count("batch") == 40 and "release" in events
+    assert "batch" not in events[events.index("release") :]
 
 
 @pytest.mark.parametrize(
@@ -214,12 +220,12 @@ def test_freed_memory_is_released_every_fourth_batch_and_at_most_ten_times(
 )
 def test_ids_are_coded_batch_by_batch_when_their_shape_allows(shape, streamed, monkeypatch):
     """Batch by batch where the first batch's shape holds; else from the whole column."""
-    from engine.log import build
+    from engine.log import codes
 
     whole_column_calls = []
-    original = build.case_keys
+    original = codes.case_keys
     monkeypatch.setattr(
-        build, "case_keys", lambda column: whole_column_calls.append(1) or original(column)
+        codes, "case_keys", lambda column: whole_column_calls.append(1) or original(column)
     )
     make = ID_SHAPES[shape]
     frame = pd.DataFrame(

@@ -265,8 +265,8 @@ def test_variant_keys_group_cases_exactly(cases, runs, keys):
 def test_placed_medians_are_numpys(sizes, spread, rnd):
     """place_medians only partitions long groups (past SMALL_SEGMENT values), odd and
     even, ties included: the medians read from them are numpy's, bit for bit."""
-    from engine.analysis.segments import place_medians
     from engine.kernels.stats import segment_medians
+    from engine.sorting import place_medians
 
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     ties = [0, 1, spread]
@@ -335,7 +335,7 @@ def test_partitioned_words_fall_either_side_of_the_pivot(values, pivot):
 @given(_WORDS, st.integers(1, 5))
 def test_words_sorted_in_parts_are_sorted_as_numpy_sorts_them(values, parts):
     """Ties, all-equal words and parts that cannot be split included."""
-    from engine.analysis.segments import sort_in_parts
+    from engine.sorting import sort_in_parts
 
     words = np.array(values, np.uint64)
     sort_in_parts(words, parts=parts, parallel_from=0)
@@ -345,7 +345,7 @@ def test_words_sorted_in_parts_are_sorted_as_numpy_sorts_them(values, parts):
 @pytest.mark.parametrize("parts", [2, 3])
 def test_long_parts_are_sorted_side_by_side_as_numpy_sorts_them(parts):
     """Parts past a million words go to numpy's sort on separate threads."""
-    from engine.analysis.segments import sort_in_parts
+    from engine.sorting import sort_in_parts
 
     rng = np.random.default_rng(parts)
     words = rng.integers(0, 1 << 40, 3_000_000, dtype=np.uint64) << np.uint64(22)

@@ -25,7 +25,7 @@ from ..kernels.stats import (
 )
 from ..kernels.steps import pair_steps
 from ..schema import FLOAT, INT, TEXT, table_schema
-from .segments import sort_segments
+from ..sorting import sort_segments
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog

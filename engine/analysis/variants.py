@@ -22,7 +22,7 @@ from ..kernels.variants import (
     sort_keys,
 )
 from ..schema import FLOAT, INT, TEXT_LIST, table_schema
-from .segments import place_medians
+from ..sorting import place_medians
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog

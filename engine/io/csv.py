@@ -27,9 +27,14 @@ def read_csv(
     parse = pacsv.ParseOptions(delimiter=sep)
     check_columns(columns, csv_columns(path, sep=sep), where=f"'{path}'", roles=roles)
     try:
+        types = {c: pa.string() for c in text_columns}
+        for column, role in (roles or {}).items():
+            if role == "activity" and column in types:
+                # Decoded straight into a dictionary: no separate encoding pass.
+                types[column] = pa.dictionary(pa.int32(), pa.string())
         convert = pacsv.ConvertOptions(
             include_columns=list(columns) if columns is not None else None,
-            column_types={c: pa.string() for c in text_columns},
+            column_types=types,
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         )

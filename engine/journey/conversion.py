@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..analysis.segments import sort_in_parts
 from ..kernels.conversion import conversion_times, kaplan_meier, km_keys
 from ..kernels.stats import NS_PER_S
 from ..schema import FLOAT, INT, table_schema
+from ..sorting import sort_in_parts
 from .stats import loglog_band, wilson_interval
 
 KM_SCHEMA = table_schema(

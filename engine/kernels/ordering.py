@@ -98,6 +98,86 @@ def order_runs(packed, runs, row_bits, ts, verify, key_offsets, key_data, row_ty
     return rows, ts_out, collided
 
 
+@pjit
+def count_cases(codes, valid, n_codes, parts, counter_type):
+    """Histograms of the valid rows' exact codes (0 <= code < n_codes), one per part.
+
+    Part p counts rows p * n // parts up to (p + 1) * n // parts, on its own thread; the
+    counters have the dtype of the (empty) array `counter_type`.
+    """
+    n = codes.shape[0]
+    counts = np.zeros((parts, n_codes), counter_type.dtype)
+    for p in prange(parts):
+        own = counts[p]
+        for i in range(p * n // parts, (p + 1) * n // parts):
+            if valid[i]:
+                own[codes[i]] += 1
+    return counts
+
+
+@jit
+def row_starts(counts):
+    """Turn `count_cases`' histograms, in place, into where each part's rows of each code
+    go (codes ascending, then parts in input order); returns the number of rows."""
+    parts, n_codes = counts.shape
+    total = 0
+    for c in range(n_codes):
+        for p in range(parts):
+            held = counts[p, c]
+            counts[p, c] = total
+            total += held
+    return total
+
+
+@jit
+def case_offsets(ends):
+    """(case offsets, the code of each case) from where each code's rows end once
+    scattered (the last part's cursors): the codes that some row has, ascending."""
+    n_cases = 0
+    previous = 0
+    for c in range(ends.shape[0]):
+        if ends[c] > previous:
+            n_cases += 1
+            previous = ends[c]
+    offsets = np.empty(n_cases + 1, np.int64)
+    case_codes = np.empty(n_cases, np.uint64)
+    k = 0
+    previous = 0
+    for c in range(ends.shape[0]):
+        if ends[c] > previous:
+            offsets[k] = previous
+            case_codes[k] = c
+            k += 1
+            previous = ends[c]
+    offsets[k] = previous
+    return offsets, case_codes
+
+
+@pjit
+def scatter_rows(codes, valid, cursors, n_rows, row_type):
+    """The valid input rows grouped by code, in input order within a code: a stable
+    counting sort. `cursors` come from `row_starts` and are advanced in place: the last
+    part's then end each code's rows (see `case_offsets`)."""
+    n = codes.shape[0]
+    parts = cursors.shape[0]
+    rows = np.empty(n_rows, row_type.dtype)
+    for p in prange(parts):
+        own = cursors[p]
+        for i in range(p * n // parts, (p + 1) * n // parts):
+            if valid[i]:
+                c = codes[i]
+                rows[own[c]] = i
+                own[c] += 1
+    return rows
+
+
+@pjit
+def sort_cases_by_time(rows, ts_out, offsets):
+    """Stable sort of each case's events by time, in place (rows ascending on entry)."""
+    for c in prange(offsets.shape[0] - 1):
+        sort_by_time(rows, ts_out, offsets[c], offsets[c + 1])
+
+
 @jit
 def split_collisions(rows, ts_out, runs, collided, key_offsets, key_data):
     """Separate the keys of collided runs (stable), sort each by time; case offsets."""
@@ -182,6 +262,14 @@ def sort_by_time(rows, ts_out, start, end):
 def gather(values, positions):
     """values[positions], in parallel."""
     out = np.empty(positions.shape[0], values.dtype)
+    for i in prange(positions.shape[0]):
+        out[i] = values[positions[i]]
+    return out
+
+
+@pjit
+def gather_into(values, positions, out):
+    """values[positions] written to `out` (as long as `positions`), in parallel."""
     for i in prange(positions.shape[0]):
         out[i] = values[positions[i]]
     return out

@@ -1,7 +1,7 @@
 """Exact per-group duration statistics, matching numpy and pandas definitions.
 
 Input durations are int64 nanoseconds, grouped (CSR) and sorted within each group (see
-`sort_small_segments` and engine.analysis.segments). Outputs are float64 seconds: mean,
+`sort_small_segments` and engine.sorting). Outputs are float64 seconds: mean,
 median, p90 (numpy's default linear interpolation), min, max, the sample standard
 deviation (ddof=1; NaN for a single value) and the sum.
 """

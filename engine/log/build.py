@@ -1,33 +1,25 @@
-"""Build the canonical log from a table: validate, code, group by case, sort by time."""
+"""Build the canonical log from a table, in one line: validate the columns, code them
+(codes.py: timestamps, case and activity codes), drop rows missing a key, order the events
+(order.py: by case, then by time), and lay the other columns out in that order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from ..analysis.segments import sort_in_parts
 from ..errors import InputError
 from ..io.batches import TableBatches
 from ..io.mapping import ColumnMapping
-from ..kernels.ordering import (
-    VERIFY_BYTES,
-    VERIFY_NONE,
-    gather,
-    order_runs,
-    pack,
-    run_offsets,
-    split_collisions,
-)
+from ..kernels.ordering import gather
 from ..memory import release_unused_memory
-from .columns import Table, arrow_column, column_names, n_rows, take_column
-from .keys import ActivityCodes, CaseKeys, Decoder, activity_codes, case_keys
-from .keystream import ActivityStream, CaseKeyStream
-from .timestamps import BadTimestamps, ParsedTimestamps, mixed_offsets_error, parse_timestamps
+from .codes import Decoder, code_columns
+from .columns import Table, column_names, n_rows, take_column
+from .order import Events, order_events
+from .timestamps import parse_timestamps
 
 
 @dataclass(frozen=True)
@@ -85,30 +77,7 @@ def build_canonical(
     parse = partial(
         parse_timestamps, timestamp_format=timestamp_format, timestamp_unit=timestamp_unit
     )
-    if batched:
-        columns = _gather_batches(table, mapping, attributes, parse)
-    else:
-        columns = _Columns(
-            ts=parse(arrow_column(table, mapping.timestamp), name=mapping.timestamp),
-            start=None
-            if mapping.start_timestamp is None
-            else parse(arrow_column(table, mapping.start_timestamp), name=mapping.start_timestamp),
-            case=arrow_column(table, mapping.case),
-            activity=arrow_column(table, mapping.activity),
-            attributes=table,
-        )
-    ts, start, attribute_table = columns.ts, columns.start, columns.attributes
-    if start is not None and not start.missing.all() and start.timezone_aware != ts.timezone_aware:
-        raise _start_offset_error(mapping, ts.timezone_aware)
-    keys = columns.case if isinstance(columns.case, CaseKeys) else case_keys(columns.case)
-    columns.case = None  # the case ids' text is no longer needed (hashed keys keep their own)
-    release_unused_memory()
-    acts = (
-        columns.activity
-        if isinstance(columns.activity, ActivityCodes)
-        else activity_codes(columns.activity)
-    )
-    del columns
+    ts, start, keys, acts, attribute_table = code_columns(table, mapping, attributes, parse)
 
     drop = keys.missing | acts.missing | ts.missing
     dropped = DroppedRows(
@@ -130,13 +99,11 @@ def build_canonical(
     activity = acts.codes.astype(_activity_dtype(len(acts.names)), copy=False)
     activity_names, decode = acts.names, keys.decode
     # Only the codes and the times go on: the missing flags are counted already.
-    ts_ns, timezone_aware = ts.ns, ts.timezone_aware
-    keys = CaseKeys(keys.codes, np.zeros(0, np.bool_), keys.hashed, decode, keys.key_bytes)
-    del acts, ts
-    words = _sort_words(keys, keep, n)
-    del keep  # packed into the words: not held while the events are ordered
-    ordered = _order_events(keys, words, ts_ns, n)
-    del keys, words, ts_ns  # the input timestamps: the ordered ones replace them
+    timezone_aware = ts.timezone_aware
+    events = Events(keys.codes, keep, ts.ns, keys.hashed, keys.key_bytes)
+    del acts, ts, keys, keep  # ordering drops each array when it is done with it
+    ordered = order_events(events)
+    del events
     rows = ordered.rows
     activity = gather(activity, rows)
     if dropped.total:
@@ -169,199 +136,6 @@ def build_canonical(
     )
 
 
-@dataclass(frozen=True)
-class _Ordered:
-    """The kept events in canonical order, and where each case starts."""
-
-    rows: np.ndarray
-    timestamp: np.ndarray
-    offsets: np.ndarray
-    case_codes: np.ndarray
-
-
-@dataclass(frozen=True)
-class _Words:
-    """The kept events' sort words, sorted: (code or its hash) in the high bits, the
-    input row in the low `row_bits`."""
-
-    packed: np.ndarray
-    row_bits: int
-    hashed: bool
-
-
-def _sort_words(keys: CaseKeys, keep: np.ndarray, n: int) -> _Words:
-    """Pack and sort the words; they go into the codes' memory unless verifying needs
-    the codes afterwards."""
-    row_bits = max(1, int(n - 1).bit_length())
-    codes = keys.codes
-    hashed = keys.hashed or int(codes.max()) >= (1 << (64 - row_bits))
-    reuse = not (hashed and not keys.hashed)
-    packed = pack(codes, keep, row_bits, hashed, codes if reuse else np.empty_like(codes))
-    sort_in_parts(packed)
-    return _Words(packed, row_bits, hashed)
-
-
-def _order_events(keys: CaseKeys, words: _Words, ts: np.ndarray, n: int) -> _Ordered:
-    """Check and time-order each run of equal words: the cases."""
-    packed, row_bits, hashed = words.packed, words.row_bits, words.hashed
-    codes = keys.codes
-    verify = VERIFY_BYTES if keys.hashed else VERIFY_NONE
-    key_offsets, key_data = keys.key_bytes or (np.zeros(1, np.int64), np.zeros(0, np.uint8))
-    if hashed and not keys.hashed:
-        # Exact codes too wide to pack: confirm equality on the codes themselves.
-        verify = VERIFY_BYTES
-        key_offsets = np.arange(0, 8 * (n + 1), 8, dtype=np.int64)
-        key_data = codes.view(np.uint8)
-    runs = run_offsets(packed, row_bits)
-    if not hashed:
-        case_codes = _narrow_codes(packed[runs[:-1]] >> np.uint64(row_bits))
-    release_unused_memory()  # what coding, packing and the runs freed: ordering is the peak
-    # Timestamps are written over the words they are ordered by: one array less at the peak.
-    rows, timestamp, collided = order_runs(
-        packed,
-        runs,
-        row_bits,
-        ts,
-        verify,
-        key_offsets,
-        key_data,
-        _row_type(n),
-        packed.view(np.int64),
-    )
-    del packed
-    if collided.any():
-        offsets = split_collisions(rows, timestamp, runs, collided, key_offsets, key_data)
-    else:
-        offsets = runs
-    if hashed:
-        # Hashed keys decode from their rows; wide exact codes from the codes.
-        source = codes if not keys.hashed else np.zeros(n, np.uint64)
-        case_codes = _narrow_codes(source[rows[offsets[:-1]]])
-    return _Ordered(rows, timestamp, offsets, case_codes)
-
-
-def _narrow_codes(codes: np.ndarray) -> np.ndarray:
-    """Case codes as uint32 when they fit: half the memory, kept for the whole session."""
-    if codes.size == 0 or int(codes.max()) <= np.iinfo(np.uint32).max:
-        return codes.astype(np.uint32)
-    return codes
-
-
-@dataclass
-class _Columns:
-    """The key columns of the input: timestamps parsed, keys as text or already coded."""
-
-    ts: ParsedTimestamps
-    start: ParsedTimestamps | None
-    case: pa.ChunkedArray | CaseKeys
-    activity: pa.ChunkedArray | ActivityCodes
-    attributes: Table
-
-
-def _gather_batches(
-    source: TableBatches,
-    mapping: ColumnMapping,
-    attributes: Sequence[str],
-    parse: Callable[..., ParsedTimestamps],
-) -> _Columns:
-    """Convert each batch as it arrives, so that no key column stays whole as text.
-
-    Bad timestamps stop the work at their batch, but the later batches are still read
-    for that column alone, so that the error counts them over the whole input.
-    """
-    n = source.num_rows
-    ts = _Filling(n, mapping.timestamp)
-    start = _Filling(n, mapping.start_timestamp) if mapping.start_timestamp is not None else None
-    cases: CaseKeyStream | None = CaseKeyStream(n)
-    activities = ActivityStream(n)
-    attribute_parts: list[pa.Table] = []
-    error: BadTimestamps | None = None
-    first = 0
-    for batch in source.batches(None):
-        if first + batch.num_rows > n:
-            break
-        if error is not None:
-            error = _count_more(error, batch, parse, first)
-            first += batch.num_rows
-            continue
-        try:
-            ts.put(first, parse(batch.column(mapping.timestamp), name=ts.name, first_row=first))
-            if start is not None:
-                stamps = batch.column(start.name)
-                start.put(first, parse(stamps, name=start.name, first_row=first))
-        except BadTimestamps as exc:
-            error = exc
-            first += batch.num_rows
-            continue
-        if cases is not None and not cases.add(first, batch.column(mapping.case)):
-            cases = None  # ids of another shape: coded from the whole column below
-        activities.add(first, batch.column(mapping.activity))
-        if attributes:
-            attribute_parts.append(batch.select(list(attributes)))
-        first += batch.num_rows
-        del batch  # so that the reader can release this batch before the next
-    if error is not None:
-        raise error
-    if first != n:
-        raise InputError(
-            f"the input announced {n:,} rows but gave {first:,}; it may be truncated or "
-            "changing while it is read: re-export it"
-        )
-    if cases is None:
-        whole = [b.column(mapping.case) for b in source.batches([mapping.case])]
-        case_column = pa.chunked_array([c for column in whole for c in column.chunks])
-    return _Columns(
-        ts=ts.parsed(),
-        start=start.parsed() if start is not None else None,
-        case=cases.finish() if cases is not None else case_column,
-        activity=activities.finish(),
-        attributes=pa.concat_tables(attribute_parts) if attributes else pa.table({}),
-    )
-
-
-def _count_more(
-    error: BadTimestamps, batch: pa.Table, parse: Callable[..., ParsedTimestamps], first: int
-) -> BadTimestamps:
-    """`error` with the bad values of its kind in this later batch added."""
-    try:
-        parse(batch.column(error.name), name=error.name, first_row=first)
-    except BadTimestamps as more:
-        if more.kind == error.kind:
-            return error.merged(more)
-    except InputError:
-        pass  # another problem: the first one is reported
-    return error
-
-
-class _Filling:
-    """Parsed timestamps of a whole input, filled batch by batch."""
-
-    def __init__(self, n: int, name: str) -> None:
-        self.name = name
-        self.ns = np.empty(n, np.int64)
-        self.missing = np.zeros(n, np.bool_)  # written only where missing (see CaseKeyStream)
-        self.timezone_aware: bool | None = None  # decided by the first present value
-        self.first_present = 0  # its row
-
-    def put(self, first: int, part: ParsedTimestamps) -> None:
-        self.ns[first : first + len(part.ns)] = part.ns
-        if part.missing.any():
-            self.missing[first : first + len(part.ns)] = part.missing
-            if part.missing.all():
-                return  # no value: nothing to say about offsets
-        row = first + int(np.argmin(part.missing))  # its first present value
-        if self.timezone_aware is None:
-            self.timezone_aware, self.first_present = part.timezone_aware, row
-        elif part.timezone_aware != self.timezone_aware:
-            aware, naive = (row, self.first_present)
-            if self.timezone_aware:
-                aware, naive = naive, aware
-            raise mixed_offsets_error(self.name, aware, naive)
-
-    def parsed(self) -> ParsedTimestamps:
-        return ParsedTimestamps(self.ns, self.missing, bool(self.timezone_aware))
-
-
 def _kept_activities(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The kept events' codes and names without the activities only dropped rows had:
     the vocabulary, the activity count and every per-activity table are the kept log's."""
@@ -370,23 +144,6 @@ def _kept_activities(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, 
         return codes, names
     new_code = (np.cumsum(used) - 1).astype(codes.dtype)  # names stay in alphabetical order
     return new_code[codes], names[used]
-
-
-def _start_offset_error(mapping: ColumnMapping, timestamp_aware: bool) -> InputError:
-    aware, naive = mapping.timestamp, mapping.start_timestamp
-    if not timestamp_aware:
-        aware, naive = naive, aware
-    return InputError(
-        f"start timestamp column '{mapping.start_timestamp}' and timestamp column "
-        f"'{mapping.timestamp}' disagree: '{aware}' holds instants (a UTC offset or epoch "
-        f"numbers), '{naive}' naive times, which would be taken as UTC: give both columns "
-        "offsets, or neither"
-    )
-
-
-def _row_type(n: int) -> np.ndarray:
-    """An empty array of the narrowest integer type that numbers `n` input rows."""
-    return np.empty(0, np.int32 if n <= np.iinfo(np.int32).max else np.int64)
 
 
 def _activity_dtype(n_activities: int) -> type:

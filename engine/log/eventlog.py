@@ -122,8 +122,6 @@ class EventLog:
             release_unused_memory()  # its temporary arrays, before the next analysis
         return self._cache[key]
 
-    _cached = cache  # the name the figure modules used before it was public
-
     def decode_timestamps(self, ns: np.ndarray) -> pd.Series:
         """int64 nanoseconds -> datetimes, timezone-aware (UTC) if the input was."""
         values = pd.Series(np.asarray(ns, dtype="int64").view("datetime64[ns]"))

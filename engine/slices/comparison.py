@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.segments import sort_in_parts
 from ..errors import InputError
 from ..journey.stats import (
     benjamini_hochberg,
@@ -36,6 +35,7 @@ from ..journey.stats import (
     wilson_interval,
 )
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
+from ..sorting import sort_in_parts
 
 if TYPE_CHECKING:
     from ..journey import JourneyModel

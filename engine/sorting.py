@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from ..kernels.ordering import partition_words
-from ..kernels.stats import SMALL_SEGMENT, sort_small_segments
+from .kernels.ordering import partition_words
+from .kernels.stats import SMALL_SEGMENT, sort_small_segments
 
 #: Long groups are handed out in batches of about this many values per thread task.
 _BATCH = 1 << 20

@@ -67,6 +67,45 @@ def test_duckdb_relations_and_database_files(parquet, tmp_path):
         engine.read_log(database, **KEYS)
 
 
+def test_the_command_line_reads_a_duckdb_table_as_its_parquet_file(parquet, tmp_path, capsys):
+    duckdb = pytest.importorskip("duckdb", reason="duckdb comes with the test extra")
+    from engine import cli
+
+    database = tmp_path / "events.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"CREATE TABLE events AS SELECT * FROM read_parquet('{parquet}')")
+    keys = [
+        "--case",
+        KEYS["case"],
+        "--activity",
+        KEYS["activity"],
+        "--timestamp",
+        KEYS["timestamp"],
+    ]
+    common = [*keys, "--stages", "default", "--no-report", "--quiet"]
+    assert (
+        cli.main(
+            ["analyze", str(database), "--table", "events", "--out", str(tmp_path / "d"), *common]
+        )
+        == 0
+    )
+    assert cli.main(["analyze", str(parquet), "--out", str(tmp_path / "p"), *common]) == 0
+    for name in ("edges.parquet", "variants.parquet", "funnel.parquet", "bottlenecks.parquet"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "d" / name), pd.read_parquet(tmp_path / "p" / name)
+        )
+    bad = [
+        "analyze",
+        str(database),
+        "--query",
+        "SELECT * FROM nowhere",
+        "--out",
+        str(tmp_path / "x"),
+    ]
+    assert cli.main([*bad, *common]) == cli.EXIT_INPUT
+    assert "DuckDB could not run the query" in capsys.readouterr().err
+
+
 def test_misplaced_options_and_unknown_sources():
     with pytest.raises(engine.InputError, match="go with a DuckDB database"):
         engine.read_log(pd.DataFrame({"a": [1]}), table="events")

@@ -68,6 +68,15 @@ def suffix_shape(offsets, data, valid, prefix):
     return digits, shortest, longest
 
 
+@jit
+def _digit_code(data, s, e, with_length):
+    """One key's code: its digits' value, times 32 plus their count with `with_length`."""
+    v = read_digits(data, s, e)[1]
+    if with_length:
+        v = v * np.uint64(32) + np.uint64(e - s)
+    return v
+
+
 @pjit
 def encode_digits(offsets, data, valid, prefix, with_length):
     """value of the digit suffix, times 32 plus its length when lengths differ."""
@@ -76,12 +85,7 @@ def encode_digits(offsets, data, valid, prefix, with_length):
     for i in prange(n):
         if not valid[i]:
             continue
-        s = offsets[i] + prefix
-        e = offsets[i + 1]
-        v = read_digits(data, s, e)[1]
-        if with_length:
-            v = v * np.uint64(32) + np.uint64(e - s)
-        out[i] = v
+        out[i] = _digit_code(data, offsets[i] + prefix, offsets[i + 1], with_length)
     return out
 
 
@@ -105,12 +109,7 @@ def encode_digits_into(offsets, data, valid, prefix, with_length, out):
         if not valid[i]:
             out[i] = np.uint64(0)
             continue
-        s = offsets[i] + prefix
-        e = offsets[i + 1]
-        v = read_digits(data, s, e)[1]
-        if with_length:
-            v = v * np.uint64(32) + np.uint64(e - s)
-        out[i] = v
+        out[i] = _digit_code(data, offsets[i] + prefix, offsets[i + 1], with_length)
 
 
 @jit

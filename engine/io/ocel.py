@@ -27,6 +27,7 @@ import pandas as pd
 from lxml import etree
 
 from ..errors import InputError, one_line
+from .ocel_relations import Include, included_events
 from .safexml import check_prolog, doctype_error, syntax_error
 
 CASE = "case:concept:name"
@@ -129,36 +130,6 @@ def object_types(path: str | os.PathLike, *, format: str | None = None) -> dict[
     return {str(t): int(counts[t]) for t in sorted(counts.index)}
 
 
-@dataclass(frozen=True)
-class Include:
-    """Events of related objects a journey takes in: those of `activity` (None: every
-    one) of the objects of `object_type` related to the journey's object through `via`."""
-
-    object_type: str
-    activity: str | None = None
-    via: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, text: str) -> Include:
-        """'[VIA->...]TYPE[:ACTIVITY]', e.g. 'items->packages:package delivered'."""
-        from .ocel_relations import ARROW
-
-        *via, last = [part.strip() for part in str(text).split(ARROW)]
-        kind, _, activity = last.partition(":")
-        if not kind.strip() or not all(via):
-            raise InputError(
-                f"a related-events spec is [VIA->...]TYPE[:ACTIVITY], e.g. "
-                f"'items->packages:package delivered'; got {text!r}"
-            )
-        return cls(kind.strip(), activity.strip() or None, tuple(via))
-
-    def describe(self) -> str:
-        from .ocel_relations import ARROW
-
-        last = self.object_type + (f":{self.activity}" if self.activity else "")
-        return ARROW.join([*self.via, last])
-
-
 #: The column naming, per row, the object type an included event came through ("" for
 #: the journey's own events).
 RELATED = "ocel:related"
@@ -222,33 +193,6 @@ def _relations(data: _Ocel, path: Path) -> pd.DataFrame:
     return relations.sort_values("event", kind="stable").reset_index(drop=True)
 
 
-def _included(
-    data: _Ocel, relations: pd.DataFrame, object_type: str, spec: Include, path: Path
-) -> pd.DataFrame:
-    """(event, case) of the events `spec` brings into the journeys of `object_type`."""
-    from .ocel_relations import related_pairs
-
-    present = set(relations["type"])
-    for kind in (*spec.via, spec.object_type):
-        if kind not in present:
-            raise InputError(
-                f"related events {spec.describe()!r}: '{path}' has no object type '{kind}' "
-                "with events; choose one of " + ", ".join(repr(t) for t in sorted(present))
-            )
-    pairs = related_pairs(relations, (object_type, *spec.via, spec.object_type), path)
-    theirs = relations.loc[relations["type"] == spec.object_type, ["event", "object"]]
-    if spec.activity is not None:
-        activity = np.asarray(data.activities, dtype=object)[theirs["event"].to_numpy()]
-        if not (activity == spec.activity).any():
-            raise InputError(
-                f"related events {spec.describe()!r}: no event of type '{spec.object_type}' "
-                f"objects has the activity '{spec.activity}' in '{path}'"
-            )
-        theirs = theirs[activity == spec.activity]
-    rows = pairs.merge(theirs, left_on="to_id", right_on="object")
-    return rows.rename(columns={"from_id": "case"})[["event", "case"]]
-
-
 def _flatten(
     data: _Ocel, object_type: str, path: Path, include: tuple[Include, ...] = ()
 ) -> Flattened:
@@ -268,7 +212,9 @@ def _flatten(
     mine = relations[relations["type"] == object_type]
     own = mine[["event", "object"]].rename(columns={"object": "case"}).assign(related="")
     taken_in = [
-        _included(data, relations, object_type, spec, path).assign(related=spec.object_type)
+        included_events(data.activities, relations, object_type, spec, path).assign(
+            related=spec.object_type
+        )
         for spec in include
     ]
     if taken_in:  # each event once per journey, its own relation first; the file's order

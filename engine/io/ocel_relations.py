@@ -4,8 +4,10 @@ journey may take in (read_ocel's `include`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -54,3 +56,54 @@ def bridges(relations: pd.DataFrame, a: str, b: str) -> str:
         named = ", ".join(repr(t) for t in shared)
         return f"relate them through a type that shares events with both ({_VIA}): {named}"
     return f"choose object types that share events, or chain them through others ({_VIA})"
+
+
+@dataclass(frozen=True)
+class Include:
+    """Events of related objects a journey takes in: those of `activity` (None: every
+    one) of the objects of `object_type` related to the journey's object through `via`."""
+
+    object_type: str
+    activity: str | None = None
+    via: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> Include:
+        """'[VIA->...]TYPE[:ACTIVITY]', e.g. 'items->packages:package delivered'."""
+        *via, last = [part.strip() for part in str(text).split(ARROW)]
+        kind, _, activity = last.partition(":")
+        if not kind.strip() or not all(via):
+            raise InputError(
+                f"a related-events spec is [VIA->...]TYPE[:ACTIVITY], e.g. "
+                f"'items->packages:package delivered'; got {text!r}"
+            )
+        return cls(kind.strip(), activity.strip() or None, tuple(via))
+
+    def describe(self) -> str:
+        last = self.object_type + (f":{self.activity}" if self.activity else "")
+        return ARROW.join([*self.via, last])
+
+
+def included_events(
+    activities: list, relations: pd.DataFrame, object_type: str, spec: Include, path: Path
+) -> pd.DataFrame:
+    """(event, case) of the events `spec` brings into the journeys of `object_type`."""
+    present = set(relations["type"])
+    for kind in (*spec.via, spec.object_type):
+        if kind not in present:
+            raise InputError(
+                f"related events {spec.describe()!r}: '{path}' has no object type '{kind}' "
+                "with events; choose one of " + ", ".join(repr(t) for t in sorted(present))
+            )
+    pairs = related_pairs(relations, (object_type, *spec.via, spec.object_type), path)
+    theirs = relations.loc[relations["type"] == spec.object_type, ["event", "object"]]
+    if spec.activity is not None:
+        activity = np.asarray(activities, dtype=object)[theirs["event"].to_numpy()]
+        if not (activity == spec.activity).any():
+            raise InputError(
+                f"related events {spec.describe()!r}: no event of type '{spec.object_type}' "
+                f"objects has the activity '{spec.activity}' in '{path}'"
+            )
+        theirs = theirs[activity == spec.activity]
+    rows = pairs.merge(theirs, left_on="to_id", right_on="object")
+    return rows.rename(columns={"from_id": "case"})[["event", "case"]]

@@ -85,9 +85,7 @@ class Run:
     def drift(self) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return self.log.journey(self.options.model).drift(
-                period=self.options.drift, by=self.options.drift_by
-            )
+            return self.journey.drift(period=self.options.drift, by=self.options.drift_by)
 
     @cached_property
     def comparison(self) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -164,7 +162,7 @@ def write(out: OutputFolder, run: Run) -> dict[str, Any]:
     written = run.written
     for entry in OUTPUTS:
         if entry.file == "conformance.parquet":
-            _discovery(out, run, summary)
+            _discovery(out, run)
         if not entry.wanted(run):
             continue
         with run.progress.step(entry.step) as note:
@@ -253,7 +251,7 @@ def conversion_summary(conversion: Any) -> dict[str, Any]:
     return out
 
 
-def _discovery(out: OutputFolder, run: Run, summary: dict[str, Any]) -> None:
+def _discovery(out: OutputFolder, run: Run) -> None:
     """model.bpmn and model.pnml (--model): files, not tables, written before conformance."""
     if run.options.discover is None:
         return

@@ -49,12 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="OCEL logs only: the object type whose objects are the cases (e.g. orders); the "
         "other types' objects become journey attributes TYPE and n_TYPE",
     )
-    keys.add_argument(
-        "--include-related",
-        action="append",
-        default=[],
-        metavar="[VIA->]TYPE[:ACT]",
-        help="OCEL logs only (repeatable): each journey also takes in the ACT events (default: "
+    _include_related(
+        keys,
+        "OCEL logs only (repeatable): each journey also takes in the ACT events (default: "
         "all) of its related TYPE objects, e.g. 'items->packages:package delivered', so that "
         "an order can convert at its delivery; the attribute ocel:related names their type",
     )
@@ -212,8 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="threads for the compiled kernels (default: all cores)",
     )
-    running.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    running.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    _run_flags(running)
 
     report = commands.add_parser(
         "report",
@@ -225,8 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--map-coverage", type=float, default=0.9, metavar="SHARE", help="as for analyze"
     )
-    report.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    report.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    _run_flags(report)
 
     convert = commands.add_parser(
         "convert",
@@ -246,12 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("--object-type", "for an object-centric log: the type whose objects are the cases"),
     ):
         convert.add_argument(flag, metavar="VALUE", help=help_text)
-    convert.add_argument(
-        "--include-related",
-        action="append",
-        default=[],
-        metavar="[VIA->]TYPE[:ACT]",
-        help="for an object-centric log: related objects' events each journey takes in",
+    _include_related(
+        convert, "for an object-centric log: related objects' events each journey takes in"
     )
     convert.add_argument("--timestamp-unit", choices=("s", "ms", "us", "ns"))
     convert.add_argument("--format", choices=("csv", "parquet", "xes"))
@@ -264,8 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="COL",
         help="column to keep (repeatable)",
     )
-    convert.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    convert.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    _run_flags(convert)
 
     generate = commands.add_parser(
         "generate",
@@ -287,9 +277,25 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--id-type", choices=("str", "int"), default="str", help="case id type (default str)"
     )
-    generate.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    generate.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    _run_flags(generate)
     return parser
+
+
+def _run_flags(parser: argparse._ActionsContainer) -> None:
+    """--quiet and --debug, which every command takes."""
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def _include_related(parser: argparse._ActionsContainer, help_text: str) -> None:
+    """--include-related (repeatable), for analyze and convert."""
+    parser.add_argument(
+        "--include-related",
+        action="append",
+        default=[],
+        metavar="[VIA->]TYPE[:ACT]",
+        help=help_text,
+    )
 
 
 def _source_flags(parser: argparse._ActionsContainer) -> None:

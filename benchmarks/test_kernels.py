@@ -36,10 +36,10 @@ import engine
 from engine.analysis.dfg import edge_blocks
 from engine.analysis.variants import Variants, compute_variants, variant_id_type
 from engine.datasets.synthetic import KEYS
+from engine.figures.satisfaction import SCALES
 from engine.journey.bottlenecks import converting_targets
 from engine.journey.columns import category_codes
 from engine.journey.distributions import dwell_bin_edges
-from engine.journey.satisfaction import SCALES
 from engine.kernels import stats as stats_kernels
 from engine.kernels.activities import activity_counts, case_durations, grouped_case_durations
 from engine.kernels.attribution import block_transition_counts, heuristic_credits

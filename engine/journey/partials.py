@@ -16,7 +16,7 @@ timestamp), so that censoring matches the single-machine path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -40,7 +40,7 @@ from ..analysis.partials import (
     variant_order,
     variants_table,
 )
-from ..errors import InputError
+from ..figures.context import part_conversions
 from ..kernels.conversion import kaplan_meier_counted
 from ..kernels.grouping import chunk_count, group_values
 from ..kernels.sketch import (
@@ -54,7 +54,6 @@ from ..kernels.sketch import (
 from ..kernels.stages import stage_pass
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90
 from ..kernels.variants import sequence_hashes
-from .actions import action_table
 from .bottlenecks import (
     converting_targets,
     rank_places,
@@ -63,7 +62,7 @@ from .bottlenecks import (
     step_frame,
     touchpoint_level,
 )
-from .conversion import case_conversions, km_frame, summary_figures, within_window
+from .conversion import km_frame, summary_figures
 from .distributions import dwell_bin_edges, dwell_counts, dwell_frame
 from .lost import StepLevel, charge_journeys
 from .model import JourneyModel
@@ -76,13 +75,7 @@ from .segments import (
 )
 from .stages import (
     StageFigures,
-    check_min_journeys,
-    check_top,
-    converting_activities,
-    funnel_table,
     stage_table,
-    transition_table,
-    unmapped_table,
 )
 from .variants import JOURNEY_VARIANT_COLUMNS
 
@@ -127,7 +120,7 @@ def journey_partial(
 ) -> JourneyPartial:
     """The partial of one part (whole cases) of a log whose sorted alphabet is `names`
     and whose last timestamp is `window_end` (ns)."""
-    conversions = _conversions(log, model, window_end)
+    conversions = part_conversions(log, model, window_end)
     per_stage, per_move, grouped, offsets = _stage_pass(log, model, conversions.at_event)
     act = global_codes(log, names)
     converting_act, _ = converting_targets(model, names)
@@ -168,7 +161,7 @@ def segment_partial(
 ) -> SegmentPartial:
     """Journeys, conversions and time-to-convert sketches per segment of one part."""
     codes, names = _segment_codes(log, column, period)
-    conversions = _conversions(log, model, window_end)
+    conversions = part_conversions(log, model, window_end)
     converted = conversions.converted
     followed, won = horizon_outcomes(conversions, horizon_ns)
     journeys = np.bincount(codes, minlength=len(names)).astype(np.int64)
@@ -236,7 +229,7 @@ def charge_partial(
 ) -> np.ndarray:
     """The journeys of one part charged to each place (journey/lost.py), in the codes of
     the whole log's sorted alphabet `names`."""
-    conversions = _conversions(log, model, window_end)
+    conversions = part_conversions(log, model, window_end)
     return charge_journeys(
         global_codes(log, names),
         log.case_offsets,
@@ -249,14 +242,6 @@ def charge_partial(
         candidates,
         n_places,
     )
-
-
-def _conversions(log: EventLog, model: JourneyModel, window_end: int) -> Any:
-    converts = converting_activities(model, log.activity_names)
-    found = case_conversions(
-        log.activity, log.case_offsets, log.timestamp, converts, window_end=window_end
-    )
-    return within_window(found, model.conversion.window)
 
 
 # -- the values behind the quantiles, per part (for engine.analysis.exact) -----------------
@@ -276,7 +261,7 @@ def convert_times(
     log: EventLog, model: JourneyModel, window_end: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """A part's times to convert (converted journeys), one group."""
-    conversions = _conversions(log, model, window_end)
+    conversions = part_conversions(log, model, window_end)
     times = conversions.elapsed[conversions.converted]
     return times, np.array([0, len(times)], np.int64)
 
@@ -292,7 +277,7 @@ def segment_times(
     """A part's times to convert grouped by the position of their segment in the merged,
     sorted `names`."""
     codes, local = _segment_codes(log, column, period)
-    conversions = _conversions(log, model, window_end)
+    conversions = part_conversions(log, model, window_end)
     converted = conversions.converted
     where = np.searchsorted(names.astype(str), local.astype(str))
     return group_values(conversions.elapsed[converted], where[codes[converted]], len(names))
@@ -359,8 +344,11 @@ def _sum_by(where: np.ndarray, values: list[np.ndarray], n: int) -> np.ndarray:
 
 
 # -- finalize --------------------------------------------------------------------------------
-class MergedJourney:
-    """The Journey tables of a log given as parts: built from merged partial results.
+class MergedFigures:
+    """What a Journey over a log given as parts (the Dask backend) computes apart from one
+    machine: the figures with medians and p90, from merged partial results, the
+    quantiles exact where feasible (a second round, engine.analysis.exact), else from the
+    sketches. Journey builds every table from these, as it does on one machine.
 
     `reduce` runs a kernel on every part and merges the results (see `Reduce`); the
     stage figures are reduced once, segments and the dwell histogram when asked for."""
@@ -372,12 +360,10 @@ class MergedJourney:
         log_partial: LogPartial,
         reduce: Reduce,
         *,
-        attributes: Sequence[str] = (),
         quantile_cache: QuantileCache | None = None,
         window_end: int | None = None,
     ) -> None:
         self.model = model
-        self.attributes = list(attributes)
         #: Exact medians and p90 where feasible (shared with the log's tables).
         self.quantile_cache = (
             quantile_cache if quantile_cache is not None else QuantileCache(reduce)
@@ -431,18 +417,9 @@ class MergedJourney:
             stage_stats=moment_stats(by_stage, np.arange(n_stages), stage_exact),
         )
 
-    def stages(self) -> pd.DataFrame:
-        return stage_table(self.model.stages, self.figures)
-
-    def transitions(self) -> pd.DataFrame:
-        return transition_table(self.model.stages, self.figures)
-
-    def funnel(self) -> pd.DataFrame:
-        return funnel_table(self.model.stages, self.figures, self.n_cases)
-
-    def unmapped(self) -> pd.DataFrame:
-        counts = self.log_partial.activities[0]
-        return unmapped_table(self.names, counts, self.model.stage_codes(list(self.names)))
+    def activity_events(self) -> np.ndarray:
+        """Events per activity code (for Journey.unmapped)."""
+        return self.log_partial.activities[0]
 
     def time_to_convert(self, *, confidence: float = 0.95) -> pd.DataFrame:
         """The Kaplan–Meier table on the sketches' buckets (see the module doc)."""
@@ -490,7 +467,6 @@ class MergedJourney:
     def bottlenecks(self, *, min_journeys: int = 30, confidence: float = 0.95) -> pd.DataFrame:
         """As Journey.bottlenecks (without the channel split); the journeys charged to
         each place are counted in a second round over the parts."""
-        check_min_journeys(min_journeys)
         figures = self.figures
         stages = self.model.stages
         frame, level = self._touchpoint_steps()
@@ -522,13 +498,6 @@ class MergedJourney:
             confidence=confidence,
         )
 
-    def actions(
-        self, *, top: int = 10, min_journeys: int = 30, confidence: float = 0.95
-    ) -> pd.DataFrame:
-        check_top(top)
-        table = self.bottlenecks(min_journeys=min_journeys, confidence=confidence)
-        return action_table(table, top=top, min_journeys=min_journeys, confidence=confidence)
-
     def segments(
         self,
         column: str | None = None,
@@ -538,16 +507,9 @@ class MergedJourney:
         confidence: float = 0.95,
         min_journeys: int = 30,
     ) -> pd.DataFrame:
-        """As Journey.segments (the median time to convert as `quantiles` says)."""
-        if (column is None) == (period is None):
-            raise InputError("segments: give a case attribute column, or period='M' (etc.)")
-        check_min_journeys(min_journeys)
+        """As Journey.segments (the median time to convert as `quantiles` says); Journey
+        has checked the arguments."""
         horizon_ns = horizon_nanoseconds(horizon, period, self.conversion_summary)
-        if column is not None and column not in self.attributes:
-            raise InputError(
-                f"column '{column}' was not read with the log; pass attributes=['{column}'] "
-                "to read_log (--segment does this on the command line)"
-            )
         merged = self._reduce(
             segment_partial,
             combine_segments,
@@ -584,13 +546,6 @@ class MergedJourney:
             horizon_s=np.nan if horizon_ns is None else horizon_ns / 1e9,
             confidence=confidence,
             min_journeys=min_journeys,
-        )
-
-    def attribution(self, **options: Any) -> pd.DataFrame:
-        """Not on Dask yet: the Markov bootstrap refits the chain per replicate."""
-        raise InputError(
-            "attribution runs on one machine for now: read the log without backend='dask' "
-            "(or leave out --attribution and --channel with --backend dask)"
         )
 
     def dwell_histogram(self, *, per_decade: int = 4) -> pd.DataFrame:

@@ -28,27 +28,22 @@ import pandas as pd
 
 from ..analysis.activities import activity_event_counts
 from ..errors import InputError
+from ..figures.context import JourneySpec, check_column, part_conversions
 from ..kernels.grouping import chunk_count
 from ..kernels.stages import stage_pass, stage_visits, visit_moves
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90, group_order_stats
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
 from .actions import action_table
 from .bottlenecks import bottleneck_table, converting_targets
-from .channels import ChannelTables, channel_tables
 from .columns import category_codes
-from .conversion import (
-    Conversions,
-    case_conversions,
-    conversion_summary,
-    km_table,
-    within_window,
-)
+from .conversion import Conversions, conversion_summary, km_table
 from .model import JourneyModel
-from .satisfaction import satisfaction_table
 from .segments import case_segments, horizon_nanoseconds, segment_table
 
 if TYPE_CHECKING:
+    from ..figures.channels import ChannelTables
     from ..log.eventlog import EventLog
+    from .partials import MergedFigures
 
 STAGE_SCHEMA = table_schema(
     stage=TEXT,
@@ -121,11 +116,20 @@ class StageFigures:
 
 
 class Journey:
-    """A log seen through a journey model: stages, transitions, funnel."""
+    """A log seen through a journey model: stages, transitions, funnel, conversion,
+    bottlenecks, actions, segments, channels, satisfaction, attribution.
 
-    def __init__(self, log: EventLog, model: JourneyModel) -> None:
+    On either backend: `log` is an EventLog, or a log given as parts (DaskEventLog),
+    whose `merged` figures (journey/partials.py: medians and p90 from merged partial
+    results) replace the whole-log passes. Every table is built here, once; the figures
+    of engine.figures run on the log's parts through `log.reduce`."""
+
+    def __init__(
+        self, log: EventLog, model: JourneyModel, *, merged: MergedFigures | None = None
+    ) -> None:
         self.log = log
         self.model = model
+        self.merged = merged
         self.unmapped_names = model.unmapped_touchpoints(list(log.activity_names))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
         self._bottlenecks: dict[tuple[str | None, int, float], pd.DataFrame] = {}
@@ -134,6 +138,8 @@ class Journey:
     @cached_property
     def figures(self) -> StageFigures:
         """Stage and move counts and dwell statistics (see StageFigures)."""
+        if self.merged is not None:
+            return self.merged.figures
         log = self.log
         n_stages = len(self.model.stages)
         per_stage, per_move, grouped, offsets = stage_pass(
@@ -159,6 +165,7 @@ class Journey:
 
     @cached_property
     def visits(self) -> Visits:
+        self._one_machine("visits")
         return Visits(
             *stage_visits(
                 self.log.activity, self.log.case_offsets, self.log.timestamp, self.stage_of_activity
@@ -173,26 +180,35 @@ class Journey:
             *visit_moves(v.case, v.stage, v.first_event, v.start, v.end, len(self.model.stages))
         )
 
+    @property
+    def quantiles(self) -> dict[str, str]:
+        """How each table's medians and p90 were computed so far: on Dask "exact" or
+        "sketch" (engine.analysis.exact); on one machine always exact (empty)."""
+        return self.merged.quantiles if self.merged is not None else {}
+
+    @cached_property
+    def spec(self) -> JourneySpec:
+        """The terms the figures count the log's parts in (engine.figures.context)."""
+        return JourneySpec(self.model, self.log.activity_names, self.log.observed_until)
+
     @cached_property
     def conversions(self) -> Conversions:
         """Per case: converted, time to convert, time observed (see conversion.py)."""
-        converts = converting_activities(self.model, self.log.activity_names)
-        found = case_conversions(
-            self.log.activity,
-            self.log.case_offsets,
-            self.log.timestamp,
-            converts,
-            window_end=self.log.observed_until,
-        )
-        return within_window(found, self.model.conversion.window)
+        self._one_machine("conversions")
+        return part_conversions(self.log, self.model, self.log.observed_until)
 
     def time_to_convert(self, *, confidence: float = 0.95) -> pd.DataFrame:
         """Kaplan–Meier estimate of the share of journeys converted by each time, journeys
-        not yet converted at the end of the log censored (KM_COLUMNS)."""
+        not yet converted at the end of the log censored (KM_COLUMNS). On Dask, on the
+        sketches' buckets (journey/partials.py)."""
+        if self.merged is not None:
+            return self.merged.time_to_convert(confidence=confidence)
         return self._km_table(confidence).copy()
 
     def conversion_summary(self, *, confidence: float = 0.95) -> dict[str, float]:
         """Conversion rate (Wilson interval) and time to convert (see conversion.py)."""
+        if self.merged is not None:
+            return self.merged.conversion_summary(confidence=confidence)
         return conversion_summary(
             self.conversions, confidence=confidence, km=self._km_table(confidence)
         )
@@ -208,12 +224,16 @@ class Journey:
         """Closed visits per stage and bin of a log time scale (see distributions.py)."""
         from .distributions import dwell_histogram
 
+        if self.merged is not None:
+            return self.merged.dwell_histogram(per_decade=per_decade)
         return dwell_histogram(self, per_decade=per_decade)
 
     def variant_outcomes(self, *, top: int | None = None) -> pd.DataFrame:
         """The log's variants with how many of their journeys convert (variants.py)."""
         from .variants import variant_outcomes
 
+        if self.merged is not None:
+            return self.merged.variant_outcomes(top=top)
         return variant_outcomes(self, top=top)
 
     def segments(
@@ -233,6 +253,16 @@ class Journey:
         if (column is None) == (period is None):
             raise InputError("segments: give a case attribute column, or period='M' (etc.)")
         check_min_journeys(min_journeys)
+        if column is not None:
+            check_column(self.log.attributes, column)
+        if self.merged is not None:
+            return self.merged.segments(
+                column,
+                period=period,
+                horizon=horizon,
+                confidence=confidence,
+                min_journeys=min_journeys,
+            )
         values = self._event_column(column) if column is not None else None
         codes, names = case_segments(self.log, values, period)
         horizon_ns = horizon_nanoseconds(horizon, period, self.conversion_summary)
@@ -246,42 +276,23 @@ class Journey:
         )
 
     def channels(self, column: str, *, confidence: float = 0.95) -> ChannelTables:
-        """Channel switches, multichannel share, conversion by channels used (channels.py)."""
-        return channel_tables(
-            self._event_column(column),
-            self.log.case_offsets,
-            self.conversions,
-            confidence=confidence,
-        )
+        """Channel switches, multichannel share, conversion by channels used
+        (engine.figures.channels)."""
+        from ..figures.channels import channel_tables
+
+        check_column(self.log.attributes, column)
+        return channel_tables(self.log.reduce, self.spec, column, confidence=confidence)
 
     def satisfaction(
         self, column: str, *, scale: str | None = None, confidence: float = 0.95
     ) -> pd.DataFrame:
-        """Scores per touchpoint and stage, and low scores against abandoning (satisfaction.py)."""
-        raw = self._event_column(column)
-        if pd.api.types.is_float_dtype(raw.dtype) or pd.api.types.is_integer_dtype(raw.dtype):
-            scores = raw.to_numpy(dtype=float, na_value=np.nan)  # no copy of float64 values
-        else:
-            values = pd.to_numeric(raw, errors="coerce")
-            unreadable = values.isna() & raw.notna()
-            if unreadable.any():
-                rows = np.flatnonzero(unreadable.to_numpy())
-                raise InputError(
-                    f"score column '{column}' has {len(rows):,} values that are not numbers "
-                    f"(e.g. {raw.iloc[rows[0]]!r}); clean them or map another column"
-                )
-            scores = values.to_numpy(dtype=float, na_value=np.nan)
+        """Scores per touchpoint and stage, and low scores against abandoning
+        (engine.figures.satisfaction)."""
+        from ..figures.satisfaction import satisfaction_table
+
+        check_column(self.log.attributes, column)
         return satisfaction_table(
-            scores,
-            self.log.activity,
-            self.log.activity_names,
-            self.stage_of_activity,
-            self.model.stages,
-            self.log.case_offsets,
-            self.conversions,
-            name=column,
-            scale=scale,
-            confidence=confidence,
+            self.log.reduce, self.spec, column, scale=scale, confidence=confidence
         )
 
     def bottlenecks(
@@ -296,6 +307,15 @@ class Journey:
         bottlenecks.py)."""
         check_min_journeys(min_journeys)
         key = (channel, min_journeys, confidence)
+        if self.merged is not None and key not in self._bottlenecks:
+            if channel is not None:
+                raise InputError(
+                    "bottlenecks split by channel run on one machine for now: read the log "
+                    "without backend='dask' (or leave out --channel with --backend dask)"
+                )
+            self._bottlenecks[key] = self.merged.bottlenecks(
+                min_journeys=min_journeys, confidence=confidence
+            )
         if key not in self._bottlenecks:
             codes, names = category_codes(self._event_column(channel)) if channel else (None, None)
             self._bottlenecks[key] = bottleneck_table(
@@ -333,15 +353,18 @@ class Journey:
         """Conversions credited to touchpoints (by="touchpoint") or to the channels of
         `channel` (by="channel") under first touch, last touch, linear, time decay and
         the Markov removal effect, with bootstrap intervals for the latter (see
-        attribution.py)."""
-        from .attribution import attribution_table
+        engine.figures.attribution)."""
+        from ..figures.attribution import attribution_table
 
         if by == "channel" and channel is None:
             raise InputError("attribution(by='channel') needs channel='COLUMN', the channel column")
+        if channel is not None:
+            check_column(self.log.attributes, channel)
         if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
             raise InputError(f"n_boot must be a whole number of at least 1; got {n_boot!r}")
         return attribution_table(
-            self,
+            self.log.reduce,
+            self.spec,
             by=by,
             channel=channel,
             half_life=half_life,
@@ -365,6 +388,7 @@ class Journey:
         (engine.slices.comparison)."""
         from ..slices import compare_logs
 
+        self._one_machine("compare")
         self._event_column(by)
         side_a = self.log.filter.attribute(by, [a])
         if b is None:
@@ -395,6 +419,7 @@ class Journey:
         chance, and with `by` which segment carries it (engine.slices.drift)."""
         from ..slices.drift import drift_table
 
+        self._one_machine("drift")
         return drift_table(
             self,
             period=period,
@@ -405,17 +430,23 @@ class Journey:
             fdr=fdr,
         )
 
-    def _event_column(self, name: str) -> pd.Series:
-        if name not in self.log.attributes:
+    def _one_machine(self, what: str) -> None:
+        """One message for what a log given as parts does not offer."""
+        if self.merged is not None:
             raise InputError(
-                f"column '{name}' was not read with the log; pass attributes=['{name}'] to "
-                "read_log (--segment, --channel and --score do this on the command line)"
+                f"{what} runs on one machine for now: read the log without backend='dask'"
             )
+
+    def _event_column(self, name: str) -> pd.Series:
+        check_column(self.log.attributes, name)
         return self.log.attributes[name]
 
     def unmapped(self) -> pd.DataFrame:
         """Touchpoints of the log that the model does not map: `touchpoint`, `events`."""
-        counts = activity_event_counts(self.log)  # shared with log.activities()
+        if self.merged is not None:
+            counts = self.merged.activity_events()
+        else:
+            counts = activity_event_counts(self.log)  # shared with log.activities()
         return unmapped_table(self.log.activity_names, counts, self.stage_of_activity)
 
     def stages(self) -> pd.DataFrame:
@@ -455,15 +486,6 @@ def check_top(top: int) -> None:
 
 
 # -- the tables, from figures (shared with the merged partials of engine.journey.partials)
-def converting_activities(model: JourneyModel, activity_names: np.ndarray) -> np.ndarray:
-    """Per activity code: whether an event of it converts the journey."""
-    conversion = model.conversion
-    if conversion.activity is not None:
-        return np.asarray(activity_names == conversion.activity)
-    stage = model.stage_order(conversion.stage)
-    return model.stage_codes(list(activity_names)) == stage
-
-
 def unmapped_table(
     activity_names: np.ndarray, counts: np.ndarray, stage_of_activity: np.ndarray
 ) -> pd.DataFrame:

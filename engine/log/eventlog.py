@@ -122,6 +122,12 @@ class EventLog:
             release_unused_memory()  # its temporary arrays, before the next analysis
         return self._cache[key]
 
+    def reduce(self, chunk: Callable[..., Any], combine: Callable[..., Any], *args: Any) -> Any:
+        """A figure's reduction (engine.figures) over this log's one part: `chunk(self,
+        *args)`; `combine` merges parts, and one machine has only one. The Dask backend
+        runs the same chunks on its partitions and merges them with `combine`."""
+        return chunk(self, *args)
+
     def decode_timestamps(self, ns: np.ndarray) -> pd.Series:
         """int64 nanoseconds -> datetimes, timezone-aware (UTC) if the input was."""
         values = pd.Series(np.asarray(ns, dtype="int64").view("datetime64[ns]"))

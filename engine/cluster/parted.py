@@ -36,6 +36,7 @@ class PartedLog:
         actions, segments, stage dwell, journey variants, channels, satisfaction and
         attribution from merged partial results (engine.journey.partials,
         engine.figures), medians and p90 as the log's tables have them."""
+        from ..figures.quantiles import QuantileSource
         from ..journey import Journey, JourneyModel
         from ..journey.partials import MergedFigures
 
@@ -48,7 +49,7 @@ class PartedLog:
             quantile_cache=self.quantile_cache,
             window_end=self.observed_until,
         )
-        return Journey(self, model, merged=merged)
+        return Journey(self, model, source=QuantileSource(self.quantile_cache), merged=merged)
 
     def compute(self) -> PartedLog:
         """Build and count every partition now (analyses then only finalize)."""

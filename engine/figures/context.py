@@ -55,6 +55,25 @@ def converting_activities(model: JourneyModel, activity_names: np.ndarray) -> np
     return model.stage_codes(list(activity_names)) == stage
 
 
+def converting_targets(
+    model: JourneyModel, activity_names: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(per activity, per stage): whether a step into it is a converting step, one into a
+    conversion event or the conversion stage (the stage named as the conversion, or the
+    stage of the conversion activity)."""
+    stage_of = model.stage_codes(list(activity_names))
+    conversion = model.conversion
+    if conversion.activity is not None:
+        is_event = np.asarray(activity_names == conversion.activity, dtype=bool)
+        mapped = model.touchpoints.get(conversion.activity)
+        stage = model.stage_order(mapped) if mapped is not None else -1
+    else:
+        stage = model.stage_order(conversion.stage)
+        is_event = stage_of == stage
+    by_stage = np.arange(len(model.stages)) == stage
+    return is_event | ((stage_of == stage) & (stage >= 0)), by_stage
+
+
 def part_conversions(part: EventLog, model: JourneyModel, window_end: int) -> Conversions:
     """Per case of the part: converted, time to convert, time observed to `window_end`,
     the converting event (journey/conversion.py); computed once per part and model."""

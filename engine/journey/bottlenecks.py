@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.dfg import compute_edges, pair_step_counts
+from ..figures.context import converting_targets
 from ..kernels.dfg import number_edges, pair_keys
 from ..kernels.grouping import chunk_count, group_values
 from ..kernels.lost import pair_reach
@@ -34,8 +35,8 @@ from ..schema import FLOAT, INT, TEXT, table_schema, without
 from .lost import LOST_COLUMNS, LOST_SCHEMA, Charge, StepLevel, charge_journeys, lost_columns
 
 if TYPE_CHECKING:
-    from .model import JourneyModel
-    from .stages import Journey, StageFigures
+    from ..figures.stages import StageFigures
+    from .stages import Journey
 
 BOTTLENECK_SCHEMA = table_schema(
     ("rank", INT),
@@ -113,25 +114,6 @@ def bottleneck_table(
         min_journeys=min_journeys,
         confidence=confidence,
     )
-
-
-def converting_targets(
-    model: JourneyModel, activity_names: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(per activity, per stage): whether a step into it is a converting step, one into a
-    conversion event or the conversion stage (the stage named as the conversion, or the
-    stage of the conversion activity)."""
-    stage_of = model.stage_codes(list(activity_names))
-    conversion = model.conversion
-    if conversion.activity is not None:
-        is_event = np.asarray(activity_names == conversion.activity, dtype=bool)
-        mapped = model.touchpoints.get(conversion.activity)
-        stage = model.stage_order(mapped) if mapped is not None else -1
-    else:
-        stage = model.stage_order(conversion.stage)
-        is_event = stage_of == stage
-    by_stage = np.arange(len(model.stages)) == stage
-    return is_event | ((stage_of == stage) & (stage >= 0)), by_stage
 
 
 def rank_places(

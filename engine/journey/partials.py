@@ -41,6 +41,7 @@ from ..analysis.partials import (
     variants_table,
 )
 from ..figures.context import part_conversions
+from ..figures.stages import StageFigures, stage_table
 from ..kernels.conversion import kaplan_meier_counted
 from ..kernels.grouping import chunk_count, group_values
 from ..kernels.sketch import (
@@ -72,10 +73,6 @@ from .segments import (
     horizon_nanoseconds,
     horizon_outcomes,
     segment_frame,
-)
-from .stages import (
-    StageFigures,
-    stage_table,
 )
 from .variants import JOURNEY_VARIANT_COLUMNS
 

@@ -29,12 +29,18 @@ import pandas as pd
 from ..analysis.activities import activity_event_counts
 from ..errors import InputError
 from ..figures.context import JourneySpec, check_column, part_conversions
-from ..kernels.grouping import chunk_count
-from ..kernels.stages import stage_pass, stage_visits, visit_moves
-from ..kernels.stats import MAX, MEAN, MEDIAN, P90, group_order_stats
-from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
+from ..figures.quantiles import QuantileSource
+from ..figures.stages import (
+    StageFigures,
+    funnel_table,
+    stage_figures,
+    stage_table,
+    transition_table,
+    unmapped_table,
+)
+from ..kernels.stages import stage_visits, visit_moves
 from .actions import action_table
-from .bottlenecks import bottleneck_table, converting_targets
+from .bottlenecks import bottleneck_table
 from .columns import category_codes
 from .conversion import Conversions, conversion_summary, km_table
 from .model import JourneyModel
@@ -44,41 +50,6 @@ if TYPE_CHECKING:
     from ..figures.channels import ChannelTables
     from ..log.eventlog import EventLog
     from .partials import MergedFigures
-
-STAGE_SCHEMA = table_schema(
-    stage=TEXT,
-    order=INT,
-    visits=INT,
-    cases=INT,
-    closed_visits=INT,
-    mean_s=FLOAT,
-    median_s=FLOAT,
-    p90_s=FLOAT,
-    max_s=FLOAT,
-    open_visits=INT,
-)
-STAGE_COLUMNS = tuple(STAGE_SCHEMA.names)
-TRANSITION_SCHEMA = table_schema(
-    source=TEXT,
-    target=TEXT,
-    frequency=INT,
-    cases=INT,
-    backward=BOOL,
-    median_s=FLOAT,
-)
-TRANSITION_COLUMNS = tuple(TRANSITION_SCHEMA.names)
-FUNNEL_SCHEMA = table_schema(
-    stage=TEXT,
-    order=INT,
-    reached=INT,
-    share=FLOAT,
-    visited=INT,
-    conversion_to_next=FLOAT,
-    drop_off=INT,
-    drop_off_share=FLOAT,
-    converted=INT,
-)
-FUNNEL_COLUMNS = tuple(FUNNEL_SCHEMA.names)
 
 
 @dataclass(frozen=True)
@@ -103,18 +74,6 @@ class Moves:
     dwell: np.ndarray  # int64 ns spent in the source visit
 
 
-@dataclass(frozen=True)
-class StageFigures:
-    """What the stage tables and the stage steps need, from one pass over the events
-    (kernels.stages.stage_pass)."""
-
-    per_stage: np.ndarray  # int64 (8, n_stages): as kernels.stages.stage_pass
-    keys: np.ndarray  # int64 keys (source * n_stages + target) of the moves that occur
-    per_move: np.ndarray  # int64 (5, len(keys)): moves, cases, journeys, converting, abandoned
-    move_stats: np.ndarray  # float64 (7, len(keys)): dwell statistics (kernels.stats rows)
-    stage_stats: np.ndarray  # float64 (7, n_stages): closed-visit dwell, no STDEV
-
-
 class Journey:
     """A log seen through a journey model: stages, transitions, funnel, conversion,
     bottlenecks, actions, segments, channels, satisfaction, attribution.
@@ -125,10 +84,17 @@ class Journey:
     of engine.figures run on the log's parts through `log.reduce`."""
 
     def __init__(
-        self, log: EventLog, model: JourneyModel, *, merged: MergedFigures | None = None
+        self,
+        log: EventLog,
+        model: JourneyModel,
+        *,
+        source: QuantileSource | None = None,
+        merged: MergedFigures | None = None,
     ) -> None:
         self.log = log
         self.model = model
+        #: Where medians and p90 come from: the durations (one machine) or merged sketches.
+        self.source = source if source is not None else QuantileSource()
         self.merged = merged
         self.unmapped_names = model.unmapped_touchpoints(list(log.activity_names))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
@@ -137,31 +103,8 @@ class Journey:
 
     @cached_property
     def figures(self) -> StageFigures:
-        """Stage and move counts and dwell statistics (see StageFigures)."""
-        if self.merged is not None:
-            return self.merged.figures
-        log = self.log
-        n_stages = len(self.model.stages)
-        per_stage, per_move, grouped, offsets = stage_pass(
-            log.activity,
-            log.case_offsets,
-            log.timestamp,
-            self.stage_of_activity,
-            n_stages,
-            self.conversions.at_event,
-            ~converting_targets(self.model, log.activity_names)[1],
-            chunk_count(log.n_cases, n_stages * n_stages),
-        )
-        keys = np.flatnonzero(per_move[0])
-        # A stage's closed visits are the moves out of it: keys s * n_stages ... in a row.
-        by_stage = np.ascontiguousarray(offsets[::n_stages])
-        return StageFigures(
-            per_stage=per_stage,
-            keys=keys,
-            per_move=per_move[:, keys],
-            move_stats=group_order_stats(grouped, offsets)[:, keys],
-            stage_stats=group_order_stats(grouped, by_stage),
-        )
+        """Stage and move counts and dwell statistics (engine.figures.stages)."""
+        return stage_figures(self.log.reduce, self.spec, self.source)
 
     @cached_property
     def visits(self) -> Visits:
@@ -184,7 +127,7 @@ class Journey:
     def quantiles(self) -> dict[str, str]:
         """How each table's medians and p90 were computed so far: on Dask "exact" or
         "sketch" (engine.analysis.exact); on one machine always exact (empty)."""
-        return self.merged.quantiles if self.merged is not None else {}
+        return self.source.methods
 
     @cached_property
     def spec(self) -> JourneySpec:
@@ -486,97 +429,3 @@ def check_top(top: int) -> None:
 
 
 # -- the tables, from figures (shared with the merged partials of engine.journey.partials)
-def unmapped_table(
-    activity_names: np.ndarray, counts: np.ndarray, stage_of_activity: np.ndarray
-) -> pd.DataFrame:
-    """`touchpoint`, `events` of the activities mapped to no stage, most events first."""
-    codes = np.flatnonzero((stage_of_activity < 0) & (counts > 0))
-    frame = pd.DataFrame(
-        {
-            "touchpoint": pd.Series(activity_names[codes], dtype="str"),
-            "events": counts[codes].astype(np.int64),
-        }
-    )
-    return frame.sort_values(["events", "touchpoint"], ascending=[False, True]).reset_index(
-        drop=True
-    )
-
-
-def stage_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
-    """Per stage, in stage order: STAGE_COLUMNS."""
-    n_stages = len(stages)
-    visits, open_visits, cases = f.per_stage[0], f.per_stage[1], f.per_stage[2]
-    closed = np.bincount(f.keys // n_stages, weights=f.per_move[0], minlength=n_stages)
-    return pd.DataFrame(
-        {
-            "stage": pd.Series(stages, dtype="str"),
-            "order": np.arange(n_stages, dtype=np.int64),
-            "visits": visits.copy(),
-            "cases": cases.copy(),
-            "closed_visits": closed.astype(np.int64),
-            "mean_s": f.stage_stats[MEAN],
-            "median_s": f.stage_stats[MEDIAN],
-            "p90_s": f.stage_stats[P90],
-            "max_s": f.stage_stats[MAX],
-            "open_visits": open_visits.copy(),
-        }
-    )
-
-
-def transition_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
-    """TRANSITION_COLUMNS, most frequent first."""
-    n_stages = len(stages)
-    if f.keys.size == 0:
-        return pd.DataFrame({c: [] for c in TRANSITION_COLUMNS}).astype(
-            {
-                "source": "str",
-                "target": "str",
-                "frequency": np.int64,
-                "cases": np.int64,
-                "backward": bool,
-                "median_s": float,
-            }
-        )
-    keys, frequency, cases, stats = f.keys, f.per_move[0], f.per_move[1], f.move_stats
-    names = np.asarray(stages, dtype=object)
-    frame = pd.DataFrame(
-        {
-            "source": pd.Series(names[keys // n_stages], dtype="str"),
-            "target": pd.Series(names[keys % n_stages], dtype="str"),
-            "frequency": frequency.astype(np.int64),
-            "cases": cases.astype(np.int64),
-            "backward": (keys % n_stages) < (keys // n_stages),
-            "median_s": stats[MEDIAN],
-        }
-    )
-    return frame.sort_values(
-        ["frequency", "source", "target"], ascending=[False, True, True]
-    ).reset_index(drop=True)
-
-
-def funnel_table(stages: list[str], f: StageFigures, n_cases: int) -> pd.DataFrame:
-    """FUNNEL_COLUMNS in stage order (see the module doc)."""
-    n_stages = len(stages)
-    at_most = f.per_stage[3]
-    reached = at_most[::-1].cumsum()[::-1]
-    dropped = f.per_stage[7].copy()  # furthest there, never converting
-    converted = (at_most - dropped)[::-1].cumsum()[::-1]
-    visited = f.per_stage[2].copy()
-    following = np.append(reached[1:], np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        conversion = np.where(reached > 0, following / reached, np.nan)
-        drop_share = np.where(reached > 0, dropped / reached, np.nan)
-    conversion[-1] = np.nan
-    return pd.DataFrame(
-        {
-            "stage": pd.Series(stages, dtype="str"),
-            "order": np.arange(n_stages, dtype=np.int64),
-            "reached": reached.astype(np.int64),
-            "share": reached / n_cases,
-            "visited": visited,
-            "conversion_to_next": conversion,
-            "drop_off": dropped.astype(np.int64),
-            "drop_off_share": drop_share,
-            "converted": converted.astype(np.int64),
-        }
-    )

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..analysis.exact import QuantileCache
-from ..analysis.partials import Moments, moment_stats, moments_of, regroup_moments
+from ..analysis.partials import Moments, empty_moments, moment_stats, moments_of, regroup_moments
+from ..kernels.sketch import SKETCH_WIDTH
 from ..kernels.stats import group_order_stats
 
 
@@ -90,3 +91,16 @@ def regroup(durations: Durations, group_of_key: np.ndarray, n_groups: int) -> Du
         starts = np.searchsorted(group_of_key, np.arange(n_groups + 1))
         return Grouped(durations.values, np.ascontiguousarray(durations.offsets[starts]))
     return regroup_moments(durations, group_of_key, n_groups)
+
+
+def reindex(m: Moments, where: np.ndarray, n_keys: int) -> Moments:
+    """Moments keyed 0..len(where)-1 moved to keys `where` of `n_keys` (e.g. segments by
+    name into the merged names), so that combine_moments lines them up."""
+    out = empty_moments(n_keys)
+    for field in ("frequency", "cases", "whole_s", "rest_ns", "low", "high", "mean_s", "m2"):
+        getattr(out, field)[where] = getattr(m, field)
+    entries, counts = m.sketch
+    moved = where[entries // SKETCH_WIDTH] * SKETCH_WIDTH + entries % SKETCH_WIDTH
+    order = np.argsort(moved, kind="stable")
+    out.sketch = (moved[order], counts[order])
+    return out

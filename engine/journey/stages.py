@@ -28,8 +28,11 @@ import pandas as pd
 
 from ..analysis.activities import activity_event_counts
 from ..errors import InputError
+from ..figures import conversion
 from ..figures.context import JourneySpec, check_column, part_conversions
+from ..figures.conversion import ConversionPartial, conversion_partial
 from ..figures.quantiles import QuantileSource
+from ..figures.segments import segment_table
 from ..figures.stages import (
     StageFigures,
     funnel_table,
@@ -42,9 +45,9 @@ from ..kernels.stages import stage_visits, visit_moves
 from .actions import action_table
 from .bottlenecks import bottleneck_table
 from .columns import category_codes
-from .conversion import Conversions, conversion_summary, km_table
+from .conversion import Conversions
 from .model import JourneyModel
-from .segments import case_segments, horizon_nanoseconds, segment_table
+from .segments import horizon_nanoseconds
 
 if TYPE_CHECKING:
     from ..figures.channels import ChannelTables
@@ -140,44 +143,44 @@ class Journey:
         self._one_machine("conversions")
         return part_conversions(self.log, self.model, self.log.observed_until)
 
+    @cached_property
+    def _conversion(self) -> ConversionPartial:
+        return conversion_partial(self.log.reduce, self.spec, self.source.whole)
+
     def time_to_convert(self, *, confidence: float = 0.95) -> pd.DataFrame:
         """Kaplan–Meier estimate of the share of journeys converted by each time, journeys
-        not yet converted at the end of the log censored (KM_COLUMNS). On Dask, on the
-        sketches' buckets (journey/partials.py)."""
-        if self.merged is not None:
-            return self.merged.time_to_convert(confidence=confidence)
+        not yet converted at the end of the log censored (KM_COLUMNS); on Dask, on the
+        sketches' buckets (engine.figures.conversion)."""
         return self._km_table(confidence).copy()
 
     def conversion_summary(self, *, confidence: float = 0.95) -> dict[str, float]:
         """Conversion rate (Wilson interval) and time to convert (see conversion.py)."""
-        if self.merged is not None:
-            return self.merged.conversion_summary(confidence=confidence)
-        return conversion_summary(
-            self.conversions, confidence=confidence, km=self._km_table(confidence)
+        km = self._km_table(confidence)
+        return conversion.summary(
+            self._conversion, self.spec, self.source, km, confidence=confidence
         )
 
     def _km_table(self, confidence: float) -> pd.DataFrame:
         """The Kaplan–Meier table, made once: one row per conversion time, so millions of
         rows (and a sort of every journey) on a large log."""
         if confidence not in self._km_tables:
-            self._km_tables[confidence] = km_table(self.conversions, confidence=confidence)
+            found = conversion.time_to_convert(self._conversion, confidence=confidence)
+            self._km_tables[confidence] = found
         return self._km_tables[confidence]
 
     def dwell_histogram(self, *, per_decade: int = 4) -> pd.DataFrame:
-        """Closed visits per stage and bin of a log time scale (see distributions.py)."""
-        from .distributions import dwell_histogram
+        """Closed visits per stage and bin of a log time scale (engine.figures.dwell)."""
+        from ..figures.dwell import dwell_histogram
 
-        if self.merged is not None:
-            return self.merged.dwell_histogram(per_decade=per_decade)
-        return dwell_histogram(self, per_decade=per_decade)
+        return dwell_histogram(self.log.reduce, self.spec, self.figures, per_decade=per_decade)
 
     def variant_outcomes(self, *, top: int | None = None) -> pd.DataFrame:
-        """The log's variants with how many of their journeys convert (variants.py)."""
-        from .variants import variant_outcomes
+        """The log's variants with how many of their journeys convert
+        (engine.figures.variant_outcomes)."""
+        from ..figures.variant_outcomes import variant_outcomes
 
-        if self.merged is not None:
-            return self.merged.variant_outcomes(top=top)
-        return variant_outcomes(self, top=top)
+        table = self.log.variants(top=top)
+        return variant_outcomes(self.log.reduce, self.spec, self.source.whole, table)
 
     def segments(
         self,
@@ -198,24 +201,16 @@ class Journey:
         check_min_journeys(min_journeys)
         if column is not None:
             check_column(self.log.attributes, column)
-        if self.merged is not None:
-            return self.merged.segments(
-                column,
-                period=period,
-                horizon=horizon,
-                confidence=confidence,
-                min_journeys=min_journeys,
-            )
-        values = self._event_column(column) if column is not None else None
-        codes, names = case_segments(self.log, values, period)
         horizon_ns = horizon_nanoseconds(horizon, period, self.conversion_summary)
         return segment_table(
-            codes,
-            names,
-            self.conversions,
+            self.log.reduce,
+            self.spec,
+            self.source,
+            column,
+            period,
+            horizon_ns,
             confidence=confidence,
             min_journeys=min_journeys,
-            horizon_ns=horizon_ns,
         )
 
     def channels(self, column: str, *, confidence: float = 0.95) -> ChannelTables:

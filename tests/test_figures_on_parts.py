@@ -137,10 +137,21 @@ def test_what_parts_do_not_offer_is_a_one_line_error(frame):
     for call in (
         lambda: journey.visits,
         lambda: journey.conversions,
-        lambda: journey.bottlenecks(channel="channel"),
         lambda: journey.compare("segment", "a"),
         lambda: journey.drift(),
     ):
         with pytest.raises(engine.InputError, match="one machine") as error:
             call()
         assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("n_parts", [1, 2, 4])
+def test_bottlenecks_split_by_channel_on_parts(frame, whole, n_parts):
+    """The stage transitions split by the channel arrived at, and the lost conversions
+    charged over them, are the whole log's on any number of parts."""
+    got = _parts(frame, n_parts).bottlenecks(channel="channel", min_journeys=5)
+    want = whole.bottlenecks(channel="channel", min_journeys=5)
+    assert (want["level"] == "stage_transition_channel").sum() > 0
+    if n_parts == 1:
+        pd.testing.assert_frame_equal(got, want)
+    _same(got, want)

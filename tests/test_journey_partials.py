@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 import engine
 from engine.datasets.synthetic import KEYS, generate
+from engine.figures import bottlenecks, conversion, stages, variant_outcomes
+from engine.figures.context import JourneySpec
 from engine.journey import JourneyModel
-from engine.journey.partials import combine_journeys, journey_partial
 from tests.helpers import as_parts, split_by_case
 from tests.journey_checks import assert_same_conversions, assert_same_journey
 from tests.journeys import KEYS as JOURNEY_KEYS
@@ -77,29 +78,48 @@ def test_merged_parts_of_real_logs(name, template):
     assert_same_journey(parts.journey(model), whole.journey(model), periods=["M"])
 
 
+def _moments_equal(a, b, what: str) -> None:
+    for field in ("frequency", "cases", "whole_s", "rest_ns", "low", "high"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=what)
+    for i in range(2):
+        np.testing.assert_array_equal(a.sketch[i], b.sketch[i], err_msg=what)
+
+
 def test_the_journey_merge_is_exact_whatever_the_tree():
+    """Every figure's combine gives the same counts, sums, extremes and sketches whatever
+    the order parts are merged in."""
     df = generate(8_000, seed=6)
     pieces = split_by_case(df, KEYS["case"], 5, 1)
     model = JourneyModel.default()
     merged = {}
     for shape in ("pairs", "flat"):
-        _, parts = as_parts(pieces, KEYS, shape=shape)
-        merged[shape] = parts.reduce(
-            journey_partial, combine_journeys, parts.activity_names, model, parts.observed_until
-        )
+        _, parts = as_parts(pieces, KEYS, ["channel"], shape=shape)
+        spec = JourneySpec(model, parts.activity_names, parts.observed_until)
+        names = np.asarray(sorted(df["channel"].dropna().unique()), dtype=object)
+        merged[shape] = {
+            "stages": parts.reduce(stages.chunk, stages.combine, spec, False),
+            "conversion": parts.reduce(conversion.chunk, conversion.combine, spec, False),
+            "steps": parts.reduce(
+                bottlenecks.touchpoint_chunk, bottlenecks.combine_steps, spec, False
+            ),
+            "moves": parts.reduce(
+                bottlenecks.channel_chunk, bottlenecks.combine_moves, spec, "channel", names, False
+            ),
+            "variants": parts.reduce(variant_outcomes.chunk, variant_outcomes.combine, spec, False),
+        }
     a, b = merged["pairs"], merged["flat"]
-    for field in ("per_stage", "per_move", "steps", "variant_hashes", "variant_converted"):
-        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
-    for moments in ("dwell", "to_convert"):
-        for field in ("frequency", "cases", "whole_s", "rest_ns", "low", "high"):
-            x, y = getattr(getattr(a, moments), field), getattr(getattr(b, moments), field)
-            np.testing.assert_array_equal(x, y, err_msg=f"{moments}.{field}")
-        for i in range(2):
-            np.testing.assert_array_equal(
-                getattr(a, moments).sketch[i], getattr(b, moments).sketch[i]
-            )
+    for field in ("per_stage", "per_move"):
+        np.testing.assert_array_equal(getattr(a["stages"], field), getattr(b["stages"], field))
+    _moments_equal(a["stages"].dwell, b["stages"].dwell, "stage dwell")
+    _moments_equal(a["conversion"].to_convert, b["conversion"].to_convert, "to convert")
     for i in range(2):
-        np.testing.assert_array_equal(a.censored[i], b.censored[i])
+        np.testing.assert_array_equal(a["conversion"].censored[i], b["conversion"].censored[i])
+    for name in ("steps", "moves"):
+        np.testing.assert_array_equal(a[name].counts, b[name].counts, err_msg=name)
+        _moments_equal(a[name].waits, b[name].waits, name)
+    np.testing.assert_array_equal(a["steps"].reach, b["steps"].reach)
+    np.testing.assert_array_equal(a["variants"].hashes, b["variants"].hashes)
+    np.testing.assert_array_equal(a["variants"].converted, b["variants"].converted)
 
 
 def test_a_part_is_censored_at_the_whole_logs_end():

@@ -34,22 +34,13 @@ class PartedLog:
         """This log seen through a journey model (default: the five-stage template), as
         EventLog.journey: stages, transitions, funnel, time to convert, bottlenecks,
         actions, segments, stage dwell, journey variants, channels, satisfaction and
-        attribution from merged partial results (engine.journey.partials,
-        engine.figures), medians and p90 as the log's tables have them."""
+        attribution from the figures' reductions over the parts (engine.figures),
+        medians and p90 as the log's tables have them."""
         from ..figures.quantiles import QuantileSource
         from ..journey import Journey, JourneyModel
-        from ..journey.partials import MergedFigures
 
         model = model if model is not None else JourneyModel.default()
-        merged = MergedFigures(
-            model,
-            self.activity_names,
-            self._merged(),
-            self.reduce,
-            quantile_cache=self.quantile_cache,
-            window_end=self.observed_until,
-        )
-        return Journey(self, model, source=QuantileSource(self.quantile_cache), merged=merged)
+        return Journey(self, model, source=QuantileSource(self.quantile_cache))
 
     def compute(self) -> PartedLog:
         """Build and count every partition now (analyses then only finalize)."""

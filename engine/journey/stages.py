@@ -29,7 +29,14 @@ import pandas as pd
 from ..analysis.activities import activity_event_counts
 from ..errors import InputError
 from ..figures import conversion
-from ..figures.context import JourneySpec, check_column, part_conversions
+from ..figures.bottlenecks import bottleneck_table
+from ..figures.context import (
+    JourneySpec,
+    activity_events,
+    check_column,
+    part_conversions,
+    sum_parts,
+)
 from ..figures.conversion import ConversionPartial, conversion_partial
 from ..figures.quantiles import QuantileSource
 from ..figures.segments import segment_table
@@ -43,8 +50,6 @@ from ..figures.stages import (
 )
 from ..kernels.stages import stage_visits, visit_moves
 from .actions import action_table
-from .bottlenecks import bottleneck_table
-from .columns import category_codes
 from .conversion import Conversions
 from .model import JourneyModel
 from .segments import horizon_nanoseconds
@@ -52,7 +57,6 @@ from .segments import horizon_nanoseconds
 if TYPE_CHECKING:
     from ..figures.channels import ChannelTables
     from ..log.eventlog import EventLog
-    from .partials import MergedFigures
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,10 @@ class Journey:
     """A log seen through a journey model: stages, transitions, funnel, conversion,
     bottlenecks, actions, segments, channels, satisfaction, attribution.
 
-    On either backend: `log` is an EventLog, or a log given as parts (DaskEventLog),
-    whose `merged` figures (journey/partials.py: medians and p90 from merged partial
-    results) replace the whole-log passes. Every table is built here, once; the figures
-    of engine.figures run on the log's parts through `log.reduce`."""
+    On either backend: `log` is an EventLog (its one part), or a log given as parts
+    (DaskEventLog, LocalParts). Every figure is a reduction of engine.figures run through
+    `log.reduce`; `source` says where medians and p90 come from (the durations on one
+    machine, merged sketches refined by a second round on parts)."""
 
     def __init__(
         self,
@@ -92,13 +96,11 @@ class Journey:
         model: JourneyModel,
         *,
         source: QuantileSource | None = None,
-        merged: MergedFigures | None = None,
     ) -> None:
         self.log = log
         self.model = model
         #: Where medians and p90 come from: the durations (one machine) or merged sketches.
         self.source = source if source is not None else QuantileSource()
-        self.merged = merged
         self.unmapped_names = model.unmapped_touchpoints(list(log.activity_names))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
         self._bottlenecks: dict[tuple[str | None, int, float], pd.DataFrame] = {}
@@ -245,23 +247,19 @@ class Journey:
         bottlenecks.py)."""
         check_min_journeys(min_journeys)
         key = (channel, min_journeys, confidence)
-        if self.merged is not None and key not in self._bottlenecks:
-            if channel is not None:
-                raise InputError(
-                    "bottlenecks split by channel run on one machine for now: read the log "
-                    "without backend='dask' (or leave out --channel with --backend dask)"
-                )
-            self._bottlenecks[key] = self.merged.bottlenecks(
-                min_journeys=min_journeys, confidence=confidence
-            )
         if key not in self._bottlenecks:
-            codes, names = category_codes(self._event_column(channel)) if channel else (None, None)
+            if channel is not None:
+                check_column(self.log.attributes, channel)
             self._bottlenecks[key] = bottleneck_table(
-                self,
+                self.log.reduce,
+                self.spec,
+                self.source,
+                self.figures,
+                self._stage_table,
+                self.log.n_cases,
+                channel=channel,
                 min_journeys=min_journeys,
                 confidence=confidence,
-                channel=codes,
-                channel_names=names,
             )
         return self._bottlenecks[key].copy()
 
@@ -370,7 +368,7 @@ class Journey:
 
     def _one_machine(self, what: str) -> None:
         """One message for what a log given as parts does not offer."""
-        if self.merged is not None:
+        if not self.source.whole:
             raise InputError(
                 f"{what} runs on one machine for now: read the log without backend='dask'"
             )
@@ -381,10 +379,10 @@ class Journey:
 
     def unmapped(self) -> pd.DataFrame:
         """Touchpoints of the log that the model does not map: `touchpoint`, `events`."""
-        if self.merged is not None:
-            counts = self.merged.activity_events()
-        else:
+        if self.source.whole:
             counts = activity_event_counts(self.log)  # shared with log.activities()
+        else:
+            counts = self.log.reduce(activity_events, sum_parts, self.spec.names)
         return unmapped_table(self.log.activity_names, counts, self.stage_of_activity)
 
     def stages(self) -> pd.DataFrame:
@@ -421,6 +419,3 @@ def check_top(top: int) -> None:
     """One message for a `top` that is not a whole number of at least 0."""
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
         raise InputError(f"top must be a whole number of at least 0; got {top!r}")
-
-
-# -- the tables, from figures (shared with the merged partials of engine.journey.partials)

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 from .model import Conversion, JourneyModel, parse_conversion, templates
 
 if TYPE_CHECKING:
-    from .stages import Journey
+    from .journey import Journey
 
 __all__ = ["Conversion", "Journey", "JourneyModel", "parse_conversion", "templates"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "Journey":
-        from .stages import Journey
+        from .journey import Journey
 
         return Journey
     raise AttributeError(f"module 'engine.journey' has no attribute {name!r}")

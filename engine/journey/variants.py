@@ -11,7 +11,7 @@ from ..kernels.grouping import tally
 from ..schema import FLOAT, INT, TEXT_LIST, table_schema
 
 if TYPE_CHECKING:
-    from .stages import Journey
+    from .journey import Journey
 
 JOURNEY_VARIANT_SCHEMA = table_schema(
     variant=TEXT_LIST,

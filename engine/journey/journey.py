@@ -1,25 +1,15 @@
-"""Stage analytics: dwell times per stage, transitions between stages, the stage funnel.
+"""The Journey: a log seen through a journey model, on either backend.
 
-A `Journey` binds a log to a journey model. The counts and dwell times of stages and of
-moves between them come from one two-pass kernel over the events (`Journey.figures`, see
-kernels.stages.stage_pass), without a row per visit; `Journey.visits` lists the visits
-when they are wanted one by one. Definitions:
-
-- a visit is a maximal run of a case's consecutive mapped events in one stage; events of
-  unmapped touchpoints neither form nor split visits (they are listed in `unmapped()`);
-- a visit's dwell runs from its first event to the first event of the next visit; a case's
-  last visit is open (censored) and counted apart, never in the dwell statistics;
-- the funnel counts, for each stage, the journeys whose furthest stage (in stage order)
-  is at least that stage: `reached`, of which `converted` convert. Conversion to the next
-  stage is reached[k+1] / reached[k]; the drop-off at a stage is the journeys whose
-  furthest stage it is and that never convert: a converted customer who goes no further
-  than after-sales has not dropped off. `visited` counts journeys with any visit to the
-  stage, in whatever order. Journeys with no mapped event reach no stage.
+Every table is a figure of engine.figures (stages, transitions and funnel, conversion,
+segments, dwell, journey variants, bottlenecks and actions, channels, satisfaction,
+attribution), run on the log's parts through `log.reduce`: on one machine the log is its
+one part. `Journey.visits` and `.moves` list the stage visits one by one (one machine).
+The definitions are in the figures' modules (figures/stages.py for visits, dwell and the
+funnel).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -53,32 +43,11 @@ from .actions import action_table
 from .conversion import Conversions
 from .model import JourneyModel
 from .segments import horizon_nanoseconds
+from .visits import Moves, Visits
 
 if TYPE_CHECKING:
     from ..figures.channels import ChannelTables
     from ..log.eventlog import EventLog
-
-
-@dataclass(frozen=True)
-class Visits:
-    """One row per stage visit, in case order then time order."""
-
-    case: np.ndarray  # int64 case index
-    stage: np.ndarray  # int32 stage index
-    first_event: np.ndarray  # int64 index of the visit's first event in the log
-    start: np.ndarray  # int64 ns
-    end: np.ndarray  # int64 ns: next visit's start (closed) or last mapped event (open)
-    open: np.ndarray  # bool: the case's last visit
-
-
-@dataclass(frozen=True)
-class Moves:
-    """One row per move from a visit to the next visit of the same case."""
-
-    key: np.ndarray  # int64 source stage * n_stages + target stage
-    case: np.ndarray  # int64 case index
-    arrival: np.ndarray  # int64 index of the event the move arrives at
-    dwell: np.ndarray  # int64 ns spent in the source visit
 
 
 class Journey:

@@ -36,8 +36,8 @@ import engine
 from engine.analysis.dfg import edge_blocks
 from engine.analysis.variants import Variants, compute_variants, variant_id_type
 from engine.datasets.synthetic import KEYS
+from engine.figures.context import converting_targets
 from engine.figures.satisfaction import SCALES
-from engine.journey.bottlenecks import converting_targets
 from engine.journey.columns import category_codes
 from engine.journey.distributions import dwell_bin_edges
 from engine.kernels import stats as stats_kernels

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.dfg import compute_edges, pair_step_counts
-from ..analysis.partials import combine_moments, edge_durations
+from ..analysis.moments import combine_moments
+from ..analysis.partials import edge_durations
 from ..journey.bottlenecks import (
     rank_places,
     stage_level,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.partials import Moments, combine_moments, empty_moments, moments_of
+from ..analysis.moments import Moments, combine_moments, empty_moments, moments_of
 from ..journey.conversion import (
     Conversions,
     conversion_summary,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.exact import QuantileCache
-from ..analysis.partials import Moments, empty_moments, moment_stats, moments_of, regroup_moments
+from ..analysis.moments import Moments, empty_moments, moment_stats, moments_of, regroup_moments
 from ..kernels.sketch import SKETCH_WIDTH
 from ..kernels.stats import group_order_stats
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..analysis.partials import combine_moments
+from ..analysis.moments import combine_moments
 from ..journey.segments import MISSING, case_segments, horizon_outcomes, segment_frame
 from ..kernels.grouping import group_values, tally
 from ..kernels.stats import MEDIAN

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.partials import combine_moments
+from ..analysis.moments import combine_moments
 from ..kernels.grouping import chunk_count
 from ..kernels.stages import stage_pass
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90

@@ -155,3 +155,18 @@ def test_bottlenecks_split_by_channel_on_parts(frame, whole, n_parts):
     if n_parts == 1:
         pd.testing.assert_frame_equal(got, want)
     _same(got, want)
+
+
+@pytest.mark.parametrize("n_parts", [1, 2, 4])
+def test_every_journey_table_on_parts(frame, whole, n_parts):
+    """Stages, transitions, funnel, unmapped touchpoints, dwell, journey variants,
+    bottlenecks, actions, segments (by column and by period) and conversion: counts
+    equal, medians and p90 equal bit for bit (the exact round), on any number of parts;
+    and the log's own tables (DFG, variants, activities, summary)."""
+    from tests.journey_checks import assert_same_journey
+    from tests.partial_checks import assert_same_tables
+
+    frames = split_by_case(frame, KEYS["case"], n_parts, seed=n_parts)
+    one, parts = as_parts(frames, KEYS, ATTRIBUTES)
+    assert_same_journey(parts.journey(MODEL), whole, segments=["segment", "channel"], periods=["M"])
+    assert_same_tables(parts, one, exact=True)

@@ -104,7 +104,12 @@ def empty_partial(n_activities: int, dropped: dict[str, int] | None = None) -> L
 
 
 def global_codes(log: EventLog, names: np.ndarray) -> np.ndarray:
-    """The part's activity per event as an int32 code into the whole log's sorted `names`."""
+    """The part's activity per event as a code into the whole log's sorted `names`: the
+    part's own codes, no copy, when its alphabet is the whole log's (one machine), else
+    int32 codes."""
+    local = log.activity_names
+    if len(local) == len(names) and (local == names).all():
+        return log.activity
     codes = np.searchsorted(names, log.activity_names)
     if len(codes) and (codes.max() >= len(names) or (names[codes] != log.activity_names).any()):
         raise InputError("a part of the log has activities outside the log's alphabet")

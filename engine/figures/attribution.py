@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..analysis.partials import global_codes
 from ..errors import InputError
 from ..kernels.attribution import (
     DECAY,
@@ -50,7 +51,6 @@ from .context import (
     Reduce,
     codes_in,
     distinct_values,
-    part_activity,
     part_conversions,
     sum_parts,
 )
@@ -152,7 +152,7 @@ class Chain:
 
 def part_states(part: EventLog, spec: JourneySpec, states: States) -> np.ndarray:
     """The part's state per event (int32)."""
-    activity = part_activity(part, spec.names)
+    activity = global_codes(part, spec.names)
     if states.keys is None:
         return activity
     codes = codes_in(part, states.column, states.labels[1:])
@@ -163,7 +163,7 @@ def part_states(part: EventLog, spec: JourneySpec, states: States) -> np.ndarray
 def pair_keys(part: EventLog, spec: JourneySpec, column: str, labels: np.ndarray) -> np.ndarray:
     """The chunk of the states' round: the (touchpoint, channel) keys present, sorted."""
     codes = codes_in(part, column, labels[1:])
-    activity = part_activity(part, spec.names)
+    activity = global_codes(part, spec.names)
     return np.unique(activity.astype(np.int64) * len(labels) + (codes.astype(np.int64) + 1))
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..analysis.dfg import compute_edges, pair_step_counts
 from ..analysis.moments import combine_moments
-from ..analysis.partials import edge_durations
+from ..analysis.partials import edge_durations, global_codes
 from ..journey.bottlenecks import (
     rank_places,
     stage_level,
@@ -42,7 +42,6 @@ from .context import (
     codes_in,
     converting_targets,
     distinct_values,
-    part_activity,
     part_conversions,
     sum_parts,
 )
@@ -81,7 +80,7 @@ def touchpoint_chunk(part: EventLog, spec: JourneySpec, whole: bool) -> StepPart
     eligible = ~converting_targets(spec.model, spec.names)[0]
     if whole and n_act * n_act > DENSE_LIMIT:
         return _sparse_steps(part, at_event, eligible)
-    act = part_activity(part, spec.names)
+    act = global_codes(part, spec.names)
     counts, durations, offsets, reach = pair_step_counts(part, at_event, act, n_act, eligible)
     # The moments' distinct cases per key are not read here: the journeys stand in.
     return StepPartial(None, counts, reach, durations_of(durations, offsets, counts[1], whole))
@@ -158,7 +157,7 @@ def channel_chunk(
     part: EventLog, spec: JourneySpec, column: str, channel_names: np.ndarray, whole: bool
 ) -> MovePartial:
     at_event = part_conversions(part, spec.model, spec.window_end).at_event
-    act = part_activity(part, spec.names)
+    act = global_codes(part, spec.names)
     case, stage, first, start, end, _ = stage_visits(
         act, part.case_offsets, part.timestamp, spec.stage_of_activity()
     )
@@ -244,7 +243,7 @@ def charge_chunk(
     if column is not None:
         channel, n_channels = codes_in(part, column, channel_names), len(channel_names) + 1
     return charge_journeys(
-        part_activity(part, spec.names),
+        global_codes(part, spec.names),
         part.case_offsets,
         at_event,
         len(spec.names),

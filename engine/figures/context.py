@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.partials import global_codes
 from ..errors import InputError
 from ..journey.columns import category_codes
 from ..journey.conversion import Conversions, case_conversions, within_window
@@ -91,21 +92,9 @@ def part_conversions(part: EventLog, model: JourneyModel, window_end: int) -> Co
     return part.cache(f"conversions:{key}", compute)
 
 
-def part_activity(part: EventLog, names: np.ndarray) -> np.ndarray:
-    """The part's activity per event as a code into the whole log's sorted `names` (the
-    part's own codes, no copy, when its alphabet is the whole log's)."""
-    local = part.activity_names
-    if len(local) == len(names) and (local == names).all():
-        return part.activity
-    codes = np.searchsorted(names, local)
-    if len(codes) and (codes.max() >= len(names) or (names[codes] != local).any()):
-        raise InputError("a part of the log has activities outside the log's alphabet")
-    return codes.astype(np.int32)[part.activity]
-
-
 def activity_events(part: EventLog, names: np.ndarray) -> np.ndarray:
     """Events per code of the whole log's `names` in one part (sum_parts merges them)."""
-    return np.bincount(part_activity(part, names), minlength=len(names)).astype(np.int64)
+    return np.bincount(global_codes(part, names), minlength=len(names)).astype(np.int64)
 
 
 def check_column(attributes: Any, name: str) -> None:

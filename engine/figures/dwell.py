@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..analysis.partials import global_codes
 from ..journey.distributions import dwell_bin_edges, dwell_counts, dwell_frame
 from ..kernels.stats import MAX
-from .context import JourneySpec, Reduce, part_activity, sum_parts
+from .context import JourneySpec, Reduce, sum_parts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 def chunk(part: EventLog, spec: JourneySpec, edges: np.ndarray) -> np.ndarray:
     """Closed visits per (stage, bin of `edges`) of one part, flat."""
-    events = (part_activity(part, spec.names), part.case_offsets, part.timestamp)
+    events = (global_codes(part, spec.names), part.case_offsets, part.timestamp)
     return dwell_counts(*events, spec.stage_of_activity(), spec.n_stages, edges)
 
 

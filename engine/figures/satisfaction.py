@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..analysis.partials import global_codes
 from ..errors import InputError
 from ..journey.stats import holm, two_proportion_test, z_value
 from ..kernels.satisfaction import score_summary
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
-from .context import JourneySpec, Reduce, event_scores, part_activity, part_conversions
+from .context import JourneySpec, Reduce, event_scores, part_conversions
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -93,7 +94,7 @@ def chunk(part: EventLog, spec: JourneySpec, column: str, threshold: float) -> t
     conversions = part_conversions(part, spec.model, spec.window_end)
     by_touchpoint, by_stage, outcomes = score_summary(
         event_scores(part, column),
-        part_activity(part, spec.names),
+        global_codes(part, spec.names),
         spec.stage_of_activity(),
         part.case_offsets,
         threshold,

@@ -27,11 +27,12 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.moments import combine_moments
+from ..analysis.partials import global_codes
 from ..kernels.grouping import chunk_count
 from ..kernels.stages import stage_pass
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
-from .context import JourneySpec, Reduce, converting_targets, part_activity, part_conversions
+from .context import JourneySpec, Reduce, converting_targets, part_conversions
 from .quantiles import Durations, QuantileSource, durations_of, regroup
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def stage_counts(
     -1 for none): (per_stage, per_move, dwells grouped by move key, their offsets)."""
     n_stages = len(model.stages)
     return stage_pass(
-        part_activity(part, names),
+        global_codes(part, names),
         part.case_offsets,
         part.timestamp,
         model.stage_codes(list(names)),

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..analysis.partials import global_codes
 from ..analysis.variants import compute_variants
 from ..journey.variants import JOURNEY_VARIANT_COLUMNS
 from ..kernels.grouping import tally
 from ..kernels.variants import sequence_hashes
-from .context import JourneySpec, Reduce, part_activity, part_conversions
+from .context import JourneySpec, Reduce, part_conversions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,7 @@ def chunk(part: EventLog, spec: JourneySpec, whole: bool) -> VariantConversions:
         variants = part.cache("variants", compute_variants)
         _, wins = tally(variants.variant_of_case, converted, len(variants.frequency))
         return VariantConversions(None, wins)
-    hashes = sequence_hashes(part_activity(part, spec.names), part.case_offsets)
+    hashes = sequence_hashes(global_codes(part, spec.names), part.case_offsets)
     distinct, variant = np.unique(hashes, return_inverse=True)
     wins = np.bincount(variant, weights=converted, minlength=len(distinct))
     return VariantConversions(distinct, np.rint(wins).astype(np.int64))

@@ -124,7 +124,7 @@ def attribution_table(
     frames = []
     for model, row in zip(MODELS[:4], (FIRST, LAST, LINEAR, DECAY), strict=True):
         by_group = np.array([credits[row, members].sum() for members in groups.values()])
-        frames.append(_frame(by, model, list(groups), by_group, credits[row, -1]))
+        frames.append(_model_rows(by, model, list(groups), by_group, credits[row, -1]))
     frames.append(_markov(by, groups, chain, blocks, credits, confidence, n_boot, seed))
     return pd.concat(frames, ignore_index=True)[list(ATTRIBUTION_COLUMNS)]
 
@@ -232,7 +232,7 @@ def _channel_states(
     return States(names, present, labels, channel), groups
 
 
-def _frame(
+def _model_rows(
     by: str,
     model: str,
     names: list[str],
@@ -294,7 +294,7 @@ def _markov(
         warnings.simplefilter("ignore", RuntimeWarning)  # a group without draws stays NaN
         e_low, e_high = np.nanquantile(draws_effect, [alpha / 2, 1 - alpha / 2], axis=0)
         c_low, c_high = np.nanquantile(draws_credit, [alpha / 2, 1 - alpha / 2], axis=0)
-    return _frame(
+    return _model_rows(
         by,
         "markov",
         list(groups),

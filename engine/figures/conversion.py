@@ -22,7 +22,7 @@ from ..analysis.moments import Moments, combine_moments, empty_moments, moments_
 from ..journey.conversion import (
     Conversions,
     conversion_summary,
-    km_frame,
+    km_from_rows,
     km_table,
     summary_figures,
 )
@@ -112,7 +112,7 @@ def time_to_convert(partial: ConversionPartial, *, confidence: float = 0.95) -> 
     index, at_risk, n_events, n_censored, survival, greenwood = kaplan_meier_counted(
         events, censorings
     )
-    return km_frame(
+    return km_from_rows(
         column_values(columns[index]),
         at_risk,
         n_events,

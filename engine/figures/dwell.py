@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..analysis.partials import global_codes
-from ..journey.distributions import dwell_bin_edges, dwell_counts, dwell_frame
+from ..journey.distributions import dwell_bin_edges, dwell_counts, dwell_table
 from ..kernels.stats import MAX
 from .context import JourneySpec, Reduce, sum_parts
 
@@ -38,4 +38,4 @@ def dwell_histogram(
     counts = reduce(chunk, sum_parts, spec, edges)
     if counts is None:
         counts = np.zeros(spec.n_stages * (len(edges) - 1), np.int64)
-    return dwell_frame(spec.model.stages, edges, counts)
+    return dwell_table(spec.model.stages, edges, counts)

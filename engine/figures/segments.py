@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..analysis.moments import combine_moments
-from ..journey.segments import MISSING, case_segments, horizon_outcomes, segment_frame
+from ..journey.segments import MISSING, case_segments, horizon_outcomes, segments_from_counts
 from ..kernels.grouping import group_values, tally
 from ..kernels.stats import MEDIAN
 from .context import JourneySpec, Reduce, part_conversions
@@ -144,7 +144,7 @@ def segment_table(
         )[MEDIAN]
     else:
         medians = np.zeros(0)
-    return segment_frame(
+    return segments_from_counts(
         merged.names,
         merged.journeys,
         merged.converted,

@@ -47,7 +47,7 @@ def dwell_counts(
     return closed_dwell_counts(act, offsets, ts, stage_of_activity, n_stages, edges, n_chunks)
 
 
-def dwell_frame(stages: list[str], edges: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+def dwell_table(stages: list[str], edges: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
     """DWELL_COLUMNS from `dwell_counts`."""
     n_stages, n_bins = len(stages), len(edges) - 1
     return pd.DataFrame(

@@ -67,7 +67,7 @@ def horizon_outcomes(
     return followed, followed & conversions.converted & (conversions.elapsed <= horizon_ns)
 
 
-def segment_frame(
+def segments_from_counts(
     names: np.ndarray,
     journeys: np.ndarray,
     wins: np.ndarray,

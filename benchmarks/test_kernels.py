@@ -13,7 +13,7 @@ The prepared inputs are class-scoped fixtures: a class's arrays are freed before
 class starts, which keeps memory bounded at 100M events.
 
 Not timed on their own: helpers that only run inside the kernels timed here
-(ordering.sort_by_time, hashing.splitmix64 and bytes_equal, grouping.case_chunks and
+(ordering.sort_by_time and sort_run, hashing.splitmix64 and bytes_equal, grouping.case_chunks and
 chunk_cursors, the numba helpers of stats, sketch, variants and edgestats, whose
 plan_selection runs once per edge between its two passes); ordering.split_collisions,
 which runs only when two case keys' 64-bit hashes collide (never with the synthetic ids);

@@ -12,6 +12,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
+from .ordering import sort_run
 
 NS_PER_S = 1_000_000_000
 _NS_PER_S_F = 1e9
@@ -25,19 +26,10 @@ SMALL_SEGMENT = 64
 
 @pjit
 def sort_small_segments(values, offsets, limit):
-    """Sort, in place, every group of at most `limit` values (insertion sort)."""
+    """Sort, in place, every group of at most `limit` values (ordering.sort_run)."""
     for g in prange(offsets.shape[0] - 1):
-        start = offsets[g]
-        end = offsets[g + 1]
-        if end - start > limit:
-            continue
-        for i in range(start + 1, end):
-            v = values[i]
-            j = i - 1
-            while j >= start and values[j] > v:
-                values[j + 1] = values[j]
-                j -= 1
-            values[j + 1] = v
+        if offsets[g + 1] - offsets[g] <= limit:
+            sort_run(values, None, offsets[g], offsets[g + 1], limit)
 
 
 @pjit

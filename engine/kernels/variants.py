@@ -15,6 +15,7 @@ from numba import prange
 from ._jit import jit, pjit
 from .grouping import case_chunks
 from .hashing import mix64
+from .ordering import sort_run
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 #: A free slot of a variant table.
@@ -28,6 +29,8 @@ EXACT_KEY = np.uint64(1 << 63)
 _PACKED_CODES = 7
 #: 2**64 / the golden ratio: a table slot is the top bits of key * _FIBONACCI.
 _FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
+#: Runs of tied variants at most this long are insertion-sorted by `refine_ties`.
+_SHORT_RUN = 16
 
 
 @jit
@@ -388,7 +391,7 @@ def refine_ties(order, keys, act, offsets, representative, frequency, n_activiti
             length = offsets[c + 1] - start
             longest = max(longest, length)
             words[k] = code_word(act, start, length, at, per_word, code_bits)
-        _sort_by_word(order, words, lo, hi)
+        sort_run(words, order, lo, hi, _SHORT_RUN)
         if longest <= at + per_word:
             continue  # every sequence ended within this word: all are apart now
         k = lo
@@ -400,30 +403,6 @@ def refine_ties(order, keys, act, offsets, representative, frequency, n_activiti
                 stack_lo[depth], stack_hi[depth], stack_at[depth] = k, m, at + per_word
                 depth += 1
             k = m
-
-
-@jit
-def _sort_by_word(order, words, lo, hi):
-    """Sort order[lo:hi] and words[lo:hi] together by word: insertion for the short runs
-    that most ties are, numpy's sort for long ones."""
-    if hi - lo <= 16:
-        for i in range(lo + 1, hi):
-            w = words[i]
-            o = order[i]
-            j = i - 1
-            while j >= lo and words[j] > w:
-                words[j + 1] = words[j]
-                order[j + 1] = order[j]
-                j -= 1
-            words[j + 1] = w
-            order[j + 1] = o
-        return
-    by_word = np.argsort(words[lo:hi], kind="mergesort")
-    run = order[lo:hi].copy()
-    run_words = words[lo:hi].copy()
-    for k in range(hi - lo):
-        order[lo + k] = run[by_word[k]]
-        words[lo + k] = run_words[by_word[k]]
 
 
 @jit

@@ -103,6 +103,10 @@ from engine.kernels.sketch import (
     grouped_entries,
 )
 from engine.kernels.stages import (
+    MOVE_COUNT,
+    STAGE_FURTHEST,
+    STAGE_OPEN,
+    STAGE_VISITS,
     closed_dwell_counts,
     stage_pass,
     stage_visits,
@@ -1050,15 +1054,17 @@ class TestStages:
         per_stage, per_move, grouped, move_offsets = measure(stage_pass, *args, events=log.n_events)
         mapped = journey.stage_of_activity[log.activity] >= 0
         journeys_mapped = np.logical_or.reduceat(mapped, log.case_offsets[:-1])
-        assert per_stage[3].sum() == per_stage[1].sum() == journeys_mapped.sum()
-        assert np.array_equal(np.diff(move_offsets), per_move[0]) and (grouped >= 0).all()
+        assert per_stage[STAGE_FURTHEST].sum() == per_stage[STAGE_OPEN].sum()
+        assert per_stage[STAGE_OPEN].sum() == journeys_mapped.sum()
+        assert np.array_equal(np.diff(move_offsets), per_move[MOVE_COUNT]) and (grouped >= 0).all()
 
     def test_stage_visits(self, measure, log, journey: engine.Journey) -> None:
         """journey.stages.Journey.visits: one row per stage visit."""
         args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity)
         case, _, first, start, end, is_open = measure(stage_visits, *args, events=log.n_events)
         per_stage = journey.figures.per_stage
-        assert len(case) == per_stage[0].sum() and is_open.sum() == per_stage[1].sum()
+        assert len(case) == per_stage[STAGE_VISITS].sum()
+        assert is_open.sum() == per_stage[STAGE_OPEN].sum()
         assert (np.diff(case) >= 0).all() and (end >= start).all()
         assert np.array_equal(log.timestamp[first], start)
 
@@ -1082,7 +1088,7 @@ class TestStages:
         v = journey.visits
         args = (v.case, v.stage, v.first_event, v.start, v.end, len(journey.model.stages))
         keys, cases, _, dwell = measure(visit_moves, *args, events=log.n_events)
-        assert len(keys) == journey.figures.per_move[0].sum()
+        assert len(keys) == journey.figures.per_move[MOVE_COUNT].sum()
         assert (dwell >= 0).all() and (np.diff(cases) >= 0).all()
 
 

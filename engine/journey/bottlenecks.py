@@ -28,6 +28,7 @@ from ..analysis.dfg import compute_edges, pair_step_counts
 from ..kernels.dfg import number_edges, pair_keys
 from ..kernels.grouping import chunk_count, group_values
 from ..kernels.lost import pair_reach
+from ..kernels.stages import MOVE_CONVERTING, MOVE_JOURNEYS, STAGE_LAST_ABANDONED, STAGE_REACH
 from ..kernels.stats import MEAN, MEDIAN, P90, SUM, group_order_stats
 from ..kernels.steps import pair_cases, step_outcomes
 from ..schema import FLOAT, INT, TEXT, table_schema, without
@@ -76,7 +77,7 @@ def bottleneck_table(
     at_event = journey.conversions.at_event
     converting_act, converting_stage = converting_targets(model, log.activity_names)
     tp_frame, tp_level = _touchpoint_steps(journey, at_event, converting_act)
-    stage_reach = journey.figures.per_stage[5:7]
+    stage_reach = journey.figures.per_stage[STAGE_REACH]
     frames = [tp_frame, stage_steps(model.stages, journey.figures)]
     levels = [tp_level, stage_level(journey.figures, converting_stage, stage_reach)]
     n_channels = 1
@@ -108,7 +109,7 @@ def bottleneck_table(
         charge,
         model.stages,
         journey.stages(),
-        journey.figures.per_stage[4],
+        journey.figures.per_stage[STAGE_LAST_ABANDONED],
         log.n_cases,
         min_journeys=min_journeys,
         confidence=confidence,
@@ -240,8 +241,8 @@ def stage_level(f: StageFigures, converting_stage: np.ndarray, reach: np.ndarray
         f.keys,
         f.keys // n_stages,
         converting_stage[f.keys % n_stages],
-        f.per_move[2],
-        f.per_move[3],
+        f.per_move[MOVE_JOURNEYS],
+        f.per_move[MOVE_CONVERTING],
         reach,
     )
 

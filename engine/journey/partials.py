@@ -51,7 +51,7 @@ from ..kernels.sketch import (
     grouped_entries,
     merge_entries,
 )
-from ..kernels.stages import stage_pass
+from ..kernels.stages import MOVE_CASES, MOVE_COUNT, STAGE_LAST_ABANDONED, STAGE_REACH, stage_pass
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90
 from ..kernels.variants import sequence_hashes
 from .actions import action_table
@@ -142,7 +142,7 @@ def journey_partial(
         n_cases=log.n_cases,
         per_stage=per_stage,
         per_move=per_move,
-        dwell=moments_of(grouped, offsets, per_move[1]),
+        dwell=moments_of(grouped, offsets, per_move[MOVE_CASES]),
         steps=counts[1:4].copy(),
         reach=reach,
         to_convert=moments_of(
@@ -413,7 +413,7 @@ class MergedJourney:
         """The stage figures, as Journey.figures; quantiles exact where feasible."""
         p = self.partial
         n_stages = len(self.model.stages)
-        keys = np.flatnonzero(p.per_move[0])
+        keys = np.flatnonzero(p.per_move[MOVE_COUNT])
         source = np.arange(n_stages * n_stages) // n_stages
         by_stage = regroup_moments(p.dwell, source, n_stages)
         model = self.model
@@ -495,7 +495,7 @@ class MergedJourney:
         stages = self.model.stages
         frame, level = self._touchpoint_steps()
         _, converting_stage = converting_targets(self.model, self.names)
-        levels = [level, stage_level(figures, converting_stage, figures.per_stage[5:7])]
+        levels = [level, stage_level(figures, converting_stage, figures.per_stage[STAGE_REACH])]
         n_places = len(frame) + len(figures.keys)
 
         def charge(candidates: dict) -> np.ndarray:
@@ -516,7 +516,7 @@ class MergedJourney:
             charge,
             stages,
             stage_table(stages, figures),
-            figures.per_stage[4],
+            figures.per_stage[STAGE_LAST_ABANDONED],
             self.n_cases,
             min_journeys=min_journeys,
             confidence=confidence,

@@ -29,7 +29,18 @@ import pandas as pd
 from ..analysis.activities import activity_event_counts
 from ..errors import InputError
 from ..kernels.grouping import chunk_count
-from ..kernels.stages import stage_pass, stage_visits, visit_moves
+from ..kernels.stages import (
+    MOVE_CASES,
+    MOVE_COUNT,
+    STAGE_CASES,
+    STAGE_FURTHEST,
+    STAGE_FURTHEST_ABANDONED,
+    STAGE_OPEN,
+    STAGE_VISITS,
+    stage_pass,
+    stage_visits,
+    visit_moves,
+)
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90, group_order_stats
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
 from .actions import action_table
@@ -146,7 +157,7 @@ class Journey:
             ~converting_targets(self.model, log.activity_names)[1],
             chunk_count(log.n_cases, n_stages * n_stages),
         )
-        keys = np.flatnonzero(per_move[0])
+        keys = np.flatnonzero(per_move[MOVE_COUNT])
         # A stage's closed visits are the moves out of it: keys s * n_stages ... in a row.
         by_stage = np.ascontiguousarray(offsets[::n_stages])
         return StageFigures(
@@ -483,8 +494,8 @@ def unmapped_table(
 def stage_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
     """Per stage, in stage order: STAGE_COLUMNS."""
     n_stages = len(stages)
-    visits, open_visits, cases = f.per_stage[0], f.per_stage[1], f.per_stage[2]
-    closed = np.bincount(f.keys // n_stages, weights=f.per_move[0], minlength=n_stages)
+    visits, open_visits, cases = f.per_stage[[STAGE_VISITS, STAGE_OPEN, STAGE_CASES]]
+    closed = np.bincount(f.keys // n_stages, weights=f.per_move[MOVE_COUNT], minlength=n_stages)
     return pd.DataFrame(
         {
             "stage": pd.Series(stages, dtype="str"),
@@ -515,7 +526,7 @@ def transition_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
                 "median_s": float,
             }
         )
-    keys, frequency, cases, stats = f.keys, f.per_move[0], f.per_move[1], f.move_stats
+    keys, frequency, cases, stats = f.keys, *f.per_move[[MOVE_COUNT, MOVE_CASES]], f.move_stats
     names = np.asarray(stages, dtype=object)
     frame = pd.DataFrame(
         {
@@ -535,11 +546,11 @@ def transition_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
 def funnel_table(stages: list[str], f: StageFigures, n_cases: int) -> pd.DataFrame:
     """FUNNEL_COLUMNS in stage order (see the module doc)."""
     n_stages = len(stages)
-    at_most = f.per_stage[3]
+    at_most = f.per_stage[STAGE_FURTHEST]
     reached = at_most[::-1].cumsum()[::-1]
-    dropped = f.per_stage[7].copy()  # furthest there, never converting
+    dropped = f.per_stage[STAGE_FURTHEST_ABANDONED].copy()  # furthest there, never converting
     converted = (at_most - dropped)[::-1].cumsum()[::-1]
-    visited = f.per_stage[2].copy()
+    visited = f.per_stage[STAGE_CASES].copy()
     following = np.append(reached[1:], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         conversion = np.where(reached > 0, following / reached, np.nan)

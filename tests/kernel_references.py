@@ -36,6 +36,7 @@ from engine.kernels import (
     lost,
     moments,
     ordering,
+    refine,
     satisfaction,
     sketch,
     stages,
@@ -1482,6 +1483,167 @@ def sequence_hash_inputs(rng: np.random.Generator, size: int) -> tuple:
     return rng.integers(0, int(rng.choice([3, 300])), offsets[-1]).astype(np.int16), offsets
 
 
+# -- references: the read's ordering with hashed keys, exact quantiles in two rounds -----
+
+
+def _key_bytes(key_offsets, key_data, row) -> bytes:
+    return bytes(key_data[key_offsets[row] : key_offsets[row + 1]])
+
+
+def ref_order_runs(packed, runs, row_bits, ts, verify, key_offsets, key_data, row_type, ts_out):
+    rows = (packed & np.uint64((1 << row_bits) - 1)).astype(row_type.dtype)
+    ts_out[:] = ts[rows]
+    collided = np.zeros(len(runs) - 1, bool)
+    for r, (a, b) in enumerate(itertools.pairwise(runs)):
+        keys = {_key_bytes(key_offsets, key_data, row) for row in rows[a:b]}
+        collided[r] = verify == ordering.VERIFY_BYTES and len(keys) > 1
+        if not collided[r]:
+            order = np.argsort(ts_out[a:b], kind="stable")
+            rows[a:b], ts_out[a:b] = rows[a:b][order], ts_out[a:b][order]
+    return rows, ts_out, collided
+
+
+def order_run_inputs(rng: np.random.Generator, size: int) -> tuple:
+    """Rows whose 'hashes' (codes 0..3) collide: keys of one code may differ in bytes."""
+    n = max(1, size)
+    names = [b"a", b"b", b"cc", b"d"]
+    key = rng.integers(0, len(names), n)
+    key_offsets, key_data = _text([names[k] for k in key])
+    codes = (key % 3).astype(np.uint64)  # 'a' and 'd' share code 0
+    row_bits = max(1, n.bit_length())
+    packed = np.sort((codes << np.uint64(row_bits)) | np.arange(n, dtype=np.uint64))
+    runs = ref_run_offsets(packed, row_bits)
+    ts = rng.integers(0, 4, n).astype(np.int64)
+    verify = int(rng.choice([ordering.VERIFY_NONE, ordering.VERIFY_BYTES]))
+    head = (packed, runs, row_bits, ts, verify, key_offsets, key_data)
+    return (*head, np.empty(0, np.int32), np.zeros(n, np.int64))
+
+
+def ref_split_collisions(rows, ts_out, runs, collided, key_offsets, key_data) -> np.ndarray:
+    offsets = []
+    for r, (a, b) in enumerate(itertools.pairwise(runs)):
+        if not collided[r]:
+            offsets.append(a)
+            continue
+        by_key: dict[bytes, list[int]] = {}
+        for i in range(a, b):
+            by_key.setdefault(_key_bytes(key_offsets, key_data, rows[i]), []).append(i)
+        old_rows, old_ts, at = rows.copy(), ts_out.copy(), a
+        for members in by_key.values():
+            offsets.append(at)
+            members = np.array(members)[np.argsort(old_ts[members], kind="stable")]
+            rows[at : at + len(members)] = old_rows[members]
+            ts_out[at : at + len(members)] = old_ts[members]
+            at += len(members)
+    return np.array([*offsets, len(rows)], np.int64)
+
+
+def split_inputs(rng: np.random.Generator, size: int) -> tuple:
+    packed, runs, row_bits, ts, _, key_offsets, key_data, row_type, ts_out = order_run_inputs(
+        rng, size
+    )
+    verify = ordering.VERIFY_BYTES
+    rows, ts_out, collided = ref_order_runs(
+        packed, runs, row_bits, ts, verify, key_offsets, key_data, row_type, ts_out
+    )
+    return rows, ts_out, runs, collided, key_offsets, key_data
+
+
+def ref_encode_conforming(offsets, data, validity, prefix, digits, codes, missing) -> tuple:
+    prefix = bytes(prefix)
+    shortest, longest = 1 << 62, 0
+    for i, key in enumerate(_keys(offsets, data)):
+        if (len(validity) and not validity[i]) or not key:
+            missing[i], codes[i] = True, 0
+            continue
+        if not key.startswith(prefix):
+            return False, shortest, longest
+        suffix = key[len(prefix) :]
+        not_digits = bool(suffix) and not suffix.isdigit()  # no digits read as 0
+        if digits and (len(suffix) > keycodes.MAX_DIGITS or not_digits):
+            return False, shortest, longest
+        if not digits and len(suffix) > keycodes.MAX_PACKED_BYTES:
+            return False, shortest, longest
+        codes[i] = _digit_code(suffix, True) if digits else _packed(suffix)
+        shortest, longest = min(shortest, len(suffix)), max(longest, len(suffix))
+    return True, shortest, longest
+
+
+def conforming_inputs(rng: np.random.Generator, size: int) -> tuple:
+    digits = bool(rng.random() < 0.6)
+    offsets, data, valid = text_buffers(rng, size, digits=digits)
+    validity = valid if rng.random() < 0.5 else np.zeros(0, bool)
+    prefix = data[offsets[0] : offsets[0] + int(rng.integers(0, 3))].copy()
+    n = len(offsets) - 1
+    return offsets, data, validity, prefix, digits, np.ones(n, np.uint64), np.zeros(n, bool)
+
+
+def _ranks(n: int) -> list[int]:
+    """The ranks a median and p90 of n sorted values read (numpy's linear method)."""
+    below = math.floor((n - 1) * 0.9)
+    return [max(n // 2 - 1, 0), n // 2, below, min(below + 1, n - 1)]
+
+
+def ref_rank_entries(keys, counts, n_groups) -> tuple:
+    entry = np.full((n_groups, 4), -1, np.int64)
+    within = np.zeros((n_groups, 4), np.int64)
+    size = np.zeros(n_groups, np.int64)
+    for g in np.unique(keys // sketch.SKETCH_WIDTH):
+        mine = np.flatnonzero(keys // sketch.SKETCH_WIDTH == g)
+        cum = np.cumsum(counts[mine])
+        size[g] = cum[-1]
+        for r, rank in enumerate(_ranks(int(cum[-1]))):
+            k = int(np.searchsorted(cum, rank, side="right"))
+            entry[g, r] = keys[mine[k]]
+            within[g, r] = rank - (cum[k - 1] if k else 0)
+    return entry, within, size
+
+
+def rank_entry_inputs(rng: np.random.Generator, size: int) -> tuple:
+    values, offsets = grouped_ns(rng, size)
+    keys, counts = sketch.count_entries(ref_grouped_entries(values, offsets))
+    return keys, counts, len(offsets) - 1
+
+
+def ref_values_in_entries(values, offsets, wanted) -> tuple:
+    entries = ref_grouped_entries(values, offsets)
+    hit = np.isin(entries, wanted)
+    return entries[hit], values[hit].astype(np.int64)
+
+
+def values_in_entry_inputs(rng: np.random.Generator, size: int) -> tuple:
+    values, offsets = grouped_ns(rng, size)
+    keys, counts = sketch.count_entries(ref_grouped_entries(values, offsets))
+    entry, _, _ = ref_rank_entries(keys, counts, len(offsets) - 1)
+    return values, offsets, np.unique(entry[entry >= 0])
+
+
+def ref_exact_median_p90(entry, within, size, sorted_entries, sorted_values) -> np.ndarray:
+    """numpy's median and p90 of a stand-in group: the four ranked values in place, every
+    other position filled so that the group stays sorted (numpy reads only those four)."""
+    out = np.full((2, len(size)), np.nan)
+    for g in np.flatnonzero(size):
+        ranked = {}
+        for r, rank in enumerate(_ranks(int(size[g]))):
+            first = np.searchsorted(sorted_entries, entry[g, r])
+            ranked[rank] = sorted_values[first + within[g, r]]
+        fill = np.interp(np.arange(size[g]), sorted(ranked), [ranked[k] for k in sorted(ranked)])
+        group = np.floor(fill).astype(np.int64)
+        for rank, value in ranked.items():
+            group[rank] = value
+        out[:, g] = np.median(group / 1e9), np.quantile(group / 1e9, 0.9)
+    return out
+
+
+def exact_quantile_inputs(rng: np.random.Generator, size: int) -> tuple:
+    values, offsets = grouped_ns(rng, size)
+    keys, counts = sketch.count_entries(ref_grouped_entries(values, offsets))
+    entry, within, sizes = ref_rank_entries(keys, counts, len(offsets) - 1)
+    picked, kept = ref_values_in_entries(values, offsets, np.unique(entry[entry >= 0]))
+    order = np.lexsort((kept, picked))
+    return entry, within, sizes, picked[order], kept[order]
+
+
 REFERENCES: dict[str, Reference] = {
     "activities.activity_counts": Reference(
         activities.activity_counts,
@@ -1694,6 +1856,20 @@ REFERENCES: dict[str, Reference] = {
     "variants.sequence_hashes": Reference(
         variants.sequence_hashes, ref_sequence_hashes, sequence_hash_inputs
     ),
+    "ordering.order_runs": Reference(ordering.order_runs, ref_order_runs, order_run_inputs),
+    "ordering.split_collisions": Reference(
+        ordering.split_collisions, ref_split_collisions, split_inputs
+    ),
+    "keycodes.encode_conforming": Reference(
+        keycodes.encode_conforming, ref_encode_conforming, conforming_inputs
+    ),
+    "refine.rank_entries": Reference(refine.rank_entries, ref_rank_entries, rank_entry_inputs),
+    "refine.values_in_entries": Reference(
+        refine.values_in_entries, ref_values_in_entries, values_in_entry_inputs
+    ),
+    "refine.exact_median_p90": Reference(
+        refine.exact_median_p90, ref_exact_median_p90, exact_quantile_inputs
+    ),
 }
 
 #: Jitted helpers that run only inside kernels, with the kernel whose reference covers them.
@@ -1742,12 +1918,6 @@ HELPERS: dict[str, str] = {
 NO_REFERENCE: dict[str, str] = {
     "lost.bootstrap_losses": "numba's own random draws; tests/test_lost_conversions.py",
     "variants.sort_keys": "a bit layout; refine_ties' reference checks the order it gives",
-    "keycodes.encode_conforming": "not written yet; tests/test_batched_read.py",
-    "ordering.order_runs": "not written yet; tests/test_read.py, benchmarks/test_kernels.py",
-    "ordering.split_collisions": "not written yet; tests/test_read.py (colliding hashes)",
-    "refine.rank_entries": "not written yet; tests/test_sketch.py",
-    "refine.values_in_entries": "not written yet; tests/test_sketch.py",
-    "refine.exact_median_p90": "not written yet; tests/test_sketch.py",
 }
 
 

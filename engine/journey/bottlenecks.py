@@ -30,7 +30,7 @@ from ..kernels.grouping import chunk_count, group_values
 from ..kernels.lost import pair_reach
 from ..kernels.stages import MOVE_CONVERTING, MOVE_JOURNEYS, STAGE_LAST_ABANDONED, STAGE_REACH
 from ..kernels.stats import MEAN, MEDIAN, P90, SUM, group_order_stats
-from ..kernels.steps import pair_cases, step_outcomes
+from ..kernels.steps import PAIR_COUNT, pair_cases, step_outcomes
 from ..schema import FLOAT, INT, TEXT, table_schema, without
 from .lost import LOST_COLUMNS, LOST_SCHEMA, Charge, StepLevel, charge_journeys, lost_columns
 
@@ -184,7 +184,7 @@ def _touchpoint_steps(
         counts, durations, offsets, reach = pair_step_counts(
             log, at_event, eligible=~converting_act
         )
-        edge_keys = np.flatnonzero(counts[0])
+        edge_keys = np.flatnonzero(counts[PAIR_COUNT])
         frequency, journeys, converting, abandoned = counts[:, edge_keys]
         stats = group_order_stats(durations, offsets)[:, edge_keys]
     else:

@@ -53,6 +53,7 @@ from ..kernels.sketch import (
 )
 from ..kernels.stages import MOVE_CASES, MOVE_COUNT, STAGE_LAST_ABANDONED, STAGE_REACH, stage_pass
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90
+from ..kernels.steps import PAIR_OUTCOMES
 from ..kernels.variants import sequence_hashes
 from .actions import action_table
 from .bottlenecks import (
@@ -143,7 +144,7 @@ def journey_partial(
         per_stage=per_stage,
         per_move=per_move,
         dwell=moments_of(grouped, offsets, per_move[MOVE_CASES]),
-        steps=counts[1:4].copy(),
+        steps=counts[PAIR_OUTCOMES].copy(),
         reach=reach,
         to_convert=moments_of(
             conversions.elapsed[converted], np.array([0, n_converted]), np.array([n_converted])

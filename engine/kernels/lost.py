@@ -149,7 +149,9 @@ def _estimates(cells):
 
 @jit
 def _quantile(sorted_values, p):
-    """numpy's default (linear) quantile of sorted values."""
+    """The linear quantile of sorted values at numpy's position, interpolated as
+    a + (b - a) * g. Not stats.quantile_position and interpolate: numpy's own formula
+    rounds differently where g >= 0.5, and the bootstrap intervals are kept bit for bit."""
     position = p * (sorted_values.shape[0] - 1)
     low = int(np.floor(position))
     high = min(low + 1, sorted_values.shape[0] - 1)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._jit import jit, pjit
+from ._jit import inline, jit, pjit
 from .hashing import bytes_equal, splitmix64
 
 _INSERTION_LIMIT = 32
@@ -237,7 +237,7 @@ def sort_by_time(rows, ts_out, start, end):
             return
 
 
-@jit
+@inline
 def sort_run(keys, payload, start, end, limit):
     """Sort keys[start:end] in place, stably, carrying payload[start:end] along (None: no
     payload): insertion sort for runs of at most `limit` values, the few most runs hold;

@@ -124,7 +124,7 @@ def group_stats_into(out, g, ns, start, end, is_sorted):
         out[STDEV, g] = np.sqrt(squared_deviations(ns, start, end, total / n) / (n - 1))
 
 
-@jit
+@inline
 def fill_stats(out, g, n, total_s, low_ns, high_ns, value):
     """Column g of a stats table, all rows but STDEV, from a group's n values: their
     exact total in seconds, their least and greatest ns and their ns at `order_ranks(n)`

@@ -38,10 +38,10 @@ import engine
 from engine.analysis.dfg import edge_blocks
 from engine.analysis.variants import Variants, compute_variants, variant_id_type
 from engine.datasets.synthetic import KEYS
-from engine.journey.bottlenecks import converting_targets
+from engine.figures.context import converting_targets
+from engine.figures.satisfaction import SCALES
 from engine.journey.columns import category_codes
 from engine.journey.distributions import dwell_bin_edges
-from engine.journey.satisfaction import SCALES
 from engine.kernels import stats as stats_kernels
 from engine.kernels.activities import activity_counts, case_durations, grouped_case_durations
 from engine.kernels.attribution import block_transition_counts, heuristic_credits
@@ -138,7 +138,7 @@ from engine.kernels.variants import (
     sequence_hashes,
     sort_keys,
 )
-from engine.log.codes import case_keys, present_keys, utf8_boundary
+from engine.log.case_codes import case_keys, present_keys, utf8_boundary
 from engine.log.columns import chunk_slices, string_buffers
 from engine.log.order import Events, _counted
 from engine.sorting import sort_in_parts, sort_segments
@@ -548,7 +548,7 @@ class TestKeycodes:
     def test_encode_conforming(
         self, measure, log, input_rows: InputRows, text_chunks: TextChunks
     ) -> None:
-        """codes.CaseKeyStream (the batched read): each batch checked against the first
+        """batch_codes.CaseKeyStream (the batched read): each batch checked against the first
         batch's prefix and coded in one serial pass."""
         t = text_chunks
         _, _, offsets, data, valid = t.chunks[0]
@@ -615,12 +615,12 @@ class TestKeycodes:
         assert as_text(*decoded).equals(suffixes(firsts, byte_prefix))
 
     def test_count_codes(self, measure, log, input_rows: InputRows) -> None:
-        """codes.sorted_codes: how many rows carry each activity code."""
+        """activity_codes.sorted_codes: how many rows carry each activity code."""
         counts = measure(count_codes, input_rows.act, log.n_activities, events=log.n_events)
         assert np.array_equal(counts, np.bincount(log.activity, minlength=log.n_activities))
 
     def test_remap_codes(self, measure, log, input_rows: InputRows) -> None:
-        """codes.sorted_codes and ActivityStream: activity codes renumbered through a table."""
+        """activity_codes.sorted_codes and ActivityStream: codes renumbered through a table."""
         table = np.arange(log.n_activities, dtype=np.int32)[::-1].copy()
         out = measure(remap_codes, input_rows.act, table, events=log.n_events)
         assert out.dtype == input_rows.act.dtype and np.array_equal(out, table[input_rows.act])

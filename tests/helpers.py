@@ -78,3 +78,23 @@ def assert_all_match(log: engine.EventLog, canon: pd.DataFrame) -> None:
     assert_variants_match(log, canon)
     assert_activities_match(log, canon)
     assert_cases_match(log, canon)
+
+
+def split_by_case(df: pd.DataFrame, case: str, n_parts: int, seed: int) -> list[pd.DataFrame]:
+    """`df` in `n_parts` frames of whole cases drawn at random (some may be empty)."""
+    cases = df[case].drop_duplicates().to_numpy()
+    draw = np.random.default_rng(seed).integers(0, n_parts, len(cases))
+    labels = df[case].map(dict(zip(cases, draw, strict=True)))
+    return [df[labels == k] for k in range(n_parts)]
+
+
+def as_parts(
+    frames: list[pd.DataFrame], keys: dict, attributes=(), shape: str = "pairs"
+) -> tuple[engine.EventLog, object]:
+    """(the whole log read at once, its parts read apart as engine.cluster.local.LocalParts)."""
+    from engine.cluster.local import LocalParts
+
+    read = {**keys, "attributes": list(attributes)}
+    whole = engine.read_log(pd.concat(frames), **read)
+    parts = LocalParts([engine.read_log(f, **read) for f in frames if len(f)], shape=shape)
+    return whole, parts

@@ -1,4 +1,4 @@
-"""Attribution (journey/attribution.py): the rule-based models against a plain reference,
+"""Attribution (engine/figures/attribution.py): the rule-based models against a plain reference,
 the Markov removal effect against the exact truth of a planted chain, its bootstrap
 intervals' coverage, and the chain's algebra against direct solves."""
 
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 import engine
 from engine.datasets import planted
-from engine.journey.attribution import ATTRIBUTION_COLUMNS, NO_TOUCHPOINT, removal_effects
+from engine.figures.attribution import ATTRIBUTION_COLUMNS, NO_TOUCHPOINT, removal_effects
 from tests.journeys import KEYS, MODEL, journeys
 
 PLANTED_MODEL = engine.JourneyModel.from_stages(planted.STAGES, conversion="activity:purchase")

@@ -433,7 +433,7 @@ def test_xes_without_events_says_so(tmp_path):
 
 
 def test_xes_gzip_that_expands_like_a_bomb_is_refused(tmp_path, monkeypatch):
-    from engine.io import xes
+    from engine.io import xes_gzip as xes
 
     monkeypatch.setattr(xes, "EXPANSION_FLOOR", 1 << 20)
     body = _trace("t", _event("a")) + '<string key="pad" value="x"/>' * 200_000

@@ -161,6 +161,7 @@ def test_parcours_analyze_on_dask_writes_the_same_tables(client, tmp_path: Path,
     glob = str(folder / "*.parquet")
     dask_out, pandas_out = tmp_path / "dask", tmp_path / "pandas"
     journey = ["--stages", "default", "--segment", "segment", "--min-journeys", "5"]
+    journey += ["--channel", "channel", "--score", "csat", "--attribution", "channel"]
     common = ["--no-report", "--quiet", *columns, *journey]
     assert cli.main(["analyze", glob, "--backend", "dask", "--out", str(dask_out), *common]) == 0
     whole = tmp_path / "whole.parquet"
@@ -190,13 +191,13 @@ def test_parcours_analyze_on_dask_writes_the_same_tables(client, tmp_path: Path,
         assert got["journey"][key] == want["journey"][key], key
     assert set(got["quantiles"]) >= {"edges", "variants", "stages", "conversion_summary"}
     assert set(got["quantiles"].values()) == {"exact"}
-    for name in ("edges", "variants", "stages", "bottlenecks", "segments"):
+    for name in ("edges", "variants", "stages", "bottlenecks", "segments", "channels"):
         got = pd.read_parquet(dask_out / f"{name}.parquet")
         want = pd.read_parquet(pandas_out / f"{name}.parquet")
         pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, obj=name)
 
 
-def test_journey_flags_with_dask_are_a_usage_error(tmp_path: Path, capsys):
+def test_model_discovery_with_dask_is_a_usage_error(tmp_path: Path, capsys):
     from engine import cli
 
     code = cli.main(
@@ -205,16 +206,35 @@ def test_journey_flags_with_dask_are_a_usage_error(tmp_path: Path, capsys):
             str(tmp_path / "x.parquet"),
             "--backend",
             "dask",
-            "--stages",
-            "default",
-            "--channel",
-            "channel",
+            "--model",
+            "inductive",
             "--out",
             str(tmp_path / "out"),
         ]
     )
     assert code == cli.EXIT_USAGE
-    assert "--channel runs on one machine for now" in capsys.readouterr().err
+    assert "--model runs on one machine for now" in capsys.readouterr().err
+
+
+def test_channels_satisfaction_and_attribution_on_dask(client):
+    """The figures of engine.figures run on the partitions: the single-machine tables."""
+    df = generate(6_000, seed=13)
+    attributes = ["channel", "csat"]
+    got = engine.read_log(
+        dd.from_pandas(df, npartitions=3), **KEYS, attributes=attributes
+    ).journey()
+    want = engine.read_log(df, **KEYS, attributes=attributes).journey()
+    g, w = got.channels("channel"), want.channels("channel")
+    pd.testing.assert_frame_equal(g.switches, w.switches)
+    pd.testing.assert_frame_equal(g.mix, w.mix)
+    assert g.multichannel_share == w.multichannel_share
+    pd.testing.assert_frame_equal(
+        got.satisfaction("csat"), want.satisfaction("csat"), check_exact=False, rtol=1e-9
+    )
+    g = got.attribution(by="channel", channel="channel", n_boot=20)
+    w = want.attribution(by="channel", channel="channel", n_boot=20)
+    point = ["by", "model", "name", "conversions", "share", "removal_effect"]
+    pd.testing.assert_frame_equal(g[point], w[point], check_exact=False, rtol=1e-9)
 
 
 def test_an_unknown_backend_is_a_one_line_error():

@@ -143,7 +143,7 @@ def test_the_sparse_edge_path_gives_the_same_table(monkeypatch):
     log = engine.read_log(generate(5_000, seed=6), **SYNTHETIC_KEYS)
     dense = log.journey().bottlenecks()
     import engine.analysis.dfg as dfg
-    import engine.journey.bottlenecks as bottlenecks
+    import engine.figures.bottlenecks as bottlenecks
 
     monkeypatch.setattr(bottlenecks, "DENSE_LIMIT", 0)
     monkeypatch.setattr(dfg, "DENSE_LIMIT", 0)

@@ -76,7 +76,8 @@ def test_the_kaplan_meier_table_is_made_once_and_handed_out_as_copies(monkeypatc
     """time_to_convert and conversion_summary share one table per confidence (on a large
     log it sorts every journey and has a row per conversion time); a caller changing the
     table it got changes neither the next one nor the summary."""
-    from engine.journey import conversion, stages
+    from engine.figures import conversion as figure
+    from engine.journey import conversion
 
     journey = _journey(
         [("a", "view", 0), ("a", "pay", 3), ("b", "pay", 1), ("c", "view", 1), ("c", "pay", 9)]
@@ -87,7 +88,7 @@ def test_the_kaplan_meier_table_is_made_once_and_handed_out_as_copies(monkeypatc
         made.append(kwargs.get("confidence"))
         return conversion.km_table(*args, **kwargs)
 
-    monkeypatch.setattr(stages, "km_table", counted)
+    monkeypatch.setattr(figure, "km_table", counted)
     first = journey.time_to_convert()
     want = first.copy()
     first["conversion"] = -1.0

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import engine
-from engine.journey.distributions import dwell_bin_edges, dwell_histogram
-from engine.journey.variants import variant_outcomes
+from engine.journey.distributions import dwell_bin_edges
 from tests import reference
 from tests.journeys import KEYS, MODEL, journeys
 
@@ -30,7 +29,7 @@ def test_dwell_histogram_counts_closed_visits_per_bin(df):
     visits = reference.stage_visits(canon, STAGE_OF, list(MODEL.stages))
     closed = visits[~visits["open"]]
     dwell = (closed["end"] - closed["start"]).to_numpy() / 1e9
-    got = dwell_histogram(log.journey(MODEL))
+    got = log.journey(MODEL).dwell_histogram()
     edges = dwell_bin_edges(dwell.max() if len(dwell) else 0.0)
     assert list(got["stage"].unique()) == list(MODEL.stages)
     for stage in MODEL.stages:
@@ -54,7 +53,7 @@ def test_visits_lasting_exactly_a_bin_edge_fall_in_the_bin_it_starts():
     rows.append(("c5", "view", 5))  # the same visit: it still runs from 0 to 10 s
     df = pd.DataFrame(rows, columns=["case", "activity", "ts"])
     df["ts"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(df["ts"], unit="s")
-    got = dwell_histogram(engine.read_log(df, **KEYS).journey(MODEL))
+    got = engine.read_log(df, **KEYS).journey(MODEL).dwell_histogram()
     edges = dwell_bin_edges(1000.0)
     look = got[got["stage"] == "look"]
     want, _ = np.histogram([1, 10, 100, 0, 10], bins=edges)
@@ -85,7 +84,7 @@ def test_variant_outcomes_count_conversions_per_variant(df):
         .groupby("variant")["converted"]
         .agg(["size", "sum"])
     )
-    got = variant_outcomes(log.journey(MODEL))
+    got = log.journey(MODEL).variant_outcomes()
     assert list(got.columns) == [
         "variant",
         "frequency",

@@ -13,51 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.analysis.partials import combine, log_partial
 from engine.datasets.synthetic import KEYS, generate
+from engine.figures import bottlenecks, conversion, stages, variant_outcomes
+from engine.figures.context import JourneySpec
 from engine.journey import JourneyModel
-from engine.journey.partials import MergedJourney, combine_journeys, journey_partial
-from engine.log.eventlog import EventLog
+from tests.helpers import as_parts, split_by_case
 from tests.journey_checks import assert_same_conversions, assert_same_journey
 from tests.journeys import KEYS as JOURNEY_KEYS
 from tests.journeys import MODEL, journeys
 from tests.real_logs import BY_NAME
-
-
-class Parts:
-    """A log split into parts of whole cases, with the reduce the Dask backend offers:
-    a kernel on every part's log, the results merged by a combine (a binary tree of
-    combines for "pairs", one flat combine, last part first, for "flat")."""
-
-    def __init__(self, parts: list[pd.DataFrame], keys: dict, attributes=(), shape="pairs"):
-        self.whole = engine.read_log(pd.concat(parts), **keys, attributes=list(attributes))
-        self.names = self.whole.activity_names
-        self.shape = shape
-        self.logs = [
-            engine.read_log(p, **keys, attributes=list(attributes)) for p in parts if len(p)
-        ]
-        self.log_partial = self.reduce(log_partial, combine, self.names)
-        self.attributes = list(attributes)
-
-    def reduce(self, kernel, merge, *args):
-        results = [kernel(log, *args) if isinstance(log, EventLog) else None for log in self.logs]
-        if self.shape == "flat":
-            return merge(results[::-1])
-        while len(results) > 1:
-            results = [merge(results[i : i + 2]) for i in range(0, len(results), 2)]
-        return results[0]
-
-    def journey(self, model: JourneyModel) -> MergedJourney:
-        return MergedJourney(
-            model, self.names, self.log_partial, self.reduce, attributes=self.attributes
-        )
-
-
-def split_by_case(df: pd.DataFrame, case: str, n_parts: int, seed: int) -> list[pd.DataFrame]:
-    cases = df[case].drop_duplicates().to_numpy()
-    draw = np.random.default_rng(seed).integers(0, n_parts, len(cases))
-    labels = df[case].map(dict(zip(cases, draw, strict=True)))
-    return [df[labels == k] for k in range(n_parts)]
 
 
 def _quiet(make):
@@ -78,22 +42,24 @@ def test_merged_parts_give_the_whole_journey(frame, n_parts, shape, seed, conver
     stages = {"look": ["view", "search"], "buy": ["cart", "pay"]}
     model = JourneyModel.from_stages(stages, conversion=conversion, strict=False)
     frame = frame.assign(region=np.where(np.arange(len(frame)) % 3 == 0, None, "north"))
-    parts = Parts(
+    whole, parts = as_parts(
         split_by_case(frame, "case", n_parts, seed), JOURNEY_KEYS, ["region"], shape=shape
     )
     got = _quiet(lambda: parts.journey(model))
-    want = _quiet(lambda: parts.whole.journey(model))
+    want = _quiet(lambda: whole.journey(model))
     assert_same_journey(got, want, segments=["region"], periods=["D"])
 
 
 @pytest.mark.parametrize("n_parts", [1, 3, 7])
 def test_merged_parts_of_a_generated_log(n_parts):
     df = generate(30_000, seed=5)
-    parts = Parts(split_by_case(df, KEYS["case"], n_parts, 2), KEYS, ["segment", "channel"])
+    whole, parts = as_parts(
+        split_by_case(df, KEYS["case"], n_parts, 2), KEYS, ["segment", "channel"]
+    )
     model = JourneyModel.default()
     assert_same_journey(
         parts.journey(model),
-        parts.whole.journey(model),
+        whole.journey(model),
         segments=["segment", "channel"],
         periods=["M"],
     )
@@ -107,34 +73,53 @@ def test_merged_parts_of_real_logs(name, template):
     whole = engine.read_log(real.require(), **real.keys)
     frame = whole.to_pm4py()[["case:concept:name", "concept:name", "time:timestamp"]]
     keys = {"case": "case:concept:name", "activity": "concept:name", "timestamp": "time:timestamp"}
-    parts = Parts(split_by_case(frame, keys["case"], 4, 0), keys)
+    whole, parts = as_parts(split_by_case(frame, keys["case"], 4, 0), keys)
     model = JourneyModel.template(template)
-    assert_same_journey(parts.journey(model), parts.whole.journey(model), periods=["M"])
+    assert_same_journey(parts.journey(model), whole.journey(model), periods=["M"])
+
+
+def _moments_equal(a, b, what: str) -> None:
+    for field in ("frequency", "cases", "whole_s", "rest_ns", "low", "high"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=what)
+    for i in range(2):
+        np.testing.assert_array_equal(a.sketch[i], b.sketch[i], err_msg=what)
 
 
 def test_the_journey_merge_is_exact_whatever_the_tree():
+    """Every figure's combine gives the same counts, sums, extremes and sketches whatever
+    the order parts are merged in."""
     df = generate(8_000, seed=6)
     pieces = split_by_case(df, KEYS["case"], 5, 1)
     model = JourneyModel.default()
     merged = {}
     for shape in ("pairs", "flat"):
-        parts = Parts(pieces, KEYS, shape=shape)
-        merged[shape] = parts.reduce(
-            journey_partial, combine_journeys, parts.names, model, parts.log_partial.last_ns
-        )
+        _, parts = as_parts(pieces, KEYS, ["channel"], shape=shape)
+        spec = JourneySpec(model, parts.activity_names, parts.observed_until)
+        names = np.asarray(sorted(df["channel"].dropna().unique()), dtype=object)
+        merged[shape] = {
+            "stages": parts.reduce(stages.chunk, stages.combine, spec, False),
+            "conversion": parts.reduce(conversion.chunk, conversion.combine, spec, False),
+            "steps": parts.reduce(
+                bottlenecks.touchpoint_chunk, bottlenecks.combine_steps, spec, False
+            ),
+            "moves": parts.reduce(
+                bottlenecks.channel_chunk, bottlenecks.combine_moves, spec, "channel", names, False
+            ),
+            "variants": parts.reduce(variant_outcomes.chunk, variant_outcomes.combine, spec, False),
+        }
     a, b = merged["pairs"], merged["flat"]
-    for field in ("per_stage", "per_move", "steps", "variant_hashes", "variant_converted"):
-        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
-    for moments in ("dwell", "to_convert"):
-        for field in ("frequency", "cases", "whole_s", "rest_ns", "low", "high"):
-            x, y = getattr(getattr(a, moments), field), getattr(getattr(b, moments), field)
-            np.testing.assert_array_equal(x, y, err_msg=f"{moments}.{field}")
-        for i in range(2):
-            np.testing.assert_array_equal(
-                getattr(a, moments).sketch[i], getattr(b, moments).sketch[i]
-            )
+    for field in ("per_stage", "per_move"):
+        np.testing.assert_array_equal(getattr(a["stages"], field), getattr(b["stages"], field))
+    _moments_equal(a["stages"].dwell, b["stages"].dwell, "stage dwell")
+    _moments_equal(a["conversion"].to_convert, b["conversion"].to_convert, "to convert")
     for i in range(2):
-        np.testing.assert_array_equal(a.censored[i], b.censored[i])
+        np.testing.assert_array_equal(a["conversion"].censored[i], b["conversion"].censored[i])
+    for name in ("steps", "moves"):
+        np.testing.assert_array_equal(a[name].counts, b[name].counts, err_msg=name)
+        _moments_equal(a[name].waits, b[name].waits, name)
+    np.testing.assert_array_equal(a["steps"].reach, b["steps"].reach)
+    np.testing.assert_array_equal(a["variants"].hashes, b["variants"].hashes)
+    np.testing.assert_array_equal(a["variants"].converted, b["variants"].converted)
 
 
 def test_a_part_is_censored_at_the_whole_logs_end():
@@ -154,15 +139,15 @@ def test_a_part_is_censored_at_the_whole_logs_end():
             "ts": pd.to_datetime(["2024-01-01", "2024-03-01"]),
         }
     )
-    parts = Parts([early, late], JOURNEY_KEYS)
-    got, want = parts.journey(MODEL), parts.whole.journey(MODEL)
+    whole, parts = as_parts([early, late], JOURNEY_KEYS)
+    got, want = parts.journey(MODEL), whole.journey(MODEL)
     assert want.time_to_convert()["censored"].tolist() == [1]  # 'a', observed until March
     assert_same_conversions(got, want)
 
 
 def test_a_segment_column_not_read_is_a_one_line_error():
     df = generate(500, seed=1)
-    parts = Parts([df], KEYS)
+    _, parts = as_parts([df], KEYS)
     with pytest.raises(engine.InputError, match="column 'segment' was not read") as error:
         parts.journey(JourneyModel.default()).segments("segment")
     assert "\n" not in str(error.value)
@@ -171,7 +156,7 @@ def test_a_segment_column_not_read_is_a_one_line_error():
 def test_past_the_exact_limit_the_sketches_answer(monkeypatch):
     monkeypatch.setattr("engine.analysis.exact.EXACT_LIMIT", 0)
     df = generate(6_000, seed=7)
-    parts = Parts(split_by_case(df, KEYS["case"], 3, 0), KEYS, ["segment"])
+    whole, parts = as_parts(split_by_case(df, KEYS["case"], 3, 0), KEYS, ["segment"])
     model = JourneyModel.default()
     got = parts.journey(model)
-    assert_same_journey(got, parts.whole.journey(model), segments=["segment"], exact=False)
+    assert_same_journey(got, whole.journey(model), segments=["segment"], exact=False)

@@ -13,7 +13,7 @@ import pytest
 
 import engine
 from engine.journey import JourneyModel
-from engine.journey.segments import segment_frame
+from engine.journey.segments import segments_from_counts
 from engine.journey.stats import two_proportion_test
 
 KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
@@ -53,7 +53,7 @@ def test_the_holm_family_leaves_out_segments_too_small_to_test():
     names = np.array(["big_a", "big_b", "tiny"], dtype=object)
     journeys = np.array([1000, 1000, 10])
     wins = np.array([300, 360, 5])
-    table = segment_frame(names, journeys, wins, np.full(3, np.nan)).set_index("segment")
+    table = segments_from_counts(names, journeys, wins, np.full(3, np.nan)).set_index("segment")
     assert table.loc["tiny", "too_small"] and np.isnan(table.loc["tiny", "p_adjusted"])
     p = table.loc[["big_a", "big_b"], "p_value"].sort_values()
     # Holm over the two testable segments only: m = 2, not 3.

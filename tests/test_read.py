@@ -284,7 +284,7 @@ def test_start_timestamp_missing_falls_back_to_the_timestamp():
 
 def test_hash_collisions_between_case_ids_never_merge_cases(monkeypatch):
     """Free-form ids are hashed; with every hash equal, grouping must still be exact."""
-    import engine.log.codes as keys
+    import engine.log.case_codes as keys
 
     monkeypatch.setattr(
         keys, "hash_bytes", lambda offsets, data: np.zeros(len(offsets) - 1, dtype=np.uint64)

@@ -286,7 +286,7 @@ def test_kaplan_meier_curve_is_thinned_for_drawing_within_its_tolerance():
     two thousand, and the drawn step curve stays within 1/1000 of the full one."""
     import numpy as np
 
-    from engine.report.figures import thin_steps
+    from engine.report.charts import thin_steps
 
     rng = np.random.default_rng(5)
     time = np.sort(rng.exponential(86_400 * 30, 200_000))

@@ -24,7 +24,7 @@ ACTIVITY_COLUMNS = tuple(ACTIVITY_SCHEMA.names)
 NS_PER_S = 1e9
 
 
-def activities_frame(log: EventLog) -> pd.DataFrame:
+def log_activities(log: EventLog) -> pd.DataFrame:
     """activity, frequency (events), cases, start (cases starting with it), end."""
     return activity_table(_activity_counts(log), log.activity_names)
 
@@ -60,7 +60,7 @@ def _activity_counts(log: EventLog) -> np.ndarray:
 
 def endpoint_counts(log: EventLog, *, row: int) -> pd.Series:
     """Start (row 2) or end (row 3) activity counts, most frequent first, zeros left out."""
-    frame = activities_frame(log)
+    frame = log_activities(log)
     column = "start" if row == 2 else "end"
     picked = frame.loc[frame[column] > 0, ["activity", column]]
     picked = picked.sort_values([column, "activity"], ascending=[False, True], kind="stable")
@@ -73,7 +73,7 @@ def case_durations_ns(log: EventLog) -> np.ndarray:
     return log.cache("case_durations", lambda lg: case_durations(lg.timestamp, lg.case_offsets))
 
 
-def cases_frame(log: EventLog) -> pd.DataFrame:
+def log_cases(log: EventLog) -> pd.DataFrame:
     """One row per case, ordered by case id: events, first and last timestamp, duration."""
     offsets = log.case_offsets
     first = log.timestamp[offsets[:-1]]

@@ -151,7 +151,7 @@ def _sparse_edges(log: EventLog, start: np.ndarray, n_act: int) -> tuple[np.ndar
     return edge_keys, frequency, cases, segment_stats(durations, offsets)
 
 
-def edges_frame(log: EventLog) -> pd.DataFrame:
+def log_edges(log: EventLog) -> pd.DataFrame:
     """One row per edge: the columns of `EDGE_COLUMNS`."""
     edges = log.cache("edges", compute_edges)
     return edge_table(

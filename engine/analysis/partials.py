@@ -25,18 +25,24 @@ import pyarrow as pa
 from ..errors import InputError
 from ..kernels.activities import activity_counts, case_durations
 from ..kernels.grouping import group_values
-from ..kernels.moments import group_moments
 from ..kernels.sketch import (
     SKETCH_WIDTH,
     count_entries,
-    entry_quantiles,
     grouped_entries,
     merge_entries,
 )
-from ..kernels.stats import MAX, MEAN, MEDIAN, MIN, P90, STDEV, SUM
 from ..kernels.variants import assign_variants, concatenate_sequences, sequence_hashes
 from .activities import activity_table
 from .dfg import edge_table, pair_step_counts
+from .moments import (
+    Moments,
+    combine_moments,
+    empty_moments,
+    key_quantiles,
+    moment_stats,
+    moments_of,
+    no_entries,
+)
 from .variants import variant_table
 
 if TYPE_CHECKING:
@@ -45,22 +51,6 @@ if TYPE_CHECKING:
 _INT64_MAX = np.iinfo(np.int64).max
 _INT64_MIN = np.iinfo(np.int64).min
 _NS_PER_S = 1_000_000_000
-
-
-@dataclass
-class Moments:
-    """Per key (dense, e.g. an edge ``source * n_activities + target``): how many
-    durations, in how many cases, their exact sum, extremes and moments, and a sketch."""
-
-    frequency: np.ndarray  # int64
-    cases: np.ndarray  # int64
-    whole_s: np.ndarray  # int64: durations' whole seconds, summed
-    rest_ns: np.ndarray  # int64: their remainders, summed (exact total = whole + rest)
-    low: np.ndarray  # int64 ns (INT64_MAX where the edge never occurs)
-    high: np.ndarray  # int64 ns (INT64_MIN where it never occurs)
-    mean_s: np.ndarray  # float64
-    m2: np.ndarray  # float64: sum of squared deviations from mean_s, in s**2
-    sketch: tuple[np.ndarray, np.ndarray]  # sparse sketch entries (key-grouped), counts
 
 
 @dataclass
@@ -90,46 +80,10 @@ class LogPartial:
 
 
 # -- kernel: one part ---------------------------------------------------------------------
-def _no_entries() -> tuple[np.ndarray, np.ndarray]:
-    return np.zeros(0, np.int64), np.zeros(0, np.int64)
-
-
-def empty_moments(n_keys: int) -> Moments:
-    """The moments of `n_keys` keys without durations."""
-    return Moments(
-        frequency=np.zeros(n_keys, np.int64),
-        cases=np.zeros(n_keys, np.int64),
-        whole_s=np.zeros(n_keys, np.int64),
-        rest_ns=np.zeros(n_keys, np.int64),
-        low=np.full(n_keys, _INT64_MAX, np.int64),
-        high=np.full(n_keys, _INT64_MIN, np.int64),
-        mean_s=np.zeros(n_keys),
-        m2=np.zeros(n_keys),
-        sketch=_no_entries(),
-    )
-
-
-def moments_of(durations: np.ndarray, offsets: np.ndarray, cases: np.ndarray) -> Moments:
-    """The moments of int64 ns durations grouped by key (CSR `offsets`); `cases`: the
-    distinct cases per key."""
-    whole_s, rest_ns, low, high, mean_s, m2 = group_moments(durations, offsets)
-    return Moments(
-        frequency=np.diff(offsets).astype(np.int64),
-        cases=np.asarray(cases, dtype=np.int64).copy(),
-        whole_s=whole_s,
-        rest_ns=rest_ns,
-        low=low,
-        high=high,
-        mean_s=mean_s,
-        m2=m2,
-        sketch=count_entries(grouped_entries(durations, offsets)),
-    )
-
-
 def empty_partial(n_activities: int, dropped: dict[str, int] | None = None) -> LogPartial:
     """The partial of a part with no events (e.g. an empty partition)."""
     n_keys = n_activities * n_activities
-    no_entries = _no_entries()
+    none = no_entries()
     return LogPartial(
         n_events=0,
         n_cases=0,
@@ -144,13 +98,18 @@ def empty_partial(n_activities: int, dropped: dict[str, int] | None = None) -> L
             frequency=np.zeros(0, np.int64),
             sequence_offsets=np.zeros(1, np.int64),
             sequence_codes=np.zeros(0, np.int32),
-            sketch=no_entries,
+            sketch=none,
         ),
     )
 
 
 def global_codes(log: EventLog, names: np.ndarray) -> np.ndarray:
-    """The part's activity per event as an int32 code into the whole log's sorted `names`."""
+    """The part's activity per event as a code into the whole log's sorted `names`: the
+    part's own codes, no copy, when its alphabet is the whole log's (one machine), else
+    int32 codes."""
+    local = log.activity_names
+    if len(local) == len(names) and (local == names).all():
+        return log.activity
     codes = np.searchsorted(names, log.activity_names)
     if len(codes) and (codes.max() >= len(names) or (names[codes] != log.activity_names).any()):
         raise InputError("a part of the log has activities outside the log's alphabet")
@@ -234,31 +193,6 @@ def combine(parts: list[LogPartial]) -> LogPartial:
     )
 
 
-def combine_moments(parts: list[Moments]) -> Moments:
-    """The moments of the union of the parts' durations, key by key."""
-    n = np.zeros_like(parts[0].frequency)
-    mean = np.zeros_like(parts[0].mean_s)
-    m2 = np.zeros_like(parts[0].m2)
-    for p in parts:  # Chan et al.'s pairwise update, in the order of the parts
-        total = n + p.frequency
-        safe = np.maximum(total, 1)
-        delta = p.mean_s - mean
-        mean = np.where(total > 0, mean + delta * (p.frequency / safe), 0.0)
-        m2 = m2 + p.m2 + delta * delta * (n * p.frequency / safe)
-        n = total
-    return Moments(
-        frequency=n,
-        cases=np.sum([p.cases for p in parts], axis=0),
-        whole_s=np.sum([p.whole_s for p in parts], axis=0),
-        rest_ns=np.sum([p.rest_ns for p in parts], axis=0),
-        low=np.min([p.low for p in parts], axis=0),
-        high=np.max([p.high for p in parts], axis=0),
-        mean_s=mean,
-        m2=m2,
-        sketch=merge_entries([p.sketch[0] for p in parts], [p.sketch[1] for p in parts]),
-    )
-
-
 def _combine_variants(parts: list[VariantPartial]) -> VariantPartial:
     hashes = np.concatenate([p.hashes for p in parts])
     merged, first, where = np.unique(hashes, return_index=True, return_inverse=True)
@@ -311,57 +245,6 @@ def _check_no_collision(
 
 
 # -- finalize --------------------------------------------------------------------------------
-def moment_stats(
-    m: Moments, keys: np.ndarray, exact_values: np.ndarray | None = None
-) -> np.ndarray:
-    """kernels.stats' rows (MEAN ... SUM, seconds) for the sorted `keys`; medians and
-    p90 from `exact_values` ((2, n_keys), engine.analysis.exact) or else from the sketch."""
-    n = m.frequency[keys]
-    total = m.whole_s[keys] + m.rest_ns[keys] / 1e9
-    out = np.full((7, len(keys)), np.nan)
-    some = n > 0
-    out[SUM] = np.where(some, total, np.nan)
-    out[MEAN] = np.where(some, total / np.maximum(n, 1), np.nan)
-    if exact_values is not None:
-        out[MEDIAN], out[P90] = exact_values[0, keys], exact_values[1, keys]
-    else:
-        out[MEDIAN] = _key_quantiles(m.sketch, keys, 0.5)
-        out[P90] = _key_quantiles(m.sketch, keys, 0.9)
-    out[MIN] = np.where(some, m.low[keys] / 1e9, np.nan)
-    out[MAX] = np.where(some, m.high[keys] / 1e9, np.nan)
-    out[STDEV] = np.where(n > 1, np.sqrt(m.m2[keys] / np.maximum(n - 1, 1)), np.nan)
-    return out
-
-
-def _key_quantiles(sketch: tuple[np.ndarray, np.ndarray], keys: np.ndarray, q: float) -> np.ndarray:
-    """The q-quantile of each of the sorted `keys`' sketches (NaN without values)."""
-    entries, counts = sketch
-    group = entries // SKETCH_WIDTH
-    where = np.searchsorted(keys, group)
-    found = where < len(keys)
-    found[found] = keys[where[found]] == group[found]
-    local = where[found] * SKETCH_WIDTH + entries[found] % SKETCH_WIDTH
-    return entry_quantiles(local, counts[found], len(keys), q)
-
-
-def regroup_moments(m: Moments, group_of_key: np.ndarray, n_groups: int) -> Moments:
-    """The moments of the keys' durations pooled by `group_of_key` (e.g. moves by their
-    source stage): counts, sums, extremes and sketches exact; the mean and m2 are left
-    out (NaN), `cases` summed (not distinct)."""
-    pooled = empty_moments(n_groups)
-    for field in ("frequency", "cases", "whole_s", "rest_ns"):
-        out = getattr(pooled, field)
-        np.add.at(out, group_of_key, getattr(m, field))
-    np.minimum.at(pooled.low, group_of_key, m.low)
-    np.maximum.at(pooled.high, group_of_key, m.high)
-    pooled.mean_s[:] = np.nan
-    pooled.m2[:] = np.nan
-    entries, counts = m.sketch
-    moved = group_of_key[entries // SKETCH_WIDTH] * SKETCH_WIDTH + entries % SKETCH_WIDTH
-    pooled.sketch = merge_entries([moved], [counts])
-    return pooled
-
-
 def edges_table(
     partial: LogPartial, names: np.ndarray, exact_values: np.ndarray | None = None
 ) -> pd.DataFrame:
@@ -420,7 +303,7 @@ def variants_table(
 def _variant_medians(partial: LogPartial, order: np.ndarray) -> np.ndarray:
     """The sketches' median duration of the variants at positions `order`."""
     positions = np.sort(order)
-    medians = _key_quantiles(partial.variants.sketch, positions, 0.5)
+    medians = key_quantiles(partial.variants.sketch, positions, 0.5)
     return medians[np.searchsorted(positions, order)]
 
 

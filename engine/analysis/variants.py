@@ -119,7 +119,7 @@ def _names(names: np.ndarray, codes: np.ndarray) -> pa.Array:
     return pa.StringArray.from_buffers(len(codes), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
-def variants_frame(log: EventLog, *, top: int | None = None) -> pd.DataFrame:
+def log_variants(log: EventLog, *, top: int | None = None) -> pd.DataFrame:
     """variant (list of names), frequency, share (of cases), median_duration_s."""
     variants = log.cache("variants", compute_variants)
     n = len(variants.frequency) if top is None else min(top, len(variants.frequency))

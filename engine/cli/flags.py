@@ -19,19 +19,13 @@ def _check_backend_flags(args: argparse.Namespace) -> None:
         raise UsageError(
             "--backend dask needs Dask, which is not installed: pip install 'parcours[dask]'"
         )
-    pandas_only = {
-        "--channel": args.channel,
-        "--score": args.score,
-        "--attribution": args.attribution,
-        "--model": args.model,
-        "--expected": args.expected,
-    }
+    pandas_only = {"--model": args.model, "--expected": args.expected}
     given = [flag for flag, value in pandas_only.items() if value]
     if given:
         raise UsageError(
             f"{', '.join(given)} runs on one machine for now: drop it, or leave out "
-            "--backend dask (the dask backend writes the DFG, variants, activities, the "
-            "journey tables of --stages and --segment, the summary and the report)"
+            "--backend dask (the dask backend writes the DFG, variants, activities, every "
+            "journey table, the summary and the report; model discovery runs on one machine)"
         )
     if args.partitions is not None and args.partitions < 1:
         raise UsageError(f"--partitions must be at least 1; got {args.partitions}")

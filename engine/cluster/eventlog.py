@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ..log.build import ColumnMapping, DroppedRows
+from ..log.build import ColumnMapping
+from .parted import PartedLog
 
 
-class DaskEventLog:
+class DaskEventLog(PartedLog):
     """An event log on Dask. The tables match EventLog's: `dfg()`, `variants()`,
     `activities()` and `summary()`; counts, sums, means, extremes and standard deviations
     are exact (up to float rounding); medians and p90 are exact where feasible, else within
@@ -37,10 +37,11 @@ class DaskEventLog:
         self._logs: list[Any] | None = None
         self._names: np.ndarray | None = None
         self._partial: Any = None
-        self._quantiles: Any = None
         #: The filters that made this log from the one read (see engine.slices).
         self.definition: list[dict[str, Any]] = []
         self._observed_until: int | None = None
+
+    backend = "dask"
 
     @property
     def npartitions(self) -> int:
@@ -89,9 +90,10 @@ class DaskEventLog:
             self._partial = tree_reduce(partials, combine).compute()
         return self._partial
 
-    def _reduce(self, kernel: Any, combine: Any, *args: Any) -> Any:
-        """`kernel(part_log, *args)` on every partition's log (None for a partition
-        without events), the results merged by `combine` in a tree on the workers."""
+    def reduce(self, kernel: Any, combine: Any, *args: Any) -> Any:
+        """A figure's reduction (engine.figures): `kernel(part_log, *args)` on every
+        partition's log (None for a partition without events), the results merged by
+        `combine` in a tree on the workers."""
         import dask
 
         from .tree import tree_reduce
@@ -165,129 +167,14 @@ class DaskEventLog:
         derived._observed_until = self.observed_until
         return derived
 
-    def journey(self, model: Any = None) -> Any:
-        """This log seen through a journey model (default: the five-stage template), as
-        EventLog.journey: stages, transitions, funnel, time to convert, bottlenecks,
-        actions, segments, stage dwell and journey variants from merged partial results
-        (engine.journey.partials), medians and p90 as the log's tables have them."""
-        from ..journey import JourneyModel
-        from ..journey.partials import MergedJourney
-
-        return MergedJourney(
-            model if model is not None else JourneyModel.default(),
-            self.activity_names,
-            self._merged(),
-            self._reduce,
-            attributes=self.attributes,
-            quantile_cache=self.quantile_cache,
-            window_end=self.observed_until,
-        )
-
-    def compute(self) -> DaskEventLog:
-        """Build and count every partition now (analyses then only finalize)."""
-        self._merged()
-        return self
+    def __repr__(self) -> str:
+        return f"<DaskEventLog {self.npartitions} partitions by case from {self.source}>"
 
     def close(self) -> None:
         """Close the client if this log started a local cluster for itself."""
         from .session import close_local
 
         close_local(self.client)
-
-    # -- sizes and tables --------------------------------------------------------------------
-    @property
-    def n_events(self) -> int:
-        return int(self._merged().n_events)
-
-    @property
-    def n_cases(self) -> int:
-        return int(self._merged().n_cases)
-
-    @property
-    def n_activities(self) -> int:
-        return len(self.activity_names)
-
-    @property
-    def dropped(self) -> DroppedRows:
-        counts = self._merged().dropped
-        return DroppedRows(**{k: counts.get(k, 0) for k in DroppedRows.__dataclass_fields__})
-
-    def __repr__(self) -> str:
-        return f"<DaskEventLog {self.npartitions} partitions by case from {self.source}>"
-
-    def dfg(self) -> pd.DataFrame:
-        """As EventLog.dfg; median_s and p90_s exact where feasible (see `quantiles`),
-        else within 0.5 %."""
-        from ..analysis.partials import edge_durations, edges_table
-
-        names = self.activity_names
-        merged = self._merged()
-        exact_values = self.quantile_cache.get(
-            "edges", merged.edges.sketch, len(names) ** 2, edge_durations, names
-        )
-        return edges_table(merged, names, exact_values)
-
-    def variants(self, *, top: int | None = None) -> pd.DataFrame:
-        """As EventLog.variants; median_duration_s exact where feasible (see
-        `quantiles`), else within 0.5 %. Only the returned variants are decoded."""
-        from ..analysis.partials import variant_durations, variant_order, variants_table
-
-        merged = self._merged()
-        order, _ = variant_order(merged, top)
-        hashes = merged.variants.hashes
-        exact_values = self.quantile_cache.get(
-            "variants",
-            merged.variants.sketch,
-            len(hashes),
-            variant_durations,
-            self.activity_names,
-            hashes,
-            groups=order,
-        )
-        return variants_table(merged, self.activity_names, top=top, exact_values=exact_values)
-
-    @property
-    def quantile_cache(self) -> Any:
-        """The exact quantiles of the tables (engine.analysis.exact.QuantileCache)."""
-        if self._quantiles is None:
-            from ..analysis.exact import QuantileCache
-
-            self._quantiles = QuantileCache(self._reduce)
-        return self._quantiles
-
-    @property
-    def quantiles(self) -> dict[str, str]:
-        """How each table's medians and p90 were computed so far: "exact", or "sketch"
-        (within 0.5 %) where more than engine.analysis.exact.EXACT_LIMIT values would
-        have had to travel to the client."""
-        return dict(self.quantile_cache.methods)
-
-    def activities(self) -> pd.DataFrame:
-        """As EventLog.activities."""
-        from ..analysis.partials import activities_table
-
-        return activities_table(self._merged(), self.activity_names)
-
-    @property
-    def timezone_aware(self) -> bool:
-        return bool(self._merged().timezone_aware)
-
-    def summary(self) -> dict[str, Any]:
-        """The figures of summary.json, as EventLog.summary gives them, with the backend,
-        the partitions and how the quantiles were computed."""
-        from ..analysis.summary import summary_figures
-
-        merged = self._merged()
-        return summary_figures(
-            self,
-            variants=len(merged.variants.hashes),
-            edges=int(np.count_nonzero(merged.edges.frequency)),
-            first_ns=merged.first_ns,
-            last_ns=merged.last_ns,
-            backend="dask",
-            partitions=self.npartitions,
-            quantiles=self.quantiles,
-        )
 
 
 def _names(log: Any) -> set[str]:

@@ -24,19 +24,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.dfg import compute_edges, pair_step_counts
-from ..kernels.dfg import number_edges, pair_keys
-from ..kernels.grouping import chunk_count, group_values
-from ..kernels.lost import pair_reach
-from ..kernels.stages import MOVE_CONVERTING, MOVE_JOURNEYS, STAGE_LAST_ABANDONED, STAGE_REACH
-from ..kernels.stats import MEAN, MEDIAN, P90, SUM, group_order_stats
-from ..kernels.steps import PAIR_COUNT, pair_cases, step_outcomes
+from ..kernels.stages import MOVE_CONVERTING, MOVE_JOURNEYS
+from ..kernels.stats import MEAN, MEDIAN, P90, SUM
 from ..schema import FLOAT, INT, TEXT, table_schema, without
-from .lost import LOST_COLUMNS, LOST_SCHEMA, Charge, StepLevel, charge_journeys, lost_columns
+from .lost import LOST_COLUMNS, LOST_SCHEMA, Charge, StepLevel, lost_columns
 
 if TYPE_CHECKING:
-    from .model import JourneyModel
-    from .stages import Journey, StageFigures
+    from ..figures.stages import StageFigures
 
 BOTTLENECK_SCHEMA = table_schema(
     ("rank", INT),
@@ -61,78 +55,6 @@ BOTTLENECK_SCHEMA = table_schema(
     without(LOST_SCHEMA, "lost_conversions", "lost_low", "lost_high"),
 )
 BOTTLENECK_COLUMNS = tuple(BOTTLENECK_SCHEMA.names)
-
-
-def bottleneck_table(
-    journey: Journey,
-    *,
-    min_journeys: int = 30,
-    confidence: float = 0.95,
-    channel: np.ndarray | None = None,
-    channel_names: np.ndarray | None = None,
-) -> pd.DataFrame:
-    """All ranked places (BOTTLENECK_COLUMNS); see the module doc. `channel`: a code per
-    event (-1: none) naming `channel_names`, to split stage transitions by channel."""
-    log, model = journey.log, journey.model
-    at_event = journey.conversions.at_event
-    converting_act, converting_stage = converting_targets(model, log.activity_names)
-    tp_frame, tp_level = _touchpoint_steps(journey, at_event, converting_act)
-    stage_reach = journey.figures.per_stage[STAGE_REACH]
-    frames = [tp_frame, stage_steps(model.stages, journey.figures)]
-    levels = [tp_level, stage_level(journey.figures, converting_stage, stage_reach)]
-    n_channels = 1
-    if channel is not None:
-        n_channels = len(channel_names) + 1
-        frame, level = _stage_channel_steps(
-            journey, at_event, channel, channel_names, converting_stage, stage_reach
-        )
-        frames.append(frame)
-        levels.append(level)
-
-    def charge(candidates: dict) -> np.ndarray:
-        return charge_journeys(
-            log.activity,
-            log.case_offsets,
-            at_event,
-            log.n_activities,
-            journey.stage_of_activity,
-            len(model.stages),
-            channel,
-            n_channels,
-            candidates,
-            sum(len(level.keys) for level in levels),
-        )
-
-    return rank_places(
-        frames,
-        levels,
-        charge,
-        model.stages,
-        journey.stages(),
-        journey.figures.per_stage[STAGE_LAST_ABANDONED],
-        log.n_cases,
-        min_journeys=min_journeys,
-        confidence=confidence,
-    )
-
-
-def converting_targets(
-    model: JourneyModel, activity_names: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(per activity, per stage): whether a step into it is a converting step, one into a
-    conversion event or the conversion stage (the stage named as the conversion, or the
-    stage of the conversion activity)."""
-    stage_of = model.stage_codes(list(activity_names))
-    conversion = model.conversion
-    if conversion.activity is not None:
-        is_event = np.asarray(activity_names == conversion.activity, dtype=bool)
-        mapped = model.touchpoints.get(conversion.activity)
-        stage = model.stage_order(mapped) if mapped is not None else -1
-    else:
-        stage = model.stage_order(conversion.stage)
-        is_event = stage_of == stage
-    by_stage = np.arange(len(model.stages)) == stage
-    return is_event | ((stage_of == stage) & (stage >= 0)), by_stage
 
 
 def rank_places(
@@ -165,51 +87,6 @@ def rank_places(
     ).reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1, dtype=np.int64)
     return table[list(BOTTLENECK_COLUMNS)]  # drops the sort helper
-
-
-#: Largest number of touchpoint pairs (n_activities**2) counted in dense tables (one per
-#: run of cases, see kernels.grouping); past it the steps come from the directly-follows
-#: graph's edges.
-DENSE_LIMIT = 1 << 20
-
-
-def _touchpoint_steps(
-    journey: Journey, at_event: np.ndarray, converting_act: np.ndarray
-) -> tuple[pd.DataFrame, StepLevel]:
-    log = journey.log
-    n_act = log.n_activities
-    names = log.activity_names
-    # Every directly-follows edge is a step, also those only taken after converting.
-    if n_act * n_act <= DENSE_LIMIT:
-        counts, durations, offsets, reach = pair_step_counts(
-            log, at_event, eligible=~converting_act
-        )
-        edge_keys = np.flatnonzero(counts[PAIR_COUNT])
-        frequency, journeys, converting, abandoned = counts[:, edge_keys]
-        stats = group_order_stats(durations, offsets)[:, edge_keys]
-    else:
-        edges = log.cache("edges", compute_edges)
-        dfg_keys = edges.source.astype(np.int64) * n_act + edges.target
-        order = np.argsort(dfg_keys)
-        edge_keys = dfg_keys[order]
-        frequency, stats = edges.frequency[order], edges.stats[:, order]
-        keys = pair_keys(log.activity, log.case_offsets, n_act, np.empty(0, np.int64))
-        ids = np.searchsorted(edge_keys, keys)  # edge_keys: every pair's key, sorted
-        case, target = pair_cases(log.case_offsets)
-        journeys, converting, abandoned = step_outcomes(ids, case, target, len(edge_keys), at_event)
-        chunks = chunk_count(log.n_cases, n_act)
-        reach = pair_reach(log.activity, log.case_offsets, at_event, ~converting_act, chunks)
-    frame = step_frame(
-        "touchpoint",
-        names[edge_keys // n_act],
-        names[edge_keys % n_act],
-        journeys,
-        frequency,
-        stats,
-        converting,
-        abandoned,
-    )
-    return frame, touchpoint_level(edge_keys, n_act, journeys, converting, converting_act, reach)
 
 
 def touchpoint_level(
@@ -262,54 +139,6 @@ def stage_steps(stages: list[str], f: StageFigures) -> pd.DataFrame:
         converting,
         abandoned,
     )
-
-
-def _stage_channel_steps(
-    journey: Journey,
-    at_event: np.ndarray,
-    channel: np.ndarray,
-    channel_names: np.ndarray,
-    converting_stage: np.ndarray,
-    reach: np.ndarray,
-) -> tuple[pd.DataFrame, StepLevel]:
-    """Stage transitions split by the channel of the event they arrive at."""
-    moves = journey.moves
-    n_stages = len(journey.model.stages)
-    n_channels = len(channel_names) + 1  # code 0: no channel
-    ids = moves.key * n_channels + (channel[moves.arrival].astype(np.int64) + 1)
-    step_keys, columns = _move_steps(journey, at_event, ids, n_stages * n_stages * n_channels)
-    stages = np.asarray(journey.model.stages, dtype=object)
-    labels = np.append(np.asarray(["(no channel)"], dtype=object), channel_names)
-    pair, via = step_keys // n_channels, step_keys % n_channels
-    target = [f"{t} via {c}" for t, c in zip(stages[pair % n_stages], labels[via], strict=True)]
-    frame = step_frame("stage_transition_channel", stages[pair // n_stages], target, *columns)
-    journeys, _, _, converted, _ = columns
-    level = StepLevel(
-        "stage_transition_channel",
-        step_keys,
-        pair // n_stages,
-        converting_stage[pair % n_stages],
-        journeys,
-        converted,
-        reach,
-    )
-    return frame, level
-
-
-def _move_steps(
-    journey: Journey, at_event: np.ndarray, move_keys: np.ndarray, n_keys: int
-) -> tuple[np.ndarray, tuple]:
-    """Steps made of moves between stage visits, one per distinct key below `n_keys`:
-    (the keys, in order; journeys, frequency, dwell statistics, converting, abandoned)."""
-    moves = journey.moves
-    ids = move_keys.copy()
-    step_keys = number_edges(ids, n_keys)  # ids now dense, in key order
-    journeys, converting, abandoned = step_outcomes(
-        ids, moves.case, moves.arrival, len(step_keys), at_event
-    )
-    grouped, offsets = group_values(moves.dwell, ids, len(step_keys))
-    stats = group_order_stats(grouped, offsets)
-    return step_keys, (journeys, np.diff(offsets), stats, converting, abandoned)
 
 
 def step_frame(

@@ -88,12 +88,12 @@ def km_table(conversions: Conversions, *, confidence: float = 0.95) -> pd.DataFr
     keys = km_keys(conversions.converted, conversions.elapsed, conversions.observed)
     sort_in_parts(keys)
     time, at_risk, events, censored, survival, greenwood = kaplan_meier(keys)
-    return km_frame(
+    return km_from_rows(
         time, at_risk, events, censored, survival, greenwood, len(keys), confidence=confidence
     )
 
 
-def km_frame(
+def km_from_rows(
     time: np.ndarray,
     at_risk: np.ndarray,
     events: np.ndarray,

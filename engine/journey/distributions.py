@@ -7,18 +7,12 @@ Closed visits only: a journey's last, open visit has no known length.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
 from ..kernels.grouping import chunk_count
 from ..kernels.stages import closed_dwell_counts
-from ..kernels.stats import MAX
 from ..schema import FLOAT, INT, TEXT, table_schema
-
-if TYPE_CHECKING:
-    from .stages import Journey
 
 DWELL_SCHEMA = table_schema(
     stage=TEXT,
@@ -40,18 +34,6 @@ def dwell_bin_edges(longest_s: float, *, per_decade: int = 4) -> np.ndarray:
     return np.concatenate([[0.0], 10.0**steps])
 
 
-def dwell_histogram(journey: Journey, *, per_decade: int = 4) -> pd.DataFrame:
-    """Per stage (in stage order) and bin: closed visits whose dwell falls in
-    [bin_start_s, bin_end_s); the last bin also holds the longest visit."""
-    log, n_stages = journey.log, len(journey.model.stages)
-    events = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity)
-    # The stage table's longest closed visit per stage (seconds; NaN: none closed).
-    longest = journey.figures.stage_stats[MAX]
-    longest_s = float(np.nanmax(longest)) if np.isfinite(longest).any() else 0.0
-    edges = dwell_bin_edges(longest_s, per_decade=per_decade)
-    return dwell_frame(journey.model.stages, edges, dwell_counts(*events, n_stages, edges))
-
-
 def dwell_counts(
     act: np.ndarray,
     offsets: np.ndarray,
@@ -65,7 +47,7 @@ def dwell_counts(
     return closed_dwell_counts(act, offsets, ts, stage_of_activity, n_stages, edges, n_chunks)
 
 
-def dwell_frame(stages: list[str], edges: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+def dwell_table(stages: list[str], edges: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
     """DWELL_COLUMNS from `dwell_counts`."""
     n_stages, n_bins = len(stages), len(edges) - 1
     return pd.DataFrame(

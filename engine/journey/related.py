@@ -130,13 +130,13 @@ def ocel_lead_times(
     negative), one row per pair sorted by ids, and `summary()`. Raises InputError naming
     the object type or activity that does not fit, with the fix.
     """
-    from ..io.ocel import _read, _relations, ocel_format
+    from ..io.ocel import object_relations, ocel_format, read_ocel_data
 
     source = Path(path)
-    data = _read(source, ocel_format(source, format))
+    data = read_ocel_data(source, ocel_format(source, format))
     if not data.event_ids:
         raise InputError(f"'{source}' has no events; check that it is the whole log")
-    relations = _relations(data, source)
+    relations = object_relations(data, source)
     via = tuple(via)
     chain = (from_type, *via, to_type)
     present = sorted(relations["type"].unique())

@@ -26,8 +26,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..kernels.grouping import group_values, tally
-from ..kernels.stats import MEDIAN, group_order_stats
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
 from .columns import category_codes
 from .conversion import Conversions
@@ -58,42 +56,6 @@ SEGMENT_SCHEMA = table_schema(
 SEGMENT_COLUMNS = tuple(SEGMENT_SCHEMA.names)
 
 
-def segment_table(
-    codes: np.ndarray,
-    names: np.ndarray,
-    conversions: Conversions,
-    *,
-    confidence: float = 0.95,
-    min_journeys: int = 30,
-    horizon_ns: int | None = None,
-) -> pd.DataFrame:
-    """One row per segment (SEGMENT_COLUMNS), largest first. `codes`: one per case,
-    indexing `names` (-1: missing), as columns.category_codes gives them; `horizon_ns`:
-    compare at that horizon (see the module doc)."""
-    if (codes < 0).any():  # missing values are a segment of their own, never dropped
-        codes = np.where(codes < 0, len(names), codes).astype(np.int32)
-        names = np.append(names, MISSING)
-    n_groups = len(names)
-    converted = conversions.converted
-    followed, won = horizon_outcomes(conversions, horizon_ns)
-    journeys, wins = tally(codes, won, n_groups)
-    n_followed = journeys if followed is None else tally(codes, followed, n_groups)[1]
-    grouped, offsets = group_values(
-        conversions.elapsed[converted], codes[converted].astype(np.int64), n_groups
-    )
-    medians = group_order_stats(grouped, offsets)[MEDIAN]
-    return segment_frame(
-        names,
-        journeys,
-        wins,
-        medians,
-        followed=n_followed,
-        horizon_s=np.nan if horizon_ns is None else horizon_ns / 1e9,
-        confidence=confidence,
-        min_journeys=min_journeys,
-    )
-
-
 def horizon_outcomes(
     conversions: Conversions, horizon_ns: int | None
 ) -> tuple[np.ndarray | None, np.ndarray]:
@@ -105,7 +67,7 @@ def horizon_outcomes(
     return followed, followed & conversions.converted & (conversions.elapsed <= horizon_ns)
 
 
-def segment_frame(
+def segments_from_counts(
     names: np.ndarray,
     journeys: np.ndarray,
     wins: np.ndarray,

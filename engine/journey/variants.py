@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..analysis.variants import compute_variants
 from ..kernels.grouping import tally
 from ..schema import FLOAT, INT, TEXT_LIST, table_schema
 
 if TYPE_CHECKING:
-    from .stages import Journey
+    from .journey import Journey
 
 JOURNEY_VARIANT_SCHEMA = table_schema(
     variant=TEXT_LIST,
@@ -32,13 +31,3 @@ def conversions_per_variant(journey: Journey) -> np.ndarray:
         variants.variant_of_case, journey.conversions.converted, len(variants.frequency)
     )
     return converted
-
-
-def variant_outcomes(journey: Journey, *, top: int | None = None) -> pd.DataFrame:
-    """log.variants() with `converted` and `conversion_rate` per variant (most frequent
-    first; the first `top` only, if given)."""
-    table = journey.log.variants(top=top)
-    converted = conversions_per_variant(journey)[: len(table)]
-    table["converted"] = converted
-    table["conversion_rate"] = converted / table["frequency"].to_numpy()
-    return table[list(JOURNEY_VARIANT_COLUMNS)]

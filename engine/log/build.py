@@ -16,7 +16,8 @@ from ..io.batches import TableBatches
 from ..io.mapping import ColumnMapping
 from ..kernels.ordering import gather
 from ..memory import release_unused_memory
-from .codes import Decoder, code_columns
+from .case_codes import Decoder
+from .codes import code_columns
 from .columns import Table, column_names, n_rows, take_column
 from .order import Events, order_events
 from .timestamps import parse_timestamps

@@ -122,6 +122,12 @@ class EventLog:
             release_unused_memory()  # its temporary arrays, before the next analysis
         return self._cache[key]
 
+    def reduce(self, chunk: Callable[..., Any], combine: Callable[..., Any], *args: Any) -> Any:
+        """A figure's reduction (engine.figures) over this log's one part: `chunk(self,
+        *args)`; `combine` merges parts, and one machine has only one. The Dask backend
+        runs the same chunks on its partitions and merges them with `combine`."""
+        return chunk(self, *args)
+
     def decode_timestamps(self, ns: np.ndarray) -> pd.Series:
         """int64 nanoseconds -> datetimes, timezone-aware (UTC) if the input was."""
         values = pd.Series(np.asarray(ns, dtype="int64").view("datetime64[ns]"))
@@ -135,23 +141,23 @@ class EventLog:
         containing it), mean_s, median_s, p90_s, min_s, max_s, stdev_s (seconds; stdev is
         the sample standard deviation, NaN for one occurrence). Most frequent first.
         """
-        from ..analysis.dfg import edges_frame
+        from ..analysis.dfg import log_edges
 
-        return edges_frame(self)
+        return log_edges(self)
 
     def variants(self, *, top: int | None = None) -> pd.DataFrame:
         """Variants: variant (list of activity names), frequency (cases), share of cases,
         median_duration_s. Most frequent first; ties in alphabetical order of sequence."""
-        from ..analysis.variants import variants_frame
+        from ..analysis.variants import log_variants
 
-        return variants_frame(self, top=top)
+        return log_variants(self, top=top)
 
     def activities(self) -> pd.DataFrame:
         """activity, frequency (events), cases (distinct cases), start and end (cases that
         start or end with it). Most frequent first."""
-        from ..analysis.activities import activities_frame
+        from ..analysis.activities import log_activities
 
-        return activities_frame(self)
+        return log_activities(self)
 
     def start_activities(self) -> pd.Series:
         """Number of cases starting with each activity, most frequent first."""
@@ -168,9 +174,9 @@ class EventLog:
     def cases(self) -> pd.DataFrame:
         """One row per case, by case id: case, events, first_timestamp, last_timestamp,
         duration_s (last minus first timestamp)."""
-        from ..analysis.activities import cases_frame
+        from ..analysis.activities import log_cases
 
-        return cases_frame(self)
+        return log_cases(self)
 
     def case_durations(self) -> pd.Series:
         """Case duration in seconds, indexed by case id (sorted)."""

@@ -17,16 +17,16 @@ from ..analysis.activities import ACTIVITY_SCHEMA
 from ..analysis.dfg import EDGE_SCHEMA
 from ..analysis.variants import VARIANT_SCHEMA
 from ..discovery.conformance import CONFORMANCE_SCHEMA
+from ..figures.attribution import ATTRIBUTION_SCHEMA
+from ..figures.channels import MIX_SCHEMA, SWITCH_SCHEMA
+from ..figures.satisfaction import SATISFACTION_SCHEMA
+from ..figures.stages import FUNNEL_SCHEMA, STAGE_SCHEMA, TRANSITION_SCHEMA
 from ..journey.actions import ACTION_SCHEMA
-from ..journey.attribution import ATTRIBUTION_SCHEMA
 from ..journey.bottlenecks import BOTTLENECK_SCHEMA
-from ..journey.channels import MIX_SCHEMA, SWITCH_SCHEMA
 from ..journey.conversion import KM_SCHEMA
 from ..journey.distributions import DWELL_SCHEMA
 from ..journey.related import LEAD_TIME_SCHEMA
-from ..journey.satisfaction import SATISFACTION_SCHEMA
 from ..journey.segments import SEGMENT_SCHEMA
-from ..journey.stages import FUNNEL_SCHEMA, STAGE_SCHEMA, TRANSITION_SCHEMA
 from ..journey.variants import JOURNEY_VARIANT_SCHEMA
 from ..schema import TEXT, table_schema
 from ..slices.comparison import COMPARE_SCHEMA

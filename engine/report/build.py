@@ -23,7 +23,7 @@ import pandas as pd
 from ..errors import InputError
 from ..files import write_atomically
 from ..journey.actions import human
-from . import figures
+from . import charts
 from .labels import neutral
 from .process_map import (
     GraphvizMissing,
@@ -176,26 +176,26 @@ def render_page(
     environment.filters["human"] = human
     environment.filters["pct"] = _percent
     environment.filters["num"] = _number
-    charts = {
-        "funnel": figures.funnel(run["funnel"]),
-        "journey_map": figures.journey_map(run["funnel"], run["stages"], run["satisfaction"]),
-        "sankey": figures.stage_sankey(run["funnel"]),
-        "dwell": figures.dwell_distributions(run["stage_dwell"]),
-        "time_to_convert": figures.time_to_convert(run["time_to_convert"]),
-        "segments": figures.segments(run["segments"]),
-        "channel_switches": figures.channel_switches(run["channels"]),
-        "channel_mix": figures.channel_mix(run["channel_mix"]),
-        "variants": figures.variant_explorer(_either(run["journey_variants"], run["variants"])),
+    drawn = {
+        "funnel": charts.funnel(run["funnel"]),
+        "journey_map": charts.journey_map(run["funnel"], run["stages"], run["satisfaction"]),
+        "sankey": charts.stage_sankey(run["funnel"]),
+        "dwell": charts.dwell_distributions(run["stage_dwell"]),
+        "time_to_convert": charts.time_to_convert(run["time_to_convert"]),
+        "segments": charts.segments(run["segments"]),
+        "channel_switches": charts.channel_switches(run["channels"]),
+        "channel_mix": charts.channel_mix(run["channel_mix"]),
+        "variants": charts.variant_explorer(_either(run["journey_variants"], run["variants"])),
     }
-    charts = {name: chart for name, chart in charts.items() if chart is not None}
+    drawn = {name: chart for name, chart in drawn.items() if chart is not None}
     summary = run.summary
     default = min(range(len(maps)), key=lambda i: abs(maps[i].level - map_coverage), default=0)
     return environment.get_template("report.html.j2").render(
         title=title or f"Journey report: {Path(str(summary.get('source', 'log'))).name}",
         summary=summary,
         journey=summary.get("journey"),
-        charts=charts,
-        chart_json=_chart_json(charts),
+        charts=drawn,
+        chart_json=_chart_json(drawn),
         plotly_js=_inline_js(get_plotlyjs()),
         maps=[
             {

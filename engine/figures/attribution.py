@@ -20,16 +20,21 @@ that a channel is not credited for what the touchpoints around it do; the rule-b
 models credit the channel of each event. Journeys converting at their first event have
 no path; their conversions go to "(no touchpoint)". The chain keeps at most
 `MAX_STATES` states, the rarest merged into "(other)".
+
+A reduction (engine.figures): every count is a sum over journeys, so `chunk` counts a
+part and `combine` adds parts up; the bootstrap blocks are drawn per part.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..analysis.partials import global_codes
 from ..errors import InputError
 from ..kernels.attribution import (
     DECAY,
@@ -41,9 +46,17 @@ from ..kernels.attribution import (
 )
 from ..kernels.grouping import chunk_count
 from ..schema import FLOAT, TEXT, table_schema
+from .context import (
+    JourneySpec,
+    Reduce,
+    codes_in,
+    distinct_values,
+    part_conversions,
+    sum_parts,
+)
 
 if TYPE_CHECKING:
-    from .stages import Journey
+    from ..log.eventlog import EventLog
 
 ATTRIBUTION_SCHEMA = table_schema(
     by=TEXT,
@@ -72,7 +85,8 @@ MIN_BLOCKS, MAX_BLOCKS = 20, 500
 
 
 def attribution_table(
-    journey: Journey,
+    reduce: Reduce,
+    spec: JourneySpec,
     *,
     by: str = "touchpoint",
     channel: str | None = None,
@@ -81,33 +95,117 @@ def attribution_table(
     n_boot: int = N_BOOT,
     seed: int = SEED,
 ) -> pd.DataFrame:
-    """ATTRIBUTION_COLUMNS: one row per model and touchpoint (or channel), the models in
-    MODELS order, names by conversions credited."""
-    log = journey.log
+    """ATTRIBUTION_COLUMNS of the log whose parts `reduce` runs over: one row per model
+    and touchpoint (or channel), the models in MODELS order, names by conversions
+    credited. By channel, a first round finds the (touchpoint, channel) states; with more
+    than MAX_STATES states, one more counts them (for _chain)."""
     half_life_ns = _half_life(half_life)
     if by == "touchpoint":
-        states, names = log.activity, np.asarray(log.activity_names, dtype=object)
-        groups = {str(n): np.array([i]) for i, n in enumerate(names)}
+        states = States(np.asarray(spec.names, dtype=object), None, None)
+        groups = {str(n): np.array([i]) for i, n in enumerate(states.names)}
     elif by == "channel":
         if channel is None:
             raise InputError("attribution by channel needs the channel column: channel='...'")
-        states, names, groups = _channel_states(journey, channel)
+        states, groups = _channel_states(reduce, spec, channel)
     else:
         raise InputError(f"by must be 'touchpoint' or 'channel'; got {by!r}")
-    at = journey.conversions.at_event
-    offsets = log.case_offsets
-    chunks = chunk_count(log.n_cases, len(names) * 4)
-    credits = heuristic_credits(
-        states, offsets, log.timestamp, at, len(names), half_life_ns, chunks
-    )
+    n_names = len(states.names)
+    counts = None
+    if n_names > MAX_STATES:
+        counts = reduce(state_counts, sum_parts, spec, states)
+    chain = _chain(n_names, groups, counts)
+    found = reduce(chunk, combine, spec, states, chain, half_life_ns, seed)
+    if found is None:
+        found = (
+            np.zeros((4, n_names + 1)),
+            np.zeros((chain.n_blocks, chain.n_states + 1, chain.n_states + 2)),
+        )
+    credits, blocks = found
     frames = []
     for model, row in zip(MODELS[:4], (FIRST, LAST, LINEAR, DECAY), strict=True):
         by_group = np.array([credits[row, members].sum() for members in groups.values()])
-        frames.append(_frame(by, model, list(groups), by_group, credits[row, -1]))
-    frames.append(
-        _markov(by, states, names, groups, offsets, at, confidence, n_boot, seed, credits)
-    )
+        frames.append(_model_rows(by, model, list(groups), by_group, credits[row, -1]))
+    frames.append(_markov(by, groups, chain, blocks, credits, confidence, n_boot, seed))
     return pd.concat(frames, ignore_index=True)[list(ATTRIBUTION_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class States:
+    """The chain's states: touchpoints, or the (touchpoint, channel) pairs present, keyed
+    touchpoint * len(labels) + channel code + 1 (0: no channel), sorted."""
+
+    names: np.ndarray  # object: one name per state
+    keys: np.ndarray | None  # int64 pair keys (by channel)
+    labels: np.ndarray | None  # "(no channel)" then the sorted channels (by channel)
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The Markov chain's states after capping (see _chain), and its bootstrap blocks."""
+
+    remap: np.ndarray | None  # per state: its chain state (None: the same)
+    group_states: list[np.ndarray]
+    n_states: int
+    n_blocks: int
+
+
+def part_states(part: EventLog, spec: JourneySpec, states: States) -> np.ndarray:
+    """The part's state per event (int32)."""
+    activity = global_codes(part, spec.names)
+    if states.keys is None:
+        return activity
+    codes = codes_in(part, states.column, states.labels[1:])
+    pair = activity.astype(np.int64) * len(states.labels) + (codes.astype(np.int64) + 1)
+    return np.searchsorted(states.keys, pair).astype(np.int32)
+
+
+def pair_keys(part: EventLog, spec: JourneySpec, column: str, labels: np.ndarray) -> np.ndarray:
+    """The chunk of the states' round: the (touchpoint, channel) keys present, sorted."""
+    codes = codes_in(part, column, labels[1:])
+    activity = global_codes(part, spec.names)
+    return np.unique(activity.astype(np.int64) * len(labels) + (codes.astype(np.int64) + 1))
+
+
+def union_keys(parts: list[np.ndarray | None]) -> np.ndarray | None:
+    found = [p for p in parts if p is not None]
+    return np.unique(np.concatenate(found)) if found else None
+
+
+def state_counts(part: EventLog, spec: JourneySpec, states: States) -> np.ndarray:
+    """Events per state (for capping the chain)."""
+    return np.bincount(part_states(part, spec, states), minlength=len(states.names))
+
+
+def chunk(
+    part: EventLog,
+    spec: JourneySpec,
+    states: States,
+    chain: Chain,
+    half_life_ns: float,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One part's rule-based credits (kernels.attribution.heuristic_credits) and the
+    chain's transition counts per bootstrap block (block_transition_counts). The blocks
+    are drawn from the case's position in its part: on one machine, in the log."""
+    at = part_conversions(part, spec.model, spec.window_end).at_event
+    offsets = part.case_offsets
+    state = part_states(part, spec, states)
+    n_names = len(states.names)
+    chunks = chunk_count(part.n_cases, n_names * 4)
+    credits = heuristic_credits(state, offsets, part.timestamp, at, n_names, half_life_ns, chunks)
+    in_chain = chain.remap[state] if chain.remap is not None else state
+    cells = (chain.n_states + 1) * (chain.n_states + 2)
+    chunks = chunk_count(part.n_cases, chain.n_blocks * cells)
+    blocks = block_transition_counts(
+        in_chain, offsets, at, chain.n_states, chain.n_blocks, seed, chunks
+    )
+    return credits, blocks
+
+
+def combine(parts: list[tuple | None]) -> tuple | None:
+    """Parts of disjoint journeys added up (float sums up to rounding)."""
+    return sum_parts(parts)
 
 
 def _half_life(half_life: str | pd.Timedelta) -> float:
@@ -117,28 +215,24 @@ def _half_life(half_life: str | pd.Timedelta) -> float:
 
 
 def _channel_states(
-    journey: Journey, channel: str
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    reduce: Reduce, spec: JourneySpec, channel: str
+) -> tuple[States, dict[str, np.ndarray]]:
     """States = (touchpoint, channel) pairs present; groups: channel name → its states."""
-    from .columns import category_codes
-
-    codes, channel_names = category_codes(journey._event_column(channel))
+    channel_names = distinct_values(reduce, channel)
     labels = np.append(np.asarray(["(no channel)"], dtype=object), channel_names)
-    pair = journey.log.activity.astype(np.int64) * len(labels) + (codes.astype(np.int64) + 1)
-    present, states = np.unique(pair, return_inverse=True)
+    present = reduce(pair_keys, union_keys, spec, channel, labels)
+    if present is None:
+        present = np.zeros(0, np.int64)
     state_channel = present % len(labels)
     names = np.array(
-        [
-            f"{journey.log.activity_names[p // len(labels)]} ({labels[p % len(labels)]})"
-            for p in present
-        ],
+        [f"{spec.names[p // len(labels)]} ({labels[p % len(labels)]})" for p in present],
         dtype=object,
     )
     groups = {str(labels[c]): np.flatnonzero(state_channel == c) for c in np.unique(state_channel)}
-    return states.astype(np.int32), names, groups
+    return States(names, present, labels, channel), groups
 
 
-def _frame(
+def _model_rows(
     by: str,
     model: str,
     names: list[str],
@@ -178,25 +272,29 @@ def _frame(
     return frame.sort_values(["conversions", "name"], ascending=[False, True], kind="stable")
 
 
-def _markov(by, states, names, groups, offsets, at, confidence, n_boot, seed, credits):
+def _markov(
+    by: str,
+    groups: dict[str, np.ndarray],
+    chain: Chain,
+    blocks: np.ndarray,
+    credits: np.ndarray,
+    confidence: float,
+    n_boot: int,
+    seed: int,
+) -> pd.DataFrame:
     """The markov model's rows, with its bootstrap intervals (see _bootstrap)."""
-    states, group_states, n_states = _capped(states, len(names), groups)
-    cells = (n_states + 1) * (n_states + 2)
-    n_blocks = int(np.clip(BLOCK_ENTRIES // cells, MIN_BLOCKS, MAX_BLOCKS))
-    chunks = chunk_count(len(offsets) - 1, n_blocks * cells)
-    blocks = block_transition_counts(states, offsets, at, n_states, n_blocks, seed, chunks)
     counts = blocks.sum(axis=0)
-    effect = removal_effects(counts, group_states)
+    effect = removal_effects(counts, chain.group_states)
     unattributed = credits[0, -1]
-    converted = counts[:, n_states].sum() - unattributed  # conversions with a path
+    converted = counts[:, chain.n_states].sum() - unattributed  # conversions with a path
     credited = _shares(effect) * converted
-    draws_effect, draws_credit = _bootstrap(blocks, group_states, converted, n_boot, seed)
+    draws_effect, draws_credit = _bootstrap(blocks, chain.group_states, converted, n_boot, seed)
     alpha = 1.0 - confidence
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a group without draws stays NaN
         e_low, e_high = np.nanquantile(draws_effect, [alpha / 2, 1 - alpha / 2], axis=0)
         c_low, c_high = np.nanquantile(draws_credit, [alpha / 2, 1 - alpha / 2], axis=0)
-    return _frame(
+    return _model_rows(
         by,
         "markov",
         list(groups),
@@ -239,19 +337,22 @@ def _shares(effect: np.ndarray) -> np.ndarray:
     return effect / total if total > 0 else np.zeros_like(effect)
 
 
-def _capped(
-    states: np.ndarray, n_states: int, groups: dict[str, np.ndarray]
-) -> tuple[np.ndarray, list[np.ndarray], int]:
-    """States past MAX_STATES merged into one, rarest first; each group's states then."""
+def _chain(n_states: int, groups: dict[str, np.ndarray], counts: np.ndarray | None) -> Chain:
+    """The chain's states: past MAX_STATES, the rarest (by `counts`, events per state)
+    merged into one; then as many bootstrap blocks as fit in BLOCK_ENTRIES counts."""
     if n_states <= MAX_STATES:
-        return states, list(groups.values()), n_states
-    counts = np.bincount(states, minlength=n_states)
-    keep = np.argsort(-counts, kind="stable")[: MAX_STATES - 1]
-    remap = np.full(n_states, MAX_STATES - 1, np.int32)
-    remap[keep] = np.arange(MAX_STATES - 1, dtype=np.int32)
-    # A group with a merged state has no removal effect of its own: an empty group (NaN).
-    merged = [m if (remap[m] < MAX_STATES - 1).all() else m[:0] for m in groups.values()]
-    return remap[states], [remap[m] for m in merged], MAX_STATES
+        remap, group_states = None, list(groups.values())
+    else:
+        keep = np.argsort(-counts, kind="stable")[: MAX_STATES - 1]
+        remap = np.full(n_states, MAX_STATES - 1, np.int32)
+        remap[keep] = np.arange(MAX_STATES - 1, dtype=np.int32)
+        # A group with a merged state has no removal effect of its own: an empty group (NaN).
+        merged = [m if (remap[m] < MAX_STATES - 1).all() else m[:0] for m in groups.values()]
+        group_states = [remap[m] for m in merged]
+        n_states = MAX_STATES
+    cells = (n_states + 1) * (n_states + 2)
+    n_blocks = int(np.clip(BLOCK_ENTRIES // cells, MIN_BLOCKS, MAX_BLOCKS))
+    return Chain(remap, group_states, n_states, n_blocks)
 
 
 def removal_effects(counts: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:

@@ -8,18 +8,28 @@ NPS 6 or less (detractors), sentiment below 0; the scale is read from the scores
 unless given. Per stage, the abandonment rate (not converted) of journeys with a low score
 is compared with that of journeys that answered there without a low score (two-proportion
 test, Holm-adjusted across stages).
+
+A reduction (engine.figures): `chunk` sums one part's answers against the whole log's
+touchpoints, `combine` adds parts up, `finalize` builds the table; the scale, when not
+given, comes from a first round over the parts (the scores' range).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from ..analysis.partials import global_codes
 from ..errors import InputError
+from ..journey.stats import holm, two_proportion_test, z_value
 from ..kernels.satisfaction import score_summary
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
-from .conversion import Conversions
-from .stats import holm, two_proportion_test, z_value
+from .context import JourneySpec, Reduce, event_scores, part_conversions
+
+if TYPE_CHECKING:
+    from ..log.eventlog import EventLog
 
 #: scale: (lowest value, highest value, a score at or below this is low)
 SCALES = {"csat": (1.0, 5.0, 2.0), "nps": (0.0, 10.0, 6.0), "sentiment": (-1.0, 1.0, -1e-12)}
@@ -44,13 +54,29 @@ SATISFACTION_SCHEMA = table_schema(
 SATISFACTION_COLUMNS = tuple(SATISFACTION_SCHEMA.names)
 
 
-def infer_scale(scores: np.ndarray, name: str) -> str:
-    # fmin and fmax skip NaN (as nanmin and nanmax do, without their copies): NaN only
-    # when every score is.
-    lo = float(np.fmin.reduce(scores)) if scores.size else float("nan")
+def score_range(part: EventLog, column: str) -> tuple[float, float]:
+    """The chunk of the scale's round: the part's lowest and highest score (NaN, NaN
+    without one). fmin and fmax skip NaN, as nanmin and nanmax do, without their copies."""
+    scores = event_scores(part, column)
+    if not scores.size:
+        return float("nan"), float("nan")
+    return float(np.fmin.reduce(scores)), float(np.fmax.reduce(scores))
+
+
+def widest_range(parts: list[tuple[float, float] | None]) -> tuple[float, float] | None:
+    """The combine of the scale's round."""
+    found = [p for p in parts if p is not None]
+    if not found:
+        return None
+    return float(np.fmin.reduce([p[0] for p in found])), float(
+        np.fmax.reduce([p[1] for p in found])
+    )
+
+
+def infer_scale(lo: float, hi: float, name: str) -> str:
+    """The scale whose range holds [lo, hi]: sentiment, then CSAT, then NPS."""
     if np.isnan(lo):
         raise InputError(f"score column '{name}' has no values; map another column")
-    hi = float(np.fmax.reduce(scores))
     for scale in ("sentiment", "csat", "nps"):
         low, high, _ = SCALES[scale]
         if low <= lo and hi <= high:
@@ -61,30 +87,59 @@ def infer_scale(scores: np.ndarray, name: str) -> str:
     )
 
 
+def chunk(part: EventLog, spec: JourneySpec, column: str, threshold: float) -> tuple:
+    """One part's answers, sums of scores and squares, low answers per touchpoint (codes
+    of the whole log's alphabet) and per stage, and the journeys with a low score per
+    stage against abandoning: kernels.satisfaction.score_summary's arrays, flattened."""
+    conversions = part_conversions(part, spec.model, spec.window_end)
+    by_touchpoint, by_stage, outcomes = score_summary(
+        event_scores(part, column),
+        global_codes(part, spec.names),
+        spec.stage_of_activity(),
+        part.case_offsets,
+        threshold,
+        ~conversions.converted,
+        spec.n_stages,
+    )
+    return (*by_touchpoint, *by_stage, *outcomes)
+
+
+def combine(parts: list[tuple | None]) -> tuple | None:
+    """Parts of disjoint journeys added up (float sums up to rounding)."""
+    parts = [p for p in parts if p is not None]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    return tuple(np.sum(column, axis=0) for column in zip(*parts, strict=True))
+
+
 def satisfaction_table(
-    scores: np.ndarray,
-    activity: np.ndarray,
-    activity_names: np.ndarray,
-    stage_of_activity: np.ndarray,
-    stages: tuple[str, ...],
-    offsets: np.ndarray,
-    conversions: Conversions,
+    reduce: Reduce,
+    spec: JourneySpec,
+    column: str,
     *,
-    name: str,
     scale: str | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """Rows per touchpoint and per stage (SATISFACTION_COLUMNS); `scores` per event."""
-    scale = scale or infer_scale(scores, name)
+    """SATISFACTION_COLUMNS of the log whose parts `reduce` runs over: the scale's round
+    (when `scale` is None), then the sums' round."""
+    if scale is None:
+        found = reduce(score_range, widest_range, column)
+        scale = infer_scale(*(found or (float("nan"),) * 2), column)
     if scale not in SCALES:
         raise InputError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}")
-    threshold = SCALES[scale][2]
+    sums = reduce(chunk, combine, spec, column, SCALES[scale][2])
+    if sums is None:
+        raise InputError(f"score column '{column}' has no values; map another column")
+    return finalize(sums, spec, confidence=confidence)
+
+
+def finalize(sums: tuple, spec: JourneySpec, *, confidence: float = 0.95) -> pd.DataFrame:
+    """Rows per touchpoint and per stage (SATISFACTION_COLUMNS) from the summed chunks."""
+    by_touchpoint, by_stage, outcomes = sums[:4], sums[4:8], sums[8:]
+    stages = spec.model.stages
+    stage_of_activity = spec.stage_of_activity()
     z = z_value(confidence)
     stage_names = np.asarray(stages, dtype=object)
-
-    by_touchpoint, by_stage, outcomes = score_summary(
-        scores, activity, stage_of_activity, offsets, threshold, ~conversions.converted, len(stages)
-    )
 
     def describe(moments: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
         n, total, squares, low = moments
@@ -108,7 +163,7 @@ def satisfaction_table(
     rows_t = pd.DataFrame(
         {
             "level": "touchpoint",
-            "name": activity_names,
+            "name": spec.names,
             "stage": touchpoint_stage,
             **describe(by_touchpoint),
         }

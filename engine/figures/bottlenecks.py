@@ -1,0 +1,309 @@
+"""Bottlenecks (journey/bottlenecks.py ranks them; journey/lost.py defines the lost
+conversions) as reductions: the touchpoint steps, the stage transitions split by the
+channel of the event arrived at, and the journeys charged to each place.
+
+- Touchpoint steps: per directly-follows pair, how often it is taken, by how many
+  journeys before converting, how many of those convert, how many journeys end on it
+  without converting, and the waits. On one machine with more than DENSE_LIMIT pairs
+  the steps come from the DFG's edges instead of a dense table.
+- Stage transitions come from the stage figures (figures/stages.py); split by channel,
+  from each part's stage visits and moves.
+- The charge is a second round: each journey that did not convert is charged to one
+  place, given every place's chance; the counts of parts add up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.dfg import compute_edges, pair_step_counts
+from ..analysis.moments import combine_moments
+from ..analysis.partials import edge_durations, global_codes
+from ..journey.bottlenecks import (
+    rank_places,
+    stage_level,
+    stage_steps,
+    step_frame,
+    touchpoint_level,
+)
+from ..journey.lost import StepLevel, charge_journeys
+from ..kernels.dfg import pair_keys
+from ..kernels.grouping import chunk_count, group_values
+from ..kernels.lost import pair_reach
+from ..kernels.stages import STAGE_LAST_ABANDONED, STAGE_REACH, stage_visits, visit_moves
+from ..kernels.steps import PAIR_COUNT, PAIR_JOURNEYS, pair_cases, step_outcomes
+from .context import (
+    JourneySpec,
+    Reduce,
+    codes_in,
+    converting_targets,
+    distinct_values,
+    part_conversions,
+    sum_parts,
+)
+from .quantiles import Durations, QuantileSource, durations_of
+
+if TYPE_CHECKING:
+    from ..log.eventlog import EventLog
+    from .stages import StageFigures
+
+
+#: Largest number of touchpoint pairs (n_activities**2) counted in dense tables (one per
+#: run of cases, see kernels.grouping); past it the steps come from the directly-follows
+#: graph's edges.
+DENSE_LIMIT = 1 << 20
+
+
+@dataclass
+class StepPartial:
+    """Steps by key (source * n + target): `keys` (None: every key 0..n*n-1, dense),
+    rows frequency, journeys, converting, abandoned; the reach of each source (as
+    kernels.steps.pair_steps); and the waits, or their statistics (`stats`) where one
+    machine took them from the DFG's edges."""
+
+    keys: np.ndarray | None
+    counts: np.ndarray  # int64 (4, len(keys) or n * n)
+    reach: np.ndarray  # int64 (2, n_sources)
+    waits: Durations | None
+    stats: np.ndarray | None = None
+
+
+def touchpoint_chunk(part: EventLog, spec: JourneySpec, whole: bool) -> StepPartial:
+    """A part's touchpoint steps (every directly-follows edge is a step, also those only
+    taken after converting)."""
+    at_event = part_conversions(part, spec.model, spec.window_end).at_event
+    n_act = len(spec.names)
+    eligible = ~converting_targets(spec.model, spec.names)[0]
+    if whole and n_act * n_act > DENSE_LIMIT:
+        return _sparse_steps(part, at_event, eligible)
+    act = global_codes(part, spec.names)
+    counts, durations, offsets, reach = pair_step_counts(part, at_event, act, n_act, eligible)
+    # The moments' distinct cases per key are not read here: the journeys stand in.
+    return StepPartial(
+        None, counts, reach, durations_of(durations, offsets, counts[PAIR_JOURNEYS], whole)
+    )
+
+
+def _sparse_steps(part: EventLog, at_event: np.ndarray, eligible: np.ndarray) -> StepPartial:
+    """The steps of a log with too many activities for a dense table: the DFG's edges."""
+    n_act = part.n_activities
+    edges = part.cache("edges", compute_edges)
+    dfg_keys = edges.source.astype(np.int64) * n_act + edges.target
+    order = np.argsort(dfg_keys)
+    edge_keys = dfg_keys[order]
+    keys = pair_keys(part.activity, part.case_offsets, n_act, np.empty(0, np.int64))
+    ids = np.searchsorted(edge_keys, keys)  # edge_keys: every pair's key, sorted
+    case, target = pair_cases(part.case_offsets)
+    journeys, converting, abandoned = step_outcomes(ids, case, target, len(edge_keys), at_event)
+    chunks = chunk_count(part.n_cases, n_act)
+    reach = pair_reach(part.activity, part.case_offsets, at_event, eligible, chunks)
+    counts = np.stack([edges.frequency[order], journeys, converting, abandoned])
+    return StepPartial(edge_keys, counts, reach, None, edges.stats[:, order])
+
+
+def combine_steps(parts: list[StepPartial | None]) -> StepPartial | None:
+    """Dense step tables of parts added up."""
+    parts = [p for p in parts if p is not None]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    return StepPartial(
+        keys=None,
+        counts=np.sum([p.counts for p in parts], axis=0),
+        reach=np.sum([p.reach for p in parts], axis=0),
+        waits=combine_moments([p.waits for p in parts]),
+    )
+
+
+def touchpoint_steps(
+    partial: StepPartial, spec: JourneySpec, source: QuantileSource
+) -> tuple[pd.DataFrame, StepLevel]:
+    """The touchpoint steps' rows and their level (as lost.py reads it)."""
+    n_act = len(spec.names)
+    if partial.keys is None:
+        keys = np.flatnonzero(partial.counts[PAIR_COUNT])
+        counts = partial.counts[:, keys]
+        stats = source.stats("edges", partial.waits, keys, edge_durations, spec.names)
+    else:
+        keys, counts, stats = partial.keys, partial.counts, partial.stats
+    frequency, journeys, converting, abandoned = counts
+    converting_act, _ = converting_targets(spec.model, spec.names)
+    names = spec.names
+    frame = step_frame(
+        "touchpoint",
+        names[keys // n_act],
+        names[keys % n_act],
+        journeys,
+        frequency,
+        stats,
+        converting,
+        abandoned,
+    )
+    level = touchpoint_level(keys, n_act, journeys, converting, converting_act, partial.reach)
+    return frame, level
+
+
+@dataclass
+class MovePartial:
+    """Stage moves split by the channel of the event arrived at, keyed (source stage *
+    n_stages + target stage) * n_channels + channel code + 1 (0: no channel)."""
+
+    counts: np.ndarray  # int64 (4, n_keys): frequency, journeys, converting, abandoned
+    waits: Durations  # the dwell of the visit moved out of
+
+
+def channel_chunk(
+    part: EventLog, spec: JourneySpec, column: str, channel_names: np.ndarray, whole: bool
+) -> MovePartial:
+    at_event = part_conversions(part, spec.model, spec.window_end).at_event
+    act = global_codes(part, spec.names)
+    case, stage, first, start, end, _ = stage_visits(
+        act, part.case_offsets, part.timestamp, spec.stage_of_activity()
+    )
+    key, case, arrival, dwell = visit_moves(case, stage, first, start, end, spec.n_stages)
+    n_channels = len(channel_names) + 1
+    channel = codes_in(part, column, channel_names)
+    ids = key * n_channels + (channel[arrival].astype(np.int64) + 1)
+    n_keys = spec.n_stages**2 * n_channels
+    journeys, converting, abandoned = step_outcomes(ids, case, arrival, n_keys, at_event)
+    grouped, offsets = group_values(dwell, ids, n_keys)
+    counts = np.stack([np.diff(offsets), journeys, converting, abandoned])
+    return MovePartial(counts, durations_of(grouped, offsets, journeys, whole))
+
+
+def combine_moves(parts: list[MovePartial | None]) -> MovePartial | None:
+    parts = [p for p in parts if p is not None]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    return MovePartial(
+        counts=np.sum([p.counts for p in parts], axis=0),
+        waits=combine_moments([p.waits for p in parts]),
+    )
+
+
+def move_waits(
+    part: EventLog, spec: JourneySpec, column: str, channel_names: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A part's stage dwells grouped by channel move key (the exact round)."""
+    waits = channel_chunk(part, spec, column, channel_names, True).waits
+    return waits.values, waits.offsets
+
+
+def channel_steps(
+    reduce: Reduce,
+    spec: JourneySpec,
+    source: QuantileSource,
+    column: str,
+    channel_names: np.ndarray,
+    reach: np.ndarray,
+) -> tuple[pd.DataFrame, StepLevel]:
+    """Stage transitions split by the channel of the event they arrive at: rows, level."""
+    partial = reduce(channel_chunk, combine_moves, spec, column, channel_names, source.whole)
+    n_stages, n_channels = spec.n_stages, len(channel_names) + 1
+    if partial is None:
+        none = np.zeros(0, np.int64)
+        n_keys = n_stages**2 * n_channels
+        waits = durations_of(none, np.zeros(n_keys + 1, np.int64), none, source.whole)
+        partial = MovePartial(np.zeros((4, n_keys), np.int64), waits)
+    step_keys = np.flatnonzero(partial.counts[PAIR_COUNT])
+    frequency, journeys, converting, abandoned = partial.counts[:, step_keys]
+    table = f"stage_transitions_by:{column}"
+    stats = source.stats(table, partial.waits, step_keys, move_waits, spec, column, channel_names)
+    stages = np.asarray(spec.model.stages, dtype=object)
+    labels = np.append(np.asarray(["(no channel)"], dtype=object), channel_names)
+    pair, via = step_keys // n_channels, step_keys % n_channels
+    target = [f"{t} via {c}" for t, c in zip(stages[pair % n_stages], labels[via], strict=True)]
+    columns = (journeys, frequency, stats, converting, abandoned)
+    frame = step_frame("stage_transition_channel", stages[pair // n_stages], target, *columns)
+    _, converting_stage = converting_targets(spec.model, spec.names)
+    level = StepLevel(
+        "stage_transition_channel",
+        step_keys,
+        pair // n_stages,
+        converting_stage[pair % n_stages],
+        journeys,
+        converting,
+        reach,
+    )
+    return frame, level
+
+
+def charge_chunk(
+    part: EventLog,
+    spec: JourneySpec,
+    column: str | None,
+    channel_names: np.ndarray | None,
+    candidates: dict,
+    n_places: int,
+) -> np.ndarray:
+    """The journeys of one part charged to each place (journey/lost.py)."""
+    at_event = part_conversions(part, spec.model, spec.window_end).at_event
+    channel, n_channels = None, 1
+    if column is not None:
+        channel, n_channels = codes_in(part, column, channel_names), len(channel_names) + 1
+    return charge_journeys(
+        global_codes(part, spec.names),
+        part.case_offsets,
+        at_event,
+        len(spec.names),
+        spec.stage_of_activity(),
+        spec.n_stages,
+        channel,
+        n_channels,
+        candidates,
+        n_places,
+    )
+
+
+def bottleneck_table(
+    reduce: Reduce,
+    spec: JourneySpec,
+    source: QuantileSource,
+    figures: StageFigures,
+    stage_table: pd.DataFrame,
+    n_cases: int,
+    *,
+    channel: str | None = None,
+    min_journeys: int = 30,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """All ranked places (BOTTLENECK_COLUMNS) of the log whose parts `reduce` runs over;
+    with `channel`, stage transitions are also split by the channel arrived at."""
+    steps = reduce(touchpoint_chunk, combine_steps, spec, source.whole)
+    if steps is None:
+        n = len(spec.names)
+        none = np.zeros(0, np.int64)
+        waits = durations_of(none, np.zeros(n * n + 1, np.int64), none, source.whole)
+        steps = StepPartial(None, np.zeros((4, n * n), np.int64), np.zeros((2, n), np.int64), waits)
+    tp_frame, tp_level = touchpoint_steps(steps, spec, source)
+    _, converting_stage = converting_targets(spec.model, spec.names)
+    stage_reach = figures.per_stage[STAGE_REACH]
+    frames = [tp_frame, stage_steps(spec.model.stages, figures)]
+    levels = [tp_level, stage_level(figures, converting_stage, stage_reach)]
+    channel_names = None
+    if channel is not None:
+        channel_names = distinct_values(reduce, channel)
+        frame, level = channel_steps(reduce, spec, source, channel, channel_names, stage_reach)
+        frames.append(frame)
+        levels.append(level)
+    n_places = sum(len(level.keys) for level in levels)
+
+    def charge(candidates: dict) -> np.ndarray:
+        args = (spec, channel, channel_names, candidates, n_places)
+        counts = reduce(charge_chunk, sum_parts, *args)
+        return counts if counts is not None else np.zeros(n_places, np.int64)
+
+    return rank_places(
+        frames,
+        levels,
+        charge,
+        spec.model.stages,
+        stage_table,
+        figures.per_stage[STAGE_LAST_ABANDONED],
+        n_cases,
+        min_journeys=min_journeys,
+        confidence=confidence,
+    )

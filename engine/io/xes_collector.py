@@ -1,0 +1,259 @@
+"""The XES parser's target: it follows the open log, trace and event as elements start and
+end, and accumulates the wanted attribute values column by column, building no tree. It
+enforces the XES structure (an event belongs to the trace it is written in) and names the
+traces of any value it cannot read."""
+
+from __future__ import annotations
+
+from array import array
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .safexml import doctype_error
+from .xes_values import BadValues, convert_values
+
+CASE_PREFIX = "case:"
+_NAME = "concept:name"
+_MAX_SEEN = 1000  # attribute names remembered for error messages
+
+
+class XesCollector:
+    """The parser's target: follows the open log, trace and event, and accumulates the
+    wanted attribute values column by column, padding with None where absent."""
+
+    def __init__(self, wanted: list[str] | None, path: Path) -> None:
+        self.path = path
+        self.event_keys = (
+            None if wanted is None else {k for k in wanted if not k.startswith(CASE_PREFIX)}
+        )
+        self.trace_keys = (
+            None
+            if wanted is None
+            else {k[len(CASE_PREFIX) :] for k in wanted if k.startswith(CASE_PREFIX)}
+        )
+        # Keys such as 'case:x' that are plain event attributes in some files.
+        if wanted is not None:
+            self.event_keys |= {k for k in wanted if k.startswith(CASE_PREFIX)}
+        self.values: dict[str, list] = {}
+        self.kinds: dict[str, set[str]] = {}
+        self.n_events = 0
+        self.trace_start = 0
+        self.seen: set[str] = set()
+        self.depth = 0
+        self.trace_depth = 0  # depth of the open trace, 0 when none
+        self.event_depth = 0  # depth of the open event, 0 when none
+        self.event: dict[str, tuple[str, str | None]] = {}  # the open event's attributes
+        self.trace: dict[str, tuple[str, str | None]] = {}  # the open trace's attributes
+        self.trace_of_event = array("q")  # trace number of each event, for error messages
+        self.trace_names: list[str | None] = []  # concept:name of each finished trace
+        self.trace_name: str | None = None  # of the open trace
+
+    # -- the parser target ----------------------------------------------------------------
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self.depth = depth = self.depth + 1
+        local = _LOCALS.get(tag)
+        if local is None:
+            local = _local(tag)
+        if self.event_depth:
+            if depth == self.event_depth + 1:
+                kind = _KINDS.get(local)
+                if kind is not None:
+                    self._event_attribute(kind, attrib)
+                    return
+            if local == "event":
+                self._refuse("an <event> inside an event")
+            if local == "trace":
+                self._refuse(f"a <trace> inside an event of {self._trace_label()}")
+            return
+        if self.trace_depth:
+            if depth == self.trace_depth + 1:
+                kind = _KINDS.get(local)
+                if kind is not None:
+                    self._trace_attribute(kind, attrib)
+                    return
+                if local == "event":
+                    self.event_depth = depth
+                    return
+            if local == "trace":
+                self._refuse(f"a <trace> inside {self._trace_label()}")
+            if local == "event":
+                self._refuse(f"an <event> nested below {self._trace_label()}")
+            return
+        if depth == 1:
+            if local != "log":
+                self._refuse(f"the root element <{local}> where <log> belongs")
+        elif local == "trace":
+            if depth != 2:
+                self._refuse("a <trace> not directly inside <log>")
+            self.trace_depth = depth
+        elif local == "event":
+            self._refuse(f"an <event> outside a trace ({self._after()})")
+
+    def end(self, tag: str) -> None:
+        depth = self.depth
+        if depth == self.event_depth:
+            self._end_event()
+            self.event_depth = 0
+        elif depth == self.trace_depth:
+            self._end_trace()
+            self.trace_depth = 0
+        self.depth = depth - 1
+
+    def doctype(self, *declaration: object) -> None:
+        raise doctype_error(self.path, "XES")
+
+    def close(self) -> None:
+        return None
+
+    # -- values ---------------------------------------------------------------------------
+    @property
+    def n_traces(self) -> int:
+        return len(self.trace_names)
+
+    def _trace_label(self, trace: int | None = None) -> str:
+        """'trace 'T12'' by its concept:name, or by its position when it has none."""
+        if trace is None or trace == len(self.trace_names):
+            trace, name = len(self.trace_names), self.trace_name
+        else:
+            name = self.trace_names[trace]
+        return f"trace {name!r}" if name is not None else f"trace #{trace + 1}"
+
+    def _after(self) -> str:
+        if not self.trace_names:
+            return "before the first trace"
+        return f"after {self._trace_label(len(self.trace_names) - 1)}"
+
+    def _refuse(self, what: str) -> NoReturn:
+        raise InputError(
+            f"'{self.path}' has {what}; an XES log holds traces and each trace its events, "
+            "so parcours will not guess which case it belongs to: fix the file or export it "
+            "again"
+        )
+
+    def _event_attribute(self, kind: str, attrib: dict[str, str]) -> None:
+        key = attrib.get("key")
+        if key is None:
+            return
+        keys = self.event_keys
+        if keys is not None and key not in keys:
+            if len(self.seen) < _MAX_SEEN:
+                self.seen.add(key)
+            return
+        if key not in self.event:  # a key repeated inside one event: the first one wins
+            self.event[key] = (kind, attrib.get("value"))
+
+    def _trace_attribute(self, kind: str, attrib: dict[str, str]) -> None:
+        key = attrib.get("key")
+        if key is None:
+            return
+        if key == _NAME and self.trace_name is None:
+            self.trace_name = attrib.get("value")
+        keys = self.trace_keys
+        if keys is not None and key not in keys:
+            if len(self.seen) < _MAX_SEEN:
+                self.seen.add(CASE_PREFIX + key)
+            return
+        if key not in self.trace:
+            self.trace[key] = (kind, attrib.get("value"))
+
+    def _put(self, column: str, kind: str, value: str | None, index: int) -> None:
+        values = self.values.get(column)
+        if values is None:
+            values = self.values[column] = [None] * index
+            self.kinds[column] = set()
+        elif len(values) < index:
+            values.extend([None] * (index - len(values)))
+        values.append(value)
+        self.kinds[column].add(kind)
+
+    def _end_event(self) -> None:
+        index = self.n_events
+        values_of = self.values
+        for key, (kind, value) in self.event.items():
+            values = values_of.get(key)
+            if values is not None and len(values) == index:
+                values.append(value)
+                self.kinds[key].add(kind)
+            else:
+                self._put(key, kind, value, index)
+        self.event.clear()
+        self.trace_of_event.append(len(self.trace_names))
+        self.n_events = index + 1
+
+    def _end_trace(self) -> None:
+        count = self.n_events - self.trace_start
+        if count:
+            for key, (kind, value) in self.trace.items():
+                column = CASE_PREFIX + key
+                values = self.values.get(column)
+                if values is not None and len(values) > self.trace_start:
+                    continue  # given by the events themselves
+                self._put(column, kind, value, self.trace_start)
+                self.values[column].extend([value] * (count - 1))
+        self.trace.clear()
+        self.trace_names.append(self.trace_name)
+        self.trace_name = None
+        self.trace_start = self.n_events
+
+    def frame(self) -> pd.DataFrame:
+        n = self.n_events
+        data = {}
+        for column, values in self.values.items():
+            if len(values) < n:
+                values.extend([None] * (n - len(values)))
+            series, problem = convert_values(values, self.kinds[column])
+            if problem is not None:
+                raise self._value_error(column, values, problem)
+            data[column] = series
+        return pd.DataFrame(data, index=pd.RangeIndex(n))
+
+    def _traces_of(self, events: np.ndarray, *, limit: int = 3) -> str:
+        traces = np.frombuffer(self.trace_of_event, dtype=np.int64)[events]
+        unique = list(dict.fromkeys(int(t) for t in traces))
+        shown = ", ".join(self._trace_label(t) for t in unique[:limit])
+        return shown + (", ..." if len(unique) > limit else "")
+
+    def _value_error(self, column: str, values: list, problem: BadValues) -> InputError:
+        kind = "/".join(sorted(self.kinds[column]))
+        if problem.mixed is not None:
+            with_offset, without = problem.mixed
+            return InputError(
+                f"'{self.path}' mixes dates with a UTC offset and without one in {column!r}: "
+                f"{len(with_offset):,} event{_s(with_offset)} with one "
+                f"(in {self._traces_of(with_offset)}) and {len(without):,} without "
+                f"(in {self._traces_of(without)}); naive dates would be taken as UTC: give "
+                "every date its offset (as XES dates normally have), or none"
+            )
+        bad = problem.bad
+        examples = ", ".join(repr(str(values[i]))[:40] for i in bad[:3])
+        return InputError(
+            f"'{self.path}' has {len(bad):,} event{_s(bad)} whose {column!r} is no readable "
+            f"{kind} (in {self._traces_of(bad)}; e.g. {examples}); {_FIXES.get(kind, _FIX)}"
+        )
+
+
+_FIX = "fix them or export the log again"
+_FIXES = {
+    "date": "XES dates are xs:dateTime values such as '2024-01-31T09:30:00.000+01:00': " + _FIX,
+}
+
+
+def _s(items: np.ndarray) -> str:
+    return "" if len(items) == 1 else "s"
+
+
+#: The attribute elements by tag name without its namespace, and their XES type.
+_KINDS = {kind: kind for kind in ("string", "date", "int", "float", "boolean", "id")}
+_LOCALS: dict[object, str] = {}
+
+
+def _local(tag: object) -> str:
+    """The tag without its namespace ('event' for '{http://...}event')."""
+    local = _LOCALS.get(tag)
+    if local is None:
+        local = _LOCALS[tag] = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    return local

@@ -1,0 +1,53 @@
+"""Charts of channels: the switches between consecutive touchpoints' channels, and
+conversion by how many channels a journey used."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .style import BLUE, from_table, interval, new_figure, safe
+
+
+@from_table
+def channel_switches(table: pd.DataFrame) -> go.Figure | None:
+    """From channel to channel between consecutive touchpoints."""
+    matrix = table.pivot_table(
+        index="source_channel",
+        columns="target_channel",
+        values="transitions",
+        aggfunc="sum",
+        fill_value=0,
+    )
+    figure = new_figure("Channel switches between consecutive touchpoints")
+    figure.add_trace(
+        go.Heatmap(
+            z=matrix.to_numpy(),
+            x=[safe(c) for c in matrix.columns],
+            y=[safe(c) for c in matrix.index],
+            colorscale="Blues",
+            texttemplate="%{z:,}",
+            hovertemplate="from %{y} to %{x}: %{z:,}<extra></extra>",
+        )
+    )
+    figure.update_layout(xaxis={"title": "to"}, yaxis={"title": "from"})
+    return figure
+
+
+@from_table
+def channel_mix(table: pd.DataFrame) -> go.Figure | None:
+    """Conversion by the number of channels a journey used."""
+    figure = new_figure("Conversion by number of channels used")
+    figure.add_trace(
+        go.Bar(
+            x=[str(c) for c in table["channels_used"]],
+            y=table["conversion_rate"],
+            error_y=interval(table["conversion_rate"], table["rate_low"], table["rate_high"]),
+            marker={"color": BLUE},
+            hovertext=[f"{j:,} journeys" for j in table["journeys"]],
+        )
+    )
+    figure.update_layout(
+        xaxis={"title": "channels used"}, yaxis={"title": "conversion rate", "tickformat": ".0%"}
+    )
+    return figure

@@ -1,0 +1,182 @@
+"""Charts of the journey's stages: the funnel, the flow from stage to stage, the time spent
+in each, and the journey map that puts reach, dwell and satisfaction side by side."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ...journey.actions import human
+from .style import BLUE, GREEN, GREY, LAYOUT, RED, from_table, interval, new_figure, safe
+
+
+@from_table
+def funnel(table: pd.DataFrame) -> go.Figure | None:
+    """Journeys reaching each stage, and how many stop there."""
+    stages = [safe(s) for s in table["stage"]]
+    figure = new_figure("Stage funnel: journeys reaching each stage")
+    figure.add_trace(
+        go.Funnel(
+            y=stages,
+            x=table["reached"],
+            textinfo="value+percent initial",
+            marker={"color": BLUE},
+            name="reached",
+        )
+    )
+    figure.add_trace(
+        go.Bar(
+            y=stages,
+            x=table["drop_off"],
+            orientation="h",
+            marker={"color": RED},
+            name="stop after this stage",
+            xaxis="x2",
+            text=[f"{s:.0%}" if np.isfinite(s) else "" for s in table["drop_off_share"]],
+            textposition="auto",
+        )
+    )
+    figure.update_layout(
+        xaxis={"domain": [0, 0.62]},
+        xaxis2={"domain": [0.68, 1], "title": "journeys that stop after the stage"},
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return figure
+
+
+@from_table
+def stage_sankey(table: pd.DataFrame) -> go.Figure | None:
+    """Journeys flowing from stage to stage (furthest stage reached), and where they stop."""
+    stages = list(table["stage"])
+    n = len(stages)
+    labels = [safe(s) for s in stages] + [f"stop after {safe(s)}" for s in stages]
+    colours = [BLUE] * n + [RED] * n
+    source, target, value = [], [], []
+    reached = table["reached"].to_numpy()
+    drop = table["drop_off"].to_numpy()
+    for i in range(n):
+        if i + 1 < n and reached[i + 1] > 0:
+            source.append(i), target.append(i + 1), value.append(int(reached[i + 1]))
+        if drop[i] > 0 and i + 1 < n:
+            source.append(i), target.append(n + i), value.append(int(drop[i]))
+    if not value:
+        return None
+    figure = new_figure("Journeys across stages")
+    figure.add_trace(
+        go.Sankey(
+            arrangement="snap",
+            node={"label": labels, "color": colours, "pad": 18},
+            link={"source": source, "target": target, "value": value},
+        )
+    )
+    return figure
+
+
+@from_table
+def dwell_distributions(table: pd.DataFrame) -> go.Figure | None:
+    """Per stage, how long closed visits last (a histogram on a log time scale)."""
+    figure = new_figure("Time spent in each stage (closed visits)")
+    for _stage, rows in table.groupby("order", sort=True):
+        name = safe(rows["stage"].iloc[0])
+        middle = np.sqrt(np.maximum(rows["bin_start_s"], 1) * np.maximum(rows["bin_end_s"], 1))
+        figure.add_trace(
+            go.Scatter(
+                x=middle,
+                y=rows["visits"],
+                mode="lines+markers",
+                name=name,
+                line={"shape": "spline"},
+                hovertext=[
+                    f"{name}: {v:,} visits of {human(a)} to {human(b)}"
+                    for v, a, b in zip(
+                        rows["visits"], rows["bin_start_s"], rows["bin_end_s"], strict=True
+                    )
+                ],
+                hoverinfo="text",
+            )
+        )
+    figure.update_layout(
+        xaxis={"type": "log", "title": "time in the stage (seconds, log scale)"},
+        yaxis={"title": "visits"},
+    )
+    return figure
+
+
+def journey_map(
+    funnel_table: pd.DataFrame | None,
+    stages: pd.DataFrame | None,
+    satisfaction: pd.DataFrame | None,
+) -> go.Figure | None:
+    """Stages across: share reaching each, median dwell, drop-off, and the satisfaction
+    curve when a score was given."""
+    if funnel_table is None or stages is None or funnel_table.empty:
+        return None
+    from plotly.subplots import make_subplots
+
+    names = [safe(s) for s in funnel_table["stage"]]
+    rows = 3 if satisfaction is not None and not satisfaction.empty else 2
+    figure = make_subplots(
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        subplot_titles=["reach and drop-off", "median time in the stage", "satisfaction"][:rows],
+    )
+    figure.add_trace(
+        go.Bar(
+            x=names,
+            y=funnel_table["share"],
+            name="journeys reaching",
+            marker={"color": BLUE},
+            text=[f"{s:.0%}" for s in funnel_table["share"]],
+            textposition="outside",
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=names,
+            y=funnel_table["drop_off_share"],
+            name="stop after it",
+            mode="lines+markers",
+            line={"color": RED},
+        ),
+        row=1,
+        col=1,
+    )
+    dwell_days = stages.set_index("stage").reindex(funnel_table["stage"])["median_s"] / 86_400
+    figure.add_trace(
+        go.Bar(
+            x=names,
+            y=dwell_days,
+            name="median dwell (days)",
+            marker={"color": GREY},
+            text=[human(s * 86_400) for s in dwell_days],
+            textposition="outside",
+        ),
+        row=2,
+        col=1,
+    )
+    if rows == 3:
+        per_stage = satisfaction[satisfaction["level"] == "stage"].set_index("name")
+        per_stage = per_stage.reindex(funnel_table["stage"])
+        figure.add_trace(
+            go.Scatter(
+                x=names,
+                y=per_stage["mean_score"],
+                error_y=interval(
+                    per_stage["mean_score"], per_stage["score_low"], per_stage["score_high"]
+                ),
+                mode="lines+markers",
+                line={"color": GREEN, "width": 3},
+                name="mean score (95% CI)",
+            ),
+            row=3,
+            col=1,
+        )
+    figure.update_layout(title={"text": "Journey map"}, height=260 * rows, **LAYOUT)
+    figure.update_yaxes(tickformat=".0%", row=1, col=1)
+    return figure

@@ -1,0 +1,48 @@
+"""What every report chart shares: colours, the page layout, labels from the log shown
+literally (`safe`), and the rule that a chart of a table the run did not write is None."""
+
+from __future__ import annotations
+
+import functools
+import html
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..labels import neutral
+
+BLUE, RED, GREEN, GREY = "#3b6fb6", "#c0392b", "#2e8b57", "#9aa5b1"
+LAYOUT = {
+    "template": "plotly_white",
+    "margin": {"l": 60, "r": 30, "t": 50, "b": 50},
+    "font": {"family": "Helvetica, Arial, sans-serif", "size": 12},
+}
+
+
+def from_table(draw: Callable[..., go.Figure | None]) -> Callable[..., go.Figure | None]:
+    """A chart of a table the run may not have written: None when it is absent or empty."""
+
+    @functools.wraps(draw)
+    def chart(table: pd.DataFrame | None, *args, **kwargs) -> go.Figure | None:
+        if table is None or table.empty:
+            return None
+        return draw(table, *args, **kwargs)
+
+    return chart
+
+
+def safe(value: object) -> str:
+    """A label from the log, shown literally by plotly, bidirectional controls shown."""
+    return html.escape(neutral(str(value)), quote=False)
+
+
+def interval(value: pd.Series, low: pd.Series, high: pd.Series) -> dict:
+    """Error bars from a confidence interval around `value`."""
+    return {"type": "data", "symmetric": False, "array": high - value, "arrayminus": value - low}
+
+
+def new_figure(title: str) -> go.Figure:
+    figure = go.Figure()
+    figure.update_layout(title={"text": title}, **LAYOUT)
+    return figure

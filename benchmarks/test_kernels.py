@@ -5,7 +5,9 @@ prepares it: from the benchmark log built once (`built_log`, in canonical order)
 the kernels of reading (ordering, keycodes, hashing, timeunits), from the file's columns
 in input order. The untimed preparation mirrors the kernel's call site, which each test's
 docstring names. Each kernel runs once before it is timed (`measure`), kernels that change
-their input get a fresh copy before each round (not timed), and every result is checked.
+their input get a fresh copy before each round (not timed), and every result is checked;
+up to REFERENCE_EVENTS events (smoke mode) some results are also compared with the
+kernel's plain reference from the registry, tests/kernel_references.py.
 events/s counts the log's events, also for kernels whose input is per case, per variant
 or per edge.
 
@@ -13,7 +15,7 @@ The prepared inputs are class-scoped fixtures: a class's arrays are freed before
 class starts, which keeps memory bounded at 100M events.
 
 Not timed on their own: helpers that only run inside the kernels timed here
-(ordering.sort_by_time, hashing.splitmix64 and bytes_equal, grouping.case_chunks and
+(ordering.sort_by_time and sort_run, hashing.splitmix64 and bytes_equal, grouping.case_chunks and
 chunk_cursors, the numba helpers of stats, sketch, variants and edgestats, whose
 plan_selection runs once per edge between its two passes); ordering.split_collisions,
 which runs only when two case keys' 64-bit hashes collide (never with the synthetic ids);
@@ -103,6 +105,10 @@ from engine.kernels.sketch import (
     grouped_entries,
 )
 from engine.kernels.stages import (
+    MOVE_COUNT,
+    STAGE_FURTHEST,
+    STAGE_OPEN,
+    STAGE_VISITS,
     closed_dwell_counts,
     stage_pass,
     stage_visits,
@@ -136,6 +142,7 @@ from engine.log.case_codes import case_keys, present_keys, utf8_boundary
 from engine.log.columns import chunk_slices, string_buffers
 from engine.log.order import Events, _counted
 from engine.sorting import sort_in_parts, sort_segments
+from tests.kernel_references import REFERENCES, assert_same
 
 #: Runs of cases that parallel kernels split their work into: one per thread.
 THREADS = numba.get_num_threads()
@@ -333,6 +340,20 @@ def steps(log: engine.EventLog, journey: engine.Journey) -> tuple[np.ndarray, ..
         np.zeros(n_act, dtype=bool),
         chunk_count(log.n_cases, n_act * n_act),
     )
+
+
+#: Up to this many events, results are also compared with the registry's reference.
+REFERENCE_EVENTS = 200_000
+
+
+def matches_reference(name: str, args: tuple, result: object, events: int) -> bool:
+    """Whether `result` of kernel `name` on `args` is its reference's (tests/
+    kernel_references.py); skipped (True) on logs too large for the plain references."""
+    if events > REFERENCE_EVENTS:
+        return True
+    entry = REFERENCES[name]
+    assert_same(result, entry.reference(*args), entry.rtol)
+    return True
 
 
 def small_groups_sorted(values: np.ndarray, offsets: np.ndarray, limit: int) -> bool:
@@ -890,6 +911,7 @@ class TestVariants:
         v = variants
         args = (log.activity, log.case_offsets, v.hashes, v.ids, THREADS)
         result = measure(assign_variants, *args, events=log.n_events)
+        assert matches_reference("variants.assign_variants", args, result, log.n_events)
         provisional, representative, sequence_offsets, codes = result
         assert len(representative) == len(v.final.representative)
         of_case = representative[provisional]
@@ -967,6 +989,7 @@ class TestActivities:
         """analysis.activities: events, cases, starts and ends per activity."""
         args = (log.activity, log.case_offsets, log.n_activities)
         counts = measure(activity_counts, *args, events=log.n_events)
+        assert matches_reference("activities.activity_counts", args, counts, log.n_events)
         assert np.array_equal(counts[0], np.bincount(log.activity, minlength=log.n_activities))
         assert counts[2].sum() == counts[3].sum() == log.n_cases
         assert (counts[1] <= counts[0]).all()
@@ -1047,18 +1070,24 @@ class TestStages:
         args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity, n_stages)
         eligible = ~converting_targets(journey.model, log.activity_names)[1]
         args += (journey.conversions.at_event, eligible, chunk_count(log.n_cases, n_stages**2))
-        per_stage, per_move, grouped, move_offsets = measure(stage_pass, *args, events=log.n_events)
+        result = measure(stage_pass, *args, events=log.n_events)
+        per_stage, per_move, grouped, move_offsets = result
         mapped = journey.stage_of_activity[log.activity] >= 0
         journeys_mapped = np.logical_or.reduceat(mapped, log.case_offsets[:-1])
-        assert per_stage[3].sum() == per_stage[1].sum() == journeys_mapped.sum()
-        assert np.array_equal(np.diff(move_offsets), per_move[0]) and (grouped >= 0).all()
+        assert per_stage[STAGE_FURTHEST].sum() == per_stage[STAGE_OPEN].sum()
+        assert per_stage[STAGE_OPEN].sum() == journeys_mapped.sum()
+        assert np.array_equal(np.diff(move_offsets), per_move[MOVE_COUNT]) and (grouped >= 0).all()
+        assert matches_reference("stages.stage_pass", args, result, log.n_events)
 
     def test_stage_visits(self, measure, log, journey: engine.Journey) -> None:
         """journey.stages.Journey.visits: one row per stage visit."""
         args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity)
-        case, _, first, start, end, is_open = measure(stage_visits, *args, events=log.n_events)
+        result = measure(stage_visits, *args, events=log.n_events)
+        case, _, first, start, end, is_open = result
+        assert matches_reference("stages.stage_visits", args, result, log.n_events)
         per_stage = journey.figures.per_stage
-        assert len(case) == per_stage[0].sum() and is_open.sum() == per_stage[1].sum()
+        assert len(case) == per_stage[STAGE_VISITS].sum()
+        assert is_open.sum() == per_stage[STAGE_OPEN].sum()
         assert (np.diff(case) >= 0).all() and (end >= start).all()
         assert np.array_equal(log.timestamp[first], start)
 
@@ -1081,8 +1110,10 @@ class TestStages:
         """journey.stages.Journey.moves: moves between consecutive visits of a case."""
         v = journey.visits
         args = (v.case, v.stage, v.first_event, v.start, v.end, len(journey.model.stages))
-        keys, cases, _, dwell = measure(visit_moves, *args, events=log.n_events)
-        assert len(keys) == journey.figures.per_move[0].sum()
+        result = measure(visit_moves, *args, events=log.n_events)
+        keys, cases, _, dwell = result
+        assert matches_reference("stages.visit_moves", args, result, log.n_events)
+        assert len(keys) == journey.figures.per_move[MOVE_COUNT].sum()
         assert (dwell >= 0).all() and (np.diff(cases) >= 0).all()
 
 
@@ -1144,9 +1175,9 @@ class TestConversion:
         """journey.conversion.case_conversions: when each journey first converts."""
         converts = _converts(log, journey)
         args = (log.activity, log.case_offsets, log.timestamp, converts, log.timestamp.max())
-        converted, elapsed, at_event, observed = measure(
-            conversion_times, *args, events=log.n_events
-        )
+        result = measure(conversion_times, *args, events=log.n_events)
+        converted, elapsed, at_event, observed = result
+        assert matches_reference("conversion.conversion_times", args, result, log.n_events)
         assert 0 < converted.sum() < log.n_cases
         at = at_event[converted]
         first = log.case_offsets[:-1][converted]
@@ -1205,7 +1236,9 @@ class TestChannels:
         n = max(len(names), 1)
         abandoned = ~journey.conversions.converted
         args = (codes, log.case_offsets, n, abandoned, chunk_count(log.n_cases, n * n))
-        transitions, cases, last_step, used = measure(channel_switches, *args, events=log.n_events)
+        result = measure(channel_switches, *args, events=log.n_events)
+        transitions, cases, last_step, used = result
+        assert matches_reference("channels.channel_switches", args, result, log.n_events)
         assert (codes >= 0).all()  # every synthetic event has a channel
         assert transitions.sum() == log.n_events - log.n_cases
         assert (cases <= transitions).all() and last_step.sum() <= abandoned.sum()
@@ -1223,7 +1256,9 @@ class TestSatisfaction:
         stages = journey.stage_of_activity
         args = (scores, log.activity, stages, log.case_offsets, SCALES["csat"][2])
         args += (~journey.conversions.converted, len(journey.model.stages))
-        by_touchpoint, by_stage, outcomes = measure(score_summary, *args, events=log.n_events)
+        result = measure(score_summary, *args, events=log.n_events)
+        by_touchpoint, by_stage, outcomes = result
+        assert matches_reference("satisfaction.score_summary", args, result, log.n_events)
         answered = ~np.isnan(scores)
         assert by_touchpoint[0].sum() == answered.sum() > 0
         assert by_stage[0].sum() == (answered & (stages[log.activity] >= 0)).sum()
@@ -1242,6 +1277,7 @@ class TestAttribution:
         args = (log.activity, log.case_offsets, log.timestamp, at, log.n_activities)
         args += (7 * 86_400e9, chunk_count(log.n_cases, log.n_activities * 4))
         credits = measure(heuristic_credits, *args, events=log.n_events)
+        assert matches_reference("attribution.heuristic_credits", args, credits, log.n_events)
         np.testing.assert_allclose(credits.sum(axis=1), journey.conversions.converted.sum())
 
     def test_block_transition_counts(self, measure, log, journey: engine.Journey) -> None:
@@ -1250,6 +1286,7 @@ class TestAttribution:
         args = (log.activity, log.case_offsets, journey.conversions.at_event, n, 200, 1)
         args += (chunk_count(log.n_cases, 200 * (n + 1) * (n + 2)),)
         blocks = measure(block_transition_counts, *args, events=log.n_events)
+        assert matches_reference("attribution.block_transition_counts", args, blocks, log.n_events)
         counts = blocks.sum(axis=0)
         assert counts[n].sum() == log.n_cases  # every journey leaves the start once
         assert counts[:, n].sum() == journey.conversions.converted.sum()

@@ -34,8 +34,8 @@ from ..journey.lost import StepLevel, charge_journeys
 from ..kernels.dfg import pair_keys
 from ..kernels.grouping import chunk_count, group_values
 from ..kernels.lost import pair_reach
-from ..kernels.stages import stage_visits, visit_moves
-from ..kernels.steps import pair_cases, step_outcomes
+from ..kernels.stages import STAGE_LAST_ABANDONED, STAGE_REACH, stage_visits, visit_moves
+from ..kernels.steps import PAIR_COUNT, PAIR_JOURNEYS, pair_cases, step_outcomes
 from .context import (
     JourneySpec,
     Reduce,
@@ -83,7 +83,9 @@ def touchpoint_chunk(part: EventLog, spec: JourneySpec, whole: bool) -> StepPart
     act = global_codes(part, spec.names)
     counts, durations, offsets, reach = pair_step_counts(part, at_event, act, n_act, eligible)
     # The moments' distinct cases per key are not read here: the journeys stand in.
-    return StepPartial(None, counts, reach, durations_of(durations, offsets, counts[1], whole))
+    return StepPartial(
+        None, counts, reach, durations_of(durations, offsets, counts[PAIR_JOURNEYS], whole)
+    )
 
 
 def _sparse_steps(part: EventLog, at_event: np.ndarray, eligible: np.ndarray) -> StepPartial:
@@ -122,7 +124,7 @@ def touchpoint_steps(
     """The touchpoint steps' rows and their level (as lost.py reads it)."""
     n_act = len(spec.names)
     if partial.keys is None:
-        keys = np.flatnonzero(partial.counts[0])
+        keys = np.flatnonzero(partial.counts[PAIR_COUNT])
         counts = partial.counts[:, keys]
         stats = source.stats("edges", partial.waits, keys, edge_durations, spec.names)
     else:
@@ -206,7 +208,7 @@ def channel_steps(
         n_keys = n_stages**2 * n_channels
         waits = durations_of(none, np.zeros(n_keys + 1, np.int64), none, source.whole)
         partial = MovePartial(np.zeros((4, n_keys), np.int64), waits)
-    step_keys = np.flatnonzero(partial.counts[0])
+    step_keys = np.flatnonzero(partial.counts[PAIR_COUNT])
     frequency, journeys, converting, abandoned = partial.counts[:, step_keys]
     table = f"stage_transitions_by:{column}"
     stats = source.stats(table, partial.waits, step_keys, move_waits, spec, column, channel_names)
@@ -278,7 +280,7 @@ def bottleneck_table(
         steps = StepPartial(None, np.zeros((4, n * n), np.int64), np.zeros((2, n), np.int64), waits)
     tp_frame, tp_level = touchpoint_steps(steps, spec, source)
     _, converting_stage = converting_targets(spec.model, spec.names)
-    stage_reach = figures.per_stage[5:7]
+    stage_reach = figures.per_stage[STAGE_REACH]
     frames = [tp_frame, stage_steps(spec.model.stages, figures)]
     levels = [tp_level, stage_level(figures, converting_stage, stage_reach)]
     channel_names = None
@@ -300,7 +302,7 @@ def bottleneck_table(
         charge,
         spec.model.stages,
         stage_table,
-        figures.per_stage[4],
+        figures.per_stage[STAGE_LAST_ABANDONED],
         n_cases,
         min_journeys=min_journeys,
         confidence=confidence,

@@ -29,7 +29,16 @@ import pandas as pd
 from ..analysis.moments import combine_moments
 from ..analysis.partials import global_codes
 from ..kernels.grouping import chunk_count
-from ..kernels.stages import stage_pass
+from ..kernels.stages import (
+    MOVE_CASES,
+    MOVE_COUNT,
+    STAGE_CASES,
+    STAGE_FURTHEST,
+    STAGE_FURTHEST_ABANDONED,
+    STAGE_OPEN,
+    STAGE_VISITS,
+    stage_pass,
+)
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
 from .context import JourneySpec, Reduce, converting_targets, part_conversions
@@ -118,7 +127,9 @@ def chunk(part: EventLog, spec: JourneySpec, whole: bool) -> StagePartial:
     """A part's counts; its dwells kept `whole` (one machine) or as moments."""
     at_event = part_conversions(part, spec.model, spec.window_end).at_event
     per_stage, per_move, grouped, offsets = stage_counts(part, spec.model, spec.names, at_event)
-    return StagePartial(per_stage, per_move, durations_of(grouped, offsets, per_move[1], whole))
+    return StagePartial(
+        per_stage, per_move, durations_of(grouped, offsets, per_move[MOVE_CASES], whole)
+    )
 
 
 def combine(parts: list[StagePartial | None]) -> StagePartial | None:
@@ -147,7 +158,7 @@ def stage_dwells(part: EventLog, spec: JourneySpec) -> tuple[np.ndarray, np.ndar
 
 def finalize(partial: StagePartial, spec: JourneySpec, source: QuantileSource) -> StageFigures:
     n_stages = spec.n_stages
-    keys = np.flatnonzero(partial.per_move[0])
+    keys = np.flatnonzero(partial.per_move[MOVE_COUNT])
     by_stage = regroup(partial.dwell, np.arange(n_stages * n_stages) // n_stages, n_stages)
     return StageFigures(
         per_stage=partial.per_stage,
@@ -191,8 +202,8 @@ def unmapped_table(
 def stage_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
     """Per stage, in stage order: STAGE_COLUMNS."""
     n_stages = len(stages)
-    visits, open_visits, cases = f.per_stage[0], f.per_stage[1], f.per_stage[2]
-    closed = np.bincount(f.keys // n_stages, weights=f.per_move[0], minlength=n_stages)
+    visits, open_visits, cases = f.per_stage[[STAGE_VISITS, STAGE_OPEN, STAGE_CASES]]
+    closed = np.bincount(f.keys // n_stages, weights=f.per_move[MOVE_COUNT], minlength=n_stages)
     return pd.DataFrame(
         {
             "stage": pd.Series(stages, dtype="str"),
@@ -223,7 +234,7 @@ def transition_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
                 "median_s": float,
             }
         )
-    keys, frequency, cases, stats = f.keys, f.per_move[0], f.per_move[1], f.move_stats
+    keys, frequency, cases, stats = f.keys, *f.per_move[[MOVE_COUNT, MOVE_CASES]], f.move_stats
     names = np.asarray(stages, dtype=object)
     frame = pd.DataFrame(
         {
@@ -243,11 +254,11 @@ def transition_table(stages: list[str], f: StageFigures) -> pd.DataFrame:
 def funnel_table(stages: list[str], f: StageFigures, n_cases: int) -> pd.DataFrame:
     """FUNNEL_COLUMNS in stage order (see the module doc)."""
     n_stages = len(stages)
-    at_most = f.per_stage[3]
+    at_most = f.per_stage[STAGE_FURTHEST]
     reached = at_most[::-1].cumsum()[::-1]
-    dropped = f.per_stage[7].copy()  # furthest there, never converting
+    dropped = f.per_stage[STAGE_FURTHEST_ABANDONED].copy()  # furthest there, never converting
     converted = (at_most - dropped)[::-1].cumsum()[::-1]
-    visited = f.per_stage[2].copy()
+    visited = f.per_stage[STAGE_CASES].copy()
     following = np.append(reached[1:], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         conversion = np.where(reached > 0, following / reached, np.nan)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..kernels.stages import MOVE_CONVERTING, MOVE_JOURNEYS
 from ..kernels.stats import MEAN, MEDIAN, P90, SUM
 from ..schema import FLOAT, INT, TEXT, table_schema, without
 from .lost import LOST_COLUMNS, LOST_SCHEMA, Charge, StepLevel, lost_columns
@@ -117,8 +118,8 @@ def stage_level(f: StageFigures, converting_stage: np.ndarray, reach: np.ndarray
         f.keys,
         f.keys // n_stages,
         converting_stage[f.keys % n_stages],
-        f.per_move[2],
-        f.per_move[3],
+        f.per_move[MOVE_JOURNEYS],
+        f.per_move[MOVE_CONVERTING],
         reach,
     )
 

@@ -1,7 +1,9 @@
 """Numba kernels: pure functions over contiguous arrays.
 
 Conventions: arrays in, arrays out; no pandas, no validation (the caller validates);
-every kernel has a plain numpy/pandas reference in the tests.
+each kernel's plain numpy reference and input generator are registered in
+tests/kernel_references.py, which tests/test_kernel_references.py and
+benchmarks/test_kernels.py both read (a public kernel missing there fails the tests).
 
 The canonical layout every kernel reads: events sorted by (case, timestamp, input row);
 ``act`` holds int32 activity codes, ``ts`` int64 nanoseconds, and ``offsets`` (int64,

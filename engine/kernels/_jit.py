@@ -8,3 +8,6 @@ import numba
 jit = numba.njit(cache=True, nogil=True)
 #: As `jit`, for kernels whose outer loop is a ``numba.prange``.
 pjit = numba.njit(cache=True, nogil=True, parallel=True)
+#: As `jit`, for small helpers called per event or per case: inlined into the caller by
+#: numba itself, since a compiled call per case can cost a fifth of a one-pass kernel.
+inline = numba.njit(cache=True, nogil=True, inline="always")

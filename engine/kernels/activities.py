@@ -8,10 +8,13 @@ from numba import prange
 from ._jit import jit, pjit
 from .grouping import case_chunks
 
+#: Rows of `activity_counts`: events, distinct cases, cases starting and ending with it.
+EVENTS, CASES, STARTS, ENDS = range(4)
+
 
 @jit
 def activity_counts(act, offsets, n_activities):
-    """Rows of the result: events, cases, starts, ends (each int64[n_activities])."""
+    """The rows EVENTS, CASES, STARTS, ENDS, each int64[n_activities]."""
     out = np.zeros((4, n_activities), np.int64)
     last_case = np.full(n_activities, -1, np.int64)
     n_cases = offsets.shape[0] - 1
@@ -20,14 +23,14 @@ def activity_counts(act, offsets, n_activities):
         end = offsets[c + 1]
         if end == start:
             continue
-        out[2, act[start]] += 1
-        out[3, act[end - 1]] += 1
+        out[STARTS, act[start]] += 1
+        out[ENDS, act[end - 1]] += 1
         for i in range(start, end):
             a = act[i]
-            out[0, a] += 1
+            out[EVENTS, a] += 1
             if last_case[a] != c:
                 last_case[a] = c
-                out[1, a] += 1
+                out[CASES, a] += 1
     return out
 
 

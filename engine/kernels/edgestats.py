@@ -18,19 +18,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
-from .stats import (
-    MAX,
-    MEAN,
-    MEDIAN,
-    MIN,
-    NS_PER_S,
-    P90,
-    STDEV,
-    SUM,
-    median_p90,
-    order_ranks,
-    rank_buckets,
-)
+from .stats import MEAN, NS_PER_S, STDEV, SUM, fill_stats, order_ranks, rank_buckets
 
 _NS_PER_S_F = 1e9
 #: Buckets of `signed_bucket`: 1025 from zero up, 1024 below zero.
@@ -224,9 +212,8 @@ def edge_stats(act, offsets, ts, start_ts, n_activities, blocks, runs):
         value = np.empty(4, np.int64)
         for j in range(4):
             value[j] = kept[positions[e, j]]
-        stats[MEDIAN, e], stats[P90, e] = median_p90(n, value)
-        stats[MIN, e] = extremes[:, 0, keys[e]].min() / _NS_PER_S_F
-        stats[MAX, e] = extremes[:, 1, keys[e]].max() / _NS_PER_S_F
+        low = extremes[:, 0, keys[e]].min()
+        fill_stats(stats, e, n, stats[SUM, e], low, extremes[:, 1, keys[e]].max(), value)
         if n > 1:
             stats[STDEV, e] = np.sqrt(squares[:, keys[e]].sum() / (n - 1))
     return keys, totals[COUNT], totals[CASES], stats

@@ -16,14 +16,16 @@ from numba import prange
 
 from ._jit import jit, pjit
 from .grouping import case_chunks
+from .steps import REACHED, REACHED_CONVERTING
 
 
 @pjit
 def pair_reach(act, offsets, converted_at, eligible, n_chunks):
     """Per source activity: distinct journeys that took, before converting, a step to an
     `eligible` target (eligible[b]: a step to b is an alternative), and how many of
-    them convert. Returns int64 (2, n_activities). (pair_steps counts the same in its
-    first pass; this is for alphabets too large for its tables.)"""
+    them convert: int64 (2, n_activities), the rows steps.REACHED, REACHED_CONVERTING.
+    (pair_steps counts the same in its first pass; this is for alphabets too large for
+    its tables.)"""
     n_cases = offsets.shape[0] - 1
     n_act = eligible.shape[0]
     bounds = case_chunks(n_cases, n_chunks)
@@ -37,9 +39,9 @@ def pair_reach(act, offsets, converted_at, eligible, n_chunks):
                 a = act[i]
                 if eligible[act[i + 1]] and (at < 0 or at >= i + 1) and seen[a] != c:
                     seen[a] = c
-                    count[0, a] += 1
+                    count[REACHED, a] += 1
                     if at >= 0:
-                        count[1, a] += 1
+                        count[REACHED_CONVERTING, a] += 1
     return counts.sum(axis=0)
 
 
@@ -147,7 +149,9 @@ def _estimates(cells):
 
 @jit
 def _quantile(sorted_values, p):
-    """numpy's default (linear) quantile of sorted values."""
+    """The linear quantile of sorted values at numpy's position, interpolated as
+    a + (b - a) * g. Not stats.quantile_position and interpolate: numpy's own formula
+    rounds differently where g >= 0.5, and the bootstrap intervals are kept bit for bit."""
     position = p * (sorted_values.shape[0] - 1)
     low = int(np.floor(position))
     high = min(low + 1, sorted_values.shape[0] - 1)

@@ -1,6 +1,9 @@
 """Mergeable per-group moments of int64 nanosecond durations: exact sums (whole seconds
 and remainders apart, as stats.exact_total), extremes, and the mean with the sum of
-squared deviations from it, which merge across parts as Chan et al. show."""
+squared deviations from it, which merge across parts as Chan et al. show.
+
+Not `stats.group_stats_into`: these are a part's mergeable sums, from which the merged
+groups' mean and standard deviation follow, not one group's final figures."""
 
 from __future__ import annotations
 
@@ -8,9 +11,8 @@ import numpy as np
 from numba import prange
 
 from ._jit import pjit
-from .stats import squared_deviations
+from .stats import exact_parts, squared_deviations
 
-NS_PER_S = 1_000_000_000
 _INT64_MAX = np.iinfo(np.int64).max
 _INT64_MIN = np.iinfo(np.int64).min
 
@@ -32,17 +34,7 @@ def group_moments(ns, offsets):
         end = offsets[g + 1]
         if end == start:
             continue
-        whole = np.int64(0)
-        rest = np.int64(0)
-        lo = ns[start]
-        hi = ns[start]
-        for i in range(start, end):
-            v = ns[i]
-            q = v // NS_PER_S
-            whole += q
-            rest += v - q * NS_PER_S
-            lo = min(lo, v)
-            hi = max(hi, v)
+        whole, rest, lo, hi = exact_parts(ns, start, end, True)
         m = (whole + rest / 1e9) / (end - start)
         whole_s[g] = whole
         rest_ns[g] = rest

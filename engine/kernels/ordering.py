@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._jit import jit, pjit
+from ._jit import inline, jit, pjit
 from .hashing import bytes_equal, splitmix64
 
 _INSERTION_LIMIT = 32
@@ -231,31 +231,41 @@ def split_collisions(rows, ts_out, runs, collided, key_offsets, key_data):
 @jit
 def sort_by_time(rows, ts_out, start, end):
     """Stable sort of one case's events by time (rows are ascending on entry)."""
-    ordered = True
     for i in range(start + 1, end):
         if ts_out[i] < ts_out[i - 1]:
-            ordered = False
-            break
-    if ordered:
-        return
-    if end - start <= _INSERTION_LIMIT:
+            sort_run(ts_out, rows, start, end, _INSERTION_LIMIT)
+            return
+
+
+@inline
+def sort_run(keys, payload, start, end, limit):
+    """Sort keys[start:end] in place, stably, carrying payload[start:end] along (None: no
+    payload): insertion sort for runs of at most `limit` values, the few most runs hold;
+    numpy's stable sort for longer ones. The package's one insertion sort."""
+    if end - start <= limit:
         for i in range(start + 1, end):
-            row = rows[i]
-            t = ts_out[i]
+            key = keys[i]
+            if payload is not None:
+                held = payload[i]
             j = i - 1
-            while j >= start and ts_out[j] > t:
-                rows[j + 1] = rows[j]
-                ts_out[j + 1] = ts_out[j]
+            while j >= start and keys[j] > key:
+                keys[j + 1] = keys[j]
+                if payload is not None:
+                    payload[j + 1] = payload[j]
                 j -= 1
-            rows[j + 1] = row
-            ts_out[j + 1] = t
+            keys[j + 1] = key
+            if payload is not None:
+                payload[j + 1] = held
         return
-    local = np.argsort(ts_out[start:end], kind="mergesort")
-    old_rows = rows[start:end].copy()
-    old_ts = ts_out[start:end].copy()
+    if payload is None:
+        keys[start:end].sort()
+        return
+    local = np.argsort(keys[start:end], kind="mergesort")
+    old_keys = keys[start:end].copy()
+    old_payload = payload[start:end].copy()
     for i in range(end - start):
-        rows[start + i] = old_rows[local[i]]
-        ts_out[start + i] = old_ts[local[i]]
+        keys[start + i] = old_keys[local[i]]
+        payload[start + i] = old_payload[local[i]]
 
 
 @pjit

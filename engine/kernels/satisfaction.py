@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import inline, jit
 
 
 @jit
@@ -20,19 +20,9 @@ def score_summary(score, act, stage_of_activity, offsets, threshold, abandoned, 
     - outcomes, per stage: journeys whose lowest answer there is low, of which abandoned;
       journeys that answered there without a low score, of which abandoned.
     """
-    n_activities = stage_of_activity.shape[0]
-    t_n = np.zeros(n_activities, np.int64)
-    t_total = np.zeros(n_activities, np.float64)
-    t_squares = np.zeros(n_activities, np.float64)
-    t_low = np.zeros(n_activities, np.int64)
-    s_n = np.zeros(n_stages, np.int64)
-    s_total = np.zeros(n_stages, np.float64)
-    s_squares = np.zeros(n_stages, np.float64)
-    s_low = np.zeros(n_stages, np.int64)
-    n_low = np.zeros(n_stages, np.int64)
-    k_low = np.zeros(n_stages, np.int64)
-    n_not = np.zeros(n_stages, np.int64)
-    k_not = np.zeros(n_stages, np.int64)
+    by_touchpoint = _empty_sums(stage_of_activity.shape[0])
+    by_stage = _empty_sums(n_stages)
+    outcomes = _empty_counts(n_stages)
     lowest = np.full(n_stages, np.nan)
     answered = np.empty(n_stages, np.int64)  # stages answered in the current case
     for c in range(offsets.shape[0] - 1):
@@ -42,38 +32,63 @@ def score_summary(score, act, stage_of_activity, offsets, threshold, abandoned, 
             if np.isnan(v):
                 continue
             a = act[i]
-            t_n[a] += 1
-            t_total[a] += v
-            t_squares[a] += v * v
-            if v <= threshold:
-                t_low[a] += 1
+            _add_score(by_touchpoint, a, v, threshold)
             s = stage_of_activity[a]
             if s < 0:
                 continue
-            s_n[s] += 1
-            s_total[s] += v
-            s_squares[s] += v * v
-            if v <= threshold:
-                s_low[s] += 1
+            _add_score(by_stage, s, v, threshold)
             if np.isnan(lowest[s]):
                 answered[n_answered] = s
                 n_answered += 1
                 lowest[s] = v
             elif v < lowest[s]:
                 lowest[s] = v
-        for j in range(n_answered):
-            s = answered[j]
-            if lowest[s] <= threshold:
-                n_low[s] += 1
-                if abandoned[c]:
-                    k_low[s] += 1
-            else:
-                n_not[s] += 1
-                if abandoned[c]:
-                    k_not[s] += 1
-            lowest[s] = np.nan
+        _count_outcomes(outcomes, answered, n_answered, lowest, threshold, abandoned[c])
+    return by_touchpoint, by_stage, outcomes
+
+
+@jit
+def _empty_sums(n):
+    """(answers, sum, sum of squares, low answers) over n places, all zero."""
+    return np.zeros(n, np.int64), np.zeros(n), np.zeros(n), np.zeros(n, np.int64)
+
+
+@jit
+def _empty_counts(n):
+    """Four int64 counts over n places, all zero."""
     return (
-        (t_n, t_total, t_squares, t_low),
-        (s_n, s_total, s_squares, s_low),
-        (n_low, k_low, n_not, k_not),
+        np.zeros(n, np.int64),
+        np.zeros(n, np.int64),
+        np.zeros(n, np.int64),
+        np.zeros(n, np.int64),
     )
+
+
+@inline
+def _add_score(sums, k, v, threshold):
+    """Count score v of place k into `sums` (see _empty_sums)."""
+    n, total, squares, low = sums
+    n[k] += 1
+    total[k] += v
+    squares[k] += v * v
+    if v <= threshold:
+        low[k] += 1
+
+
+@inline
+def _count_outcomes(outcomes, answered, n_answered, lowest, threshold, abandoned):
+    """Count one journey into `outcomes` for each stage it answered at (the first
+    `n_answered` of `answered`; its lowest answer there in `lowest`, reset to NaN for
+    the next journey)."""
+    n_low, k_low, n_not, k_not = outcomes
+    for j in range(n_answered):
+        s = answered[j]
+        if lowest[s] <= threshold:
+            n_low[s] += 1
+            if abandoned:
+                k_low[s] += 1
+        else:
+            n_not[s] += 1
+            if abandoned:
+                k_not[s] += 1
+        lowest[s] = np.nan

@@ -149,80 +149,53 @@ def visit_moves(case, stage, first_event, start, end, n_stages):
     return keys, cases, arrival, dwell
 
 
+#: Rows of `stage_pass`'s per_stage: visits; open visits (a case's last); distinct cases
+#: visiting; journeys whose furthest stage (highest index) it is; journeys that never
+#: convert whose last visit is there; journeys moving out of it, before converting, to a
+#: stage that is `eligible` (an alternative, see journey/lost.py), and of those the ones
+#: converting; journeys that never convert whose furthest stage it is.
+(
+    STAGE_VISITS,
+    STAGE_OPEN,
+    STAGE_CASES,
+    STAGE_FURTHEST,
+    STAGE_LAST_ABANDONED,
+    STAGE_REACHED,
+    STAGE_REACHED_CONVERTING,
+    STAGE_FURTHEST_ABANDONED,
+) = range(8)
+#: per_stage's two reach rows, in the order of lost.pair_reach's rows.
+STAGE_REACH = slice(STAGE_REACHED, STAGE_REACHED_CONVERTING + 1)
+#: Rows of `stage_pass`'s per_move: moves; distinct cases moving; then as
+#: steps.step_outcomes: distinct journeys moving before converting, of which converting,
+#: and journeys that never convert whose last move it is.
+MOVE_COUNT, MOVE_CASES, MOVE_JOURNEYS, MOVE_CONVERTING, MOVE_LAST_ABANDONED = range(5)
+
+
 @pjit
 def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, eligible, n_chunks):
     """Everything the stage tables need, from the events in two passes, without a row per
     visit. `converted_at[c]`: index of case c's converting event (-1: none).
 
     Returns (per_stage, per_move, grouped, move_offsets):
-    - per_stage, int64 (8, n_stages): visits, open visits (a case's last), distinct cases
-      visiting, journeys whose furthest stage (highest index) it is, journeys that
-      never convert whose last visit is there, journeys moving out of it before
-      converting to a stage that is `eligible` (an alternative, see journey/lost.py), of
-      which converting, and journeys that never convert whose furthest stage it is;
+    - per_stage, int64 (8, n_stages): the rows STAGE_VISITS ... STAGE_FURTHEST_ABANDONED;
     - per_move, int64 (5, n_stages**2), keyed source * n_stages + target over moves
-      between consecutive visits of a case: moves, distinct cases, then as
-      steps.step_outcomes: distinct journeys moving before converting, of which
-      converting, and never-converting journeys whose last move it is;
+      between consecutive visits of a case: the rows MOVE_COUNT ... MOVE_LAST_ABANDONED;
     - grouped: the dwell (ns) of every move's source visit (its first event to the next
       visit's first event), grouped by key (CSR `move_offsets`), in case order per key.
 
     Cases are split into `n_chunks` runs handled in parallel, each counting apart; the
     second pass writes each run's dwell after those of the runs before it.
     """
-    n_cases = offsets.shape[0] - 1
     n_keys = n_stages * n_stages
-    bounds = case_chunks(n_cases, n_chunks)
+    bounds = case_chunks(offsets.shape[0] - 1, n_chunks)
     stage_counts = np.zeros((n_chunks, 8, n_stages), np.int64)
     move_counts = np.zeros((n_chunks, 5, n_keys), np.int64)
     for k in prange(n_chunks):
-        seen = np.full(n_stages, -1, np.int64)
-        moved = np.full(n_keys, -1, np.int64)
-        took = np.full(n_keys, -1, np.int64)
-        left = np.full(n_stages, -1, np.int64)
-        per_stage = stage_counts[k]
-        per_move = move_counts[k]
-        for c in range(bounds[k], bounds[k + 1]):
-            at = converted_at[c]
-            previous = -1
-            furthest = -1
-            last_move = -1
-            for i in range(offsets[c], offsets[c + 1]):
-                s = stage_of_activity[act[i]]
-                if s < 0 or s == previous:
-                    continue
-                per_stage[0, s] += 1
-                if seen[s] != c:
-                    seen[s] = c
-                    per_stage[2, s] += 1
-                furthest = max(furthest, s)
-                if previous >= 0:
-                    key = previous * n_stages + s
-                    per_move[0, key] += 1
-                    if moved[key] != c:
-                        moved[key] = c
-                        per_move[1, key] += 1
-                    if (at < 0 or at >= i) and took[key] != c:
-                        took[key] = c
-                        per_move[2, key] += 1
-                        if at >= 0:
-                            per_move[3, key] += 1
-                    if eligible[s] and (at < 0 or at >= i) and left[previous] != c:
-                        left[previous] = c
-                        per_stage[5, previous] += 1
-                        if at >= 0:
-                            per_stage[6, previous] += 1
-                    last_move = key
-                previous = s
-            if previous >= 0:
-                per_stage[1, previous] += 1
-                per_stage[3, furthest] += 1
-                if at < 0:
-                    per_stage[4, previous] += 1
-                    per_stage[7, furthest] += 1
-                    if last_move >= 0:
-                        per_move[4, last_move] += 1
-    cursors, move_offsets = chunk_cursors(move_counts[:, 0, :])
+        lo, hi = bounds[k], bounds[k + 1]
+        args = (act, offsets, stage_of_activity, n_stages, converted_at, eligible, lo, hi)
+        count_stages(*args, stage_counts[k], move_counts[k])
+    cursors, move_offsets = chunk_cursors(move_counts[:, MOVE_COUNT, :])
     grouped = np.empty(move_offsets[n_keys], np.int64)
     width = longest_case(offsets)
     for k in prange(n_chunks):
@@ -235,3 +208,58 @@ def stage_pass(act, offsets, ts, stage_of_activity, n_stages, converted_at, elig
                 grouped[cursor[key]] = dwells[j]
                 cursor[key] += 1
     return stage_counts.sum(axis=0), move_counts.sum(axis=0), grouped, move_offsets
+
+
+@jit
+def count_stages(
+    act, offsets, stage_of_activity, n_stages, converted_at, eligible, lo, hi, per_stage, per_move
+):
+    """`stage_pass`' first pass over cases lo .. hi-1, counted into per_stage and per_move
+    (its rows). Each `seen`-like table holds the last case counted per stage or key, so
+    that a journey counts once."""
+    n_keys = n_stages * n_stages
+    seen = np.full(n_stages, -1, np.int64)
+    moved = np.full(n_keys, -1, np.int64)
+    took = np.full(n_keys, -1, np.int64)
+    left = np.full(n_stages, -1, np.int64)
+    for c in range(lo, hi):
+        at = converted_at[c]
+        previous = -1
+        furthest = -1
+        last_move = -1
+        for i in range(offsets[c], offsets[c + 1]):
+            s = stage_of_activity[act[i]]
+            if s < 0 or s == previous:
+                continue
+            per_stage[STAGE_VISITS, s] += 1
+            if seen[s] != c:
+                seen[s] = c
+                per_stage[STAGE_CASES, s] += 1
+            furthest = max(furthest, s)
+            if previous >= 0:
+                key = previous * n_stages + s
+                before = at < 0 or at >= i  # the move comes before the journey converts
+                per_move[MOVE_COUNT, key] += 1
+                if moved[key] != c:
+                    moved[key] = c
+                    per_move[MOVE_CASES, key] += 1
+                if before and took[key] != c:
+                    took[key] = c
+                    per_move[MOVE_JOURNEYS, key] += 1
+                    if at >= 0:
+                        per_move[MOVE_CONVERTING, key] += 1
+                if eligible[s] and before and left[previous] != c:
+                    left[previous] = c
+                    per_stage[STAGE_REACHED, previous] += 1
+                    if at >= 0:
+                        per_stage[STAGE_REACHED_CONVERTING, previous] += 1
+                last_move = key
+            previous = s
+        if previous >= 0:
+            per_stage[STAGE_OPEN, previous] += 1
+            per_stage[STAGE_FURTHEST, furthest] += 1
+            if at < 0:
+                per_stage[STAGE_LAST_ABANDONED, previous] += 1
+                per_stage[STAGE_FURTHEST_ABANDONED, furthest] += 1
+                if last_move >= 0:
+                    per_move[MOVE_LAST_ABANDONED, last_move] += 1

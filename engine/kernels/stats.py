@@ -4,6 +4,11 @@ Input durations are int64 nanoseconds, grouped (CSR) and sorted within each grou
 `sort_small_segments` and engine.sorting). Outputs are float64 seconds: mean,
 median, p90 (numpy's default linear interpolation), min, max, the sample standard
 deviation (ddof=1; NaN for a single value) and the sum.
+
+A group's statistics are computed in one place, `group_stats_into`, for sorted groups
+(segment_stats) and unsorted ones (group_order_stats); edgestats.edge_stats fills the
+same rows (`fill_stats`) from two passes over the events, without the durations at hand;
+moments.group_moments keeps a part's mergeable sums instead of final figures.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._jit import jit, pjit
+from ._jit import inline, jit, pjit
+from .ordering import sort_run
 
 NS_PER_S = 1_000_000_000
 _NS_PER_S_F = 1e9
@@ -25,47 +31,29 @@ SMALL_SEGMENT = 64
 
 @pjit
 def sort_small_segments(values, offsets, limit):
-    """Sort, in place, every group of at most `limit` values (insertion sort)."""
+    """Sort, in place, every group of at most `limit` values (ordering.sort_run)."""
     for g in prange(offsets.shape[0] - 1):
-        start = offsets[g]
-        end = offsets[g + 1]
-        if end - start > limit:
-            continue
-        for i in range(start + 1, end):
-            v = values[i]
-            j = i - 1
-            while j >= start and values[j] > v:
-                values[j + 1] = values[j]
-                j -= 1
-            values[j + 1] = v
+        if offsets[g + 1] - offsets[g] <= limit:
+            sort_run(values, None, offsets[g], offsets[g + 1], limit)
 
 
 @pjit
 def segment_stats(sorted_ns, offsets):
-    """Per group, in seconds: the rows MEAN ... SUM. Groups must be sorted."""
+    """Per group, in seconds: the rows MEAN ... SUM. Groups must be sorted: the median and
+    p90 are read at their ranks, and STDEV is summed in sorted order."""
     n_groups = offsets.shape[0] - 1
     out = np.full((7, n_groups), np.nan)
     for g in prange(n_groups):
-        start = offsets[g]
-        end = offsets[g + 1]
-        n = end - start
-        if n == 0:
-            continue
-        total = exact_total(sorted_ns, start, end)
-        mean = total / n
-        out[MEAN, g] = mean
-        out[MEDIAN, g], out[P90, g] = median_p90(n, sorted_ns[start + order_ranks(n)])
-        out[MIN, g] = sorted_ns[start] / _NS_PER_S_F
-        out[MAX, g] = sorted_ns[end - 1] / _NS_PER_S_F
-        out[SUM, g] = total
-        if n > 1:
-            out[STDEV, g] = np.sqrt(squared_deviations(sorted_ns, start, end, mean) / (n - 1))
+        if offsets[g + 1] > offsets[g]:
+            group_stats_into(out, g, sorted_ns, offsets[g], offsets[g + 1], True)
     return out
 
 
 @pjit
 def segment_medians(sorted_ns, offsets):
-    """Per-group median in seconds (NaN for an empty group). Groups must be sorted."""
+    """Per-group median in seconds (NaN for an empty group). Groups must be sorted, or
+    only have their middle values placed (engine.sorting.place_medians), which is why
+    this is not `group_stats_into`: the other order statistics are not in place."""
     n_groups = offsets.shape[0] - 1
     out = np.full(n_groups, np.nan)
     for g in prange(n_groups):
@@ -86,15 +74,66 @@ def squared_deviations(ns, start, end, mean_s):
 
 @jit
 def exact_total(ns, start, end):
-    """Sum of ns[start:end] in seconds, exact: whole seconds and remainders summed apart
-    in int64 (so the order of the values does not matter)."""
+    """Sum of ns[start:end] in seconds, exact (see `exact_parts`)."""
+    whole, rest, _, _ = exact_parts(ns, start, end, False)
+    return whole + rest / _NS_PER_S_F
+
+
+@inline
+def exact_parts(ns, start, end, extremes):
+    """(whole seconds, remaining ns, least, greatest) of ns[start:end] (not empty), in one
+    pass: the sum's two parts are int64, so it is exact and does not depend on the
+    values' order; its seconds are whole + rest / 1e9. Without `extremes` (a sorted
+    group has them at its ends) the least and greatest are the first value."""
     whole = np.int64(0)
     rest = np.int64(0)
+    low = ns[start]
+    high = ns[start]
     for i in range(start, end):
-        q = ns[i] // NS_PER_S
+        v = ns[i]
+        q = v // NS_PER_S
         whole += q
-        rest += ns[i] - q * NS_PER_S
-    return whole + rest / _NS_PER_S_F
+        rest += v - q * NS_PER_S
+        if extremes:
+            low = min(low, v)
+            high = max(high, v)
+    return whole, rest, low, high
+
+
+@inline
+def group_stats_into(out, g, ns, start, end, is_sorted):
+    """Column g of a stats table from the group ns[start:end] (not empty): every row when
+    the group `is_sorted` (its median and p90 read at their ranks, its STDEV summed in
+    that order); else all but STDEV, whose float sum depends on the order (`group_stdev`
+    sums it in the group's), the median and p90 selected (`select_ranks`). The one
+    place a group's statistics are computed from its values."""
+    n = end - start
+    whole, rest, low, high = exact_parts(ns, start, end, not is_sorted)
+    if is_sorted:
+        high = ns[end - 1]
+    ranks = order_ranks(n)
+    value = np.empty(4, np.int64)
+    if is_sorted:
+        for j in range(4):
+            value[j] = ns[start + ranks[j]]
+    else:
+        select_ranks(ns, start, end, low, high, ranks, value)
+    total = whole + rest / _NS_PER_S_F
+    fill_stats(out, g, n, total, low, high, value)
+    if is_sorted and n > 1:
+        out[STDEV, g] = np.sqrt(squared_deviations(ns, start, end, total / n) / (n - 1))
+
+
+@inline
+def fill_stats(out, g, n, total_s, low_ns, high_ns, value):
+    """Column g of a stats table, all rows but STDEV, from a group's n values: their
+    exact total in seconds, their least and greatest ns and their ns at `order_ranks(n)`
+    (segment_stats, group_order_stats and edgestats.edge_stats fill theirs here)."""
+    out[MEAN, g] = total_s / n
+    out[SUM, g] = total_s
+    out[MEDIAN, g], out[P90, g] = median_p90(n, value)
+    out[MIN, g] = low_ns / _NS_PER_S_F
+    out[MAX, g] = high_ns / _NS_PER_S_F
 
 
 @jit
@@ -172,31 +211,8 @@ def group_order_stats(ns, offsets):
     n_groups = offsets.shape[0] - 1
     out = np.full((7, n_groups), np.nan)
     for g in prange(n_groups):
-        start = offsets[g]
-        end = offsets[g + 1]
-        n = end - start
-        if n == 0:
-            continue
-        low = ns[start]
-        high = ns[start]
-        whole = np.int64(0)  # as exact_total, in the same pass as the extremes
-        rest = np.int64(0)
-        for i in range(start, end):
-            v = ns[i]
-            low = min(low, v)
-            high = max(high, v)
-            q = v // NS_PER_S
-            whole += q
-            rest += v - q * NS_PER_S
-        total = whole + rest / _NS_PER_S_F
-        ranks = order_ranks(n)
-        value = np.empty(4, np.int64)
-        select_ranks(ns, start, end, low, high, ranks, value)
-        out[MEAN, g] = total / n
-        out[SUM, g] = total
-        out[MEDIAN, g], out[P90, g] = median_p90(n, value)
-        out[MIN, g] = low / _NS_PER_S_F
-        out[MAX, g] = high / _NS_PER_S_F
+        if offsets[g + 1] > offsets[g]:
+            group_stats_into(out, g, ns, offsets[g], offsets[g + 1], False)
     return out
 
 

@@ -8,6 +8,16 @@ from numba import prange
 from ._jit import jit, pjit
 from .grouping import case_chunks, chunk_cursors
 
+#: Rows of `pair_steps`' counts: occurrences; then as `step_outcomes`: distinct journeys
+#: taking the step before converting, of which converting, and journeys that never
+#: convert whose last step it is.
+PAIR_COUNT, PAIR_JOURNEYS, PAIR_CONVERTING, PAIR_LAST_ABANDONED = range(4)
+#: pair_steps' rows of step outcomes, in `step_outcomes`' order.
+PAIR_OUTCOMES = slice(PAIR_JOURNEYS, PAIR_LAST_ABANDONED + 1)
+#: Rows of pair_steps' reach (and of lost.pair_reach): journeys taking a step to an
+#: eligible target before converting, of which converting.
+REACHED, REACHED_CONVERTING = range(2)
+
 
 @jit
 def step_outcomes(step_ids, step_case, step_event, n_steps, converted_at):
@@ -61,14 +71,13 @@ def pair_steps(act, offsets, ts, start_ts, n_activities, converted_at, eligible,
     """The directly-follows steps, keyed a * n_activities + b, in two passes over the
     events (no per-pair key array), cases split into `n_chunks` runs handled in parallel.
 
-    Returns (counts, durations, key_offsets, reach): counts, int64 (4, n_keys):
-    occurrences, then as `step_outcomes` distinct journeys taking the step before
-    converting, of which converting, and never-converting journeys whose last step it
-    is; the duration of every occurrence (``start_ts[b] - ts[a]``, as in
-    dfg.edge_aggregate) grouped by key (CSR `key_offsets`), in case order within a key;
-    reach, int64 (2, n_activities): per source activity, distinct journeys taking a step
-    to an `eligible` activity (bool per activity) before converting, of which converting
-    (the alternatives of journey/lost.py; all False: zeros).
+    Returns (counts, durations, key_offsets, reach): counts, int64 (4, n_keys), the rows
+    PAIR_COUNT ... PAIR_LAST_ABANDONED; the duration of every occurrence
+    (``start_ts[b] - ts[a]``, as in dfg.edge_aggregate) grouped by key (CSR
+    `key_offsets`), in case order within a key;
+    reach, int64 (2, n_activities): per source activity, the rows REACHED and
+    REACHED_CONVERTING for steps to an `eligible` activity (bool per activity), the
+    alternatives of journey/lost.py (all False: zeros).
     """
     n_cases = offsets.shape[0] - 1
     n_keys = n_activities * n_activities
@@ -85,22 +94,22 @@ def pair_steps(act, offsets, ts, start_ts, n_activities, converted_at, eligible,
             last_key = -1
             for i in range(offsets[c], offsets[c + 1] - 1):
                 key = np.int64(act[i]) * n_activities + act[i + 1]
-                count[0, key] += 1
+                count[PAIR_COUNT, key] += 1
                 if (at < 0 or at >= i + 1) and took[key] != c:
                     took[key] = c
-                    count[1, key] += 1
+                    count[PAIR_JOURNEYS, key] += 1
                     if at >= 0:
-                        count[2, key] += 1
+                        count[PAIR_CONVERTING, key] += 1
                     a = act[i]
                     if eligible[act[i + 1]] and left[a] != c:
                         left[a] = c
-                        reach[0, a] += 1
+                        reach[REACHED, a] += 1
                         if at >= 0:
-                            reach[1, a] += 1
+                            reach[REACHED_CONVERTING, a] += 1
                 last_key = key
             if last_key >= 0 and at < 0:
-                count[3, last_key] += 1
-    cursors, key_offsets = chunk_cursors(counts[:, 0, :])
+                count[PAIR_LAST_ABANDONED, last_key] += 1
+    cursors, key_offsets = chunk_cursors(counts[:, PAIR_COUNT, :])
     durations = np.empty(key_offsets[n_keys], np.int64)
     for k in prange(n_chunks):
         cursor = cursors[k]

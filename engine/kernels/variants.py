@@ -4,7 +4,8 @@ Each case's sequence gets a 64-bit key and is looked up in an open-addressing ta
 the variants seen so far. A short sequence's key is the sequence itself, packed, so equal
 keys are equal sequences; a longer one's is a hash, and a match is confirmed by comparing
 the sequences element by element, so a collision can never merge two different variants.
-The table holds one entry per variant, so it stays in cache while the cases stream past.
+The table (kernels/_table.py) holds one entry per variant, so it stays in cache while
+the cases stream past.
 """
 
 from __future__ import annotations
@@ -13,21 +14,19 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
+from ._table import EXACT_KEY, FREE, empty_table, find_slot, rehash, slot_of
 from .grouping import case_chunks
 from .hashing import mix64
+from .ordering import sort_run
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-#: A free slot of a variant table.
-_FREE = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-#: Set in the key of a sequence packed exactly; a hashed key has this bit clear.
-EXACT_KEY = np.uint64(1 << 63)
 #: Sequences of at most this many codes, each below 255, are keyed exactly: 8 bits a
 #: code (code + 1, so 0 is no code) and the length in the 7 bits under EXACT_KEY.
 _PACKED_CODES = 7
-#: 2**64 / the golden ratio: a table slot is the top bits of key * _FIBONACCI.
-_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
+#: Runs of tied variants at most this long are insertion-sorted by `refine_ties`.
+_SHORT_RUN = 16
 
 
 @jit
@@ -97,12 +96,40 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
             kept[offsets[lo] : offsets[hi]],
             kept_at[lo + k : hi + k + 1],
         )
-    base = np.zeros(n_chunks + 1, np.int64)  # where each run's variants start as items
+    base, item_at = _items_end_to_end(offsets, bounds, n_local, kept, kept_at)
+    n_items = base[n_chunks]
+    item_key = np.empty(n_items, np.uint64)
+    item_case = np.empty(n_items, id_type.dtype)
+    for k in prange(n_chunks):
+        for v in range(n_local[k]):
+            item_case[base[k] + v] = first_case[bounds[k] + v]
+            item_key[base[k] + v] = hashes[first_case[bounds[k] + v]]
+    first = _first_items(item_key, kept, item_at)
+    global_id, sequence_offsets = _number_items(first, item_at, id_type)
+    representative, codes = _first_sequences(
+        first, global_id, sequence_offsets, item_case, kept, item_at
+    )
+    # Every case renumbered, in blocks spread over the threads.
+    blocks = case_chunks(n_cases, 8 * n_chunks)
+    for b in prange(blocks.shape[0] - 1):
+        k = 0
+        for c in range(blocks[b], blocks[b + 1]):
+            while c >= bounds[k + 1]:
+                k += 1
+            variant_of_case[c] = global_id[base[k] + variant_of_case[c]]
+    return variant_of_case, representative, sequence_offsets, codes
+
+
+@jit
+def _items_end_to_end(offsets, bounds, n_local, kept, kept_at):
+    """The runs' variants, in run order, are the merge's items: their sequences moved
+    end to end in `kept` (forward: nothing unread is overwritten). Returns where each
+    run's items start (n_chunks + 1) and each item's sequence (CSR over `kept`)."""
+    n_chunks = n_local.shape[0]
+    base = np.zeros(n_chunks + 1, np.int64)
     for k in range(n_chunks):
         base[k + 1] = base[k] + n_local[k]
     n_items = base[n_chunks]
-    # The runs' variants, in run order, are the merge's items: their sequences moved end
-    # to end (forward: nothing unread is overwritten), their keys and first cases.
     item_at = np.empty(n_items + 1, np.int64)
     used = 0
     for k in range(n_chunks):
@@ -114,14 +141,14 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
             kept[used + i] = kept[source + i]
         used += kept_at[lo + k + n_local[k]]
     item_at[n_items] = used
-    item_key = np.empty(n_items, np.uint64)
-    item_case = np.empty(n_items, id_type.dtype)
-    for k in prange(n_chunks):
-        for v in range(n_local[k]):
-            item_case[base[k] + v] = first_case[bounds[k] + v]
-            item_key[base[k] + v] = hashes[first_case[bounds[k] + v]]
-    first = _first_items(item_key, kept, item_at)
-    # Global ids in item order: an item that is its sequence's first is a new variant.
+    return base, item_at
+
+
+@jit
+def _number_items(first, item_at, id_type):
+    """Global ids in item order (an item that is its sequence's first is a new variant),
+    and the offsets of the variants' sequences end to end."""
+    n_items = first.shape[0]
     global_id = np.empty(n_items, id_type.dtype)
     sequence_offsets = np.zeros(n_items + 1, np.int64)
     n_variants = 0
@@ -134,24 +161,23 @@ def assign_variants(act, offsets, hashes, id_type, n_chunks):
             n_variants += 1
         else:
             global_id[i] = global_id[first[i]]
-    representative = np.empty(n_variants, id_type.dtype)
-    codes = np.empty(sequence_offsets[n_variants], act.dtype)
-    for i in prange(n_items):
+    return global_id, sequence_offsets[: n_variants + 1].copy()
+
+
+@pjit
+def _first_sequences(first, global_id, sequence_offsets, item_case, kept, item_at):
+    """Each variant's first case and its codes, end to end, from its first item."""
+    n_variants = sequence_offsets.shape[0] - 1
+    representative = np.empty(n_variants, item_case.dtype)
+    codes = np.empty(sequence_offsets[n_variants], kept.dtype)
+    for i in prange(first.shape[0]):
         if first[i] == i:
             g = global_id[i]
             representative[g] = item_case[i]
             at = sequence_offsets[g]
             for j in range(item_at[i + 1] - item_at[i]):
                 codes[at + j] = kept[item_at[i] + j]
-    # Every case renumbered, in blocks spread over the threads.
-    blocks = case_chunks(n_cases, 8 * n_chunks)
-    for b in prange(blocks.shape[0] - 1):
-        k = 0
-        for c in range(blocks[b], blocks[b + 1]):
-            while c >= bounds[k + 1]:
-                k += 1
-            variant_of_case[c] = global_id[base[k] + variant_of_case[c]]
-    return variant_of_case, representative, sequence_offsets[: n_variants + 1].copy(), codes
+    return representative, codes
 
 
 @pjit
@@ -187,15 +213,15 @@ def _first_items(keys, codes, at):
         largest = 0
         for p in range(lo, hi):
             largest = max(largest, starts[p + 1] - starts[p])
-        table, shift = _empty_table(largest)
+        table, shift = empty_table(largest)
         for p in range(lo, hi):
             if p > lo:
-                table[:, 1] = _FREE
+                table[:, 1] = FREE
             for q in range(starts[p], starts[p + 1]):
                 key = ordered_keys[q]
-                start = _slot(key << np.uint64(part_bits), shift)
-                slot = _find(table, start, key, codes, order[q], at, codes, at)
-                if table[slot, 1] == _FREE:
+                start = slot_of(key << np.uint64(part_bits), shift)
+                slot = find_slot(table, start, key, codes, order[q], at, codes, at)
+                if table[slot, 1] == FREE:
                     table[slot, 0] = key
                     table[slot, 1] = np.uint64(order[q])
                     first[order[q]] = order[q]
@@ -209,7 +235,7 @@ def _part(key, part_bits, part_shift):
     """The part of a key: the top bits of its slot hash (0 with no bits)."""
     if part_bits == 0:
         return 0
-    return _slot(key, part_shift)
+    return slot_of(key, part_shift)
 
 
 @jit
@@ -219,13 +245,13 @@ def _number_cases(act, offsets, hashes, lo, hi, variant_of_case, first_case, sto
     many. Each new variant's sequence is copied into `stored` (room for every event of
     these cases), end to end from stored_at[v] (room for hi - lo + 1 offsets): a hash
     match is confirmed against that copy, whose comparisons stay in cache."""
-    table, shift = _empty_table(2048)
+    table, shift = empty_table(2048)
     stored_at[0] = 0
     n_variants = 0
     for c in range(lo, hi):
         key = hashes[c]
-        slot = _find(table, _slot(key, shift), key, act, c, offsets, stored, stored_at)
-        if table[slot, 1] != _FREE:
+        slot = find_slot(table, slot_of(key, shift), key, act, c, offsets, stored, stored_at)
+        if table[slot, 1] != FREE:
             variant_of_case[c] = table[slot, 1]
             continue
         table[slot, 0] = key
@@ -240,75 +266,8 @@ def _number_cases(act, offsets, hashes, lo, hi, variant_of_case, first_case, sto
         stored_at[n_variants + 1] = at + length
         n_variants += 1
         if 2 * n_variants > table.shape[0]:
-            table, shift = _rehash(table)
+            table, shift = rehash(table)
     return n_variants
-
-
-@jit
-def _find(table, slot, key, act, c, offsets, stored, stored_at):
-    """The slot of sequence c, act[offsets[c]:offsets[c+1]], whose key is `key`, probing
-    from `slot`: where its variant is, or the free slot where it goes. A hashed key's
-    match is confirmed against the variant's stored sequence, stored[stored_at[v]:
-    stored_at[v+1]]; an exact key's needs no confirming."""
-    exact = key >= EXACT_KEY
-    while True:
-        if table[slot, 1] == _FREE:
-            return slot
-        if table[slot, 0] == key and (
-            exact or _equal_stored(act, c, offsets, stored, stored_at, np.int64(table[slot, 1]))
-        ):
-            return slot
-        slot = (slot + 1) & (table.shape[0] - 1)
-
-
-@jit
-def _slot(key, shift):
-    """Fibonacci hashing: the top bits of the product spread packed keys as well."""
-    return np.int64((key * _FIBONACCI) >> shift)
-
-
-@jit
-def _equal_stored(act, c, offsets, stored, stored_at, v):
-    """Whether sequence c, act[offsets[c]:offsets[c+1]], is stored variant v's."""
-    start = offsets[c]
-    length = offsets[c + 1] - start
-    at = stored_at[v]
-    if stored_at[v + 1] - at != length:
-        return False
-    for i in range(length):
-        if act[start + i] != stored[at + i]:
-            return False
-    return True
-
-
-@jit
-def _empty_table(expected):
-    """An open-addressing table with room for `expected` variants at most half full, and
-    the shift that maps a key to its slots: per slot, a key and its variant (both in one
-    cache line, so a probe touches memory once); _FREE marks a free slot."""
-    capacity = 16
-    shift = 60
-    while capacity < 2 * expected:
-        capacity *= 2
-        shift -= 1
-    table = np.zeros((capacity, 2), np.uint64)
-    table[:, 1] = _FREE
-    return table, np.uint64(shift)
-
-
-@jit
-def _rehash(table):
-    """The table's entries in a table twice its size."""
-    grown, shift = _empty_table(table.shape[0])
-    for s in range(table.shape[0]):
-        if table[s, 1] == _FREE:
-            continue
-        slot = _slot(table[s, 0], shift)
-        while grown[slot, 1] != _FREE:
-            slot = (slot + 1) & (grown.shape[0] - 1)
-        grown[slot, 0] = table[s, 0]
-        grown[slot, 1] = table[s, 1]
-    return grown, shift
 
 
 @jit
@@ -388,7 +347,7 @@ def refine_ties(order, keys, act, offsets, representative, frequency, n_activiti
             length = offsets[c + 1] - start
             longest = max(longest, length)
             words[k] = code_word(act, start, length, at, per_word, code_bits)
-        _sort_by_word(order, words, lo, hi)
+        sort_run(words, order, lo, hi, _SHORT_RUN)
         if longest <= at + per_word:
             continue  # every sequence ended within this word: all are apart now
         k = lo
@@ -400,30 +359,6 @@ def refine_ties(order, keys, act, offsets, representative, frequency, n_activiti
                 stack_lo[depth], stack_hi[depth], stack_at[depth] = k, m, at + per_word
                 depth += 1
             k = m
-
-
-@jit
-def _sort_by_word(order, words, lo, hi):
-    """Sort order[lo:hi] and words[lo:hi] together by word: insertion for the short runs
-    that most ties are, numpy's sort for long ones."""
-    if hi - lo <= 16:
-        for i in range(lo + 1, hi):
-            w = words[i]
-            o = order[i]
-            j = i - 1
-            while j >= lo and words[j] > w:
-                words[j + 1] = words[j]
-                order[j + 1] = order[j]
-                j -= 1
-            words[j + 1] = w
-            order[j + 1] = o
-        return
-    by_word = np.argsort(words[lo:hi], kind="mergesort")
-    run = order[lo:hi].copy()
-    run_words = words[lo:hi].copy()
-    for k in range(hi - lo):
-        order[lo + k] = run[by_word[k]]
-        words[lo + k] = run_words[by_word[k]]
 
 
 @jit

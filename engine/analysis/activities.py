@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..kernels.activities import activity_counts, case_durations
+from ..kernels.activities import CASES, ENDS, EVENTS, STARTS, activity_counts, case_durations
 from ..schema import INT, TEXT, table_schema
 
 if TYPE_CHECKING:
@@ -33,22 +33,22 @@ def activity_table(counts: np.ndarray, names: np.ndarray) -> pd.DataFrame:
     """ACTIVITY_COLUMNS from the per-activity counts (rows: events, cases, starts, ends),
     most events first, ties in name order; activities without an event left out. The one
     finalizer of both backends (a log's counts, or the merged counts of its parts)."""
-    used = np.flatnonzero(counts[0])
-    order = used[np.lexsort((used, -counts[0, used]))]
+    used = np.flatnonzero(counts[EVENTS])
+    order = used[np.lexsort((used, -counts[EVENTS, used]))]
     return pd.DataFrame(
         {
             "activity": pd.Series(names[order], dtype="str"),
-            "frequency": counts[0, order],
-            "cases": counts[1, order],
-            "start": counts[2, order],
-            "end": counts[3, order],
+            "frequency": counts[EVENTS, order],
+            "cases": counts[CASES, order],
+            "start": counts[STARTS, order],
+            "end": counts[ENDS, order],
         }
     )
 
 
 def activity_event_counts(log: EventLog) -> np.ndarray:
     """Events per activity code (int64), from the counts `activities()` shares."""
-    return _activity_counts(log)[0]
+    return _activity_counts(log)[EVENTS]
 
 
 def _activity_counts(log: EventLog) -> np.ndarray:

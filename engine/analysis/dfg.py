@@ -23,7 +23,7 @@ from ..kernels.stats import (
     group_stdev,
     segment_stats,
 )
-from ..kernels.steps import pair_steps
+from ..kernels.steps import PAIR_COUNT, PAIR_JOURNEYS, pair_steps
 from ..schema import FLOAT, INT, TEXT, table_schema
 from ..sorting import sort_segments
 
@@ -103,10 +103,12 @@ def _dense_edges(log: EventLog) -> tuple[np.ndarray, ...]:
     """Two parallel passes over the events counting into a table of every possible edge
     key; the median and p90 are selected, not sorted for (kernels.stats)."""
     counts, durations, offsets, _ = pair_step_counts(log, np.full(log.n_cases, -1, np.int64))
-    edge_keys = np.flatnonzero(counts[0])
+    edge_keys = np.flatnonzero(counts[PAIR_COUNT])
     stats = group_order_stats(durations, offsets)
     stats[STDEV] = group_stdev(durations, offsets, stats[MEAN])
-    return edge_keys, counts[0, edge_keys], counts[1, edge_keys], stats[:, edge_keys]
+    # Without conversions, a pair's journeys are the distinct cases taking it.
+    frequency, cases = counts[PAIR_COUNT, edge_keys], counts[PAIR_JOURNEYS, edge_keys]
+    return edge_keys, frequency, cases, stats[:, edge_keys]
 
 
 def pair_step_counts(

@@ -31,6 +31,7 @@ from ..kernels.sketch import (
     grouped_entries,
     merge_entries,
 )
+from ..kernels.steps import PAIR_JOURNEYS
 from ..kernels.variants import assign_variants, concatenate_sequences, sequence_hashes
 from .activities import activity_table
 from .dfg import edge_table, pair_step_counts
@@ -135,7 +136,7 @@ def log_partial(log: EventLog, names: np.ndarray) -> LogPartial:
 def _edge_partial(log: EventLog, act: np.ndarray, n_act: int) -> Moments:
     never_converts = np.full(log.n_cases, -1, np.int64)
     counts, durations, offsets, _ = pair_step_counts(log, never_converts, act, n_act)
-    return moments_of(durations, offsets, counts[1])
+    return moments_of(durations, offsets, counts[PAIR_JOURNEYS])  # distinct cases here
 
 
 def _variant_partial(log: EventLog, act: np.ndarray) -> VariantPartial:

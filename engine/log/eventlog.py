@@ -162,14 +162,16 @@ class EventLog:
     def start_activities(self) -> pd.Series:
         """Number of cases starting with each activity, most frequent first."""
         from ..analysis.activities import endpoint_counts
+        from ..kernels.activities import STARTS
 
-        return endpoint_counts(self, row=2)
+        return endpoint_counts(self, row=STARTS)
 
     def end_activities(self) -> pd.Series:
         """Number of cases ending with each activity, most frequent first."""
         from ..analysis.activities import endpoint_counts
+        from ..kernels.activities import ENDS
 
-        return endpoint_counts(self, row=3)
+        return endpoint_counts(self, row=ENDS)
 
     def cases(self) -> pd.DataFrame:
         """One row per case, by case id: case, events, first_timestamp, last_timestamp,

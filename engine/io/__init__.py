@@ -58,6 +58,7 @@ def read_table(
     sep: str = ",",
     text_columns: Sequence[str] = (),
     roles: Mapping[str, str] | None = None,
+    iso_columns: Sequence[str] = (),
 ) -> pd.DataFrame | pa.Table | TableBatches:
     """Read `columns` (all when None) of a CSV, Parquet or XES file.
 
@@ -66,7 +67,8 @@ def read_table(
 
     `text_columns` are read as strings from CSV instead of letting types be guessed.
     `roles` maps a column to the argument that asked for it ('case', 'attributes', ...),
-    so that a missing column's error names the argument to fix.
+    so that a missing column's error names the argument to fix. `iso_columns` (CSV): text
+    columns the reader may parse as ISO 8601 timestamps itself (see io/csv.py).
     """
     path = Path(source)
     if not path.exists():
@@ -78,7 +80,14 @@ def read_table(
         return read_xes(path, columns=columns, roles=roles)
     if fmt == "parquet":
         return read_parquet(path, columns=columns, roles=roles)
-    return read_csv(path, columns=columns, sep=sep, text_columns=text_columns, roles=roles)
+    return read_csv(
+        path,
+        columns=columns,
+        sep=sep,
+        text_columns=text_columns,
+        roles=roles,
+        iso_columns=iso_columns,
+    )
 
 
 def column_names(source: str | os.PathLike, *, format: str, sep: str = ",") -> list[str]:

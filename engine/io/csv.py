@@ -2,6 +2,10 @@
 
 The key columns (case, activity, timestamps) are read as text: an id such as '007' or 'NA'
 must stay what it is, and timestamps are parsed later with row-level error reporting.
+ISO 8601 timestamp columns (`iso_columns`) are parsed by the reader itself, in parallel,
+when the file's first block shows them all naive or all with an offset and the whole
+read then finds every value; otherwise (a blank, a null token, another format) they are
+read again as text, so that what the log gets is what the text path gives.
 """
 
 from __future__ import annotations
@@ -23,25 +27,78 @@ def read_csv(
     sep: str = ",",
     text_columns: Sequence[str] = (),
     roles: Mapping[str, str] | None = None,
+    iso_columns: Sequence[str] = (),
 ) -> pa.Table:
     parse = pacsv.ParseOptions(delimiter=sep)
     check_columns(columns, csv_columns(path, sep=sep), where=f"'{path}'", roles=roles)
+    timestamps = _iso_types(path, parse, iso_columns)
+    if timestamps:
+        table = _read(path, parse, columns, {**_text_types(text_columns, roles), **timestamps})
+        if table is not None and not any(table[c].null_count for c in timestamps):
+            return table
+    return _read(path, parse, columns, _text_types(text_columns, roles), strict=True)
+
+
+def _text_types(text_columns: Sequence[str], roles: Mapping[str, str] | None) -> dict:
+    types = {c: pa.string() for c in text_columns}
+    for column, role in (roles or {}).items():
+        if role == "activity" and column in types:
+            # Decoded straight into a dictionary: no separate encoding pass.
+            types[column] = pa.dictionary(pa.int32(), pa.string())
+    return types
+
+
+def _iso_types(path: Path, parse: pacsv.ParseOptions, columns: Sequence[str]) -> dict:
+    """The timestamp type each of `columns` has in the file's first block (naive, or UTC
+    for values with an offset), for those whose first values Arrow parses; no others."""
+    if not columns:
+        return {}
     try:
-        types = {c: pa.string() for c in text_columns}
-        for column, role in (roles or {}).items():
-            if role == "activity" and column in types:
-                # Decoded straight into a dictionary: no separate encoding pass.
-                types[column] = pa.dictionary(pa.int32(), pa.string())
+        reader = pacsv.open_csv(
+            path,
+            parse_options=parse,
+            read_options=pacsv.ReadOptions(block_size=1 << 16),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(columns), column_types={c: pa.string() for c in columns}
+            ),
+        )
+        first = reader.read_next_batch()
+        reader.close()
+    except (pa.ArrowException, OSError, EOFError, UnicodeDecodeError, StopIteration):
+        return {}
+    found = {}
+    for column in columns:
+        for kind in (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC")):
+            try:
+                first.column(column).cast(kind)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
+            found[column] = kind
+            break
+    return found
+
+
+def _read(
+    path: Path,
+    parse: pacsv.ParseOptions,
+    columns: Sequence[str] | None,
+    types: dict,
+    *,
+    strict: bool = False,
+) -> pa.Table:
+    """The file read with `types`; None when not `strict` and a value does not convert."""
+    try:
         convert = pacsv.ConvertOptions(
             include_columns=list(columns) if columns is not None else None,
             column_types=types,
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         )
-        table = pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+        return pacsv.read_csv(path, parse_options=parse, convert_options=convert)
     except (pa.ArrowException, OSError, EOFError, UnicodeDecodeError) as exc:
+        if not strict:
+            return None
         raise _unreadable(path, exc) from None
-    return table
 
 
 def csv_columns(path: Path, *, sep: str = ",") -> list[str]:

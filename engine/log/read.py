@@ -88,8 +88,16 @@ def read_eventlog(
             text.append(mapping.start_timestamp)
         roles = {a: "attributes" for a in attributes}
         roles.update({column: role for role, column in vars(mapping).items() if column})
+        # ISO 8601 timestamps parsed by the CSV reader, unless a format or unit is given.
+        iso = text[2:] if timestamp_format is None and timestamp_unit is None else []
         frame = read_table(
-            source, columns=wanted, format=fmt, sep=sep, text_columns=text, roles=roles
+            source,
+            columns=wanted,
+            format=fmt,
+            sep=sep,
+            text_columns=text,
+            roles=roles,
+            iso_columns=iso,
         )
         label = os.fspath(source)
     else:

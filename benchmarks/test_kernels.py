@@ -1065,7 +1065,7 @@ class TestGrouping:
 @group("stages")
 class TestStages:
     def test_stage_pass(self, measure, log, journey: engine.Journey) -> None:
-        """journey.stages.Journey.figures: stage and move counts, dwell grouped, two passes."""
+        """figures.stages.chunk: stage and move counts, dwell grouped, two passes."""
         n_stages = len(journey.model.stages)
         args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity, n_stages)
         eligible = ~converting_targets(journey.model, log.activity_names)[1]
@@ -1080,7 +1080,7 @@ class TestStages:
         assert matches_reference("stages.stage_pass", args, result, log.n_events)
 
     def test_stage_visits(self, measure, log, journey: engine.Journey) -> None:
-        """journey.stages.Journey.visits: one row per stage visit."""
+        """journey.Journey.visits: one row per stage visit."""
         args = (log.activity, log.case_offsets, log.timestamp, journey.stage_of_activity)
         result = measure(stage_visits, *args, events=log.n_events)
         case, _, first, start, end, is_open = result
@@ -1107,7 +1107,7 @@ class TestStages:
             assert np.array_equal(counts[s * n_bins : (s + 1) * n_bins], want)
 
     def test_visit_moves(self, measure, log, journey: engine.Journey) -> None:
-        """journey.stages.Journey.moves: moves between consecutive visits of a case."""
+        """journey.Journey.moves: moves between consecutive visits of a case."""
         v = journey.visits
         args = (v.case, v.stage, v.first_event, v.start, v.end, len(journey.model.stages))
         result = measure(visit_moves, *args, events=log.n_events)
@@ -1205,7 +1205,7 @@ class TestConversion:
         assert (np.diff(survival) <= 0).all()
 
     def test_kaplan_meier_counted(self, measure, log, journey: engine.Journey) -> None:
-        """journey.partials.MergedJourney.time_to_convert: the table on sketch buckets."""
+        """figures.conversion.time_to_convert on parts: the table on sketch buckets."""
         c = journey.conversions
         converted = count_entries(
             grouped_entries(c.elapsed[c.converted], np.array([0, c.converted.sum()]))
@@ -1231,7 +1231,7 @@ class TestConversion:
 @group("channels")
 class TestChannels:
     def test_channel_switches(self, measure, log, journey: engine.Journey) -> None:
-        """journey.channels.channel_tables: switches, cases, abandoned last steps, channels used."""
+        """figures.channels.chunk: switches, cases, abandoned last steps, channels used."""
         codes, names = category_codes(log.attributes["channel"])
         n = max(len(names), 1)
         abandoned = ~journey.conversions.converted
@@ -1251,7 +1251,7 @@ class TestChannels:
 @group("satisfaction")
 class TestSatisfaction:
     def test_score_summary(self, measure, log, journey: engine.Journey) -> None:
-        """journey.satisfaction.satisfaction_table: scores per touchpoint and stage, in one pass."""
+        """figures.satisfaction.chunk: scores per touchpoint and stage, in one pass."""
         scores = log.attributes["csat"].to_numpy(dtype=float, na_value=np.nan)
         stages = journey.stage_of_activity
         args = (scores, log.activity, stages, log.case_offsets, SCALES["csat"][2])

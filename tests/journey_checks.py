@@ -1,4 +1,4 @@
-"""Comparisons of the journey tables from merged partial results (engine.journey.partials,
+"""Comparisons of the journey tables from merged partial results (engine.figures on parts,
 the Dask path) with the exact single-machine Journey: counts equal, sums and means to
 float rounding, quantiles within the sketches' 0.5 %, and the Kaplan–Meier table equal
 to the textbook estimate on the sketch buckets' times."""
@@ -16,8 +16,9 @@ QUANTILES = ("median_s", "p90_s")
 
 
 def assert_same_journey(got, want, *, segments=(), periods=(), exact=True) -> None:
-    """got: a MergedJourney; want: the Journey of the whole log. With `exact`, the
-    medians and p90 must be equal (the two-round selection); else within 0.5 %."""
+    """got: the Journey of a log given as parts; want: the Journey of the whole log. With
+    `exact`, the medians and p90 must be equal (the two-round selection); else within
+    0.5 %."""
 
     def same(a: pd.DataFrame, b: pd.DataFrame, sketched: tuple[str, ...]) -> None:
         _same(a, b, () if exact else sketched)

@@ -1,5 +1,5 @@
 """Attribution: which touchpoints (or channels) earn the conversions (see
-journey/attribution.py for the models these kernels serve).
+figures/attribution.py for the models these kernels serve).
 
 A journey's *path* is its events before its converting event (all of them when it never
 converts), each coded as a state 0..n_states-1. The Markov chain adds a start state and

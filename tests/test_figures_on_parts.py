@@ -170,3 +170,17 @@ def test_every_journey_table_on_parts(frame, whole, n_parts):
     one, parts = as_parts(frames, KEYS, ATTRIBUTES)
     assert_same_journey(parts.journey(MODEL), whole, segments=["segment", "channel"], periods=["M"])
     assert_same_tables(parts, one, exact=True)
+
+
+def test_a_figure_drops_the_column_codes_it_kept(frame):
+    """The codes and scores of a column are kept on the log for the rounds of one figure
+    only (400 MB and 800 MB at 100M events), and one conversion definition at a time."""
+    log = engine.read_log(frame, **KEYS, attributes=ATTRIBUTES)
+    journey = log.journey(MODEL)
+    journey.channels("channel")
+    journey.satisfaction("csat")
+    journey.attribution(by="channel", channel="channel", n_boot=5)
+    journey.bottlenecks(channel="channel")
+    assert not [key for key in log._cache if key.startswith(("codes:", "scores:"))]
+    log.journey(MODEL.within("30D")).conversion_summary()
+    assert len(log._cache["conversions"]) == 1

@@ -51,6 +51,7 @@ from .context import (
     Reduce,
     codes_in,
     distinct_values,
+    kept_columns,
     part_conversions,
     sum_parts,
 )
@@ -99,6 +100,20 @@ def attribution_table(
     and touchpoint (or channel), the models in MODELS order, names by conversions
     credited. By channel, a first round finds the (touchpoint, channel) states; with more
     than MAX_STATES states, one more counts them (for _chain)."""
+    with kept_columns(reduce, channel if by == "channel" else None):
+        return _attribution(reduce, spec, by, channel, half_life, confidence, n_boot, seed)
+
+
+def _attribution(
+    reduce: Reduce,
+    spec: JourneySpec,
+    by: str,
+    channel: str | None,
+    half_life: str | pd.Timedelta,
+    confidence: float,
+    n_boot: int,
+    seed: int,
+) -> pd.DataFrame:
     half_life_ns = _half_life(half_life)
     if by == "touchpoint":
         states = States(np.asarray(spec.names, dtype=object), None, None)

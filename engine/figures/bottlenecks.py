@@ -42,6 +42,7 @@ from .context import (
     codes_in,
     converting_targets,
     distinct_values,
+    kept_columns,
     part_conversions,
     sum_parts,
 )
@@ -272,6 +273,31 @@ def bottleneck_table(
 ) -> pd.DataFrame:
     """All ranked places (BOTTLENECK_COLUMNS) of the log whose parts `reduce` runs over;
     with `channel`, stage transitions are also split by the channel arrived at."""
+    with kept_columns(reduce, channel):
+        return _ranked(
+            reduce,
+            spec,
+            source,
+            figures,
+            stage_table,
+            n_cases,
+            channel,
+            min_journeys,
+            confidence,
+        )
+
+
+def _ranked(
+    reduce: Reduce,
+    spec: JourneySpec,
+    source: QuantileSource,
+    figures: StageFigures,
+    stage_table: pd.DataFrame,
+    n_cases: int,
+    channel: str | None,
+    min_journeys: int,
+    confidence: float,
+) -> pd.DataFrame:
     steps = reduce(touchpoint_chunk, combine_steps, spec, source.whole)
     if steps is None:
         n = len(spec.names)

@@ -22,7 +22,14 @@ from ..journey.stats import wilson_interval
 from ..kernels.channels import channel_switches
 from ..kernels.grouping import chunk_count, tally
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
-from .context import JourneySpec, Reduce, codes_in, distinct_values, part_conversions
+from .context import (
+    JourneySpec,
+    Reduce,
+    codes_in,
+    distinct_values,
+    kept_columns,
+    part_conversions,
+)
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -159,8 +166,9 @@ def channel_tables(
     reduce: Reduce, spec: JourneySpec, column: str, *, confidence: float = 0.95
 ) -> ChannelTables:
     """The channel tables of the log whose parts `reduce` runs over."""
-    names = distinct_values(reduce, column)
-    partial = reduce(chunk, combine, spec, column, names)
+    with kept_columns(reduce, column):
+        names = distinct_values(reduce, column)
+        partial = reduce(chunk, combine, spec, column, names)
     if partial is None:
         partial = chunk_of_nothing(len(names))
     return finalize(partial, names, confidence=confidence)

@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..journey.stats import holm, two_proportion_test, z_value
 from ..kernels.satisfaction import score_summary
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
-from .context import JourneySpec, Reduce, event_scores, part_conversions
+from .context import JourneySpec, Reduce, event_scores, kept_columns, part_conversions
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -122,12 +122,13 @@ def satisfaction_table(
 ) -> pd.DataFrame:
     """SATISFACTION_COLUMNS of the log whose parts `reduce` runs over: the scale's round
     (when `scale` is None), then the sums' round."""
-    if scale is None:
-        found = reduce(score_range, widest_range, column)
-        scale = infer_scale(*(found or (float("nan"),) * 2), column)
-    if scale not in SCALES:
+    if scale is not None and scale not in SCALES:
         raise InputError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}")
-    sums = reduce(chunk, combine, spec, column, SCALES[scale][2])
+    with kept_columns(reduce, column):
+        if scale is None:
+            found = reduce(score_range, widest_range, column)
+            scale = infer_scale(*(found or (float("nan"),) * 2), column)
+        sums = reduce(chunk, combine, spec, column, SCALES[scale][2])
     if sums is None:
         raise InputError(f"score column '{column}' has no values; map another column")
     return finalize(sums, spec, confidence=confidence)

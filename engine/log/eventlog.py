@@ -122,6 +122,10 @@ class EventLog:
             release_unused_memory()  # its temporary arrays, before the next analysis
         return self._cache[key]
 
+    def forget(self, key: str) -> None:
+        """Drop what `cache` kept under `key` (nothing if it kept nothing)."""
+        self._cache.pop(key, None)
+
     def reduce(self, chunk: Callable[..., Any], combine: Callable[..., Any], *args: Any) -> Any:
         """A figure's reduction (engine.figures) over this log's one part: `chunk(self,
         *args)`; `combine` merges parts, and one machine has only one. The Dask backend

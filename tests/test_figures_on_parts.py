@@ -184,3 +184,12 @@ def test_a_figure_drops_the_column_codes_it_kept(frame):
     assert not [key for key in log._cache if key.startswith(("codes:", "scores:"))]
     log.journey(MODEL.within("30D")).conversion_summary()
     assert len(log._cache["conversions"]) == 1
+
+
+def test_attribution_states_without_the_dense_table(frame, whole, monkeypatch):
+    """(touchpoint, channel) states found by a sort where the key table would be too big
+    give the same table as the dense count."""
+    want = whole.attribution(by="channel", channel="channel", n_boot=10)
+    monkeypatch.setattr("engine.figures.attribution.DENSE_PAIRS", 0)
+    got = engine.read_log(frame, **KEYS, attributes=ATTRIBUTES).journey(MODEL)
+    pd.testing.assert_frame_equal(got.attribution(by="channel", channel="channel", n_boot=10), want)

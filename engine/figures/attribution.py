@@ -170,16 +170,40 @@ def part_states(part: EventLog, spec: JourneySpec, states: States) -> np.ndarray
     activity = global_codes(part, spec.names)
     if states.keys is None:
         return activity
-    codes = codes_in(part, states.column, states.labels[1:])
-    pair = activity.astype(np.int64) * len(states.labels) + (codes.astype(np.int64) + 1)
+    pair = _pair_keys(part, spec, states.column, states.labels)
+    n_keys = len(spec.names) * len(states.labels)
+    if n_keys <= DENSE_PAIRS:
+        rank = np.full(n_keys, -1, np.int32)
+        rank[states.keys] = np.arange(len(states.keys), dtype=np.int32)
+        return rank[pair]
     return np.searchsorted(states.keys, pair).astype(np.int32)
 
 
 def pair_keys(part: EventLog, spec: JourneySpec, column: str, labels: np.ndarray) -> np.ndarray:
-    """The chunk of the states' round: the (touchpoint, channel) keys present, sorted."""
+    """The chunk of the states' round: the (touchpoint, channel) keys present, sorted;
+    counted in a table of every key where it is small (no sort of every event's key)."""
+    pair = _pair_keys(part, spec, column, labels)
+    n_keys = len(spec.names) * len(labels)
+    if n_keys <= DENSE_PAIRS:
+        return np.flatnonzero(np.bincount(pair, minlength=n_keys)).astype(np.int64)
+    return np.unique(pair)
+
+
+#: Largest table of (touchpoint, channel) keys counted densely, and indexed by int32.
+DENSE_PAIRS = 1 << 24
+
+
+def _pair_keys(part: EventLog, spec: JourneySpec, column: str, labels: np.ndarray) -> np.ndarray:
+    """touchpoint * len(labels) + channel code + 1 per event: int32 where every key fits
+    (4 bytes an event instead of 8), else int64."""
     codes = codes_in(part, column, labels[1:])
-    activity = global_codes(part, spec.names)
-    return np.unique(activity.astype(np.int64) * len(labels) + (codes.astype(np.int64) + 1))
+    wide = len(spec.names) * len(labels) > DENSE_PAIRS
+    kind = np.int64 if wide else np.int32
+    pair = global_codes(part, spec.names).astype(kind)
+    pair *= len(labels)
+    pair += codes
+    pair += 1
+    return pair
 
 
 def union_keys(parts: list[np.ndarray | None]) -> np.ndarray | None:

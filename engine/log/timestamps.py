@@ -210,13 +210,9 @@ def _from_text(
         parsed = _from_numbers(numbers, name=name, unit=unit, first_row=first_row)
         return ParsedTimestamps(parsed.ns, missing, True)
     if timestamp_format is None:
-        for target, aware in ((pa.timestamp("ns"), False), (pa.timestamp("ns", tz="UTC"), True)):
-            try:
-                cast = present.cast(target)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                continue
-            ns = cast.cast(pa.int64()).fill_null(0).to_numpy()
-            return ParsedTimestamps(ns, missing, aware)
+        found = _iso_cast(present)
+        if found is not None:
+            return ParsedTimestamps(found[0], missing, found[1])
     return _from_text_with_pandas(
         column,
         present.to_pandas(),
@@ -232,13 +228,19 @@ def _iso_without_blanks(column: pa.ChunkedArray) -> ParsedTimestamps | None:
     offset, none blank. Arrow's cast of the whole column gives what the general path below
     gives then, without its three passes over the text to find blanks; None (the cast
     stops at its first failure) sends the column down that path."""
+    found = _iso_cast(column)
+    return None if found is None else ParsedTimestamps(found[0], null_mask(column), found[1])
+
+
+def _iso_cast(text: pa.ChunkedArray) -> tuple[np.ndarray, bool] | None:
+    """(int64 ns with nulls as 0, timezone-aware) when Arrow parses every value as ISO
+    8601, all naive or all with an offset; else None."""
     for target, aware in ((pa.timestamp("ns"), False), (pa.timestamp("ns", tz="UTC"), True)):
         try:
-            cast = column.cast(target)
+            cast = text.cast(target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
-        ns = cast.cast(pa.int64()).fill_null(0).to_numpy()
-        return ParsedTimestamps(ns, null_mask(column), aware)
+        return cast.cast(pa.int64()).fill_null(0).to_numpy(), aware
     return None
 
 

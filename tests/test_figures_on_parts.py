@@ -193,3 +193,11 @@ def test_attribution_states_without_the_dense_table(frame, whole, monkeypatch):
     monkeypatch.setattr("engine.figures.attribution.DENSE_PAIRS", 0)
     got = engine.read_log(frame, **KEYS, attributes=ATTRIBUTES).journey(MODEL)
     pd.testing.assert_frame_equal(got.attribution(by="channel", channel="channel", n_boot=10), want)
+
+
+def test_a_journey_made_directly_on_parts_reads_merged_quantiles(frame, whole):
+    """Journey(log_given_as_parts, model) takes the parts' quantile source by itself."""
+    _, parts = as_parts(split_by_case(frame, KEYS["case"], 2, seed=2), KEYS, ATTRIBUTES)
+    journey = engine.Journey(parts, MODEL)
+    assert not journey.source.whole
+    pd.testing.assert_frame_equal(journey.funnel(), whole.funnel())

@@ -36,11 +36,9 @@ class PartedLog:
         actions, segments, stage dwell, journey variants, channels, satisfaction and
         attribution from the figures' reductions over the parts (engine.figures),
         medians and p90 as the log's tables have them."""
-        from ..figures.quantiles import QuantileSource
         from ..journey import Journey, JourneyModel
 
-        model = model if model is not None else JourneyModel.default()
-        return Journey(self, model, source=QuantileSource(self.quantile_cache))
+        return Journey(self, model if model is not None else JourneyModel.default())
 
     def compute(self) -> PartedLog:
         """Build and count every partition now (analyses then only finalize)."""

@@ -68,8 +68,11 @@ class Journey:
     ) -> None:
         self.log = log
         self.model = model
-        #: Where medians and p90 come from: the durations (one machine) or merged sketches.
-        self.source = source if source is not None else QuantileSource()
+        #: Where medians and p90 come from: the durations (one machine), or merged sketches
+        #: refined by the parts' second round (a log given as parts has a quantile cache).
+        if source is None:
+            source = QuantileSource(getattr(log, "quantile_cache", None))
+        self.source = source
         self.unmapped_names = model.unmapped_touchpoints(list(log.activity_names))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
         self._bottlenecks: dict[tuple[str | None, int, float], pd.DataFrame] = {}

@@ -96,10 +96,10 @@ class DaskEventLog(PartedLog):
         `combine` in a tree on the workers."""
         import dask
 
-        from .tree import tree_reduce
+        from .tree import PresentOnly, tree_reduce
 
         parts = [dask.delayed(_on_part)(log, kernel, *args) for log in self._built()]
-        return tree_reduce(parts, combine).compute()
+        return tree_reduce(parts, PresentOnly(combine)).compute()
 
     @property
     def observed_until(self) -> int:

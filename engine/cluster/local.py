@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .parted import PartedLog
 
@@ -45,34 +44,15 @@ class LocalParts(PartedLog):
         self.observed_until = int(observed_until if observed_until is not None else max(ends))
         self._partial: Any = None
 
-    @classmethod
-    def split(
-        cls,
-        frame: pd.DataFrame,
-        n_parts: int,
-        *,
-        seed: int = 0,
-        shape: str = "pairs",
-        **read_options: Any,
-    ) -> LocalParts:
-        """`frame` read as `n_parts` logs of cases drawn at random (`read_options` go to
-        engine.read_log: case=, activity=, timestamp=, attributes=...); empty parts are
-        left out."""
-        from ..read import read_log
-
-        case = read_options["case"]
-        cases = frame[case].drop_duplicates().to_numpy()
-        draw = np.random.default_rng(seed).integers(0, n_parts, len(cases))
-        labels = frame[case].map(dict(zip(cases, draw, strict=True))).to_numpy()
-        parts = [frame[labels == k] for k in range(n_parts)]
-        return cls([read_log(p, **read_options) for p in parts if len(p)], shape=shape)
-
     @property
     def npartitions(self) -> int:
         return len(self.parts)
 
     def reduce(self, chunk: Any, combine: Any, *args: Any) -> Any:
         """`chunk(part, *args)` on every part, merged by `combine` as `shape` says."""
+        from .tree import PresentOnly
+
+        combine = PresentOnly(combine)
         results = [chunk(part, *args) for part in self.parts]
         if self.shape == "flat":
             return combine(results[::-1])

@@ -24,3 +24,18 @@ def tree_reduce(
             for i in range(0, len(level), split_every)
         ]
     return level[0]
+
+
+class PresentOnly:
+    """A figure's `combine` as the backends call it on a group of results: the parts
+    without events (None) left out, a lone result passed on as it is, none as None; the
+    figure's combine then only sees two partials or more."""
+
+    def __init__(self, combine: Callable[[list[Any]], Any]) -> None:
+        self.combine = combine
+
+    def __call__(self, parts: list[Any]) -> Any:
+        present = [p for p in parts if p is not None]
+        if len(present) <= 1:
+            return present[0] if present else None
+        return self.combine(present)

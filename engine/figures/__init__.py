@@ -2,7 +2,8 @@
 
 - `chunk(part, ...)`: the figure's counts on one part of a log (whole cases), in the
   whole log's terms (engine.figures.context: activity codes, conversions, columns);
-- `combine(partials)`: partials of disjoint sets of journeys merged into one;
+- `combine(partials)`: two or more partials of disjoint sets of journeys merged into one
+  (the backends leave out parts without events, cluster/tree.py:PresentOnly);
 - `finalize(partial, ...)`: the figure's table, with its schema stated at the top of the
   module.
 

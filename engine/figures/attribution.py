@@ -206,9 +206,8 @@ def _pair_keys(part: EventLog, spec: JourneySpec, column: str, labels: np.ndarra
     return pair
 
 
-def union_keys(parts: list[np.ndarray | None]) -> np.ndarray | None:
-    found = [p for p in parts if p is not None]
-    return np.unique(np.concatenate(found)) if found else None
+def union_keys(parts: list[np.ndarray]) -> np.ndarray:
+    return np.unique(np.concatenate(parts))
 
 
 def state_counts(part: EventLog, spec: JourneySpec, states: States) -> np.ndarray:

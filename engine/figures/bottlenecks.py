@@ -108,9 +108,6 @@ def _sparse_steps(part: EventLog, at_event: np.ndarray, eligible: np.ndarray) ->
 
 def combine_steps(parts: list[StepPartial | None]) -> StepPartial | None:
     """Dense step tables of parts added up."""
-    parts = [p for p in parts if p is not None]
-    if len(parts) <= 1:
-        return parts[0] if parts else None
     return StepPartial(
         keys=None,
         counts=np.sum([p.counts for p in parts], axis=0),
@@ -176,9 +173,6 @@ def channel_chunk(
 
 
 def combine_moves(parts: list[MovePartial | None]) -> MovePartial | None:
-    parts = [p for p in parts if p is not None]
-    if len(parts) <= 1:
-        return parts[0] if parts else None
     return MovePartial(
         counts=np.sum([p.counts for p in parts], axis=0),
         waits=combine_moments([p.waits for p in parts]),

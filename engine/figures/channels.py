@@ -102,9 +102,6 @@ def chunk(part: EventLog, spec: JourneySpec, column: str, names: np.ndarray) -> 
 
 def combine(parts: list[ChannelPartial | None]) -> ChannelPartial | None:
     """Parts of disjoint journeys added up."""
-    parts = [p for p in parts if p is not None]
-    if len(parts) <= 1:
-        return parts[0] if parts else None
     longest = max(len(p.journeys_by_used) for p in parts)
 
     def padded(values: np.ndarray) -> np.ndarray:

@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from ..journey.model import JourneyModel
     from ..log.eventlog import EventLog
 
-#: reduce(chunk, combine, *args): `chunk(part, *args)` on every part of a log (None for
-#: a part without events), the results merged by `combine` (a list in, one result out).
-#: One machine: the log is its one part. Dask: the partitions, merged in a tree.
+#: reduce(chunk, combine, *args): `chunk(part, *args)` on every part of a log, the results
+#: merged by `combine` (two or more results in, one out; the backends leave out parts
+#: without events and pass a lone result on, cluster/tree.py:PresentOnly). One machine:
+#: the log is its one part. Dask: the partitions, merged in a tree. None: no events.
 Reduce = Callable[..., Any]
 
 
@@ -142,12 +143,9 @@ def column_values(part: EventLog, column: str) -> np.ndarray:
     return column_codes(part, column)[1]
 
 
-def union_values(parts: list[np.ndarray | None]) -> np.ndarray | None:
+def union_values(parts: list[np.ndarray]) -> np.ndarray:
     """The combine of that round: the sorted union (as text)."""
-    found = [p for p in parts if p is not None]
-    if not found:
-        return None
-    return np.unique(np.concatenate(found).astype(str)).astype(object)
+    return np.unique(np.concatenate(parts).astype(str)).astype(object)
 
 
 def distinct_values(reduce: Reduce, column: str) -> np.ndarray:
@@ -188,10 +186,7 @@ def event_scores(part: EventLog, column: str) -> np.ndarray:
 
 
 def sum_parts(parts: list[Any]) -> Any:
-    """Elementwise sum of arrays, or of tuples of arrays (None: a part without events)."""
-    parts = [p for p in parts if p is not None]
-    if not parts:
-        return None
+    """Elementwise sum of arrays, or of tuples of arrays."""
     if isinstance(parts[0], tuple):
         return tuple(np.sum(column, axis=0) for column in zip(*parts, strict=True))
     return np.sum(parts, axis=0)

@@ -72,9 +72,6 @@ def chunk(part: EventLog, spec: JourneySpec, whole: bool) -> ConversionPartial:
 
 
 def combine(parts: list[ConversionPartial | None]) -> ConversionPartial | None:
-    parts = [p for p in parts if p is not None]
-    if len(parts) <= 1:
-        return parts[0] if parts else None
     return ConversionPartial(
         n_cases=sum(p.n_cases for p in parts),
         conversions=None,

@@ -28,10 +28,6 @@ class Grouped:
     values: np.ndarray
     offsets: np.ndarray
 
-    @property
-    def frequency(self) -> np.ndarray:
-        return np.diff(self.offsets)
-
 
 Durations = Grouped | Moments
 

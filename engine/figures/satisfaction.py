@@ -26,7 +26,14 @@ from ..errors import InputError
 from ..journey.stats import holm, two_proportion_test, z_value
 from ..kernels.satisfaction import score_summary
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
-from .context import JourneySpec, Reduce, event_scores, kept_columns, part_conversions
+from .context import (
+    JourneySpec,
+    Reduce,
+    event_scores,
+    kept_columns,
+    part_conversions,
+    sum_parts,
+)
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -63,11 +70,8 @@ def score_range(part: EventLog, column: str) -> tuple[float, float]:
     return float(np.fmin.reduce(scores)), float(np.fmax.reduce(scores))
 
 
-def widest_range(parts: list[tuple[float, float] | None]) -> tuple[float, float] | None:
+def widest_range(found: list[tuple[float, float]]) -> tuple[float, float]:
     """The combine of the scale's round."""
-    found = [p for p in parts if p is not None]
-    if not found:
-        return None
     return float(np.fmin.reduce([p[0] for p in found])), float(
         np.fmax.reduce([p[1] for p in found])
     )
@@ -104,12 +108,8 @@ def chunk(part: EventLog, spec: JourneySpec, column: str, threshold: float) -> t
     return (*by_touchpoint, *by_stage, *outcomes)
 
 
-def combine(parts: list[tuple | None]) -> tuple | None:
-    """Parts of disjoint journeys added up (float sums up to rounding)."""
-    parts = [p for p in parts if p is not None]
-    if len(parts) <= 1:
-        return parts[0] if parts else None
-    return tuple(np.sum(column, axis=0) for column in zip(*parts, strict=True))
+#: Parts of disjoint journeys added up (float sums up to rounding).
+combine = sum_parts
 
 
 def satisfaction_table(

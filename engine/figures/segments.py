@@ -79,9 +79,6 @@ def chunk(
 
 def combine(parts: list[SegmentPartial | None]) -> SegmentPartial | None:
     """Segments merged by name."""
-    parts = [p for p in parts if p is not None]
-    if len(parts) <= 1:
-        return parts[0] if parts else None
     names, where = np.unique(
         np.concatenate([p.names for p in parts]).astype(str), return_inverse=True
     )

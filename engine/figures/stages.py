@@ -133,9 +133,6 @@ def chunk(part: EventLog, spec: JourneySpec, whole: bool) -> StagePartial:
 
 
 def combine(parts: list[StagePartial | None]) -> StagePartial | None:
-    parts = [p for p in parts if p is not None]
-    if len(parts) <= 1:
-        return parts[0] if parts else None
     return StagePartial(
         per_stage=np.sum([p.per_stage for p in parts], axis=0),
         per_move=np.sum([p.per_move for p in parts], axis=0),

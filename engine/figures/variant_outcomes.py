@@ -45,9 +45,6 @@ def chunk(part: EventLog, spec: JourneySpec, whole: bool) -> VariantConversions:
 
 
 def combine(parts: list[VariantConversions | None]) -> VariantConversions | None:
-    parts = [p for p in parts if p is not None]
-    if len(parts) <= 1:
-        return parts[0] if parts else None
     merged, where = np.unique(np.concatenate([p.hashes for p in parts]), return_inverse=True)
     total = np.zeros(len(merged), np.int64)
     np.add.at(total, where, np.concatenate([p.converted for p in parts]))

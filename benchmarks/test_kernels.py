@@ -806,7 +806,7 @@ class TestStats:
 @group("moments")
 class TestMoments:
     def test_group_moments(self, measure, log, edges: Edges, steps) -> None:
-        """analysis.partials._edge_partial: per edge key, exact sums, extremes, mean and
+        """figures.edges.chunk: per edge key, exact sums, extremes, mean and
         the sum of squared deviations (pair_steps' durations, one group per key)."""
         _, durations, key_offsets, _ = steps
         args = (durations, key_offsets)
@@ -835,7 +835,7 @@ def sketch_entries(steps) -> tuple[np.ndarray, np.ndarray]:
 @group("sketch")
 class TestSketch:
     def test_grouped_entries(self, measure, log, steps) -> None:
-        """analysis.partials: the sketch cell (group and bucket) of every duration."""
+        """analysis.moments: the sketch cell (group and bucket) of every duration."""
         _, durations, key_offsets, _ = steps
         entries = measure(grouped_entries, durations, key_offsets, events=log.n_events)
         group_of = np.repeat(np.arange(len(key_offsets) - 1), np.diff(key_offsets))
@@ -845,7 +845,7 @@ class TestSketch:
         assert (columns >= ZERO_COLUMN).all()  # durations are never negative
 
     def test_entry_quantiles(self, measure, log, edges: Edges, sketch_entries) -> None:
-        """analysis.partials.edges_table: each edge's median from its sparse sketch, within
+        """figures.edges.finalize: each edge's median from its sparse sketch, within
         ALPHA of the exact median."""
         sketch_keys, sketch_counts = sketch_entries
         keys = edges.edge_keys  # the keys that occur, sorted

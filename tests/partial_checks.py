@@ -43,11 +43,14 @@ def assert_same_tables(got_log, want_log, *, exact: bool = False) -> None:
     check(got["median_duration_s"], want["median_duration_s"], "variant")
 
     pd.testing.assert_frame_equal(got_log.activities(), want_log.activities())
+    pd.testing.assert_series_equal(got_log.start_activities(), want_log.start_activities())
+    pd.testing.assert_series_equal(got_log.end_activities(), want_log.end_activities())
     got, want = got_log.summary(), want_log.summary()
     for key in ("events", "cases", "activities", "variants", "edges", "dropped_rows"):
         assert got[key] == want[key], key
     for key in ("dropped_rows_by_reason", "first_timestamp", "last_timestamp", "timezone"):
         assert got[key] == want[key], key
+    assert got.get("start_timestamp_missing") == want.get("start_timestamp_missing")
 
 
 def _assert_equal(got: pd.Series, want: pd.Series, what: str) -> None:

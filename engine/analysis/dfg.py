@@ -7,24 +7,18 @@ from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
-import pandas as pd
 
 from ..kernels.dfg import edge_aggregate, pair_keys
 from ..kernels.edgestats import N_BUCKETS, edge_stats
 from ..kernels.grouping import case_chunks, chunk_count
 from ..kernels.stats import (
-    MAX,
     MEAN,
-    MEDIAN,
-    MIN,
-    P90,
     STDEV,
     group_order_stats,
     group_stdev,
     segment_stats,
 )
 from ..kernels.steps import PAIR_COUNT, PAIR_JOURNEYS, pair_steps
-from ..schema import FLOAT, INT, TEXT, table_schema
 from ..sorting import sort_segments
 
 if TYPE_CHECKING:
@@ -37,20 +31,6 @@ DENSE_LIMIT = 1 << 22
 HISTOGRAM_LIMIT = 1 << 22
 #: ... and fewer threads fill one each when all of them would exceed this (512 MB).
 HISTOGRAMS_LIMIT = 1 << 27
-
-EDGE_SCHEMA = table_schema(
-    source=TEXT,
-    target=TEXT,
-    frequency=INT,
-    cases=INT,
-    mean_s=FLOAT,
-    median_s=FLOAT,
-    p90_s=FLOAT,
-    min_s=FLOAT,
-    max_s=FLOAT,
-    stdev_s=FLOAT,
-)
-EDGE_COLUMNS = tuple(EDGE_SCHEMA.names)
 
 
 @dataclass(frozen=True)
@@ -151,33 +131,3 @@ def _sparse_edges(log: EventLog, start: np.ndarray, n_act: int) -> tuple[np.ndar
     )
     sort_segments(durations, offsets)
     return edge_keys, frequency, cases, segment_stats(durations, offsets)
-
-
-def log_edges(log: EventLog) -> pd.DataFrame:
-    """One row per edge: the columns of `EDGE_COLUMNS`."""
-    edges = log.cache("edges", compute_edges)
-    return edge_table(
-        edges.source, edges.target, edges.frequency, edges.cases, edges.stats, log.activity_names
-    )
-
-
-def edge_table(
-    source: np.ndarray,
-    target: np.ndarray,
-    frequency: np.ndarray,
-    cases: np.ndarray,
-    stats: np.ndarray,
-    names: np.ndarray,
-) -> pd.DataFrame:
-    """EDGE_COLUMNS from per-edge arrays in table order (most frequent first, ties by
-    source then target code) and their statistics (rows MEAN ... STDEV of kernels.stats):
-    the one finalizer of both backends. The arrays are copied, not kept."""
-    data = {
-        "source": pd.Series(names[source], dtype="str"),
-        "target": pd.Series(names[target], dtype="str"),
-        "frequency": np.array(frequency),
-        "cases": np.array(cases),
-    }
-    for column, row in zip(EDGE_COLUMNS[4:], (MEAN, MEDIAN, P90, MIN, MAX, STDEV), strict=True):
-        data[column] = np.array(stats[row])
-    return pd.DataFrame(data)

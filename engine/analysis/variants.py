@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from ..kernels.activities import grouped_case_durations
@@ -21,19 +20,10 @@ from ..kernels.variants import (
     sequence_hashes,
     sort_keys,
 )
-from ..schema import FLOAT, INT, TEXT_LIST, table_schema
 from ..sorting import place_medians
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
-
-VARIANT_SCHEMA = table_schema(
-    variant=TEXT_LIST,
-    frequency=INT,
-    share=FLOAT,
-    median_duration_s=FLOAT,
-)
-VARIANT_COLUMNS = tuple(VARIANT_SCHEMA.names)
 
 
 @dataclass(frozen=True)
@@ -95,12 +85,12 @@ def compute_variants(log: EventLog) -> Variants:
     )
 
 
-def variant_sequences(log: EventLog, variants: Variants, top: int | None = None) -> pa.Array:
-    """The activity names of each variant (the first `top`) as an Arrow list<string>
+def variant_sequences(names: np.ndarray, variants: Variants, top: int | None = None) -> pa.Array:
+    """The activity `names` of each variant (the first `top`) as an Arrow list<string>
     array (large_list past 2**31 - 1 names)."""
     n = len(variants.frequency) if top is None else min(top, len(variants.frequency))
     offsets = variants.sequence_offsets[: n + 1]
-    names = _names(log.activity_names, variants.sequences[: offsets[n]])
+    names = _names(names, variants.sequences[: offsets[n]])
     if offsets[n] > np.iinfo(np.int32).max:
         return pa.LargeListArray.from_arrays(pa.array(offsets), names)
     return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), names)
@@ -117,29 +107,3 @@ def _names(names: np.ndarray, codes: np.ndarray) -> pa.Array:
         return pa.array(names.tolist(), type=pa.large_string()).take(pa.array(codes))
     offsets, data = names_by_code(name_offsets, name_bytes, codes, np.empty(0, np.int32))
     return pa.StringArray.from_buffers(len(codes), pa.py_buffer(offsets), pa.py_buffer(data))
-
-
-def log_variants(log: EventLog, *, top: int | None = None) -> pd.DataFrame:
-    """variant (list of names), frequency, share (of cases), median_duration_s."""
-    variants = log.cache("variants", compute_variants)
-    n = len(variants.frequency) if top is None else min(top, len(variants.frequency))
-    sequences = variant_sequences(log, variants, top=n)
-    return variant_table(
-        sequences, variants.frequency[:n], log.n_cases, variants.median_duration_s[:n]
-    )
-
-
-def variant_table(
-    sequences: pa.Array, frequency: np.ndarray, n_cases: int, median_duration_s: np.ndarray
-) -> pd.DataFrame:
-    """VARIANT_COLUMNS from the variants in table order (most frequent first, ties in
-    alphabetical order of their sequences): the one finalizer of both backends."""
-    frequency = np.array(frequency)
-    return pd.DataFrame(
-        {
-            "variant": pd.Series(sequences, dtype=pd.ArrowDtype(sequences.type)),
-            "frequency": frequency,
-            "share": frequency / max(n_cases, 1),
-            "median_duration_s": np.array(median_duration_s),
-        }
-    )

@@ -2,8 +2,8 @@
 
 `engine.read_log(..., backend="dask")` repartitions the log by hashed case id (dask's own
 shuffle, P2P on a distributed cluster), builds each partition's canonical log with the
-single-machine code, counts it with the same kernels into fixed-layout partial results
-(engine.analysis.partials), and merges those in a tree reduction.
+single-machine code, and runs every figure's chunk on it (engine.figures), the partial
+results merged in a tree reduction.
 """
 
 from __future__ import annotations

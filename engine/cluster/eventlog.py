@@ -36,7 +36,6 @@ class DaskEventLog(PartedLog):
         self._parse = parse
         self._logs: list[Any] | None = None
         self._names: np.ndarray | None = None
-        self._partial: Any = None
         #: The filters that made this log from the one read (see engine.slices).
         self.definition: list[dict[str, Any]] = []
         self._observed_until: int | None = None
@@ -77,20 +76,13 @@ class DaskEventLog(PartedLog):
             self._names = names[np.argsort(names.astype(str), kind="stable")]
         return self._names
 
-    def _merged(self) -> Any:
-        """The partial results of every partition, merged: computed once."""
-        if self._partial is None:
-            import dask
+    def _dropped_parts(self) -> list[Any]:
+        """Each partition's dropped rows (one without a usable row is a DroppedRows)."""
+        import dask
 
-            from ..analysis.partials import combine
-            from .tree import tree_reduce
+        return list(dask.compute(*[dask.delayed(_dropped)(log) for log in self._built()]))
 
-            names = self.activity_names
-            partials = [dask.delayed(_partial)(log, names) for log in self._built()]
-            self._partial = tree_reduce(partials, combine).compute()
-        return self._partial
-
-    def reduce(self, kernel: Any, combine: Any, *args: Any) -> Any:
+    def _reduce(self, kernel: Any, combine: Any, *args: Any) -> Any:
         """A figure's reduction (engine.figures): `kernel(part_log, *args)` on every
         partition's log (None for a partition without events), the results merged by
         `combine` in a tree on the workers."""
@@ -106,8 +98,8 @@ class DaskEventLog(PartedLog):
         """The end of observation (ns): the last timestamp of the log read, which its
         slices keep, as EventLog.observed_until."""
         if self._observed_until is None:
-            if self._partial is not None:
-                self._observed_until = int(self._partial.last_ns)
+            if self._tables is not None:  # counted: the summary's time span
+                self._observed_until = int(self._counted().last_ns)
             else:  # without a full pass: the latest timestamp of each part
                 import dask
 
@@ -201,12 +193,7 @@ def _on_part(log: Any, kernel: Any, *args: Any) -> Any:
     return kernel(log, *args) if isinstance(log, EventLog) else None
 
 
-def _partial(log: Any, names: np.ndarray) -> Any:
-    from ..analysis.partials import empty_partial, log_partial
+def _dropped(log: Any) -> Any:
     from ..log.eventlog import EventLog
-    from .threads import match_worker_threads
 
-    match_worker_threads()
-    if isinstance(log, EventLog):
-        return log_partial(log, names)
-    return empty_partial(len(names), log.as_dict())
+    return log.dropped if isinstance(log, EventLog) else log

@@ -42,13 +42,12 @@ class LocalParts(PartedLog):
         self.activity_names = names.astype(object)
         ends = [p.observed_until for p in self.parts if p.n_events]
         self.observed_until = int(observed_until if observed_until is not None else max(ends))
-        self._partial: Any = None
 
     @property
     def npartitions(self) -> int:
         return len(self.parts)
 
-    def reduce(self, chunk: Any, combine: Any, *args: Any) -> Any:
+    def _reduce(self, chunk: Any, combine: Any, *args: Any) -> Any:
         """`chunk(part, *args)` on every part, merged by `combine` as `shape` says."""
         from .tree import PresentOnly
 
@@ -60,12 +59,8 @@ class LocalParts(PartedLog):
             results = [combine(results[i : i + 2]) for i in range(0, len(results), 2)]
         return results[0]
 
-    def _merged(self) -> Any:
-        if self._partial is None:
-            from ..analysis.partials import combine, log_partial
-
-            self._partial = self.reduce(log_partial, combine, self.activity_names)
-        return self._partial
+    def _dropped_parts(self) -> list[Any]:
+        return [part.dropped for part in self.parts]
 
     def __repr__(self) -> str:
         return f"<LocalParts {len(self.parts)} parts by case from {self.source}>"

@@ -1,34 +1,48 @@
-"""A log given as parts of whole cases, analysed by partial results merged: the tables
-of EventLog from mergeable chunks (engine.analysis.partials, engine.figures), medians and
-p90 exact where feasible (engine.analysis.exact), else from sketches (within 0.5 %).
+"""A log given as parts of whole cases, analysed by partial results merged: the verbs of
+EventLog (engine.figures.verbs) run each figure's chunk on every part and merge them,
+medians and p90 exact where feasible (engine.analysis.exact), else from sketches (within
+0.5 %).
 
-A backend says how to reduce over its parts (`reduce`, `_merged`), what its activities
-are and where observation ends; everything else is here, once: the Dask backend
-(cluster/eventlog.py) and the in-memory parts (cluster/local.py) share it."""
+A backend says how to reduce over its parts (`_reduce`), what its activities are, where
+observation ends and what rows its parts dropped; everything else is here, once: the
+Dask backend (cluster/eventlog.py) and the in-memory parts (cluster/local.py) share it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
+from ..figures import log_tables, summary
+from ..figures.verbs import with_log_verbs
 from ..log.build import DroppedRows
 
 
+@with_log_verbs
 class PartedLog:
-    """The tables of a log given as parts. Subclasses give `reduce(chunk, combine,
-    *args)`, `_merged()` (the merged LogPartial), `activity_names`, `observed_until`,
-    `npartitions`, and the attributes `columns`, `attributes`, `source`, `definition`."""
+    """The tables of a log given as parts. Subclasses give `_reduce(chunk, combine,
+    *args)`, `_dropped_parts()`, `activity_names`, `observed_until`, `npartitions`, and
+    the attributes `columns`, `attributes`, `source`, `definition`."""
 
     backend = "parts"
     _quantiles: Any = None
+    _tables: tuple[Any, ...] | None = None
+
+    def _reduce(self, chunk: Any, combine: Any, *args: Any) -> Any:
+        raise NotImplementedError
+
+    def _dropped_parts(self) -> list[DroppedRows]:
+        raise NotImplementedError
 
     def reduce(self, chunk: Any, combine: Any, *args: Any) -> Any:
-        raise NotImplementedError
-
-    def _merged(self) -> Any:
-        raise NotImplementedError
+        """A figure's reduction (engine.figures): `chunk(part, *args)` on every part, the
+        results merged by `combine` (None: no part has events). The log's own tables
+        (figures/log_tables.py) are counted together, in one pass, and kept."""
+        if chunk in log_tables.CHUNKS and args[0] is self.activity_names and not args[1]:
+            if self._tables is None:
+                self._tables = self._reduce(log_tables.chunk, log_tables.combine, *args)
+            if self._tables is None:
+                return None
+            return self._tables[log_tables.CHUNKS.index(chunk)]
+        return self._reduce(chunk, combine, *args)
 
     def journey(self, model: Any = None) -> Any:
         """This log seen through a journey model (default: the five-stage template), as
@@ -41,59 +55,43 @@ class PartedLog:
         return Journey(self, model if model is not None else JourneyModel.default())
 
     def compute(self) -> PartedLog:
-        """Build and count every partition now (analyses then only finalize)."""
-        self._merged()
+        """Build and count every part now (the log's tables then only finalize)."""
+        self._counted()
         return self
 
-    # -- sizes and tables --------------------------------------------------------------------
+    def _counted(self) -> summary.SummaryPartial:
+        found = summary.counted(self)
+        if found is None:
+            raise ValueError("the log has no events")
+        return found
+
+    # -- sizes -------------------------------------------------------------------------
     @property
     def n_events(self) -> int:
-        return int(self._merged().n_events)
+        return int(self._counted().n_events)
 
     @property
     def n_cases(self) -> int:
-        return int(self._merged().n_cases)
+        return int(self._counted().n_cases)
 
     @property
     def n_activities(self) -> int:
         return len(self.activity_names)
 
     @property
+    def timezone_aware(self) -> bool:
+        return bool(self._counted().timezone_aware)
+
+    @property
     def dropped(self) -> DroppedRows:
-        counts = self._merged().dropped
+        """Rows left out, summed over the parts (a part without a usable row included)."""
+        counts: dict[str, int] = {}
+        for part in self._dropped_parts():
+            for reason, n in part.as_dict().items():
+                counts[reason] = counts.get(reason, 0) + n
         return DroppedRows(**{k: counts.get(k, 0) for k in DroppedRows.__dataclass_fields__})
 
-    def dfg(self) -> pd.DataFrame:
-        """As EventLog.dfg; median_s and p90_s exact where feasible (see `quantiles`),
-        else within 0.5 %."""
-        from ..analysis.partials import edge_durations, edges_table
-
-        names = self.activity_names
-        merged = self._merged()
-        exact_values = self.quantile_cache.get(
-            "edges", merged.edges.sketch, len(names) ** 2, edge_durations, names
-        )
-        return edges_table(merged, names, exact_values)
-
-    def variants(self, *, top: int | None = None) -> pd.DataFrame:
-        """As EventLog.variants; median_duration_s exact where feasible (see
-        `quantiles`), else within 0.5 %. Only the returned variants are decoded."""
-        from ..analysis.partials import variant_durations, variant_order, variants_table
-
-        merged = self._merged()
-        order, _ = variant_order(merged, top)
-        hashes = merged.variants.hashes
-        exact_values = self.quantile_cache.get(
-            "variants",
-            merged.variants.sketch,
-            len(hashes),
-            variant_durations,
-            self.activity_names,
-            hashes,
-            groups=order,
-        )
-        return variants_table(merged, self.activity_names, top=top, exact_values=exact_values)
-
+    # -- quantiles ---------------------------------------------------------------------
     @property
     def quantile_cache(self) -> Any:
         """The exact quantiles of the tables (engine.analysis.exact.QuantileCache)."""
@@ -109,30 +107,3 @@ class PartedLog:
         (within 0.5 %) where more than engine.analysis.exact.EXACT_LIMIT values would
         have had to travel to the client."""
         return dict(self.quantile_cache.methods)
-
-    def activities(self) -> pd.DataFrame:
-        """As EventLog.activities."""
-        from ..analysis.partials import activities_table
-
-        return activities_table(self._merged(), self.activity_names)
-
-    @property
-    def timezone_aware(self) -> bool:
-        return bool(self._merged().timezone_aware)
-
-    def summary(self) -> dict[str, Any]:
-        """The figures of summary.json, as EventLog.summary gives them, with the backend,
-        the partitions and how the quantiles were computed."""
-        from ..analysis.summary import summary_figures
-
-        merged = self._merged()
-        return summary_figures(
-            self,
-            variants=len(merged.variants.hashes),
-            edges=int(np.count_nonzero(merged.edges.frequency)),
-            first_ns=merged.first_ns,
-            last_ns=merged.last_ns,
-            backend=self.backend,
-            partitions=self.npartitions,
-            quantiles=self.quantiles,
-        )

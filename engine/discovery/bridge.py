@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.activities import endpoint_counts
 from ..analysis.dfg import compute_edges
 from ..analysis.variants import compute_variants, variant_sequences
+from ..figures.activities import end_activities, start_activities
 from ..kernels.stats import MAX, MEAN, MEDIAN, MIN, STDEV, SUM
 
 if TYPE_CHECKING:
@@ -60,8 +60,8 @@ def dfg_dicts(log: EventLog) -> tuple[dict[tuple[str, str], int], dict[str, int]
         (names[s], names[t]): int(f)
         for s, t, f in zip(edges.source, edges.target, edges.frequency, strict=True)
     }
-    start = {str(k): int(v) for k, v in endpoint_counts(log, row=2).items()}
-    end = {str(k): int(v) for k, v in endpoint_counts(log, row=3).items()}
+    start = {str(k): int(v) for k, v in start_activities(log).items()}
+    end = {str(k): int(v) for k, v in end_activities(log).items()}
     return dfg, start, end
 
 
@@ -85,7 +85,7 @@ def performance_dfg_dict(log: EventLog) -> dict[tuple[str, str], dict[str, float
 
 def variants_dict(log: EventLog) -> dict[tuple[str, ...], int]:
     variants = log.cache("variants", compute_variants)
-    sequences = variant_sequences(log, variants).to_pylist()
+    sequences = variant_sequences(log.activity_names, variants).to_pylist()
     return {tuple(seq): int(freq) for seq, freq in zip(sequences, variants.frequency, strict=True)}
 
 

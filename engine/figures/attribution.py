@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.partials import global_codes
 from ..errors import InputError
 from ..kernels.attribution import (
     DECAY,
@@ -51,6 +50,7 @@ from .context import (
     Reduce,
     codes_in,
     distinct_values,
+    global_codes,
     kept_columns,
     part_conversions,
     sum_parts,

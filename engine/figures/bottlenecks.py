@@ -22,7 +22,6 @@ import pandas as pd
 
 from ..analysis.dfg import compute_edges, pair_step_counts
 from ..analysis.moments import combine_moments
-from ..analysis.partials import edge_durations, global_codes
 from ..journey.bottlenecks import (
     rank_places,
     stage_level,
@@ -42,10 +41,12 @@ from .context import (
     codes_in,
     converting_targets,
     distinct_values,
+    global_codes,
     kept_columns,
     part_conversions,
     sum_parts,
 )
+from .edges import edge_durations
 from .quantiles import Durations, QuantileSource, durations_of
 
 if TYPE_CHECKING:

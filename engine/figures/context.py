@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.partials import global_codes
 from ..errors import InputError
 from ..journey.columns import category_codes
 from ..journey.conversion import Conversions, case_conversions, within_window
@@ -47,6 +46,19 @@ class JourneySpec:
     def stage_of_activity(self) -> np.ndarray:
         """Per code of `names`: its stage (-1: unmapped)."""
         return self.model.stage_codes(list(self.names))
+
+
+def global_codes(part: EventLog, names: np.ndarray) -> np.ndarray:
+    """The part's activity per event as a code into the whole log's sorted `names`: the
+    part's own codes, no copy, when its alphabet is the whole log's (one machine), else
+    int32 codes."""
+    local = part.activity_names
+    if len(local) == len(names) and (local == names).all():
+        return part.activity
+    codes = np.searchsorted(names, local)
+    if len(codes) and (codes.max() >= len(names) or (names[codes] != local).any()):
+        raise InputError("a part of the log has activities outside the log's alphabet")
+    return codes.astype(np.int32)[part.activity]
 
 
 def converting_activities(model: JourneyModel, activity_names: np.ndarray) -> np.ndarray:
@@ -95,11 +107,6 @@ def part_conversions(part: EventLog, model: JourneyModel, window_end: int) -> Co
         )
         kept[key] = within_window(found, model.conversion.window)
     return kept[key]
-
-
-def activity_events(part: EventLog, names: np.ndarray) -> np.ndarray:
-    """Events per code of the whole log's `names` in one part (sum_parts merges them)."""
-    return np.bincount(global_codes(part, names), minlength=len(names)).astype(np.int64)
 
 
 def check_column(attributes: Any, name: str) -> None:

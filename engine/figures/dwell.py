@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..analysis.partials import global_codes
 from ..journey.distributions import dwell_bin_edges, dwell_counts, dwell_table
 from ..kernels.stats import MAX
-from .context import JourneySpec, Reduce, sum_parts
+from .context import JourneySpec, Reduce, global_codes, sum_parts
 
 if TYPE_CHECKING:
     import pandas as pd

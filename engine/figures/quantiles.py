@@ -1,6 +1,6 @@
 """Where a figure's duration statistics come from: its chunk keeps the durations
 themselves on one machine (`Grouped`: exact medians and p90, as numpy computes them), or
-mergeable moments and a sketch on a log given as parts (engine.analysis.partials.Moments:
+mergeable moments and a sketch on a log given as parts (engine.analysis.moments.Moments:
 exact counts, sums and extremes; medians and p90 exact where a second round over the
 parts is feasible, engine.analysis.exact, else from the sketch, within 0.5 %).
 
@@ -78,6 +78,12 @@ class QuantileSource:
             table, durations.sketch, n_keys, values_of, *args, groups=groups
         )
         return moment_stats(durations, np.arange(n_keys) if keys is None else keys, exact_values)
+
+
+def quantile_source(log: Any) -> QuantileSource:
+    """The log's quantile source: a log given as parts has a quantile cache (its second
+    round over the parts), an EventLog none (its one part keeps the durations)."""
+    return QuantileSource(getattr(log, "quantile_cache", None))
 
 
 def regroup(durations: Durations, group_of_key: np.ndarray, n_groups: int) -> Durations:

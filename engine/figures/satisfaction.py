@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.partials import global_codes
 from ..errors import InputError
 from ..journey.stats import holm, two_proportion_test, z_value
 from ..kernels.satisfaction import score_summary
@@ -30,6 +29,7 @@ from .context import (
     JourneySpec,
     Reduce,
     event_scores,
+    global_codes,
     kept_columns,
     part_conversions,
     sum_parts,

@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.moments import combine_moments
-from ..analysis.partials import global_codes
 from ..kernels.grouping import chunk_count
 from ..kernels.stages import (
     MOVE_CASES,
@@ -41,7 +40,7 @@ from ..kernels.stages import (
 )
 from ..kernels.stats import MAX, MEAN, MEDIAN, P90
 from ..schema import BOOL, FLOAT, INT, TEXT, table_schema
-from .context import JourneySpec, Reduce, converting_targets, part_conversions
+from .context import JourneySpec, Reduce, converting_targets, global_codes, part_conversions
 from .quantiles import Durations, QuantileSource, durations_of, regroup
 
 if TYPE_CHECKING:

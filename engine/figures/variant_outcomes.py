@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..analysis.partials import global_codes
 from ..analysis.variants import compute_variants
 from ..journey.variants import JOURNEY_VARIANT_COLUMNS
 from ..kernels.grouping import tally
 from ..kernels.variants import sequence_hashes
-from .context import JourneySpec, Reduce, part_conversions
+from .context import JourneySpec, Reduce, global_codes, part_conversions
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,19 +16,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.activities import activity_event_counts
 from ..errors import InputError
 from ..figures import conversion
+from ..figures.activities import counts as activity_counts
 from ..figures.bottlenecks import bottleneck_table
 from ..figures.context import (
     JourneySpec,
-    activity_events,
     check_column,
     part_conversions,
-    sum_parts,
 )
 from ..figures.conversion import ConversionPartial, conversion_partial
-from ..figures.quantiles import QuantileSource
+from ..figures.quantiles import QuantileSource, quantile_source
 from ..figures.segments import segment_table
 from ..figures.stages import (
     StageFigures,
@@ -38,6 +36,7 @@ from ..figures.stages import (
     transition_table,
     unmapped_table,
 )
+from ..kernels.activities import EVENTS
 from ..kernels.stages import stage_visits, visit_moves
 from .actions import action_table
 from .conversion import Conversions
@@ -71,7 +70,7 @@ class Journey:
         #: Where medians and p90 come from: the durations (one machine), or merged sketches
         #: refined by the parts' second round (a log given as parts has a quantile cache).
         if source is None:
-            source = QuantileSource(getattr(log, "quantile_cache", None))
+            source = quantile_source(log)
         self.source = source
         self.unmapped_names = model.unmapped_touchpoints(list(log.activity_names))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
@@ -351,10 +350,7 @@ class Journey:
 
     def unmapped(self) -> pd.DataFrame:
         """Touchpoints of the log that the model does not map: `touchpoint`, `events`."""
-        if self.source.whole:
-            counts = activity_event_counts(self.log)  # shared with log.activities()
-        else:
-            counts = self.log.reduce(activity_events, sum_parts, self.spec.names)
+        counts = activity_counts(self.log)[EVENTS]  # shared with log.activities()
         return unmapped_table(self.log.activity_names, counts, self.stage_of_activity)
 
     def stages(self) -> pd.DataFrame:

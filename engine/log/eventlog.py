@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..figures.verbs import with_log_verbs
 from ..memory import release_unused_memory
 from .build import Canonical, ColumnMapping, DroppedRows
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from ..slices import LogFilter
 
 
+@with_log_verbs
 class EventLog:
     """An event log in canonical form.
 
@@ -138,44 +140,8 @@ class EventLog:
         return values.dt.tz_localize("UTC") if self.timezone_aware else values
 
     # -- analyses ------------------------------------------------------------------------
-    def dfg(self) -> pd.DataFrame:
-        """Directly-follows edges with counts and durations.
-
-        Columns: source, target, frequency (times the edge occurs), cases (distinct cases
-        containing it), mean_s, median_s, p90_s, min_s, max_s, stdev_s (seconds; stdev is
-        the sample standard deviation, NaN for one occurrence). Most frequent first.
-        """
-        from ..analysis.dfg import log_edges
-
-        return log_edges(self)
-
-    def variants(self, *, top: int | None = None) -> pd.DataFrame:
-        """Variants: variant (list of activity names), frequency (cases), share of cases,
-        median_duration_s. Most frequent first; ties in alphabetical order of sequence."""
-        from ..analysis.variants import log_variants
-
-        return log_variants(self, top=top)
-
-    def activities(self) -> pd.DataFrame:
-        """activity, frequency (events), cases (distinct cases), start and end (cases that
-        start or end with it). Most frequent first."""
-        from ..analysis.activities import log_activities
-
-        return log_activities(self)
-
-    def start_activities(self) -> pd.Series:
-        """Number of cases starting with each activity, most frequent first."""
-        from ..analysis.activities import endpoint_counts
-        from ..kernels.activities import STARTS
-
-        return endpoint_counts(self, row=STARTS)
-
-    def end_activities(self) -> pd.Series:
-        """Number of cases ending with each activity, most frequent first."""
-        from ..analysis.activities import endpoint_counts
-        from ..kernels.activities import ENDS
-
-        return endpoint_counts(self, row=ENDS)
+    # dfg(), variants(top=), activities(), start_activities(), end_activities() and
+    # summary() are engine.figures' functions bound to the log (figures/verbs.py).
 
     def cases(self) -> pd.DataFrame:
         """One row per case, by case id: case, events, first_timestamp, last_timestamp,
@@ -192,12 +158,6 @@ class EventLog:
             index=pd.Index(frame["case"], name="case"),
             name="duration_s",
         )
-
-    def summary(self) -> dict[str, Any]:
-        """The figures of summary.json: counts, dropped rows and the time span."""
-        from ..analysis.summary import summary
-
-        return summary(self)
 
     # -- slices (engine.slices) ---------------------------------------------------------
     @property

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from ..analysis.activities import ACTIVITY_SCHEMA
-from ..analysis.dfg import EDGE_SCHEMA
-from ..analysis.variants import VARIANT_SCHEMA
 from ..discovery.conformance import CONFORMANCE_SCHEMA
+from ..figures.activities import ACTIVITY_SCHEMA
 from ..figures.attribution import ATTRIBUTION_SCHEMA
 from ..figures.channels import MIX_SCHEMA, SWITCH_SCHEMA
+from ..figures.edges import EDGE_SCHEMA
 from ..figures.satisfaction import SATISFACTION_SCHEMA
 from ..figures.stages import FUNNEL_SCHEMA, STAGE_SCHEMA, TRANSITION_SCHEMA
+from ..figures.variants import VARIANT_SCHEMA
 from ..journey.actions import ACTION_SCHEMA
 from ..journey.bottlenecks import BOTTLENECK_SCHEMA
 from ..journey.conversion import KM_SCHEMA

@@ -202,7 +202,7 @@ def _variant_takers(log: EventLog) -> pd.Series:
     from ..analysis.variants import compute_variants, variant_sequences
 
     found = log.cache("variants", compute_variants)
-    joined = pac.binary_join(variant_sequences(log, found), " → ")
+    joined = pac.binary_join(variant_sequences(log.activity_names, found), " → ")
     return pd.Series(found.frequency, index=joined.to_numpy(zero_copy_only=False))
 
 

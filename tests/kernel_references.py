@@ -897,6 +897,29 @@ def cell_inputs(rng: np.random.Generator, size: int) -> tuple:
     return (rng.integers(0, 50, (max(1, size // 10), 5)).astype(np.int64),)
 
 
+def ref_bootstrap_losses(cells, n_boot, alpha, seed) -> np.ndarray:
+    """numba's np.random is numpy's legacy Mersenne Twister, Poisson draws included, so
+    RandomState(seed) draws the same cells in the same order (a place's replicates, then
+    the next place's; a zero cell draws nothing)."""
+    draws = np.random.RandomState(seed)
+    out = np.zeros((len(cells), 4))
+    for p, row in enumerate(cells):
+        replicates = np.zeros((n_boot, 2))
+        for b in range(n_boot):
+            drawn = [float(draws.poisson(lam)) if lam > 0 else 0.0 for lam in row]
+            replicates[b] = ref_point_estimates(np.array([drawn]))[0]
+        replicates.sort(axis=0)
+        for k, column in enumerate(replicates.T):
+            out[p, 2 * k : 2 * k + 2] = np.quantile(column, [alpha / 2, 1 - alpha / 2])
+    return out
+
+
+def bootstrap_inputs(rng: np.random.Generator, size: int) -> tuple:
+    cells = rng.integers(0, 60, (max(1, size // 100), 5)).astype(np.int64)
+    cells[rng.random(len(cells)) < 0.2, rng.integers(0, 5)] = 0  # cells without journeys
+    return cells, int(rng.integers(20, 80)), float(rng.choice([0.05, 0.1, 0.2])), 12345
+
+
 def _charge(best_q, best_place, c, q, place) -> None:
     if q > best_q[c] or (q == best_q[c] and q > 0 and place < best_place[c]):
         best_q[c], best_place[c] = q, place
@@ -1011,6 +1034,28 @@ def ref_concatenate_sequences(act, offsets, cases, offset_type) -> tuple:
 def concatenate_inputs(rng: np.random.Generator, size: int) -> tuple:
     log = random_log(rng, size, empty_cases=True)
     return log.act, log.offsets, rng.integers(0, log.n_cases, log.n_cases), np.empty(0, np.int64)
+
+
+def ref_sort_keys(act, offsets, representative, frequency, n_activities) -> np.ndarray:
+    """The key as its definition says, in Python integers: the frequency's complement to
+    the largest, then as many leading codes (each + 1, 0 past the sequence's end) as fit
+    in 64 bits after it, each in the bits that the largest code + 1 needs, left-aligned."""
+    top = int(frequency.max()) if len(frequency) else 0
+    freq_bits, code_bits = max(1, top.bit_length()), max(1, int(n_activities).bit_length())
+    slots = (64 - freq_bits) // code_bits
+    keys = []
+    for v, c in enumerate(representative):
+        codes = [int(a) + 1 for a in act[offsets[c] : offsets[c + 1]]][:slots]
+        codes += [0] * (slots - len(codes))
+        key = top - int(frequency[v])
+        for code in codes:
+            key = (key << code_bits) | code
+        keys.append((key << (64 - freq_bits - slots * code_bits)) & _MASK64)
+    return np.array(keys, np.uint64)
+
+
+def sort_key_inputs(rng: np.random.Generator, size: int) -> tuple:
+    return refine_inputs(rng, size)[2:]
 
 
 def ref_refine_ties(order, keys, act, offsets, representative, frequency, n_act) -> None:
@@ -1729,6 +1774,9 @@ REFERENCES: dict[str, Reference] = {
     "lost.pair_reach": Reference(lost.pair_reach, ref_pair_reach, reach_inputs),
     "lost.charge_pairs": Reference(lost.charge_pairs, ref_charge_pairs, charge_inputs),
     "lost.point_estimates": Reference(lost.point_estimates, ref_point_estimates, cell_inputs),
+    "lost.bootstrap_losses": Reference(
+        lost.bootstrap_losses, ref_bootstrap_losses, bootstrap_inputs, rtol=1e-12
+    ),
     "moments.group_moments": Reference(
         moments.group_moments, ref_group_moments, unsorted_inputs, rtol=1e-12
     ),
@@ -1770,6 +1818,7 @@ REFERENCES: dict[str, Reference] = {
         variants.concatenate_sequences, ref_concatenate_sequences, concatenate_inputs
     ),
     "variants.refine_ties": Reference(variants.refine_ties, ref_refine_ties, refine_inputs),
+    "variants.sort_keys": Reference(variants.sort_keys, ref_sort_keys, sort_key_inputs),
     "edgestats.edge_stats": Reference(
         edgestats.edge_stats, ref_edge_stats, edge_stats_inputs, check=check_edge_stats
     ),
@@ -1915,10 +1964,7 @@ HELPERS: dict[str, str] = {
 }
 
 #: Kernels without a reference here yet, and why. Their checks live in the named tests.
-NO_REFERENCE: dict[str, str] = {
-    "lost.bootstrap_losses": "numba's own random draws; tests/test_lost_conversions.py",
-    "variants.sort_keys": "a bit layout; refine_ties' reference checks the order it gives",
-}
+NO_REFERENCE: dict[str, str] = {}
 
 
 def public_kernels() -> set[str]:

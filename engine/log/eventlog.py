@@ -15,6 +15,10 @@ from .build import Canonical, ColumnMapping, DroppedRows
 if TYPE_CHECKING:
     from ..discovery import Conformance, ProcessModel
     from ..discovery.bridge import Pm4pyAccessor
+    from ..figures import activities as _activities
+    from ..figures import edges as _edges
+    from ..figures import summary as _summary
+    from ..figures import variants as _variants
     from ..journey import Journey, JourneyModel
     from ..slices import LogFilter
 
@@ -40,6 +44,14 @@ class EventLog:
         attributes: extra event columns that were asked for, in canonical order.
         dropped: rows left out because their case, activity or timestamp was missing.
     """
+
+    if TYPE_CHECKING:  # the verbs as static tools see them; figures/verbs.py adds them
+        activities = _activities.activities
+        dfg = _edges.dfg
+        end_activities = _activities.end_activities
+        start_activities = _activities.start_activities
+        summary = _summary.summary
+        variants = _variants.variants
 
     def __init__(self, canonical: Canonical, *, columns: ColumnMapping, source: str) -> None:
         for array in (

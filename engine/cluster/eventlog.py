@@ -68,12 +68,13 @@ class DaskEventLog(PartedLog):
         if self._names is None:
             import dask
 
+            from ..log.activity_codes import name_order
             from .tree import tree_reduce
 
             names = [dask.delayed(_names)(log) for log in self._built()]
             union = tree_reduce(names, _union).compute()
             names = np.asarray(list(union), dtype=object)
-            self._names = names[np.argsort(names.astype(str), kind="stable")]
+            self._names = names[name_order(names)]
         return self._names
 
     def _dropped_parts(self) -> list[Any]:

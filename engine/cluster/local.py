@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..log.activity_codes import name_order
 from .parted import PartedLog
 
 if TYPE_CHECKING:
@@ -38,8 +39,9 @@ class LocalParts(PartedLog):
         self.attributes = list(first.attributes)
         self.source = first.source
         self.definition: list[dict[str, Any]] = []
-        names = np.unique(np.concatenate([p.activity_names for p in self.parts]).astype(str))
-        self.activity_names = names.astype(object)
+        union = set().union(*(p.activity_names.tolist() for p in self.parts))
+        names = np.array(list(union), dtype=object)
+        self.activity_names = names[name_order(names)]
         ends = [p.observed_until for p in self.parts if p.n_events]
         self.observed_until = int(observed_until if observed_until is not None else max(ends))
 

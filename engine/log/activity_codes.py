@@ -48,9 +48,16 @@ def sorted_codes(codes: np.ndarray, names: np.ndarray, missing: np.ndarray) -> A
         return ActivityCodes(codes, names, missing)
     used = count_codes(codes, len(names)) > 0
     kept_names = names[used]
-    order = np.argsort(kept_names.astype(str), kind="stable")
+    order = name_order(kept_names)
     new_code = np.full(len(names), -1, dtype=np.int32)
     new_code[np.flatnonzero(used)[order]] = np.arange(len(order), dtype=np.int32)
     if not np.array_equal(new_code, np.arange(len(names), dtype=np.int32)):
         codes = remap_codes(codes, new_code)
     return ActivityCodes(codes, kept_names[order], missing)
+
+
+def name_order(names: np.ndarray) -> np.ndarray:
+    """The order that sorts activity names as Python compares strings (numpy's own text
+    type would drop a trailing NUL, and "a" and "a\x00" would compare equal): the one
+    order of every alphabet, a log's and the union of its parts'."""
+    return np.argsort(np.asarray(names, dtype=object), kind="stable")

@@ -128,7 +128,7 @@ from engine.kernels.stats import (
     segment_stats,
     sort_small_segments,
 )
-from engine.kernels.steps import pair_cases, pair_steps, step_outcomes
+from engine.kernels.steps import pair_cases, pair_counts, pair_durations, step_outcomes
 from engine.kernels.text import names_by_code
 from engine.kernels.timeunits import scale_to_ns
 from engine.kernels.variants import (
@@ -328,18 +328,21 @@ def journey(log: engine.EventLog) -> engine.Journey:
 
 @pytest.fixture(scope="class")
 def steps(log: engine.EventLog, journey: engine.Journey) -> tuple[np.ndarray, ...]:
-    """pair_steps' (counts, durations, key offsets), as bottlenecks._touchpoint_steps."""
+    """(counts, durations, key offsets, reach, per-run counts) of pair_counts and
+    pair_durations, as analysis.dfg.pair_step_counts gives them."""
     n_act = log.n_activities
-    return pair_steps(
+    run_counts, reach = pair_counts(
         log.activity,
         log.case_offsets,
-        log.timestamp,
-        log.timestamp,
         n_act,
         journey.conversions.at_event,
         np.zeros(n_act, dtype=bool),
         chunk_count(log.n_cases, n_act * n_act),
     )
+    durations, key_offsets = pair_durations(
+        log.activity, log.case_offsets, log.timestamp, log.timestamp, n_act, run_counts
+    )
+    return run_counts.sum(axis=0), durations, key_offsets, reach, run_counts
 
 
 #: Up to this many events, results are also compared with the registry's reference.
@@ -807,8 +810,8 @@ class TestStats:
 class TestMoments:
     def test_group_moments(self, measure, log, edges: Edges, steps) -> None:
         """figures.edges.chunk: per edge key, exact sums, extremes, mean and
-        the sum of squared deviations (pair_steps' durations, one group per key)."""
-        _, durations, key_offsets, _ = steps
+        the sum of squared deviations (pair_durations' values, one group per key)."""
+        _, durations, key_offsets, *_ = steps
         args = (durations, key_offsets)
         whole_s, rest_ns, low, high, mean, m2 = measure(group_moments, *args, events=log.n_events)
         k = edges.edge_keys
@@ -828,7 +831,7 @@ class TestMoments:
 @pytest.fixture(scope="class")
 def sketch_entries(steps) -> tuple[np.ndarray, np.ndarray]:
     """The sparse sketches of every edge key's durations, as _edge_partial keeps them."""
-    _, durations, key_offsets, _ = steps
+    _, durations, key_offsets, *_ = steps
     return count_entries(grouped_entries(durations, key_offsets))
 
 
@@ -836,7 +839,7 @@ def sketch_entries(steps) -> tuple[np.ndarray, np.ndarray]:
 class TestSketch:
     def test_grouped_entries(self, measure, log, steps) -> None:
         """analysis.moments: the sketch cell (group and bucket) of every duration."""
-        _, durations, key_offsets, _ = steps
+        _, durations, key_offsets, *_ = steps
         entries = measure(grouped_entries, durations, key_offsets, events=log.n_events)
         group_of = np.repeat(np.arange(len(key_offsets) - 1), np.diff(key_offsets))
         assert np.array_equal(entries // SKETCH_WIDTH, group_of)
@@ -877,7 +880,7 @@ class TestRefine:
     ) -> None:
         """analysis.exact: a part's values in the needed buckets, then the exact median
         and p90 of every edge, bit for bit as on one machine."""
-        _, durations, key_offsets, _ = steps
+        _, durations, key_offsets, *_ = steps
         keys, counts = sketch_entries
         entry, within, size = rank_entries(keys, counts, log.n_activities**2)
         wanted = np.unique(entry[entry >= 0])
@@ -1122,19 +1125,27 @@ class TestStages:
 
 @group("steps")
 class TestSteps:
-    def test_pair_steps(self, measure, log, journey: engine.Journey, edges: Edges) -> None:
-        """journey.bottlenecks._touchpoint_steps: steps counted and timed, two passes."""
+    def test_pair_counts(self, measure, log, journey: engine.Journey, edges: Edges) -> None:
+        """figures.bottlenecks.touchpoint_chunk: steps counted, one pass."""
         n_act = log.n_activities
-        args = (log.activity, log.case_offsets, log.timestamp, log.timestamp, n_act)
         eligible = ~converting_targets(journey.model, log.activity_names)[0]
-        args += (journey.conversions.at_event, eligible, chunk_count(log.n_cases, n_act * n_act))
-        counts, durations, key_offsets, reach = measure(pair_steps, *args, events=log.n_events)
+        at_event = journey.conversions.at_event
+        args = (log.activity, log.case_offsets, n_act, at_event, eligible)
+        args += (chunk_count(log.n_cases, n_act * n_act),)
+        run_counts, reach = measure(pair_counts, *args, events=log.n_events)
+        counts = run_counts.sum(axis=0)
         chunks = chunk_count(log.n_cases, n_act)
-        want = pair_reach(log.activity, log.case_offsets, args[5], eligible, chunks)
+        want = pair_reach(log.activity, log.case_offsets, at_event, eligible, chunks)
         assert np.array_equal(reach, want)  # the same journeys, counted by the other kernel
         assert np.array_equal(np.flatnonzero(counts[0]), edges.edge_keys)
         assert np.array_equal(counts[0, edges.edge_keys], edges.frequency)
-        assert np.array_equal(np.diff(key_offsets), counts[0])
+
+    def test_pair_durations(self, measure, log, edges: Edges, steps) -> None:
+        """figures.edges on parts: every step's duration grouped by key, second pass."""
+        args = (log.activity, log.case_offsets, log.timestamp, log.timestamp)
+        args += (log.n_activities, steps[4])
+        durations, key_offsets = measure(pair_durations, *args, events=log.n_events)
+        assert np.array_equal(np.diff(key_offsets), steps[0][0])
         assert np.array_equal(durations, edges.durations)  # by key, then in case order
 
     def test_pair_cases(self, measure, log, layout: Canonical) -> None:
@@ -1153,7 +1164,7 @@ class TestSteps:
         case, target = pair_cases(log.case_offsets)
         args = (ids, case, target, len(edges.edge_keys), journey.conversions.at_event)
         journeys, converting, abandoned = measure(step_outcomes, *args, events=log.n_events)
-        counts = steps[0][:, edges.edge_keys]  # pair_steps counts the same in its first pass
+        counts = steps[0][:, edges.edge_keys]  # pair_counts counts the same
         assert np.array_equal(journeys, counts[1]) and np.array_equal(converting, counts[2])
         assert np.array_equal(abandoned, counts[3])
 

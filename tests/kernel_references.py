@@ -391,17 +391,31 @@ def step_outcome_inputs(rng: np.random.Generator, size: int) -> tuple:
     return keys, case, target, log.n_act**2, converted_at(rng, log)
 
 
-def ref_pair_steps(act, offsets, ts, start_ts, n_act, conv_at, eligible, n_chunks) -> tuple:
+def ref_pair_counts(act, offsets, n_act, conv_at, eligible, n_chunks) -> tuple:
+    """Per run of cases (kernels.grouping.case_chunks' runs): every step's count and
+    outcomes by key; and the reach of the whole log."""
     n_keys = n_act * n_act
+    bounds = ref_case_chunks(len(offsets) - 1, n_chunks)
+    counts = np.zeros((n_chunks, 4, n_keys), np.int64)
+    for k in range(n_chunks):
+        lo, hi = bounds[k], bounds[k + 1]
+        run = offsets[lo : hi + 1] - offsets[lo]
+        part = act[offsets[lo] : offsets[hi]]
+        keys = ref_pair_keys(part, run, n_act, np.empty(0, np.int64))
+        case, target = ref_pair_cases(run)
+        counts[k, 0] = np.bincount(keys, minlength=n_keys)
+        local = np.where(conv_at[lo:hi] >= 0, conv_at[lo:hi] - offsets[lo], -1)
+        counts[k, 1:] = ref_step_outcomes(keys, case, target, n_keys, local)
+    return counts, ref_pair_reach(act, offsets, conv_at, eligible, n_chunks)
+
+
+def ref_pair_durations(act, offsets, ts, start_ts, n_act, run_counts) -> tuple:
     keys = ref_pair_keys(act, offsets, n_act, np.empty(0, np.int64))
-    case, target = ref_pair_cases(offsets)
-    counts = np.zeros((4, n_keys), np.int64)
-    counts[0] = np.bincount(keys, minlength=n_keys)
-    counts[1:] = ref_step_outcomes(keys, case, target, n_keys, conv_at)
+    _, target = ref_pair_cases(offsets)
     i = target - 1
     durations = (start_ts[i + 1] - ts[i])[np.argsort(keys, kind="stable")]
-    reach = ref_pair_reach(act, offsets, conv_at, eligible, n_chunks)
-    return counts, durations, np.concatenate([[0], np.cumsum(counts[0])]), reach
+    totals = run_counts[:, 0].sum(axis=0)
+    return durations, np.concatenate([[0], np.cumsum(totals)])
 
 
 def ref_pair_reach(act, offsets, conv_at, eligible, n_chunks) -> np.ndarray:
@@ -419,18 +433,16 @@ def ref_pair_reach(act, offsets, conv_at, eligible, n_chunks) -> np.ndarray:
 
 def steps_inputs(rng: np.random.Generator, size: int) -> tuple:
     log = random_log(rng, size)
-    start = log.ts - rng.integers(0, 2, len(log.ts)) * _NS
     eligible = rng.random(log.n_act) < 0.5
-    return (
-        log.act,
-        log.offsets,
-        log.ts,
-        start,
-        log.n_act,
-        converted_at(rng, log),
-        eligible,
-        chunks(rng),
-    )
+    return log.act, log.offsets, log.n_act, converted_at(rng, log), eligible, chunks(rng)
+
+
+def duration_inputs(rng: np.random.Generator, size: int) -> tuple:
+    log = random_log(rng, size)
+    start = log.ts - rng.integers(0, 2, len(log.ts)) * _NS
+    conv_at, eligible = converted_at(rng, log), rng.random(log.n_act) < 0.5
+    run_counts, _ = ref_pair_counts(log.act, log.offsets, log.n_act, conv_at, eligible, chunks(rng))
+    return log.act, log.offsets, log.ts, start, log.n_act, run_counts
 
 
 def reach_inputs(rng: np.random.Generator, size: int) -> tuple:
@@ -1808,7 +1820,8 @@ REFERENCES: dict[str, Reference] = {
         ref_pair_cases,
         lambda rng, size: (random_log(rng, size, True).offsets,),
     ),
-    "steps.pair_steps": Reference(steps.pair_steps, ref_pair_steps, steps_inputs),
+    "steps.pair_counts": Reference(steps.pair_counts, ref_pair_counts, steps_inputs),
+    "steps.pair_durations": Reference(steps.pair_durations, ref_pair_durations, duration_inputs),
     "text.names_by_code": Reference(text.names_by_code, ref_names_by_code, names_inputs),
     "timeunits.scale_to_ns": Reference(timeunits.scale_to_ns, ref_scale_to_ns, scale_inputs),
     "variants.assign_variants": Reference(

@@ -171,3 +171,41 @@ def test_actions_leave_out_steps_after_converting_and_places_with_few_journeys()
         assert not rows & listed
     rare = actions[actions["share_of_journeys"] < 0.005]
     assert rare["action"].str.contains("<1% of journeys").all()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(journeys())
+def test_touchpoint_waits_are_the_directly_follows_durations(frame):
+    """A touchpoint step's waits are its edge's durations: the same figures as the DFG's
+    (one machine reads them from it), and as a plain pandas reference computes them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        log = engine.read_log(frame, **KEYS)
+        table = log.journey(MODEL).bottlenecks(min_journeys=1)
+    steps = table[table["level"] == "touchpoint"].set_index(["source", "target"])
+    edges = log.dfg().set_index(["source", "target"])
+    columns = ["frequency", "mean_s", "median_s", "p90_s"]
+    if len(steps):
+        pd.testing.assert_frame_equal(
+            steps[columns].reset_index(drop=True),
+            edges.loc[steps.index, columns].reset_index(drop=True),
+        )
+    ordered = frame.reset_index(drop=True).sort_values(
+        [KEYS["case"], KEYS["timestamp"]], kind="stable"
+    )
+    case, act, ts = (ordered[KEYS[k]].to_numpy() for k in ("case", "activity", "timestamp"))
+    same = case[1:] == case[:-1]
+    pairs = pd.DataFrame(
+        {
+            "source": act[:-1][same],
+            "target": act[1:][same],
+            "wait": (ts[1:][same] - ts[:-1][same]) / np.timedelta64(1, "s"),
+        }
+    )
+    want = pairs.groupby(["source", "target"])["wait"]
+    for step, row in steps.iterrows():
+        waits = want.get_group(step).to_numpy()
+        assert row["frequency"] == len(waits)
+        np.testing.assert_allclose(row["total_wait_s"], waits.sum(), rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(row["median_s"], np.median(waits), rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(row["p90_s"], np.quantile(waits, 0.9), rtol=1e-12, atol=1e-9)

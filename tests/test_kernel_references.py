@@ -19,7 +19,13 @@ def test_kernel_matches_its_reference(name: str, size: int) -> None:
 
 
 #: Kernels cheap enough to check on many drawn inputs.
-CHEAP = ["grouping.tally", "grouping.group_values", "stages.stage_pass", "steps.pair_steps"]
+CHEAP = [
+    "grouping.tally",
+    "grouping.group_values",
+    "stages.stage_pass",
+    "steps.pair_counts",
+    "steps.pair_durations",
+]
 
 
 @pytest.mark.parametrize("name", CHEAP)

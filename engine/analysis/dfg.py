@@ -18,7 +18,7 @@ from ..kernels.stats import (
     group_stdev,
     segment_stats,
 )
-from ..kernels.steps import PAIR_COUNT, PAIR_JOURNEYS, pair_steps
+from ..kernels.steps import PAIR_COUNT, PAIR_JOURNEYS, pair_counts, pair_durations
 from ..sorting import sort_segments
 
 if TYPE_CHECKING:
@@ -97,28 +97,30 @@ def pair_step_counts(
     activity: np.ndarray | None = None,
     n_activities: int | None = None,
     eligible: np.ndarray | None = None,
+    *,
+    durations: bool = True,
 ) -> tuple[np.ndarray, ...]:
-    """kernels.steps.pair_steps over the log (every directly-follows step, keyed in a
-    table of all n_activities**2 keys), its cases split into runs counted in parallel;
-    `converted_at` per case as pair_steps takes it (-1 everywhere: no conversion).
-    `activity` and `n_activities` replace the log's codes (e.g. by codes of a larger,
-    shared alphabet); `eligible` (bool per activity code) the targets whose journeys
-    pair_steps' reach counts (none by default)."""
+    """Every directly-follows step of the log, keyed in a table of all n_activities**2
+    keys, its cases split into runs counted in parallel (kernels.steps.pair_counts, then
+    pair_durations): (counts, durations, key_offsets, reach). `converted_at` per case as
+    pair_counts takes it (-1 everywhere: no conversion). `activity` and `n_activities`
+    replace the log's codes (e.g. by codes of a larger, shared alphabet); `eligible`
+    (bool per activity code) the targets whose journeys the reach counts (none by
+    default). Without `durations`, durations and key_offsets are None (no second pass:
+    at 100M events the durations take 600 MB)."""
     act = log.activity if activity is None else activity
     n_act = log.n_activities if n_activities is None else n_activities
     if eligible is None:
         eligible = np.zeros(n_act, dtype=bool)
+    runs = chunk_count(log.n_cases, n_act * n_act)
+    run_counts, reach = pair_counts(act, log.case_offsets, n_act, converted_at, eligible, runs)
+    if not durations:
+        return run_counts.sum(axis=0), None, None, reach
     start = log.start_timestamp if log.start_timestamp is not None else log.timestamp
-    return pair_steps(
-        act,
-        log.case_offsets,
-        log.timestamp,
-        start,
-        n_act,
-        converted_at,
-        eligible,
-        chunk_count(log.n_cases, n_act * n_act),
+    values, key_offsets = pair_durations(
+        act, log.case_offsets, log.timestamp, start, n_act, run_counts
     )
+    return run_counts.sum(axis=0), values, key_offsets, reach
 
 
 def _sparse_edges(log: EventLog, start: np.ndarray, n_act: int) -> tuple[np.ndarray, ...]:

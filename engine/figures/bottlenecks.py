@@ -64,7 +64,7 @@ DENSE_LIMIT = 1 << 20
 class StepPartial:
     """Steps by key (source * n + target): `keys` (None: every key 0..n*n-1, dense),
     rows frequency, journeys, converting, abandoned; the reach of each source (as
-    kernels.steps.pair_steps); and the waits, or their statistics (`stats`) where one
+    kernels.steps.pair_counts); and the waits, or their statistics (`stats`) where one
     machine took them from the DFG's edges."""
 
     keys: np.ndarray | None
@@ -76,18 +76,35 @@ class StepPartial:
 
 def touchpoint_chunk(part: EventLog, spec: JourneySpec, whole: bool) -> StepPartial:
     """A part's touchpoint steps (every directly-follows edge is a step, also those only
-    taken after converting)."""
+    taken after converting). On one machine the waits' statistics are the DFG's edges'
+    (the same durations, kept on the log), so no wait is collected again."""
     at_event = part_conversions(part, spec.model, spec.window_end).at_event
     n_act = len(spec.names)
     eligible = ~converting_targets(spec.model, spec.names)[0]
     if whole and n_act * n_act > DENSE_LIMIT:
         return _sparse_steps(part, at_event, eligible)
     act = global_codes(part, spec.names)
+    if whole:
+        counts, _, _, reach = pair_step_counts(
+            part, at_event, act, n_act, eligible, durations=False
+        )
+        return _steps_with_edge_stats(part, counts, reach)
     counts, durations, offsets, reach = pair_step_counts(part, at_event, act, n_act, eligible)
     # The moments' distinct cases per key are not read here: the journeys stand in.
     return StepPartial(
         None, counts, reach, durations_of(durations, offsets, counts[PAIR_JOURNEYS], whole)
     )
+
+
+def _steps_with_edge_stats(part: EventLog, counts: np.ndarray, reach: np.ndarray) -> StepPartial:
+    """Dense step counts of a whole log, kept for the keys taken, with the statistics of
+    the DFG's edges (the same keys: every step taken is an edge)."""
+    n_act = part.n_activities
+    edges = part.cache("edges", compute_edges)
+    edge_keys = edges.source.astype(np.int64) * n_act + edges.target
+    order = np.argsort(edge_keys)
+    keys = edge_keys[order]
+    return StepPartial(keys, counts[:, keys], reach, None, edges.stats[:, order])
 
 
 def _sparse_steps(part: EventLog, at_event: np.ndarray, eligible: np.ndarray) -> StepPartial:

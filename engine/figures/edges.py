@@ -59,7 +59,7 @@ def edge_durations(part: EventLog, names: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _pair_steps(part: EventLog, names: np.ndarray) -> tuple[np.ndarray, ...]:
-    """pair_steps' counts, durations and offsets per edge key, without conversions (a
+    """pair_step_counts' counts, durations and offsets per edge key, without conversions (a
     pair's journeys are then the distinct cases taking it)."""
     never_converts = np.full(part.n_cases, -1, np.int64)
     counts, durations, offsets, _ = pair_step_counts(

@@ -24,7 +24,7 @@ def pair_reach(act, offsets, converted_at, eligible, n_chunks):
     """Per source activity: distinct journeys that took, before converting, a step to an
     `eligible` target (eligible[b]: a step to b is an alternative), and how many of
     them convert: int64 (2, n_activities), the rows steps.REACHED, REACHED_CONVERTING.
-    (pair_steps counts the same in its first pass; this is for alphabets too large for
+    (steps.pair_counts counts the same; this is for alphabets too large for
     its tables.)"""
     n_cases = offsets.shape[0] - 1
     n_act = eligible.shape[0]

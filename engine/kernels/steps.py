@@ -8,13 +8,13 @@ from numba import prange
 from ._jit import jit, pjit
 from .grouping import case_chunks, chunk_cursors
 
-#: Rows of `pair_steps`' counts: occurrences; then as `step_outcomes`: distinct journeys
+#: Rows of `pair_counts`' counts: occurrences; then as `step_outcomes`: distinct journeys
 #: taking the step before converting, of which converting, and journeys that never
 #: convert whose last step it is.
 PAIR_COUNT, PAIR_JOURNEYS, PAIR_CONVERTING, PAIR_LAST_ABANDONED = range(4)
-#: pair_steps' rows of step outcomes, in `step_outcomes`' order.
+#: pair_counts' rows of step outcomes, in `step_outcomes`' order.
 PAIR_OUTCOMES = slice(PAIR_JOURNEYS, PAIR_LAST_ABANDONED + 1)
-#: Rows of pair_steps' reach (and of lost.pair_reach): journeys taking a step to an
+#: Rows of pair_counts' reach (and of lost.pair_reach): journeys taking a step to an
 #: eligible target before converting, of which converting.
 REACHED, REACHED_CONVERTING = range(2)
 
@@ -67,17 +67,17 @@ def pair_cases(offsets):
 
 
 @pjit
-def pair_steps(act, offsets, ts, start_ts, n_activities, converted_at, eligible, n_chunks):
-    """The directly-follows steps, keyed a * n_activities + b, in two passes over the
-    events (no per-pair key array), cases split into `n_chunks` runs handled in parallel.
+def pair_counts(act, offsets, n_activities, converted_at, eligible, n_chunks):
+    """The directly-follows steps, keyed a * n_activities + b, counted in one pass over
+    the events (no per-pair key array), cases split into `n_chunks` runs handled in
+    parallel.
 
-    Returns (counts, durations, key_offsets, reach): counts, int64 (4, n_keys), the rows
-    PAIR_COUNT ... PAIR_LAST_ABANDONED; the duration of every occurrence
-    (``start_ts[b] - ts[a]``, as in dfg.edge_aggregate) grouped by key (CSR
-    `key_offsets`), in case order within a key;
-    reach, int64 (2, n_activities): per source activity, the rows REACHED and
-    REACHED_CONVERTING for steps to an `eligible` activity (bool per activity), the
-    alternatives of journey/lost.py (all False: zeros).
+    Returns (counts, reach): counts, int64 (n_chunks, 4, n_keys), per run of cases the
+    rows PAIR_COUNT ... PAIR_LAST_ABANDONED (summed over runs: the steps' counts; per run:
+    where `pair_durations` puts each run's durations); reach, int64 (2, n_activities):
+    per source activity, the rows REACHED and REACHED_CONVERTING for steps to an
+    `eligible` activity (bool per activity), the alternatives of journey/lost.py (all
+    False: zeros).
     """
     n_cases = offsets.shape[0] - 1
     n_keys = n_activities * n_activities
@@ -109,7 +109,19 @@ def pair_steps(act, offsets, ts, start_ts, n_activities, converted_at, eligible,
                 last_key = key
             if last_key >= 0 and at < 0:
                 count[PAIR_LAST_ABANDONED, last_key] += 1
-    cursors, key_offsets = chunk_cursors(counts[:, PAIR_COUNT, :])
+    return counts, reached.sum(axis=0)
+
+
+@pjit
+def pair_durations(act, offsets, ts, start_ts, n_activities, run_counts):
+    """The duration of every directly-follows step (``start_ts[b] - ts[a]``, as in
+    dfg.edge_aggregate) grouped by key (CSR: durations, key_offsets), in case order
+    within a key: the second pass, over the runs of cases of `pair_counts` (whose
+    per-run counts, `run_counts`, say where each run writes)."""
+    n_chunks = run_counts.shape[0]
+    n_keys = n_activities * n_activities
+    bounds = case_chunks(offsets.shape[0] - 1, n_chunks)
+    cursors, key_offsets = chunk_cursors(run_counts[:, PAIR_COUNT, :])
     durations = np.empty(key_offsets[n_keys], np.int64)
     for k in prange(n_chunks):
         cursor = cursors[k]
@@ -118,4 +130,4 @@ def pair_steps(act, offsets, ts, start_ts, n_activities, converted_at, eligible,
                 key = np.int64(act[i]) * n_activities + act[i + 1]
                 durations[cursor[key]] = start_ts[i + 1] - ts[i]
                 cursor[key] += 1
-    return counts.sum(axis=0), durations, key_offsets, reached.sum(axis=0)
+    return durations, key_offsets

@@ -56,6 +56,13 @@ class AnalysisOptions:
         return self.attribution or ("channel" if self.channel else None)
 
 
+#: The tables read again once written (by summary.json, and the DFG by the command line's
+#: overview). Of the others only the first PREVIEW_ROWS rows are kept: at 100M events the
+#: variants and time-to-convert tables take about 700 MB.
+READ_BACK = frozenset({"actions.parquet", "attribution.parquet", "drift.parquet", "edges.parquet"})
+PREVIEW_ROWS = 5
+
+
 class Run:
     """One analysis being written: the log, its options, and the figures several tables
     share (the journey, its channels, the comparison), each made once."""
@@ -64,7 +71,8 @@ class Run:
         self.log = log
         self.options = options
         self.progress = progress
-        #: The tables written so far, by file name.
+        #: The tables written so far, by file name: whole where read again (READ_BACK),
+        #: else their first PREVIEW_ROWS rows.
         self.written: dict[str, pd.DataFrame] = {}
 
     @cached_property
@@ -169,7 +177,8 @@ def write(out: OutputFolder, run: Run) -> dict[str, Any]:
             table = entry.make(run)
             out.table(entry.file, table, entry.schema)
             note["done"] = f"{len(table):,} rows"
-        written[entry.file] = table
+        written[entry.file] = table if entry.file in READ_BACK else table.head(PREVIEW_ROWS)
+        del table
     summary.update(_summaries(run, written))
     summary.update(run.options.extra_summary)
     if "quantiles" in summary:  # on Dask: the journey tables' too

@@ -383,3 +383,37 @@ def test_attributes_are_gathered_exactly_as_arrow_takes_them(kind):
     got = take_column(table, "a", rows)
     pd.testing.assert_series_equal(got, expected)
     assert table.column("a").equals(column)  # the input is left as it was
+
+
+def test_attributes_are_taken_in_the_order_asked_and_the_table_handed_over():
+    """take_attributes takes the smallest columns first and drops each from the table it
+    was handed (so that its memory can go); what it gives is Arrow's take of each, in
+    the order asked."""
+    from engine.log.build import take_attributes
+
+    kinds = ["float", "category", "int", "text"]
+    columns = {kind: _attribute_chunks(kind, 1) for kind in kinds}
+    n = min(len(column) for column in columns.values())
+    table = pa.table({kind: column.slice(0, n) for kind, column in columns.items()})
+    rows = np.random.default_rng(2).permutation(n).astype(np.int32)[: n // 2]
+    held = [table]
+    got = take_attributes(held, ["text", "float", "int", "category"], rows)
+    assert held == [] and list(got) == ["text", "float", "int", "category"]
+    for kind in kinds:
+        pd.testing.assert_series_equal(
+            got[kind], table.column(kind).take(pa.array(rows)).to_pandas()
+        )
+
+
+def test_category_codes_keep_their_narrow_type_when_renumbered():
+    """Categories out of order are renumbered in the codes' own type (int8 here), missing
+    values staying -1, the names sorted."""
+    from engine.journey.columns import category_codes
+
+    values = pd.Series(
+        pd.Categorical(["store", None, "app", "web", "app"], ["web", "store", "app"])
+    )
+    codes, names = category_codes(values)
+    assert codes.dtype == np.int8
+    assert names.tolist() == ["app", "store", "web"]
+    assert codes.tolist() == [1, -1, 0, 2, 0]

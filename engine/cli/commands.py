@@ -52,7 +52,9 @@ def analyze(args: argparse.Namespace) -> int:
         from ..report.labels import neutral
 
         print(
-            neutral(_overview(log, run.written["variants.parquet"], run.written["edges.parquet"]))
+            neutral(
+                _overview(summary, run.written["variants.parquet"], run.written["edges.parquet"])
+            )
         )
         actions = summary["journey"]["actions"] if model is not None else []
         if actions:
@@ -119,13 +121,15 @@ def generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _overview(log, variants, edges) -> str:
-    """A few lines on stdout for a person at a terminal; the files are the contract."""
+def _overview(summary, variants, edges) -> str:
+    """A few lines on stdout for a person at a terminal (the counts from summary.json, the
+    first variants, the DFG); the files are the contract."""
     from ..journey.actions import human, times
 
     lines = [
-        f"{log.n_events:,} events, {log.n_cases:,} cases, {log.n_activities:,} activities, "
-        f"{len(variants):,} variants, {len(edges):,} edges"
+        f"{summary['events']:,} events, {summary['cases']:,} cases, "
+        f"{summary['activities']:,} activities, {summary['variants']:,} variants, "
+        f"{summary['edges']:,} edges"
     ]
     for _, row in variants.head(3).iterrows():
         steps = list(row["variant"])

@@ -43,7 +43,8 @@ from ..kernels.attribution import (
     block_transition_counts,
     heuristic_credits,
 )
-from ..kernels.grouping import chunk_count
+from ..kernels.grouping import chunk_count, relabel
+from ..kernels.keycodes import count_codes
 from ..schema import FLOAT, TEXT, table_schema
 from .context import (
     JourneySpec,
@@ -175,7 +176,8 @@ def part_states(part: EventLog, spec: JourneySpec, states: States) -> np.ndarray
     if n_keys <= DENSE_PAIRS:
         rank = np.full(n_keys, -1, np.int32)
         rank[states.keys] = np.arange(len(states.keys), dtype=np.int32)
-        return rank[pair]
+        relabel(pair, rank)  # in place: the keys' array becomes the states' (int32)
+        return pair
     return np.searchsorted(states.keys, pair).astype(np.int32)
 
 
@@ -185,7 +187,7 @@ def pair_keys(part: EventLog, spec: JourneySpec, column: str, labels: np.ndarray
     pair = _pair_keys(part, spec, column, labels)
     n_keys = len(spec.names) * len(labels)
     if n_keys <= DENSE_PAIRS:
-        return np.flatnonzero(np.bincount(pair, minlength=n_keys)).astype(np.int64)
+        return np.flatnonzero(count_codes(pair, n_keys))  # no int64 copy, as bincount
     return np.unique(pair)
 
 
@@ -212,7 +214,7 @@ def union_keys(parts: list[np.ndarray]) -> np.ndarray:
 
 def state_counts(part: EventLog, spec: JourneySpec, states: States) -> np.ndarray:
     """Events per state (for capping the chain)."""
-    return np.bincount(part_states(part, spec, states), minlength=len(states.names))
+    return count_codes(part_states(part, spec, states), len(states.names))
 
 
 def chunk(

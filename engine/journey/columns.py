@@ -23,9 +23,12 @@ def category_codes(
             codes = codes[rows]
         order = np.argsort(categories, kind="stable")
         if not np.array_equal(order, np.arange(len(order))):
-            rank = np.empty(len(order), np.int32)
-            rank[order] = np.arange(len(order), dtype=np.int32)
-            codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1).astype(np.int32)
+            # Renumbered in the codes' own narrow type, one lookup (its last entry, -1,
+            # is where a missing value's code -1 points): no wider copy of every row.
+            rank = np.empty(len(order) + 1, codes.dtype)
+            rank[order] = np.arange(len(order))
+            rank[-1] = -1
+            codes = rank[codes]
             categories = categories[order]
         return codes, categories
     if rows is not None:

@@ -10,6 +10,7 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputError
 from ..io.batches import TableBatches
@@ -18,7 +19,7 @@ from ..kernels.ordering import gather
 from ..memory import release_unused_memory
 from .case_codes import Decoder
 from .codes import code_columns
-from .columns import Table, column_names, n_rows, take_column
+from .columns import Table, column_names, n_rows, take_column, take_owned
 from .order import Events, order_events
 from .timestamps import parse_timestamps
 
@@ -119,7 +120,9 @@ def build_canonical(
         start_ns[missing] = ordered.timestamp[missing]  # no start: the event's own time
         del missing
 
-    kept_attributes = {name: take_column(attribute_table, name, rows) for name in attributes}
+    held = [attribute_table]  # handed over: the columns go as they are taken
+    del attribute_table
+    kept_attributes = take_attributes(held, list(attributes), rows)
     release_unused_memory()  # what ordering freed
     return Canonical(
         activity=activity,
@@ -135,6 +138,23 @@ def build_canonical(
         start_missing=start_missing,
         timezone_aware=timezone_aware,
     )
+
+
+def take_attributes(held: list[Table], names: list[str], rows: np.ndarray) -> dict[str, pd.Series]:
+    """The attribute columns in canonical order (`rows`), in the order of `names`, from
+    the one table in `held`, which it empties. An Arrow table's columns are taken
+    smallest first, each dropped from the table once taken, so that the input order of
+    the ones done is not held while the larger ones are copied (at 100M events a float
+    column is 800 MB, a dictionary column's indices 400 MB)."""
+    table = held.pop()
+    if not isinstance(table, pa.Table):
+        return {name: take_column(table, name, rows) for name in names}
+    taken = {}
+    for name in sorted(names, key=lambda n: table.column(n).nbytes):
+        column = [table.column(name)]
+        table = table.drop_columns([name])
+        taken[name] = take_owned(column, rows)  # holds the column no longer than needed
+    return {name: taken[name] for name in names}
 
 
 def _kept_activities(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

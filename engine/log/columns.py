@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..kernels.ordering import gather
+from ..memory import release_unused_memory
 
 Table = pd.DataFrame | pa.Table
 
@@ -70,7 +71,16 @@ def take_column(table: Table, name: str, rows: np.ndarray) -> pd.Series:
     """
     if isinstance(table, pd.DataFrame):
         return table[name].iloc[rows].reset_index(drop=True)
-    column = table.column(name)
+    return take_owned([table.column(name)], rows)
+
+
+def take_owned(holder: list[pa.ChunkedArray], rows: np.ndarray) -> pd.Series:
+    """As `take_column`, for the one Arrow column in `holder`, which it empties: a column
+    of numbers of many chunks is first made one NumPy array, and when the caller holds
+    the column nowhere else its Arrow buffers are given back before the gather (at 100M
+    float64 values, 800 MB less at the read's peak, and 800 MB more without the
+    concatenated copy)."""
+    column = holder.pop()
     kind = column.type
     if column.num_chunks and pa.types.is_dictionary(kind):
         return _take_categories(column, rows)
@@ -78,8 +88,23 @@ def take_column(table: Table, name: str, rows: np.ndarray) -> pd.Series:
         pa.types.is_floating(kind)
         or (column.null_count == 0 and (pa.types.is_integer(kind) or pa.types.is_boolean(kind)))
     ):
-        return pd.Series(gather(column.to_numpy(), rows))  # float nulls are NaN either way
+        values = _numbers(column)
+        del column
+        release_unused_memory()  # the Arrow chunks, before the gather's output is made
+        return pd.Series(gather(values, rows))
     return column.take(pa.array(rows)).to_pandas()
+
+
+def _numbers(column: pa.ChunkedArray) -> np.ndarray:
+    """`column.to_numpy()` (float nulls as NaN), filled chunk by chunk into one array:
+    Arrow's own conversion of a chunked column with nulls goes through a second,
+    concatenated copy."""
+    values = np.empty(len(column), column.type.to_pandas_dtype())
+    first = 0
+    for chunk in column.chunks:
+        values[first : first + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+        first += len(chunk)
+    return values
 
 
 def _take_categories(column: pa.ChunkedArray, rows: np.ndarray) -> pd.Series:

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 
 import engine
 from engine.datasets import planted
-from engine.figures.attribution import ATTRIBUTION_COLUMNS, NO_TOUCHPOINT, removal_effects
+from engine.figures.attribution import ATTRIBUTION_COLUMNS, NO_TOUCHPOINT
+from engine.journey.markov import removal_effects
 from tests.journeys import KEYS, MODEL, journeys
 
 PLANTED_MODEL = engine.JourneyModel.from_stages(planted.STAGES, conversion="activity:purchase")

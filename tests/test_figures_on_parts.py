@@ -89,7 +89,7 @@ def test_attribution_on_parts(frame, whole, n_parts, by):
 def test_capped_markov_states_on_parts(frame, whole, monkeypatch):
     """Past MAX_STATES the rarest states merge: the counts behind the cap come from a
     round over the parts, and give the whole log's chain."""
-    monkeypatch.setattr("engine.figures.attribution.MAX_STATES", 5)
+    monkeypatch.setattr("engine.journey.markov.MAX_STATES", 5)
     got = _parts(frame, 3).attribution(n_boot=10)
     want = whole.attribution(n_boot=10)
     skip = ("conversions_low", "conversions_high", "removal_effect_low", "removal_effect_high")

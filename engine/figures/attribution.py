@@ -11,7 +11,7 @@ share the conversions out over the paths:
   (start → states → conversion, or → no conversion for journeys that did not convert):
   the share of conversions the chain loses when a state becomes an exit, the
   conversions shared in proportion to it. Its intervals come from a Poisson bootstrap
-  over random blocks of journeys (see _bootstrap), the chain refitted per replicate:
+  over random blocks of journeys (journey/markov.py), the chain refitted per replicate:
   percentile intervals for the removal effect and the credit.
 
 By touchpoint, the states are the touchpoints. By channel, they are the (touchpoint,
@@ -19,7 +19,7 @@ channel) pairs the events have, and removing a channel removes all of its states
 that a channel is not credited for what the touchpoints around it do; the rule-based
 models credit the channel of each event. Journeys converting at their first event have
 no path; their conversions go to "(no touchpoint)". The chain keeps at most
-`MAX_STATES` states, the rarest merged into "(other)".
+`journey.markov.MAX_STATES` states, the rarest merged into "(other)".
 
 A reduction (engine.figures): every count is a sum over journeys, so `chunk` counts a
 part and `combine` adds parts up; the bootstrap blocks are drawn per part.
@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..journey import markov
+from ..journey.markov import Chain, bootstrap, capped_chain, removal_effects, shares
 from ..kernels.attribution import (
     DECAY,
     FIRST,
@@ -76,14 +78,8 @@ ATTRIBUTION_COLUMNS = tuple(ATTRIBUTION_SCHEMA.names)
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "markov")
 NO_TOUCHPOINT = "(no touchpoint)"
 OTHER = "(other)"
-#: Most states a Markov chain keeps (its fundamental matrix is dense).
-MAX_STATES = 1_000
 N_BOOT = 200
 SEED = 20261205
-#: The bootstrap's blocks of journeys: as many as fit in BLOCK_ENTRIES counts, within
-#: [MIN_BLOCKS, MAX_BLOCKS].
-BLOCK_ENTRIES = 8_000_000
-MIN_BLOCKS, MAX_BLOCKS = 20, 500
 
 
 def attribution_table(
@@ -100,7 +96,7 @@ def attribution_table(
     """ATTRIBUTION_COLUMNS of the log whose parts `reduce` runs over: one row per model
     and touchpoint (or channel), the models in MODELS order, names by conversions
     credited. By channel, a first round finds the (touchpoint, channel) states; with more
-    than MAX_STATES states, one more counts them (for _chain)."""
+    than markov.MAX_STATES states, one more counts them (for capped_chain)."""
     with kept_columns(reduce, channel if by == "channel" else None):
         return _attribution(reduce, spec, by, channel, half_life, confidence, n_boot, seed)
 
@@ -127,9 +123,9 @@ def _attribution(
         raise InputError(f"by must be 'touchpoint' or 'channel'; got {by!r}")
     n_names = len(states.names)
     counts = None
-    if n_names > MAX_STATES:
+    if n_names > markov.MAX_STATES:
         counts = reduce(state_counts, sum_parts, spec, states)
-    chain = _chain(n_names, groups, counts)
+    chain = capped_chain(n_names, groups, counts)
     found = reduce(chunk, combine, spec, states, chain, half_life_ns, seed)
     if found is None:
         found = (
@@ -154,16 +150,6 @@ class States:
     keys: np.ndarray | None  # int64 pair keys (by channel)
     labels: np.ndarray | None  # "(no channel)" then the sorted channels (by channel)
     column: str | None = None
-
-
-@dataclass(frozen=True)
-class Chain:
-    """The Markov chain's states after capping (see _chain), and its bootstrap blocks."""
-
-    remap: np.ndarray | None  # per state: its chain state (None: the same)
-    group_states: list[np.ndarray]
-    n_states: int
-    n_blocks: int
 
 
 def part_states(part: EventLog, spec: JourneySpec, states: States) -> np.ndarray:
@@ -322,13 +308,13 @@ def _markov(
     n_boot: int,
     seed: int,
 ) -> pd.DataFrame:
-    """The markov model's rows, with its bootstrap intervals (see _bootstrap)."""
+    """The markov model's rows, with its bootstrap intervals (journey.markov.bootstrap)."""
     counts = blocks.sum(axis=0)
     effect = removal_effects(counts, chain.group_states)
     unattributed = credits[0, -1]
     converted = counts[:, chain.n_states].sum() - unattributed  # conversions with a path
-    credited = _shares(effect) * converted
-    draws_effect, draws_credit = _bootstrap(blocks, chain.group_states, converted, n_boot, seed)
+    credited = shares(effect) * converted
+    draws_effect, draws_credit = bootstrap(blocks, chain.group_states, converted, n_boot, seed)
     alpha = 1.0 - confidence
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a group without draws stays NaN
@@ -346,86 +332,3 @@ def _markov(
         effect_low=e_low,
         effect_high=e_high,
     )
-
-
-def _bootstrap(
-    blocks: np.ndarray, groups: list[np.ndarray], converted: float, n_boot: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Poisson bootstrap replicates of the removal effects and the credits.
-
-    Journeys fall into random blocks (kernels.attribution.block_of); a replicate weighs
-    each block by a Poisson(1) draw and refits the chain from the weighted sum of the
-    blocks' transition counts: one pass over the events for any number of replicates.
-    The chain's transition probabilities are ratios, whose resampling variance blocks of
-    independent journeys reproduce; the count of conversions shared out is a total,
-    drawn at the journey level (Poisson of the count)."""
-    rng = np.random.default_rng(seed)
-    n_blocks = blocks.shape[0]
-    flat = blocks.reshape(n_blocks, -1)
-    effects = np.full((n_boot, len(groups)), np.nan)
-    shared = np.full((n_boot, len(groups)), np.nan)
-    for b in range(n_boot):
-        weights = rng.poisson(1.0, n_blocks).astype(float)
-        effects[b] = removal_effects((weights @ flat).reshape(blocks.shape[1:]), groups)
-        shared[b] = _shares(effects[b]) * rng.poisson(converted)
-    return effects, shared
-
-
-def _shares(effect: np.ndarray) -> np.ndarray:
-    effect = np.nan_to_num(np.maximum(effect, 0.0))
-    total = effect.sum()
-    return effect / total if total > 0 else np.zeros_like(effect)
-
-
-def _chain(n_states: int, groups: dict[str, np.ndarray], counts: np.ndarray | None) -> Chain:
-    """The chain's states: past MAX_STATES, the rarest (by `counts`, events per state)
-    merged into one; then as many bootstrap blocks as fit in BLOCK_ENTRIES counts."""
-    if n_states <= MAX_STATES:
-        remap, group_states = None, list(groups.values())
-    else:
-        keep = np.argsort(-counts, kind="stable")[: MAX_STATES - 1]
-        remap = np.full(n_states, MAX_STATES - 1, np.int32)
-        remap[keep] = np.arange(MAX_STATES - 1, dtype=np.int32)
-        # A group with a merged state has no removal effect of its own: an empty group (NaN).
-        merged = [m if (remap[m] < MAX_STATES - 1).all() else m[:0] for m in groups.values()]
-        group_states = [remap[m] for m in merged]
-        n_states = MAX_STATES
-    cells = (n_states + 1) * (n_states + 2)
-    n_blocks = int(np.clip(BLOCK_ENTRIES // cells, MIN_BLOCKS, MAX_BLOCKS))
-    return Chain(remap, group_states, n_states, n_blocks)
-
-
-def removal_effects(counts: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
-    """Per group of states: 1 - P(conversion with the group's states made exits) /
-    P(conversion), from transition counts as kernels.attribution.transition_counts
-    gives them (NaN when nothing converts). Single states come from one fundamental
-    matrix: P(convert avoiding x) = P(convert) - P(reach x) h(x)."""
-    n = counts.shape[0] - 1
-    out_of = counts[:n].sum(axis=1)
-    seen = out_of > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rows = np.where(seen[:, None], counts[:n] / out_of[:, None], 0.0)
-    start = counts[n] / max(counts[n].sum(), 1.0)
-    q, to_conversion = rows[:, :n], rows[:, n]
-    identity = np.eye(n)
-    fundamental = np.linalg.inv(identity - q)
-    h = fundamental @ to_conversion
-    p_convert = start[:n] @ h + start[n]
-    if p_convert <= 0:
-        return np.full(len(groups), np.nan)
-    visits = start[:n] @ fundamental  # expected visits from the start
-    effects = np.full(len(groups), np.nan)
-    for g, members in enumerate(groups):
-        if len(members) == 0:
-            continue
-        if len(members) == 1:
-            x = members[0]
-            reach = visits[x] / fundamental[x, x] if fundamental[x, x] > 0 else 0.0
-            effects[g] = reach * h[x] / p_convert
-        else:
-            keep = np.ones(n, dtype=bool)
-            keep[members] = False
-            sub = identity[np.ix_(keep, keep)] - q[np.ix_(keep, keep)]
-            h_without = np.linalg.solve(sub, to_conversion[keep])
-            effects[g] = 1.0 - (start[:n][keep] @ h_without + start[n]) / p_convert
-    return effects

@@ -9,32 +9,17 @@ Dask backend (cluster/eventlog.py) and the in-memory parts (cluster/local.py) sh
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..figures import log_tables, summary
-from ..figures.verbs import with_log_verbs
+from ..figures.verbs import LogVerbs
 from ..log.build import DroppedRows
 
-if TYPE_CHECKING:
-    from ..figures import activities as _activities
-    from ..figures import edges as _edges
-    from ..figures import summary as _summary
-    from ..figures import variants as _variants
 
-
-@with_log_verbs
-class PartedLog:
+class PartedLog(LogVerbs):
     """The tables of a log given as parts. Subclasses give `_reduce(chunk, combine,
     *args)`, `_dropped_parts()`, `activity_names`, `observed_until`, `npartitions`, and
     the attributes `columns`, `attributes`, `source`, `definition`."""
-
-    if TYPE_CHECKING:  # the verbs as static tools see them; figures/verbs.py adds them
-        activities = _activities.activities
-        dfg = _edges.dfg
-        end_activities = _activities.end_activities
-        start_activities = _activities.start_activities
-        summary = _summary.summary
-        variants = _variants.variants
 
     backend = "parts"
     _quantiles: Any = None

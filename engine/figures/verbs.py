@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import importlib
 import types
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import activities as _activities
+    from . import edges as _edges
+    from . import summary as _summary
+    from . import variants as _variants
 
 #: verb -> "module:function" in engine.figures; the function takes the log first.
 LOG_VERBS: dict[str, str] = {
@@ -19,8 +25,6 @@ LOG_VERBS: dict[str, str] = {
     "end_activities": "activities:end_activities",
     "summary": "summary:summary",
 }
-
-T = TypeVar("T", bound=type)
 
 
 class LogVerb:
@@ -43,8 +47,18 @@ class LogVerb:
         return types.MethodType(self.function, log)
 
 
-def with_log_verbs(cls: T) -> T:
-    """Give a log class every verb of LOG_VERBS."""
-    for verb, target in LOG_VERBS.items():
-        setattr(cls, verb, LogVerb(target))
-    return cls
+class LogVerbs:
+    """The table verbs of every log (EventLog, and the logs given as parts inherit them):
+    each a LogVerb of LOG_VERBS, the figure's function bound to the log."""
+
+    if TYPE_CHECKING:  # the verbs as static tools see them; the loop below adds them
+        activities = _activities.activities
+        dfg = _edges.dfg
+        end_activities = _activities.end_activities
+        start_activities = _activities.start_activities
+        summary = _summary.summary
+        variants = _variants.variants
+
+
+for _verb, _target in LOG_VERBS.items():
+    setattr(LogVerbs, _verb, LogVerb(_target))

@@ -8,23 +8,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..figures.verbs import with_log_verbs
+from ..figures.verbs import LogVerbs
 from ..memory import release_unused_memory
 from .build import Canonical, ColumnMapping, DroppedRows
 
 if TYPE_CHECKING:
     from ..discovery import Conformance, ProcessModel
     from ..discovery.bridge import Pm4pyAccessor
-    from ..figures import activities as _activities
-    from ..figures import edges as _edges
-    from ..figures import summary as _summary
-    from ..figures import variants as _variants
     from ..journey import Journey, JourneyModel
     from ..slices import LogFilter
 
 
-@with_log_verbs
-class EventLog:
+class EventLog(LogVerbs):
     """An event log in canonical form.
 
     Events are grouped by case and sorted by timestamp within a case, ties kept in input
@@ -44,14 +39,6 @@ class EventLog:
         attributes: extra event columns that were asked for, in canonical order.
         dropped: rows left out because their case, activity or timestamp was missing.
     """
-
-    if TYPE_CHECKING:  # the verbs as static tools see them; figures/verbs.py adds them
-        activities = _activities.activities
-        dfg = _edges.dfg
-        end_activities = _activities.end_activities
-        start_activities = _activities.start_activities
-        summary = _summary.summary
-        variants = _variants.variants
 
     def __init__(self, canonical: Canonical, *, columns: ColumnMapping, source: str) -> None:
         for array in (

@@ -1,5 +1,5 @@
-"""Analyses of a canonical log: run the kernels, decode codes into names, shape tables.
-
-Each module computes arrays once (cached on the log) and builds a fresh DataFrame for
-every call, so callers may modify what they get without affecting the log.
+"""The log's own counts on one machine, with the fastest kernel for the log's shape (the
+DFG's edges, the variants, per-case facts), computed once and cached on the log; the
+duration moments a part keeps (moments.py) and the exact second round over parts
+(exact.py). The tables users get are built from these by engine.figures.
 """

@@ -24,6 +24,7 @@ class PartedLog(LogVerbs):
     backend = "parts"
     _quantiles: Any = None
     _tables: tuple[Any, ...] | None = None
+    _dropped: DroppedRows | None = None
 
     def _reduce(self, chunk: Any, combine: Any, *args: Any) -> Any:
         raise NotImplementedError
@@ -83,12 +84,16 @@ class PartedLog(LogVerbs):
 
     @property
     def dropped(self) -> DroppedRows:
-        """Rows left out, summed over the parts (a part without a usable row included)."""
-        counts: dict[str, int] = {}
-        for part in self._dropped_parts():
-            for reason, n in part.as_dict().items():
-                counts[reason] = counts.get(reason, 0) + n
-        return DroppedRows(**{k: counts.get(k, 0) for k in DroppedRows.__dataclass_fields__})
+        """Rows left out, summed over the parts (a part without a usable row included);
+        asked of the parts once."""
+        if self._dropped is None:
+            counts: dict[str, int] = {}
+            for part in self._dropped_parts():
+                for reason, n in part.as_dict().items():
+                    counts[reason] = counts.get(reason, 0) + n
+            fields = DroppedRows.__dataclass_fields__
+            self._dropped = DroppedRows(**{k: counts.get(k, 0) for k in fields})
+        return self._dropped
 
     # -- quantiles ---------------------------------------------------------------------
     @property

@@ -201,3 +201,23 @@ def test_a_journey_made_directly_on_parts_reads_merged_quantiles(frame, whole):
     journey = engine.Journey(parts, MODEL)
     assert not journey.source.whole
     pd.testing.assert_frame_equal(journey.funnel(), whole.funnel())
+
+
+def test_column_values_numpy_text_would_merge_stay_apart_on_parts(frame):
+    """A channel "web" and a channel "web\\x00" are two values (numpy's text type would
+    drop the NUL and merge them): the parts' union of values and their codes compare
+    text as Python does, so the channel and segment tables on parts are the whole log's."""
+    odd = frame.copy()
+    rows = np.arange(len(odd)) % 3 == 0
+    for column in ("channel", "segment"):
+        text = odd[column].astype(str)
+        odd[column] = text.where(~rows, text + "\x00")
+    whole_log = engine.read_log(odd, **KEYS, attributes=ATTRIBUTES).journey(MODEL)
+    parts = _parts(odd, 2)
+    got, want = parts.channels("channel"), whole_log.channels("channel")
+    assert any(str(c).endswith("\x00") for c in want.switches["source_channel"])
+    pd.testing.assert_frame_equal(got.switches, want.switches)
+    pd.testing.assert_frame_equal(got.mix, want.mix)
+    got, want = parts.segments("segment"), whole_log.segments("segment")
+    assert len(want) == 2 * frame["segment"].nunique()
+    _same(got, want)

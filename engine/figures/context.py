@@ -152,7 +152,7 @@ def column_values(part: EventLog, column: str) -> np.ndarray:
 
 def union_values(parts: list[np.ndarray]) -> np.ndarray:
     """The combine of that round: the sorted union (as text)."""
-    return np.unique(np.concatenate(parts).astype(str)).astype(object)
+    return np.unique(np.concatenate(parts).astype(object))  # as Python orders text
 
 
 def distinct_values(reduce: Reduce, column: str) -> np.ndarray:
@@ -167,7 +167,7 @@ def codes_in(part: EventLog, column: str, names: np.ndarray) -> np.ndarray:
     codes, local = column_codes(part, column)
     if len(local) == len(names) and (local == names).all():
         return codes
-    where = np.searchsorted(names.astype(str), local.astype(str)).astype(np.int32)
+    where = np.searchsorted(names, local).astype(np.int32)  # both sorted as Python does
     return np.where(codes >= 0, where[np.maximum(codes, 0)], -1).astype(np.int32)
 
 

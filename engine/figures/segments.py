@@ -47,11 +47,11 @@ def segment_codes(
     if (codes < 0).any():
         codes = np.where(codes < 0, len(names), codes)
         names = np.append(names, MISSING)
-    names = np.asarray(names, dtype=str)
-    order = np.argsort(names, kind="stable")
+    names = np.array([str(name) for name in names], dtype=object)
+    order = np.argsort(names, kind="stable")  # as Python orders text
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
-    return rank[codes], names[order].astype(object)
+    return rank[codes], names[order]
 
 
 def chunk(
@@ -80,7 +80,7 @@ def chunk(
 def combine(parts: list[SegmentPartial | None]) -> SegmentPartial | None:
     """Segments merged by name."""
     names, where = np.unique(
-        np.concatenate([p.names for p in parts]).astype(str), return_inverse=True
+        np.concatenate([p.names for p in parts]).astype(object), return_inverse=True
     )
     n = len(names)
     bounds = np.cumsum([0] + [len(p.names) for p in parts])
@@ -113,7 +113,7 @@ def segment_times(
     codes, local = segment_codes(part, column, period)
     conversions = part_conversions(part, spec.model, spec.window_end)
     converted = conversions.converted
-    where = np.searchsorted(names.astype(str), local.astype(str))
+    where = np.searchsorted(names, local)
     return group_values(conversions.elapsed[converted], where[codes[converted]], len(names))
 
 

@@ -73,5 +73,5 @@ def _row_hashes(table: pd.DataFrame, spec: JourneySpec) -> np.ndarray:
     lengths = np.array([len(s) for s in sequences], np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     names = [name for s in sequences for name in s]
-    codes = np.searchsorted(spec.names.astype(str), np.asarray(names, dtype=str))
+    codes = np.searchsorted(spec.names, np.asarray(names, dtype=object))
     return sequence_hashes(codes.astype(np.int32), offsets)

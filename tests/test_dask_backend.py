@@ -121,6 +121,18 @@ def test_dropped_rows_and_empty_partitions(client):
     assert_same_tables(log, want, exact=True)
 
 
+def test_a_log_whose_every_row_misses_a_key_is_refused_as_on_one_machine(client):
+    df = generate(300, seed=3)
+    df[KEYS["activity"]] = None
+    with pytest.raises(engine.InputError) as one_machine:
+        engine.read_log(df, **KEYS)
+    log = engine.read_log(dd.from_pandas(df, npartitions=3), **KEYS)
+    for table in (lambda: log.n_events, log.summary, log.dfg):
+        with pytest.raises(engine.InputError) as parts:
+            table()
+        assert str(parts.value) == str(one_machine.value)
+
+
 def test_a_missing_column_is_a_one_line_error(client):
     df = generate(500, seed=1)
     with pytest.raises(engine.InputError, match="'nope'") as error:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..figures import log_tables, summary
 from ..figures.verbs import LogVerbs
-from ..log.build import DroppedRows
+from ..log.build import DroppedRows, all_rows_dropped
 
 
 class PartedLog(LogVerbs):
@@ -35,12 +35,13 @@ class PartedLog(LogVerbs):
     def reduce(self, chunk: Any, combine: Any, *args: Any) -> Any:
         """A figure's reduction (engine.figures): `chunk(part, *args)` on every part, the
         results merged by `combine` (None: no part has events). The log's own tables
-        (figures/log_tables.py) are counted together, in one pass, and kept."""
+        (figures/log_tables.py) are counted together, in one pass, and kept; a log whose
+        every row misses a key is refused there, as on one machine."""
         if chunk in log_tables.CHUNKS and args[0] is self.activity_names and not args[1]:
             if self._tables is None:
                 self._tables = self._reduce(log_tables.chunk, log_tables.combine, *args)
-            if self._tables is None:
-                return None
+            if self._tables is None:  # every part without a usable row
+                raise all_rows_dropped(self.dropped, self.columns)
             return self._tables[log_tables.CHUNKS.index(chunk)]
         return self._reduce(chunk, combine, *args)
 
@@ -60,10 +61,7 @@ class PartedLog(LogVerbs):
         return self
 
     def _counted(self) -> summary.SummaryPartial:
-        found = summary.counted(self)
-        if found is None:
-            raise ValueError("the log has no events")
-        return found
+        return summary.counted(self)  # never None: reduce refuses a log without events
 
     # -- sizes -------------------------------------------------------------------------
     @property

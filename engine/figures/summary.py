@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..log.build import all_rows_dropped
 from . import edges, variants
 from .quantiles import quantile_source
 
@@ -69,8 +70,8 @@ def summary(log: EventLog) -> dict[str, Any]:
     """The figures of summary.json: counts, dropped rows and the time span; on a log given
     as parts also the backend, the partitions and how the quantiles were computed."""
     merged = counted(log)
-    if merged is None:
-        raise InputError("the log has no events: nothing to summarize")
+    if merged is None:  # a log given as parts, every part without a usable row
+        raise all_rows_dropped(log.dropped, log.columns)
     found_edges = edges.counted(log)
     found_variants = variants.counted(log)
     n_edges = (

@@ -89,12 +89,7 @@ def build_canonical(
         missing_timestamp=int(ts.missing.sum()),
     )
     if dropped.total == n:
-        raise InputError(
-            f"the log is empty after dropping rows with no case, activity or timestamp: all "
-            f"{n:,} rows miss one (case '{mapping.case}': {dropped.missing_case:,}, activity "
-            f"'{mapping.activity}': {dropped.missing_activity:,}, timestamp "
-            f"'{mapping.timestamp}': {dropped.missing_timestamp:,}); check the column mapping"
-        )
+        raise all_rows_dropped(dropped, mapping)
 
     keep = np.logical_not(drop, out=drop)
     del drop
@@ -137,6 +132,17 @@ def build_canonical(
         dropped=dropped,
         start_missing=start_missing,
         timezone_aware=timezone_aware,
+    )
+
+
+def all_rows_dropped(dropped: DroppedRows, mapping: ColumnMapping) -> InputError:
+    """The error of a log whose every row misses its case, activity or timestamp (on one
+    machine, or over all the parts of a log)."""
+    return InputError(
+        f"the log is empty after dropping rows with no case, activity or timestamp: all "
+        f"{dropped.total:,} rows miss one (case '{mapping.case}': {dropped.missing_case:,}, "
+        f"activity '{mapping.activity}': {dropped.missing_activity:,}, timestamp "
+        f"'{mapping.timestamp}': {dropped.missing_timestamp:,}); check the column mapping"
     )
 
 

@@ -87,14 +87,16 @@ def _counted(events: Events, n_codes: int) -> Ordered:
     rows = scatter_rows(codes, keep, cursors, kept, _row_type(n))
     del keep
     events.keep = None
-    # The cases are found after the scatter, from where each code's rows end: their
-    # offsets are not held while it runs (the read's peak).
-    offsets, case_codes = case_offsets(cursors[-1])
+    ends = cursors[-1].copy()  # where each code's rows end: all the cases need
     del cursors
     # The timestamps go over the codes, which are done with: one array less at the gather.
     timestamp = gather_into(events.ts, rows, codes[: len(rows)].view(np.int64))
     del codes
     events.codes = events.ts = None
+    # The cases are found once the input's timestamps are gone: their offsets are not
+    # held with the scatter's or the gather's arrays (the read's peak).
+    offsets, case_codes = case_offsets(ends)
+    del ends
     sort_cases_by_time(rows, timestamp, offsets)
     return Ordered(rows, timestamp, offsets, _narrow_codes(case_codes))
 

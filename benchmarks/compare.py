@@ -37,6 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # engine from this checkout, not an installed copy
+
 # Each tool runs with its own defaults. Importing engine (to generate a log) sets Arrow's
 # allocator for this process; children must not inherit that unless the user chose it.
 USER_ARROW_POOL = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")

@@ -19,6 +19,9 @@ from pathlib import Path
 
 KEYS = {"case": "customer_id", "activity": "touchpoint", "timestamp": "ts"}
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # engine from this checkout, not an installed copy
+
 
 def run_once(path: str, partitions: int | None) -> tuple[float, int]:
     import engine

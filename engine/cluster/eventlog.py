@@ -100,7 +100,9 @@ class DaskEventLog(PartedLog):
         slices keep, as EventLog.observed_until."""
         if self._observed_until is None:
             if self._tables is not None:  # counted: the summary's time span
-                self._observed_until = int(self._counted().last_ns)
+                from ..figures import summary
+
+                self._observed_until = int(summary.counted(self).last_ns)
             else:  # without a full pass: the latest timestamp of each part
                 import dask
 

@@ -57,20 +57,17 @@ class PartedLog(LogVerbs):
 
     def compute(self) -> PartedLog:
         """Build and count every part now (the log's tables then only finalize)."""
-        self._counted()
+        summary.counted(self)
         return self
-
-    def _counted(self) -> summary.SummaryPartial:
-        return summary.counted(self)  # never None: reduce refuses a log without events
 
     # -- sizes -------------------------------------------------------------------------
     @property
     def n_events(self) -> int:
-        return int(self._counted().n_events)
+        return int(summary.counted(self).n_events)
 
     @property
     def n_cases(self) -> int:
-        return int(self._counted().n_cases)
+        return int(summary.counted(self).n_cases)
 
     @property
     def n_activities(self) -> int:
@@ -78,19 +75,16 @@ class PartedLog(LogVerbs):
 
     @property
     def timezone_aware(self) -> bool:
-        return bool(self._counted().timezone_aware)
+        return bool(summary.counted(self).timezone_aware)
 
     @property
     def dropped(self) -> DroppedRows:
         """Rows left out, summed over the parts (a part without a usable row included);
         asked of the parts once."""
         if self._dropped is None:
-            counts: dict[str, int] = {}
-            for part in self._dropped_parts():
-                for reason, n in part.as_dict().items():
-                    counts[reason] = counts.get(reason, 0) + n
+            parts = self._dropped_parts()
             fields = DroppedRows.__dataclass_fields__
-            self._dropped = DroppedRows(**{k: counts.get(k, 0) for k in fields})
+            self._dropped = DroppedRows(**{k: sum(getattr(p, k) for p in parts) for k in fields})
         return self._dropped
 
     # -- quantiles ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.dfg import compute_edges, pair_step_counts
+from ..analysis.dfg import Edges, compute_edges, pair_step_counts
 from ..analysis.moments import combine_moments
 from ..journey.bottlenecks import (
     rank_places,
@@ -96,24 +96,26 @@ def touchpoint_chunk(part: EventLog, spec: JourneySpec, whole: bool) -> StepPart
     )
 
 
+def _edges_by_key(part: EventLog) -> tuple[Edges, np.ndarray, np.ndarray]:
+    """The whole log's DFG edges (kept on the log), their keys (source * n + target)
+    sorted, and the order that sorts the edges so."""
+    edges = part.cache("edges", compute_edges)
+    keys = edges.source.astype(np.int64) * part.n_activities + edges.target
+    order = np.argsort(keys)
+    return edges, keys[order], order
+
+
 def _steps_with_edge_stats(part: EventLog, counts: np.ndarray, reach: np.ndarray) -> StepPartial:
     """Dense step counts of a whole log, kept for the keys taken, with the statistics of
     the DFG's edges (the same keys: every step taken is an edge)."""
-    n_act = part.n_activities
-    edges = part.cache("edges", compute_edges)
-    edge_keys = edges.source.astype(np.int64) * n_act + edges.target
-    order = np.argsort(edge_keys)
-    keys = edge_keys[order]
+    edges, keys, order = _edges_by_key(part)
     return StepPartial(keys, counts[:, keys], reach, None, edges.stats[:, order])
 
 
 def _sparse_steps(part: EventLog, at_event: np.ndarray, eligible: np.ndarray) -> StepPartial:
     """The steps of a log with too many activities for a dense table: the DFG's edges."""
     n_act = part.n_activities
-    edges = part.cache("edges", compute_edges)
-    dfg_keys = edges.source.astype(np.int64) * n_act + edges.target
-    order = np.argsort(dfg_keys)
-    edge_keys = dfg_keys[order]
+    edges, edge_keys, order = _edges_by_key(part)
     keys = pair_keys(part.activity, part.case_offsets, n_act, np.empty(0, np.int64))
     ids = np.searchsorted(edge_keys, keys)  # edge_keys: every pair's key, sorted
     case, target = pair_cases(part.case_offsets)

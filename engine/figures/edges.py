@@ -68,18 +68,13 @@ def _pair_steps(part: EventLog, names: np.ndarray) -> tuple[np.ndarray, ...]:
     return counts, durations, offsets
 
 
-def finalize(
-    merged: Edges | Moments | None, names: np.ndarray, source: QuantileSource
-) -> pd.DataFrame:
+def finalize(merged: Edges | Moments, names: np.ndarray, source: QuantileSource) -> pd.DataFrame:
     """EDGE_COLUMNS, most frequent first, ties by source then target name."""
     if isinstance(merged, Edges):
         return edge_table(
             merged.source, merged.target, merged.frequency, merged.cases, merged.stats, names
         )
     n_act = len(names)
-    if merged is None:
-        none = np.zeros(0, np.int64)
-        return edge_table(none, none, none, none, np.zeros((7, 0)), names)
     keys = np.flatnonzero(merged.frequency)
     stats = source.stats("edges", merged, keys, edge_durations, names)
     order = np.lexsort((keys % n_act, keys // n_act, -merged.frequency[keys]))
@@ -115,8 +110,9 @@ def edge_table(
     return pd.DataFrame(data)
 
 
-def counted(log: Any) -> Edges | Moments | None:
-    """The log's merged edge chunk, on either backend."""
+def counted(log: Any) -> Edges | Moments:
+    """The log's merged edge chunk, on either backend (a log given as parts without any
+    event is refused by its reduce)."""
     return log.reduce(chunk, combine, log.activity_names, quantile_source(log).whole)
 
 

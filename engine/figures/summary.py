@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..log.build import all_rows_dropped
 from . import edges, variants
 from .quantiles import quantile_source
 
@@ -61,8 +60,9 @@ def combine(parts: list[SummaryPartial]) -> SummaryPartial:
     )
 
 
-def counted(log: Any) -> SummaryPartial | None:
-    """The log's merged sizes and time span, on either backend (None: no events)."""
+def counted(log: Any) -> SummaryPartial:
+    """The log's merged sizes and time span, on either backend (a log given as parts
+    without any event is refused by its reduce)."""
     return log.reduce(chunk, combine, log.activity_names, quantile_source(log).whole)
 
 
@@ -70,8 +70,6 @@ def summary(log: EventLog) -> dict[str, Any]:
     """The figures of summary.json: counts, dropped rows and the time span; on a log given
     as parts also the backend, the partitions and how the quantiles were computed."""
     merged = counted(log)
-    if merged is None:  # a log given as parts, every part without a usable row
-        raise all_rows_dropped(log.dropped, log.columns)
     found_edges = edges.counted(log)
     found_variants = variants.counted(log)
     n_edges = (

@@ -154,7 +154,7 @@ def variant_order(partial: VariantPartial, top: int | None = None) -> tuple[np.n
 
 
 def finalize(
-    merged: Variants | VariantPartial | None,
+    merged: Variants | VariantPartial,
     names: np.ndarray,
     source: QuantileSource,
     top: int | None = None,
@@ -166,9 +166,6 @@ def finalize(
         sequences = variant_sequences(names, merged, top=n)
         n_cases = len(merged.variant_of_case)
         return variant_table(sequences, merged.frequency[:n], n_cases, merged.median_duration_s[:n])
-    if merged is None:
-        empty = pa.array([], type=pa.list_(pa.string()))
-        return variant_table(empty, np.zeros(0, np.int64), 0, np.zeros(0))
     order, sequences = variant_order(merged, top)
     exact = None
     if source.cache is not None:
@@ -210,7 +207,7 @@ def variant_table(
     )
 
 
-def counted(log: EventLog) -> Variants | VariantPartial | None:
+def counted(log: EventLog) -> Variants | VariantPartial:
     """The log's merged variant chunk, on either backend."""
     return log.reduce(chunk, combine, log.activity_names, quantile_source(log).whole)
 

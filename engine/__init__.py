@@ -17,6 +17,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, OutputError, ParcoursError
+from .gc_pause import gc_paused
 
 # Arrow's default allocator (mimalloc) keeps the memory of freed Parquet batches mapped; the
 # system allocator hands it back (memory.release_unused_memory trims it), which lowers the
@@ -92,7 +93,8 @@ def __getattr__(name: str) -> Any:
     if name in _SUBPACKAGES:
         return import_module(f"engine.{name}")
     if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
+        with gc_paused():  # the first use imports pandas, numba and pyarrow
+            value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'engine' has no attribute {name!r}")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .errors import InputError
+from .gc_pause import with_gc_paused
 from .io import detect_format
 from .log.read import Source, read_eventlog
 
@@ -21,6 +22,7 @@ def _is_dask_frame(source: object) -> bool:
     return type(source).__module__.startswith("dask")
 
 
+@with_gc_paused  # a first read loads numba's kernels: see gc_pause.py
 def read_log(
     source: Source,
     *,

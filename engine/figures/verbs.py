@@ -10,6 +10,8 @@ import importlib
 import types
 from typing import TYPE_CHECKING, Any
 
+from ..gc_pause import with_gc_paused
+
 if TYPE_CHECKING:
     from . import activities as _activities
     from . import edges as _edges
@@ -38,7 +40,8 @@ class LogVerb:
     def function(self) -> Any:
         if self._function is None:
             module, name = self.target.split(":")
-            self._function = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+            figure = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+            self._function = with_gc_paused(figure)
         return self._function
 
     def __get__(self, log: Any, owner: type | None = None) -> Any:

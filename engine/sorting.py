@@ -12,13 +12,13 @@ numpy sorts the parts side by side (it releases the GIL). The result is the one
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
 
 from .kernels.ordering import partition_words
 from .kernels.stats import SMALL_SEGMENT, sort_small_segments
+from .threads import map_in_threads
 
 #: Long groups are handed out in batches of about this many values per thread task.
 _BATCH = 1 << 20
@@ -88,10 +88,4 @@ def _order_segments(
         for g in batch:
             order_long(values[offsets[g] : offsets[g + 1]])  # numpy releases the GIL here
 
-    workers = min(len(batches), numba.get_num_threads())
-    if workers <= 1:
-        for batch in batches:
-            run(batch)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(run, batches))
+    map_in_threads(run, batches)

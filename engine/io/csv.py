@@ -19,6 +19,10 @@ import pyarrow.csv as pacsv
 from ..errors import InputError, one_line
 from ._columns import check_columns
 
+#: Blocks of 4 MB, not Arrow's 1 MB: the same parse time on two cores, and a quarter as
+#: many chunks for the coding that follows (its per-chunk work cost 0.03 s at 5M rows).
+_READ = pacsv.ReadOptions(block_size=4 << 20)
+
 
 def read_csv(
     path: Path,
@@ -94,7 +98,9 @@ def _read(
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         )
-        return pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+        return pacsv.read_csv(
+            path, parse_options=parse, read_options=_READ, convert_options=convert
+        )
     except (pa.ArrowException, OSError, EOFError, UnicodeDecodeError) as exc:
         if not strict:
             return None

@@ -31,10 +31,11 @@ from ..kernels.keycodes import (
     encode_digits_into,
     suffix_shape,
 )
+from ..threads import map_in_threads
 from .columns import chunk_slices, null_mask, string_buffers, unified_dictionaries
 
-#: Chunks of at least this many rows are coded on every thread; smaller ones (a CSV file
-#: comes in thousands of chunks) serially, since starting the threads would cost more.
+#: Chunks of at least this many rows are coded on every thread, one after the other;
+#: smaller ones (a CSV file comes in hundreds of chunks) side by side, a chunk per thread.
 PARALLEL_CHUNK = 1 << 20
 
 #: Codes per row -> case ids (given the codes and input rows of one event per case).
@@ -100,7 +101,10 @@ def integer_decoder(low: int, dtype) -> Decoder:
 
 
 def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
-    chunks = [(s, e, *string_buffers(c), present_keys(c)) for s, e, c in chunk_slices(column)]
+    chunks = map_in_threads(
+        lambda piece: (piece[0], piece[1], *string_buffers(piece[2]), present_keys(piece[2])),
+        list(chunk_slices(column)),
+    )
     n = len(column)
     missing = np.ones(n, dtype=bool)
     for s, e, _, _, valid in chunks:
@@ -110,23 +114,25 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
         return CaseKeys(
             np.zeros(n, np.uint64), missing, False, lambda c, r: pd.Index([], dtype="str")
         )
-    prefix = utf8_boundary(
-        reference, min(common_prefix_length(o, d, v, reference) for _, _, o, d, v in chunks)
-    )
+    common = map_in_threads(lambda c: common_prefix_length(c[2], c[3], c[4], reference), chunks)
+    prefix = utf8_boundary(reference, min(common))
     digits, shortest, longest = True, 1 << 62, 0
-    for _, _, o, d, v in chunks:
-        dg, lo, hi = suffix_shape(o, d, v, prefix)
+    for dg, lo, hi in map_in_threads(lambda c: suffix_shape(c[2], c[3], c[4], prefix), chunks):
         digits &= bool(dg)
         shortest, longest = min(shortest, int(lo)), max(longest, int(hi))
     head = bytes(reference[:prefix]).decode("utf-8")
     codes = np.zeros(n, dtype=np.uint64)
     if digits and longest <= MAX_DIGITS and longest > 0:
         with_length = shortest != longest
-        for s, e, o, d, v in chunks:
+
+        def encode_chunk_digits(chunk: tuple) -> None:
+            s, e, o, d, v = chunk
             if e - s >= PARALLEL_CHUNK:
                 codes[s:e] = encode_digits(o, d, v, prefix, with_length)
             else:
                 encode_digits_into(o, d, v, prefix, with_length, codes[s:e])
+
+        _each_chunk(encode_chunk_digits, chunks)
         return CaseKeys(
             codes,
             missing,
@@ -134,11 +140,15 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
             text_decoder(head, lambda c: decode_digits(c, with_length, longest)),
         )
     if longest <= MAX_PACKED_BYTES:
-        for s, e, o, d, v in chunks:
+
+        def encode_chunk_bytes(chunk: tuple) -> None:
+            s, e, o, d, v = chunk
             if e - s >= PARALLEL_CHUNK:
                 codes[s:e] = encode_bytes(o, d, v, prefix)
             else:
                 encode_bytes_into(o, d, v, prefix, codes[s:e])
+
+        _each_chunk(encode_chunk_bytes, chunks)
         return CaseKeys(codes, missing, False, text_decoder(head, decode_bytes))
     # Free-form text: hash it, keep the bytes to confirm matches.
     if column.type == pa.string() and column.nbytes >= 2**31:
@@ -152,6 +162,15 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
         return pd.Index(combined.take(pa.array(rep_rows)).to_pandas())
 
     return CaseKeys(codes, missing, True, decode, (offsets, data))
+
+
+def _each_chunk(encode: Callable[[tuple], None], chunks: list[tuple]) -> None:
+    """Code the chunks: the large ones one at a time (each on every thread), the small
+    ones (a CSV file's blocks) side by side, each writing its own rows."""
+    large = [c for c in chunks if c[1] - c[0] >= PARALLEL_CHUNK]
+    for chunk in large:
+        encode(chunk)
+    map_in_threads(encode, [c for c in chunks if c[1] - c[0] < PARALLEL_CHUNK])
 
 
 def present_keys(chunk: pa.Array) -> np.ndarray:

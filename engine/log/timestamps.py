@@ -146,6 +146,8 @@ def _scale(
     first_row: int,
 ) -> np.ndarray:
     """raw * factor in int64, or an error naming the rows that would overflow."""
+    if factor == 1:  # already nanoseconds, missing values already 0 (_int64_values)
+        return raw if raw.flags.writeable else raw.copy()
     ns, overflow = scale_to_ns(raw, factor, missing)
     if overflow:
         bad = np.flatnonzero(~missing & (np.abs(raw) > np.iinfo(np.int64).max // factor))

@@ -2,7 +2,8 @@
 engine.figures.edges.dfg bound to the log. The figure's function is the one definition:
 its signature, docstring and name are what help(), inspect.signature and a notebook's
 completion show for the method. The module is imported on first use, so that
-`import engine` stays light."""
+`import engine` stays light, and the call runs with the garbage collector paused (a first
+call loads compiled kernels: see engine/gc_pause.py)."""
 
 from __future__ import annotations
 

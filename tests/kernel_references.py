@@ -1291,8 +1291,17 @@ def run_offsets_inputs(rng: np.random.Generator, size: int) -> tuple:
     return (codes << np.uint64(8)) | np.arange(size, dtype=np.uint64) % np.uint64(256), 8
 
 
+def _every_row(valid: np.ndarray, n: int) -> np.ndarray:
+    """The ordering kernels' row mask: an empty one keeps every row."""
+    return np.ones(n, bool) if valid.size == 0 else valid
+
+
+def _maybe_every_row(rng: np.random.Generator, size: int) -> np.ndarray:
+    return np.zeros(0, bool) if rng.random() < 0.3 else rng.random(size) < 0.8
+
+
 def ref_pack(codes, valid, row_bits, hashed, out) -> np.ndarray:
-    rows = np.flatnonzero(valid)
+    rows = np.flatnonzero(_every_row(valid, len(codes)))
     high = [
         (_splitmix64(int(c)) if hashed else int(c)) >> row_bits << row_bits for c in codes[rows]
     ]
@@ -1308,7 +1317,7 @@ def pack_inputs(rng: np.random.Generator, size: int) -> tuple:
     row_bits = max(1, int(size).bit_length())
     return (
         codes,
-        rng.random(size) < 0.8,
+        _maybe_every_row(rng, size),
         row_bits,
         bool(rng.random() < 0.5),
         np.zeros(size, np.uint64),
@@ -1318,6 +1327,7 @@ def pack_inputs(rng: np.random.Generator, size: int) -> tuple:
 def ref_count_cases(codes, valid, n_codes, parts, counter_type) -> np.ndarray:
     bounds = np.arange(parts + 1) * len(codes) // parts
     out = np.zeros((parts, n_codes), counter_type.dtype)
+    valid = _every_row(valid, len(codes))
     for p, (a, b) in enumerate(itertools.pairwise(bounds)):
         mine = codes[a:b][valid[a:b]].astype(np.int64)
         out[p] = np.bincount(mine, minlength=n_codes)
@@ -1327,7 +1337,8 @@ def ref_count_cases(codes, valid, n_codes, parts, counter_type) -> np.ndarray:
 def count_case_inputs(rng: np.random.Generator, size: int) -> tuple:
     n_codes = int(rng.integers(1, 9))
     codes = rng.integers(0, n_codes, size).astype(np.uint64)
-    return codes, rng.random(size) < 0.8, n_codes, int(rng.integers(1, 4)), np.empty(0, np.int32)
+    valid = _maybe_every_row(rng, size)
+    return codes, valid, n_codes, int(rng.integers(1, 4)), np.empty(0, np.int32)
 
 
 def ref_row_starts(counts) -> int:
@@ -1349,6 +1360,7 @@ def case_offsets_inputs(rng: np.random.Generator, size: int) -> tuple:
 
 
 def ref_scatter_rows(codes, valid, cursors, n_rows, row_type) -> np.ndarray:
+    valid = _every_row(valid, len(codes))
     rows = np.flatnonzero(valid)
     ordered = rows[np.argsort(codes[rows], kind="stable")].astype(row_type.dtype)
     parts = cursors.shape[0]

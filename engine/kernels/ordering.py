@@ -28,15 +28,17 @@ VERIFY_BYTES = 1  # codes are hashes of the key bytes
 
 @jit
 def pack(codes, valid, row_bits, hashed, out):
-    """Words (code or hash high bits | input row) of the valid rows, in input order.
+    """Words (code or hash high bits | input row) of the valid rows (`valid` empty: all
+    of them), in input order.
 
     They are written to the front of `out`, which may be `codes` itself (row i is read
     before slot i is written); returns that front part.
     """
     shift = np.uint64(row_bits)
+    every = valid.shape[0] == 0
     j = 0
     for i in range(codes.shape[0]):
-        if valid[i]:
+        if every or valid[i]:
             if hashed:
                 high = (splitmix64(codes[i]) >> shift) << shift
             else:
@@ -100,17 +102,19 @@ def order_runs(packed, runs, row_bits, ts, verify, key_offsets, key_data, row_ty
 
 @pjit
 def count_cases(codes, valid, n_codes, parts, counter_type):
-    """Histograms of the valid rows' exact codes (0 <= code < n_codes), one per part.
+    """Histograms of the valid rows' exact codes (0 <= code < n_codes), one per part
+    (`valid` empty: every row is valid).
 
     Part p counts rows p * n // parts up to (p + 1) * n // parts, on its own thread; the
     counters have the dtype of the (empty) array `counter_type`.
     """
     n = codes.shape[0]
+    every = valid.shape[0] == 0
     counts = np.zeros((parts, n_codes), counter_type.dtype)
     for p in prange(parts):
         own = counts[p]
         for i in range(p * n // parts, (p + 1) * n // parts):
-            if valid[i]:
+            if every or valid[i]:
                 own[codes[i]] += 1
     return counts
 
@@ -157,14 +161,15 @@ def case_offsets(ends):
 def scatter_rows(codes, valid, cursors, n_rows, row_type):
     """The valid input rows grouped by code, in input order within a code: a stable
     counting sort. `cursors` come from `row_starts` and are advanced in place: the last
-    part's then end each code's rows (see `case_offsets`)."""
+    part's then end each code's rows (see `case_offsets`). `valid` empty: every row."""
     n = codes.shape[0]
+    every = valid.shape[0] == 0
     parts = cursors.shape[0]
     rows = np.empty(n_rows, row_type.dtype)
     for p in prange(parts):
         own = cursors[p]
         for i in range(p * n // parts, (p + 1) * n // parts):
-            if valid[i]:
+            if every or valid[i]:
                 c = codes[i]
                 rows[own[c]] = i
                 own[c] += 1

@@ -91,7 +91,8 @@ def build_canonical(
     if dropped.total == n:
         raise all_rows_dropped(dropped, mapping)
 
-    keep = np.logical_not(drop, out=drop)
+    # Empty when no row is dropped: the ordering kernels then keep every row.
+    keep = np.logical_not(drop, out=drop) if dropped.total else np.zeros(0, np.bool_)
     del drop
     activity = acts.codes.astype(_activity_dtype(len(acts.names)), copy=False)
     activity_names, decode = acts.names, keys.decode
@@ -99,6 +100,7 @@ def build_canonical(
     timezone_aware = ts.timezone_aware
     events = Events(keys.codes, keep, ts.ns, keys.hashed, keys.key_bytes)
     del acts, ts, keys, keep  # ordering drops each array when it is done with it
+    release_unused_memory()  # the missing flags just freed: ordering is the read's peak
     ordered = order_events(events)
     del events
     rows = ordered.rows

@@ -46,7 +46,8 @@ class Events:
     drops them as soon as it is done with each, so that the caller should not keep them."""
 
     codes: np.ndarray | None  # uint64 case code per row (exact, or a hash when `hashed`)
-    keep: np.ndarray | None  # bool per row: rows with a case, an activity and a time
+    keep: np.ndarray | None  # bool per row: rows with a case, an activity and a time;
+    # empty when every row has them (no mask held at the read's peak)
     ts: np.ndarray | None  # int64 ns per row
     hashed: bool = False
     key_bytes: tuple[np.ndarray, np.ndarray] | None = None  # offsets, data (hashed only)

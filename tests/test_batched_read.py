@@ -417,3 +417,14 @@ def test_category_codes_keep_their_narrow_type_when_renumbered():
     assert codes.dtype == np.int8
     assert names.tolist() == ["app", "store", "web"]
     assert codes.tolist() == [1, -1, 0, 2, 0]
+
+
+def test_batches_are_a_slice_of_the_file_within_bounds(monkeypatch):
+    """About 1/BATCHES of the file per batch, never under MIN_BATCH_ROWS nor over
+    BATCH_ROWS (a smaller BATCH_ROWS, as these tests set, wins)."""
+    rows = parquet_reader.batch_rows
+    assert rows(10) == parquet_reader.MIN_BATCH_ROWS
+    assert rows(5_000_000) == -(-5_000_000 // parquet_reader.BATCHES)
+    assert rows(100_000_000) == parquet_reader.BATCH_ROWS
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 3)
+    assert rows(40) == 3 and rows(10**9) == 3

@@ -68,13 +68,11 @@ class DaskEventLog(PartedLog):
         if self._names is None:
             import dask
 
-            from ..log.activity_codes import name_order
+            from ..log.activity_codes import sorted_names
             from .tree import tree_reduce
 
             names = [dask.delayed(_names)(log) for log in self._built()]
-            union = tree_reduce(names, _union).compute()
-            names = np.asarray(list(union), dtype=object)
-            self._names = names[name_order(names)]
+            self._names = sorted_names(tree_reduce(names, _union).compute())
         return self._names
 
     def _dropped_parts(self) -> list[Any]:

@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ..log.activity_codes import name_order
+from ..log.activity_codes import sorted_names
 from .parted import PartedLog
 
 if TYPE_CHECKING:
@@ -39,9 +37,9 @@ class LocalParts(PartedLog):
         self.attributes = list(first.attributes)
         self.source = first.source
         self.definition: list[dict[str, Any]] = []
-        union = set().union(*(p.activity_names.tolist() for p in self.parts))
-        names = np.array(list(union), dtype=object)
-        self.activity_names = names[name_order(names)]
+        self.activity_names = sorted_names(
+            set().union(*(p.activity_names.tolist() for p in self.parts))
+        )
         ends = [p.observed_until for p in self.parts if p.n_events]
         self.observed_until = int(observed_until if observed_until is not None else max(ends))
 

@@ -12,8 +12,7 @@ import pandas as pd
 
 from ..kernels.activities import CASES, ENDS, EVENTS, STARTS, activity_counts
 from ..schema import INT, TEXT, table_schema
-from .context import global_codes, sum_parts
-from .quantiles import quantile_source
+from .context import global_codes, sum_parts, table_reduce
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -41,14 +40,13 @@ combine = sum_parts
 
 def counts(log: Any) -> np.ndarray:
     """The log's per-activity counts (rows as `chunk`), on either backend."""
-    return log.reduce(chunk, combine, log.activity_names, quantile_source(log).whole)
+    return table_reduce(log, chunk, combine)
 
 
 def finalize(counts: np.ndarray, names: np.ndarray) -> pd.DataFrame:
     """ACTIVITY_COLUMNS, most events first, ties in name order; activities without an event
     left out."""
-    used = np.flatnonzero(counts[EVENTS])
-    order = used[np.lexsort((used, -counts[EVENTS, used]))]
+    order = _most_first(counts[EVENTS])
     return pd.DataFrame(
         {
             "activity": pd.Series(names[order], dtype="str"),
@@ -80,10 +78,16 @@ def _endpoints(log: EventLog, row: int) -> pd.Series:
     """Cases starting (row STARTS) or ending (ENDS) with each activity, most first, ties in
     name order, zeros left out."""
     found = counts(log)[row]
-    used = np.flatnonzero(found)
-    order = used[np.lexsort((used, -found[used]))]  # codes follow the names' order
+    order = _most_first(found)
     return pd.Series(
         found[order],
         index=pd.Index(pd.Series(log.activity_names[order], dtype="str"), name="activity"),
         name="cases",
     )
+
+
+def _most_first(counts: np.ndarray) -> np.ndarray:
+    """The codes with a nonzero count, most first, ties in code order (which is the
+    names' order)."""
+    used = np.flatnonzero(counts)
+    return used[np.lexsort((used, -counts[used]))]

@@ -19,6 +19,7 @@ import pandas as pd
 from ..errors import InputError
 from ..journey.columns import category_codes
 from ..journey.conversion import Conversions, case_conversions, within_window
+from .quantiles import quantile_source
 
 if TYPE_CHECKING:
     from ..journey.model import JourneyModel
@@ -59,6 +60,14 @@ def global_codes(part: EventLog, names: np.ndarray) -> np.ndarray:
     if len(codes) and (codes.max() >= len(names) or (names[codes] != local).any()):
         raise InputError("a part of the log has activities outside the log's alphabet")
     return codes.astype(np.int32)[part.activity]
+
+
+def table_reduce(log: Any, chunk: Callable[..., Any], combine: Callable[..., Any]) -> Any:
+    """One of the log's own tables (figures/log_tables.py) reduced over the log, on either
+    backend: `chunk(part, names, whole)` over the whole log's activity names, whole on one
+    machine. A log given as parts recognizes these arguments and counts the four tables in
+    one pass."""
+    return log.reduce(chunk, combine, log.activity_names, quantile_source(log).whole)
 
 
 def converting_activities(model: JourneyModel, activity_names: np.ndarray) -> np.ndarray:

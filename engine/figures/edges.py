@@ -18,7 +18,7 @@ from ..analysis.moments import Moments, combine_moments, moments_of
 from ..kernels.stats import MAX, MEAN, MEDIAN, MIN, P90, STDEV
 from ..kernels.steps import PAIR_JOURNEYS
 from ..schema import FLOAT, INT, TEXT, table_schema
-from .context import global_codes
+from .context import global_codes, table_reduce
 from .quantiles import QuantileSource, quantile_source
 
 if TYPE_CHECKING:
@@ -48,8 +48,7 @@ def chunk(part: EventLog, names: np.ndarray, whole: bool) -> Edges | Moments:
     return moments_of(durations, offsets, counts[PAIR_JOURNEYS])  # distinct cases here
 
 
-def combine(parts: list[Moments]) -> Moments:
-    return combine_moments(parts)
+combine = combine_moments
 
 
 def edge_durations(part: EventLog, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +112,7 @@ def edge_table(
 def counted(log: Any) -> Edges | Moments:
     """The log's merged edge chunk, on either backend (a log given as parts without any
     event is refused by its reduce)."""
-    return log.reduce(chunk, combine, log.activity_names, quantile_source(log).whole)
+    return table_reduce(log, chunk, combine)
 
 
 def dfg(log: EventLog) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import edges, variants
+from .context import table_reduce
 from .quantiles import quantile_source
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def combine(parts: list[SummaryPartial]) -> SummaryPartial:
 def counted(log: Any) -> SummaryPartial:
     """The log's merged sizes and time span, on either backend (a log given as parts
     without any event is refused by its reduce)."""
-    return log.reduce(chunk, combine, log.activity_names, quantile_source(log).whole)
+    return table_reduce(log, chunk, combine)
 
 
 def summary(log: EventLog) -> dict[str, Any]:

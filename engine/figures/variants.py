@@ -24,7 +24,7 @@ from ..kernels.grouping import group_values
 from ..kernels.sketch import SKETCH_WIDTH, count_entries, grouped_entries, merge_entries
 from ..kernels.variants import assign_variants, concatenate_sequences, sequence_hashes
 from ..schema import FLOAT, INT, TEXT_LIST, table_schema
-from .context import global_codes
+from .context import global_codes, table_reduce
 from .quantiles import QuantileSource, quantile_source
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ def variant_table(
 
 def counted(log: EventLog) -> Variants | VariantPartial:
     """The log's merged variant chunk, on either backend."""
-    return log.reduce(chunk, combine, log.activity_names, quantile_source(log).whole)
+    return table_reduce(log, chunk, combine)
 
 
 def variants(log: EventLog, *, top: int | None = None) -> pd.DataFrame:

@@ -4,6 +4,7 @@ batch_codes.ActivityStream gives the same codes batch by batch."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,3 +62,10 @@ def name_order(names: np.ndarray) -> np.ndarray:
     type would drop a trailing NUL, and "a" and "a\x00" would compare equal): the one
     order of every alphabet, a log's and the union of its parts'."""
     return np.argsort(np.asarray(names, dtype=object), kind="stable")
+
+
+def sorted_names(names: Iterable[str]) -> np.ndarray:
+    """`names` (distinct: the union of a log's parts' alphabets) as an object array in
+    name_order."""
+    array = np.array(list(names), dtype=object)
+    return array[name_order(array)]

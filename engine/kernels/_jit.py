@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import numba
 
+from engine.numba_startup import defer_blas_probe
+
+# Before the first kernel loads: see engine/numba_startup.py.
+defer_blas_probe()
+
 #: Compiled once, cached on disk next to the source, and releasing the GIL.
 jit = numba.njit(cache=True, nogil=True)
 #: As `jit`, for kernels whose outer loop is a ``numba.prange``.

@@ -34,7 +34,7 @@ _LAZY = {
     "DroppedRows": "engine.log",
     "EventLog": "engine.log",
     "read_log": "engine.read",
-    "read_ocel": "engine.log",
+    "read_ocel": "engine.log.ocel",
     "compare": "engine.slices.comparison",
     "Conversion": "engine.journey",
     "Journey": "engine.journey",
@@ -70,7 +70,8 @@ if TYPE_CHECKING:
     from .cluster import DaskEventLog
     from .journey import Conversion, Journey, JourneyModel
     from .journey.related import LeadTimes, ocel_lead_times
-    from .log import ColumnMapping, DroppedRows, EventLog, read_ocel
+    from .log import ColumnMapping, DroppedRows, EventLog
+    from .log.ocel import read_ocel
     from .read import read_log
     from .run import AnalysisOptions, analyze
     from .slices.comparison import compare

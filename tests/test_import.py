@@ -57,3 +57,17 @@ def test_arrow_uses_the_system_allocator_unless_the_user_chose_one():
     # Arrow already allocating before engine came: its pool stays as it was.
     used = "import pyarrow; pyarrow.default_memory_pool(); import engine"
     assert backend(used) == backend("import pyarrow")
+
+
+def test_reading_a_flat_log_loads_no_xes_or_ocel_reader():
+    code = (
+        "import pandas as pd, engine; "
+        "frame = pd.DataFrame({'c': ['a', 'a'], 'a': ['x', 'y'], "
+        "'t': pd.to_datetime(['2024-01-01', '2024-01-02'])}); "
+        "engine.read_log(frame, case='c', activity='a', timestamp='t').dfg()"
+    )
+    loaded = _modules_after(code)
+    assert "engine.log.build" in loaded
+    assert not {"lxml", "sqlite3", "engine.io.xes", "engine.io.ocel", "scipy.linalg"} & loaded
+    # and they come when asked for
+    assert {"engine.log.ocel", "sqlite3"} <= _modules_after("import engine; engine.read_ocel")

@@ -15,8 +15,8 @@ import pyarrow as pa
 from ..errors import InputError
 from .batches import TableBatches
 from .csv import csv_columns, read_csv
+from .mapping import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP
 from .parquet import parquet_columns, read_parquet
-from .xes import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP, read_xes
 
 __all__ = [
     "XES_ACTIVITY",
@@ -77,6 +77,8 @@ def read_table(
     if fmt not in FORMATS:
         raise InputError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
     if fmt == "xes":
+        from .xes import read_xes  # lxml loads only for XES files
+
         return read_xes(path, columns=columns, roles=roles)
     if fmt == "parquet":
         return read_parquet(path, columns=columns, roles=roles)

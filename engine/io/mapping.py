@@ -6,7 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InputError
-from .xes import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP
+
+#: The XES standard's keys: an XES file's columns, and the default mapping of any log
+#: that has them.
+XES_CASE = "case:concept:name"
+XES_ACTIVITY = "concept:name"
+XES_TIMESTAMP = "time:timestamp"
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,6 @@ from .safexml import check_prolog, syntax_error
 from .xes_collector import XesCollector
 from .xes_gzip import open_xes, undecompressable
 
-XES_CASE = "case:concept:name"
-XES_ACTIVITY = "concept:name"
-XES_TIMESTAMP = "time:timestamp"
-
 _PROLOG_PEEK = 1 << 20
 _CHUNK = 1 << 16  # bytes handed to the parser at a time
 

@@ -18,6 +18,18 @@ SHARED = Path(os.environ.get("PARCOURS_SHARED_DATA", REPO.parent / "shared" / "d
 XES_KEYS = {"case": "case:concept:name", "activity": "concept:name", "timestamp": "time:timestamp"}
 
 
+def require_shared(path: Path) -> Path:
+    """`path` (a file of the shared data folder), or the test skipped, saying which file is
+    missing, where it was looked for, and how to point the tests at another folder."""
+    if not path.exists():
+        where = path.relative_to(SHARED) if path.is_relative_to(SHARED) else path.name
+        pytest.skip(
+            f"{where} is not in {SHARED} (see the README's 'Larger real logs'; "
+            "PARCOURS_SHARED_DATA names another folder)"
+        )
+    return path
+
+
 @dataclass(frozen=True)
 class RealLog:
     name: str
@@ -33,12 +45,7 @@ class RealLog:
         return dataset_path(self.name) if self.shipped else SHARED / self.name
 
     def require(self) -> Path:
-        if not self.path.exists():
-            pytest.skip(
-                f"{self.name} is not in {SHARED} (the larger public logs: see the README's "
-                "'Larger real logs'; PARCOURS_SHARED_DATA names another folder)"
-            )
-        return self.path
+        return require_shared(self.path)
 
 
 LOGS = [

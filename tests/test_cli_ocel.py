@@ -15,7 +15,7 @@ import engine
 from engine import cli
 from engine.datasets import dataset_path
 from tests.ocel_files import example, write
-from tests.real_logs import SHARED
+from tests.real_logs import SHARED, require_shared
 
 ORDERS = SHARED / "ocel" / "ocel_order_simulated.csv"
 SHIPPED = dataset_path("ocel20_example.jsonocel")
@@ -42,8 +42,7 @@ def analyze(capsys, *args: str) -> tuple[int, str]:
 
 @pytest.mark.shared_data
 def test_orders_journeys_from_the_ocel_csv(tmp_path, capsys):
-    if not ORDERS.exists():
-        pytest.skip(f"{ORDERS.name} is not in {ORDERS.parent} (PARCOURS_SHARED_DATA)")
+    require_shared(ORDERS)
     stages = tmp_path / "orders.toml"
     stages.write_text(ORDER_STAGES)
     out = tmp_path / "out"
@@ -205,8 +204,7 @@ def conversion_reference(flat: pd.DataFrame, activity: str, window_s: float | No
     ],
 )
 def test_one_mapping_file_per_object_type(tmp_path, capsys, object_type, extra, activity, window_s):
-    if not ORDERS.exists():
-        pytest.skip(f"{ORDERS.name} is not in {ORDERS.parent} (PARCOURS_SHARED_DATA)")
+    require_shared(ORDERS)
     stages = tmp_path / "ocel.toml"
     stages.write_text(PER_TYPE)
     before = stages.read_bytes()

@@ -12,7 +12,7 @@ import pytest
 
 import engine
 from engine.datasets import planted
-from tests.real_logs import SHARED
+from tests.real_logs import SHARED, require_shared
 
 MODEL = engine.JourneyModel.from_stages(planted.STAGES, conversion="activity:purchase")
 DAY = pd.Timedelta(days=1)
@@ -109,9 +109,7 @@ def test_recent_periods_are_compared_at_a_common_horizon():
 def test_the_documented_payment_incident_of_the_public_clickstream_is_flagged():
     """retentioneering's ecom sample: a payment-gateway incident from May 19 on makes
     conversion collapse; the sessions of the week of May 20 convert far less."""
-    path = SHARED / "journey_retentioneering_ecom.csv.gz"
-    if not path.exists():
-        pytest.skip(f"{path.name} is not in {SHARED}")
+    path = require_shared(SHARED / "journey_retentioneering_ecom.csv.gz")
     frame = pd.read_csv(path)
     log = engine.read_log(
         frame, case="session_id", activity="event", timestamp="timestamp", attributes=["platform"]

@@ -14,7 +14,7 @@ import pytest
 import engine
 from engine import cli
 from tests.ocel_files import LAYOUTS, Event, Spec, write
-from tests.real_logs import SHARED
+from tests.real_logs import SHARED, require_shared
 from tests.test_ocel_lead_times import pm4py_relations
 
 ORDERS = SHARED / "ocel" / "ocel_order_simulated.csv"
@@ -94,8 +94,7 @@ def test_an_order_converts_at_its_first_delivery(tmp_path):
 
 
 def test_order_simulation_matches_pandas_on_pm4py_relations():
-    if not ORDERS.exists():
-        pytest.skip(f"ocel/ocel_order_simulated.csv is not in {SHARED}")
+    require_shared(ORDERS)
     log = engine.read_ocel(
         ORDERS, object_type="orders", include=["items->packages:package delivered"]
     )

@@ -18,7 +18,7 @@ import engine
 from engine.datasets import dataset_path
 from engine.journey.related import LEAD_TIME_COLUMNS, parse_lead_time
 from tests.ocel_files import LAYOUTS, Event, Spec, write
-from tests.real_logs import SHARED
+from tests.real_logs import SHARED, require_shared
 
 SHIPPED = dataset_path("ocel20_example.jsonocel")
 OCEL = SHARED / "ocel"
@@ -283,7 +283,7 @@ def test_ocel20_example_matches_pm4py_relations(name, reader, case):
     path = OCEL / name
     if not path.exists():
         if name != SHIPPED.name:
-            pytest.skip(f"{name} is not in {OCEL} (PARCOURS_SHARED_DATA)")
+            require_shared(path)
         path = SHIPPED  # ships with the package: this parity runs in any clone
     from_type, from_activity, via, to_type, to_activity = case
     result = engine.ocel_lead_times(
@@ -313,9 +313,7 @@ def test_ocel20_example_matches_pm4py_relations(name, reader, case):
     ids=lambda c: f"{c[0]}->{c[3]}",
 )
 def test_order_simulated_matches_pm4py_relations(case):
-    path = OCEL / "ocel_order_simulated.csv"
-    if not path.exists():
-        pytest.skip(f"{path.name} is not in {OCEL} (PARCOURS_SHARED_DATA)")
+    path = require_shared(OCEL / "ocel_order_simulated.csv")
     from_type, from_activity, via, to_type, to_activity = case
     result = engine.ocel_lead_times(
         path,

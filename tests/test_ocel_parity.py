@@ -16,7 +16,7 @@ import pytest
 import engine
 from engine.datasets import dataset_path
 from engine.io.ocel import object_types
-from tests.real_logs import SHARED
+from tests.real_logs import SHARED, require_shared
 
 pm4py = pytest.importorskip("pm4py")
 
@@ -40,12 +40,7 @@ def require(name: str):
     shipped = dataset_path(name) if name in SHIPPED else None
     if not path.exists() and shipped is not None:
         return shipped  # the example ships with the package: parity runs in any clone
-    if not path.exists():
-        pytest.skip(
-            f"{name} is not in {OCEL} (the OCEL files of ../shared/data/ocel; "
-            "PARCOURS_SHARED_DATA names another folder)"
-        )
-    return path
+    return require_shared(path)
 
 
 def pm4py_log(name: str):

@@ -3,9 +3,10 @@
 The first compiled function a process loads makes numba import ``numba.np.arraymath``,
 whose module body asks whether BLAS is there by importing ``scipy.linalg.cython_blas``.
 That imports all of ``scipy.linalg`` and, through SciPy's array-API layer, ``numpy.f2py``
-and ``numpy.testing``: 0.15-0.2 s and 15 MB of every fresh parcours process on a 2-core
-machine (a fifth of a batch job's start, a twentieth of its peak memory), for an answer
-used only when a jitted function calls ``np.dot``-style BLAS routines.
+and ``numpy.testing``: 0.14-0.17 s and 15-29 MB of every fresh parcours process on a
+2-core machine (about a tenth of a batch job's read + DFG + variants, and of its peak
+memory), for an answer used only when a jitted function calls ``np.dot``-style BLAS
+routines.
 
 Here that one question is answered from the file system (is SciPy's compiled
 ``cython_blas`` there?). Nothing else changes: the first jitted BLAS call, the caller's,
@@ -28,7 +29,7 @@ def cython_blas_present() -> bool:
     spec = importlib.util.find_spec("scipy")
     if spec is None or not spec.submodule_search_locations:
         return False
-    names = ("cython_blas" + suffix for suffix in importlib.machinery.EXTENSION_SUFFIXES)
+    names = ["cython_blas" + suffix for suffix in importlib.machinery.EXTENSION_SUFFIXES]
     return any(
         os.path.isfile(os.path.join(folder, "linalg", name))
         for folder in spec.submodule_search_locations

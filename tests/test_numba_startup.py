@@ -95,3 +95,20 @@ def test_a_missing_scipy_is_reported_as_numba_would(monkeypatch):
     assert numba_startup.cython_blas_present() is False
     with pytest.raises(ImportError, match="cython_blas"):
         numba_startup._probe()
+
+
+def test_every_search_location_of_scipy_is_looked_in(tmp_path, monkeypatch):
+    """A namespace-style SciPy split over several folders: the compiled module may be in
+    any of them, and only a folder with it counts."""
+    import importlib.machinery
+    from types import SimpleNamespace
+
+    empty, real = tmp_path / "a", tmp_path / "b"
+    for folder in (empty, real):
+        (folder / "linalg").mkdir(parents=True)
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[-1]
+    spec = SimpleNamespace(submodule_search_locations=[str(empty), str(real)])
+    monkeypatch.setattr(numba_startup.importlib.util, "find_spec", lambda name: spec)
+    assert numba_startup.cython_blas_present() is False
+    (real / "linalg" / f"cython_blas{suffix}").write_bytes(b"")
+    assert numba_startup.cython_blas_present() is True

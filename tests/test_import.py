@@ -59,15 +59,17 @@ def test_arrow_uses_the_system_allocator_unless_the_user_chose_one():
     assert backend(used) == backend("import pyarrow")
 
 
-def test_reading_a_flat_log_loads_no_xes_or_ocel_reader():
+def test_a_flat_logs_read_and_tables_load_no_reader_or_journey_code_they_do_not_use():
     code = (
         "import pandas as pd, engine; "
         "frame = pd.DataFrame({'c': ['a', 'a'], 'a': ['x', 'y'], "
         "'t': pd.to_datetime(['2024-01-01', '2024-01-02'])}); "
-        "engine.read_log(frame, case='c', activity='a', timestamp='t').dfg()"
+        "log = engine.read_log(frame, case='c', activity='a', timestamp='t'); "
+        "log.dfg(); log.variants()"
     )
     loaded = _modules_after(code)
-    assert "engine.log.build" in loaded
+    assert {"engine.log.build", "engine.figures.edges", "engine.figures.variants"} <= loaded
     assert not {"lxml", "sqlite3", "engine.io.xes", "engine.io.ocel", "scipy.linalg"} & loaded
+    assert not any(m.startswith("engine.journey") for m in loaded)  # the log's own tables
     # and they come when asked for
     assert {"engine.log.ocel", "sqlite3"} <= _modules_after("import engine; engine.read_ocel")

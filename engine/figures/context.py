@@ -17,11 +17,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..journey.columns import category_codes
-from ..journey.conversion import Conversions, case_conversions, within_window
 from .quantiles import quantile_source
 
 if TYPE_CHECKING:
+    from ..journey.conversion import Conversions
     from ..journey.model import JourneyModel
     from ..log.eventlog import EventLog
 
@@ -102,6 +101,9 @@ def part_conversions(part: EventLog, model: JourneyModel, window_end: int) -> Co
     """Per case of the part: converted, time to convert, time observed to `window_end`,
     the converting event (journey/conversion.py); computed once per part and conversion
     definition, the last one kept."""
+    # Imported here: the log's own tables (DFG, variants) need no journey code.
+    from ..journey.conversion import case_conversions, within_window
+
     converts = converting_activities(model, part.activity_names)
     key = hashlib.sha1(
         repr((model.conversion, int(window_end))).encode() + converts.tobytes()
@@ -151,6 +153,8 @@ def _nothing(parts: list) -> None:
 def column_codes(part: EventLog, column: str) -> tuple[np.ndarray, np.ndarray]:
     """The part's `column` per event as (code, -1 where missing; its sorted distinct values
     as text): journey/columns.category_codes, once per part."""
+    from ..journey.columns import category_codes
+
     return part.cache(f"codes:{column}", lambda log: category_codes(log.attributes[column]))
 
 

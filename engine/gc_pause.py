@@ -1,6 +1,6 @@
 """Pause Python's cyclic garbage collector while parcours loads code or reads a log.
 
-A process's first read_log, dfg() and variants() import pandas, numba and scipy and load
+A process's first read_log, dfg() and variants() import pandas, pyarrow and numba and load
 compiled kernels: hundreds of thousands of container objects, all of which live on.
 CPython's collector rescans the live objects each time enough new ones pile up, and finds
 nothing to free: 0.06-0.1 s of a first read + DFG + variants on a 2-core machine

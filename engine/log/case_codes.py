@@ -124,15 +124,12 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
     codes = np.zeros(n, dtype=np.uint64)
     if digits and longest <= MAX_DIGITS and longest > 0:
         with_length = shortest != longest
-
-        def encode_chunk_digits(chunk: tuple) -> None:
-            s, e, o, d, v = chunk
-            if e - s >= PARALLEL_CHUNK:
-                codes[s:e] = encode_digits(o, d, v, prefix, with_length)
-            else:
-                encode_digits_into(o, d, v, prefix, with_length, codes[s:e])
-
-        _each_chunk(encode_chunk_digits, chunks)
+        _each_chunk(
+            codes,
+            chunks,
+            lambda o, d, v: encode_digits(o, d, v, prefix, with_length),
+            lambda o, d, v, out: encode_digits_into(o, d, v, prefix, with_length, out),
+        )
         return CaseKeys(
             codes,
             missing,
@@ -140,15 +137,12 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
             text_decoder(head, lambda c: decode_digits(c, with_length, longest)),
         )
     if longest <= MAX_PACKED_BYTES:
-
-        def encode_chunk_bytes(chunk: tuple) -> None:
-            s, e, o, d, v = chunk
-            if e - s >= PARALLEL_CHUNK:
-                codes[s:e] = encode_bytes(o, d, v, prefix)
-            else:
-                encode_bytes_into(o, d, v, prefix, codes[s:e])
-
-        _each_chunk(encode_chunk_bytes, chunks)
+        _each_chunk(
+            codes,
+            chunks,
+            lambda o, d, v: encode_bytes(o, d, v, prefix),
+            lambda o, d, v, out: encode_bytes_into(o, d, v, prefix, out),
+        )
         return CaseKeys(codes, missing, False, text_decoder(head, decode_bytes))
     # Free-form text: hash it, keep the bytes to confirm matches.
     if column.type == pa.string() and column.nbytes >= 2**31:
@@ -164,13 +158,27 @@ def _text_keys(column: pa.ChunkedArray) -> CaseKeys:
     return CaseKeys(codes, missing, True, decode, (offsets, data))
 
 
-def _each_chunk(encode: Callable[[tuple], None], chunks: list[tuple]) -> None:
-    """Code the chunks: the large ones one at a time (each on every thread), the small
-    ones (a CSV file's blocks) side by side, each writing its own rows."""
-    large = [c for c in chunks if c[1] - c[0] >= PARALLEL_CHUNK]
-    for chunk in large:
-        encode(chunk)
-    map_in_threads(encode, [c for c in chunks if c[1] - c[0] < PARALLEL_CHUNK])
+def _each_chunk(
+    codes: np.ndarray,
+    chunks: list[tuple],
+    whole: Callable[..., np.ndarray],
+    into: Callable[..., None],
+) -> None:
+    """Write each chunk's codes to its rows of `codes`: a large chunk by `whole` (a kernel
+    on every thread), one after the other; the small ones (a CSV file's blocks) by `into`,
+    side by side, a chunk per thread."""
+    small = []
+    for s, e, offsets, data, valid in chunks:
+        if e - s >= PARALLEL_CHUNK:
+            codes[s:e] = whole(offsets, data, valid)
+        else:
+            small.append((s, e, offsets, data, valid))
+
+    def encode(chunk: tuple) -> None:
+        s, e, offsets, data, valid = chunk
+        into(offsets, data, valid, codes[s:e])
+
+    map_in_threads(encode, small)
 
 
 def present_keys(chunk: pa.Array) -> np.ndarray:

@@ -90,6 +90,71 @@ def test_numbers_need_a_timestamp_unit():
         engine.read_log(df, **KEYS)
 
 
+def test_epoch_numbers_written_as_text_get_the_unit_hint(tmp_path):
+    path = tmp_path / "epoch.csv"
+    path.write_text("case,activity,ts\nc1,a,1700000000\nc1,b,1700000100\n")
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, **KEYS)
+    message = one_line_error(excinfo)
+    assert "rows 0, 1" in message and "timestamp_unit=" in message
+    assert "timestamp_format" not in message
+
+
+def _dated(values: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"case": "c1", "activity": [f"a{i}" for i in range(len(values))], "ts": values}
+    )
+
+
+@pytest.mark.parametrize("source", ["frame", "csv", "parquet"])
+def test_day_and_month_in_an_uncertain_order_are_refused(tmp_path, source):
+    """01/02/2024 is 1 February in Europe, 2 January in the US: never guessed silently."""
+    df = _dated(["01/02/2024 10:00", "03/02/2024 10:00", "05/02/2024 09:30"])
+    if source == "csv":
+        df.to_csv(tmp_path / "log.csv", index=False)
+        df = tmp_path / "log.csv"
+    elif source == "parquet":
+        df.to_parquet(tmp_path / "log.parquet")
+        df = tmp_path / "log.parquet"
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(df, **KEYS)
+    message = one_line_error(excinfo)
+    assert "column 'ts'" in message and "3 rows (rows 0, 1, 2)" in message
+    assert "'%d/%m/%Y %H:%M' if the day comes first" in message
+    assert "'%m/%d/%Y %H:%M' if the month comes first" in message
+    assert "row 0: 2024-02-01 or 2024-01-02" in message
+
+
+def test_the_format_the_data_settles_is_named():
+    df = _dated(["01/02/2024 10:00", "13/02/2024 11:00"])
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(df, **KEYS)
+    message = one_line_error(excinfo)
+    assert "every value fits day first: pass timestamp_format='%d/%m/%Y %H:%M'" in message
+    fixed = engine.read_log(df, **KEYS, timestamp_format="%d/%m/%Y %H:%M")
+    assert fixed.timestamp.tolist() == [
+        pd.Timestamp("2024-02-01 10:00").value,
+        pd.Timestamp("2024-02-13 11:00").value,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["2024/01/02 10:00", "2024/01/03 10:00"], ["2024-01-02 10:00", "2024-01-03 10:00"]),
+        (["Jan 2, 2024 10:00", "Feb 3, 2024 10:00"], ["2024-01-02 10:00", "2024-02-03 10:00"]),
+        # the first value can only be day first, and the format it gives is used for all
+        (["13/02/2024 10:00", "01/03/2024 10:00"], ["2024-02-13 10:00", "2024-03-01 10:00"]),
+        (["02/13/2024 10:00", "03/01/2024 10:00"], ["2024-02-13 10:00", "2024-03-01 10:00"]),
+        # read the same either way
+        (["01/01/2024 10:00", "02/02/2024 10:00"], ["2024-01-01 10:00", "2024-02-02 10:00"]),
+    ],
+)
+def test_text_timestamps_whose_order_is_certain_are_read(values, expected):
+    log = engine.read_log(_dated(values), **KEYS)
+    assert log.timestamp.tolist() == [pd.Timestamp(v).value for v in expected]
+
+
 def test_bad_timestamp_unit():
     with pytest.raises(InputError, match="timestamp_unit must be one of"):
         engine.read_log(frame().assign(ts=np.arange(6)), **KEYS, timestamp_unit="days")
@@ -102,6 +167,46 @@ def test_timestamps_out_of_the_nanosecond_range_name_the_rows():
         engine.read_log(df, **KEYS)
     message = one_line_error(excinfo)
     assert "column 'ts'" in message and "row 3" in message
+
+
+def _spanning(first: str, last: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "case": ["c1", "c1", "c2", "c2"],
+            "activity": ["a", "b", "a", "b"],
+            "ts": pd.to_datetime([last, last, first, "2000-01-01"])
+            + pd.Timedelta("1s") * np.arange(4),
+        }
+    )
+
+
+def test_a_log_spanning_more_than_nanoseconds_hold_is_refused_naming_its_ends():
+    """Two times 323 years apart: their difference in int64 nanoseconds would wrap around
+    to a negative duration (it did, before: -8.2e9 s for 1700 -> 2024)."""
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(_spanning("1700-01-01", "2024-01-01"), **KEYS)
+    message = one_line_error(excinfo)
+    assert "1700-01-01 00:00:02 (column 'ts', row 2)" in message
+    assert "2024-01-01 00:00:01 (column 'ts', row 1)" in message
+    assert "292 years" in message and "fix or drop those rows" in message
+
+
+def test_a_log_just_within_the_span_gives_exact_durations():
+    df = _spanning("1760-01-01", "2050-01-01")
+    log = engine.read_log(df, **KEYS)
+    edges = log.dfg().set_index(["source", "target"])
+    by_case = df.sort_values("ts").groupby("case")["ts"]
+    want = (by_case.last() - by_case.first()).dt.total_seconds()
+    assert want.max() > 7e9
+    assert edges.loc[("a", "b"), "max_s"] == pytest.approx(want.max(), rel=1e-15)
+
+
+def test_a_start_time_before_the_span_is_named():
+    df = _spanning("1800-01-01", "2024-01-01").assign(start=lambda d: d["ts"])
+    df.loc[3, "start"] = pd.Timestamp("1690-01-01")
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(df, **KEYS, start_timestamp="start")
+    assert "1690-01-01 00:00:00 (column 'start', row 3)" in one_line_error(excinfo)
 
 
 def test_empty_dataframe():

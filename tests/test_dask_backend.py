@@ -133,6 +133,24 @@ def test_a_log_whose_every_row_misses_a_key_is_refused_as_on_one_machine(client)
         assert str(parts.value) == str(one_machine.value)
 
 
+def test_a_log_spanning_more_than_nanoseconds_hold_is_refused_over_the_partitions(client):
+    """Each partition alone spans little; together they span 350 years."""
+    df = pd.DataFrame(
+        {
+            "case": ["old", "old", "new", "new"],
+            "touchpoint": ["a", "b", "a", "b"],
+            "ts": pd.to_datetime(["1690-01-01", "1690-01-02", "2040-01-01", "2040-01-02"]),
+        }
+    )
+    keys = {"case": "case", "activity": "touchpoint", "timestamp": "ts"}
+    log = engine.read_log(dd.from_pandas(df, npartitions=2), **keys, npartitions=2)
+    with pytest.raises(engine.InputError) as error:
+        log.dfg()
+    message = str(error.value)
+    assert "1690-01-01 00:00:00 (column 'ts')" in message
+    assert "2040-01-02 00:00:00 (column 'ts')" in message and "292 years" in message
+
+
 def test_a_missing_column_is_a_one_line_error(client):
     df = generate(500, seed=1)
     with pytest.raises(engine.InputError, match="'nope'") as error:

@@ -60,6 +60,7 @@ class DaskEventLog(PartedLog):
                 for p in parts
             ]
             self._logs = list(dask.persist(*logs))
+            _check_span(self._logs)
         return self._logs
 
     @property
@@ -178,6 +179,34 @@ def _names(log: Any) -> set[str]:
 
 def _union(parts: list[set[str]]) -> set[str]:
     return set().union(*parts)
+
+
+def _check_span(logs: list[Any]) -> None:
+    """The single-machine log's limit on its time span, over all the partitions (each
+    partition was checked alone as it was built)."""
+    import dask
+
+    from ..log.timestamps import check_span
+
+    bounds = [b for b in dask.compute(*[dask.delayed(_time_bounds)(log) for log in logs]) if b]
+    if bounds:
+        earliest = min((b[0] for b in bounds), key=lambda time: time[0])
+        latest = max((b[1] for b in bounds), key=lambda time: time[0])
+        check_span(earliest, latest)
+
+
+def _time_bounds(log: Any) -> Any:
+    """A partition's earliest and latest time, with their columns (its rows are not the
+    input's: left out)."""
+    from ..log.build import time_bounds
+    from ..log.eventlog import EventLog
+
+    if not isinstance(log, EventLog):
+        return None
+    ends = time_bounds(
+        log.timestamp, log.case_offsets, log.source_row, log.start_timestamp, log.columns
+    )
+    return tuple((ns, name, None) for ns, name, _ in ends)
 
 
 def _last_ns(log: Any) -> int:

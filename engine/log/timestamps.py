@@ -266,21 +266,22 @@ def _from_text_with_pandas(
         ) from None
     bad = np.flatnonzero(~missing & parsed.isna().to_numpy())
     if len(bad) and timestamp_format is None and len(bad) == int((~missing).sum()):
-        # Not ISO 8601 at all: let pandas infer one consistent format from the data,
-        # without its warning that it could not (the error below says what to do).
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                parsed = pd.to_datetime(text, utc=True, errors="coerce")
+        # Not ISO 8601 at all: one format inferred from the data, if the order of day and
+        # month in it is certain.
+        inferred = _inferred(text, missing, column, name=name, first_row=first_row)
+        if inferred is not None:
+            parsed = inferred
             bad = np.flatnonzero(~missing & parsed.isna().to_numpy())
-        except (ValueError, TypeError):
-            pass
     if len(bad):
-        hint = (
-            "pass timestamp_format=... (--timestamp-format) or clean them"
-            if timestamp_format is None
-            else f"they do not match timestamp_format {timestamp_format!r}; fix it or the rows"
-        )
+        if timestamp_format is not None:
+            hint = f"they do not match timestamp_format {timestamp_format!r}; fix it or the rows"
+        elif _all_numbers(text.iloc[bad]):
+            hint = (
+                "if they are epoch times, pass timestamp_unit='s', 'ms', 'us' or 'ns' "
+                "(--timestamp-unit)"
+            )
+        else:
+            hint = "pass timestamp_format=... (--timestamp-format) or clean them"
         raise _bad_values(column, name, bad, first_row, "are not timestamps", hint=hint)
     if timestamp_format is None:
         aware = _offsets_agree(column, missing, name=name, first_row=first_row)
@@ -294,6 +295,96 @@ def _from_text_with_pandas(
     ns = naive.astype("datetime64[ns]").to_numpy().view(np.int64).copy()
     ns[missing] = 0
     return ParsedTimestamps(ns, missing, aware)
+
+
+def _inferred(
+    text: pd.Series, missing: np.ndarray, column: pa.ChunkedArray, *, name: str, first_row: int
+) -> pd.Series | None:
+    """The text read in the one format pandas infers from it, or None when pandas cannot
+    read it at all. Refused when the format puts a numeric day and month in an order the
+    data does not settle: read month first by default, 01/02/2024 would silently become
+    2 January for a European file, and every duration would be wrong."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            month_first = pd.to_datetime(text, utc=True, errors="coerce")
+        except (ValueError, TypeError):
+            return None
+        sample = text[~missing].iloc[0]
+        if (_guess(sample, dayfirst=False) or "").startswith("%Y"):
+            return month_first  # year, month, day: the ISO order, used everywhere
+        try:
+            day_first = pd.to_datetime(text, utc=True, errors="coerce", dayfirst=True)
+        except (ValueError, TypeError):
+            day_first = pd.Series(pd.NaT, index=text.index, dtype=month_first.dtype)
+    a, b = (parsed.dt.tz_localize(None).to_numpy() for parsed in (month_first, day_first))
+    differ = np.flatnonzero(~missing & ~((a == b) | (np.isnat(a) & np.isnat(b))))
+    if not len(differ):
+        return month_first
+    if month_first.isna()[~missing].all() and day_first.isna()[~missing].all():
+        return None
+    raise InputError(
+        _day_month_message(
+            text, missing, month_first, day_first, differ, column, name=name, first_row=first_row
+        )
+    )
+
+
+def _day_month_message(
+    text: pd.Series,
+    missing: np.ndarray,
+    month_first: pd.Series,
+    day_first: pd.Series,
+    differ: np.ndarray,
+    column: pa.ChunkedArray,
+    *,
+    name: str,
+    first_row: int,
+) -> str:
+    row = int(differ[0])
+    value = str(text.iloc[row])
+    formats = {
+        "day": _guess(value, dayfirst=True),
+        "month": _guess(value, dayfirst=False),
+    }
+    fits = [
+        which
+        for which, parsed in (("day", day_first), ("month", month_first))
+        if not parsed.isna()[~missing].any()
+    ]
+    if len(fits) == 1 and formats[fits[0]]:
+        advice = (
+            f"every value fits {fits[0]} first: pass timestamp_format="
+            f"{formats[fits[0]]!r} (--timestamp-format)"
+        )
+    else:
+        options = " or ".join(
+            f"{formats[w]!r} if the {w} comes first" for w in ("day", "month") if formats[w]
+        )
+        advice = f"pass timestamp_format={options or '...'} (--timestamp-format)"
+    return (
+        f"column '{name}' has timestamps that are not ISO 8601 and whose order of day and "
+        f"month is not certain: {_shown_rows(column, differ, first_row)} read differently "
+        f"day first and month first (row {row + first_row}: {_day(day_first.iloc[row])} or "
+        f"{_day(month_first.iloc[row])}); {advice}"
+    )
+
+
+def _day(value: pd.Timestamp) -> str:
+    return "no date" if pd.isna(value) else f"{value:%Y-%m-%d}"
+
+
+def _guess(value: str, *, dayfirst: bool) -> str | None:
+    from pandas.tseries.api import guess_datetime_format
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return guess_datetime_format(value, dayfirst=dayfirst)
+
+
+def _all_numbers(values: pd.Series) -> bool:
+    """Whether every one of `values` is a number written as text (epoch times, say)."""
+    return bool(pd.to_numeric(values, errors="coerce").notna().all())
 
 
 def _offsets_agree(
@@ -340,6 +431,30 @@ def _looks_aware(text: pd.Series, timestamp_format: str | None) -> bool:
     except (ValueError, TypeError):
         return False
     return isinstance(sample.dtype, pd.DatetimeTZDtype)
+
+
+#: The longest time between two events that int64 nanoseconds can hold: about 292 years.
+LONGEST_SPAN_NS = int(np.iinfo(np.int64).max)
+
+
+def check_span(earliest: tuple[int, str, int | None], latest: tuple[int, str, int | None]) -> None:
+    """Refuse a log whose earliest and latest times (ns, column, input row or None) lie
+    further apart than LONGEST_SPAN_NS: every duration is a difference of two times, and
+    one over that span would wrap around to a negative number of seconds."""
+    if latest[0] - earliest[0] <= LONGEST_SPAN_NS:  # Python integers: no overflow here
+        return
+
+    def shown(time: tuple[int, str, int | None]) -> str:
+        ns, name, row = time
+        where = f"column '{name}'" + ("" if row is None else f", row {row:,}")
+        return f"{pd.Timestamp(ns)} ({where})"
+
+    raise InputError(
+        f"the log's times run from {shown(earliest)} to {shown(latest)}, more than the "
+        f"{LONGEST_SPAN_NS / 1e9 / 86400 / 365.2425:.0f} years a duration in nanoseconds "
+        "can hold, so durations would overflow; a date that far off is usually a "
+        "placeholder: fix or drop those rows"
+    )
 
 
 def _out_of_range(

@@ -469,3 +469,32 @@ def test_the_former_pm4py_names_warn_and_give_the_same():
             DeprecationWarning, match=rf"log.{old}\(\) is deprecated; use log.pm4py.{new}\(\)"
         ):
             assert repr(getattr(log, old)()) == repr(getattr(log.pm4py, new)())  # NaN stdevs
+
+
+@pytest.mark.parametrize("source", ["frame", "csv", "parquet"])
+def test_empty_text_keys_are_missing_and_spaces_are_values(tmp_path, source):
+    """The policy the README states under "Missing values", the same from every source."""
+    df = pd.DataFrame(
+        {
+            "case": ["a", "", " ", "b", "b"],
+            "activity": ["p", "q", "q", "", " "],
+            "ts": pd.date_range("2024-01-01", periods=5, freq="h"),
+        }
+    )
+    if source == "csv":
+        df.to_csv(tmp_path / "log.csv", index=False)
+        read = tmp_path / "log.csv"
+    elif source == "parquet":
+        df.to_parquet(tmp_path / "log.parquet")
+        read = tmp_path / "log.parquet"
+    else:
+        read = df
+    log = engine.read_log(read, **KEYS)
+    assert log.dropped.as_dict() == {
+        "total": 2,
+        "missing_case": 1,
+        "missing_activity": 1,
+        "missing_timestamp": 0,
+    }
+    assert sorted(log.case_ids.tolist()) == [" ", "a", "b"]
+    assert log.activity_names.tolist() == [" ", "p", "q"]

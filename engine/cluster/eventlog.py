@@ -203,10 +203,8 @@ def _time_bounds(log: Any) -> Any:
 
     if not isinstance(log, EventLog):
         return None
-    ends = time_bounds(
-        log.timestamp, log.case_offsets, log.source_row, log.start_timestamp, log.columns
-    )
-    return tuple((ns, name, None) for ns, name, _ in ends)
+    ends = time_bounds(log.timestamp, log.start_timestamp, log.columns)
+    return tuple((*end, None) for end in ends)
 
 
 def _last_ns(log: Any) -> int:

@@ -21,7 +21,7 @@ from .case_codes import Decoder
 from .codes import code_columns
 from .columns import Table, column_names, n_rows, take_column, take_owned
 from .order import Events, order_events
-from .timestamps import check_span, parse_timestamps
+from .timestamps import LONGEST_SPAN_NS, check_span, parse_timestamps
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def build_canonical(
         start_ns[missing] = ordered.timestamp[missing]  # no start: the event's own time
         del missing
 
-    check_span(*time_bounds(ordered.timestamp, ordered.offsets, rows, start_ns, mapping))
+    _check_time_span(ordered.timestamp, start_ns, rows, mapping)
     held = [attribute_table]  # handed over: the columns go as they are taken
     del attribute_table
     kept_attributes = take_attributes(held, list(attributes), rows)
@@ -167,27 +167,32 @@ def take_attributes(held: list[Table], names: list[str], rows: np.ndarray) -> di
 
 
 def time_bounds(
-    ts: np.ndarray,
-    offsets: np.ndarray,
-    rows: np.ndarray,
-    start_ns: np.ndarray | None,
-    mapping: ColumnMapping,
-) -> tuple[tuple[int, str, int], tuple[int, str, int]]:
-    """The earliest and latest time of a canonical log, each with its column and input
-    row. Each case's events are in time order, so only the cases' first and last events
-    are read."""
-    firsts, lasts = offsets[:-1], offsets[1:] - 1
-    first = int(firsts[np.argmin(ts[firsts])])
-    last = int(lasts[np.argmax(ts[lasts])])
-    earliest = (int(ts[first]), mapping.timestamp, int(rows[first]))
-    latest = (int(ts[last]), mapping.timestamp, int(rows[last]))
+    ts: np.ndarray, start_ns: np.ndarray | None, mapping: ColumnMapping
+) -> tuple[tuple[int, str], tuple[int, str]]:
+    """The earliest and latest time of a log's events, each with its column."""
+    earliest, latest = (int(ts.min()), mapping.timestamp), (int(ts.max()), mapping.timestamp)
     if start_ns is not None and mapping.start_timestamp is not None:
-        at, to = int(np.argmin(start_ns)), int(np.argmax(start_ns))
-        if start_ns[at] < earliest[0]:
-            earliest = (int(start_ns[at]), mapping.start_timestamp, int(rows[at]))
-        if start_ns[to] > latest[0]:
-            latest = (int(start_ns[to]), mapping.start_timestamp, int(rows[to]))
+        low, high = int(start_ns.min()), int(start_ns.max())
+        if low < earliest[0]:
+            earliest = (low, mapping.start_timestamp)
+        if high > latest[0]:
+            latest = (high, mapping.start_timestamp)
     return earliest, latest
+
+
+def _check_time_span(
+    ts: np.ndarray, start_ns: np.ndarray | None, rows: np.ndarray, mapping: ColumnMapping
+) -> None:
+    """check_span over the log's times, naming the input rows of its two ends."""
+    earliest, latest = time_bounds(ts, start_ns, mapping)
+    if latest[0] - earliest[0] <= LONGEST_SPAN_NS:
+        return
+
+    def located(end: tuple[int, str]) -> tuple[int, str, int]:
+        times = ts if end[1] == mapping.timestamp or start_ns is None else start_ns
+        return (*end, int(rows[np.flatnonzero(times == end[0])[0]]))
+
+    check_span(located(earliest), located(latest))
 
 
 def _kept_activities(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

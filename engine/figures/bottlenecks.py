@@ -14,6 +14,7 @@ channel of the event arrived at, and the journeys charged to each place.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -79,6 +80,9 @@ def touchpoint_chunk(part: EventLog, spec: JourneySpec, whole: bool) -> StepPart
     taken after converting). On one machine the waits' statistics are the DFG's edges'
     (the same durations, kept on the log), so no wait is collected again."""
     at_event = part_conversions(part, spec.model, spec.window_end).at_event
+    part, at_event = journey_steps_part(part, spec, at_event)
+    if part is None:
+        return None  # no event of a mapped touchpoint in this part
     n_act = len(spec.names)
     eligible = ~converting_targets(spec.model, spec.names)[0]
     if whole and n_act * n_act > DENSE_LIMIT:
@@ -94,6 +98,63 @@ def touchpoint_chunk(part: EventLog, spec: JourneySpec, whole: bool) -> StepPart
     return StepPartial(
         None, counts, reach, durations_of(durations, offsets, counts[PAIR_JOURNEYS], whole)
     )
+
+
+def left_out(spec: JourneySpec) -> np.ndarray:
+    """Per touchpoint (code of `spec.names`): whether the touchpoint steps skip its events,
+    because the model maps it to no stage and it is not the conversion activity. Such
+    events neither form nor split steps, as they neither form nor split stage visits:
+    a → lost ends the journey at a, a → noise → b is the step a → b. A step into an
+    outcome label left unmapped ('lost', in every journey that did not convert and no
+    other) would otherwise lose every conversion by construction."""
+    return (spec.stage_of_activity() < 0) & ~converting_targets(spec.model, spec.names)[0]
+
+
+def _kept_events(part: EventLog, spec: JourneySpec) -> np.ndarray | None:
+    """Per event of the part: kept by the touchpoint steps (None: every event)."""
+    skipped = left_out(spec)
+    if not skipped.any():
+        return None
+    keep = ~skipped[global_codes(part, spec.names)]
+    return None if keep.all() else keep
+
+
+def _at_kept(at_event: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Each case's converting event (-1: none) as an index among the kept events; the
+    converting event itself is always kept."""
+    position = np.cumsum(keep) - 1
+    return np.where(at_event >= 0, position[np.maximum(at_event, 0)], -1)
+
+
+def journey_steps_part(
+    part: EventLog, spec: JourneySpec, at_event: np.ndarray
+) -> tuple[EventLog | None, np.ndarray]:
+    """The part as its touchpoint steps see it (see left_out), with each of its cases'
+    converting event; (None, ...) when no event is kept. Conversions are found on the
+    whole part first, so that a journey's start, and with it its conversion window, is
+    that of its first event, mapped or not."""
+    keep = _kept_events(part, spec)
+    if keep is None:
+        return part, at_event
+    from ..slices.build import slice_log
+
+    if not keep.any():
+        return None, at_event[:0]
+    at_kept = _at_kept(at_event, keep)
+    has_events = np.add.reduceat(keep.astype(np.int64), part.case_offsets[:-1]) > 0
+    steps = {"filter": "touchpoint steps"}
+    view = slice_log(part, keep, steps, attributes=False, alphabet=True)
+    return view, at_kept[has_events]
+
+
+def journey_edge_durations(part: EventLog, spec: JourneySpec) -> tuple[np.ndarray, np.ndarray]:
+    """edge_durations of the part as its touchpoint steps see it (the exact round)."""
+    never = np.full(part.n_cases, -1, np.int64)
+    steps, _ = journey_steps_part(part, spec, never)
+    if steps is None:
+        n = len(spec.names)
+        return np.zeros(0), np.zeros(n * n + 1, np.int64)
+    return edge_durations(steps, spec.names)
 
 
 def _edges_by_key(part: EventLog) -> tuple[Edges, np.ndarray, np.ndarray]:
@@ -144,7 +205,11 @@ def touchpoint_steps(
     if partial.keys is None:
         keys = np.flatnonzero(partial.counts[PAIR_COUNT])
         counts = partial.counts[:, keys]
-        stats = source.stats("edges", partial.waits, keys, edge_durations, spec.names)
+        if left_out(spec).any():
+            table = "touchpoint_steps:" + hashlib.sha1(left_out(spec).tobytes()).hexdigest()
+            stats = source.stats(table, partial.waits, keys, journey_edge_durations, spec)
+        else:  # the steps are the DFG's edges
+            stats = source.stats("edges", partial.waits, keys, edge_durations, spec.names)
     else:
         keys, counts, stats = partial.keys, partial.counts, partial.stats
     frequency, journeys, converting, abandoned = counts
@@ -259,9 +324,17 @@ def charge_chunk(
     channel, n_channels = None, 1
     if column is not None:
         channel, n_channels = codes_in(part, column, channel_names), len(channel_names) + 1
+    act, offsets = global_codes(part, spec.names), part.case_offsets
+    keep = _kept_events(part, spec)
+    if keep is not None:  # the events the touchpoint steps skip (stage moves skip them too)
+        at_event = _at_kept(at_event, keep)
+        act, channel = act[keep], None if channel is None else channel[keep]
+        offsets = np.concatenate(
+            [[0], np.cumsum(np.add.reduceat(keep.astype(np.int64), offsets[:-1]))]
+        )
     return charge_journeys(
-        global_codes(part, spec.names),
-        part.case_offsets,
+        act,
+        offsets,
         at_event,
         len(spec.names),
         spec.stage_of_activity(),

@@ -100,7 +100,7 @@ def lost_columns(
     seed: int = SEED,
 ) -> pd.DataFrame:
     """LOST_COLUMNS for the steps of `levels`, one row per step in level then key order."""
-    comparable, n_alt, k_alt = [], [], []
+    comparable, n_alt, k_alt, alternatives = [], [], [], []
     for level in levels:
         n_a = level.reach[0][level.source] - level.journeys
         k_a = level.reach[1][level.source] - level.converted
@@ -108,6 +108,8 @@ def lost_columns(
         comparable.append(ok)
         n_alt.append(np.where(ok, n_a, 0))
         k_alt.append(np.where(ok, k_a, 0))
+        # |C| of every step compared or comparable in kind (not converting, taken before)
+        alternatives.append(np.where(level.converting | (level.journeys == 0), 0, n_a))
     ok = np.concatenate(comparable)
     took = np.concatenate([level.journeys for level in levels])
     won = np.concatenate([level.converted for level in levels])
@@ -141,7 +143,7 @@ def lost_columns(
     return pd.DataFrame(
         {
             "comparable": ok,
-            "alternative_journeys": n_a.astype(np.int64),
+            "alternative_journeys": np.concatenate(alternatives).astype(np.int64),
             "alternative_rate": alt_rate,
             "lost_alone": estimates[:, 0] + nan,
             "lost_alone_low": intervals[:, 0] + nan,

@@ -32,10 +32,14 @@ def slice_log(
     step: dict[str, Any],
     *,
     keep_case: np.ndarray | None = None,
+    attributes: bool = True,
+    alphabet: bool = False,
 ) -> EventLog:
     """The log of the events `keep_event` flags (a bool per event), or of the cases
     `keep_case` flags (a bool per case); cases left without an event are left out.
-    `step` describes the filter, appended to `definition`. The slice is of the log's own
+    `step` describes the filter, appended to `definition`; without `attributes` the slice
+    carries none, with `alphabet` it keeps every activity of the log (an internal view,
+    whose codes are the log's). The slice is of the log's own
     class, built without importing it: the log layer sits below its slices."""
 
     if keep_case is not None:
@@ -48,6 +52,8 @@ def slice_log(
         raise EmptySlice(step, log.n_cases)
     codes, timestamp, rows = log.activity[events], log.timestamp[events], log.source_row[events]
     present = np.bincount(codes, minlength=log.n_activities) > 0
+    if alphabet:
+        present[:] = True
     if present.all():
         activity = codes
     else:
@@ -63,7 +69,9 @@ def slice_log(
         activity_names=log.activity_names[present],
         case_id_decoder=log._case_id_decoder,
         case_codes=log._case_codes[kept],
-        attributes={name: take(values, events) for name, values in log.attributes.items()},
+        attributes={
+            name: take(values, events) for name, values in log.attributes.items() if attributes
+        },
         dropped=log.dropped,
         start_missing=log.start_timestamp_missing,
         timezone_aware=log.timezone_aware,

@@ -46,6 +46,24 @@ def test_random_journey_logs_give_the_single_machine_tables(client, partitions):
     )
 
 
+def test_touchpoints_left_out_of_the_mapping_give_the_single_machine_journey(client):
+    """Touchpoint steps skip the events of touchpoints the mapping leaves out, alike on
+    each partition (their exact waits come from a round of their own)."""
+    df = generate(20_000, seed=21)
+    stages = {stage: [] for stage in JourneyModel.default().stages}
+    for touchpoint, stage in JourneyModel.default().touchpoints.items():
+        if touchpoint not in ("chat", "compare", "support_ticket"):
+            stages[stage].append(touchpoint)
+    model = JourneyModel.from_stages(stages, conversion="activity:purchase", strict=False)
+    whole = engine.read_log(df, **KEYS)
+    log = engine.read_log(dd.from_pandas(df, npartitions=3), **KEYS, npartitions=3)
+    want = whole.journey(model)
+    steps = want.bottlenecks().query("level == 'touchpoint'")
+    assert not steps["source"].isin(["chat", "compare"]).any()
+    assert not steps["target"].isin(["chat", "compare"]).any()
+    assert_same_journey(log.journey(model), want)
+
+
 @pytest.mark.parametrize(
     "name", ["receipt.xes.gz", "sepsis.xes.gz", "helpdesk.xes.gz", "BPIC2012.xes.gz"]
 )

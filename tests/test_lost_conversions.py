@@ -219,6 +219,36 @@ def test_a_planted_abandonment_is_ranked_first_and_sized():
     assert old > 1.5 * truth
 
 
+def test_an_unmapped_outcome_label_changes_no_estimate_and_is_never_ranked():
+    """The planted log with an outcome label 'lost' appended to every journey that did not
+    convert, as App in the Air's log has, and left out of the mapping. Each step into the
+    label would otherwise convert at 0 % by construction and be charged every loss."""
+    n = 30_000
+    truth = planted.lost_conversions(n, CALLBACK, (CALLBACK,))
+    frame = planted.simulate(n, seed=1, effects=(CALLBACK,))
+    case, activity, ts = (planted.KEYS[k] for k in ("case", "activity", "timestamp"))
+    ends = (
+        frame.sort_values(ts)
+        .groupby(case)
+        .agg(converted=(activity, lambda a: (a == planted.CONVERSION).any()), last=(ts, "max"))
+    )
+    lost = ends[~ends["converted"]]
+    labels = pd.DataFrame(
+        {case: lost.index, activity: "lost", ts: lost["last"] + pd.Timedelta("1min")}
+    )
+    labelled = pd.concat([frame, labels], ignore_index=True)
+    plain = engine.read_log(frame, **planted.KEYS).journey(PLANTED_MODEL).bottlenecks()
+    table = engine.read_log(labelled, **planted.KEYS).journey(PLANTED_MODEL).bottlenecks()
+    assert not (table["target"] == "lost").any() and not (table["source"] == "lost").any()
+    columns = ["level", "source", "target", "journeys", "conversion_rate", "abandoned_after"]
+    columns += ["alternative_journeys", "lost_alone", "lost_conversions"]
+    pd.testing.assert_frame_equal(
+        table[columns].reset_index(drop=True), plain[columns].reset_index(drop=True)
+    )
+    row = _row(table, "touchpoint", "product_page", "callback_scheduled")
+    assert row["rank"] == 1 and abs(row["lost_alone"] - truth) <= 0.10 * truth
+
+
 def test_without_a_plant_no_step_loses_much():
     """The evaluation steps are alike: no loss is distinguishable from zero by much."""
     log = engine.read_log(planted.simulate(30_000, seed=2), **planted.KEYS)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .errors import InputError
 from .gc_pause import with_gc_paused
-from .io import detect_format
+from .io import csv_separator, detect_format
 from .log.read import Source, read_eventlog
 
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ def read_log(
     timestamp_format: strftime format of text timestamps (default: ISO 8601).
     timestamp_unit: 's', 'ms', 'us' or 'ns' when timestamps are epoch numbers.
     format: 'csv', 'parquet' or 'xes' when the file name does not tell.
-    sep: the CSV field separator.
+    sep: the CSV field separator, one character; a tab also as '\\t' (backslash-t) or
+        'tab'.
     table, query: for a DuckDB database file (.duckdb), the table to read or the user's
         own SELECT query (one of them).
 
@@ -78,6 +79,7 @@ def read_log(
     Rows with no case, activity or timestamp are dropped and counted in `log.dropped`.
     Raises InputError, with a one-line message naming the column and rows, on bad input.
     """
+    sep = csv_separator(sep)
     if backend == "dask" or _is_dask_frame(source):
         from .io.sql import is_sql_uri
 

@@ -275,6 +275,19 @@ def test_ragged_csv(tmp_path):
         engine.read_log(path, **KEYS)
 
 
+@pytest.mark.parametrize("backend", ["pandas", "dask"])
+@pytest.mark.parametrize("sep", [";;", "", "tabs", None])
+def test_a_separator_that_is_not_one_character_is_refused(tmp_path, sep, backend):
+    """On either backend, before a cluster starts or the file is opened."""
+    path = tmp_path / "log.csv"
+    frame().to_csv(path, index=False)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, **KEYS, sep=sep, backend=backend, format="csv")
+    message = one_line_error(excinfo)
+    assert "must be one character" in message and f"got {sep!r}" in message
+    assert "sep='\\t' or 'tab' (--sep tab)" in message
+
+
 # -- Parquet folders whose files disagree ------------------------------------------------
 
 

@@ -45,6 +45,20 @@ def test_a_glob_of_csv_exports_gives_the_pandas_tables(client, tmp_path: Path):
     assert log.dropped == want.dropped and want.dropped.missing_case == 11
 
 
+@pytest.mark.parametrize("sep", ["\\t", "tab"])
+def test_a_tab_separated_export_with_the_tab_spelled_as_typed(client, tmp_path: Path, sep):
+    """sep='\\t' (backslash-t) and 'tab' mean a tab to the dask reader too, as on one
+    machine (pandas would take the first as a pattern, the second as three letters)."""
+    df = generate(2_000, seed=23)
+    path = tmp_path / "export.tsv"
+    df.to_csv(path, sep="\t", index=False)
+    want = engine.read_log(path, **KEYS, sep="\t", attributes=["segment"])
+    log = engine.read_log(
+        path, **KEYS, sep=sep, backend="dask", npartitions=2, attributes=["segment"]
+    )
+    assert_same_tables(log, want, exact=True)
+
+
 def test_xes_is_refused_with_the_conversion_to_run(client):
     path = dataset_path("receipt.xes.gz")
     with pytest.raises(InputError, match=r"parcours convert .*receipt\.xes\.gz LOG\.parquet"):

@@ -77,6 +77,16 @@ def test_every_format_gives_the_same_log(tmp_path, fmt):
     assert as_results(got) == expected
 
 
+@pytest.mark.parametrize("sep", ["\t", "\\t", "tab", "TAB"])
+def test_a_tab_separated_file_with_any_spelling_of_the_tab(tmp_path, sep):
+    """A tab itself, backslash-t as a shell or a config file passes it, or the word."""
+    df = small_frame()
+    path = tmp_path / "log.tsv"
+    df.to_csv(path, sep="\t", index=False)
+    got = engine.read_log(path, **KEYS, sep=sep)
+    assert got.n_events == len(df) and as_results(got) == as_results(engine.read_log(df, **KEYS))
+
+
 def test_parquet_folder_of_files(tmp_path):
     frame = small_frame()
     folder = tmp_path / "parts"

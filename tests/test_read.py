@@ -264,6 +264,30 @@ def test_attributes_are_carried_in_canonical_order():
     assert log.attributes["channel"].tolist() == [f"ch{r}" for r in log.source_row]
 
 
+@pytest.mark.parametrize("names", [(0, 1, 2, 3), ("0", "1", "2", "3")])
+def test_a_frame_with_integer_column_labels_reads_as_with_text_labels(names):
+    """pd.read_csv(header=None) labels the columns 0, 1, 2...: case=0 (or case='0') names
+    the label 0, attributes too; the log names them as text, and the caller's frame keeps
+    its labels."""
+    df = small_frame()
+    df["channel"] = [f"ch{i}" for i in range(len(df))]
+    numbered = df.set_axis(range(4), axis=1)
+    before = numbered.copy(deep=True)
+    case, activity, timestamp, channel = names
+    log = engine.read_log(
+        numbered, case=case, activity=activity, timestamp=timestamp, attributes=[channel]
+    )
+    want = engine.read_log(df, **KEYS, attributes=["channel"])
+    assert as_results(log) == as_results(want)
+    assert log.columns == engine.ColumnMapping(case="0", activity="1", timestamp="2")
+    assert list(log.attributes) == ["3"]
+    pd.testing.assert_series_equal(
+        log.attributes["3"], want.attributes["channel"], check_names=False
+    )
+    pd.testing.assert_frame_equal(numbered, before)
+    assert list(numbered.columns) == [0, 1, 2, 3]
+
+
 def test_xes_trace_attributes_become_case_columns():
     log = engine.read_log(RECEIPT, attributes=["case:channel", "org:resource"])
     raw = read_table(RECEIPT, columns=["case:concept:name", "case:channel", "org:resource"])

@@ -7,9 +7,11 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from .errors import InputError
 from .gc_pause import with_gc_paused
-from .io import detect_format
+from .io import csv_separator, detect_format
 from .log.read import Source, read_eventlog
 
 if TYPE_CHECKING:
@@ -22,15 +24,26 @@ def _is_dask_frame(source: object) -> bool:
     return type(source).__module__.startswith("dask")
 
 
+def _text_labels(source: Source) -> Source:
+    """A pandas or dask DataFrame with column labels that are not text (0, 1, 2 from
+    read_csv(header=None)) as a new frame over the same data with the labels as text ('0'),
+    the caller's frame unchanged; any other source as it is."""
+    if not (isinstance(source, pd.DataFrame) or _is_dask_frame(source)):
+        return source
+    if all(isinstance(label, str) for label in source.columns):
+        return source
+    return source.rename(columns=str)
+
+
 @with_gc_paused  # a first read loads numba's kernels: see gc_pause.py
 def read_log(
     source: Source,
     *,
-    case: str | None = None,
-    activity: str | None = None,
-    timestamp: str | None = None,
-    start_timestamp: str | None = None,
-    attributes: Sequence[str] = (),
+    case: str | int | None = None,
+    activity: str | int | None = None,
+    timestamp: str | int | None = None,
+    start_timestamp: str | int | None = None,
+    attributes: Sequence[str | int] = (),
     timestamp_format: str | None = None,
     timestamp_unit: str | None = None,
     format: str | None = None,
@@ -51,10 +64,14 @@ def read_log(
     start_timestamp: optional column of activity start times; edge durations then run
         from the end of one event to the start of the next.
     attributes: further event columns to carry along (e.g. a channel or a score).
+    Columns are named as text: a DataFrame's labels that are not (0, 1, 2 from
+    read_csv(header=None)) are matched by their text, so case=0 or case='0' names label 0,
+    and the log calls that column '0'.
     timestamp_format: strftime format of text timestamps (default: ISO 8601).
     timestamp_unit: 's', 'ms', 'us' or 'ns' when timestamps are epoch numbers.
     format: 'csv', 'parquet' or 'xes' when the file name does not tell.
-    sep: the CSV field separator.
+    sep: the CSV field separator, one character; a tab also as '\\t' (backslash-t) or
+        'tab'.
     table, query: for a DuckDB database file (.duckdb), the table to read or the user's
         own SELECT query (one of them).
 
@@ -78,6 +95,12 @@ def read_log(
     Rows with no case, activity or timestamp are dropped and counted in `log.dropped`.
     Raises InputError, with a one-line message naming the column and rows, on bad input.
     """
+    sep = csv_separator(sep)
+    case, activity, timestamp, start_timestamp = (
+        None if name is None else str(name) for name in (case, activity, timestamp, start_timestamp)
+    )
+    attributes = [str(name) for name in attributes]
+    source = _text_labels(source)
     if backend == "dask" or _is_dask_frame(source):
         from .io.sql import is_sql_uri
 

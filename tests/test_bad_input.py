@@ -380,6 +380,82 @@ def test_ragged_csv(tmp_path):
         engine.read_log(path, **KEYS)
 
 
+@pytest.mark.parametrize("backend", ["pandas", "dask"])
+@pytest.mark.parametrize("sep", [";;", "", "tabs", None])
+def test_a_separator_that_is_not_one_character_is_refused(tmp_path, sep, backend):
+    """On either backend, before a cluster starts or the file is opened."""
+    path = tmp_path / "log.csv"
+    frame().to_csv(path, index=False)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, **KEYS, sep=sep, backend=backend, format="csv")
+    message = one_line_error(excinfo)
+    assert "must be one character" in message and f"got {sep!r}" in message
+    assert "sep='\\t' or 'tab' (--sep tab)" in message
+
+
+# -- Column names that repeat -------------------------------------------------------------
+
+
+def _repeating(names: list[str]) -> pa.Table:
+    """frame() with a channel column, under `names` (which may repeat)."""
+    columns = frame().assign(channel="web")
+    arrays = [pa.array(columns[c]) for c in ["case", "activity", "ts", "channel"]]
+    return pa.Table.from_arrays([*arrays, arrays[names.index(names[-1])]], names=names)
+
+
+def _source(table: pa.Table, kind: str, tmp_path):
+    """`table` as a CSV or Parquet file, an Arrow table or a pandas DataFrame."""
+    if kind == "arrow":
+        return table
+    if kind == "frame":
+        return pd.DataFrame(
+            {i: column.to_pandas() for i, column in enumerate(table.columns)}
+        ).set_axis(table.column_names, axis=1)
+    path = tmp_path / f"log.{kind}"
+    if kind == "csv":
+        body = pd.DataFrame({i: c.to_pandas() for i, c in enumerate(table.columns)})
+        header = ",".join(table.column_names)
+        path.write_text(header + "\n" + body.to_csv(index=False, header=False))
+    else:
+        pq.write_table(table, path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "arrow", "frame"])
+@pytest.mark.parametrize(
+    "repeated,argument",
+    [("case", "case="), ("ts", "timestamp="), ("channel", "attributes=")],
+)
+def test_a_column_name_the_read_uses_twice_is_refused_naming_its_places(
+    tmp_path, kind, repeated, argument
+):
+    """Which of two columns of one name the case, the timestamp or an attribute is cannot
+    be told: never the first one without a word."""
+    names = ["case", "activity", "ts", "channel", repeated]
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(_source(_repeating(names), kind, tmp_path), **KEYS, attributes=["channel"])
+    message = one_line_error(excinfo)
+    first = names.index(repeated) + 1
+    assert f"column name '{repeated}' appears 2 times" in message
+    assert f"(columns {first} and 5, counting from 1)" in message
+    assert argument in message and "rename one of them" in message
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "arrow", "frame"])
+def test_a_repeated_column_name_the_read_does_not_use_is_allowed(tmp_path, kind):
+    table = _repeating(["case", "activity", "ts", "channel", "channel"])
+    log = engine.read_log(_source(table, kind, tmp_path), **KEYS)
+    assert log.n_events == 6 and log.n_cases == 2
+
+
+def test_labels_that_are_the_same_text_are_one_name_repeated():
+    """Label 0 and label '0' are both the column '0' (names are matched as text)."""
+    df = frame().set_axis([0, "activity", "ts"], axis=1)
+    df["0"] = df[0]
+    with pytest.raises(InputError, match=r"'0' appears 2 times in the DataFrame \(columns 1 and 4"):
+        engine.read_log(df, case=0, activity="activity", timestamp="ts")
+
+
 # -- Parquet folders whose files disagree ------------------------------------------------
 
 

@@ -128,6 +128,24 @@ def test_csv_with_column_flags(tmp_path):
     assert edges["mean_s"].tolist() == [1800.0]  # 10:30 (start of call) - 10:00 (end of web)
 
 
+@pytest.mark.parametrize("sep", ["\\t", "tab"])
+def test_a_tab_separated_log_with_the_tab_spelled_as_typed(tmp_path, sep):
+    """--sep '\\t' (backslash-t, as a shell passes it) and --sep tab both read a TSV,
+    in analyze and in convert."""
+    path = tmp_path / "j.tsv"
+    rows = ["customer,touchpoint,when", "a,web,2024-01-01 10:00", "a,call,2024-01-01 11:00"]
+    path.write_text("".join(row.replace(",", "\t") + "\n" for row in rows))
+    keys = ["--case", "customer", "--activity", "touchpoint", "--timestamp", "when"]
+    out = tmp_path / "out"
+    flags = ["--sep", sep, "--quiet"]
+    assert cli.main(["analyze", str(path), *keys, "--out", str(out), "--no-report", *flags]) == 0
+    edges = pd.read_parquet(out / "edges.parquet")
+    assert edges[["source", "target", "frequency"]].values.tolist() == [["web", "call", 1]]
+    converted = tmp_path / "j.parquet"
+    assert cli.main(["convert", str(path), str(converted), *keys, *flags]) == 0
+    assert pd.read_parquet(converted)["touchpoint"].tolist() == ["web", "call"]
+
+
 @pytest.mark.parametrize(
     "args,code,needle",
     [
@@ -237,6 +255,12 @@ def test_usage_mistakes_exit_2_with_one_line(tmp_path, capsys, monkeypatch):
     err = usage("--stages", "nosuch")
     assert "neither a file nor a shipped mapping" in err and "receipt, road_traffic_fines" in err
     assert "--threads must be between 1" in usage("--threads", "0")
+    for sep in (";;", "", "tabs"):
+        err = usage("--sep", sep)
+        assert f"must be one character, such as ',' or ';'; got {sep!r}" in err
+        assert "(--sep tab)" in err
+    convert = ["convert", str(SEPSIS), str(tmp_path / "o.parquet"), "--sep", ";;", "--quiet"]
+    assert cli.main(convert) == 2 and "must be one character" in capsys.readouterr().err
     import importlib.util
 
     real = importlib.util.find_spec

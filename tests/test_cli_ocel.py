@@ -121,6 +121,15 @@ def test_column_flags_do_not_apply_to_ocel(tmp_path, capsys):
     assert "--case do not apply to an OCEL log" in err
 
 
+def test_a_separator_does_not_apply_to_ocel(tmp_path, capsys):
+    """An OCEL 1.0 CSV is comma-separated: --sep is refused rather than ignored."""
+    path = write(example(), "csv", tmp_path)
+    args = [str(path), "--object-type", "customers", "--sep", ";", "--out", str(tmp_path / "o")]
+    code, err = analyze(capsys, *args)
+    assert code == 2
+    assert "--sep do not apply to an OCEL log" in err
+
+
 def test_unknown_object_type_is_bad_input(tmp_path, capsys):
     path = write(example(), "xmlocel", tmp_path)
     code, err = analyze(capsys, str(path), "--object-type", "clients", "--out", str(tmp_path / "o"))

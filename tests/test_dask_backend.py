@@ -187,6 +187,17 @@ def test_the_callers_frame_is_not_changed(client):
     assert list(source.columns) == list(df.columns)
 
 
+def test_a_frame_with_integer_column_labels_reads_as_with_text_labels(client):
+    """A dask DataFrame labelled 0, 1, 2... (read_csv(header=None)): case=0 names label
+    0, as on one machine; the caller's frame keeps its labels."""
+    df = generate(1_000, seed=5)[[*KEYS.values(), "segment"]]
+    source = dd.from_pandas(df.set_axis(range(4), axis=1), npartitions=2)
+    log = engine.read_log(source, case=0, activity=1, timestamp=2, attributes=[3])
+    want = engine.read_log(df, **KEYS, attributes=["segment"])
+    assert_same_tables(log, want, exact=True)
+    assert list(source.columns) == [0, 1, 2, 3]
+
+
 def test_top_variants_are_the_first_of_all(client):
     df = generate(5_000, seed=9)
     log = engine.read_log(dd.from_pandas(df, npartitions=2), **KEYS)

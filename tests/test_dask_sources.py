@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -43,6 +44,37 @@ def test_a_glob_of_csv_exports_gives_the_pandas_tables(client, tmp_path: Path):
     )
     assert_same_tables(log, want, exact=True)
     assert log.dropped == want.dropped and want.dropped.missing_case == 11
+
+
+@pytest.mark.parametrize("sep", ["\\t", "tab"])
+def test_a_tab_separated_export_with_the_tab_spelled_as_typed(client, tmp_path: Path, sep):
+    """sep='\\t' (backslash-t) and 'tab' mean a tab to the dask reader too, as on one
+    machine (pandas would take the first as a pattern, the second as three letters)."""
+    df = generate(2_000, seed=23)
+    path = tmp_path / "export.tsv"
+    df.to_csv(path, sep="\t", index=False)
+    want = engine.read_log(path, **KEYS, sep="\t", attributes=["segment"])
+    log = engine.read_log(
+        path, **KEYS, sep=sep, backend="dask", npartitions=2, attributes=["segment"]
+    )
+    assert_same_tables(log, want, exact=True)
+
+
+def test_a_name_the_read_uses_twice_is_refused_in_a_csv_export_or_a_frame(client, tmp_path: Path):
+    """pandas reads a repeated header name as 'activity' and 'activity.1': the first is
+    never taken without a word, as on one machine; a repeated name not used is allowed."""
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    path = tmp_path / "export.csv"
+    path.write_text("case,activity,activity,ts\n1,a,z,2024-01-01 10:00\n1,b,z,2024-01-01 11:00\n")
+    places = r"'activity' appears 2 times in '{}' \(columns 2 and 3, counting from 1\)"
+    with pytest.raises(InputError, match=places.format(".*export\\.csv")):
+        engine.read_log(path, **keys, backend="dask")
+    frame = dd.from_pandas(pd.read_csv(path).set_axis(["case", *["activity"] * 2, "ts"], axis=1))
+    with pytest.raises(InputError, match=places.format(r"dask DataFrame \(1 partitions\)")):
+        engine.read_log(frame, **keys)
+    rows = ["case,activity,ts,note,note", "1,a,2024-01-01 10:00,x,y", "1,b,2024-01-01 11:00,x,y"]
+    path.write_text("\n".join(rows) + "\n")
+    assert engine.read_log(path, **keys, backend="dask").n_events == 2
 
 
 def test_xes_is_refused_with_the_conversion_to_run(client):

@@ -150,6 +150,14 @@ def test_a_bad_query_is_one_line_naming_the_server_message(postgres, tmp_path, c
             activity="a",
             timestamp="t",
         )
+    with pytest.raises(InputError, match=r"'t' appears 2 times in the query \(columns 3 and 4"):
+        engine.read_log(
+            postgres.socket_uri,
+            query="SELECT 'a' AS c, 'b' AS a, now() AS t, 1 AS t",
+            case="c",
+            activity="a",
+            timestamp="t",
+        )
     out = tmp_path / "out"
     code = cli.main(
         ["analyze", postgres.socket_uri, "--query", "SELEC", "--out", str(out), "--quiet"]

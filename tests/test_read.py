@@ -77,6 +77,16 @@ def test_every_format_gives_the_same_log(tmp_path, fmt):
     assert as_results(got) == expected
 
 
+@pytest.mark.parametrize("sep", ["\t", "\\t", "tab", "TAB"])
+def test_a_tab_separated_file_with_any_spelling_of_the_tab(tmp_path, sep):
+    """A tab itself, backslash-t as a shell or a config file passes it, or the word."""
+    df = small_frame()
+    path = tmp_path / "log.tsv"
+    df.to_csv(path, sep="\t", index=False)
+    got = engine.read_log(path, **KEYS, sep=sep)
+    assert got.n_events == len(df) and as_results(got) == as_results(engine.read_log(df, **KEYS))
+
+
 def test_parquet_folder_of_files(tmp_path):
     frame = small_frame()
     folder = tmp_path / "parts"
@@ -252,6 +262,30 @@ def test_attributes_are_carried_in_canonical_order():
     df["channel"] = [f"ch{i}" for i in range(len(df))]
     log = engine.read_log(df, **KEYS, attributes=["channel"])
     assert log.attributes["channel"].tolist() == [f"ch{r}" for r in log.source_row]
+
+
+@pytest.mark.parametrize("names", [(0, 1, 2, 3), ("0", "1", "2", "3")])
+def test_a_frame_with_integer_column_labels_reads_as_with_text_labels(names):
+    """pd.read_csv(header=None) labels the columns 0, 1, 2...: case=0 (or case='0') names
+    the label 0, attributes too; the log names them as text, and the caller's frame keeps
+    its labels."""
+    df = small_frame()
+    df["channel"] = [f"ch{i}" for i in range(len(df))]
+    numbered = df.set_axis(range(4), axis=1)
+    before = numbered.copy(deep=True)
+    case, activity, timestamp, channel = names
+    log = engine.read_log(
+        numbered, case=case, activity=activity, timestamp=timestamp, attributes=[channel]
+    )
+    want = engine.read_log(df, **KEYS, attributes=["channel"])
+    assert as_results(log) == as_results(want)
+    assert log.columns == engine.ColumnMapping(case="0", activity="1", timestamp="2")
+    assert list(log.attributes) == ["3"]
+    pd.testing.assert_series_equal(
+        log.attributes["3"], want.attributes["channel"], check_names=False
+    )
+    pd.testing.assert_frame_equal(numbered, before)
+    assert list(numbered.columns) == [0, 1, 2, 3]
 
 
 def test_xes_trace_attributes_become_case_columns():

@@ -11,6 +11,7 @@ from .exits import EXIT_OK
 from .flags import (
     _check_backend_flags,
     _check_discovery_flags,
+    _check_separator,
     _journey_model,
     _lead_time_spec,
     _options,
@@ -25,6 +26,7 @@ def analyze(args: argparse.Namespace) -> int:
     if args.threads is not None:
         _set_threads(args.threads)
     _check_backend_flags(args)
+    _check_separator(args)
     model = _journey_model(args)
     _check_discovery_flags(args)
     args.lead_time_spec = _lead_time_spec(args)
@@ -82,6 +84,7 @@ def report(args: argparse.Namespace) -> int:
 def convert(args: argparse.Namespace) -> int:
     from ..convert import write_log
 
+    _check_separator(args)
     progress = Progress(enabled=not args.quiet)
     args.backend, args.scheduler, args.partitions = "pandas", None, None
     args.partition_on = None

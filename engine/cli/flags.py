@@ -31,6 +31,16 @@ def _check_backend_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"--partitions must be at least 1; got {args.partitions}")
 
 
+def _check_separator(args: argparse.Namespace) -> None:
+    """--sep as the one character the CSV readers take ('\\t' and 'tab' give a tab)."""
+    from ..io import csv_separator
+
+    try:
+        args.sep = csv_separator(args.sep)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _check_discovery_flags(args: argparse.Namespace) -> None:
     if not 0 < args.map_coverage <= 1:
         raise UsageError(f"--map-coverage must be a share in (0, 1]; got {args.map_coverage}")

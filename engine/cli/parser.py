@@ -8,6 +8,8 @@ import argparse
 from .. import __version__
 from ..slices.options import add_arguments as add_slice_arguments
 
+SEP_HELP = "CSV field separator, one character (default ','); a tab: --sep tab or '\\t'"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -78,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("csv", "parquet", "xes"),
         help="file format, when the file name does not tell",
     )
-    parsing.add_argument("--sep", default=",", help="CSV field separator (default ',')")
+    parsing.add_argument("--sep", default=",", help=SEP_HELP)
     _source_flags(parsing)
     journey = analyze.add_argument_group(
         "journey analytics (with --stages: stages, funnel, time to convert, bottlenecks, "
@@ -246,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     convert.add_argument("--timestamp-unit", choices=("s", "ms", "us", "ns"))
     convert.add_argument("--format", choices=("csv", "parquet", "xes"))
-    convert.add_argument("--sep", default=",", help="CSV field separator (default ',')")
+    convert.add_argument("--sep", default=",", help=SEP_HELP)
     _source_flags(convert)
     convert.add_argument(
         "--attribute",

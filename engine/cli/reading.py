@@ -92,6 +92,7 @@ def _read_ocel(args: argparse.Namespace, progress: Progress):
         "--timestamp": args.timestamp,
         "--start-timestamp": args.start_timestamp,
         "--format": args.format,
+        "--sep": args.sep != ",",  # an OCEL 1.0 CSV is comma-separated
         "--backend dask": args.backend == "dask",
     }
     flags = [flag for flag, value in given.items() if value]

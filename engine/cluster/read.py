@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..io._columns import check_unique, column_roles
 from ..io.mapping import resolve_mapping
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def read_dask_log(
     from ..io.sql import is_sql_uri
     from .eventlog import DaskEventLog
     from .session import connect
-    from .sources import csv_columns, csv_frame, sql_frame
+    from .sources import csv_columns, csv_frame, csv_header, sql_frame
 
     client = connect(scheduler)
     csv = False
@@ -95,6 +96,8 @@ def read_dask_log(
             f"column {absent[0]!r} is not in '{label}'; it has: {shown}. Pass the right "
             "name with case=/activity=/timestamp=/attributes="
         )
+    header = csv_header(path, sep=sep) if csv else columns
+    check_unique(column_roles(mapping, attributes), header, where=f"'{label}'")
     if csv:
         text = [c for c in vars(mapping).values() if c is not None]
         frame = csv_frame(path, sep=sep, columns=wanted, text=text)

@@ -25,6 +25,21 @@ def csv_columns(path: str, *, sep: str) -> list[str]:
     return [str(c) for c in _read_csv(path, sep=sep).columns]
 
 
+def csv_header(path: str, *, sep: str) -> list[str]:
+    """The header of the (first) CSV file of `path` as written: pandas, and so
+    `csv_columns`, renames a repeated name ('ts' and 'ts.1'), which would hide it."""
+    from fsspec import open_files
+
+    try:
+        with open_files(path, mode="rb", compression="infer")[0] as stream:
+            first = pd.read_csv(
+                stream, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False
+            )
+    except (IndexError, OSError, ValueError, UnicodeDecodeError) as error:
+        raise _unreadable(path, error) from None
+    return [str(name) for name in first.iloc[0]]
+
+
 def csv_frame(path: str, *, sep: str, columns: Sequence[str], text: Sequence[str]) -> Any:
     """`columns` of the CSV files `path` names, the `text` ones kept as written (as the
     pandas backend reads them: an id '007' or 'NA' stays that text, an empty field is
@@ -48,11 +63,15 @@ def _read_csv(path: str, *, sep: str, **options: Any) -> Any:
     try:
         return dd.read_csv(path, sep=sep, blocksize=blocksize, **options)
     except (OSError, ValueError, UnicodeDecodeError) as error:
-        message = " ".join(str(error).split())[:300]
-        raise InputError(
-            f"cannot read '{path}' as CSV with dask ({message}); check the path or glob, "
-            "the separator (sep=, --sep) and the encoding (UTF-8)"
-        ) from None
+        raise _unreadable(path, error) from None
+
+
+def _unreadable(path: str, error: BaseException) -> InputError:
+    message = " ".join(str(error).split())[:300]
+    return InputError(
+        f"cannot read '{path}' as CSV with dask ({message}); check the path or glob, "
+        "the separator (sep=, --sep) and the encoding (UTF-8)"
+    )
 
 
 @dataclass(frozen=True)

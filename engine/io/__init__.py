@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from ..errors import InputError
 from .batches import TableBatches
-from .csv import csv_columns, read_csv
+from .csv import csv_columns, csv_separator, read_csv
 from .mapping import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP
 from .parquet import parquet_columns, read_parquet
 
@@ -24,6 +24,7 @@ __all__ = [
     "XES_TIMESTAMP",
     "TableBatches",
     "column_names",
+    "csv_separator",
     "detect_format",
     "read_table",
 ]

@@ -1,11 +1,12 @@
-"""Shared check that requested columns exist, with an error that lists what does and
-names the argument that asked for each missing one."""
+"""Shared checks that requested columns exist, with an error that lists what does and
+names the argument that asked for each missing one, and that each names one column."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
 from ..errors import InputError
+from .mapping import ColumnMapping
 
 #: How a caller names each role's column, in Python and on the command line.
 ARGUMENTS = {
@@ -47,3 +48,27 @@ def check_columns(
             f"{noun} {names} not found in {where}; its columns are: {shown}{more}; pass the "
             f"right names with {', '.join(arguments)}"
         )
+
+
+def column_roles(mapping: ColumnMapping, attributes: Iterable[str]) -> dict[str, str]:
+    """Each column a read uses -> its role ('case', ..., 'attributes'), keys first."""
+    roles = {column: role for role, column in vars(mapping).items() if column is not None}
+    for column in attributes:
+        roles.setdefault(column, "attributes")
+    return roles
+
+
+def check_unique(used: Mapping[str, str], available: Sequence[str], *, where: str) -> None:
+    """Raise an InputError when a column the read uses (`used`: name -> role) appears
+    more than once among `available`, a header or a table's names: which one is meant
+    cannot be told. Repeated names the read does not use are left alone."""
+    for name, role in used.items():
+        places = [number for number, column in enumerate(available, start=1) if column == name]
+        if len(places) > 1:
+            listed = ", ".join(str(p) for p in places[:-1]) + f" and {places[-1]}"
+            fix = "rename one of them" if len(places) == 2 else "rename all but one of them"
+            raise InputError(
+                f"the column name {name!r} appears {len(places)} times in {where} (columns "
+                f"{listed}, counting from 1), so {ARGUMENTS[role]} cannot tell which one to "
+                f"read; {fix}"
+            )

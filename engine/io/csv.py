@@ -24,6 +24,22 @@ from ._columns import check_columns
 _READ = pacsv.ReadOptions(block_size=4 << 20)
 
 
+def csv_separator(sep: object) -> str:
+    """The character between a CSV file's fields: `sep` when it is one character, a tab
+    for the usual ways of typing one (backslash-t, as a shell or a config file passes
+    it, and the word 'tab'); anything else is refused before a file is opened."""
+    if isinstance(sep, str):
+        if len(sep) == 1:
+            return sep
+        if sep == "\\t" or sep.lower() == "tab":
+            return "\t"
+    got = f"{sep!r} ({len(sep)} characters)" if isinstance(sep, str) else repr(sep)
+    raise InputError(
+        f"the CSV separator (sep=, --sep) must be one character, such as ',' or ';'; got "
+        f"{got}; for a tab pass sep='\\t' or 'tab' (--sep tab)"
+    )
+
+
 def read_csv(
     path: Path,
     *,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..io import column_names, detect_format, read_table
+from ..io._columns import check_unique, column_roles
 from ..io.mapping import ColumnMapping, resolve_mapping
 from .build import build_canonical
 from .eventlog import EventLog
@@ -50,6 +51,7 @@ def read_eventlog(
         mapping = resolve_mapping(
             result.column_names, case, activity, timestamp, start_timestamp, where="the query"
         )
+        check_unique(column_roles(mapping, attributes), result.column_names, where="the query")
         frame = result.batches(spool=[mapping.case])
         label = f"{source} ({result.num_rows:,} rows)"
         return _build(frame, mapping, attributes, timestamp_format, timestamp_unit, label)
@@ -66,11 +68,13 @@ def read_eventlog(
         mapping = resolve_mapping(
             frame.column_names, case, activity, timestamp, start_timestamp, where=f"the {label}"
         )
+        check_unique(column_roles(mapping, attributes), frame.column_names, where=f"the {label}")
         label = f"{label} ({frame.num_rows:,} rows)"
     elif isinstance(source, pd.DataFrame):
         mapping = resolve_mapping(
             list(source.columns), case, activity, timestamp, start_timestamp, where="the DataFrame"
         )
+        check_unique(column_roles(mapping, attributes), list(source.columns), where="the DataFrame")
         frame = source
         label = f"DataFrame ({len(source):,} rows)"
     elif isinstance(source, str | os.PathLike):
@@ -79,15 +83,13 @@ def read_eventlog(
         mapping = resolve_mapping(
             available, case, activity, timestamp, start_timestamp, where=f"'{source}'"
         )
-        wanted = [mapping.case, mapping.activity, mapping.timestamp]
-        if mapping.start_timestamp is not None:
-            wanted.append(mapping.start_timestamp)
-        wanted += [a for a in attributes if a not in wanted]
+        roles = column_roles(mapping, attributes)
+        if available is not None:  # None for XES, whose attribute keys cannot repeat
+            check_unique(roles, available, where=f"'{source}'")
+        wanted = list(roles)
         text = [mapping.case, mapping.activity, mapping.timestamp]
         if mapping.start_timestamp is not None:
             text.append(mapping.start_timestamp)
-        roles = {a: "attributes" for a in attributes}
-        roles.update({column: role for role, column in vars(mapping).items() if column})
         # ISO 8601 timestamps parsed by the CSV reader, unless a format or unit is given.
         iso = text[2:] if timestamp_format is None and timestamp_unit is None else []
         frame = read_table(

@@ -213,6 +213,94 @@ def test_time_filters_match_the_reference(frame, h1, h2):
     )
 
 
+#: An end that names a whole day (as text without a time of day, a datetime.date, a numpy
+#: datetime64 of days) keeps all of it; an end with a time of day is that instant.
+WHOLE_DAY_ENDS = [
+    lambda day: day.date().isoformat(),
+    lambda day: f"{day.day} January 1970",
+    lambda day: day.date(),
+    lambda day: np.datetime64(day.date(), "D"),
+]
+INSTANT_ENDS = [
+    lambda day: day.strftime("%Y-%m-%d 00:00"),
+    lambda day: day.isoformat() + "+00:00",
+    lambda day: day,
+    lambda day: day.tz_localize("UTC"),
+    lambda day: day.to_pydatetime(),
+    lambda day: np.datetime64(day.date(), "ns"),
+]
+
+
+@SETTINGS
+@given(
+    journeys(),
+    st.integers(0, 2),
+    st.integers(0, 2),
+    st.sampled_from([None, "UTC", "Asia/Kolkata", "America/Los_Angeles"]),
+)
+def test_an_end_given_as_a_date_keeps_that_whole_day(frame, d1, d2, zone):
+    """A date alone as time_range's end keeps all of that day, in every mode; an end with
+    a time of day is that instant (included). On a timezone-aware log
+    the days of bounds without an offset are UTC days."""
+    first, last = sorted((d1, d2))
+    utc = pd.Timestamp(0) + (frame["ts"] - pd.Timestamp(0)) * 7  # 0 to 56 hours: three days
+    frame = frame.assign(ts=utc if zone is None else utc.dt.tz_localize("UTC").dt.tz_convert(zone))
+    log, canon = _read(_with_channel(frame)), _canon(frame.assign(ts=utc))
+    start, day = (
+        pd.Timestamp(0) + pd.Timedelta(days=first),
+        pd.Timestamp(0) + pd.Timedelta(days=last),
+    )
+    for ends, before in ((WHOLE_DAY_ENDS, day + pd.Timedelta(days=1)), (INSTANT_ENDS, None)):
+
+        def upto(ts, before=before):
+            return (ts < before) if before is not None else (ts <= day)
+
+        def inside(ts):
+            return (ts >= start) & upto(ts)
+
+        modes = {
+            "starts": lambda g: inside(g["ts"].iloc[0]),
+            "ends": lambda g: inside(g["ts"].iloc[-1]),
+            "contained": lambda g: inside(g["ts"]).all(),
+            "intersects": lambda g: upto(g["ts"].iloc[0]) and g["ts"].iloc[-1] >= start,
+        }
+        for end in ends:
+            bound = end(day)
+            for mode, keep in modes.items():
+                _check(
+                    log,
+                    _reference(canon, keep),
+                    lambda mode=mode, bound=bound: log.filter.time_range(
+                        start.date().isoformat(), bound, mode=mode
+                    ),
+                )
+            _check(
+                log,
+                _reference(canon, keep_event=lambda g: inside(g["ts"])),
+                lambda bound=bound: log.filter.time_range(start, bound, mode="events"),
+            )
+
+
+def test_an_end_given_as_a_month_or_a_year_keeps_all_of_it():
+    """As pandas reads a date string in a slice: '1970-01' as the end is the end of January."""
+    frame = pd.DataFrame(
+        {
+            "case": ["a", "b", "c", "d"],
+            "activity": ["view"] * 4,
+            "ts": pd.to_datetime(
+                ["1970-01-01 00:00", "1970-01-31 23:59", "1970-02-01 00:00", "1971-01-01 00:00"]
+            ),
+        }
+    )
+    log = _read(frame)
+    for end, kept in (
+        ("1970-01", ["a", "b"]),
+        ("1970", ["a", "b", "c"]),
+        ("1970-01-31", ["a", "b"]),
+    ):
+        assert sorted(_sequences(log.filter.time_range("1970-01-01", end, mode="starts"))) == kept
+
+
 @SETTINGS
 @given(journeys(), st.lists(st.sampled_from(TOUCHPOINTS), min_size=1, max_size=2, unique=True))
 def test_event_filters_match_the_reference_and_analyse_as_a_fresh_read(frame, names):

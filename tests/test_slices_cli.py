@@ -62,6 +62,41 @@ def test_a_slice_is_analysed_and_recorded(generated, tmp_path):
     pd.testing.assert_frame_equal(edges, want.dfg(), check_dtype=False)
 
 
+def test_between_keeps_the_whole_last_day(tmp_path):
+    """`--between 2026-03-01 2026-03-31` is all of March: a journey starting on the 31st at
+    08:00 is in it; a day given twice is that day; an end with a time of day is that time."""
+    frame = pd.DataFrame(
+        {
+            "case": ["c1", "c1", "c2", "c3", "c3", "c4"],
+            "activity": ["visit", "buy", "visit", "visit", "buy", "visit"],
+            "ts": [
+                "2026-03-01 09:00:00",
+                "2026-03-01 10:00:00",
+                "2026-03-15 12:00:00",
+                "2026-03-31 08:00:00",
+                "2026-03-31 09:00:00",
+                "2026-04-01 08:00:00",
+            ],
+        }
+    )
+    path = tmp_path / "log.csv"
+    frame.to_csv(path, index=False)
+    first = pd.to_datetime(frame["ts"]).groupby(frame["case"]).min()
+    flags = ["--case", "case", "--activity", "activity", "--timestamp", "ts", "--no-report"]
+    for between, low, before in (
+        (["2026-03-01", "2026-03-31"], "2026-03-01", "2026-04-01"),
+        (["2026-03-31", "2026-03-31"], "2026-03-31", "2026-04-01"),
+        (["2026-03-01", "2026-03-31 08:00"], "2026-03-01", "2026-03-31 08:00:00.000000001"),
+        (["2026-03-01", "2026-03-31 07:59"], "2026-03-01", "2026-03-31 07:59:00.000000001"),
+    ):
+        out = tmp_path / "-".join(between).replace(" ", "_").replace(":", "")
+        code = cli.main(["analyze", str(path), *flags, "--between", *between, "--out", str(out)])
+        assert code == 0
+        want = first[(first >= pd.Timestamp(low)) & (first < pd.Timestamp(before))]
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["cases"] == len(want), between
+
+
 def test_sessions_become_the_journeys(generated, tmp_path):
     assert _analyze(generated, tmp_path, "--session-gap", "6h") == 0
     summary = json.loads((tmp_path / "summary.json").read_text())

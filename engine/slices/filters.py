@@ -27,13 +27,18 @@ same meaning, and the tests compare with them:
 - `converted(model, converted=True)`: journeys that did (not) convert;
 - `cases(ids)`: journeys by id.
 
-Bounds are inclusive. Timestamps without an offset are taken as UTC for a log read with
-offsets (as read_log takes them), and as given otherwise.
+Bounds are inclusive. An end that names a whole day (text without a time of day such as
+'2026-03-31', a datetime.date, a numpy datetime64 of days) keeps all of that day, as an end
+naming a month ('2026-03') or a year keeps all of it (as pandas reads such text in a
+slice); an end with a time of day (text, a datetime, a pandas Timestamp) is that instant.
+Times without an offset are taken as UTC for a log read with offsets (as read_log takes
+them, so a date alone is a UTC day there), and as given otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -110,12 +115,13 @@ class LogFilter:
     def time_range(
         self, start: Any = None, end: Any = None, *, mode: str = "intersects"
     ) -> EventLog:
-        """Journeys (or, mode="events", events) in the window [start, end] (see the
-        module doc for the modes)."""
+        """Journeys (or, mode="events", events) in the window [start, end], both
+        included; an end given as a date alone ('2026-03-31') keeps that whole day (see
+        the module doc for the modes and the bounds)."""
         _choice("mode", mode, TIME_MODES)
         log = self._log
         low = self._instant(start, "start") if start is not None else np.iinfo(np.int64).min
-        high = self._instant(end, "end") if end is not None else np.iinfo(np.int64).max
+        high = self._instant(end, "end", whole=True) if end is not None else np.iinfo(np.int64).max
         if low > high:
             raise InputError(f"time_range: start {start!r} is after end {end!r}; swap them")
         step = {"filter": "time_range", "start": _text(start), "end": _text(end), "mode": mode}
@@ -316,7 +322,9 @@ class LogFilter:
         hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
         raise InputError(f"{where}: the log has no touchpoint {name!r}{hint}")
 
-    def _instant(self, value: Any, name: str) -> int:
+    def _instant(self, value: Any, name: str, *, whole: bool = False) -> int:
+        """`value` in the log's int64 ns; with `whole`, the last nanosecond of the day
+        (month, year) it names when it names one (see the module doc)."""
         try:
             stamp = pd.Timestamp(value)
         except (TypeError, ValueError):
@@ -327,7 +335,39 @@ class LogFilter:
             raise InputError(f"time_range: {name} {value!r} is not a date or time")
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
+        if whole:
+            after = _period_after(value, stamp)
+            if after is not None:
+                return after - 1
         return int(stamp.as_unit("ns").value)
+
+
+#: The periods a date given without a time of day names (pandas' Period frequencies).
+_WHOLE_PERIODS = ("D", "M", "Y")
+
+
+def _period_after(value: Any, stamp: pd.Timestamp) -> int | None:
+    """The first nanosecond after the whole day, month or year that `value`
+    names (text without a time of day, a datetime.date, a numpy datetime64 of days or
+    coarser), whose first instant is `stamp`; None when `value` is an instant."""
+    if isinstance(value, str):
+        try:
+            period = pd.Period(value.strip())
+        except (TypeError, ValueError):
+            return None
+        if period.freqstr.split("-")[0] not in _WHOLE_PERIODS or period.start_time != stamp:
+            return None
+        following = period + 1
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        following = pd.Period(stamp, freq="D") + 1
+    elif isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] in ("D", "M", "Y"):
+        following = pd.Period(stamp, freq=np.datetime_data(value.dtype)[0]) + 1
+    else:
+        return None
+    try:
+        return int(following.start_time.as_unit("ns").value)
+    except (OverflowError, ValueError):  # the period ends after the last time pandas holds
+        return int(np.iinfo(np.int64).max)
 
 
 def _default_model() -> JourneyModel:

@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--between",
         nargs=2,
         metavar=("START", "END"),
-        help="keep journeys that start between two dates or times (inclusive)",
+        help="keep journeys that start between two dates or times, both included; an END "
+        "given as a date alone keeps that whole day (2026-03-01 2026-03-31: all of March)",
     )
     group.add_argument(
         "--session-gap",

@@ -123,6 +123,50 @@ def test_compare_writes_its_table(generated, tmp_path):
     assert "What differs" in page and f"{summary['rows']:,} compared figures" in page
 
 
+def test_compare_matches_numbers_as_written(tmp_path, capsys):
+    """--compare tier=1,2 on a column of integers, resource=559 (and 559.0) on integers
+    with blanks (read as floats): the sides are the journeys pandas finds with those
+    values at their first event; a value not of the column's type is a one-line error."""
+    frame = pd.DataFrame(
+        {
+            "case": [1, 1, 2, 2, 3, 4, 5, 5, 6],
+            "activity": ["a", "buy", "a", "b", "a", "a", "a", "buy", "a"],
+            "ts": pd.date_range("2024-01-01", periods=9, freq="h").astype(str),
+            "tier": [1, 1, 2, 2, 2, 1, 3, 3, 2],
+            "resource": [559, None, 561, 559, None, 559, 560, None, 559],
+        }
+    )
+    path, stages = tmp_path / "log.csv", tmp_path / "stages.toml"
+    frame.to_csv(path, index=False)
+    stages.write_text(
+        'conversion = { activity = "buy" }\n[[stages]]\nname = "s"\n'
+        'touchpoints = ["a", "b", "buy"]\n'
+    )
+    first = frame.drop_duplicates("case").set_index("case")  # rows are in time order
+    flags = ["--case", "case", "--activity", "activity", "--timestamp", "ts", "--no-report"]
+    flags += ["--quiet", "--stages", str(stages)]
+    for compare, a, b in (
+        ("tier=1,2", first["tier"] == 1, first["tier"] == 2),
+        ("tier=2", first["tier"] == 2, first["tier"] != 2),
+        ("resource=559", first["resource"] == 559, first["resource"] != 559),
+        ("resource=559.0,561", first["resource"] == 559, first["resource"] == 561),
+    ):
+        out = tmp_path / compare.replace("=", "-").replace(",", "-")
+        code = cli.main(["analyze", str(path), *flags, "--compare", compare, "--out", str(out)])
+        assert code == 0, capsys.readouterr().err
+        summary = json.loads((out / "summary.json").read_text())["compare"]
+        assert (summary["a_journeys"], summary["b_journeys"]) == (a.sum(), b.sum()), compare
+    for compare, says in (
+        ("tier=x", "--compare: column 'tier' holds whole numbers (int64); 'x' is not one"),
+        ("resource=1,many", "--compare: column 'resource' holds numbers (float64); 'many'"),
+    ):
+        out = tmp_path / "bad"
+        code = cli.main(["analyze", str(path), *flags, "--compare", compare, "--out", str(out)])
+        err = capsys.readouterr().err.strip()
+        assert code == cli.EXIT_INPUT and says in err and "\n" not in err, err
+        assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("flags", "says"),
     [

@@ -47,6 +47,7 @@ import pandas as pd
 from ..errors import InputError
 from ..kernels.filters import contains_cases, follows_cases, trim_events
 from .build import slice_log
+from .values import column_values
 
 if TYPE_CHECKING:
     from ..journey import JourneyModel
@@ -73,17 +74,19 @@ class LogFilter:
         self, column: str, values: Iterable[Any], *, at: str = "first", keep: bool = True
     ) -> EventLog:
         """Journeys whose `column` value at their first (last, any) event is in `values`
-        (or, with keep=False, is not)."""
+        (or, with keep=False, is not); values given as text are read as the column's type
+        ('559' is 559 in a column of numbers; see engine.slices.values)."""
         _choice("at", at, POSITIONS)
         series = self._column(column)
         values = list(values)
+        typed = column_values(series, values, column, "attribute")
         offsets = self._log.case_offsets
         if at == "first":
-            per_case = _isin(series, values, offsets[:-1])
+            per_case = _isin(series, typed, offsets[:-1])
         elif at == "last":
-            per_case = _isin(series, values, offsets[1:] - 1)
+            per_case = _isin(series, typed, offsets[1:] - 1)
         else:
-            per_case = np.logical_or.reduceat(_isin(series, values), offsets[:-1])
+            per_case = np.logical_or.reduceat(_isin(series, typed), offsets[:-1])
         keep_case = per_case if keep else ~per_case
         step = {"filter": "attribute", "column": column, "values": values, "at": at, "keep": keep}
         return self._cases(keep_case, step)
@@ -107,7 +110,7 @@ class LogFilter:
                     cache[name] = pd.Series(pd.Categorical.from_codes(codes, dtype=column.dtype))
                 else:
                     cache[name] = column.iloc[first].reset_index(drop=True)
-            return _isin(cache[name], options)
+            return _isin(cache[name], column_values(cache[name], options, name, "--where"))
 
         keep = np.asarray(mask_of(isin), dtype=bool)
         return self._cases(keep, {"filter": "where", "expression": expression})
@@ -224,7 +227,8 @@ class LogFilter:
     def events(self, column: str, values: Iterable[Any], *, keep: bool = True) -> EventLog:
         """The events whose `column` value is (keep=False: is not) in `values`."""
         values = list(values)
-        hit = _isin(self._column(column), values)
+        series = self._column(column)
+        hit = _isin(series, column_values(series, values, column, "events"))
         step = {"filter": "events", "column": column, "values": values, "keep": keep}
         return slice_log(self._log, hit if keep else ~hit, step)
 

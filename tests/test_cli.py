@@ -75,12 +75,19 @@ def test_analyze_xes_writes_the_contract(tmp_path):
     assert "RLE_DICTIONARY" in variant_file.column(0).encodings  # variant.list.element
 
 
-def test_progress_goes_to_stderr_and_quiet_silences_it(tmp_path):
-    result = run("analyze", str(SEPSIS), "--out", str(tmp_path / "a"))
+def test_progress_goes_to_stderr_and_quiet_silences_only_it(tmp_path):
+    """--quiet silences the progress on stderr, as --help and the README say; the overview
+    and the actions on stdout stay (a batch job that wants none redirects stdout)."""
+    flags = ["--stages", "sepsis", "--no-report"]
+    result = run("analyze", str(SEPSIS), "--out", str(tmp_path / "a"), *flags)
     assert "reading" in result.stderr and "15,214 events" in result.stderr
     assert "variants" in result.stderr
-    quiet = run("analyze", str(SEPSIS), "--out", str(tmp_path / "b"), "--quiet")
-    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
+    quiet = run("analyze", str(SEPSIS), "--out", str(tmp_path / "b"), "--quiet", *flags)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert quiet.stdout == result.stdout
+    assert quiet.stdout.startswith("15,214 events") and "prioritized actions" in quiet.stdout
+    usage = " ".join(run("analyze", "--help").stdout.split())
+    assert "--quiet no progress on stderr (the overview on stdout stays" in usage
 
 
 def test_overview_on_stdout_matches_the_files(tmp_path):

@@ -60,7 +60,7 @@ def results():
             formatted = pm4py_frame(real)
             oracle = {
                 "dfg": pm4py.discover_dfg(formatted),
-                "performance": pm4py.discover_performance_dfg(formatted)[0],
+                "performance": pm4py.discover_performance_dfg(formatted),
                 "variants": pm4py.get_variants(formatted),
                 "durations": pm4py.get_all_case_durations(formatted),
             }
@@ -93,9 +93,14 @@ def test_dfg_equals_pm4py(real, results):
 
 @pytest.mark.parametrize("real", LOGS, ids=[r.name for r in LOGS])
 def test_performance_dfg_equals_pm4py(real, results):
+    """The same shape as pm4py's, (performance dfg, start activities, end activities),
+    and the same figures."""
     log, oracle = results(real)
-    want = oracle["performance"]
-    got = log.pm4py.performance_dfg()
+    want, want_start, want_end = oracle["performance"]
+    result = log.pm4py.performance_dfg()
+    assert isinstance(result, tuple) and len(result) == 3
+    got, got_start, got_end = result
+    assert (got_start, got_end) == (dict(want_start), dict(want_end))
     assert set(got) == set(want)
     for edge, stats in want.items():
         for key in ("mean", "median", "max", "min", "sum", "stdev"):
@@ -155,7 +160,7 @@ def test_start_timestamps_match_pm4py_waiting_times():
 
     log = engine.read_log(frame, start_timestamp="start_timestamp")
     assert log.n_events == 59_302
-    got = log.pm4py.performance_dfg()
+    got = log.pm4py.performance_dfg()[0]
     assert set(got) == set(want)
     for edge, stats in want.items():
         for key in ("mean", "median", "max", "min", "stdev"):

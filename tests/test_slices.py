@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import engine
 from engine.datasets import dataset_path
 from tests.journeys import KEYS, MODEL, TOUCHPOINTS, journeys
+from tests.real_logs import SHARED, require_shared
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -213,6 +214,94 @@ def test_time_filters_match_the_reference(frame, h1, h2):
     )
 
 
+#: An end that names a whole day (as text without a time of day, a datetime.date, a numpy
+#: datetime64 of days) keeps all of it; an end with a time of day is that instant.
+WHOLE_DAY_ENDS = [
+    lambda day: day.date().isoformat(),
+    lambda day: f"{day.day} January 1970",
+    lambda day: day.date(),
+    lambda day: np.datetime64(day.date(), "D"),
+]
+INSTANT_ENDS = [
+    lambda day: day.strftime("%Y-%m-%d 00:00"),
+    lambda day: day.isoformat() + "+00:00",
+    lambda day: day,
+    lambda day: day.tz_localize("UTC"),
+    lambda day: day.to_pydatetime(),
+    lambda day: np.datetime64(day.date(), "ns"),
+]
+
+
+@SETTINGS
+@given(
+    journeys(),
+    st.integers(0, 2),
+    st.integers(0, 2),
+    st.sampled_from([None, "UTC", "Asia/Kolkata", "America/Los_Angeles"]),
+)
+def test_an_end_given_as_a_date_keeps_that_whole_day(frame, d1, d2, zone):
+    """A date alone as time_range's end keeps all of that day, in every mode; an end with
+    a time of day is that instant (included). On a timezone-aware log
+    the days of bounds without an offset are UTC days."""
+    first, last = sorted((d1, d2))
+    utc = pd.Timestamp(0) + (frame["ts"] - pd.Timestamp(0)) * 7  # 0 to 56 hours: three days
+    frame = frame.assign(ts=utc if zone is None else utc.dt.tz_localize("UTC").dt.tz_convert(zone))
+    log, canon = _read(_with_channel(frame)), _canon(frame.assign(ts=utc))
+    start, day = (
+        pd.Timestamp(0) + pd.Timedelta(days=first),
+        pd.Timestamp(0) + pd.Timedelta(days=last),
+    )
+    for ends, before in ((WHOLE_DAY_ENDS, day + pd.Timedelta(days=1)), (INSTANT_ENDS, None)):
+
+        def upto(ts, before=before):
+            return (ts < before) if before is not None else (ts <= day)
+
+        def inside(ts):
+            return (ts >= start) & upto(ts)
+
+        modes = {
+            "starts": lambda g: inside(g["ts"].iloc[0]),
+            "ends": lambda g: inside(g["ts"].iloc[-1]),
+            "contained": lambda g: inside(g["ts"]).all(),
+            "intersects": lambda g: upto(g["ts"].iloc[0]) and g["ts"].iloc[-1] >= start,
+        }
+        for end in ends:
+            bound = end(day)
+            for mode, keep in modes.items():
+                _check(
+                    log,
+                    _reference(canon, keep),
+                    lambda mode=mode, bound=bound: log.filter.time_range(
+                        start.date().isoformat(), bound, mode=mode
+                    ),
+                )
+            _check(
+                log,
+                _reference(canon, keep_event=lambda g: inside(g["ts"])),
+                lambda bound=bound: log.filter.time_range(start, bound, mode="events"),
+            )
+
+
+def test_an_end_given_as_a_month_or_a_year_keeps_all_of_it():
+    """As pandas reads a date string in a slice: '1970-01' as the end is the end of January."""
+    frame = pd.DataFrame(
+        {
+            "case": ["a", "b", "c", "d"],
+            "activity": ["view"] * 4,
+            "ts": pd.to_datetime(
+                ["1970-01-01 00:00", "1970-01-31 23:59", "1970-02-01 00:00", "1971-01-01 00:00"]
+            ),
+        }
+    )
+    log = _read(frame)
+    for end, kept in (
+        ("1970-01", ["a", "b"]),
+        ("1970", ["a", "b", "c"]),
+        ("1970-01-31", ["a", "b"]),
+    ):
+        assert sorted(_sequences(log.filter.time_range("1970-01-01", end, mode="starts"))) == kept
+
+
 @SETTINGS
 @given(journeys(), st.lists(st.sampled_from(TOUCHPOINTS), min_size=1, max_size=2, unique=True))
 def test_event_filters_match_the_reference_and_analyse_as_a_fresh_read(frame, names):
@@ -267,6 +356,105 @@ def test_sessions_split_at_gaps(frame, gap_hours):
     first = split.case_offsets[:-1]
     assert [c.split("#")[0] for c in split.case_ids.astype(str)] == list(customers[first])
     assert split.summary()["slice"] == [{"filter": "sessions", "gap": f"{gap_hours}h"}]
+
+
+#: column: (its value in each of six journeys, [(a value as written, the value it is)]).
+TYPED = {
+    "tier": ([1, 2, 2, 3, 1, 2], "int64", [("2", 2), ("2.0", 2), (" 3 ", 3)]),
+    # an integer column with blanks, as a CSV file's is read: floats
+    "resource": ([559, 561, None, 559, 560, None], "float64", [("559", 559), ("559.0", 559)]),
+    "nullable": ([559, 561, None, 559, 560, None], "Int64", [("559", 559), ("561.0", 561)]),
+    "ratio": ([0.5, 1.5, 0.5, 2.0, 1.5, 0.5], "float64", [("0.5", 0.5), ("2", 2.0)]),
+    "flag": ([True, False, True, True, False, False], "bool", [("true", True), ("False", False)]),
+    "segment": (["new", "returning", "new", "1", "2", "new"], "str", [("new", "new"), ("1", "1")]),
+    "tier_category": ([1, 2, 2, 3, 1, 2], "category", [("2", 2), ("3", 3)]),
+    "segment_category": (["a", "b", "a", "a", "b", "c"], "category", [("b", "b")]),
+    "day": (
+        ["2026-03-01", "2026-03-02", "2026-03-01", None, "2026-03-02", "2026-03-01"],
+        "datetime64[ns]",
+        [("2026-03-02", pd.Timestamp("2026-03-02"))],
+    ),
+}
+
+
+def _typed_log() -> tuple[engine.EventLog, pd.DataFrame]:
+    """Six journeys of two events, each journey's events with the same values."""
+    journeys_ = pd.DataFrame(
+        {name: pd.Series(values, dtype=dtype) for name, (values, dtype, _) in TYPED.items()}
+    )
+    journeys_["case"] = [f"c{i}" for i in range(len(journeys_))]
+    frame = pd.concat([journeys_.assign(activity="view"), journeys_.assign(activity="pay")])
+    frame["ts"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(
+        [0] * len(journeys_) + [1] * len(journeys_), unit="h"
+    )
+    log = engine.read_log(frame, **KEYS, attributes=list(TYPED))
+    return log, journeys_
+
+
+@pytest.mark.parametrize("column", list(TYPED))
+def test_values_written_as_text_match_the_column_of_their_type(column):
+    """'559' matches 559 in an integer column, and 559.0 in a float one; 'true' a boolean;
+    through attribute, events and where (--compare, --where), as pandas compares the
+    value of the column's type."""
+    log, journeys_ = _typed_log()
+    for text, value in TYPED[column][2]:
+        want = sorted(journeys_["case"][(journeys_[column] == value).fillna(False)])
+        assert want, (column, text)
+        for at in ("first", "last", "any"):
+            got = log.filter.attribute(column, [text], at=at)
+            assert sorted(got.case_ids.astype(str)) == want, (column, text, at)
+        others = log.filter.attribute(column, [text], keep=False)
+        assert sorted(others.case_ids.astype(str)) == sorted(set(journeys_["case"]) - set(want))
+        assert log.filter.events(column, [text]).n_events == 2 * len(want)
+        quoted = text.replace("'", "")
+        where = log.filter.where(f"{column} in ('{quoted}')")
+        assert sorted(where.case_ids.astype(str)) == want
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "says"),
+    [
+        ("tier", "abc", "column 'tier' holds whole numbers (int64); 'abc' is not one"),
+        ("tier", "1.5", "column 'tier' holds whole numbers (int64); '1.5' is not one"),
+        ("tier_category", "x", "column 'tier_category' holds whole numbers (int64); 'x'"),
+        ("nullable", "abc", "column 'nullable' holds whole numbers (Int64); 'abc' is not one"),
+        ("resource", "559 cars", "column 'resource' holds numbers (float64); '559 cars' is not"),
+        ("flag", "maybe", "column 'flag' holds true/false (bool); 'maybe' is not one"),
+        ("day", "someday", "column 'day' holds dates and times (datetime64[ns]); 'someday'"),
+        ("segment", 1, "column 'segment' holds text (str); 1 is not text"),
+    ],
+)
+def test_a_value_that_cannot_be_of_the_column_type_is_an_error(column, value, says):
+    log, _ = _typed_log()
+    for call in (
+        lambda: log.filter.attribute(column, [value]),
+        lambda: log.filter.attribute(column, [value], keep=False),
+        lambda: log.filter.events(column, [value]),
+    ):
+        with pytest.raises(engine.InputError) as error:
+            call()
+        assert says in str(error.value) and "\n" not in str(error.value)
+    literal = repr(value) if isinstance(value, str) else str(value)
+    with pytest.raises(engine.InputError, match="--where: column"):
+        log.filter.where(f"{column} == {literal}")
+
+
+def test_an_integer_column_with_blanks_of_a_real_log_matches_as_written():
+    """RoadTrafficFines' org:resource (integers with blanks, read as floats): '559' and
+    '559.0' keep the journeys whose first event's resource is 559, as pandas counts them."""
+    path = require_shared(SHARED / "RoadTrafficFines_first10k_cases.csv.gz")
+    log = engine.read_log(path, attributes=["org:resource"])
+    frame = pd.read_csv(path, usecols=["case:concept:name", "time:timestamp", "org:resource"])
+    frame["time:timestamp"] = pd.to_datetime(frame["time:timestamp"])
+    first = (
+        frame.sort_values(["case:concept:name", "time:timestamp"], kind="stable")
+        .groupby("case:concept:name")["org:resource"]
+        .first()
+    )
+    want = int((first == 559).sum())
+    assert want > 0
+    for text in ("559", "559.0"):
+        assert log.filter.attribute("org:resource", [text]).n_cases == want
 
 
 def test_converted_journeys_and_a_recorded_definition():

@@ -62,6 +62,41 @@ def test_a_slice_is_analysed_and_recorded(generated, tmp_path):
     pd.testing.assert_frame_equal(edges, want.dfg(), check_dtype=False)
 
 
+def test_between_keeps_the_whole_last_day(tmp_path):
+    """`--between 2026-03-01 2026-03-31` is all of March: a journey starting on the 31st at
+    08:00 is in it; a day given twice is that day; an end with a time of day is that time."""
+    frame = pd.DataFrame(
+        {
+            "case": ["c1", "c1", "c2", "c3", "c3", "c4"],
+            "activity": ["visit", "buy", "visit", "visit", "buy", "visit"],
+            "ts": [
+                "2026-03-01 09:00:00",
+                "2026-03-01 10:00:00",
+                "2026-03-15 12:00:00",
+                "2026-03-31 08:00:00",
+                "2026-03-31 09:00:00",
+                "2026-04-01 08:00:00",
+            ],
+        }
+    )
+    path = tmp_path / "log.csv"
+    frame.to_csv(path, index=False)
+    first = pd.to_datetime(frame["ts"]).groupby(frame["case"]).min()
+    flags = ["--case", "case", "--activity", "activity", "--timestamp", "ts", "--no-report"]
+    for between, low, before in (
+        (["2026-03-01", "2026-03-31"], "2026-03-01", "2026-04-01"),
+        (["2026-03-31", "2026-03-31"], "2026-03-31", "2026-04-01"),
+        (["2026-03-01", "2026-03-31 08:00"], "2026-03-01", "2026-03-31 08:00:00.000000001"),
+        (["2026-03-01", "2026-03-31 07:59"], "2026-03-01", "2026-03-31 07:59:00.000000001"),
+    ):
+        out = tmp_path / "-".join(between).replace(" ", "_").replace(":", "")
+        code = cli.main(["analyze", str(path), *flags, "--between", *between, "--out", str(out)])
+        assert code == 0
+        want = first[(first >= pd.Timestamp(low)) & (first < pd.Timestamp(before))]
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["cases"] == len(want), between
+
+
 def test_sessions_become_the_journeys(generated, tmp_path):
     assert _analyze(generated, tmp_path, "--session-gap", "6h") == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -86,6 +121,50 @@ def test_compare_writes_its_table(generated, tmp_path):
     write_report(tmp_path)  # the report has a "what differs" section
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "What differs" in page and f"{summary['rows']:,} compared figures" in page
+
+
+def test_compare_matches_numbers_as_written(tmp_path, capsys):
+    """--compare tier=1,2 on a column of integers, resource=559 (and 559.0) on integers
+    with blanks (read as floats): the sides are the journeys pandas finds with those
+    values at their first event; a value not of the column's type is a one-line error."""
+    frame = pd.DataFrame(
+        {
+            "case": [1, 1, 2, 2, 3, 4, 5, 5, 6],
+            "activity": ["a", "buy", "a", "b", "a", "a", "a", "buy", "a"],
+            "ts": pd.date_range("2024-01-01", periods=9, freq="h").astype(str),
+            "tier": [1, 1, 2, 2, 2, 1, 3, 3, 2],
+            "resource": [559, None, 561, 559, None, 559, 560, None, 559],
+        }
+    )
+    path, stages = tmp_path / "log.csv", tmp_path / "stages.toml"
+    frame.to_csv(path, index=False)
+    stages.write_text(
+        'conversion = { activity = "buy" }\n[[stages]]\nname = "s"\n'
+        'touchpoints = ["a", "b", "buy"]\n'
+    )
+    first = frame.drop_duplicates("case").set_index("case")  # rows are in time order
+    flags = ["--case", "case", "--activity", "activity", "--timestamp", "ts", "--no-report"]
+    flags += ["--quiet", "--stages", str(stages)]
+    for compare, a, b in (
+        ("tier=1,2", first["tier"] == 1, first["tier"] == 2),
+        ("tier=2", first["tier"] == 2, first["tier"] != 2),
+        ("resource=559", first["resource"] == 559, first["resource"] != 559),
+        ("resource=559.0,561", first["resource"] == 559, first["resource"] == 561),
+    ):
+        out = tmp_path / compare.replace("=", "-").replace(",", "-")
+        code = cli.main(["analyze", str(path), *flags, "--compare", compare, "--out", str(out)])
+        assert code == 0, capsys.readouterr().err
+        summary = json.loads((out / "summary.json").read_text())["compare"]
+        assert (summary["a_journeys"], summary["b_journeys"]) == (a.sum(), b.sum()), compare
+    for compare, says in (
+        ("tier=x", "--compare: column 'tier' holds whole numbers (int64); 'x' is not one"),
+        ("resource=1,many", "--compare: column 'resource' holds numbers (float64); 'many'"),
+    ):
+        out = tmp_path / "bad"
+        code = cli.main(["analyze", str(path), *flags, "--compare", compare, "--out", str(out)])
+        err = capsys.readouterr().err.strip()
+        assert code == cli.EXIT_INPUT and says in err and "\n" not in err, err
+        assert not out.exists()
 
 
 @pytest.mark.parametrize(

@@ -50,19 +50,18 @@ def analyze(args: argparse.Namespace) -> int:
     progress.message(f"results in {args.out}")
     if args.backend == "dask":
         log.close()
-    if not args.quiet:
-        from ..report.labels import neutral
+    # The overview is the command's output, printed with --quiet too: --quiet silences the
+    # progress on stderr only, and a batch job that wants no stdout redirects it.
+    from ..report.labels import neutral
 
-        print(
-            neutral(
-                _overview(summary, run.written["variants.parquet"], run.written["edges.parquet"])
-            )
-        )
-        actions = summary["journey"]["actions"] if model is not None else []
-        if actions:
-            print("prioritized actions (actions.parquet):")
-            for number, action in enumerate(actions[:5], start=1):
-                print(f"  {number}. {neutral(action)}")
+    print(
+        neutral(_overview(summary, run.written["variants.parquet"], run.written["edges.parquet"]))
+    )
+    actions = summary["journey"]["actions"] if model is not None else []
+    if actions:
+        print("prioritized actions (actions.parquet):")
+        for number, action in enumerate(actions[:5], start=1):
+            print(f"  {number}. {neutral(action)}")
     return EXIT_OK
 
 

@@ -211,7 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="threads for the compiled kernels (default: all cores)",
     )
-    _run_flags(running)
+    _run_flags(
+        running,
+        quiet="no progress on stderr (the overview on stdout stays: redirect stdout to drop it)",
+    )
 
     report = commands.add_parser(
         "report",
@@ -283,9 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_flags(parser: argparse._ActionsContainer) -> None:
+def _run_flags(parser: argparse._ActionsContainer, quiet: str = "no progress on stderr") -> None:
     """--quiet and --debug, which every command takes."""
-    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--quiet", action="store_true", help=quiet)
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
 

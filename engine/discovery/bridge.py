@@ -109,10 +109,14 @@ class Pm4pyAccessor:
         """A pm4py DFG object, accepted by pm4py's inductive miner."""
         return dfg_object(self._log)
 
-    def performance_dfg(self) -> dict[tuple[str, str], dict[str, float]]:
-        """Edge durations shaped like pm4py.discover_performance_dfg's first result (mean,
-        median, max, min, sum, stdev in seconds)."""
-        return performance_dfg_dict(self._log)
+    def performance_dfg(
+        self,
+    ) -> tuple[dict[tuple[str, str], dict[str, float]], dict[str, int], dict[str, int]]:
+        """(performance dfg, start_activities, end_activities) as
+        pm4py.discover_performance_dfg returns them: per edge its mean, median, max, min,
+        sum and stdev in seconds; the start and end activities as in `dfg()`."""
+        _, start, end = dfg_dicts(self._log)
+        return performance_dfg_dict(self._log), start, end
 
     def variants(self) -> dict[tuple[str, ...], int]:
         """{activity tuple: number of cases}, as pm4py.get_variants returns it."""

@@ -287,22 +287,23 @@ class EventLog(LogVerbs):
 
     def to_pm4py_dfg(self) -> tuple[dict[tuple[str, str], int], dict[str, int], dict[str, int]]:
         """Deprecated: `log.pm4py.dfg()`."""
-        _deprecated("to_pm4py_dfg", "pm4py.dfg")
+        _deprecated("to_pm4py_dfg", "pm4py.dfg()")
         return self.pm4py.dfg()
 
     def to_pm4py_dfg_object(self) -> Any:
         """Deprecated: `log.pm4py.dfg_object()`."""
-        _deprecated("to_pm4py_dfg_object", "pm4py.dfg_object")
+        _deprecated("to_pm4py_dfg_object", "pm4py.dfg_object()")
         return self.pm4py.dfg_object()
 
     def to_pm4py_performance_dfg(self) -> dict[tuple[str, str], dict[str, float]]:
-        """Deprecated: `log.pm4py.performance_dfg()`."""
-        _deprecated("to_pm4py_performance_dfg", "pm4py.performance_dfg")
-        return self.pm4py.performance_dfg()
+        """Deprecated: `log.pm4py.performance_dfg()[0]` (this name keeps its former
+        result, the performance dfg alone)."""
+        _deprecated("to_pm4py_performance_dfg", "pm4py.performance_dfg()[0]")
+        return self.pm4py.performance_dfg()[0]
 
     def to_pm4py_variants(self) -> dict[tuple[str, ...], int]:
         """Deprecated: `log.pm4py.variants()`."""
-        _deprecated("to_pm4py_variants", "pm4py.variants")
+        _deprecated("to_pm4py_variants", "pm4py.variants()")
         return self.pm4py.variants()
 
 
@@ -312,7 +313,7 @@ def _deprecated(old: str, new: str) -> None:
     from ..errors import caller_stacklevel
 
     warnings.warn(
-        f"log.{old}() is deprecated; use log.{new}()",
+        f"log.{old}() is deprecated; use log.{new}",
         DeprecationWarning,
         stacklevel=caller_stacklevel(),
     )

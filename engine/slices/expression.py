@@ -8,7 +8,9 @@ descent parser; nothing is evaluated as Python).
     VALUE      := 'text' | "text" | a number
 
 A test compares an event column's value at each journey's first event (its segment),
-so `segment == 'new' and first_channel in ('web', 'app')` keeps journeys. Words are
+so `segment == 'new' and first_channel in ('web', 'app')` keeps journeys. A value is read
+as the column's type (`tier == '1'` is `tier == 1` on a column of numbers; see
+engine.slices.values). Words are
 case-sensitive column names; `and`, `or`, `not` and `in` are keywords.
 """
 

@@ -27,13 +27,18 @@ same meaning, and the tests compare with them:
 - `converted(model, converted=True)`: journeys that did (not) convert;
 - `cases(ids)`: journeys by id.
 
-Bounds are inclusive. Timestamps without an offset are taken as UTC for a log read with
-offsets (as read_log takes them), and as given otherwise.
+Bounds are inclusive. An end that names a whole day (text without a time of day such as
+'2026-03-31', a datetime.date, a numpy datetime64 of days) keeps all of that day, as an end
+naming a month ('2026-03') or a year keeps all of it (as pandas reads such text in a
+slice); an end with a time of day (text, a datetime, a pandas Timestamp) is that instant.
+Times without an offset are taken as UTC for a log read with offsets (as read_log takes
+them, so a date alone is a UTC day there), and as given otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,6 +47,7 @@ import pandas as pd
 from ..errors import InputError
 from ..kernels.filters import contains_cases, follows_cases, trim_events
 from .build import slice_log
+from .values import column_values
 
 if TYPE_CHECKING:
     from ..journey import JourneyModel
@@ -68,17 +74,19 @@ class LogFilter:
         self, column: str, values: Iterable[Any], *, at: str = "first", keep: bool = True
     ) -> EventLog:
         """Journeys whose `column` value at their first (last, any) event is in `values`
-        (or, with keep=False, is not)."""
+        (or, with keep=False, is not); values given as text are read as the column's type
+        ('559' is 559 in a column of numbers; see engine.slices.values)."""
         _choice("at", at, POSITIONS)
         series = self._column(column)
         values = list(values)
+        typed = column_values(series, values, column, "attribute")
         offsets = self._log.case_offsets
         if at == "first":
-            per_case = _isin(series, values, offsets[:-1])
+            per_case = _isin(series, typed, offsets[:-1])
         elif at == "last":
-            per_case = _isin(series, values, offsets[1:] - 1)
+            per_case = _isin(series, typed, offsets[1:] - 1)
         else:
-            per_case = np.logical_or.reduceat(_isin(series, values), offsets[:-1])
+            per_case = np.logical_or.reduceat(_isin(series, typed), offsets[:-1])
         keep_case = per_case if keep else ~per_case
         step = {"filter": "attribute", "column": column, "values": values, "at": at, "keep": keep}
         return self._cases(keep_case, step)
@@ -102,7 +110,7 @@ class LogFilter:
                     cache[name] = pd.Series(pd.Categorical.from_codes(codes, dtype=column.dtype))
                 else:
                     cache[name] = column.iloc[first].reset_index(drop=True)
-            return _isin(cache[name], options)
+            return _isin(cache[name], column_values(cache[name], options, name, "--where"))
 
         keep = np.asarray(mask_of(isin), dtype=bool)
         return self._cases(keep, {"filter": "where", "expression": expression})
@@ -110,12 +118,13 @@ class LogFilter:
     def time_range(
         self, start: Any = None, end: Any = None, *, mode: str = "intersects"
     ) -> EventLog:
-        """Journeys (or, mode="events", events) in the window [start, end] (see the
-        module doc for the modes)."""
+        """Journeys (or, mode="events", events) in the window [start, end], both
+        included; an end given as a date alone ('2026-03-31') keeps that whole day (see
+        the module doc for the modes and the bounds)."""
         _choice("mode", mode, TIME_MODES)
         log = self._log
         low = self._instant(start, "start") if start is not None else np.iinfo(np.int64).min
-        high = self._instant(end, "end") if end is not None else np.iinfo(np.int64).max
+        high = self._instant(end, "end", whole=True) if end is not None else np.iinfo(np.int64).max
         if low > high:
             raise InputError(f"time_range: start {start!r} is after end {end!r}; swap them")
         step = {"filter": "time_range", "start": _text(start), "end": _text(end), "mode": mode}
@@ -218,7 +227,8 @@ class LogFilter:
     def events(self, column: str, values: Iterable[Any], *, keep: bool = True) -> EventLog:
         """The events whose `column` value is (keep=False: is not) in `values`."""
         values = list(values)
-        hit = _isin(self._column(column), values)
+        series = self._column(column)
+        hit = _isin(series, column_values(series, values, column, "events"))
         step = {"filter": "events", "column": column, "values": values, "keep": keep}
         return slice_log(self._log, hit if keep else ~hit, step)
 
@@ -316,7 +326,9 @@ class LogFilter:
         hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
         raise InputError(f"{where}: the log has no touchpoint {name!r}{hint}")
 
-    def _instant(self, value: Any, name: str) -> int:
+    def _instant(self, value: Any, name: str, *, whole: bool = False) -> int:
+        """`value` in the log's int64 ns; with `whole`, the last nanosecond of the day
+        (month, year) it names when it names one (see the module doc)."""
         try:
             stamp = pd.Timestamp(value)
         except (TypeError, ValueError):
@@ -327,7 +339,39 @@ class LogFilter:
             raise InputError(f"time_range: {name} {value!r} is not a date or time")
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
+        if whole:
+            after = _period_after(value, stamp)
+            if after is not None:
+                return after - 1
         return int(stamp.as_unit("ns").value)
+
+
+#: The periods a date given without a time of day names (pandas' Period frequencies).
+_WHOLE_PERIODS = ("D", "M", "Y")
+
+
+def _period_after(value: Any, stamp: pd.Timestamp) -> int | None:
+    """The first nanosecond after the whole day, month or year that `value`
+    names (text without a time of day, a datetime.date, a numpy datetime64 of days or
+    coarser), whose first instant is `stamp`; None when `value` is an instant."""
+    if isinstance(value, str):
+        try:
+            period = pd.Period(value.strip())
+        except (TypeError, ValueError):
+            return None
+        if period.freqstr.split("-")[0] not in _WHOLE_PERIODS or period.start_time != stamp:
+            return None
+        following = period + 1
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        following = pd.Period(stamp, freq="D") + 1
+    elif isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] in ("D", "M", "Y"):
+        following = pd.Period(stamp, freq=np.datetime_data(value.dtype)[0]) + 1
+    else:
+        return None
+    try:
+        return int(following.start_time.as_unit("ns").value)
+    except (OverflowError, ValueError):  # the period ends after the last time pandas holds
+        return int(np.iinfo(np.int64).max)
 
 
 def _default_model() -> JourneyModel:

@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--between",
         nargs=2,
         metavar=("START", "END"),
-        help="keep journeys that start between two dates or times (inclusive)",
+        help="keep journeys that start between two dates or times, both included; an END "
+        "given as a date alone keeps that whole day (2026-03-01 2026-03-31: all of March)",
     )
     group.add_argument(
         "--session-gap",
@@ -62,7 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--compare",
         metavar="COLUMN=A[,B]",
         help="also write compare.parquet: journeys whose COLUMN (at their first event) is A "
-        "against those where it is B, or all the others",
+        "against those where it is B, or all the others; A and B are read as the column's "
+        "type (tier=1 matches the number 1, flag=true a boolean)",
     )
 
 
@@ -131,7 +133,20 @@ def apply(log: EventLog, args: argparse.Namespace) -> EventLog:
         log = log.filter.contains(*args.contains, how="all")
     if args.between is not None:
         log = log.filter.time_range(*args.between, mode="starts")
+    if args.compare is not None:
+        compare_values(log, args.compare)  # a value not of the column's type: an error now
     return log
+
+
+def compare_values(log: EventLog, compare: str) -> tuple[str, Any, Any]:
+    """--compare COLUMN=A[,B] → (column, A, B or None), A and B read as values of the
+    column's type ('1' is 1 in a column of integers; see engine.slices.values)."""
+    from .values import column_values
+
+    column, a, b = compare_sides(compare)
+    series = log.filter._column(column)
+    typed = column_values(series, [a] if b is None else [a, b], column, "--compare")
+    return column, typed[0], typed[1] if b is not None else None
 
 
 def comparison(
@@ -141,9 +156,10 @@ def comparison(
     from .comparison import compare_logs
 
     column, a, b = compare_sides(compare)
-    side_a = log.filter.attribute(column, [a])
-    other = log.filter.attribute(column, [a], keep=False) if b is None else None
-    side_b = other if other is not None else log.filter.attribute(column, [b])
+    _, typed_a, typed_b = compare_values(log, compare)
+    side_a = log.filter.attribute(column, [typed_a])
+    other = log.filter.attribute(column, [typed_a], keep=False) if b is None else None
+    side_b = other if other is not None else log.filter.attribute(column, [typed_b])
     table = compare_logs(side_a, side_b, model, min_journeys=min_journeys)
     flagged = table[table["significant"]]
     return table, {

@@ -39,6 +39,7 @@ class DaskEventLog(PartedLog):
         #: The filters that made this log from the one read (see engine.slices).
         self.definition: list[dict[str, Any]] = []
         self._observed_until: int | None = None
+        self._read_activities: np.ndarray | None = None
 
     backend = "dask"
 
@@ -108,6 +109,14 @@ class DaskEventLog(PartedLog):
                 ends = dask.compute(*[dask.delayed(_last_ns)(log) for log in self._built()])
                 self._observed_until = max(ends)
         return self._observed_until
+
+    @property
+    def read_activities(self) -> np.ndarray:
+        """The activities of the log as it was read, which its slices keep, as
+        EventLog.read_activities: a journey model is checked against them."""
+        if self._read_activities is None:
+            return self.activity_names
+        return self._read_activities
 
     @property
     def filter(self) -> Any:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..log.activity_codes import sorted_names
 from .parted import PartedLog
 
@@ -25,6 +27,7 @@ class LocalParts(PartedLog):
         *,
         shape: str = "pairs",
         observed_until: int | None = None,
+        read_activities: np.ndarray | None = None,
     ) -> None:
         if shape not in ("pairs", "flat"):
             raise ValueError(f"shape must be 'pairs' or 'flat'; got {shape!r}")
@@ -42,6 +45,12 @@ class LocalParts(PartedLog):
         )
         ends = [p.observed_until for p in self.parts if p.n_events]
         self.observed_until = int(observed_until if observed_until is not None else max(ends))
+        #: the activities of the log read (default: those the parts were read or cut with)
+        if read_activities is None:
+            read_activities = sorted_names(
+                set().union(*(p.read_activities.tolist() for p in self.parts))
+            )
+        self.read_activities = read_activities
 
     @property
     def npartitions(self) -> int:

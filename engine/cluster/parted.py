@@ -18,7 +18,8 @@ from ..log.build import DroppedRows, all_rows_dropped
 
 class PartedLog(LogVerbs):
     """The tables of a log given as parts. Subclasses give `_reduce(chunk, combine,
-    *args)`, `_dropped_parts()`, `activity_names`, `observed_until`, `npartitions`, and
+    *args)`, `_dropped_parts()`, `activity_names`, `read_activities` (those of the log
+    read, which a journey model is checked against), `observed_until`, `npartitions`, and
     the attributes `columns`, `attributes`, `source`, `definition`."""
 
     backend = "parts"

@@ -72,7 +72,8 @@ class Journey:
         if source is None:
             source = quantile_source(log)
         self.source = source
-        self.unmapped_names = model.unmapped_touchpoints(list(log.activity_names))
+        names = list(log.activity_names)  # checked against the log read (a slice's parent's)
+        self.unmapped_names = model.unmapped_touchpoints(names, list(log.read_activities))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
         self._bottlenecks: dict[tuple[str | None, int, float], pd.DataFrame] = {}
         self._km_tables: dict[float, pd.DataFrame] = {}  # by confidence

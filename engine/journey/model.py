@@ -18,7 +18,10 @@ It is checked when made (stages declared once, each touchpoint in one stage, a c
 that names a declared stage) and again against a log (`check`): touchpoints the log has
 but the model does not map are reported, never dropped in silence; touchpoints the model
 maps but the log lacks are an error that lists them (unless the model is not strict); a
-conversion activity the log lacks gets a warning (no journey converts).
+conversion activity the log lacks gets a warning (no journey converts). The log is the
+one read: a slice of it is checked against the activities it was cut from (its
+`read_activities`), since a slice without some touchpoint, or without a converter, is no
+misspelt mapping.
 """
 
 from __future__ import annotations
@@ -247,11 +250,13 @@ class JourneyModel:
     def stage_order(self, stage: str) -> int:
         return self.stages.index(stage)
 
-    def unmapped_touchpoints(self, activity_names: Sequence[str]) -> list[str]:
-        """The log's touchpoints the model leaves unmapped, after checking the model fits the
-        log: an error for touchpoints it names that the log lacks (when strict), a warning
-        for a conversion activity that never occurs."""
-        present = set(activity_names)
+    def check(self, read_activities: Iterable[str]) -> None:
+        """Check the model's spelling against the activities of a log as it was read
+        (before any filter: a slice carries them as `read_activities`): an error for the
+        touchpoints it names that the log lacks (when strict), a warning for a conversion
+        activity that never occurs. A slice that lacks a touchpoint the log read has is
+        no mistake: it counts no visit of it."""
+        present = set(read_activities)
         missing = sorted(t for t in self.touchpoints if t not in present)
         if missing and self.strict:
             raise InputError(
@@ -266,6 +271,13 @@ class JourneyModel:
                 UserWarning,
                 stacklevel=caller_stacklevel(),
             )
+
+    def unmapped_touchpoints(
+        self, activity_names: Sequence[str], read_activities: Iterable[str] | None = None
+    ) -> list[str]:
+        """The log's touchpoints the model leaves unmapped, after checking the model fits
+        the log as read (`check`; `read_activities` defaults to `activity_names`)."""
+        self.check(activity_names if read_activities is None else read_activities)
         return [name for name in activity_names if name not in self.touchpoints]
 
     def stage_codes(self, activity_names: Sequence[str]) -> np.ndarray:

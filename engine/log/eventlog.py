@@ -35,6 +35,8 @@ class EventLog(LogVerbs):
         source_row: input row of each event (0-based, counting all input rows); int32, or
             int64 for inputs of 2**31 rows or more.
         activity_names: activity names, alphabetical; codes index into it.
+        read_activities: the activity names of the log as read, before any filter (a
+            slice's parent's); a journey model's mapping is checked against them.
         case_ids: the case id of each case, as given in the input.
         attributes: extra event columns that were asked for, in canonical order.
         dropped: rows left out because their case, activity or timestamp was missing.
@@ -69,6 +71,7 @@ class EventLog(LogVerbs):
         #: the filters that made this log from the one read (engine.slices); [] if none
         self.definition: list[dict[str, Any]] = []
         self._observed_until: int | None = None
+        self._read_activities: np.ndarray | None = None
         self._cache: dict[str, Any] = {}
 
     @property
@@ -82,6 +85,19 @@ class EventLog(LogVerbs):
     @observed_until.setter
     def observed_until(self, ns: int) -> None:
         self._observed_until = int(ns)
+
+    @property
+    def read_activities(self) -> np.ndarray:
+        """The activities of the log as it was read, before any filter (alphabetical): the
+        log's own, or for a slice its parent's, so that a journey model is checked against
+        the log read (a misspelt touchpoint) and not the slice (a touchpoint it lacks)."""
+        if self._read_activities is None:
+            return self.activity_names
+        return self._read_activities
+
+    @read_activities.setter
+    def read_activities(self, names: np.ndarray) -> None:
+        self._read_activities = names
 
     @property
     def case_ids(self) -> pd.Index:

@@ -79,6 +79,7 @@ def slice_log(
     sliced = type(log)(canonical, columns=log.columns, source=log.source)
     sliced.definition = [*log.definition, step]
     sliced.observed_until = log.observed_until
+    sliced.read_activities = log.read_activities
     return sliced
 
 

@@ -271,9 +271,7 @@ class LogFilter:
         code = -1 if anchor is None else self._code(anchor, "trim")
         until_code, until_at = -1, np.zeros(0, np.int64)
         if until == "conversion":
-            from .comparison import _journeys
-
-            until_at = _journeys(log, log, model or _default_model())[0].conversions.at_event
+            until_at = log.journey(model or _default_model()).conversions.at_event
         elif until is not None:
             until_code = self._code(until, "trim")
         keep, _ = trim_events(

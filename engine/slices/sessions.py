@@ -64,4 +64,5 @@ def sessions(log: EventLog, gap: Any = "30min") -> EventLog:
     split = type(log)(canonical, columns=log.columns, source=log.source)
     split.definition = [*log.definition, {"filter": "sessions", "gap": _text(gap)}]
     split.observed_until = log.observed_until
+    split.read_activities = log.read_activities
     return split

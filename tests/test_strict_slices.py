@@ -1,7 +1,8 @@
 """A strict journey model on slices: its mapping is checked against the log as read, whose
 activities every slice, session split and log given as parts carries, so that a mapped
 touchpoint a slice lacks counts no visit instead of being an error, while a misspelt one
-is refused on the log and on every slice of it; the same on the command line."""
+is refused on the log and on every slice of it; the same on the command line and in
+`engine.compare`."""
 
 from __future__ import annotations
 
@@ -133,6 +134,25 @@ def test_slices_of_slices_and_parts_keep_the_log_read(sepsis):
     )
     with pytest.raises(engine.InputError, match="does not have: 'Release Z'"):
         local.journey(MISSPELT)
+
+
+def test_compare_checks_the_mapping_against_the_logs_read(sepsis):
+    a = sepsis.filter.contains("Return ER")
+    b = sepsis.filter.absent("Return ER")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = engine.compare(a, b, STRICT)
+    pd.testing.assert_frame_equal(table, engine.compare(a, b, LENIENT))
+    assert {"funnel", "conversion"} <= set(table["table"])
+    one = sepsis.filter.cases([sepsis.case_ids[0]])
+    engine.compare(one, one, STRICT)  # as the journey of one such slice does
+    with pytest.raises(engine.InputError, match="does not have: 'Release Z'"):
+        engine.compare(a, b, MISSPELT)
+    typo = dataclasses.replace(STRICT, conversion=Conversion(activity="Release Q"))
+    with pytest.warns(UserWarning, match=r"conversion activity 'Release Q' never occurs"):
+        engine.compare(a, b, typo)
+    by_group = sepsis.journey(STRICT).compare("org:group", "A", "B")  # B lacks Release E
+    pd.testing.assert_frame_equal(by_group, sepsis.journey(LENIENT).compare("org:group", "A", "B"))
 
 
 def test_filters_and_drift_that_take_a_model_run_on_a_slice(sepsis):

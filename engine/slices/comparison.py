@@ -77,7 +77,11 @@ def compare_logs(
     the funnel, conversion and stage dwell too. `fdr`: the false-discovery rate at which
     a row is `significant`; `tables`: which to compare; `horizon_ns`: conversion counted
     within that time of a journey's start, among journeys observed that long (logs of
-    unequal age, see journey/segments.py)."""
+    unequal age, see journey/segments.py). The model is checked against the logs as
+    read (`JourneyModel.check`): a touchpoint neither has is an error when it is strict,
+    a conversion activity neither has a warning."""
+    if model is not None:
+        model.check(read_activities(log_a, log_b))
     rows = compare_rows(
         log_a,
         log_b,
@@ -130,17 +134,25 @@ def compare_rows(
 
 
 def _journeys(log_a: EventLog, log_b: EventLog, model: JourneyModel) -> tuple:
-    """Both logs through `model`, made lenient: a slice may lack some of the mapped
-    touchpoints, or every conversion, without that being a mistake."""
+    """Both logs through `model`, its spelling checked against the logs as read (a
+    touchpoint neither has is an error when it is strict), then made lenient: two logs
+    read apart (two periods) may each lack some of the mapped touchpoints, or every
+    conversion, without that being a mistake."""
     import dataclasses
     import warnings
 
     lenient = dataclasses.replace(model, strict=False)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", UserWarning)  # said by compare_logs, or the journey
+        model.check(read_activities(log_a, log_b))
         ja, jb = log_a.journey(lenient), log_b.journey(lenient)
         ja.conversions, jb.conversions  # noqa: B018 (computed now, under the same filter)
     return ja, jb
+
+
+def read_activities(log_a: EventLog, log_b: EventLog) -> list[str]:
+    """The activities of the two logs as read (both slices of one log: its own)."""
+    return sorted({*log_a.read_activities.tolist(), *log_b.read_activities.tolist()})
 
 
 #: `engine.compare(log_a, log_b, model)`: what differs between two logs.

@@ -1,11 +1,14 @@
 """Slices on Dask (engine/cluster/slices.py): every filter and the sessions give, on 1, 2
 and 4 partitions, the single-machine slice's tables, definition and journey figures; a
-touchpoint some partitions lack, top variants of the whole log, an empty slice and the
-command line's slice flags."""
+touchpoint some partitions lack, top variants of the whole log, an empty slice, the
+command line's slice flags, and a strict journey model, checked against the log read on
+the client and on the workers."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ import pandas as pd
 import pytest
 
 import engine
+from engine import cli
 from engine.datasets.synthetic import KEYS, generate
 from engine.journey import JourneyModel
 from tests.journey_checks import assert_same_journey
@@ -23,6 +27,9 @@ distributed = pytest.importorskip("distributed")
 
 ATTRIBUTES = ["segment", "channel"]
 MODEL = JourneyModel.default()
+#: The template made strict: the generated log has every touchpoint it maps, a slice not.
+STRICT = dataclasses.replace(MODEL, strict=True)
+MISSPELT = dataclasses.replace(STRICT, touchpoints={**MODEL.touchpoints, "chekout": "purchase"})
 
 #: (name, the filter) — each applied to the whole log and to the log on Dask.
 FILTERS = [
@@ -153,8 +160,6 @@ def test_bad_arguments_fail_before_the_work(on_dask):
 
 
 def test_the_command_line_slices_on_dask(client, tmp_path: Path):
-    from engine import cli
-
     df = generate(5_000, seed=43)
     folder = tmp_path / "log"
     folder.mkdir()
@@ -182,3 +187,79 @@ def test_the_command_line_slices_on_dask(client, tmp_path: Path):
             obj=name,
         )
     assert np.isfinite(got["journey"]["conversion_rate"])
+
+
+@pytest.mark.parametrize("name", ["where", "touchpoints", "top variants", "not converted"])
+def test_a_strict_model_on_a_slice_is_checked_against_the_log_read(on_dask, whole, name):
+    """The slice lacks some mapped touchpoints (not converted: the conversion activity);
+    the strict model gives the lenient model's single-machine figures, without a warning."""
+    apply = dict(FILTERS)[name]
+    want, got = apply(whole), apply(on_dask)
+    assert set(STRICT.touchpoints) - set(want.activity_names)
+    assert list(got.read_activities) == list(whole.activity_names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        journey = got.journey(STRICT)
+    assert_same_journey(journey, want.journey(MODEL), segments=ATTRIBUTES[:1])
+    with pytest.raises(engine.InputError, match="does not have: 'chekout'; fix"):
+        got.journey(MISSPELT)
+
+
+def test_filters_with_a_strict_model_run_on_the_parts_of_a_slice(client):
+    """`converted` and `trim` build each part's journeys on the workers: those are checked
+    against the log read too, which every part carries, though most parts lack one of
+    the mapped touchpoints (`fraud_review`, which one journey has)."""
+    frame = generate(3_000, seed=42)
+    frame["touchpoint"] = frame["touchpoint"].astype(object)
+    frame.loc[frame.index[0], "touchpoint"] = "fraud_review"
+    mapped = {**MODEL.touchpoints, "fraud_review": "purchase"}
+    model = dataclasses.replace(STRICT, touchpoints=mapped)
+    log = engine.read_log(dd.from_pandas(frame, npartitions=2), **KEYS, npartitions=4)
+    whole = engine.read_log(frame, **KEYS)
+    for apply in (
+        lambda log: log.filter.converted(model),
+        lambda log: log.filter.absent("return").filter.converted(model, converted=False),
+        lambda log: log.sessions("6h").filter.trim("product_page", until="conversion", model=model),
+        lambda log: log.filter.touchpoints(drop=["email_open"]).filter.trim(
+            "product_page", until="conversion", model=model
+        ),
+    ):
+        got, want = apply(log), apply(whole)
+        assert_same_tables(got, want, exact=True)
+        assert got.definition == want.definition
+    with pytest.raises(engine.InputError, match="does not have: 'chekout'; fix"):
+        log.filter.absent("return").filter.converted(MISSPELT)
+
+
+def test_the_command_line_slices_on_dask_with_a_strict_mapping(client, tmp_path: Path):
+    df = generate(5_000, seed=44)
+    folder = tmp_path / "log"
+    folder.mkdir()
+    for k in range(2):
+        df.iloc[k::2].to_parquet(folder / f"part-{k}.parquet")
+    whole = tmp_path / "whole.parquet"
+    pd.concat([df.iloc[k::2] for k in range(2)]).to_parquet(whole)
+    default = Path(engine.__file__).parent / "journey" / "templates" / "default.toml"
+    strict = tmp_path / "strict.toml"
+    strict.write_text(default.read_text().replace("strict = false", "strict = true"))
+    columns = ["--case", "customer_id", "--activity", "touchpoint", "--timestamp", "ts"]
+    slicing = ["--where", "segment == 'business'", "--contains", "search"]
+    common = ["--no-report", "--quiet", *columns, *slicing, "--stages", str(strict)]
+    dask_out, pandas_out = tmp_path / "dask", tmp_path / "pandas"
+    glob = str(folder / "*.parquet")
+    assert cli.main(["analyze", glob, "--backend", "dask", "--out", str(dask_out), *common]) == 0
+    assert cli.main(["analyze", str(whole), "--out", str(pandas_out), *common]) == 0
+    log = engine.read_log(whole, **KEYS, attributes=["segment"])
+    part = log.filter.where("segment == 'business'").filter.contains("search", how="all")
+    assert set(STRICT.touchpoints) - set(part.activity_names)  # the slice lacks some
+    want = part.journey(MODEL)
+    for name, table in (("stages", want.stages()), ("funnel", want.funnel())):
+        for out in (dask_out, pandas_out):
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(out / f"{name}.parquet"),
+                table,
+                check_dtype=False,
+                check_exact=False,
+                rtol=1e-12,
+                obj=name,
+            )

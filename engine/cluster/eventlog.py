@@ -168,6 +168,7 @@ class DaskEventLog(PartedLog):
         derived._logs = logs
         derived.definition = [*self.definition, *([found] if found else [])]
         derived._observed_until = self.observed_until
+        derived._read_activities = self.read_activities
         return derived
 
     def __repr__(self) -> str:

@@ -64,9 +64,8 @@ class DaskLogFilter:
         self, name: str, args: tuple, kwargs: dict[str, Any], *, step: dict | None = None
     ) -> DaskEventLog:
         log = self._log
-        return log._derived(
-            _filter_part, (log.activity_names, log.observed_until, name, args, kwargs), step
-        )
+        ends = (log.activity_names, log.read_activities, log.observed_until)
+        return log._derived(_filter_part, (*ends, name, args, kwargs), step)
 
 
 def sessions(log: DaskEventLog, gap: Any) -> DaskEventLog:
@@ -76,7 +75,7 @@ def sessions(log: DaskEventLog, gap: Any) -> DaskEventLog:
 
     _duration_ns(gap, "gap")  # a bad gap is an error here, not on a worker
     attributes = [*log.attributes, *([CUSTOMER] if CUSTOMER not in log.attributes else [])]
-    return log._derived(_sessions_part, (gap,), None, attributes=attributes)
+    return log._derived(_sessions_part, (log.read_activities, gap), None, attributes=attributes)
 
 
 def part_facts(pair: tuple[Any, dict | None]) -> tuple[int, dict | None]:
@@ -90,6 +89,7 @@ def part_facts(pair: tuple[Any, dict | None]) -> tuple[int, dict | None]:
 def _filter_part(
     log: Any,
     names: np.ndarray,
+    read_activities: np.ndarray,
     observed_until: int,
     name: str,
     args: tuple,
@@ -106,6 +106,7 @@ def _filter_part(
     match_worker_threads()
     part = widened(log, names)
     part.observed_until = observed_until
+    part.read_activities = read_activities  # a journey model is checked against the log read
     try:
         sliced = getattr(part.filter, name)(*args, **kwargs)
     except EmptySlice as empty:
@@ -113,7 +114,7 @@ def _filter_part(
     return sliced, sliced.definition[-1]
 
 
-def _sessions_part(log: Any, gap: Any) -> tuple[Any, dict | None]:
+def _sessions_part(log: Any, read_activities: np.ndarray, gap: Any) -> tuple[Any, dict | None]:
     from ..log.eventlog import EventLog
     from .threads import match_worker_threads
 
@@ -121,4 +122,5 @@ def _sessions_part(log: Any, gap: Any) -> tuple[Any, dict | None]:
         return log, None
     match_worker_threads()
     split = log.sessions(gap)
+    split.read_activities = read_activities
     return split, split.definition[-1]

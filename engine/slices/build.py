@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..kernels.filters import case_slice, kept_offsets
+from ..log.activity_codes import sorted_names
 from ..log.build import Canonical, _activity_dtype
 
 if TYPE_CHECKING:
@@ -106,7 +107,8 @@ def describe(step: dict[str, Any]) -> str:
 def widened(log: EventLog, names: np.ndarray) -> EventLog:
     """The log with `names` (sorted, a superset of its own) as its activities, its codes
     renumbered: a part of a log on Dask filtered by the names of the whole log, so that a
-    touchpoint absent from the part matches nothing instead of being unknown."""
+    touchpoint absent from the part matches nothing instead of being unknown. Its
+    `read_activities` are the log's, widened by `names` where they lack some."""
 
     own = log.activity_names
     if len(own) == len(names) and (own == names).all():
@@ -132,4 +134,8 @@ def widened(log: EventLog, names: np.ndarray) -> EventLog:
     wide = type(log)(canonical, columns=log.columns, source=log.source)
     wide.definition = list(log.definition)
     wide.observed_until = log.observed_until
+    read = log.read_activities
+    if not np.isin(names, read).all():  # a part read alone: the whole log's names
+        read = sorted_names({*read.tolist(), *names.tolist()})
+    wide.read_activities = read
     return wide

@@ -1,6 +1,9 @@
-"""Comparisons between the engine's results and the reference implementations."""
+"""Comparisons between the engine's results and the reference implementations, and the
+sources a read test takes."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -98,3 +101,16 @@ def as_parts(
     whole = engine.read_log(pd.concat(frames), **read)
     parts = LocalParts([engine.read_log(f, **read) for f in frames if len(f)], shape=shape)
     return whole, parts
+
+
+def written_as(df: pd.DataFrame, source: str, folder: Path) -> pd.DataFrame | Path:
+    """`df` as the source a read test takes: the frame itself, or a CSV or Parquet file of
+    it in `folder`."""
+    if source == "frame":
+        return df
+    path = folder / f"log.{source}"
+    if source == "csv":
+        df.to_csv(path, index=False)
+    else:
+        df.to_parquet(path)
+    return path

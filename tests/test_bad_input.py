@@ -14,6 +14,7 @@ import pytest
 import engine
 from engine import InputError
 from engine.datasets import dataset_path
+from tests.helpers import written_as
 
 KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
 
@@ -110,14 +111,8 @@ def _dated(values: list[str]) -> pd.DataFrame:
 def test_day_and_month_in_an_uncertain_order_are_refused(tmp_path, source):
     """01/02/2024 is 1 February in Europe, 2 January in the US: never guessed silently."""
     df = _dated(["01/02/2024 10:00", "03/02/2024 10:00", "05/02/2024 09:30"])
-    if source == "csv":
-        df.to_csv(tmp_path / "log.csv", index=False)
-        df = tmp_path / "log.csv"
-    elif source == "parquet":
-        df.to_parquet(tmp_path / "log.parquet")
-        df = tmp_path / "log.parquet"
     with pytest.raises(InputError) as excinfo:
-        engine.read_log(df, **KEYS)
+        engine.read_log(written_as(df, source, tmp_path), **KEYS)
     message = one_line_error(excinfo)
     assert "column 'ts'" in message and "3 rows (rows 0, 1, 2)" in message
     assert "'%d/%m/%Y %H:%M' if the day comes first" in message

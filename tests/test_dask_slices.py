@@ -159,14 +159,20 @@ def test_bad_arguments_fail_before_the_work(on_dask):
         on_dask.filter.nonsense()
 
 
-def test_the_command_line_slices_on_dask(client, tmp_path: Path):
-    df = generate(5_000, seed=43)
+def _folder_and_whole(df: pd.DataFrame, tmp_path: Path) -> tuple[Path, Path]:
+    """The log as a folder of two Parquet files (rows alternating) and as one file holding
+    the same rows in the folder's order."""
     folder = tmp_path / "log"
     folder.mkdir()
     for k in range(2):
         df.iloc[k::2].to_parquet(folder / f"part-{k}.parquet")
     whole = tmp_path / "whole.parquet"
     pd.concat([df.iloc[k::2] for k in range(2)]).to_parquet(whole)
+    return folder, whole
+
+
+def test_the_command_line_slices_on_dask(client, tmp_path: Path):
+    folder, whole = _folder_and_whole(generate(5_000, seed=43), tmp_path)
     columns = ["--case", "customer_id", "--activity", "touchpoint", "--timestamp", "ts"]
     slicing = ["--where", "segment != 'business'", "--contains", "product_page"]
     slicing += ["--session-gap", "12h", "--segment", "segment"]
@@ -232,13 +238,7 @@ def test_filters_with_a_strict_model_run_on_the_parts_of_a_slice(client):
 
 
 def test_the_command_line_slices_on_dask_with_a_strict_mapping(client, tmp_path: Path):
-    df = generate(5_000, seed=44)
-    folder = tmp_path / "log"
-    folder.mkdir()
-    for k in range(2):
-        df.iloc[k::2].to_parquet(folder / f"part-{k}.parquet")
-    whole = tmp_path / "whole.parquet"
-    pd.concat([df.iloc[k::2] for k in range(2)]).to_parquet(whole)
+    folder, whole = _folder_and_whole(generate(5_000, seed=44), tmp_path)
     default = Path(engine.__file__).parent / "journey" / "templates" / "default.toml"
     strict = tmp_path / "strict.toml"
     strict.write_text(default.read_text().replace("strict = false", "strict = true"))

@@ -12,7 +12,7 @@ import engine
 from engine.datasets import dataset_path
 from engine.io import read_table
 from tests import reference
-from tests.helpers import assert_all_match, assert_order_matches
+from tests.helpers import assert_all_match, assert_order_matches, written_as
 
 RECEIPT = dataset_path("receipt.xes.gz")
 KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
@@ -518,15 +518,7 @@ def test_empty_text_keys_are_missing_and_spaces_are_values(tmp_path, source):
             "ts": pd.date_range("2024-01-01", periods=5, freq="h"),
         }
     )
-    if source == "csv":
-        df.to_csv(tmp_path / "log.csv", index=False)
-        read = tmp_path / "log.csv"
-    elif source == "parquet":
-        df.to_parquet(tmp_path / "log.parquet")
-        read = tmp_path / "log.parquet"
-    else:
-        read = df
-    log = engine.read_log(read, **KEYS)
+    log = engine.read_log(written_as(df, source, tmp_path), **KEYS)
     assert log.dropped.as_dict() == {
         "total": 2,
         "missing_case": 1,

@@ -235,8 +235,17 @@ def test_all_rows_missing_a_key_field():
 
 
 def test_same_column_for_two_roles():
-    with pytest.raises(InputError, match="three different columns"):
+    with pytest.raises(InputError, match="case and activity are both column 'case'"):
         engine.read_log(frame(), case="case", activity="case", timestamp="ts")
+
+
+@pytest.mark.parametrize("source", ["frame", "csv", "parquet"])
+def test_the_start_timestamp_naming_the_timestamp_column_is_refused(tmp_path, source):
+    """It was an internal error: Arrow's 'Field "ts" exists 2 times in schema'."""
+    read = written_as(frame(), source, tmp_path)
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(read, **KEYS, start_timestamp="ts")
+    assert "timestamp and start_timestamp are both column 'ts'" in one_line_error(excinfo)
 
 
 def test_a_source_that_is_neither_path_nor_frame():

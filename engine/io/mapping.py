@@ -50,4 +50,13 @@ def resolve_mapping(
                 f"which column holds the {role}? {where} has no '{defaults[role]}' column; "
                 f"pass {role}= (--{role}) naming one of: {shown}"
             )
+    roles = {**resolved, "start_timestamp": start_timestamp}
+    named = [(role, column) for role, column in roles.items() if column is not None]
+    for i, (role, column) in enumerate(named):
+        for other, same in named[i + 1 :]:
+            if same == column:
+                raise InputError(
+                    f"{role} and {other} are both column '{column}': each role needs a "
+                    f"column of its own; pass another {other}= (--{other.replace('_', '-')})"
+                )
     return ColumnMapping(start_timestamp=start_timestamp, **resolved)

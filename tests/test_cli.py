@@ -160,6 +160,13 @@ def test_a_tab_separated_log_with_the_tab_spelled_as_typed(tmp_path, sep):
         (["analyze", str(SEPSIS), "--case", "nope", "--out", "{tmp}/o"], 3, "'nope'"),
         (["analyze", str(SEPSIS), "--out", "{tmp}/o", "--threads", "0"], 2, "--threads"),
         (["analyze", str(SEPSIS)], 2, "--out"),
+        (["generate", "{tmp}/g.parquet", "--events", "10", "--seed", "-1"], 2, "--seed"),
+        (["generate", "{tmp}/g.parquet", "--events", "0"], 2, "--events"),
+        (
+            ["convert", str(SEPSIS), "{tmp}/c.parquet", "--start-timestamp", "time:timestamp"],
+            3,
+            "timestamp and start_timestamp are both column 'time:timestamp'",
+        ),
     ],
 )
 def test_errors_are_one_line_with_meaningful_exit_codes(tmp_path, args, code, needle):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import InputError, OutputError, UsageError, one_line
+from ..errors import OutputError, UsageError, one_line
 from ..progress import Progress
 from ..run import Run, write
 from .exits import EXIT_OK
@@ -101,10 +101,12 @@ def generate(args: argparse.Namespace) -> int:
     from ..datasets.synthetic import write_parquet
 
     if args.events < 1 or args.shuffle_within < 1:
-        raise InputError(
+        raise UsageError(
             f"--events and --shuffle-within must be positive; got {args.events} and "
             f"{args.shuffle_within}"
         )
+    if args.seed < 0:
+        raise UsageError(f"--seed must be 0 or more; got {args.seed}")
     progress = Progress(enabled=not args.quiet)
     with progress.step(f"writing {args.events:,} events to {args.out}") as note:
         try:

@@ -246,6 +246,24 @@ def test_bad_model_files_are_one_line_errors(tmp_path):
     assert "\n" not in str(caught.value)
 
 
+def test_a_petri_net_without_its_final_marking_or_transitions_is_named(tmp_path):
+    """pm4py reads both and then failed inside its replay: an internal error before."""
+    log = engine.read_log(engine.datasets.dataset_path("receipt.xes.gz"))
+    text = discover_model(log).write_pnml(tmp_path / "m.pnml").read_text()
+    start, end = text.index("<finalmarkings>"), text.index("</finalmarkings>")
+    no_final = tmp_path / "no_final.pnml"
+    no_final.write_text(text[:start] + text[end + len("</finalmarkings>") :])
+    with pytest.raises(engine.InputError, match="has no final marking; conformance") as caught:
+        read_model(no_final)
+    assert "\n" not in str(caught.value)
+    empty = tmp_path / "empty.pnml"
+    empty.write_text("<x/>")
+    with pytest.raises(
+        engine.InputError, match="has no transitions, no initial marking and no final marking"
+    ):
+        read_model(empty)
+
+
 def test_core_analyses_do_not_import_pm4py():
     import subprocess
     import sys

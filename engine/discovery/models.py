@@ -199,4 +199,22 @@ def read_model(path: str | os.PathLike) -> ProcessModel:
             f"cannot read the model in '{path}' ({type(exc).__name__}: {one_line(exc)}); "
             "is it a BPMN 2.0 or PNML file?"
         ) from None
+    # pm4py reads a net without transitions, or without a marking, and fails later inside
+    # its replay: say here what the file lacks.
+    lacks = [
+        f"no {what}"
+        for what, missing in (
+            ("transitions", not net.transitions),
+            ("initial marking", not im),
+            ("final marking", not fm),
+        )
+        if missing
+    ]
+    if lacks:
+        listed = lacks[0] if len(lacks) == 1 else ", ".join(lacks[:-1]) + " and " + lacks[-1]
+        raise InputError(
+            f"the model in '{path}' has {listed}; conformance replays "
+            "journeys from the initial to the final marking: add them (PNML "
+            "<initialMarking> and <finalmarkings>) or export the model again"
+        )
     return ProcessModel(net, im, fm, f"file {path.name}", 0, float("nan"))

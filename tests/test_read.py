@@ -527,3 +527,21 @@ def test_empty_text_keys_are_missing_and_spaces_are_values(tmp_path, source):
     }
     assert sorted(log.case_ids.tolist()) == [" ", "a", "b"]
     assert log.activity_names.tolist() == [" ", "p", "q"]
+
+
+def test_an_empty_text_attribute_in_a_csv_is_missing_as_from_parquet(tmp_path):
+    """A CSV writes a missing value as an empty field; 'NA' stays a value (it is one in
+    the HospitalBilling log). `parcours convert` kept '' where Parquet has a null."""
+    df = pd.DataFrame(
+        {
+            "case": ["c1", "c1", "c2"],
+            "activity": ["a", "b", "a"],
+            "ts": pd.date_range("2024-01-01", periods=3, freq="h"),
+            "seg": ["x", None, "NA"],
+        }
+    )
+    from_csv = engine.read_log(written_as(df, "csv", tmp_path), **KEYS, attributes=["seg"])
+    from_parquet = engine.read_log(written_as(df, "parquet", tmp_path), **KEYS, attributes=["seg"])
+    for log in (from_csv, from_parquet):
+        assert log.attributes["seg"].isna().tolist() == [False, True, False]
+        assert log.attributes["seg"].dropna().tolist() == ["x", "NA"]

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputError, one_line
@@ -52,11 +53,32 @@ def read_csv(
     parse = pacsv.ParseOptions(delimiter=sep)
     check_columns(columns, csv_columns(path, sep=sep), where=f"'{path}'", roles=roles)
     timestamps = _iso_types(path, parse, iso_columns)
+    attributes = [c for c, role in (roles or {}).items() if role == "attributes"]
     if timestamps:
         table = _read(path, parse, columns, {**_text_types(text_columns, roles), **timestamps})
         if table is not None and not any(table[c].null_count for c in timestamps):
-            return table
-    return _read(path, parse, columns, _text_types(text_columns, roles), strict=True)
+            return _empty_text_missing(table, attributes)
+    table = _read(path, parse, columns, _text_types(text_columns, roles), strict=True)
+    return _empty_text_missing(table, attributes)
+
+
+def _empty_text_missing(table: pa.Table, columns: Sequence[str]) -> pa.Table:
+    """Empty fields of the text `columns` as missing values. A CSV writes a missing value
+    as an empty field; text is read with nulls off so that a value such as 'NA' stays
+    text, which would otherwise leave '' where the same log from Parquet has a null.
+    (Empty key fields are counted as missing where the keys are coded.)"""
+    for name in columns:
+        index = table.schema.get_field_index(name)
+        if index < 0:
+            continue
+        column = table.column(index)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        empty = pc.equal(column, "")
+        if pc.any(empty).as_py():
+            nulled = pc.if_else(empty, pa.scalar(None, column.type), column)
+            table = table.set_column(index, name, nulled)
+    return table
 
 
 def _text_types(text_columns: Sequence[str], roles: Mapping[str, str] | None) -> dict:

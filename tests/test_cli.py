@@ -161,6 +161,11 @@ def test_a_tab_separated_log_with_the_tab_spelled_as_typed(tmp_path, sep):
         (["analyze", str(SEPSIS), "--out", "{tmp}/o", "--threads", "0"], 2, "--threads"),
         (["analyze", str(SEPSIS)], 2, "--out"),
         (["generate", "{tmp}/g.parquet", "--events", "10", "--seed", "-1"], 2, "--seed"),
+        (
+            ["analyze", str(SEPSIS), "--out", "{tmp}/o", "--conformance-method", "alignments"],
+            2,
+            "only --expected asks for",
+        ),
         (["generate", "{tmp}/g.parquet", "--events", "0"], 2, "--events"),
         (
             ["convert", str(SEPSIS), "{tmp}/c.parquet", "--start-timestamp", "time:timestamp"],

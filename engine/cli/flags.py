@@ -51,6 +51,20 @@ def _check_discovery_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"--conformance-coverage must be a share in (0, 1]; got {coverage}")
     if args.expected == "model" and args.model is None:
         raise UsageError("--expected model needs --model inductive or --model heuristics")
+    if args.expected is None:
+        given = [
+            flag
+            for flag, value in (
+                ("--conformance-method", args.conformance_method),
+                ("--conformance-coverage", coverage),
+            )
+            if value is not None
+        ]
+        if given:
+            raise UsageError(
+                f"{' and '.join(given)} set how conformance is checked, which only "
+                "--expected asks for: add --expected MODEL, or leave them out"
+            )
 
 
 def _lead_time_spec(args: argparse.Namespace) -> dict | None:
@@ -138,7 +152,7 @@ def _options(args: argparse.Namespace, model) -> AnalysisOptions:
         timestamp_format=args.timestamp_format,
         discover=args.model,
         expected=args.expected,
-        conformance_method=args.conformance_method,
+        conformance_method=args.conformance_method or "token_replay",
         conformance_coverage=args.conformance_coverage,
         report=not args.no_report,
         map_coverage=args.map_coverage,

@@ -166,15 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     discovery.add_argument(
         "--conformance-method",
         choices=("token_replay", "alignments"),
-        default="token_replay",
-        help="how journeys are replayed (default token_replay)",
+        help="how journeys are replayed (default token_replay; with --expected)",
     )
     discovery.add_argument(
         "--conformance-coverage",
         type=float,
         metavar="SHARE",
         help="replay only the most frequent variants covering this share of journeys "
-        "(default: all; pm4py replays each variant, which takes minutes past ~50,000)",
+        "(default: all; pm4py replays each variant, which takes minutes past ~50,000; "
+        "with --expected)",
     )
     running = analyze.add_argument_group("running")
     running.add_argument(

@@ -43,7 +43,7 @@ def read_log(
     activity: str | int | None = None,
     timestamp: str | int | None = None,
     start_timestamp: str | int | None = None,
-    attributes: Sequence[str | int] = (),
+    attributes: Sequence[str | int] | None = (),
     timestamp_format: str | None = None,
     timestamp_unit: str | None = None,
     format: str | None = None,
@@ -99,7 +99,7 @@ def read_log(
     case, activity, timestamp, start_timestamp = (
         None if name is None else str(name) for name in (case, activity, timestamp, start_timestamp)
     )
-    attributes = [str(name) for name in attributes]
+    attributes = [str(name) for name in attributes or ()]
     source = _text_labels(source)
     if backend == "dask" or _is_dask_frame(source):
         from .io.sql import is_sql_uri

@@ -167,6 +167,8 @@ def test_a_tab_separated_log_with_the_tab_spelled_as_typed(tmp_path, sep):
             "only --expected asks for",
         ),
         (["generate", "{tmp}/g.parquet", "--events", "0"], 2, "--events"),
+        (["generate", "{tmp}/g.csv", "--events", "10"], 2, "must be a .parquet file"),
+        (["convert", str(SEPSIS), "{tmp}/c.csv"], 2, "must be a .parquet file"),
         (
             ["convert", str(SEPSIS), "{tmp}/c.parquet", "--start-timestamp", "time:timestamp"],
             3,

@@ -118,7 +118,7 @@ def test_column_flags_do_not_apply_to_ocel(tmp_path, capsys):
         capsys, str(path), "--object-type", "customers", "--case", "x", "--out", str(tmp_path / "o")
     )
     assert code == 2
-    assert "--case do not apply to an OCEL log" in err
+    assert "--case does not apply to an OCEL log" in err
 
 
 def test_a_separator_does_not_apply_to_ocel(tmp_path, capsys):
@@ -127,7 +127,7 @@ def test_a_separator_does_not_apply_to_ocel(tmp_path, capsys):
     args = [str(path), "--object-type", "customers", "--sep", ";", "--out", str(tmp_path / "o")]
     code, err = analyze(capsys, *args)
     assert code == 2
-    assert "--sep do not apply to an OCEL log" in err
+    assert "--sep does not apply to an OCEL log" in err
 
 
 def test_unknown_object_type_is_bad_input(tmp_path, capsys):
@@ -351,3 +351,12 @@ def test_a_per_type_file_needs_an_object_type(tmp_path):
     model = engine.JourneyModel.from_toml(path, object_type="Purchase Order")
     assert model.stages == ("order", "invoiced")
     assert model.conversion.activity == "Insert Invoice"
+
+
+def test_a_table_or_query_does_not_apply_to_ocel(tmp_path, capsys):
+    """They name a table of a DuckDB file; on an OCEL log they were silently ignored."""
+    path = write(example(), "csv", tmp_path)
+    args = [str(path), "--object-type", "customers", "--table", "t", "--query", "SELECT 1"]
+    code, err = analyze(capsys, *args, "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "--table, --query do not apply to an OCEL log" in err and "leave them out" in err

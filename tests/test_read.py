@@ -545,3 +545,8 @@ def test_an_empty_text_attribute_in_a_csv_is_missing_as_from_parquet(tmp_path):
     for log in (from_csv, from_parquet):
         assert log.attributes["seg"].isna().tolist() == [False, True, False]
         assert log.attributes["seg"].dropna().tolist() == ["x", "NA"]
+
+
+def test_attributes_none_means_no_attributes():
+    log = engine.read_log(dataset_path("receipt.xes.gz"), attributes=None)
+    assert log.attributes == {} and log.n_events == 8577

@@ -84,6 +84,7 @@ def convert(args: argparse.Namespace) -> int:
     from ..convert import write_log
 
     _check_separator(args)
+    _check_parquet_name(args.out)
     progress = Progress(enabled=not args.quiet)
     args.backend, args.scheduler, args.partitions = "pandas", None, None
     args.partition_on = None
@@ -105,6 +106,7 @@ def generate(args: argparse.Namespace) -> int:
             f"--events and --shuffle-within must be positive; got {args.events} and "
             f"{args.shuffle_within}"
         )
+    _check_parquet_name(args.out)
     if args.seed < 0:
         raise UsageError(f"--seed must be 0 or more; got {args.seed}")
     progress = Progress(enabled=not args.quiet)
@@ -162,3 +164,10 @@ def _first_run() -> bool:
     if not numba.config.CACHE_DIR and not os.access(kernels, os.W_OK):
         return False  # numba caches elsewhere then; do not guess
     return not any(folder.rglob("*.nbi"))  # numba writes into a subfolder of CACHE_DIR
+
+
+def _check_parquet_name(out: str) -> None:
+    """The commands that write Parquet refuse another suffix: a file named .csv holding
+    Parquet would mislead every tool that opens it."""
+    if not str(out).lower().endswith(".parquet"):
+        raise UsageError(f"OUT must be a .parquet file (they write Parquet); got '{out}'")

@@ -93,13 +93,16 @@ def _read_ocel(args: argparse.Namespace, progress: Progress):
         "--start-timestamp": args.start_timestamp,
         "--format": args.format,
         "--sep": args.sep != ",",  # an OCEL 1.0 CSV is comma-separated
+        "--table": getattr(args, "table", None),
+        "--query": getattr(args, "query", None),
         "--backend dask": args.backend == "dask",
     }
     flags = [flag for flag, value in given.items() if value]
     if flags:
         raise UsageError(
-            f"{', '.join(flags)} do not apply to an OCEL log, whose --object-type gives the "
-            "cases and whose file gives activities and times: leave them out"
+            f"{', '.join(flags)} {'does' if len(flags) == 1 else 'do'} not apply to an OCEL "
+            "log, whose --object-type gives the cases and whose file gives activities and "
+            f"times: leave {'it' if len(flags) == 1 else 'them'} out"
         )
     if args.object_type is None:
         types = ", ".join(repr(t) for t in object_types(args.log))

@@ -160,6 +160,7 @@ def test_a_tab_separated_log_with_the_tab_spelled_as_typed(tmp_path, sep):
         (["analyze", str(SEPSIS), "--case", "nope", "--out", "{tmp}/o"], 3, "'nope'"),
         (["analyze", str(SEPSIS), "--out", "{tmp}/o", "--threads", "0"], 2, "--threads"),
         (["analyze", str(SEPSIS)], 2, "--out"),
+        (["analyze", str(SEPSIS), "--out", "{tmp}/o", "--model", "foo"], 2, "invalid choice"),
         (["generate", "{tmp}/g.parquet", "--events", "10", "--seed", "-1"], 2, "--seed"),
         (
             ["analyze", str(SEPSIS), "--out", "{tmp}/o", "--conformance-method", "alignments"],
@@ -181,6 +182,7 @@ def test_errors_are_one_line_with_meaningful_exit_codes(tmp_path, args, code, ne
     assert result.returncode == code
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and needle in errors[0]
+    assert "usage:" not in result.stderr  # argparse's usage block is not printed
     assert "Traceback" not in result.stderr
 
 

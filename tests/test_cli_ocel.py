@@ -305,6 +305,11 @@ touchpoints = ["Insert Invoice"]
     [
         (["--object-type", "Payment"], 3, "has no model for object type 'Payment'"),
         (["--lead-time", "Invoice"], 2, "--lead-time: lead time 'Invoice' is not FROM_TYPE"),
+        (
+            ["--lead-time", "Invoice->Payment", "--lead-time", "Payment->Invoice"],
+            2,
+            "--lead-time is given 2 times",
+        ),
         (["--lead-time", "Invoice->Clients"], 3, "no object type 'Clients' with events"),
         (
             ["--lead-time", "Invoice->Payment:Insert Invoice"],

@@ -71,6 +71,12 @@ def _lead_time_spec(args: argparse.Namespace) -> dict | None:
     """--lead-time as ocel_lead_times keywords; a usage error off an OCEL log."""
     if args.lead_time is None:
         return None
+    if len(args.lead_time) > 1:
+        raise UsageError(
+            f"--lead-time is given {len(args.lead_time)} times; lead_times.parquet holds one "
+            "relation: give it once (run parcours again for another)"
+        )
+    (spec,) = args.lead_time
     from ..io.ocel import is_ocel
     from ..journey.related import parse_lead_time
 
@@ -80,7 +86,7 @@ def _lead_time_spec(args: argparse.Namespace) -> dict | None:
             f".sqlite, OCEL 1.0 .csv); '{args.log}' is not one: leave it out"
         )
     try:
-        return parse_lead_time(args.lead_time)
+        return parse_lead_time(spec)
     except InputError as exc:
         raise UsageError(f"--lead-time: {exc}") from None
 

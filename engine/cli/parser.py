@@ -4,6 +4,7 @@ numpy or numba so that --help answers at once."""
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
 from .. import __version__
 from ..slices.options import add_arguments as add_slice_arguments
@@ -11,8 +12,16 @@ from ..slices.options import add_arguments as add_slice_arguments
 SEP_HELP = "CSV field separator, one character (default ','); a tab: --sep tab or '\\t'"
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error in one line, as every other error of the program, with where the
+    flags are listed, instead of argparse's whole usage block before it."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="parcours",
         description="Process mining for customer journeys.",
         epilog="Exit codes: 0 ok, 2 usage, 3 bad input log, 4 output not writable, 1 bug, "
@@ -59,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     keys.add_argument(
         "--lead-time",
+        action="append",
         metavar="FROM[:ACT]->[VIA->]TO[:ACT]",
         help="OCEL logs only: write lead_times.parquet, the time from each FROM object's ACT "
         "(default: its first event) to each related TO object's, e.g. 'orders:place order"

@@ -14,7 +14,7 @@ ARGUMENTS = {
     "activity": "activity= (--activity)",
     "timestamp": "timestamp= (--timestamp)",
     "start_timestamp": "start_timestamp= (--start-timestamp)",
-    "attributes": "attributes= (--segment, --channel, --score)",
+    "attributes": "attributes= (--segment, --channel, --score; --attribute in convert)",
 }
 _KEYS = ("case", "activity", "timestamp")
 

@@ -231,7 +231,7 @@ def _check_columns(available: list[str], mapping: ColumnMapping, attributes: Seq
             raise InputError(
                 f"attribute column '{column}' is not in the log; its columns are: "
                 f"{shown}{more}. Pass names from these with attributes= (--segment, "
-                "--channel, --score)"
+                "--channel, --score; --attribute in convert)"
             )
     used = [mapping.case, mapping.activity, mapping.timestamp]
     if len(set(used)) < len(used):

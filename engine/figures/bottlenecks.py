@@ -32,6 +32,7 @@ from ..journey.bottlenecks import (
 )
 from ..journey.lost import StepLevel, charge_journeys
 from ..kernels.dfg import pair_keys
+from ..kernels.filters import kept_offsets
 from ..kernels.grouping import chunk_count, group_values
 from ..kernels.lost import pair_reach
 from ..kernels.stages import STAGE_LAST_ABANDONED, STAGE_REACH, stage_visits, visit_moves
@@ -140,11 +141,10 @@ def journey_steps_part(
 
     if not keep.any():
         return None, at_event[:0]
-    at_kept = _at_kept(at_event, keep)
-    has_events = np.add.reduceat(keep.astype(np.int64), part.case_offsets[:-1]) > 0
+    _, has_events = kept_offsets(part.case_offsets, keep)
     steps = {"filter": "touchpoint steps"}
     view = slice_log(part, keep, steps, attributes=False, alphabet=True)
-    return view, at_kept[has_events]
+    return view, _at_kept(at_event, keep)[has_events]
 
 
 def journey_edge_durations(part: EventLog, spec: JourneySpec) -> tuple[np.ndarray, np.ndarray]:
@@ -205,8 +205,9 @@ def touchpoint_steps(
     if partial.keys is None:
         keys = np.flatnonzero(partial.counts[PAIR_COUNT])
         counts = partial.counts[:, keys]
-        if left_out(spec).any():
-            table = "touchpoint_steps:" + hashlib.sha1(left_out(spec).tobytes()).hexdigest()
+        skipped = left_out(spec)
+        if skipped.any():
+            table = "touchpoint_steps:" + hashlib.sha1(skipped.tobytes()).hexdigest()
             stats = source.stats(table, partial.waits, keys, journey_edge_durations, spec)
         else:  # the steps are the DFG's edges
             stats = source.stats("edges", partial.waits, keys, edge_durations, spec.names)
@@ -327,11 +328,9 @@ def charge_chunk(
     act, offsets = global_codes(part, spec.names), part.case_offsets
     keep = _kept_events(part, spec)
     if keep is not None:  # the events the touchpoint steps skip (stage moves skip them too)
-        at_event = _at_kept(at_event, keep)
+        offsets, has_events = kept_offsets(offsets, keep)
+        at_event = _at_kept(at_event, keep)[has_events]
         act, channel = act[keep], None if channel is None else channel[keep]
-        offsets = np.concatenate(
-            [[0], np.cumsum(np.add.reduceat(keep.astype(np.int64), offsets[:-1]))]
-        )
     return charge_journeys(
         act,
         offsets,

@@ -23,6 +23,19 @@ class ColumnMapping:
     timestamp: str
     start_timestamp: str | None = None
 
+    def __post_init__(self) -> None:
+        """Each role its own column: one column read as two roles is refused here, where
+        every mapping is made, rather than failing later inside a reader."""
+        named = [(role, column) for role, column in vars(self).items() if column is not None]
+        for i, (role, column) in enumerate(named):
+            for other, same in named[i + 1 :]:
+                if same == column:
+                    raise InputError(
+                        f"{role} and {other} are both column '{column}': each role needs a "
+                        f"column of its own; pass another {other}= "
+                        f"(--{other.replace('_', '-')})"
+                    )
+
 
 def resolve_mapping(
     available: list[str] | None,
@@ -50,13 +63,4 @@ def resolve_mapping(
                 f"which column holds the {role}? {where} has no '{defaults[role]}' column; "
                 f"pass {role}= (--{role}) naming one of: {shown}"
             )
-    roles = {**resolved, "start_timestamp": start_timestamp}
-    named = [(role, column) for role, column in roles.items() if column is not None]
-    for i, (role, column) in enumerate(named):
-        for other, same in named[i + 1 :]:
-            if same == column:
-                raise InputError(
-                    f"{role} and {other} are both column '{column}': each role needs a "
-                    f"column of its own; pass another {other}= (--{other.replace('_', '-')})"
-                )
     return ColumnMapping(start_timestamp=start_timestamp, **resolved)

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputError
+from ..io._columns import ARGUMENTS
 from ..io.batches import TableBatches
 from ..io.mapping import ColumnMapping
 from ..kernels.ordering import gather
@@ -230,15 +231,8 @@ def _check_columns(available: list[str], mapping: ColumnMapping, attributes: Seq
             more = ", ..." if len(available) > 30 else ""
             raise InputError(
                 f"attribute column '{column}' is not in the log; its columns are: "
-                f"{shown}{more}. Pass names from these with attributes= (--segment, "
-                "--channel, --score; --attribute in convert)"
+                f"{shown}{more}. Pass names from these with {ARGUMENTS['attributes']}"
             )
-    used = [mapping.case, mapping.activity, mapping.timestamp]
-    if len(set(used)) < len(used):
-        raise InputError(
-            f"case, activity and timestamp must be three different columns; got case="
-            f"'{mapping.case}', activity='{mapping.activity}', timestamp='{mapping.timestamp}'"
-        )
 
 
 def _missing_column_message(role: str, column: str, available: list[str]) -> str:

@@ -362,7 +362,7 @@ def _period_after(value: Any, stamp: pd.Timestamp) -> int | None:
         following = period + 1
     elif isinstance(value, date) and not isinstance(value, datetime):
         following = pd.Period(stamp, freq="D") + 1
-    elif isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] in ("D", "M", "Y"):
+    elif isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] in _WHOLE_PERIODS:
         following = pd.Period(stamp, freq=np.datetime_data(value.dtype)[0]) + 1
     else:
         return None

@@ -3,6 +3,8 @@ Parquet file gives, and a DuckDB database file is read by table or by the user's
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -53,7 +55,9 @@ def test_duckdb_relations_and_database_files(parquet, tmp_path):
     database = tmp_path / "events.duckdb"
     with duckdb.connect(str(database)) as con:
         con.execute(f"""CREATE TABLE "touch points" AS SELECT * FROM read_parquet('{parquet}')""")
-    _same(engine.read_log(database, table="touch points", **KEYS, attributes=["segment"]), want)
+    by_table = engine.read_log(database, table="touch points", **KEYS, attributes=["segment"])
+    _same(by_table, want)
+    assert by_table.source == f"{database}, table 'touch points' ({want.n_events:,} rows)"
     new = engine.read_log(
         database,
         query="""SELECT * FROM "touch points" WHERE segment = 'new'""",
@@ -61,9 +65,10 @@ def test_duckdb_relations_and_database_files(parquet, tmp_path):
         attributes=["segment"],
     )
     assert new.n_cases == want.filter.attribute("segment", ["new"]).n_cases
+    assert "WHERE segment = 'new'" in new.source  # which rows of the database were read
     with pytest.raises(engine.InputError, match="DuckDB could not run the query"):
         engine.read_log(database, query="SELECT * FROM nowhere", **KEYS)
-    with pytest.raises(engine.InputError, match="table='NAME' or query="):
+    with pytest.raises(engine.InputError, match=r"table='NAME' \(--table NAME\) or query="):
         engine.read_log(database, **KEYS)
 
 
@@ -94,6 +99,11 @@ def test_the_command_line_reads_a_duckdb_table_as_its_parquet_file(parquet, tmp_
         pd.testing.assert_frame_equal(
             pd.read_parquet(tmp_path / "d" / name), pd.read_parquet(tmp_path / "p" / name)
         )
+    summary = json.loads((tmp_path / "d" / "summary.json").read_text())
+    assert summary["source"].startswith(f"{database}, table 'events' (")
+    missing = ["analyze", str(database), "--out", str(tmp_path / "m"), *common]
+    assert cli.main(missing) == cli.EXIT_INPUT
+    assert "(--table NAME) or query='SELECT ...' (--query" in capsys.readouterr().err
     bad = [
         "analyze",
         str(database),

@@ -75,7 +75,8 @@ def test_shipped_logs_equal_the_file_and_parquet_paths(postgres, tmp_path, name)
     _same(log, want)
     _same(log, xes)
     assert log.n_events == real.events and log.n_cases == real.cases
-    assert log.source == f"{postgres.socket_uri} ({real.events:,} rows)"
+    query = f'SELECT * FROM "{table}" ORDER BY row'
+    assert log.source == f"{postgres.socket_uri}, query: {query} ({real.events:,} rows)"
 
 
 def _uuid(text: str) -> str:

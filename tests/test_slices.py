@@ -439,6 +439,26 @@ def test_a_value_that_cannot_be_of_the_column_type_is_an_error(column, value, sa
         log.filter.where(f"{column} == {literal}")
 
 
+def test_case_ids_given_as_text_match_integer_ids():
+    """filter.cases reads its ids as the case ids' type, as the attribute filters do:
+    '17' is journey 17 of a log with integer ids, and one id alone is not its characters."""
+    frame = pd.DataFrame(
+        {
+            "case": [1, 1, 17, 17, 171],
+            "activity": ["view", "pay", "view", "view", "pay"],
+            "ts": pd.date_range("2026-01-01", periods=5, freq="h"),
+        }
+    )
+    log = engine.read_log(frame, **KEYS)
+    assert log.case_ids.dtype.kind == "i"
+    for ids, want in ((["17"], [17]), ([1, "171"], [1, 171]), ("17", [17]), ([" 1 "], [1])):
+        assert sorted(log.filter.cases(ids).case_ids) == want, ids
+    with pytest.raises(engine.InputError, match="column 'case' holds whole numbers"):
+        log.filter.cases(["c17"])
+    text = engine.read_log(frame.assign(case=frame["case"].astype(str)), **KEYS)
+    assert list(text.filter.cases(["17"]).case_ids) == ["17"]
+
+
 def test_an_integer_column_with_blanks_of_a_real_log_matches_as_written():
     """RoadTrafficFines' org:resource (integers with blanks, read as floats): '559' and
     '559.0' keep the journeys whose first event's resource is 559, as pandas counts them."""

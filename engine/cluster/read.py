@@ -61,7 +61,7 @@ def read_dask_log(
         frame, label = source, f"dask DataFrame ({source.npartitions} partitions)"
     elif is_sql_uri(source):
         frame = sql_frame(source, query, partition_on=partition_on, npartitions=npartitions)
-        label = f"{source} ({frame.npartitions} ranges of {partition_on})"
+        label = f"{source}, query: {query} ({frame.npartitions} ranges of {partition_on})"
     elif isinstance(source, str | os.PathLike) and format == "csv":
         path = label = os.fspath(source)
         frame, csv = None, True

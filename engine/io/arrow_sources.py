@@ -49,7 +49,8 @@ def duckdb_table(path: str | os.PathLike, *, table: str | None, query: str | Non
     and is passed as given, never assembled from other input."""
     if (table is None) == (query is None):
         raise InputError(
-            f"'{path}' is a DuckDB database: pass table='NAME' or query='SELECT ...' (one of them)"
+            f"'{path}' is a DuckDB database: pass table='NAME' (--table NAME) or "
+            "query='SELECT ...' (--query 'SELECT ...'), one of them"
         )
     if not Path(path).is_file():
         raise InputError(f"the DuckDB database '{path}' does not exist")

@@ -45,7 +45,7 @@ def read_eventlog(
         if table is not None:
             raise InputError(
                 f"a PostgreSQL source is read by query: pass query='SELECT ... FROM {table}' "
-                "instead of table="
+                f"(--query 'SELECT ... FROM {table}') instead of table= (--table)"
             )
         result = run_query(source, query)
         mapping = resolve_mapping(
@@ -53,16 +53,17 @@ def read_eventlog(
         )
         check_unique(column_roles(mapping, attributes), result.column_names, where="the query")
         frame = result.batches(spool=[mapping.case])
-        label = f"{source} ({result.num_rows:,} rows)"
+        label = f"{source}, query: {query} ({result.num_rows:,} rows)"
         return _build(frame, mapping, attributes, timestamp_format, timestamp_unit, label)
     if (table is not None or query is not None) and not is_duckdb_file(source):
         raise InputError(
-            "table= and query= go with a DuckDB database file (.duckdb) or, query= alone, "
-            "a postgresql:// URI"
+            "table= and query= (--table, --query) go with a DuckDB database file (.duckdb) "
+            "or, query= alone, a postgresql:// URI"
         )
     handed = arrow_table(source)
     if is_duckdb_file(source):
-        handed = duckdb_table(source, table=table, query=query), os.fspath(source)
+        read = f"table '{table}'" if table is not None else f"query: {query}"
+        handed = duckdb_table(source, table=table, query=query), f"{os.fspath(source)}, {read}"
     if handed is not None:
         frame, label = handed
         mapping = resolve_mapping(

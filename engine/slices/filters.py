@@ -65,9 +65,13 @@ class LogFilter:
 
     # -- case filters --------------------------------------------------------------------
     def cases(self, ids: Iterable[Any]) -> EventLog:
-        """The journeys whose case id is in `ids`."""
-        wanted = pd.Index(list(ids))
-        keep = self._log.case_ids.isin(wanted)
+        """The journeys whose case id is in `ids`; ids given as text are read as the
+        case ids' type ('17' is 17 when the ids are numbers; see engine.slices.values)."""
+        if isinstance(ids, str):
+            ids = [ids]  # one id, not its characters
+        case_ids = self._log.case_ids
+        wanted = pd.Index(column_values(pd.Series(case_ids), list(ids), "case", "cases"))
+        keep = case_ids.isin(wanted)
         return self._cases(keep, {"filter": "cases", "ids": len(wanted)})
 
     def attribute(

@@ -932,13 +932,14 @@ def bootstrap_inputs(rng: np.random.Generator, size: int) -> tuple:
     return cells, int(rng.integers(20, 80)), float(rng.choice([0.05, 0.1, 0.2])), 12345
 
 
-def _charge(best_q, best_place, c, q, place) -> None:
-    if q > best_q[c] or (q == best_q[c] and q > 0 and place < best_place[c]):
-        best_q[c], best_place[c] = q, place
+def _charge(best_q, best_place, best_at, c, q, place, at) -> None:
+    """The larger chance; a tie to the earlier arrival, then to the lower place."""
+    if q > best_q[c] or (q == best_q[c] and q > 0 and (at, place) < (best_at[c], best_place[c])):
+        best_q[c], best_place[c], best_at[c] = q, place, at
 
 
 def ref_charge_pairs(
-    act, offsets, conv_at, n_act, keys, slots, q, place, best_q, best_place, n_chunks
+    act, offsets, conv_at, n_act, keys, slots, q, place, best_q, best_place, best_at, n_chunks
 ):
     where = {int(k): j for j, k in enumerate(keys)}
     for c, s, e in case_ranges(offsets):
@@ -946,7 +947,7 @@ def ref_charge_pairs(
             for i in range(s, e - 1):
                 j = where.get(int(act[i]) * n_act + int(act[i + 1]))
                 if j is not None:
-                    _charge(best_q, best_place, c, q[j], place[j])
+                    _charge(best_q, best_place, best_at, c, q[j], place[j], i + 1)
 
 
 def charge_inputs(rng: np.random.Generator, size: int) -> tuple:
@@ -959,6 +960,7 @@ def charge_inputs(rng: np.random.Generator, size: int) -> tuple:
     q = rng.choice([0.0, 0.2, 0.5], len(keys))
     place = rng.integers(0, 3, len(keys)).astype(np.int64)
     best_q, best_place = np.zeros(log.n_cases), np.full(log.n_cases, -1, np.int64)
+    best_at = np.zeros(log.n_cases, np.int64)
     conv = converted_at(rng, log)
     return (
         log.act,
@@ -971,6 +973,7 @@ def charge_inputs(rng: np.random.Generator, size: int) -> tuple:
         place,
         best_q,
         best_place,
+        best_at,
         chunks(rng),
     )
 
@@ -1496,6 +1499,7 @@ def ref_charge_moves(
     place,
     best_q,
     best_place,
+    best_at,
     n_chunks,
 ):
     where = {int(k): j for j, k in enumerate(keys)}
@@ -1508,7 +1512,7 @@ def ref_charge_moves(
                 key = key * n_channels + int(channel[i]) + 1
             j = where.get(key)
             if j is not None:
-                _charge(best_q, best_place, c, q[j], place[j])
+                _charge(best_q, best_place, best_at, c, q[j], place[j], i)
 
 
 def charge_move_inputs(rng: np.random.Generator, size: int) -> tuple:
@@ -1525,6 +1529,7 @@ def charge_move_inputs(rng: np.random.Generator, size: int) -> tuple:
     q = rng.choice([0.0, 0.2, 0.5], len(keys))
     place = rng.integers(0, 3, len(keys)).astype(np.int64)
     best = np.zeros(log.n_cases), np.full(log.n_cases, -1, np.int64)
+    best += (np.zeros(log.n_cases, np.int64),)
     head = (log.act, log.offsets, stage_of, n_stages, channel, n_channels)
     return (*head, converted_at(rng, log), keys, slots, q, place, *best, chunks(rng))
 

@@ -169,6 +169,17 @@ def test_missing_segment_values_form_their_own_segment():
     assert got.loc["(missing)", "journeys"] == 2 and got.loc["(missing)", "converted"] == 1
 
 
+def test_whole_numbers_of_an_integer_column_with_blanks_are_named_as_written():
+    """A CSV integer column with a blank is read as floats; its segments are '559', not
+    '559.0', and a fractional value keeps its decimals (each value written alone, so
+    parts of a log agree)."""
+    rows = [("a", "view", 0, 559.0), ("b", "view", 0, np.nan), ("c", "pay", 0, 12.5)]
+    rows += [("d", "pay", 0, 559.0)]
+    got = _journey_with(_small(rows), ["segment"]).segments("segment").set_index("segment")
+    assert sorted(got.index) == ["(missing)", "12.5", "559"]
+    assert got.loc["559", "journeys"] == 2 and got.loc["559", "converted"] == 1
+
+
 def test_a_column_not_read_with_the_log_is_a_clear_error():
     journey = _journey_with(_small([("a", "view", 0, "x")]), [])
     with pytest.raises(engine.InputError, match=r"pass attributes=\['segment'\] to read_log"):

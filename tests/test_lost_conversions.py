@@ -62,7 +62,7 @@ def reference_lost(frame: pd.DataFrame, log: engine.EventLog, model, min_journey
             if stage is not None and (not visits or visits[-1][0] != stage):
                 visits.append((stage, position))
         steps += [("stage_transition", a, b, at) for (a, _), (b, at) in itertools.pairwise(visits)]
-        mine = set()
+        mine: dict[tuple, int] = {}  # step -> the event it first arrived at
         for level, a, b, arrival in steps:
             if conv is not None and conv < arrival:
                 took.setdefault((level, a, b), set())  # taken only after converting
@@ -74,7 +74,7 @@ def reference_lost(frame: pd.DataFrame, log: engine.EventLog, model, min_journey
             took.setdefault((level, a, b), set()).add(case)
             if not into_conversion:
                 reach.setdefault((level, a), set()).add(case)
-            mine.add((level, a, b))
+            mine.setdefault((level, a, b), arrival)
         cases.append((case, mine))
     rows = {}
     for (level, a, b), members in took.items():
@@ -121,9 +121,12 @@ def reference_lost(frame: pd.DataFrame, log: engine.EventLog, model, min_journey
     for case, mine in cases:
         if case in converted:
             continue
-        chances = [(-rows[s]["q"], rows[s]["rank"], s) for s in mine if rows[s]["q"] > 0]
+        # the largest chance; a tie to the step taken first, then to the first row
+        chances = [
+            (-rows[s]["q"], at, rows[s]["rank"], s) for s, at in mine.items() if rows[s]["q"] > 0
+        ]
         if chances:
-            rows[min(chances)[2]]["charged"] += 1
+            rows[min(chances)[3]]["charged"] += 1
     for row in rows.values():
         row["lost_conversions"] = float(row["q"] * row["charged"])
     return rows
@@ -164,7 +167,7 @@ def test_lost_conversions_match_the_plain_reference(frame, model):
 def test_equal_chances_reached_by_different_counts_are_a_tie():
     """a → b (6 journeys, 5 convert; 8 of 9 alternatives do) and c → d (10, 7; 8 of 10) both
     have q = 1/3, but through different counts, whose float paths once differed in the last
-    bit. The journey that took both is charged to the first row, as documented."""
+    bit. The journey that took both is charged to the step it took first, as documented."""
     model = engine.JourneyModel.from_stages(
         {"look": ["a", "b", "c", "d", "x", "y"], "buy": ["pay"]}, conversion="activity:pay"
     )
@@ -192,6 +195,38 @@ def test_equal_chances_reached_by_different_counts_are_a_tie():
     assert first["lost_conversions"] == pytest.approx(1 / 3)  # the shared journey
     assert second["lost_conversions"] == pytest.approx(2 / 3)  # its own two
     assert table["lost_conversions"].sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("later", ["mid", "zmid", "0mid"])
+def test_steps_that_always_go_together_charge_the_earlier_one(later):
+    """start → B lowers conversion; every journey taking it later takes `later` → F too,
+    and no other journey does: the two steps have the same groups and the same chance.
+    The journeys are charged to the step taken first, whatever the names (sorted before
+    or after it), not to the one first in key order."""
+    rng = np.random.default_rng(3)
+    paths = []
+    for i in range(600):
+        bad = i % 2 == 0
+        converts = rng.random() < (0.3 if bad else 0.6)
+        path = ["start", "B" if bad else "C", later, "F" if bad else "E"]
+        paths.append(path + (["pay"] if converts else []))
+    frame = pd.DataFrame(
+        [
+            (f"j{i}", activity, pd.Timestamp("2024-01-01") + pd.Timedelta(minutes=k))
+            for i, path in enumerate(paths)
+            for k, activity in enumerate(path)
+        ],
+        columns=["case", "activity", "ts"],
+    ).sample(frac=1.0, random_state=1)
+    model = engine.JourneyModel.from_stages(
+        {"look": ["start", "B", "C", later, "E", "F"], "buy": ["pay"]}, conversion="activity:pay"
+    )
+    table = engine.read_log(frame, **KEYS).journey(model).bottlenecks()
+    cause, proxy = _row(table, "touchpoint", "start", "B"), _row(table, "touchpoint", later, "F")
+    assert cause["lost_alone"] == pytest.approx(proxy["lost_alone"])
+    assert cause["lost_conversions"] == pytest.approx(cause["lost_alone"])
+    assert proxy["lost_conversions"] == 0
+    assert table.iloc[0]["source"] == "start" and table.iloc[0]["target"] == "B"
 
 
 # -- known truths ---------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import pandas as pd
 def category_codes(
     values: pd.Series, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(integer code per row, -1 where missing; the sorted distinct values as text).
+    """(integer code per row, -1 where missing; the sorted distinct values as text, see
+    as_text).
 
     Categorical columns (what dictionary-encoded Parquet and Arrow columns become) keep
     their codes, in their own narrow type and without a copy when their categories are
@@ -17,7 +18,7 @@ def category_codes(
     With `rows` (positions), only those rows are coded, in that order.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = np.asarray(values.cat.categories.astype(str), dtype=object)
+        categories = as_text(values.cat.categories)
         codes = values.cat.codes.to_numpy()
         if rows is not None:
             codes = codes[rows]
@@ -34,4 +35,16 @@ def category_codes(
     if rows is not None:
         values = values.iloc[rows]
     codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int32), np.asarray(pd.Index(uniques).astype(str), dtype=object)
+    return codes.astype(np.int32), as_text(pd.Index(uniques))
+
+
+def as_text(values: pd.Index) -> np.ndarray:
+    """The values as text (object array), a whole number of a float column written as one:
+    an integer column with blanks is read as floats, and its 559 is '559', not '559.0'.
+    Each value is written alone, so parts of a log that hold different values agree."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        return np.array(
+            [str(int(v)) if np.isfinite(v) and float(v).is_integer() else str(v) for v in values],
+            dtype=object,
+        )
+    return np.asarray(values.astype(str), dtype=object)

@@ -186,12 +186,24 @@ def charge_journeys(
     n_cases = offsets.shape[0] - 1
     best_q = np.zeros(n_cases)
     best_place = np.full(n_cases, -1, np.int64)
+    best_at = np.zeros(n_cases, np.int64)
     chunks = chunk_count(n_cases, 1)
     if "touchpoint" in candidates:
         keys, q, place = candidates["touchpoint"]
         slots = _slots(keys, n_act * n_act)
         charge_pairs(
-            act, offsets, converted_at, n_act, keys, slots, q, place, best_q, best_place, chunks
+            act,
+            offsets,
+            converted_at,
+            n_act,
+            keys,
+            slots,
+            q,
+            place,
+            best_q,
+            best_place,
+            best_at,
+            chunks,
         )
     no_channel = np.zeros(1, np.int32)
     for name, split in (("stage_transition", 1), ("stage_transition_channel", n_channels)):
@@ -212,6 +224,7 @@ def charge_journeys(
                 place,
                 best_q,
                 best_place,
+                best_at,
                 chunks,
             )
     charged = best_place[best_place >= 0]

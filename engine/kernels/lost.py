@@ -58,21 +58,28 @@ def _lookup(keys, slots, key):
 
 
 @jit
-def _charge(best_q, best_place, c, q, place):
-    """Keep the larger chance for case c; equal chances go to the lower place id."""
-    if q > best_q[c] or (q == best_q[c] and q > 0 and place < best_place[c]):
+def _charge(best_q, best_place, best_at, c, q, place, at):
+    """Keep the larger chance for case c; equal chances go to the step the journey took
+    first (arriving at the earlier event `at`), then to the lower place id: of two steps
+    that always go together, the earlier is the one a later step cannot have caused."""
+    if q > best_q[c] or (
+        q == best_q[c]
+        and q > 0
+        and (at < best_at[c] or (at == best_at[c] and place < best_place[c]))
+    ):
         best_q[c] = q
         best_place[c] = place
+        best_at[c] = at
 
 
 @pjit
 def charge_pairs(
-    act, offsets, converted_at, n_act, keys, slots, q, place, best_q, best_place, n_chunks
+    act, offsets, converted_at, n_act, keys, slots, q, place, best_q, best_place, best_at, n_chunks
 ):
     """For every journey that never converts: among the touchpoint steps it took whose
     sorted `keys` have a chance `q` > 0 of having cost it its conversion, keep the largest
-    in best_q / best_place (updated in place, so levels can be charged in turn);
-    `slots` as _lookup reads it."""
+    in best_q / best_place, with the event it arrived at in best_at (updated in place, so
+    levels can be charged in turn; see _charge for ties); `slots` as _lookup reads it."""
     n_cases = offsets.shape[0] - 1
     bounds = case_chunks(n_cases, n_chunks)
     for k in prange(n_chunks):
@@ -82,7 +89,7 @@ def charge_pairs(
             for i in range(offsets[c], offsets[c + 1] - 1):
                 j = _lookup(keys, slots, np.int64(act[i]) * n_act + act[i + 1])
                 if j >= 0:
-                    _charge(best_q, best_place, c, q[j], place[j])
+                    _charge(best_q, best_place, best_at, c, q[j], place[j], i + 1)
 
 
 @pjit
@@ -100,6 +107,7 @@ def charge_moves(
     place,
     best_q,
     best_place,
+    best_at,
     n_chunks,
 ):
     """As charge_pairs for moves between stage visits, keyed source * n_stages + target,
@@ -122,7 +130,7 @@ def charge_moves(
                         key = key * n_channels + channel[i] + 1
                     j = _lookup(keys, slots, key)
                     if j >= 0:
-                        _charge(best_q, best_place, c, q[j], place[j])
+                        _charge(best_q, best_place, best_at, c, q[j], place[j], i)
                 previous = s
 
 

@@ -12,8 +12,13 @@ from typing import TextIO
 class Progress:
     """Reports named steps and their duration. Disabled, it prints nothing."""
 
-    def __init__(self, *, enabled: bool = True, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, *, enabled: bool = True, stream: TextIO | None = None, warnings: bool | None = None
+    ) -> None:
         self.enabled = enabled
+        #: Print warnings even when progress is off (the command line's --quiet silences
+        #: progress only); default: as progress.
+        self.show_warnings = enabled if warnings is None else warnings
         self.stream = stream if stream is not None else sys.stderr
         self.started = time.perf_counter()
         self._live = enabled and self.stream.isatty()
@@ -50,3 +55,12 @@ class Progress:
 
     def message(self, text: str) -> None:
         self._line(text)
+
+    def warning(self, text: str) -> None:
+        """A warning on the stream, whether progress is shown or not (see show_warnings)."""
+        if not self.show_warnings:
+            return
+        if self.enabled:
+            self._line(f"warning: {text}")
+        else:
+            print(f"parcours: warning: {text}", file=self.stream, flush=True)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
+from .errors import InputError, caller_stacklevel
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -74,16 +76,37 @@ class Run:
         #: The tables written so far, by file name: whole where read again (READ_BACK),
         #: else their first PREVIEW_ROWS rows.
         self.written: dict[str, pd.DataFrame] = {}
+        #: What the analysis warned about, once each (summary.json's `warnings`).
+        self.warnings: list[str] = []
+
+    @contextmanager
+    def noting_warnings(self) -> Iterator[None]:
+        """The block's warnings recorded for summary.json and shown on stderr (with
+        --quiet too: it silences progress only); without a progress display (the Python
+        API), warned again as Python warnings."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            yield
+        for warning in caught:
+            if not issubclass(warning.category, UserWarning):
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
+                continue
+            text = str(warning.message)
+            if text in self.warnings:
+                continue
+            self.warnings.append(text)
+            if self.progress.show_warnings:
+                self.progress.warning(text)
+            else:
+                warnings.warn(text, UserWarning, stacklevel=caller_stacklevel())
 
     @cached_property
     def journey(self) -> Any:
-        """log.journey(model), its warnings (unmapped touchpoints) shown as progress notes."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            journey = self.log.journey(self.options.model)
-        for warning in caught:
-            self.progress.message(f"warning: {warning.message}")
-        return journey
+        """log.journey(model), its warnings (unmapped touchpoints) noted."""
+        with self.noting_warnings():
+            return self.log.journey(self.options.model)
 
     @cached_property
     def channels(self) -> Any:
@@ -173,7 +196,7 @@ def write(out: OutputFolder, run: Run) -> dict[str, Any]:
             _discovery(out, run)
         if not entry.wanted(run):
             continue
-        with run.progress.step(entry.step) as note:
+        with run.progress.step(entry.step) as note, run.noting_warnings():
             table = entry.make(run)
             out.table(entry.file, table, entry.schema)
             note["done"] = f"{len(table):,} rows"
@@ -183,6 +206,8 @@ def write(out: OutputFolder, run: Run) -> dict[str, Any]:
     summary.update(run.options.extra_summary)
     if "quantiles" in summary:  # on Dask: the journey tables' too
         summary["quantiles"] = run.log.quantiles
+    if run.warnings:
+        summary["warnings"] = list(run.warnings)
     out.json("summary.json", summary)
     if run.options.report:
         with run.progress.step("report.html and the process map"):

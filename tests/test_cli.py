@@ -87,7 +87,19 @@ def test_progress_goes_to_stderr_and_quiet_silences_only_it(tmp_path):
     assert quiet.stdout == result.stdout
     assert quiet.stdout.startswith("15,214 events") and "prioritized actions" in quiet.stdout
     usage = " ".join(run("analyze", "--help").stdout.split())
-    assert "--quiet no progress on stderr (the overview on stdout stays" in usage
+    assert "--quiet no progress on stderr (warnings and the overview on stdout stay" in usage
+
+
+def test_quiet_keeps_warnings_on_stderr_and_in_the_summary(tmp_path):
+    """A misspelt conversion activity makes every rate 0 %: the warning that says so is
+    not progress, so --quiet keeps it (one line), and summary.json records it."""
+    flags = ["--stages", "sepsis", "--conversion", "activity:Release Z", "--no-report", "--quiet"]
+    result = run("analyze", str(SEPSIS), "--out", str(tmp_path), *flags)
+    assert result.returncode == 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("parcours: warning: the conversion activity")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["warnings"] == [lines[0].removeprefix("parcours: warning: ")]
 
 
 def test_overview_on_stdout_matches_the_files(tmp_path):

@@ -96,7 +96,7 @@ def test_a_planted_bottleneck_is_ranked_first():
     assert list(actions.columns) == list(ACTION_COLUMNS)
     first = actions.iloc[0]
     assert first["action"].startswith("product_page → call_center:")
-    assert "abandon after it" in first["action"] and "conversions to win" in first["action"]
+    assert "abandon after it" in first["action"] and "fewer conversions than" in first["action"]
     assert first["lost_low"] > 0
 
 

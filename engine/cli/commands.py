@@ -33,7 +33,7 @@ def analyze(args: argparse.Namespace) -> int:
     from ..slices.options import check as check_slice
 
     args.slice_columns = check_slice(args)
-    progress = Progress(enabled=not args.quiet)
+    progress = Progress(enabled=not args.quiet, warnings=True)
     if _first_run():
         progress.message(
             "first run after installing: compiling the kernels (once, one to two minutes)"
@@ -71,11 +71,11 @@ def report(args: argparse.Namespace) -> int:
 
     if not 0 < args.map_coverage <= 1:
         raise UsageError(f"--map-coverage must be a share in (0, 1]; got {args.map_coverage}")
-    progress = Progress(enabled=not args.quiet)
+    progress = Progress(enabled=not args.quiet, warnings=True)
     with progress.step(f"rebuilding the report in {args.folder}"), holding(args.folder):
         written, warnings = write_report(args.folder, map_coverage=args.map_coverage)
     for warning in warnings:
-        progress.message(f"warning: {warning}")
+        progress.warning(warning)
     progress.message(f"wrote {', '.join(written)} in {args.folder}")
     return EXIT_OK
 
@@ -85,7 +85,7 @@ def convert(args: argparse.Namespace) -> int:
 
     _check_separator(args)
     _check_parquet_name(args.out)
-    progress = Progress(enabled=not args.quiet)
+    progress = Progress(enabled=not args.quiet, warnings=True)
     args.backend, args.scheduler, args.partitions = "pandas", None, None
     args.partition_on = None
     args.segment, args.channel, args.score, args.slice_columns = [], None, None, args.attribute
@@ -109,7 +109,7 @@ def generate(args: argparse.Namespace) -> int:
     _check_parquet_name(args.out)
     if args.seed < 0:
         raise UsageError(f"--seed must be 0 or more; got {args.seed}")
-    progress = Progress(enabled=not args.quiet)
+    progress = Progress(enabled=not args.quiet, warnings=True)
     with progress.step(f"writing {args.events:,} events to {args.out}") as note:
         try:
             write_parquet(

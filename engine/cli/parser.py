@@ -223,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _run_flags(
         running,
-        quiet="no progress on stderr (the overview on stdout stays: redirect stdout to drop it)",
+        quiet="no progress on stderr (warnings and the overview on stdout stay: redirect "
+        "stdout to drop it)",
     )
 
     report = commands.add_parser(

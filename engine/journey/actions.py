@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import FLOAT, INT, TEXT, table_schema
+from .bottlenecks import listed_losses
 
 ACTION_SCHEMA = table_schema(
     rank=INT,
@@ -32,20 +33,24 @@ def action_table(
 ) -> pd.DataFrame:
     """The `top` places worth acting on, as sentences with their numbers (ACTION_COLUMNS).
 
-    Listed: places that lose conversions, then places that hold customers waiting, each
-    resting on at least `min_journeys` journeys that had not converted when they were
-    there (a step taken only after converting is no place to win a conversion)."""
-    loses = bottlenecks["lost_conversions"].fillna(0) > 0
+    Listed: places that lose conversions (a loss chance does not explain, after a Holm
+    adjustment over every step compared: bottlenecks.listed_losses), then places that
+    hold customers waiting, each resting on at least `min_journeys` journeys that had not
+    converted when they were there (a step taken only after converting is no place to win
+    a conversion)."""
+    loses = listed_losses(bottlenecks)
     waits = bottlenecks["total_wait_s"].fillna(0) > 0
     worth = bottlenecks[(loses | waits) & (bottlenecks["journeys"] >= max(min_journeys, 1))]
     worth = worth.head(top)
-    digits = _digits(worth)
+    listed = listed_losses(worth)
+    digits = _digits(worth[listed])
+    compared = int(bottlenecks["comparable"].fillna(False).astype(bool).sum())
     rows = []
-    for _, row in worth.iterrows():
+    for (_, row), loss in zip(worth.iterrows(), listed, strict=True):
         rows.append(
             {
                 "rank": len(rows) + 1,
-                "action": _sentence(row, digits, confidence),
+                "action": _sentence(row, loss, digits, confidence, compared),
                 "level": row["level"],
                 "source": row["source"],
                 "target": row["target"],
@@ -64,16 +69,18 @@ def action_table(
     return frame.astype({"rank": np.int64, "journeys": np.int64}) if len(frame) else frame
 
 
-def _digits(rows: pd.DataFrame) -> int:
+def _digits(loss: pd.DataFrame) -> int:
     """Decimals of every percentage in one list: one when whole percents would hide a
-    compared gap ('99.6% against 98.9%', not '100% against 99%'), else none."""
-    loss = rows[rows["lost_conversions"].fillna(0) > 0]
+    compared gap of the listed losses ('99.6% against 98.9%', not '100% against 99%'),
+    else none."""
     alt = np.round(loss["alternative_rate"].to_numpy(float) * 100)
     own = np.round(loss["conversion_rate"].to_numpy(float) * 100)
     return 1 if (np.abs(alt - own) < 3).any() else 0
 
 
-def _sentence(row: pd.Series, digits: int, confidence: float) -> str:
+def _sentence(row: pd.Series, loss: bool, digits: int, confidence: float, compared: int) -> str:
+    """The action in words: a loss with its interval, or a wait (with, for a step whose
+    gap chance explains, that gap and why it is not counted)."""
     share = f"{_share(row['share_of_journeys'], digits)} of journeys"
     if row["level"] == "stage":
         text = f"stage {row['source']}: {share}, median dwell {human(row['median_s'])}"
@@ -94,25 +101,38 @@ def _sentence(row: pd.Series, digits: int, confidence: float) -> str:
         f"{kind}{arrow}: {share}, median wait {human(row['median_s'])}, "
         f"{_share(row['abandon_share'], digits)} abandon after it"
     )
-    if row["lost_conversions"] > 0:
-        level = f"{confidence:.0%}" if round(confidence * 100) == confidence * 100 else confidence
+    level = f"{confidence:.0%}" if round(confidence * 100) == confidence * 100 else confidence
+    if loss:
         text += (
             f"; journeys at {row['source']} taking the other steps convert at "
             f"{_share(row['alternative_rate'], digits)} against "
             f"{_share(row['conversion_rate'], digits)}: about "
-            f"{_count(round(row['lost_conversions']), 'conversion')} to win ({level} CI "
+            f"{_fewer(round(row['lost_conversions']))} than if they had converted as "
+            f"those do ({level} CI "
             f"{row['lost_low']:,.0f}-{row['lost_high']:,.0f}"
             f"{', which does not rule out none' if round(row['lost_low']) <= 0 else ''}), "
             f"{_share(row['share_of_lost'], digits)} of all lost conversions"
         )
-    else:
-        text += f"; {human(row['total_wait_s'])} of waiting in all"
+        return text
+    text += f"; {human(row['total_wait_s'])} of waiting in all"
+    gap = row.get("alternative_rate", np.nan) - row.get("conversion_rate", np.nan)
+    if bool(row.get("comparable", False)) and gap > 0:
+        text += (
+            f"; it converts at {_share(row['conversion_rate'], 1)} against "
+            f"{_share(row['alternative_rate'], 1)} for the other steps, a gap within "
+            f"chance at {level} over the {_count(compared, 'step')} compared"
+        )
     return text
 
 
 def _count(n: int, noun: str) -> str:
     """'1 journey', '2,345 journeys'."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _fewer(n: int) -> str:
+    """'1 fewer conversion', '2,345 fewer conversions'."""
+    return f"{n:,} fewer conversion" if n == 1 else f"{n:,} fewer conversions"
 
 
 def times(n: int) -> str:

@@ -8,7 +8,8 @@ in a stage). Each carries (a) the total time customers spend there (frequency ×
 (b) its slowness (median and p90), and (c) for transitions, the conversions it loses,
 as journey/lost.py defines them: a counterfactual against the other, non-converting
 steps out of the same place, each journey that did not convert charged to one place, so
-that the losses add up, with bootstrap intervals.
+that the losses add up, with bootstrap intervals; only losses that hold after a Holm
+adjustment over every step compared rank as losses.
 
 A stage's lost conversions are not estimated (the journeys that stop there and those
 that go on are not comparable): its row counts the journeys that end there without
@@ -76,17 +77,43 @@ def rank_places(
     lost = lost_columns(levels, charge, min_journeys=min_journeys, confidence=confidence)
     steps = pd.concat([steps, lost], axis=1)
     steps = _best_alternatives(steps)
-    rows = _stage_rows(stages, stage_table, abandoned, steps)
+    converting = np.concatenate([level.converting for level in levels])
+    rows = _stage_rows(stages, stage_table, abandoned, steps, converting)
     table = pd.concat([steps, rows], ignore_index=True)
     table["share_of_journeys"] = table["journeys"] / n_cases
-    table["_has_loss"] = table["lost_conversions"].fillna(0) > 0
+    table["_has_loss"] = listed_losses(table)
+    # Losses by size; every other place by the time spent there, whatever its estimate.
+    table["_loss"] = np.where(table["_has_loss"], table["lost_conversions"], 0.0)
     table = table.sort_values(
-        ["_has_loss", "lost_conversions", "total_wait_s", "level", "source", "target"],
+        ["_has_loss", "_loss", "total_wait_s", "level", "source", "target"],
         ascending=[False, False, False, True, True, True],
         na_position="last",
     ).reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1, dtype=np.int64)
-    return table[list(BOTTLENECK_COLUMNS)]  # drops the sort helper
+    return table[list(BOTTLENECK_COLUMNS)]  # drops the sort helpers
+
+
+def listed_losses(table: pd.DataFrame) -> pd.Series:
+    """The rows that rank, and are listed, as losing conversions: a loss chance does not
+    explain (lost.loss_tests, Holm-adjusted over every step compared) of at least half a
+    conversion, so that no action promises "about 0 conversions"."""
+    return table["loss_significant"].astype(bool) & (table["lost_conversions"].fillna(0) >= 0.5)
+
+
+def outcome_touchpoints(table: pd.DataFrame, min_journeys: int) -> pd.Series:
+    """Touchpoints (with the journeys that stepped into them before converting) that no
+    journey converts after, over at least `min_journeys` journeys: an outcome recorded
+    as an event ('declined', 'cancelled') more often than a step a customer chose. Every
+    step into one converts at 0 % by construction, so it tops the losses unless the
+    mapping leaves it out (see the README's "Lost conversions")."""
+    steps = table[(table["level"] == "touchpoint") & (table["journeys"] > 0)]
+    if not (steps["conversion_rate"] > 0).any():  # nobody converts: nothing stands out
+        return pd.Series(dtype=np.int64)
+    into = steps.groupby("target", sort=True).agg(
+        journeys=("journeys", "sum"), best=("conversion_rate", "max")
+    )
+    found = into[(into["best"] == 0) & (into["journeys"] >= max(min_journeys, 1))]
+    return found["journeys"]
 
 
 def touchpoint_level(
@@ -195,16 +222,27 @@ def _best_alternatives(steps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _stage_rows(
-    stages: list[str], table: pd.DataFrame, abandoned: np.ndarray, steps: pd.DataFrame
+    stages: list[str],
+    table: pd.DataFrame,
+    abandoned: np.ndarray,
+    steps: pd.DataFrame,
+    converting: np.ndarray,
 ) -> pd.DataFrame:
-    moves = steps[steps["level"] == "stage_transition"]
+    is_move = (steps["level"] == "stage_transition").to_numpy()
+    moves = steps[is_move]
     sources, targets = moves["source"].tolist(), moves["target"].tolist()
     rates = moves["conversion_rate"].to_numpy()
+    into_conversion = converting[is_move]
     # The best way out of each stage: the highest conversion rate, ties to the first
-    # target alphabetically (undefined rates last).
+    # target alphabetically (undefined rates last). Moves into the conversion stage
+    # convert by definition, and a way out where nobody converts is no way to point to.
     best_of: dict[str, int] = {}
     for i in sorted(
-        (i for i in range(len(sources)) if sources[i] != targets[i]),
+        (
+            i
+            for i in range(len(sources))
+            if sources[i] != targets[i] and not into_conversion[i] and rates[i] > 0
+        ),
         key=lambda i: (np.isnan(rates[i]), -rates[i] if rates[i] == rates[i] else 0.0, targets[i]),
     ):
         best_of.setdefault(sources[i], i)
@@ -236,4 +274,5 @@ def _stage_rows(
     )
     for column in LOST_COLUMNS[2:]:
         frame[column] = np.nan
+    frame["loss_significant"] = False
     return frame

@@ -10,13 +10,14 @@ funnel).
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, caller_stacklevel
 from ..figures import conversion
 from ..figures.activities import counts as activity_counts
 from ..figures.bottlenecks import bottleneck_table
@@ -39,6 +40,7 @@ from ..figures.stages import (
 from ..kernels.activities import EVENTS
 from ..kernels.stages import stage_visits, visit_moves
 from .actions import action_table
+from .bottlenecks import outcome_touchpoints
 from .conversion import Conversions
 from .model import JourneyModel
 from .segments import horizon_nanoseconds
@@ -233,6 +235,7 @@ class Journey:
                 min_journeys=min_journeys,
                 confidence=confidence,
             )
+            _warn_outcomes(self._bottlenecks[key], min_journeys)
         return self._bottlenecks[key].copy()
 
     def actions(
@@ -372,6 +375,22 @@ class Journey:
     def funnel(self) -> pd.DataFrame:
         """The stage funnel in stage order (see the module doc and FUNNEL_COLUMNS)."""
         return funnel_table(self.model.stages, self.figures, self.log.n_cases)
+
+
+def _warn_outcomes(table: pd.DataFrame, min_journeys: int) -> None:
+    """Say which mapped touchpoints look like outcomes (bottlenecks.outcome_touchpoints):
+    the steps into them would otherwise read as the largest losses without a word."""
+    found = outcome_touchpoints(table, min_journeys)
+    if len(found):
+        listed = ", ".join(f"'{name}' ({n:,} journeys)" for name, n in found.head(5).items())
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        warnings.warn(
+            f"no journey converts after {listed}{more}: if these record an outcome (declined, "
+            "cancelled) rather than a step, leave them out of the stage mapping, or every step "
+            "into them is ranked as losing conversions by construction",
+            UserWarning,
+            stacklevel=caller_stacklevel(),
+        )
 
 
 def check_min_journeys(min_journeys: int) -> None:

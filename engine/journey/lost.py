@@ -22,6 +22,10 @@ taken before a journey converts count. For a step p out of place s:
   thus counted once, with at most the chance of one step, and the listed losses add up
   to at most the journeys that did not convert; `share_of_lost` is each place's part of
   their sum;
+- a loss is *significant* when "T converts less than C" holds at the chosen confidence
+  after a Holm adjustment over every comparable step (`loss_tests`); only significant
+  losses rank as losses and enter the action list as such: with a dozen steps compared
+  and none worse than its alternatives, one would otherwise show a loss by chance;
 - intervals: a Poisson bootstrap over journeys (kernels.lost.bootstrap_losses), which
   keeps overlapping groups right because it resamples journeys, not groups. The charges
   are held at the point estimate's.
@@ -52,6 +56,7 @@ from ..kernels.lost import (
     point_estimates,
 )
 from ..schema import BOOL, FLOAT, INT, table_schema
+from .stats import holm, one_sided_p
 
 #: Bootstrap replicates of the intervals, and the seed that makes them reproducible.
 N_BOOT = 1000
@@ -68,6 +73,9 @@ LOST_SCHEMA = table_schema(
     lost_low=FLOAT,
     lost_high=FLOAT,
     share_of_lost=FLOAT,
+    loss_p_value=FLOAT,
+    loss_p_adjusted=FLOAT,
+    loss_significant=BOOL,
 )
 LOST_COLUMNS = tuple(LOST_SCHEMA.names)
 
@@ -140,6 +148,7 @@ def lost_columns(
     with np.errstate(divide="ignore", invalid="ignore"):
         alt_rate = np.where(ok, k_a / n_a, np.nan)
     nan = np.where(ok, 0.0, np.nan)
+    p_value, p_adjusted = loss_tests(ok, won, took, k_a, n_a)
     return pd.DataFrame(
         {
             "comparable": ok,
@@ -152,8 +161,31 @@ def lost_columns(
             "lost_low": intervals[:, 2] + nan,
             "lost_high": intervals[:, 3] + nan,
             "share_of_lost": (lost / total if total > 0 else np.zeros(len(ok))) + nan,
+            "loss_p_value": p_value,
+            "loss_p_adjusted": p_adjusted,
+            "loss_significant": ok & (p_adjusted <= 1.0 - confidence),
         }
     )
+
+
+def loss_tests(
+    comparable: np.ndarray,
+    converted: np.ndarray,
+    journeys: np.ndarray,
+    alt_converted: np.ndarray,
+    alternatives: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per step: the one-sided p-value of "T converts less than C" (pooled two-proportion
+    z test; T and C are disjoint sets of journeys), and that p-value Holm-adjusted over
+    every comparable step, so that a log compared at many places does not find a loss by
+    chance somewhere (family-wise error). NaN where the step is not comparable."""
+    p = np.full(len(comparable), np.nan)
+    rows = np.flatnonzero(comparable)
+    if rows.size:
+        p[rows] = one_sided_p(
+            alt_converted[rows], alternatives[rows], converted[rows], journeys[rows]
+        )
+    return p, holm(p)
 
 
 def _candidates(

@@ -51,6 +51,15 @@ def two_proportion_test(
     return z, two_sided_p(z)
 
 
+def one_sided_p(k1: np.ndarray, n1: np.ndarray, k2: np.ndarray, n2: np.ndarray) -> np.ndarray:
+    """P(Z > z) of the pooled two-proportion z test of "k1/n1 exceeds k2/n2"; 1 where
+    both rates are 0 or both 1 (no evidence), NaN where a group is empty."""
+    z, _ = two_proportion_test(k1, n1, k2, n2)
+    n1, n2 = np.asarray(n1, dtype=float), np.asarray(n2, dtype=float)
+    tail = np.vectorize(math.erfc, otypes=[float])(np.nan_to_num(z) / math.sqrt(2.0)) / 2.0
+    return np.where(np.isnan(z), np.where((n1 > 0) & (n2 > 0), 1.0, np.nan), tail)
+
+
 def two_sided_p(z: np.ndarray) -> np.ndarray:
     """2 P(Z > |z|) from the complementary error function, so that tiny p-values keep
     their size (1 - Φ(|z|) is exactly 0 past |z| ≈ 8.3); NaN stays NaN."""

@@ -176,8 +176,10 @@ def render_page(
     environment.filters["human"] = human
     environment.filters["pct"] = _percent
     environment.filters["num"] = _number
+    summary = run.summary
+    journey = summary.get("journey") or {}
     drawn = {
-        "funnel": charts.funnel(run["funnel"]),
+        "funnel": charts.funnel(run["funnel"], journey.get("journeys", summary.get("cases"))),
         "journey_map": charts.journey_map(run["funnel"], run["stages"], run["satisfaction"]),
         "sankey": charts.stage_sankey(run["funnel"]),
         "dwell": charts.dwell_distributions(run["stage_dwell"]),
@@ -188,7 +190,6 @@ def render_page(
         "variants": charts.variant_explorer(_either(run["journey_variants"], run["variants"])),
     }
     drawn = {name: chart for name, chart in drawn.items() if chart is not None}
-    summary = run.summary
     default = min(range(len(maps)), key=lambda i: abs(maps[i].level - map_coverage), default=0)
     return environment.get_template("report.html.j2").render(
         title=title or f"Journey report: {Path(str(summary.get('source', 'log'))).name}",

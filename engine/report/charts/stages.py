@@ -8,40 +8,66 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ...journey.actions import human
-from .style import BLUE, GREEN, GREY, LAYOUT, RED, from_table, interval, new_figure, safe
+from .style import (
+    BLUE,
+    GREEN,
+    GREY,
+    LAYOUT,
+    RED,
+    from_table,
+    interval,
+    new_figure,
+    safe,
+    share_text,
+)
 
 
 @from_table
-def funnel(table: pd.DataFrame) -> go.Figure | None:
-    """Journeys reaching each stage, and how many stop there."""
+def funnel(table: pd.DataFrame, journeys: int | None = None) -> go.Figure | None:
+    """Journeys reaching each stage, as counts and as shares of all `journeys` (funnel's
+    `share`: journeys that touch no stage count too), and how many stop there."""
     stages = [safe(s) for s in table["stage"]]
-    figure = new_figure("Stage funnel: journeys reaching each stage")
+    of_all = f"of all {journeys:,} journeys" if journeys else "of all journeys"
+    figure = new_figure(f"Stage funnel: journeys reaching each stage (% {of_all})")
+    shares = [share_text(s) for s in table["share"]]
     figure.add_trace(
         go.Funnel(
             y=stages,
             x=table["reached"],
-            textinfo="value+percent initial",
+            text=[f"{n:,} ({s})" for n, s in zip(table["reached"], shares, strict=True)],
+            textinfo="text",
+            customdata=shares,
+            hovertemplate=f"%{{y}}: %{{x:,}} journeys reach it (%{{customdata}} {of_all})"
+            "<extra></extra>",
             marker={"color": BLUE},
-            name="reached",
+            name=f"reached (% {of_all})",
         )
     )
+    stopped = [share_text(s) for s in table["drop_off_share"]]
     figure.add_trace(
         go.Bar(
             y=stages,
             x=table["drop_off"],
             orientation="h",
             marker={"color": RED},
-            name="stop after this stage",
+            name="stop after this stage (% of those reaching it)",
             xaxis="x2",
-            text=[f"{s:.0%}" if np.isfinite(s) else "" for s in table["drop_off_share"]],
+            text=stopped,
             textposition="auto",
+            hovertemplate="%{y}: %{x:,} journeys stop after it (%{text} of those reaching it)"
+            "<extra></extra>",
         )
     )
     figure.update_layout(
-        xaxis={"domain": [0, 0.62]},
-        xaxis2={"domain": [0.68, 1], "title": "journeys that stop after the stage"},
+        xaxis={"domain": [0, 0.62], "tickformat": ",d"},
+        xaxis2={
+            "domain": [0.68, 1],
+            "title": "journeys that stop after the stage",
+            "tickformat": ",d",
+        },
         yaxis={"autorange": "reversed"},
         legend={"orientation": "h", "y": -0.15},
+        uniformtext={"minsize": 10, "mode": "show"},  # a narrow bar's count stays legible
     )
     return figure
 

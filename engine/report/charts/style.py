@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 from collections.abc import Callable
 
 import pandas as pd
@@ -35,6 +36,15 @@ def from_table(draw: Callable[..., go.Figure | None]) -> Callable[..., go.Figure
 def safe(value: object) -> str:
     """A label from the log, shown literally by plotly, bidirectional controls shown."""
     return html.escape(neutral(str(value)), quote=False)
+
+
+def share_text(share: float | None) -> str:
+    """A share as a whole percent ("<1%" for a small non-zero one; "" for none)."""
+    if share is None or not math.isfinite(share):
+        return ""
+    if 0 < share < 0.005:
+        return "<1%"
+    return f"{share:.0%}"
 
 
 def interval(value: pd.Series, low: pd.Series, high: pd.Series) -> dict:

@@ -1,0 +1,188 @@
+"""What report.html says agrees with the output tables it is built from: the figures in
+its charts (the plotly data embedded in the page, decoded) and its visible text.
+
+One small shop log serves most tests: converting journeys that go on to a delivery (a step
+taken only after converting), two kinds of abandoning journeys, journeys of a touchpoint in
+no stage ('newsletter'), a segment too small to compare, and a slice (--where)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.cli import main
+
+PATHS = {
+    "buy": ["ad_click", "product_page", "add_to_cart", "checkout", "purchase", "delivery"],
+    "look": ["search", "product_page"],
+    "compare": ["ad_click", "product_page", "compare"],
+    "news": ["newsletter"],
+}
+
+
+def shop_log(path: Path) -> Path:
+    """100 journeys of each path of PATHS (minutes apart), 3 of them 'vip', 20 'gone'."""
+    rng = np.random.default_rng(11)
+    start = pd.Timestamp("2026-03-01T00:00:00Z")
+    rows = []
+    case = 0
+    for steps in PATHS.values():
+        for _ in range(100):
+            segment = "vip" if case < 3 else ("gone" if case % 20 == 7 else "new")
+            t = start + pd.Timedelta(minutes=int(rng.integers(0, 60 * 24 * 20)))
+            for step in steps:
+                rows.append((f"c{case:04d}", step, t, segment))
+                t += pd.Timedelta(seconds=int(rng.integers(30, 1_200)))
+            case += 1
+    frame = pd.DataFrame(rows, columns=["customer_id", "touchpoint", "ts", "segment"])
+    frame.to_csv(path, index=False)
+    return path
+
+
+GEN = ["--case", "customer_id", "--activity", "touchpoint", "--timestamp", "ts"]
+
+
+def analyze(log: Path, out: Path, *flags: str) -> Path:
+    args = ["analyze", str(log), *GEN, "--stages", "default", *flags]
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> Path:
+    """The shop log less its 'gone' journeys (a slice: 95 of each path, 380 in all),
+    compared on its 3 'vip' journeys, its map drawn at 50% of journeys."""
+    folder = tmp_path_factory.mktemp("shop")
+    log = shop_log(folder / "shop.csv")
+    flags = ["--segment", "segment", "--compare", "segment=vip", "--where", "segment != 'gone'"]
+    return analyze(log, folder / "out", *flags, "--map-coverage", "0.5")
+
+
+def decode(value: Any) -> Any:
+    """Plotly's JSON with its typed arrays ({"dtype", "bdata"}) read back as lists."""
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+        return array.tolist()
+    if isinstance(value, dict):
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def charts(folder: Path) -> dict[str, Any]:
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    data = re.search(r'id="chart-data">(.*?)</script>', page, re.S).group(1)
+    return decode(json.loads(data))
+
+
+def visible_text(folder: Path) -> str:
+    """The page's text as a reader sees it, one space between words (scripts removed)."""
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<[^>]+>", " ", page)
+    return re.sub(r"\s+", " ", html.unescape(page)).strip()
+
+
+def section(folder: Path, name: str) -> str:
+    """The HTML of the page's <section id=name>."""
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    return re.search(rf'<section id="{name}".*?</section>', page, re.S).group(0)
+
+
+def words(markup: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+
+
+def rows(markup: str) -> list[list[str]]:
+    """The cells of each table row in `markup`, as text (header rows left out)."""
+    return [
+        [words(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", markup, re.S)
+        if "<td" in row
+    ]
+
+
+def table(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(folder / f"{name}.parquet")
+
+
+def summary(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+
+
+def map_edges(svg: str) -> dict[tuple[str, str], list[str]]:
+    """The labels of each path drawn on a process map (SVG), by source and target name."""
+    names = {}
+    for node in re.findall(r'<g id="node\d+" class="node">(.*?)</g>', svg, re.S):
+        title = html.unescape(re.search(r"<title>(.*?)</title>", node).group(1))
+        texts = [html.unescape(t) for t in re.findall(r">([^<]*)</text>", node)]
+        names[title] = " ".join(texts[:-1]) or texts[0]  # the name, then the count
+    edges = {}
+    for edge in re.findall(r'<g id="edge\d+" class="edge">(.*?)</g>', svg, re.S):
+        source, target = html.unescape(re.search(r"<title>(.*?)</title>", edge).group(1)).split(
+            "->"
+        )
+        texts = [html.unescape(t) for t in re.findall(r">([^<]*)</text>", edge)]
+        edges[(names[source], names[target])] = texts
+    return edges
+
+
+def page_maps(folder: Path) -> list[dict[str, Any]]:
+    """The process maps of the page's slider: label, note, whether shown, SVG."""
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    found = re.findall(
+        r'<img class="process-map" data-label="([^"]*)" data-left-out="([^"]*)" '
+        r'src="data:image/svg\+xml;base64,([^"]*)"[^>]*?(hidden)?>',
+        page,
+    )
+    return [
+        {
+            "label": html.unescape(label),
+            "left_out": html.unescape(left_out),
+            "svg": base64.b64decode(data).decode(),
+            "shown": not hidden,
+        }
+        for label, left_out, data, hidden in found
+    ]
+
+
+def test_funnel_percentages_are_of_all_journeys(shop):
+    """95 of the 380 journeys touch no stage: 285 reach discovery, 75% of all (funnel's
+    share), not the 100% of plotly's 'percent initial'."""
+    funnel = table(shop, "funnel")
+    assert funnel["reached"].tolist()[:3] == [285, 285, 95]
+    assert [f"{s:.0%}" for s in funnel["share"][:3]] == ["75%", "75%", "25%"]
+    chart = charts(shop)["funnel"]
+    trace = chart["data"][0]
+    assert trace["type"] == "funnel" and "percent" not in trace["textinfo"]
+    assert trace["text"][:3] == ["285 (75%)", "285 (75%)", "95 (25%)"]
+    assert "(% of all 380 journeys)" in chart["layout"]["title"]["text"]
+    assert chart["layout"]["xaxis"]["tickformat"] == ",d"  # 11,163, never 11.163k
+
+
+def test_funnel_counts_are_written_in_one_format():
+    from engine.report import charts as report_charts
+
+    funnel = pd.DataFrame(
+        {
+            "stage": ["a", "b"],
+            "reached": [11_163, 8_376],
+            "share": [1.0, 0.75],
+            "drop_off": [2_787, 8_376],
+            "drop_off_share": [0.25, 1.0],
+        }
+    )
+    figure = report_charts.funnel(funnel, 11_163)
+    assert list(figure.data[0].text) == ["11,163 (100%)", "8,376 (75%)"]
+    assert "%{x:,}" in figure.data[0].hovertemplate and "%{x:,}" in figure.data[1].hovertemplate

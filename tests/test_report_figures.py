@@ -186,3 +186,55 @@ def test_funnel_counts_are_written_in_one_format():
     figure = report_charts.funnel(funnel, 11_163)
     assert list(figure.data[0].text) == ["11,163 (100%)", "8,376 (75%)"]
     assert "%{x:,}" in figure.data[0].hovertemplate and "%{x:,}" in figure.data[1].hovertemplate
+
+
+def test_the_map_and_the_tables_number_steps_as_the_action_list(shop):
+    """The map marks the first touchpoint steps of the action list with their number in
+    it (ad_click → product_page is action #4 and bottleneck rank 5; the map once called
+    it #1), and the bottleneck table shows both numbers, each named."""
+    actions = table(shop, "actions")
+    first = actions[actions["level"] == "touchpoint"].head(3)
+    expected = {
+        (s, t): f"action #{r}"
+        for s, t, r in zip(first["source"], first["target"], first["rank"], strict=True)
+    }
+    assert expected[("ad_click", "product_page")] == "action #4"
+    marked = {
+        edge: next(t for t in texts if "#" in t)
+        for edge, texts in map_edges((shop / "process_map.svg").read_text()).items()
+        if any("#" in t for t in texts)
+    }
+    assert marked == expected
+    bottlenecks = table(shop, "bottlenecks").set_index(["source", "target"])
+    assert bottlenecks.loc[("ad_click", "product_page"), "rank"] == 5
+    listed = {r[2]: (r[0], r[1]) for r in rows(section(shop, "bottlenecks"))}
+    assert listed["ad_click → product_page"] == ("5", "#4")
+    for row in actions.itertuples():  # every action is in the table by its number
+        prefix = "" if row.level == "touchpoint" else row.level.replace("_", " ") + ": "
+        step = prefix + (f"{row.source} → {row.target}" if row.target else row.source)
+        assert listed[step][1] == f"#{row.rank}"
+    head = words(section(shop, "bottlenecks"))
+    assert "“action” its number in “What to fix first” and on the process map" in head
+
+
+def test_a_map_from_a_bottleneck_table_keeps_its_ranks():
+    from engine.report.process_map import MapCounts, process_map_source
+
+    activities = pd.DataFrame(
+        {"activity": ["a", "b", "c"], "frequency": [9, 9, 9], "start": [9, 0, 0], "end": 0}
+    )
+    edges = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"], "frequency": [9, 9]})
+    times = edges.assign(median_s=[60.0, 120.0])
+    ranked = pd.DataFrame(
+        {
+            "rank": [1, 2, 3],
+            "level": ["stage", "touchpoint", "touchpoint"],
+            "source": ["s", "b", "a"],
+            "target": [None, "c", "b"],
+        }
+    )
+    source = process_map_source(MapCounts(edges, activities, 1.0), times, bottlenecks=ranked)
+    assert "bottleneck #2" in source and "bottleneck #3" in source
+    assert "bottleneck #1" not in source
+    source = process_map_source(MapCounts(edges, activities, 1.0), times, actions=ranked)
+    assert "action #2" in source and "action #3" in source and "bottleneck" not in source

@@ -113,7 +113,9 @@ def process_maps(
     for level in levels:
         counts = map_counts(run["edges"], run["activities"], run["variants"], level)
         counts, left_out = within_budget(counts)
-        source = process_map_source(counts, run["edges"], bottlenecks=run["bottlenecks"])
+        source = process_map_source(
+            counts, run["edges"], bottlenecks=run["bottlenecks"], actions=run["actions"]
+        )
         try:
             svg = render(source, "svg")
         except GraphvizMissing as exc:
@@ -209,7 +211,7 @@ def render_page(
         map_default=default,
         map_note=map_note,
         actions=_records(run["actions"]),
-        bottlenecks=_records(_top(run["bottlenecks"], 15)),
+        bottlenecks=_records(_bottleneck_rows(run["bottlenecks"], run["actions"], 15)),
         segments=_records(run["segments"]),
         differences=_records(_differences(run["compare"])),
         compared=summary.get("compare"),
@@ -263,8 +265,28 @@ def _records(table: pd.DataFrame | None) -> list[dict[str, Any]]:
     return table.to_dict("records")
 
 
-def _top(table: pd.DataFrame | None, n: int) -> pd.DataFrame | None:
-    return None if table is None else table.sort_values("rank").head(n)
+def _bottleneck_rows(
+    table: pd.DataFrame | None, actions: pd.DataFrame | None, n: int
+) -> pd.DataFrame | None:
+    """The first `n` bottlenecks, each with `action`: its rank in the action list (the
+    number the page and the map show it by), 0 when it is not listed."""
+    if table is None:
+        return None
+    top = table.sort_values("rank").head(n)
+    listed: dict[tuple[str, str, str], int] = {}
+    if actions is not None:
+        listed = {
+            (level, source, target): int(rank)
+            for level, source, target, rank in zip(
+                actions["level"],
+                actions["source"],
+                actions["target"],
+                actions["rank"],
+                strict=True,
+            )
+        }
+    keys = zip(top["level"], top["source"], top["target"], strict=True)
+    return top.assign(action=[listed.get(key, 0) for key in keys])
 
 
 def _differences(table: pd.DataFrame | None, n: int = 20) -> pd.DataFrame | None:

@@ -99,10 +99,14 @@ def process_map_source(
     times: pd.DataFrame,
     *,
     bottlenecks: pd.DataFrame | None = None,
+    actions: pd.DataFrame | None = None,
     marked: int = 3,
 ) -> str:
-    """DOT source of the map. `times` is edges.parquet (median_s per source, target);
-    the first `marked` touchpoint-level bottlenecks are drawn in red with their rank."""
+    """DOT source of the map. `times` is edges.parquet (median_s per source, target).
+    The first `marked` touchpoint steps of `actions` (actions.parquet) are drawn in red
+    as "action #N", N their rank in that list; without `actions`, those of `bottlenecks`
+    (bottlenecks.parquet) as "bottleneck #N", N their rank in that table. Either way the
+    number is the table's own, never a renumbering of the marked steps."""
     import graphviz
     from plotly.colors import sample_colorscale
 
@@ -137,7 +141,10 @@ def process_map_source(
         (s, t): m
         for s, t, m in zip(times["source"], times["target"], times["median_s"], strict=True)
     }
-    marks = _bottleneck_ranks(bottlenecks, marked)
+    if actions is not None:
+        marks, prefix = _ranks(actions, marked), "action"
+    else:
+        marks, prefix = _ranks(bottlenecks, marked), "bottleneck"
     known = [m for m in median.values() if np.isfinite(m)]
     low, high = (min(known), max(known)) if known else (0.0, 0.0)
     for source, target, frequency in zip(
@@ -150,7 +157,7 @@ def process_map_source(
         attrs = {"color": colour, **_width(frequency, top)}
         rank = marks.get((source, target))
         if rank is not None:
-            label = f"bottleneck #{rank}\n{label}"
+            label = f"{prefix} #{rank}\n{label}"
             attrs.update(
                 fontcolor="#c00000", style="bold", penwidth=str(float(attrs["penwidth"]) + 2)
             )
@@ -248,10 +255,13 @@ def _hex(colour: str) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _bottleneck_ranks(bottlenecks: pd.DataFrame | None, marked: int) -> dict[tuple, int]:
-    if bottlenecks is None or bottlenecks.empty or marked <= 0:
+def _ranks(ranked: pd.DataFrame | None, marked: int) -> dict[tuple[str, str], int]:
+    """The first `marked` touchpoint steps of a ranked table (actions or bottlenecks), by
+    (source, target), with their rank in that table."""
+    if ranked is None or ranked.empty or marked <= 0:
         return {}
-    steps = bottlenecks[bottlenecks["level"] == "touchpoint"].sort_values("rank").head(marked)
+    steps = ranked[ranked["level"] == "touchpoint"].sort_values("rank").head(marked)
     return {
-        (s, t): i + 1 for i, (s, t) in enumerate(zip(steps["source"], steps["target"], strict=True))
+        (s, t): int(r)
+        for s, t, r in zip(steps["source"], steps["target"], steps["rank"], strict=True)
     }

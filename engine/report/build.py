@@ -95,7 +95,8 @@ class RunOutputs:
 @dataclass(frozen=True)
 class MapImage:
     """The map asked for at `level`: its DOT source, its SVG, and the share of journeys
-    it really covers (whole variants, so at least the level)."""
+    it really draws whole (whole variants, so at least the level, unless the map's
+    budget cut it: then `left_out` says what it left out)."""
 
     level: float
     coverage: float
@@ -203,7 +204,9 @@ def render_page(
         maps=[
             {
                 "coverage": m.coverage,
-                "src": "data:image/svg+xml;base64," + base64.b64encode(m.svg).decode(),
+                "label": _percent(m.coverage)
+                + (" (cut to fit: see the note below the map)" if m.left_out else ""),
+                "src": _svg_data_url(m.svg),
                 "left_out": m.left_out,
             }
             for m in maps

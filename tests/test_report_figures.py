@@ -11,6 +11,7 @@ import base64
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,28 @@ def test_a_map_from_a_bottleneck_table_keeps_its_ranks():
     assert "bottleneck #1" not in source
     source = process_map_source(MapCounts(edges, activities, 1.0), times, actions=ranked)
     assert "action #2" in source and "action #3" in source and "bottleneck" not in source
+
+
+def test_a_rebuilt_report_draws_the_map_at_the_runs_coverage(shop, tmp_path):
+    """analyze --map-coverage 0.5 records it in summary.json; `parcours report DIR` then
+    draws the same map with the slider at 50%, not at the default 90% (100% here)."""
+    assert summary(shop)["map_coverage"] == 0.5
+    shown = [m for m in page_maps(shop) if m["shown"]]
+    assert [m["label"] for m in shown] == ["50%"]
+    copy = tmp_path / "copy"
+    shutil.copytree(shop, copy)
+    (copy / "report.html").unlink()
+    assert main(["report", str(copy), "--quiet"]) == 0
+    assert (copy / "process_map.svg").read_bytes() == (shop / "process_map.svg").read_bytes()
+    assert [m["label"] for m in page_maps(copy) if m["shown"]] == ["50%"]
+    assert summary(copy) == summary(shop)
+    # Asked for another coverage, the rebuild records it: the folder stays consistent.
+    assert main(["report", str(copy), "--map-coverage", "1", "--quiet"]) == 0
+    assert summary(copy)["map_coverage"] == 1.0
+    assert [m["label"] for m in page_maps(copy) if m["shown"]] == ["100%"]
+    # A folder written before the field: the default, 90% (all 4 paths, 100% of journeys).
+    older = {k: v for k, v in summary(shop).items() if k != "map_coverage"}
+    (copy / "summary.json").write_text(json.dumps(older), encoding="utf-8")
+    assert main(["report", str(copy), "--quiet"]) == 0
+    assert [m["label"] for m in page_maps(copy) if m["shown"]] == ["100%"]
+    assert summary(copy)["map_coverage"] == 0.9

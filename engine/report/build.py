@@ -37,6 +37,8 @@ from .process_map import (
 REPORT = "report.html"
 #: Coverage levels offered by the process map's slider (share of journeys).
 MAP_LEVELS = (0.5, 0.8, 0.9, 0.95, 1.0)
+#: The map's coverage when neither the caller nor summary.json names one.
+DEFAULT_MAP_COVERAGE = 0.9
 TABLES = (
     "edges",
     "variants",
@@ -128,18 +130,28 @@ def process_maps(
 
 
 def write_report(
-    folder: str | Path, *, map_coverage: float = 0.9, title: str | None = None
+    folder: str | Path, *, map_coverage: float | None = None, title: str | None = None
 ) -> tuple[list[str], list[str]]:
     """Build report.html from the outputs in `folder` and write it there, with
     process_map.svg and process_map.png (the map at `map_coverage`), each atomically.
+    Without `map_coverage`, the map is drawn at the run's (summary.json's
+    `map_coverage`), else at DEFAULT_MAP_COVERAGE (a folder written before the field).
     Returns the names of the files written, and warnings (e.g. Graphviz missing: the
     page then says so in place of the map)."""
-    if not 0 < map_coverage <= 1:
-        raise InputError(
-            f"the map coverage must be a share of journeys in (0, 1]; got {map_coverage}"
-        )
     folder = Path(folder)
     run = RunOutputs.load(folder)
+    if map_coverage is None:
+        map_coverage = run.summary.get("map_coverage", DEFAULT_MAP_COVERAGE)
+        where = "summary.json's map_coverage"
+    else:
+        where = "the map coverage"
+    if (
+        isinstance(map_coverage, bool)
+        or not isinstance(map_coverage, int | float)
+        or not (0 < map_coverage <= 1)
+    ):
+        raise InputError(f"{where} must be a share of journeys in (0, 1]; got {map_coverage}")
+    map_coverage = float(map_coverage)
     levels = tuple(sorted({*MAP_LEVELS, float(map_coverage)}))
     maps, note = process_maps(run, levels)
     written = []
@@ -155,7 +167,20 @@ def write_report(
             written.append(name)
     page = render_page(run, maps, note, map_coverage=map_coverage, title=title)
     write_atomically(folder / REPORT, lambda p: p.write_bytes(page.encode("utf-8")))
+    _record_map_coverage(folder, run.summary, map_coverage)
     return [*written, REPORT], [note] if note else []
+
+
+def _record_map_coverage(folder: Path, summary: dict[str, Any], map_coverage: float) -> None:
+    """summary.json with `map_coverage`, the coverage the folder's map is drawn at, which
+    `parcours report DIR` draws it at again (rewritten, atomically, only when it changes;
+    not among the files written: it is the run's, already there)."""
+    if summary.get("map_coverage") == map_coverage:
+        return
+    text = json.dumps(
+        {**summary, "map_coverage": map_coverage}, indent=2, ensure_ascii=False, allow_nan=False
+    )
+    write_atomically(folder / "summary.json", lambda p: p.write_text(text + "\n", encoding="utf-8"))
 
 
 def render_page(
@@ -163,7 +188,7 @@ def render_page(
     maps: list[MapImage],
     map_note: str | None,
     *,
-    map_coverage: float = 0.9,
+    map_coverage: float = DEFAULT_MAP_COVERAGE,
     title: str | None = None,
 ) -> str:
     """The page's HTML (see the module doc for how labels are kept inert)."""

@@ -264,3 +264,13 @@ def test_a_rebuilt_report_draws_the_map_at_the_runs_coverage(shop, tmp_path):
     assert main(["report", str(copy), "--quiet"]) == 0
     assert [m["label"] for m in page_maps(copy) if m["shown"]] == ["100%"]
     assert summary(copy)["map_coverage"] == 0.9
+
+
+def test_the_report_says_it_describes_a_slice(shop):
+    assert summary(shop)["slice"] == [{"filter": "where", "expression": "segment != 'gone'"}]
+    text = visible_text(shop)
+    assert "A slice (where segment != 'gone'): 380 journeys and" in text
+    assert (
+        "This report describes a slice of the log, not all of it: the 380 journeys kept by "
+        "where segment != 'gone'." in text
+    )

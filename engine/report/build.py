@@ -223,6 +223,7 @@ def render_page(
         title=title or f"Journey report: {Path(str(summary.get('source', 'log'))).name}",
         summary=summary,
         journey=summary.get("journey"),
+        slice_steps=[_slice_step(step) for step in summary.get("slice") or []],
         charts=drawn,
         chart_json=_chart_json(drawn),
         plotly_js=_inline_js(get_plotlyjs()),
@@ -247,6 +248,22 @@ def render_page(
         variants=_variant_rows(_either(run["journey_variants"], run["variants"])),
         stages=_records(run["stages"]),
     )
+
+
+def _slice_step(step: dict[str, Any]) -> str:
+    """One filter of summary.json's `slice` in words: "where segment == 'new'",
+    "contains: touchpoints call_center; how all"."""
+    if step.get("filter") == "where" and "expression" in step:
+        return f"where {step['expression']}"
+    options = []
+    for key, value in step.items():
+        if key == "filter" or value is None:
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        options.append(f"{key.replace('_', ' ')} {value}")
+    name = str(step.get("filter", "filter")).replace("_", " ")
+    return f"{name}: {'; '.join(options)}" if options else name
 
 
 def _neutral_text(value: Any) -> Any:

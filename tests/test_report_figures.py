@@ -274,3 +274,30 @@ def test_the_report_says_it_describes_a_slice(shop):
         "This report describes a slice of the log, not all of it: the 380 journeys kept by "
         "where segment != 'gone'." in text
     )
+
+
+def test_a_comparison_of_groups_too_small_to_test_says_so(shop):
+    compare = table(shop, "compare")
+    assert len(compare) and compare["too_small"].all()
+    text = visible_text(shop)
+    assert f"The groups are too small to test: each of the {len(compare)} compared" in text
+    assert "differ beyond chance" not in text and "No difference beyond chance" not in text
+
+
+def test_a_comparison_counts_only_the_tested_figures(shop):
+    from engine.report.build import RunOutputs, render_page
+
+    run = RunOutputs.load(shop)
+    compare = run["compare"].copy()
+    compare.loc[:4, "too_small"] = False
+    compare.loc[:4, "p_adjusted"] = [0.01, 0.5, 0.5, 0.5, 0.5]
+    compare.loc[:4, "significant"] = [True, False, False, False, False]
+    run.tables["compare"] = compare
+    page = render_page(run, [], "no map")
+    (shop.parent / "mixed").mkdir(exist_ok=True)
+    (shop.parent / "mixed" / "report.html").write_text(page, encoding="utf-8")
+    text = visible_text(shop.parent / "mixed")
+    rest = len(compare) - 5
+    assert "1 of 5 tested figures differs beyond chance" in text
+    assert f"{rest} other figures rest on too few journeys to be tested" in text
+    assert f"of {len(compare)} compared figures differ" not in text

@@ -244,6 +244,7 @@ def render_page(
         segments=_records(run["segments"]),
         differences=_records(_differences(run["compare"])),
         compared=summary.get("compare"),
+        tests=_tests(run["compare"], summary.get("compare")),
         channels=_records(_top_abandon(run["channels"])),
         variants=_variant_rows(_either(run["journey_variants"], run["variants"])),
         stages=_records(run["stages"]),
@@ -340,6 +341,22 @@ def _differences(table: pd.DataFrame | None, n: int = 20) -> pd.DataFrame | None
         return None
     flagged = table[table["significant"]]
     return flagged.sort_values(["p_adjusted", "table", "item"]).head(n)
+
+
+def _tests(table: pd.DataFrame | None, compared: dict[str, Any] | None) -> dict[str, int]:
+    """compare.parquet's rows: all, those tested (not `too_small`), those too small to
+    test, and those that differ beyond chance."""
+    if table is None:
+        rows = int((compared or {}).get("rows", 0))
+        significant = int((compared or {}).get("significant", 0))
+        return {"rows": rows, "tested": rows, "too_small": 0, "significant": significant}
+    too_small = int(table["too_small"].sum())
+    return {
+        "rows": len(table),
+        "tested": len(table) - too_small,
+        "too_small": too_small,
+        "significant": int(table["significant"].sum()),
+    }
 
 
 def _top_abandon(table: pd.DataFrame | None, n: int = 10) -> pd.DataFrame | None:

@@ -301,3 +301,22 @@ def test_a_comparison_counts_only_the_tested_figures(shop):
     assert "1 of 5 tested figures differs beyond chance" in text
     assert f"{rest} other figures rest on too few journeys to be tested" in text
     assert f"of {len(compare)} compared figures differ" not in text
+
+
+def test_the_bottleneck_table_leaves_out_steps_no_journey_takes_before_converting(shop):
+    """purchase → delivery (after converting) and the loyalty stage (nobody) have no
+    journey before converting: not in the table as '0 (0%)' with a median wait."""
+    bottlenecks = table(shop, "bottlenecks")
+    none = bottlenecks[bottlenecks["journeys"] == 0]
+    assert {("purchase", "delivery"), ("loyalty", "")} <= set(
+        zip(none["source"], none["target"], strict=True)
+    )
+    markup = section(shop, "bottlenecks")
+    shown = rows(markup)
+    kept = bottlenecks[bottlenecks["journeys"] > 0].sort_values("rank").head(15)
+    assert [int(r[0]) for r in shown] == kept["rank"].tolist()
+    assert [r[3] for r in shown] == [
+        f"{j:,} ({s:.0%})" for j, s in zip(kept["journeys"], kept["share_of_journeys"], strict=True)
+    ]
+    assert not any("delivery" in r[2] or "loyalty" in r[2] for r in shown)
+    assert "steps no journey takes before converting" in words(markup)

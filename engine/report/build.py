@@ -314,11 +314,15 @@ def _records(table: pd.DataFrame | None) -> list[dict[str, Any]]:
 def _bottleneck_rows(
     table: pd.DataFrame | None, actions: pd.DataFrame | None, n: int
 ) -> pd.DataFrame | None:
-    """The first `n` bottlenecks, each with `action`: its rank in the action list (the
-    number the page and the map show it by), 0 when it is not listed."""
+    """The first `n` bottlenecks that journeys reach before converting, each with
+    `action`: its rank in the action list (the number the page and the map show it by),
+    0 when it is not listed. Rows of no such journey (steps taken only after converting,
+    stages nobody visits before) are left out: their journeys, abandons and losses are
+    none, and their times are those of converted customers (see the README's "Two
+    populations in one row")."""
     if table is None:
         return None
-    top = table.sort_values("rank").head(n)
+    top = table[table["journeys"] > 0].sort_values("rank").head(n)
     listed: dict[tuple[str, str, str], int] = {}
     if actions is not None:
         listed = {

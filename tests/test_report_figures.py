@@ -320,3 +320,26 @@ def test_the_bottleneck_table_leaves_out_steps_no_journey_takes_before_convertin
     ]
     assert not any("delivery" in r[2] or "loyalty" in r[2] for r in shown)
     assert "steps no journey takes before converting" in words(markup)
+
+
+def test_the_journey_map_names_its_two_shares_and_its_time_unit(shop):
+    chart = charts(shop)["journey_map"]
+    titles = [a["text"] for a in chart["layout"]["annotations"]]
+    assert titles[0] == (
+        "bars: journeys reaching the stage, % of all journeys; "
+        "line: journeys stopping after it, % of those reaching it"
+    )
+    bars, line, dwell = chart["data"][:3]
+    funnel = table(shop, "funnel")
+    assert bars["name"] == "reach the stage (% of all journeys)"
+    assert bars["y"] == pytest.approx(funnel["share"].tolist())
+    assert line["name"] == "stop after it (% of those reaching it)"
+    assert np.allclose(line["y"], funnel["drop_off_share"], equal_nan=True)
+    stages = table(shop, "stages").set_index("stage").reindex(funnel["stage"])
+    assert stages["median_s"].max() < 3_600  # minutes, not days
+    assert titles[1] == "median time in the stage (minutes)"
+    assert chart["layout"]["yaxis2"]["title"]["text"] == "minutes"
+    assert np.allclose(dwell["y"], stages["median_s"] / 60, equal_nan=True)
+    text = visible_text(shop)
+    assert "journeys whose last visit it is (not timed)" in text
+    assert "still there at the end" not in text

@@ -19,7 +19,11 @@ from .style import (
     new_figure,
     safe,
     share_text,
+    time_unit,
 )
+
+#: The journey map's margins: room for its title above the first panel's.
+MARGIN = {"l": 60, "r": 30, "t": 90, "b": 50}
 
 
 @from_table
@@ -143,20 +147,27 @@ def journey_map(
 
     names = [safe(s) for s in funnel_table["stage"]]
     rows = 3 if satisfaction is not None and not satisfaction.empty else 2
+    dwell = stages.set_index("stage").reindex(funnel_table["stage"])["median_s"]
+    unit, size = time_unit(dwell)
     figure = make_subplots(
         rows=rows,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.08,
-        subplot_titles=["reach and drop-off", "median time in the stage", "satisfaction"][:rows],
+        vertical_spacing=0.1,
+        subplot_titles=[
+            "bars: journeys reaching the stage, % of all journeys; "
+            "line: journeys stopping after it, % of those reaching it",
+            f"median time in the stage ({unit})",
+            "satisfaction",
+        ][:rows],
     )
     figure.add_trace(
         go.Bar(
             x=names,
             y=funnel_table["share"],
-            name="journeys reaching",
+            name="reach the stage (% of all journeys)",
             marker={"color": BLUE},
-            text=[f"{s:.0%}" for s in funnel_table["share"]],
+            text=[share_text(s) for s in funnel_table["share"]],
             textposition="outside",
         ),
         row=1,
@@ -166,21 +177,22 @@ def journey_map(
         go.Scatter(
             x=names,
             y=funnel_table["drop_off_share"],
-            name="stop after it",
+            name="stop after it (% of those reaching it)",
             mode="lines+markers",
             line={"color": RED},
+            text=[share_text(s) for s in funnel_table["drop_off_share"]],
+            hovertemplate="%{x}: %{text} of the journeys reaching it stop after it<extra></extra>",
         ),
         row=1,
         col=1,
     )
-    dwell_days = stages.set_index("stage").reindex(funnel_table["stage"])["median_s"] / 86_400
     figure.add_trace(
         go.Bar(
             x=names,
-            y=dwell_days,
-            name="median dwell (days)",
+            y=dwell / size,
+            name=f"median time in the stage ({unit})",
             marker={"color": GREY},
-            text=[human(s * 86_400) for s in dwell_days],
+            text=[human(s) for s in dwell],
             textposition="outside",
         ),
         row=2,
@@ -203,6 +215,9 @@ def journey_map(
             row=3,
             col=1,
         )
-    figure.update_layout(title={"text": "Journey map"}, height=260 * rows, **LAYOUT)
-    figure.update_yaxes(tickformat=".0%", row=1, col=1)
+    figure.update_layout(
+        title={"text": "Journey map"}, height=260 * rows + 40, **{**LAYOUT, "margin": MARGIN}
+    )
+    figure.update_yaxes(tickformat=".0%", title="share", range=[0, 1.15], row=1, col=1)
+    figure.update_yaxes(title=unit, row=2, col=1)
     return figure

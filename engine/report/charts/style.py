@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import html
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -45,6 +45,22 @@ def share_text(share: float | None) -> str:
     if 0 < share < 0.005:
         return "<1%"
     return f"{share:.0%}"
+
+
+#: Units a chart's times are shown in, each used once the longest time is two of it.
+TIME_UNITS = (("seconds", 1.0), ("minutes", 60.0), ("hours", 3_600.0), ("days", 86_400.0))
+
+
+def time_unit(seconds: Iterable[float]) -> tuple[str, float]:
+    """The unit that fits times (seconds): the largest of which the longest is at least
+    two, so that 5 minutes read as 5 minutes and 3 days as 3 days; and its length (s)."""
+    finite = [float(s) for s in seconds if s is not None and math.isfinite(s)]
+    longest = max(finite, default=0.0)
+    name, size = TIME_UNITS[0]
+    for unit, length in TIME_UNITS:
+        if longest >= 2 * length:
+            name, size = unit, length
+    return name, size
 
 
 def interval(value: pd.Series, low: pd.Series, high: pd.Series) -> dict:

@@ -343,3 +343,36 @@ def test_the_journey_map_names_its_two_shares_and_its_time_unit(shop):
     text = visible_text(shop)
     assert "journeys whose last visit it is (not timed)" in text
     assert "still there at the end" not in text
+
+
+def test_the_time_to_convert_and_dwell_charts_read_in_time_units(shop):
+    from engine.report.charts.style import TIME_TICKS
+
+    km = table(shop, "time_to_convert")
+    assert km["time_s"].median() < 3_600  # minutes: a day axis drew a line at zero
+    chart = charts(shop)["time_to_convert"]
+    axis = chart["layout"]["xaxis"]
+    assert axis["type"] == "log" and "days" not in axis["title"]["text"]
+    curve = chart["data"][2]
+    assert curve["x"] == pytest.approx(np.maximum(km["time_s"], 1).tolist())
+    assert set(axis["ticktext"]) <= {"1 min", "5 min", "10 min", "30 min", "1 h", "3 h"}
+    assert len(axis["ticktext"]) >= 2
+    dwell = charts(shop)["dwell"]["layout"]["xaxis"]
+    assert dwell["type"] == "log" and "seconds" not in dwell["title"]["text"]
+    ticks = dict(zip(dwell["ticktext"], dwell["tickvals"], strict=True))
+    assert ticks["1 min"] == 60 and ticks == {t: v for v, t in TIME_TICKS if t in ticks}
+
+
+def test_no_dwell_chart_without_closed_visits(shop):
+    from engine.report.build import RunOutputs, render_page
+
+    run = RunOutputs.load(shop)
+    run.tables["stage_dwell"] = run["stage_dwell"].assign(visits=0)
+    page = render_page(run, [], "no map")
+    folder = shop.parent / "open"
+    folder.mkdir(exist_ok=True)
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    assert "dwell" not in charts(folder)
+    assert "No chart of the time spent in each stage: no stage visit is closed" in visible_text(
+        folder
+    )

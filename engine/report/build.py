@@ -224,6 +224,7 @@ def render_page(
         summary=summary,
         journey=summary.get("journey"),
         slice_steps=[_slice_step(step) for step in summary.get("slice") or []],
+        no_closed_visits=run["stage_dwell"] is not None and "dwell" not in drawn,
         charts=drawn,
         chart_json=_chart_json(drawn),
         plotly_js=_inline_js(get_plotlyjs()),

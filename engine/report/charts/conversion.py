@@ -9,18 +9,24 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from ...journey.actions import human
-from .style import BLUE, GREY, from_table, interval, new_figure, safe
+from .style import BLUE, GREY, from_table, interval, log_time_axis, new_figure, safe
 
 
 @from_table
 def time_to_convert(table: pd.DataFrame) -> go.Figure | None:
-    """The Kaplan–Meier curve: share of journeys converted by each time, with its band."""
+    """The Kaplan–Meier curve: share of journeys converted by each time, with its band, on
+    a log time axis (conversions take seconds to months; a day axis drew minutes as a
+    vertical line at zero). Conversions in under a second are drawn at one second."""
     table = thin_steps(table)
-    days = table["time_s"] / 86_400
-    figure = new_figure("Time to convert (Kaplan–Meier; open journeys censored)")
+    seconds = table["time_s"].to_numpy(dtype=float)
+    x = np.maximum(seconds, 1.0)
+    title = "Time to convert (Kaplan–Meier; open journeys censored)"
+    if (seconds < 1).any():
+        title += "; conversions in under a second drawn at 1 s"
+    figure = new_figure(title)
     figure.add_trace(
         go.Scatter(
-            x=days,
+            x=x,
             y=table["conversion_high"],
             line={"width": 0},
             showlegend=False,
@@ -30,7 +36,7 @@ def time_to_convert(table: pd.DataFrame) -> go.Figure | None:
     )
     figure.add_trace(
         go.Scatter(
-            x=days,
+            x=x,
             y=table["conversion_low"],
             fill="tonexty",
             fillcolor="rgba(59,111,182,0.18)",
@@ -42,15 +48,17 @@ def time_to_convert(table: pd.DataFrame) -> go.Figure | None:
     )
     figure.add_trace(
         go.Scatter(
-            x=days,
+            x=x,
             y=table["conversion"],
             line={"color": BLUE, "width": 2},
             line_shape="hv",
             name="converted by then",
+            text=[human(s) for s in seconds],
+            hovertemplate="%{y:.1%} converted by %{text}<extra></extra>",
         )
     )
     figure.update_layout(
-        xaxis={"title": "days since the journey's first touchpoint"},
+        xaxis=log_time_axis("time since the journey's first touchpoint (log scale)", x),
         yaxis={"title": "share of journeys converted", "tickformat": ".0%"},
     )
     return figure

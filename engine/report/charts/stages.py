@@ -16,6 +16,7 @@ from .style import (
     RED,
     from_table,
     interval,
+    log_time_axis,
     new_figure,
     safe,
     share_text,
@@ -106,9 +107,16 @@ def stage_sankey(table: pd.DataFrame) -> go.Figure | None:
 
 @from_table
 def dwell_distributions(table: pd.DataFrame) -> go.Figure | None:
-    """Per stage, how long closed visits last (a histogram on a log time scale)."""
-    figure = new_figure("Time spent in each stage (closed visits)")
-    for _stage, rows in table.groupby("order", sort=True):
+    """Per stage, how long closed visits last (a histogram on a log time scale); None when
+    no stage has a closed visit (every visit is its journey's last, untimed)."""
+    drawn = table.groupby("order", sort=True).filter(lambda rows: rows["visits"].sum() > 0)
+    if drawn.empty:
+        return None
+    title = "Time spent in each stage (closed visits)"
+    if drawn["order"].nunique() < table["order"].nunique():
+        title += "; stages without a closed visit left out"
+    figure = new_figure(title)
+    for _stage, rows in drawn.groupby("order", sort=True):
         name = safe(rows["stage"].iloc[0])
         middle = np.sqrt(np.maximum(rows["bin_start_s"], 1) * np.maximum(rows["bin_end_s"], 1))
         figure.add_trace(
@@ -128,7 +136,10 @@ def dwell_distributions(table: pd.DataFrame) -> go.Figure | None:
             )
         )
     figure.update_layout(
-        xaxis={"type": "log", "title": "time in the stage (seconds, log scale)"},
+        xaxis=log_time_axis(
+            "time in the stage (log scale)",
+            np.sqrt(np.maximum(drawn["bin_start_s"], 1) * np.maximum(drawn["bin_end_s"], 1)),
+        ),
         yaxis={"title": "visits"},
     )
     return figure

@@ -376,3 +376,21 @@ def test_no_dwell_chart_without_closed_visits(shop):
     assert "No chart of the time spent in each stage: no stage visit is closed" in visible_text(
         folder
     )
+
+
+def test_channel_switches_leave_out_staying_on_a_channel():
+    from engine.report import charts as report_charts
+
+    channels = pd.DataFrame(
+        {
+            "source_channel": ["web", "web", "app", "app"],
+            "target_channel": ["web", "app", "web", "app"],
+            "switch": [False, True, True, False],
+            "transitions": [90_000, 12, 30, 500],
+        }
+    )
+    figure = report_charts.channel_switches(channels)
+    assert list(figure.data[0].y) == ["app", "web"] and list(figure.data[0].x) == ["app", "web"]
+    assert [list(row) for row in figure.data[0].z] == [[None, 30], [12, None]]
+    assert "staying on a channel left out" in figure.layout.title.text
+    assert report_charts.channel_switches(channels[~channels["switch"]]) is None

@@ -394,3 +394,40 @@ def test_channel_switches_leave_out_staying_on_a_channel():
     assert [list(row) for row in figure.data[0].z] == [[None, 30], [12, None]]
     assert "staying on a channel left out" in figure.layout.title.text
     assert report_charts.channel_switches(channels[~channels["switch"]]) is None
+
+
+def test_counts_read_in_the_singular_and_missing_intervals_read_as_missing(shop):
+    from engine.report import charts as report_charts
+    from engine.report.build import RunOutputs, _interval, render_page
+    from engine.report.process_map import MapCounts, within_budget
+
+    variants = pd.DataFrame(
+        {"variant": [["a"], ["a", "b"]], "frequency": [1, 2], "share": [1 / 3, 2 / 3]}
+    ).assign(median_duration_s=0.0, conversion_rate=[0.0, 1.0])
+    figure = report_charts.variant_explorer(variants)
+    assert list(figure.data[0].y) == ["#1 (1 step)", "#2 (2 steps)"]
+    assert figure.data[0].hovertext[0].startswith("#1: 1 journey (33.3%)")
+    segments = table(shop, "segments")
+    hover = [t for trace in report_charts.segments(segments).data for t in trace.hovertext]
+    assert not any("nan" in t for t in hover)
+    assert any(t.startswith("3 journeys; too small to test") for t in hover)
+    assert _interval(float("nan"), float("nan")) == "" and _interval(0.0, 11.4) == " (0–11)"
+
+    run = RunOutputs.load(shop)
+    run.summary = {**run.summary, "dropped_rows": 1}
+    actions = run["actions"].copy()
+    actions.loc[0, ["lost_conversions", "lost_low", "lost_high"]] = [1.2, 0.0, 3.0]
+    run.tables["actions"] = actions
+    page = render_page(run, [], "no map")
+    folder = shop.parent / "singular"
+    folder.mkdir(exist_ok=True)
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    text = visible_text(folder)
+    assert "≈ 1 conversion (0–3)" in text and "1 conversions" not in text
+    assert "1 input row was left out" in text
+    assert "(–––)" not in text and "– (–" not in text
+
+    acts = pd.DataFrame({"activity": list("abc"), "frequency": [3, 2, 1], "start": 1, "end": 1})
+    edges = pd.DataFrame({"source": list("aab"), "target": list("bca"), "frequency": [3, 2, 1]})
+    _, note = within_budget(MapCounts(edges, acts, 1.0), max_edges=2)
+    assert "all 3 touchpoints" in note and "most frequent of 3 touchpoints" not in note

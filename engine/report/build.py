@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..files import write_atomically
 from ..journey.actions import human
 from . import charts
-from .labels import neutral
+from .labels import counted, neutral
 from .process_map import (
     GraphvizMissing,
     MapFailed,
@@ -204,6 +204,8 @@ def render_page(
     environment.filters["human"] = human
     environment.filters["pct"] = _percent
     environment.filters["num"] = _number
+    environment.filters["counted"] = _counted
+    environment.filters["ci"] = _interval
     summary = run.summary
     journey = summary.get("journey") or {}
     drawn = {
@@ -389,6 +391,27 @@ def _percent(value: Any, digits: int = 0) -> str:
     if 0 < value < 0.005 and digits == 0:
         return "<1%"
     return f"{value:.{digits}%}"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and not math.isfinite(value))
+
+
+def _counted(value: Any, noun: str, nouns: str | None = None) -> str:
+    """A count (rounded) and its noun, singular for one ("1 journey"); "–" and the plural
+    for none."""
+    if _missing(value):
+        return f"– {nouns or noun + 's'}"
+    return counted(round(float(value)), noun, nouns)
+
+
+def _interval(low: Any, high: Any, *, percent: bool = False) -> str:
+    """The interval " (low–high)" after a figure; nothing when either end is missing."""
+    if _missing(low) or _missing(high):
+        return ""
+    if percent:
+        return f" ({_percent(low, 1)}–{_percent(high, 1)})"
+    return f" ({_number(low)}–{_number(high)})"
 
 
 def _number(value: Any, digits: int = 0) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..labels import counted
 from .style import BLUE, from_table, interval, new_figure, safe
 
 
@@ -58,7 +59,7 @@ def channel_mix(table: pd.DataFrame) -> go.Figure | None:
             y=table["conversion_rate"],
             error_y=interval(table["conversion_rate"], table["rate_low"], table["rate_high"]),
             marker={"color": BLUE},
-            hovertext=[f"{j:,} journeys" for j in table["journeys"]],
+            hovertext=[counted(int(j), "journey") for j in table["journeys"]],
         )
     )
     figure.update_layout(

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from ...journey.actions import human
+from ..labels import counted
 from .style import BLUE, GREY, from_table, interval, log_time_axis, new_figure, safe
 
 
@@ -91,14 +92,14 @@ def thin_steps(table: pd.DataFrame, points: int = 1_000) -> pd.DataFrame:
 def variant_explorer(table: pd.DataFrame, top: int = 25) -> go.Figure | None:
     """The most frequent variants: share of journeys, with conversion and duration."""
     shown = table.head(top)
-    labels = [f"#{i + 1} ({len(v)} steps)" for i, v in enumerate(shown["variant"])]
+    labels = [f"#{i + 1} ({counted(len(v), 'step')})" for i, v in enumerate(shown["variant"])]
     hover = []
     for i, row in enumerate(shown.itertuples(index=False)):
         steps = " → ".join(safe(a) for a in list(row.variant)[:15])
-        more = f" … ({len(row.variant)} steps)" if len(row.variant) > 15 else ""
+        more = f" … ({counted(len(row.variant), 'step')})" if len(row.variant) > 15 else ""
         rate = getattr(row, "conversion_rate", float("nan"))
         hover.append(
-            f"#{i + 1}: {row.frequency:,} journeys ({row.share:.1%})<br>"
+            f"#{i + 1}: {counted(int(row.frequency), 'journey')} ({row.share:.1%})<br>"
             f"median duration {human(row.median_duration_s)}"
             + (f"<br>conversion {rate:.0%}" if np.isfinite(rate) else "")
             + f"<br>{steps}{more}"
@@ -152,8 +153,12 @@ def segments(table: pd.DataFrame) -> go.Figure | None:
                 error_x=interval(rows["conversion_rate"], rows["rate_low"], rows["rate_high"]),
                 name=safe(attribute),
                 hovertext=[
-                    f"{j:,} journeys; {'significant' if s else 'not significant'} "
-                    f"(adjusted p = {p:.3g}){'; too small' if t else ''}"
+                    f"{counted(int(j), 'journey')}; "
+                    + (
+                        "too small to test"
+                        if t or not np.isfinite(p)
+                        else f"{'significant' if s else 'not significant'} (adjusted p = {p:.3g})"
+                    )
                     for j, s, p, t in zip(
                         rows["journeys"],
                         rows["significant"],

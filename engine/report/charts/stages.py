@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ...journey.actions import human
+from ..labels import counted
 from .style import (
     BLUE,
     GREEN,
@@ -127,7 +128,7 @@ def dwell_distributions(table: pd.DataFrame) -> go.Figure | None:
                 name=name,
                 line={"shape": "spline"},
                 hovertext=[
-                    f"{name}: {v:,} visits of {human(a)} to {human(b)}"
+                    f"{name}: {counted(int(v), 'visit')} of {human(a)} to {human(b)}"
                     for v, a, b in zip(
                         rows["visits"], rows["bin_start_s"], rows["bin_end_s"], strict=True
                     )

@@ -208,6 +208,8 @@ def write(out: OutputFolder, run: Run) -> dict[str, Any]:
         summary["quantiles"] = run.log.quantiles
     if run.warnings:
         summary["warnings"] = list(run.warnings)
+    if run.options.report:  # the map's coverage, which `parcours report DIR` draws again
+        summary["map_coverage"] = run.options.map_coverage
     out.json("summary.json", summary)
     if run.options.report:
         with run.progress.step("report.html and the process map"):
@@ -305,4 +307,4 @@ def _report(out: OutputFolder, run: Run) -> None:
     for name in written:
         out.adopt(name)
     for note in notes:
-        run.progress.message(f"warning: {note}")
+        run.progress.warning(note)

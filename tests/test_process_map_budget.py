@@ -4,7 +4,10 @@ report saying why the map is missing when Graphviz fails."""
 
 from __future__ import annotations
 
+import base64
+import itertools
 import os
+import re
 import shutil
 import stat
 import time
@@ -14,8 +17,15 @@ import pandas as pd
 import pytest
 
 from engine import cli
+from engine.analysis.coverage import variant_counts
 from engine.report import process_map
-from engine.report.process_map import MAX_EDGES, MAX_NODES, MapCounts, within_budget
+from engine.report.process_map import (
+    MAX_EDGES,
+    MAX_NODES,
+    MapCounts,
+    map_counts,
+    within_budget,
+)
 from tests.real_logs import BY_NAME
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
@@ -53,9 +63,32 @@ def test_within_budget_keeps_the_most_frequent_and_says_what_it_left_out():
     assert list(kept.activities["activity"]) == [f"a{i}" for i in range(MAX_NODES)]
     assert len(kept.edges) == MAX_EDGES
     assert kept.edges["frequency"].min() >= edges["frequency"].nlargest(MAX_EDGES).min()
-    assert "60 most frequent of 100 touchpoints" in note and "of 900 paths" in note
+    assert "60 most frequent of 100 touchpoints" in note
+    assert "the 150 most frequent of the 900 paths between them" in note
     small = MapCounts(edges.head(5), acts.head(5), 1.0)
     assert within_budget(small) == (small, None)
+
+
+def test_a_map_cut_to_its_budget_says_how_many_journeys_it_still_draws():
+    """Cut to a, b (the two most frequent touchpoints), the map draws whole only the
+    journeys a → b (3 of 10), not the 100% of the variants it was made of; and its note
+    names the paths it keeps as what they are, the ones between the kept touchpoints."""
+    variants = pd.DataFrame(
+        {"variant": [["a", "b", "c"], ["a", "b"], ["d"]], "frequency": [5, 3, 2]}
+    )
+    counts = variant_counts(variants)
+    full = map_counts(counts.edges, counts.activities, variants, 1.0)
+    kept, note = within_budget(full, max_nodes=2)
+    assert list(kept.activities["activity"]) == ["a", "b"]
+    assert kept.coverage == pytest.approx(0.3)
+    assert note == (
+        "the map was cut to fit its budget of 2 touchpoints and 150 paths: it shows the 2 "
+        "most frequent of 4 touchpoints and the 1 path between them (of 2 paths in all); "
+        "30% of all journeys are drawn whole; the tables have them all"
+    )
+    half = map_counts(counts.edges, counts.activities, variants, 0.5)  # a → b → c only
+    assert half.coverage == pytest.approx(0.5)
+    assert within_budget(half, max_nodes=2)[0].coverage == 0
 
 
 @needs_dot
@@ -69,6 +102,26 @@ def test_a_log_of_a_thousand_page_types_gets_a_readable_map(tmp_path):
     assert (out / "process_map.png").stat().st_size > 0
     page = (out / "report.html").read_text()
     assert "most frequent of" in page and "touchpoints" in page
+    # The slider's label is the share of journeys the map draws whole (every touchpoint
+    # and step of theirs drawn), as counted from the log; not the 100% it was asked for.
+    label, data = re.findall(
+        r'<img class="process-map" data-label="([^"]*)"[^>]*base64,([^"]*)"', page
+    )[-1]
+    svg = base64.b64decode(data).decode()
+    names = {
+        title: texts[0]
+        for title, texts in (
+            (re.search(r"<title>(.*?)</title>", g).group(1), re.findall(r">([^<]*)</text>", g))
+            for g in re.findall(r'<g id="node\d+" class="node">(.*?)</g>', svg, re.S)
+        )
+    }
+    steps = re.findall(r"<title>(a\d+)&#45;&gt;(a\d+)</title>", svg)
+    drawn = {(names[source], names[target]) for source, target in steps}
+    paths = pd.read_parquet(log).groupby("case", sort=False)["activity"].agg(list)
+    kept = set(names.values())
+    whole = paths.map(lambda p: set(p) <= kept and set(itertools.pairwise(p)) <= drawn)
+    assert label == f"{whole.mean():.0%} (cut to fit: see the note below the map)"
+    assert whole.mean() < 0.9
 
 
 @needs_dot

@@ -130,6 +130,34 @@ def variant_counts(variants: pd.DataFrame) -> VariantCounts:
     return VariantCounts(edges, activities, window_two, loops_two, int(weights.sum()))
 
 
+def journeys_within(
+    variants: pd.DataFrame, activities: pd.Series | list[str], edges: pd.DataFrame
+) -> int:
+    """The journeys of `variants` whose every activity is one of `activities` and every
+    step (from one activity to the next) one of `edges` (source, target): those a map of
+    just these activities and edges draws whole."""
+    lists = _list_array(variants["variant"])
+    weights = variants["frequency"].to_numpy(dtype=np.int64)
+    lengths = np.diff(np.asarray(lists.offsets))
+    encoded = lists.flatten().dictionary_encode()
+    names = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
+    codes = np.asarray(encoded.indices, dtype=np.int64)
+    n = max(len(names), 1)
+    variant = np.repeat(np.arange(len(lengths)), lengths)
+    kept = np.zeros(n, dtype=bool)
+    found = names.get_indexer(pd.Index(list(activities), dtype=object))
+    kept[found[found >= 0]] = True
+    source = names.get_indexer(pd.Index(list(edges["source"]), dtype=object))
+    target = names.get_indexer(pd.Index(list(edges["target"]), dtype=object))
+    known = (source >= 0) & (target >= 0)
+    kept_steps = np.unique(source[known] * n + target[known])
+    same = variant[1:] == variant[:-1]
+    missing_step = same & ~np.isin(codes[:-1] * n + codes[1:], kept_steps)
+    broken = np.bincount(variant[~kept[codes]], minlength=len(lengths))
+    broken += np.bincount(variant[:-1][missing_step], minlength=len(lengths))
+    return int(weights[broken == 0].sum())
+
+
 def _list_array(column: pd.Series) -> pa.ListArray:
     """The variants column as one Arrow list<string> array (from Arrow or Python lists)."""
     try:

@@ -69,7 +69,7 @@ def report(args: argparse.Namespace) -> int:
     from ..outputs import holding
     from ..report import write_report
 
-    if not 0 < args.map_coverage <= 1:
+    if args.map_coverage is not None and not 0 < args.map_coverage <= 1:
         raise UsageError(f"--map-coverage must be a share in (0, 1]; got {args.map_coverage}")
     progress = Progress(enabled=not args.quiet, warnings=True)
     with progress.step(f"rebuilding the report in {args.folder}"), holding(args.folder):

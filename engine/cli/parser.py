@@ -235,7 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("folder", metavar="DIR", help="output folder of parcours analyze")
     report.add_argument(
-        "--map-coverage", type=float, default=0.9, metavar="SHARE", help="as for analyze"
+        "--map-coverage",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="as for analyze (default: the run's, from summary.json's map_coverage; 0.9 "
+        "for a folder without it)",
     )
     _run_flags(report)
 

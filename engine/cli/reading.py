@@ -58,7 +58,7 @@ def _read_log(args: argparse.Namespace, progress: Progress):
             f"{log.n_events:,} events, {log.n_cases:,} cases, {log.n_activities:,} activities"
         )
         if log.dropped.total:
-            note["done"] += f", {log.dropped.total:,} rows dropped (missing values)"
+            note["done"] += f", {_rows_dropped(log.dropped.total)} (missing values)"
         if args.backend == "dask":
             note["done"] += f", {log.npartitions} partitions on dask"
     return log
@@ -130,10 +130,14 @@ def _read_ocel(args: argparse.Namespace, progress: Progress):
             f"{log.n_events:,} events, {log.n_cases:,} cases, {log.n_activities:,} activities"
         )
         if log.dropped.total:
-            note["done"] += f", {log.dropped.total:,} rows dropped (missing values)"
+            note["done"] += f", {_rows_dropped(log.dropped.total)} (missing values)"
     return log
 
 
 def _journey_columns(args: argparse.Namespace) -> list[str]:
     columns = [*args.segment, args.channel, args.score, *getattr(args, "slice_columns", [])]
     return list(dict.fromkeys(c for c in columns if c))
+
+
+def _rows_dropped(n: int) -> str:
+    return f"{n:,} {'row' if n == 1 else 'rows'} dropped"

@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..files import write_atomically
 from ..journey.actions import human
 from . import charts
-from .labels import neutral
+from .labels import counted, neutral
 from .process_map import (
     GraphvizMissing,
     MapFailed,
@@ -37,6 +37,8 @@ from .process_map import (
 REPORT = "report.html"
 #: Coverage levels offered by the process map's slider (share of journeys).
 MAP_LEVELS = (0.5, 0.8, 0.9, 0.95, 1.0)
+#: The map's coverage when neither the caller nor summary.json names one.
+DEFAULT_MAP_COVERAGE = 0.9
 TABLES = (
     "edges",
     "variants",
@@ -95,7 +97,8 @@ class RunOutputs:
 @dataclass(frozen=True)
 class MapImage:
     """The map asked for at `level`: its DOT source, its SVG, and the share of journeys
-    it really covers (whole variants, so at least the level)."""
+    it really draws whole (whole variants, so at least the level, unless the map's
+    budget cut it: then `left_out` says what it left out)."""
 
     level: float
     coverage: float
@@ -113,7 +116,9 @@ def process_maps(
     for level in levels:
         counts = map_counts(run["edges"], run["activities"], run["variants"], level)
         counts, left_out = within_budget(counts)
-        source = process_map_source(counts, run["edges"], bottlenecks=run["bottlenecks"])
+        source = process_map_source(
+            counts, run["edges"], bottlenecks=run["bottlenecks"], actions=run["actions"]
+        )
         try:
             svg = render(source, "svg")
         except GraphvizMissing as exc:
@@ -125,18 +130,28 @@ def process_maps(
 
 
 def write_report(
-    folder: str | Path, *, map_coverage: float = 0.9, title: str | None = None
+    folder: str | Path, *, map_coverage: float | None = None, title: str | None = None
 ) -> tuple[list[str], list[str]]:
     """Build report.html from the outputs in `folder` and write it there, with
     process_map.svg and process_map.png (the map at `map_coverage`), each atomically.
+    Without `map_coverage`, the map is drawn at the run's (summary.json's
+    `map_coverage`), else at DEFAULT_MAP_COVERAGE (a folder written before the field).
     Returns the names of the files written, and warnings (e.g. Graphviz missing: the
     page then says so in place of the map)."""
-    if not 0 < map_coverage <= 1:
-        raise InputError(
-            f"the map coverage must be a share of journeys in (0, 1]; got {map_coverage}"
-        )
     folder = Path(folder)
     run = RunOutputs.load(folder)
+    if map_coverage is None:
+        map_coverage = run.summary.get("map_coverage", DEFAULT_MAP_COVERAGE)
+        where = "summary.json's map_coverage"
+    else:
+        where = "the map coverage"
+    if (
+        isinstance(map_coverage, bool)
+        or not isinstance(map_coverage, int | float)
+        or not (0 < map_coverage <= 1)
+    ):
+        raise InputError(f"{where} must be a share of journeys in (0, 1]; got {map_coverage}")
+    map_coverage = float(map_coverage)
     levels = tuple(sorted({*MAP_LEVELS, float(map_coverage)}))
     maps, note = process_maps(run, levels)
     written = []
@@ -152,7 +167,20 @@ def write_report(
             written.append(name)
     page = render_page(run, maps, note, map_coverage=map_coverage, title=title)
     write_atomically(folder / REPORT, lambda p: p.write_bytes(page.encode("utf-8")))
+    _record_map_coverage(folder, run.summary, map_coverage)
     return [*written, REPORT], [note] if note else []
+
+
+def _record_map_coverage(folder: Path, summary: dict[str, Any], map_coverage: float) -> None:
+    """summary.json with `map_coverage`, the coverage the folder's map is drawn at, which
+    `parcours report DIR` draws it at again (rewritten, atomically, only when it changes;
+    not among the files written: it is the run's, already there)."""
+    if summary.get("map_coverage") == map_coverage:
+        return
+    text = json.dumps(
+        {**summary, "map_coverage": map_coverage}, indent=2, ensure_ascii=False, allow_nan=False
+    )
+    write_atomically(folder / "summary.json", lambda p: p.write_text(text + "\n", encoding="utf-8"))
 
 
 def render_page(
@@ -160,7 +188,7 @@ def render_page(
     maps: list[MapImage],
     map_note: str | None,
     *,
-    map_coverage: float = 0.9,
+    map_coverage: float = DEFAULT_MAP_COVERAGE,
     title: str | None = None,
 ) -> str:
     """The page's HTML (see the module doc for how labels are kept inert)."""
@@ -176,8 +204,12 @@ def render_page(
     environment.filters["human"] = human
     environment.filters["pct"] = _percent
     environment.filters["num"] = _number
+    environment.filters["counted"] = _counted
+    environment.filters["ci"] = _interval
+    summary = run.summary
+    journey = summary.get("journey") or {}
     drawn = {
-        "funnel": charts.funnel(run["funnel"]),
+        "funnel": charts.funnel(run["funnel"], journey.get("journeys", summary.get("cases"))),
         "journey_map": charts.journey_map(run["funnel"], run["stages"], run["satisfaction"]),
         "sankey": charts.stage_sankey(run["funnel"]),
         "dwell": charts.dwell_distributions(run["stage_dwell"]),
@@ -188,19 +220,22 @@ def render_page(
         "variants": charts.variant_explorer(_either(run["journey_variants"], run["variants"])),
     }
     drawn = {name: chart for name, chart in drawn.items() if chart is not None}
-    summary = run.summary
     default = min(range(len(maps)), key=lambda i: abs(maps[i].level - map_coverage), default=0)
     return environment.get_template("report.html.j2").render(
         title=title or f"Journey report: {Path(str(summary.get('source', 'log'))).name}",
         summary=summary,
         journey=summary.get("journey"),
+        slice_steps=[_slice_step(step) for step in summary.get("slice") or []],
+        no_closed_visits=run["stage_dwell"] is not None and "dwell" not in drawn,
         charts=drawn,
         chart_json=_chart_json(drawn),
         plotly_js=_inline_js(get_plotlyjs()),
         maps=[
             {
                 "coverage": m.coverage,
-                "src": "data:image/svg+xml;base64," + base64.b64encode(m.svg).decode(),
+                "label": _percent(m.coverage)
+                + (" (cut to fit: see the note below the map)" if m.left_out else ""),
+                "src": _svg_data_url(m.svg),
                 "left_out": m.left_out,
             }
             for m in maps
@@ -208,14 +243,31 @@ def render_page(
         map_default=default,
         map_note=map_note,
         actions=_records(run["actions"]),
-        bottlenecks=_records(_top(run["bottlenecks"], 15)),
+        bottlenecks=_records(_bottleneck_rows(run["bottlenecks"], run["actions"], 15)),
         segments=_records(run["segments"]),
         differences=_records(_differences(run["compare"])),
         compared=summary.get("compare"),
+        tests=_tests(run["compare"], summary.get("compare")),
         channels=_records(_top_abandon(run["channels"])),
         variants=_variant_rows(_either(run["journey_variants"], run["variants"])),
         stages=_records(run["stages"]),
     )
+
+
+def _slice_step(step: dict[str, Any]) -> str:
+    """One filter of summary.json's `slice` in words: "where segment == 'new'",
+    "contains: touchpoints call_center; how all"."""
+    if step.get("filter") == "where" and "expression" in step:
+        return f"where {step['expression']}"
+    options = []
+    for key, value in step.items():
+        if key == "filter" or value is None:
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        options.append(f"{key.replace('_', ' ')} {value}")
+    name = str(step.get("filter", "filter")).replace("_", " ")
+    return f"{name}: {'; '.join(options)}" if options else name
 
 
 def _neutral_text(value: Any) -> Any:
@@ -262,8 +314,32 @@ def _records(table: pd.DataFrame | None) -> list[dict[str, Any]]:
     return table.to_dict("records")
 
 
-def _top(table: pd.DataFrame | None, n: int) -> pd.DataFrame | None:
-    return None if table is None else table.sort_values("rank").head(n)
+def _bottleneck_rows(
+    table: pd.DataFrame | None, actions: pd.DataFrame | None, n: int
+) -> pd.DataFrame | None:
+    """The first `n` bottlenecks that journeys reach before converting, each with
+    `action`: its rank in the action list (the number the page and the map show it by),
+    0 when it is not listed. Rows of no such journey (steps taken only after converting,
+    stages nobody visits before) are left out: their journeys, abandons and losses are
+    none, and their times are those of converted customers (see the README's "Two
+    populations in one row")."""
+    if table is None:
+        return None
+    top = table[table["journeys"] > 0].sort_values("rank").head(n)
+    listed: dict[tuple[str, str, str], int] = {}
+    if actions is not None:
+        listed = {
+            (level, source, target): int(rank)
+            for level, source, target, rank in zip(
+                actions["level"],
+                actions["source"],
+                actions["target"],
+                actions["rank"],
+                strict=True,
+            )
+        }
+    keys = zip(top["level"], top["source"], top["target"], strict=True)
+    return top.assign(action=[listed.get(key, 0) for key in keys])
 
 
 def _differences(table: pd.DataFrame | None, n: int = 20) -> pd.DataFrame | None:
@@ -272,6 +348,22 @@ def _differences(table: pd.DataFrame | None, n: int = 20) -> pd.DataFrame | None
         return None
     flagged = table[table["significant"]]
     return flagged.sort_values(["p_adjusted", "table", "item"]).head(n)
+
+
+def _tests(table: pd.DataFrame | None, compared: dict[str, Any] | None) -> dict[str, int]:
+    """compare.parquet's rows: all, those tested (not `too_small`), those too small to
+    test, and those that differ beyond chance."""
+    if table is None:
+        rows = int((compared or {}).get("rows", 0))
+        significant = int((compared or {}).get("significant", 0))
+        return {"rows": rows, "tested": rows, "too_small": 0, "significant": significant}
+    too_small = int(table["too_small"].sum())
+    return {
+        "rows": len(table),
+        "tested": len(table) - too_small,
+        "too_small": too_small,
+        "significant": int(table["significant"].sum()),
+    }
 
 
 def _top_abandon(table: pd.DataFrame | None, n: int = 10) -> pd.DataFrame | None:
@@ -299,6 +391,27 @@ def _percent(value: Any, digits: int = 0) -> str:
     if 0 < value < 0.005 and digits == 0:
         return "<1%"
     return f"{value:.{digits}%}"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and not math.isfinite(value))
+
+
+def _counted(value: Any, noun: str, nouns: str | None = None) -> str:
+    """A count (rounded) and its noun, singular for one ("1 journey"); "–" and the plural
+    for none."""
+    if _missing(value):
+        return f"– {nouns or noun + 's'}"
+    return counted(round(float(value)), noun, nouns)
+
+
+def _interval(low: Any, high: Any, *, percent: bool = False) -> str:
+    """The interval " (low–high)" after a figure; nothing when either end is missing."""
+    if _missing(low) or _missing(high):
+        return ""
+    if percent:
+        return f" ({_percent(low, 1)}–{_percent(high, 1)})"
+    return f" ({_number(low)}–{_number(high)})"
 
 
 def _number(value: Any, digits: int = 0) -> str:

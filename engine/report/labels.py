@@ -14,3 +14,8 @@ BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 def neutral(text: str) -> str:
     """`text` with every bidirectional control shown as ⟦U+XXXX⟧."""
     return BIDI_CONTROLS.sub(lambda m: f"⟦U+{ord(m.group()):04X}⟧", text)
+
+
+def counted(n: int, noun: str, nouns: str | None = None) -> str:
+    """`n` and its noun, singular for one: "1 journey", "2,000 journeys"."""
+    return f"{n:,} {noun if n == 1 else (nouns or noun + 's')}"

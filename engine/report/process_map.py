@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..analysis.coverage import keep_variants, variant_counts
+from ..analysis.coverage import journeys_within, keep_variants, variant_counts
 from ..journey.actions import human as human_duration
-from .labels import neutral
+from .labels import counted, neutral
 
 START, END = "__start__", "__end__"
 #: Times are coloured on this plotly scale, short (light) to long (dark red).
@@ -47,11 +47,14 @@ class GraphvizMissing(MapFailed):
 @dataclass(frozen=True)
 class MapCounts:
     """What one process map shows: edges (source, target, frequency), activities
-    (activity, frequency, start, end) and the share of journeys they cover."""
+    (activity, frequency, start, end) and the share of all journeys it draws whole;
+    `variants`, when known, are the variants of the journeys counted (for within_budget
+    to tell which of them a map cut to its budget still draws whole)."""
 
     edges: pd.DataFrame
     activities: pd.DataFrame
     coverage: float
+    variants: pd.DataFrame | None = None
 
 
 def map_counts(
@@ -63,10 +66,11 @@ def map_counts(
     """The full map's counts, or those of the journeys of the most frequent variants
     covering `coverage` of journeys (from the variants table)."""
     if coverage >= 1 or variants is None or variants.empty:
-        return MapCounts(edges, activities, 1.0)
+        return MapCounts(edges, activities, 1.0, variants)
     kept = keep_variants(variants, coverage=coverage)
     counts = variant_counts(kept)
-    return MapCounts(counts.edges, counts.activities, counts.journeys / variants["frequency"].sum())
+    share = counts.journeys / variants["frequency"].sum()
+    return MapCounts(counts.edges, counts.activities, share, kept)
 
 
 def within_budget(
@@ -74,24 +78,47 @@ def within_budget(
 ) -> tuple[MapCounts, str | None]:
     """The map's counts cut to the most frequent `max_nodes` touchpoints and, among the
     paths between them, the most frequent `max_edges`; and a note of what was left out
-    (None when nothing was)."""
+    (None when nothing was). A cut map draws fewer journeys whole: its coverage becomes
+    the share of all journeys whose every touchpoint and step it still draws (when the
+    counts know their variants)."""
     acts, edges = counts.activities, counts.edges
     n_nodes, n_edges = len(acts), len(edges)
     if n_nodes > max_nodes:
         acts = acts.sort_values(["frequency", "activity"], ascending=[False, True]).head(max_nodes)
         kept = set(acts["activity"])
         edges = edges[edges["source"].isin(kept) & edges["target"].isin(kept)]
-    if len(edges) > max_edges:
+    between = len(edges)
+    if between > max_edges:
         edges = edges.sort_values(
             ["frequency", "source", "target"], ascending=[False, True, True]
         ).head(max_edges)
     if len(acts) == n_nodes and len(edges) == n_edges:
         return counts, None
+    coverage = counts.coverage
+    drawn = ""
+    if counts.variants is not None and len(counts.variants):
+        whole = journeys_within(counts.variants, acts["activity"], edges)
+        coverage *= whole / counts.variants["frequency"].sum()
+        drawn = f"; {_share(coverage)} of all journeys are drawn whole"
+    if len(acts) < n_nodes:
+        shown = f"the {len(acts):,} most frequent of {counted(n_nodes, 'touchpoint')}"
+    else:
+        shown = f"all {counted(n_nodes, 'touchpoint')}"
+    if len(edges) < between:
+        paths = f"the {len(edges):,} most frequent of the {between:,} paths between them"
+    else:
+        paths = f"the {counted(len(edges), 'path')} between them"
+    if between < n_edges:
+        paths += f" (of {counted(n_edges, 'path')} in all)"
     note = (
-        f"showing the {len(acts):,} most frequent of {n_nodes:,} touchpoints and the "
-        f"{len(edges):,} most frequent of {n_edges:,} paths; the tables have them all"
+        f"the map was cut to fit its budget of {max_nodes:,} touchpoints and {max_edges:,} "
+        f"paths: it shows {shown} and {paths}{drawn}; the tables have them all"
     )
-    return MapCounts(edges, acts, counts.coverage), note
+    return MapCounts(edges, acts, coverage, counts.variants), note
+
+
+def _share(share: float) -> str:
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
 
 
 def process_map_source(
@@ -99,10 +126,14 @@ def process_map_source(
     times: pd.DataFrame,
     *,
     bottlenecks: pd.DataFrame | None = None,
+    actions: pd.DataFrame | None = None,
     marked: int = 3,
 ) -> str:
-    """DOT source of the map. `times` is edges.parquet (median_s per source, target);
-    the first `marked` touchpoint-level bottlenecks are drawn in red with their rank."""
+    """DOT source of the map. `times` is edges.parquet (median_s per source, target).
+    The first `marked` touchpoint steps of `actions` (actions.parquet) are drawn in red
+    as "action #N", N their rank in that list; without `actions`, those of `bottlenecks`
+    (bottlenecks.parquet) as "bottleneck #N", N their rank in that table. Either way the
+    number is the table's own, never a renumbering of the marked steps."""
     import graphviz
     from plotly.colors import sample_colorscale
 
@@ -137,7 +168,10 @@ def process_map_source(
         (s, t): m
         for s, t, m in zip(times["source"], times["target"], times["median_s"], strict=True)
     }
-    marks = _bottleneck_ranks(bottlenecks, marked)
+    if actions is not None:
+        marks, prefix = _ranks(actions, marked), "action"
+    else:
+        marks, prefix = _ranks(bottlenecks, marked), "bottleneck"
     known = [m for m in median.values() if np.isfinite(m)]
     low, high = (min(known), max(known)) if known else (0.0, 0.0)
     for source, target, frequency in zip(
@@ -150,7 +184,7 @@ def process_map_source(
         attrs = {"color": colour, **_width(frequency, top)}
         rank = marks.get((source, target))
         if rank is not None:
-            label = f"bottleneck #{rank}\n{label}"
+            label = f"{prefix} #{rank}\n{label}"
             attrs.update(
                 fontcolor="#c00000", style="bold", penwidth=str(float(attrs["penwidth"]) + 2)
             )
@@ -248,10 +282,13 @@ def _hex(colour: str) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _bottleneck_ranks(bottlenecks: pd.DataFrame | None, marked: int) -> dict[tuple, int]:
-    if bottlenecks is None or bottlenecks.empty or marked <= 0:
+def _ranks(ranked: pd.DataFrame | None, marked: int) -> dict[tuple[str, str], int]:
+    """The first `marked` touchpoint steps of a ranked table (actions or bottlenecks), by
+    (source, target), with their rank in that table."""
+    if ranked is None or ranked.empty or marked <= 0:
         return {}
-    steps = bottlenecks[bottlenecks["level"] == "touchpoint"].sort_values("rank").head(marked)
+    steps = ranked[ranked["level"] == "touchpoint"].sort_values("rank").head(marked)
     return {
-        (s, t): i + 1 for i, (s, t) in enumerate(zip(steps["source"], steps["target"], strict=True))
+        (s, t): int(r)
+        for s, t, r in zip(steps["source"], steps["target"], steps["rank"], strict=True)
     }

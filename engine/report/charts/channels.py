@@ -6,23 +6,38 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..labels import counted
 from .style import BLUE, from_table, interval, new_figure, safe
 
 
 @from_table
 def channel_switches(table: pd.DataFrame) -> go.Figure | None:
-    """From channel to channel between consecutive touchpoints."""
-    matrix = table.pivot_table(
+    """From channel to channel between consecutive touchpoints. Staying on one channel
+    (web to web) is no switch: the diagonal is left out, else it sets the colour scale
+    and the switches all look alike. None when no journey switches."""
+    switches = table[table["switch"]]
+    if switches.empty or switches["transitions"].sum() == 0:
+        return None
+    matrix = switches.pivot_table(
         index="source_channel",
         columns="target_channel",
         values="transitions",
         aggfunc="sum",
         fill_value=0,
     )
-    figure = new_figure("Channel switches between consecutive touchpoints")
+    z = [
+        [
+            None if source == target else int(n)
+            for target, n in zip(matrix.columns, row, strict=True)
+        ]
+        for source, row in zip(matrix.index, matrix.to_numpy(), strict=True)
+    ]
+    figure = new_figure(
+        "Channel switches between consecutive touchpoints (staying on a channel left out)"
+    )
     figure.add_trace(
         go.Heatmap(
-            z=matrix.to_numpy(),
+            z=z,
             x=[safe(c) for c in matrix.columns],
             y=[safe(c) for c in matrix.index],
             colorscale="Blues",
@@ -30,7 +45,7 @@ def channel_switches(table: pd.DataFrame) -> go.Figure | None:
             hovertemplate="from %{y} to %{x}: %{z:,}<extra></extra>",
         )
     )
-    figure.update_layout(xaxis={"title": "to"}, yaxis={"title": "from"})
+    figure.update_layout(xaxis={"title": "to"}, yaxis={"title": "from", "autorange": "reversed"})
     return figure
 
 
@@ -44,7 +59,7 @@ def channel_mix(table: pd.DataFrame) -> go.Figure | None:
             y=table["conversion_rate"],
             error_y=interval(table["conversion_rate"], table["rate_low"], table["rate_high"]),
             marker={"color": BLUE},
-            hovertext=[f"{j:,} journeys" for j in table["journeys"]],
+            hovertext=[counted(int(j), "journey") for j in table["journeys"]],
         )
     )
     figure.update_layout(

@@ -9,18 +9,25 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from ...journey.actions import human
-from .style import BLUE, GREY, from_table, interval, new_figure, safe
+from ..labels import counted
+from .style import BLUE, GREY, from_table, interval, log_time_axis, new_figure, safe
 
 
 @from_table
 def time_to_convert(table: pd.DataFrame) -> go.Figure | None:
-    """The Kaplan–Meier curve: share of journeys converted by each time, with its band."""
+    """The Kaplan–Meier curve: share of journeys converted by each time, with its band, on
+    a log time axis (conversions take seconds to months; a day axis drew minutes as a
+    vertical line at zero). Conversions in under a second are drawn at one second."""
     table = thin_steps(table)
-    days = table["time_s"] / 86_400
-    figure = new_figure("Time to convert (Kaplan–Meier; open journeys censored)")
+    seconds = table["time_s"].to_numpy(dtype=float)
+    x = np.maximum(seconds, 1.0)
+    title = "Time to convert (Kaplan–Meier; open journeys censored)"
+    if (seconds < 1).any():
+        title += "; conversions in under a second drawn at 1 s"
+    figure = new_figure(title)
     figure.add_trace(
         go.Scatter(
-            x=days,
+            x=x,
             y=table["conversion_high"],
             line={"width": 0},
             showlegend=False,
@@ -30,7 +37,7 @@ def time_to_convert(table: pd.DataFrame) -> go.Figure | None:
     )
     figure.add_trace(
         go.Scatter(
-            x=days,
+            x=x,
             y=table["conversion_low"],
             fill="tonexty",
             fillcolor="rgba(59,111,182,0.18)",
@@ -42,15 +49,17 @@ def time_to_convert(table: pd.DataFrame) -> go.Figure | None:
     )
     figure.add_trace(
         go.Scatter(
-            x=days,
+            x=x,
             y=table["conversion"],
             line={"color": BLUE, "width": 2},
             line_shape="hv",
             name="converted by then",
+            text=[human(s) for s in seconds],
+            hovertemplate="%{y:.1%} converted by %{text}<extra></extra>",
         )
     )
     figure.update_layout(
-        xaxis={"title": "days since the journey's first touchpoint"},
+        xaxis=log_time_axis("time since the journey's first touchpoint (log scale)", x),
         yaxis={"title": "share of journeys converted", "tickformat": ".0%"},
     )
     return figure
@@ -83,14 +92,14 @@ def thin_steps(table: pd.DataFrame, points: int = 1_000) -> pd.DataFrame:
 def variant_explorer(table: pd.DataFrame, top: int = 25) -> go.Figure | None:
     """The most frequent variants: share of journeys, with conversion and duration."""
     shown = table.head(top)
-    labels = [f"#{i + 1} ({len(v)} steps)" for i, v in enumerate(shown["variant"])]
+    labels = [f"#{i + 1} ({counted(len(v), 'step')})" for i, v in enumerate(shown["variant"])]
     hover = []
     for i, row in enumerate(shown.itertuples(index=False)):
         steps = " → ".join(safe(a) for a in list(row.variant)[:15])
-        more = f" … ({len(row.variant)} steps)" if len(row.variant) > 15 else ""
+        more = f" … ({counted(len(row.variant), 'step')})" if len(row.variant) > 15 else ""
         rate = getattr(row, "conversion_rate", float("nan"))
         hover.append(
-            f"#{i + 1}: {row.frequency:,} journeys ({row.share:.1%})<br>"
+            f"#{i + 1}: {counted(int(row.frequency), 'journey')} ({row.share:.1%})<br>"
             f"median duration {human(row.median_duration_s)}"
             + (f"<br>conversion {rate:.0%}" if np.isfinite(rate) else "")
             + f"<br>{steps}{more}"
@@ -144,8 +153,12 @@ def segments(table: pd.DataFrame) -> go.Figure | None:
                 error_x=interval(rows["conversion_rate"], rows["rate_low"], rows["rate_high"]),
                 name=safe(attribute),
                 hovertext=[
-                    f"{j:,} journeys; {'significant' if s else 'not significant'} "
-                    f"(adjusted p = {p:.3g}){'; too small' if t else ''}"
+                    f"{counted(int(j), 'journey')}; "
+                    + (
+                        "too small to test"
+                        if t or not np.isfinite(p)
+                        else f"{'significant' if s else 'not significant'} (adjusted p = {p:.3g})"
+                    )
                     for j, s, p, t in zip(
                         rows["journeys"],
                         rows["significant"],

@@ -8,40 +8,72 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ...journey.actions import human
-from .style import BLUE, GREEN, GREY, LAYOUT, RED, from_table, interval, new_figure, safe
+from ..labels import counted
+from .style import (
+    BLUE,
+    GREEN,
+    GREY,
+    LAYOUT,
+    RED,
+    from_table,
+    interval,
+    log_time_axis,
+    new_figure,
+    safe,
+    share_text,
+    time_unit,
+)
+
+#: The journey map's margins: room for its title above the first panel's.
+MARGIN = {"l": 60, "r": 30, "t": 90, "b": 50}
 
 
 @from_table
-def funnel(table: pd.DataFrame) -> go.Figure | None:
-    """Journeys reaching each stage, and how many stop there."""
+def funnel(table: pd.DataFrame, journeys: int | None = None) -> go.Figure | None:
+    """Journeys reaching each stage, as counts and as shares of all `journeys` (funnel's
+    `share`: journeys that touch no stage count too), and how many stop there."""
     stages = [safe(s) for s in table["stage"]]
-    figure = new_figure("Stage funnel: journeys reaching each stage")
+    of_all = f"of all {journeys:,} journeys" if journeys else "of all journeys"
+    figure = new_figure(f"Stage funnel: journeys reaching each stage (% {of_all})")
+    shares = [share_text(s) for s in table["share"]]
     figure.add_trace(
         go.Funnel(
             y=stages,
             x=table["reached"],
-            textinfo="value+percent initial",
+            text=[f"{n:,} ({s})" for n, s in zip(table["reached"], shares, strict=True)],
+            textinfo="text",
+            customdata=shares,
+            hovertemplate=f"%{{y}}: %{{x:,}} journeys reach it (%{{customdata}} {of_all})"
+            "<extra></extra>",
             marker={"color": BLUE},
-            name="reached",
+            name=f"reached (% {of_all})",
         )
     )
+    stopped = [share_text(s) for s in table["drop_off_share"]]
     figure.add_trace(
         go.Bar(
             y=stages,
             x=table["drop_off"],
             orientation="h",
             marker={"color": RED},
-            name="stop after this stage",
+            name="stop after this stage (% of those reaching it)",
             xaxis="x2",
-            text=[f"{s:.0%}" if np.isfinite(s) else "" for s in table["drop_off_share"]],
+            text=stopped,
             textposition="auto",
+            hovertemplate="%{y}: %{x:,} journeys stop after it (%{text} of those reaching it)"
+            "<extra></extra>",
         )
     )
     figure.update_layout(
-        xaxis={"domain": [0, 0.62]},
-        xaxis2={"domain": [0.68, 1], "title": "journeys that stop after the stage"},
+        xaxis={"domain": [0, 0.62], "tickformat": ",d"},
+        xaxis2={
+            "domain": [0.68, 1],
+            "title": "journeys that stop after the stage",
+            "tickformat": ",d",
+        },
         yaxis={"autorange": "reversed"},
         legend={"orientation": "h", "y": -0.15},
+        uniformtext={"minsize": 10, "mode": "show"},  # a narrow bar's count stays legible
     )
     return figure
 
@@ -76,9 +108,16 @@ def stage_sankey(table: pd.DataFrame) -> go.Figure | None:
 
 @from_table
 def dwell_distributions(table: pd.DataFrame) -> go.Figure | None:
-    """Per stage, how long closed visits last (a histogram on a log time scale)."""
-    figure = new_figure("Time spent in each stage (closed visits)")
-    for _stage, rows in table.groupby("order", sort=True):
+    """Per stage, how long closed visits last (a histogram on a log time scale); None when
+    no stage has a closed visit (every visit is its journey's last, untimed)."""
+    drawn = table.groupby("order", sort=True).filter(lambda rows: rows["visits"].sum() > 0)
+    if drawn.empty:
+        return None
+    title = "Time spent in each stage (closed visits)"
+    if drawn["order"].nunique() < table["order"].nunique():
+        title += "; stages without a closed visit left out"
+    figure = new_figure(title)
+    for _stage, rows in drawn.groupby("order", sort=True):
         name = safe(rows["stage"].iloc[0])
         middle = np.sqrt(np.maximum(rows["bin_start_s"], 1) * np.maximum(rows["bin_end_s"], 1))
         figure.add_trace(
@@ -89,7 +128,7 @@ def dwell_distributions(table: pd.DataFrame) -> go.Figure | None:
                 name=name,
                 line={"shape": "spline"},
                 hovertext=[
-                    f"{name}: {v:,} visits of {human(a)} to {human(b)}"
+                    f"{name}: {counted(int(v), 'visit')} of {human(a)} to {human(b)}"
                     for v, a, b in zip(
                         rows["visits"], rows["bin_start_s"], rows["bin_end_s"], strict=True
                     )
@@ -98,7 +137,10 @@ def dwell_distributions(table: pd.DataFrame) -> go.Figure | None:
             )
         )
     figure.update_layout(
-        xaxis={"type": "log", "title": "time in the stage (seconds, log scale)"},
+        xaxis=log_time_axis(
+            "time in the stage (log scale)",
+            np.sqrt(np.maximum(drawn["bin_start_s"], 1) * np.maximum(drawn["bin_end_s"], 1)),
+        ),
         yaxis={"title": "visits"},
     )
     return figure
@@ -117,20 +159,27 @@ def journey_map(
 
     names = [safe(s) for s in funnel_table["stage"]]
     rows = 3 if satisfaction is not None and not satisfaction.empty else 2
+    dwell = stages.set_index("stage").reindex(funnel_table["stage"])["median_s"]
+    unit, size = time_unit(dwell)
     figure = make_subplots(
         rows=rows,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.08,
-        subplot_titles=["reach and drop-off", "median time in the stage", "satisfaction"][:rows],
+        vertical_spacing=0.1,
+        subplot_titles=[
+            "bars: journeys reaching the stage, % of all journeys; "
+            "line: journeys stopping after it, % of those reaching it",
+            f"median time in the stage ({unit})",
+            "satisfaction",
+        ][:rows],
     )
     figure.add_trace(
         go.Bar(
             x=names,
             y=funnel_table["share"],
-            name="journeys reaching",
+            name="reach the stage (% of all journeys)",
             marker={"color": BLUE},
-            text=[f"{s:.0%}" for s in funnel_table["share"]],
+            text=[share_text(s) for s in funnel_table["share"]],
             textposition="outside",
         ),
         row=1,
@@ -140,21 +189,22 @@ def journey_map(
         go.Scatter(
             x=names,
             y=funnel_table["drop_off_share"],
-            name="stop after it",
+            name="stop after it (% of those reaching it)",
             mode="lines+markers",
             line={"color": RED},
+            text=[share_text(s) for s in funnel_table["drop_off_share"]],
+            hovertemplate="%{x}: %{text} of the journeys reaching it stop after it<extra></extra>",
         ),
         row=1,
         col=1,
     )
-    dwell_days = stages.set_index("stage").reindex(funnel_table["stage"])["median_s"] / 86_400
     figure.add_trace(
         go.Bar(
             x=names,
-            y=dwell_days,
-            name="median dwell (days)",
+            y=dwell / size,
+            name=f"median time in the stage ({unit})",
             marker={"color": GREY},
-            text=[human(s * 86_400) for s in dwell_days],
+            text=[human(s) for s in dwell],
             textposition="outside",
         ),
         row=2,
@@ -177,6 +227,9 @@ def journey_map(
             row=3,
             col=1,
         )
-    figure.update_layout(title={"text": "Journey map"}, height=260 * rows, **LAYOUT)
-    figure.update_yaxes(tickformat=".0%", row=1, col=1)
+    figure.update_layout(
+        title={"text": "Journey map"}, height=260 * rows + 40, **{**LAYOUT, "margin": MARGIN}
+    )
+    figure.update_yaxes(tickformat=".0%", title="share", range=[0, 1.15], row=1, col=1)
+    figure.update_yaxes(title=unit, row=2, col=1)
     return figure

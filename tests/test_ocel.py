@@ -334,3 +334,40 @@ def test_is_ocel(tmp_path):
     assert is_ocel(SHIPPED)
     assert is_ocel(write(example(), "csv", tmp_path))
     assert not is_ocel(dataset_path("receipt.xes.gz"))
+
+
+def test_timestamp_errors_name_the_events_not_the_flattened_rows(tmp_path):
+    """e1 concerns both customers: it is two rows of the flattened log, one event (e6
+    concerns none: not in the log, not named)."""
+    path = write(example(), "jsonocel", tmp_path)
+    document = json.loads(path.read_text())
+    document["events"][0]["time"] = 1709283600
+    path.write_text(json.dumps(document))
+    refused(
+        r"'.*jsonocel\.jsonocel': column 'time:timestamp' has 1 event \(event 'e1'\) whose "
+        r"values are not timestamps \(e.g. '1709283600'\); if they are epoch times",
+        engine.read_ocel,
+        path,
+        object_type="customers",
+    )
+    document["events"][0]["time"] = "2024-03-01T09:00:00+01:00"
+    document["events"][4]["time"] = "2024-03-02T08:00:00Z"
+    path.write_text(json.dumps(document))
+    refused(
+        r"mixes times with a UTC offset, in 2 events \(events 'e1', 'e5'\) \(e.g. "
+        r"'2024-03-01T09:00:00\+01:00', '2024-03-02T08:00:00Z'\), and times without one, in "
+        r"5 events \(events 'e2', 'e3', 'e4', 'e7', 'e0'\) \(e.g.",
+        engine.read_ocel,
+        path,
+        object_type="customers",
+    )
+    document["events"][0]["time"] = "1690-03-01T09:00:00"
+    document["events"][4]["time"] = "2040-03-02T08:00:00"
+    path.write_text(json.dumps(document))
+    refused(
+        r"run from 1690-03-01 09:00:00 \(column 'time:timestamp', event 'e1'\) to "
+        r"2040-03-02 08:00:00 \(column 'time:timestamp', event 'e5'\), more than the 292 years",
+        engine.read_ocel,
+        path,
+        object_type="customers",
+    )

@@ -418,6 +418,35 @@ def test_a_repeated_event_in_sqlite_is_refused_naming_it(tmp_path):
     refused("event id 'e2' appears 2 times; ", engine.read_ocel, path, object_type="customers")
 
 
+def test_sqlite_tables_without_rowid_are_read_in_primary_key_order(tmp_path):
+    """A WITHOUT ROWID table has no rowid ('no such column: rowid'): it stores its rows
+    in the order of its primary key, which then is the file's order of the events."""
+    spec = example()
+    e0 = spec.events[-1]  # last in the file, first by id: now tied with e7 (customer c2)
+    tied = Event(e0.id, e0.activity, spec.events[-2].time, e0.objects, e0.attributes)
+    spec = Spec(spec.objects, [*spec.events[:-1], tied])
+    path = write(spec, "sqlite", tmp_path)
+    _sqlite_run(
+        path,
+        "ALTER TABLE event RENAME TO old_event",
+        "CREATE TABLE event (ocel_id TEXT PRIMARY KEY, ocel_type TEXT) WITHOUT ROWID",
+        "INSERT INTO event SELECT * FROM old_event",
+        "DROP TABLE old_event",
+        "ALTER TABLE event_object RENAME TO old_relations",
+        "CREATE TABLE event_object (ocel_event_id TEXT, ocel_object_id TEXT, "
+        "ocel_qualifier TEXT, PRIMARY KEY (ocel_event_id, ocel_object_id)) WITHOUT ROWID",
+        "INSERT INTO event_object SELECT * FROM old_relations",
+        "DROP TABLE old_relations",
+    )
+    by_id = Spec(spec.objects, sorted(spec.events, key=lambda e: e.id))
+    assert expected(by_id, "customers") != expected(spec, "customers")
+    for object_type in ("customers", "orders", "items"):
+        log = engine.read_ocel(path, object_type=object_type)
+        assert journeys(log) == expected(by_id, object_type)
+    frame = read_ocel_frame(path, object_type="items").frame
+    assert frame["ocel:eid"].tolist() == ["e3", "e3", "e6", "e6", "e6", "e7"]
+
+
 def test_timestamp_errors_name_the_events_not_the_flattened_rows(tmp_path):
     """e1 concerns both customers: it is two rows of the flattened log, one event (e6
     concerns none: not in the log, not named)."""

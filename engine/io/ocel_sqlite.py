@@ -13,7 +13,8 @@ _SQLITE_TABLES = ("event", "object", "event_object", "event_map_type")
 
 
 def read_sqlite(path: Path) -> OcelData:
-    """Opened read-only; events in the order of the `event` table."""
+    """Opened read-only; events in the order of the `event` table (by rowid, or by its
+    primary key when it is WITHOUT ROWID)."""
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -42,7 +43,8 @@ def _sqlite_tables(connection: sqlite3.Connection, path: Path) -> OcelData:
     if "object_map_type" in tables:
         data.declared = [r[0] for r in connection.execute("SELECT ocel_type FROM object_map_type")]
     suffix = dict(connection.execute("SELECT ocel_type, ocel_type_map FROM event_map_type"))
-    events = connection.execute("SELECT ocel_id, ocel_type FROM event ORDER BY rowid").fetchall()
+    events = connection.execute(_in_stored_order(connection, "event", "ocel_id, ocel_type"))
+    events = events.fetchall()
     table_of = {}
     for activity in sorted({kind for _, kind in events}):
         table = f"event_{suffix.get(activity, activity)}"
@@ -58,7 +60,7 @@ def _sqlite_tables(connection: sqlite3.Connection, path: Path) -> OcelData:
         time, attributes = details[table_of[activity]].get(str(event_id), (None, {}))
         index_of[str(event_id)] = data.add_event(event_id, activity, time, attributes)
     relations = connection.execute(
-        "SELECT ocel_event_id, ocel_object_id FROM event_object ORDER BY rowid"
+        _in_stored_order(connection, "event_object", "ocel_event_id, ocel_object_id")
     )
     for event_id, object_id in relations:
         index = index_of.get(str(event_id))
@@ -95,6 +97,18 @@ def _event_details(
             "row of time and attributes per event; keep one row per event"
         )
     return details
+
+
+def _in_stored_order(connection: sqlite3.Connection, table: str, columns: str) -> str:
+    """The SELECT of `columns` from `table` in the order the table holds its rows: by
+    rowid, or, in a table WITHOUT ROWID, by its primary key (the order it stores them)."""
+    try:
+        connection.execute(f"SELECT rowid FROM {_quote(table)} LIMIT 0")
+    except sqlite3.OperationalError:  # no rowid: a primary key, which such a table must have
+        info = connection.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
+        key = [_quote(row[1]) for row in sorted(info, key=lambda row: row[5]) if row[5] > 0]
+        return f"SELECT {columns} FROM {_quote(table)} ORDER BY {', '.join(key)}"
+    return f"SELECT {columns} FROM {_quote(table)} ORDER BY rowid"
 
 
 def _quote(identifier: str) -> str:

@@ -47,6 +47,38 @@ def test_polars_frames(parquet):
     _same(engine.read_log(pl.scan_parquet(parquet), **KEYS, attributes=["segment"]), want)
 
 
+def test_polars_128_bit_integers_read_as_64_bits_or_are_refused():
+    """Arrow has no 128-bit integers: Polars' export raised a raw ArrowInvalid
+    ("unsupported format string '_pli128'"). Ids that fit 64 bits are read, the same
+    numbers; wider ones are a one-line error naming the column and the fix."""
+    pl = pytest.importorskip("polars", reason="polars comes with the test extra")
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    frame = pd.DataFrame(
+        {
+            "case": [-3, -3, 2**40, 2**40],
+            "activity": ["a", "b", "a", "b"],
+            "ts": pd.date_range("2024-01-01", periods=4, freq="h"),
+        }
+    )
+    want = engine.read_log(frame, **keys)
+    wide = pl.from_pandas(frame).with_columns(pl.col("case").cast(pl.Int128))
+    for source in (wide, wide.lazy()):
+        log = engine.read_log(source, **keys)
+        assert log.case_ids.tolist() == want.case_ids.tolist() == [-3, 2**40]
+        pd.testing.assert_frame_equal(log.dfg(), want.dfg())
+    unsigned = wide.with_columns(pl.col("case").abs().cast(pl.UInt128))
+    assert engine.read_log(unsigned, **keys).case_ids.tolist() == [3, 2**40]
+    beyond = wide.with_columns(pl.Series("case", [1, 1, 2**70, None], dtype=pl.Int128))
+    with pytest.raises(engine.InputError) as error:
+        engine.read_log(beyond, **keys)
+    message = str(error.value)
+    assert message == (
+        "column 'case' of the Polars DataFrame holds Int128 values beyond 64 bits in 1 row "
+        "(e.g. 1180591620717411303424), which Arrow cannot hold; cast it to text "
+        "(pl.col('case').cast(pl.String)), or select the columns the read uses"
+    )
+
+
 def test_duckdb_relations_and_database_files(parquet, tmp_path):
     duckdb = pytest.importorskip("duckdb", reason="duckdb comes with the test extra")
     want = engine.read_log(parquet, **KEYS, attributes=["segment"])

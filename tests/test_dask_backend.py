@@ -139,6 +139,44 @@ def test_dropped_rows_and_empty_partitions(client):
     assert_same_tables(log, want, exact=True)
 
 
+@pytest.mark.parametrize("categorical", [False, True])
+def test_empty_text_case_ids_are_dropped_even_when_a_partition_has_only_them(client, categorical):
+    """An empty text case id is missing on Dask as on one machine, from categoricals too;
+    a partition holding only such rows (they hash together) is counted, not an error."""
+    df = generate(400, seed=6).astype({KEYS["case"]: object, KEYS["activity"]: object})
+    df.loc[df.index[:5], KEYS["case"]] = ""
+    df.loc[df.index[5:8], KEYS["activity"]] = ""
+    if categorical:
+        df = df.astype({KEYS["case"]: "category", KEYS["activity"]: "category"})
+    want = engine.read_log(df, **KEYS)
+    assert want.dropped.missing_case == 5 and want.dropped.missing_activity == 3
+    for npartitions in (2, 16):
+        log = engine.read_log(dd.from_pandas(df, npartitions=2), **KEYS, npartitions=npartitions)
+        assert log.dropped == want.dropped
+        assert_same_tables(log, want, exact=True)
+
+
+def test_a_partition_whose_every_case_id_is_empty_text_counts_its_rows():
+    """Such a partition was an error for the whole log: its rows are counted instead."""
+    from engine.cluster.parts import ROW, build_part
+    from engine.io.mapping import ColumnMapping
+
+    part = pd.DataFrame(
+        {
+            "case": ["", "", "c"],
+            "activity": ["a", "b", ""],
+            "ts": pd.date_range("2024-01-01", periods=3, freq="h"),
+            ROW: np.arange(3, dtype=np.int64),
+        }
+    )
+    mapping = ColumnMapping(case="case", activity="activity", timestamp="ts")
+    for frame in (part, part.astype({"case": "category", "activity": "category"})):
+        dropped = build_part(frame, mapping, {})
+        assert dropped == engine.DroppedRows(
+            total=3, missing_case=2, missing_activity=1, missing_timestamp=0
+        )
+
+
 def test_a_log_whose_every_row_misses_a_key_is_refused_as_on_one_machine(client):
     df = generate(300, seed=3)
     df[KEYS["activity"]] = None

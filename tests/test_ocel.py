@@ -334,3 +334,151 @@ def test_is_ocel(tmp_path):
     assert is_ocel(SHIPPED)
     assert is_ocel(write(example(), "csv", tmp_path))
     assert not is_ocel(dataset_path("receipt.xes.gz"))
+
+
+def _with_repeated_ids(spec: Spec, repeats: dict[str, str]) -> Spec:
+    """`spec` with the events named in `repeats` given the id of another event."""
+    events = [
+        Event(repeats.get(e.id, e.id), e.activity, e.time, e.objects, e.attributes)
+        for e in spec.events
+    ]
+    return Spec(spec.objects, events)
+
+
+@pytest.mark.parametrize("layout", ["jsonocel", "xmlocel", "csv"])
+def test_a_repeated_event_id_is_refused_naming_it(tmp_path, layout):
+    """Two events of one id were both counted (pm4py keeps the last): neither is chosen."""
+    path = write(_with_repeated_ids(example(), {"e5": "e2"}), layout, tmp_path)
+    message = refused(
+        "event id 'e2' appears 2 times; give each event its own id",
+        engine.read_ocel,
+        path,
+        object_type="customers",
+    )
+    assert path.name in message
+    repeats = {"e5": "e2", "e6": "e3", "e7": "e2"}
+    path = write(_with_repeated_ids(example(), repeats), layout, tmp_path)
+    refused(
+        "2 event ids appear more than once: 'e2' \\(3 times\\), 'e3' \\(2 times\\);",
+        object_types,
+        path,
+    )
+
+
+def test_a_repeated_key_in_ocel1_json_is_refused_not_kept_last(tmp_path):
+    """JSON keeps the last value of a repeated key: an OCEL 1.0 event (or object) whose id
+    is repeated in its map would silently be lost, and so would any repeated key."""
+    path = write(example(), "json1", tmp_path)
+    text = path.read_text()
+    path.write_text(text.replace('"e5":', '"e2":'))
+    message = refused(
+        "event id 'e2' appears 2 times in 'ocel:events', of which JSON keeps only the last",
+        engine.read_ocel,
+        path,
+        object_type="customers",
+    )
+    assert "json1.jsonocel" in message
+    path.write_text(text.replace('"i2":', '"i1":'))
+    refused("object id 'i1' appears 2 times in 'ocel:objects'", object_types, path)
+    document = write(example(), "jsonocel", tmp_path)
+    twice = '"time": "2024-03-01T10:00:00", "time": "2024-03-09T10:00:00"'
+    document.write_text(document.read_text().replace('"time": "2024-03-01T10:00:00"', twice))
+    refused("the key 'time' appears twice in one JSON object", object_types, document)
+
+
+def _sqlite_run(path, *statements: str) -> None:
+    connection = sqlite3.connect(path)
+    with connection:
+        for statement in statements:
+            connection.execute(statement)
+    connection.close()
+
+
+def test_a_repeated_event_in_sqlite_is_refused_naming_it(tmp_path):
+    """Twice in the event table, or twice in its type table with two times (the last row
+    was silently taken)."""
+    path = write(example(), "sqlite", tmp_path)
+    _sqlite_run(path, "INSERT INTO event_visit VALUES ('e2', '2024-03-09T10:00:00', 'web')")
+    message = refused(
+        "event id 'e2' appears 2 times in table 'event_visit', which holds one row",
+        engine.read_ocel,
+        path,
+        object_type="customers",
+    )
+    assert "sqlite.sqlite" in message and "keep one row per event" in message
+    path = write(example(), "sqlite", tmp_path)
+    _sqlite_run(
+        path,
+        "CREATE TABLE copy (ocel_id TEXT, ocel_type TEXT)",
+        "INSERT INTO copy SELECT * FROM event ORDER BY rowid",
+        "INSERT INTO copy VALUES ('e2', 'visit')",
+        "DROP TABLE event",
+        "ALTER TABLE copy RENAME TO event",
+    )
+    refused("event id 'e2' appears 2 times; ", engine.read_ocel, path, object_type="customers")
+
+
+def test_sqlite_tables_without_rowid_are_read_in_primary_key_order(tmp_path):
+    """A WITHOUT ROWID table has no rowid ('no such column: rowid'): it stores its rows
+    in the order of its primary key, which then is the file's order of the events."""
+    spec = example()
+    e0 = spec.events[-1]  # last in the file, first by id: now tied with e7 (customer c2)
+    tied = Event(e0.id, e0.activity, spec.events[-2].time, e0.objects, e0.attributes)
+    spec = Spec(spec.objects, [*spec.events[:-1], tied])
+    path = write(spec, "sqlite", tmp_path)
+    _sqlite_run(
+        path,
+        "ALTER TABLE event RENAME TO old_event",
+        "CREATE TABLE event (ocel_id TEXT PRIMARY KEY, ocel_type TEXT) WITHOUT ROWID",
+        "INSERT INTO event SELECT * FROM old_event",
+        "DROP TABLE old_event",
+        "ALTER TABLE event_object RENAME TO old_relations",
+        "CREATE TABLE event_object (ocel_event_id TEXT, ocel_object_id TEXT, "
+        "ocel_qualifier TEXT, PRIMARY KEY (ocel_event_id, ocel_object_id)) WITHOUT ROWID",
+        "INSERT INTO event_object SELECT * FROM old_relations",
+        "DROP TABLE old_relations",
+    )
+    by_id = Spec(spec.objects, sorted(spec.events, key=lambda e: e.id))
+    assert expected(by_id, "customers") != expected(spec, "customers")
+    for object_type in ("customers", "orders", "items"):
+        log = engine.read_ocel(path, object_type=object_type)
+        assert journeys(log) == expected(by_id, object_type)
+    frame = read_ocel_frame(path, object_type="items").frame
+    assert frame["ocel:eid"].tolist() == ["e3", "e3", "e6", "e6", "e6", "e7"]
+
+
+def test_timestamp_errors_name_the_events_not_the_flattened_rows(tmp_path):
+    """e1 concerns both customers: it is two rows of the flattened log, one event (e6
+    concerns none: not in the log, not named)."""
+    path = write(example(), "jsonocel", tmp_path)
+    document = json.loads(path.read_text())
+    document["events"][0]["time"] = 1709283600
+    path.write_text(json.dumps(document))
+    refused(
+        r"'.*jsonocel\.jsonocel': column 'time:timestamp' has 1 event \(event 'e1'\) whose "
+        r"values are not timestamps \(e.g. '1709283600'\); if they are epoch times",
+        engine.read_ocel,
+        path,
+        object_type="customers",
+    )
+    document["events"][0]["time"] = "2024-03-01T09:00:00+01:00"
+    document["events"][4]["time"] = "2024-03-02T08:00:00Z"
+    path.write_text(json.dumps(document))
+    refused(
+        r"mixes times with a UTC offset, in 2 events \(events 'e1', 'e5'\) \(e.g. "
+        r"'2024-03-01T09:00:00\+01:00', '2024-03-02T08:00:00Z'\), and times without one, in "
+        r"5 events \(events 'e2', 'e3', 'e4', 'e7', 'e0'\) \(e.g.",
+        engine.read_ocel,
+        path,
+        object_type="customers",
+    )
+    document["events"][0]["time"] = "1690-03-01T09:00:00"
+    document["events"][4]["time"] = "2040-03-02T08:00:00"
+    path.write_text(json.dumps(document))
+    refused(
+        r"run from 1690-03-01 09:00:00 \(column 'time:timestamp', event 'e1'\) to "
+        r"2040-03-02 08:00:00 \(column 'time:timestamp', event 'e5'\), more than the 292 years",
+        engine.read_ocel,
+        path,
+        object_type="customers",
+    )

@@ -529,6 +529,66 @@ def test_empty_text_keys_are_missing_and_spaces_are_values(tmp_path, source):
     assert log.activity_names.tolist() == [" ", "p", "q"]
 
 
+def _dictionary_source(df: pd.DataFrame, source: str, folder) -> object:
+    """`df` with its key text columns dictionary-encoded, as `source` holds them."""
+    text = ["case", "activity"]
+    if source == "categorical frame":
+        return df.astype(dict.fromkeys(text, "category"))
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    for name in text:
+        index = table.column_names.index(name)
+        table = table.set_column(index, name, table.column(name).dictionary_encode())
+    if source == "arrow dictionary":
+        return table
+    if source == "parquet from a categorical":
+        path = folder / "log.parquet"
+        df.astype(dict.fromkeys(text, "category")).to_parquet(path)
+        return path
+    pl = pytest.importorskip("polars", reason="polars comes with the test extra")
+    frame = pl.from_pandas(df)
+    if source == "polars Categorical":
+        return frame.with_columns(pl.col(text).cast(pl.Categorical))
+    kinds = {name: pl.Enum(sorted(set(df[name]))) for name in text}
+    return frame.with_columns(*(pl.col(name).cast(kind) for name, kind in kinds.items()))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "categorical frame",
+        "arrow dictionary",
+        "parquet from a categorical",
+        "polars Categorical",
+        "polars Enum",
+    ],
+)
+def test_empty_text_keys_are_missing_in_dictionary_columns_too(tmp_path, source):
+    """An empty case id was a case of its own when the column came dictionary-encoded
+    (its empty activity was already missing): the same policy as from plain text."""
+    df = pd.DataFrame(
+        {
+            "case": ["a", "", " ", "b", "b", ""],
+            "activity": ["p", "q", "q", "", " ", "p"],
+            "ts": pd.date_range("2024-01-01", periods=6, freq="h"),
+        }
+    )
+    log = engine.read_log(_dictionary_source(df, source, tmp_path), **KEYS)
+    plain = engine.read_log(df, **KEYS)
+    assert (
+        log.dropped.as_dict()
+        == plain.dropped.as_dict()
+        == {
+            "total": 3,
+            "missing_case": 2,
+            "missing_activity": 1,
+            "missing_timestamp": 0,
+        }
+    )
+    assert sorted(log.case_ids.tolist()) == [" ", "a", "b"]
+    assert log.activity_names.tolist() == [" ", "p", "q"]
+    assert as_results(log) == as_results(plain)
+
+
 def test_an_empty_text_attribute_in_a_csv_is_missing_as_from_parquet(tmp_path):
     """A CSV writes a missing value as an empty field; 'NA' stays a value (it is one in
     the HospitalBilling log). `parcours convert` kept '' where Parquet has a null."""

@@ -20,8 +20,9 @@ def build_part(
     attributes: Sequence[str] = (),
 ) -> Any:
     """One partition's canonical log (rows in input order first, so that ties in time
-    keep it), or a DroppedRows when it has no usable row."""
-    from ..log.build import DroppedRows, build_canonical
+    keep it), or a DroppedRows when it has no usable row (a null key, or an empty text
+    case id or activity, which only the build sees)."""
+    from ..log.build import AllRowsDropped, DroppedRows, build_canonical
     from ..log.eventlog import EventLog
     from .threads import match_worker_threads
 
@@ -37,5 +38,8 @@ def build_part(
             missing_timestamp=int(missing[mapping.timestamp]),
         )
     part = part.sort_values(ROW, kind="stable").drop(columns=ROW).reset_index(drop=True)
-    canonical = build_canonical(part, mapping, attributes=list(attributes), **parse)
+    try:
+        canonical = build_canonical(part, mapping, attributes=list(attributes), **parse)
+    except AllRowsDropped as empty:  # counted with the others; the whole log decides
+        return empty.dropped
     return EventLog(canonical, columns=mapping, source="partition")

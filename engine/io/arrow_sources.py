@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
@@ -31,12 +32,39 @@ def arrow_table(source: object) -> tuple[pa.Table, str] | None:
     if module.startswith("polars"):
         kind = type(source).__name__
         if kind == "LazyFrame":
-            return source.collect().to_arrow(), "Polars LazyFrame"
+            return _polars_table(source.collect(), "Polars LazyFrame"), "Polars LazyFrame"
         if kind == "DataFrame":
-            return source.to_arrow(), "Polars DataFrame"
+            return _polars_table(source, "Polars DataFrame"), "Polars DataFrame"
     if module.startswith("duckdb") and hasattr(source, "arrow"):
         return _as_table(source.arrow()), "DuckDB relation"
     return None
+
+
+def _polars_table(frame: object, label: str) -> pa.Table:
+    """A Polars frame as Arrow. Arrow has no 128-bit integers (Polars' export fails on
+    them with "unsupported format string '_pli128'"): an Int128 or UInt128 column whose
+    values all fit 64 bits is read as Int64 or UInt64, the same numbers; one that does not
+    is refused, naming the column and the fix."""
+    import polars as pl
+
+    narrower = {pl.Int128: (pl.Int64, np.int64), pl.UInt128: (pl.UInt64, np.uint64)}
+    casts = []
+    for name, kind in frame.schema.items():
+        if kind not in narrower:
+            continue
+        narrow, limits = narrower[kind][0], np.iinfo(narrower[kind][1])
+        column = pl.col(name)
+        beyond = frame.filter((column < int(limits.min)) | (column > int(limits.max)))
+        if beyond.height:
+            shown = ", ".join(str(v) for v in beyond[name].head(3).to_list())
+            rows = f"{beyond.height:,} row" + ("s" if beyond.height > 1 else "")
+            raise InputError(
+                f"column '{name}' of the {label} holds {kind} values beyond 64 bits in "
+                f"{rows} (e.g. {shown}), which Arrow cannot hold; cast it to "
+                f"text (pl.col('{name}').cast(pl.String)), or select the columns the read uses"
+            )
+        casts.append(column.cast(narrow))
+    return (frame.with_columns(casts) if casts else frame).to_arrow()
 
 
 def is_duckdb_file(source: object) -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from .ocel_csv import CSV_TYPE_PREFIX, read_csv
-from .ocel_data import OcelData, object_relations
+from .ocel_data import OcelData, check_unique_events, object_relations
 from .ocel_flatten import (
     ACTIVITY,
     CASE,
@@ -137,9 +137,12 @@ def read_ocel_data(path: Path, fmt: str) -> OcelData:
     if not path.exists():
         raise InputError(f"log file '{path}' does not exist")
     if fmt == "jsonocel":
-        return read_json(path)
-    if fmt == "xmlocel":
-        return read_xml(path)
-    if fmt == "sqlite":
-        return read_sqlite(path)
-    return read_csv(path)
+        data = read_json(path)
+    elif fmt == "xmlocel":
+        data = read_xml(path)
+    elif fmt == "sqlite":
+        data = read_sqlite(path)
+    else:
+        data = read_csv(path)
+    check_unique_events(data, path)
+    return data

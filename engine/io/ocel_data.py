@@ -44,6 +44,30 @@ class OcelData:
         self.rel_object.append(str(object_id))
 
 
+def check_unique_events(data: OcelData, path: Path) -> None:
+    """Refuse event ids given to more than one event: which one an id names is not
+    the reader's to choose (pm4py keeps the last), nor is counting it twice."""
+    ids = pd.Series(data.event_ids, dtype=object)
+    repeated = ids[ids.duplicated(keep=False) & ids.notna()]
+    if repeated.empty:
+        return
+    raise InputError(
+        f"'{path}': {repeated_ids(repeated.tolist(), 'event')}; give each event its own id, "
+        "or remove the repeated events"
+    )
+
+
+def repeated_ids(ids: list, noun: str, *, limit: int = 5) -> str:
+    """'2 event ids appear more than once: 'e1' (2 times), 'e7' (3 times)', the ids in
+    the order the file first gives them, the first `limit` of them."""
+    counts = pd.Series(ids, dtype=object).value_counts(sort=False)
+    shown = ", ".join(f"{i!r} ({n} times)" for i, n in counts.iloc[:limit].items())
+    more = ", ..." if len(counts) > limit else ""
+    if len(counts) == 1:
+        return f"{noun} id {counts.index[0]!r} appears {counts.iloc[0]} times"
+    return f"{len(counts):,} {noun} ids appear more than once: {shown}{more}"
+
+
 def require_key(entry: object, key: str, label: str, where: str, path: Path) -> object:
     """`entry[key]`, or an error naming `label` when `entry` lacks it."""
     if not isinstance(entry, dict) or entry.get(key) is None:

@@ -7,14 +7,15 @@ import json
 from pathlib import Path
 
 from ..errors import InputError, one_line
-from .ocel_data import OcelData, require_key, set_object_type
+from .ocel_data import OcelData, repeated_ids, require_key, set_object_type
 
 
 def read_json(path: Path) -> OcelData:
     """Both JSON layouts, loaded whole; they differ in every key, so the top level tells."""
+    keys = _RepeatedKeys()
     try:
         with open(path, "rb") as stream:
-            document = json.load(stream)
+            document = json.load(stream, object_pairs_hook=keys)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"'{path}' is not valid JSON ({one_line(exc)}); the file may be truncated: "
@@ -24,6 +25,7 @@ def read_json(path: Path) -> OcelData:
         raise InputError(
             f"'{path}' is not UTF-8 text ({one_line(exc)}): is it OCEL JSON?"
         ) from None
+    keys.check(document, path)
     if isinstance(document, dict) and "ocel:events" in document:
         return _json_v1(document, path)
     if isinstance(document, dict) and "events" in document:
@@ -32,6 +34,45 @@ def read_json(path: Path) -> OcelData:
         f"'{path}' is JSON but not OCEL: it has no 'events' (OCEL 2.0) or 'ocel:events' "
         "(OCEL 1.0) at the top level"
     )
+
+
+class _RepeatedKeys:
+    """json.load's object_pairs_hook: the objects made, noting keys given twice in one
+    object, of which JSON keeps only the last value (OCEL 1.0 maps event ids to events,
+    so a repeated id would silently lose an event)."""
+
+    def __init__(self) -> None:
+        self.repeated: list[tuple[str, dict]] = []  # (key, the object it repeats in)
+
+    def __call__(self, pairs: list[tuple[str, object]]) -> dict:
+        made = dict(pairs)
+        if len(made) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self.repeated.append((key, made))
+                seen.add(key)
+        return made
+
+    def check(self, document: object, path: Path) -> None:
+        """Refuse the repeated keys, naming the event or object ids among them."""
+        if not self.repeated:
+            return
+        for top, noun in (("ocel:events", "event"), ("ocel:objects", "object")):
+            mapping = document.get(top) if isinstance(document, dict) else None
+            ids = [key for key, made in self.repeated if made is mapping]
+            if ids:
+                listed = [*dict.fromkeys(ids), *ids]  # the first of each, then its repeats
+                raise InputError(
+                    f"'{path}': {repeated_ids(listed, noun)} in '{top}', of which JSON keeps "
+                    f"only the last; give each {noun} its own id, or remove the repeated ones"
+                )
+        key, n = self.repeated[0][0], len(self.repeated)
+        more = f" ({n:,} repeated keys in all)" if n > 1 else ""
+        raise InputError(
+            f"'{path}': the key {key!r} appears twice in one JSON object{more}, of which JSON "
+            "keeps only the last value; remove the repeated keys"
+        )
 
 
 def _json_v2(document: dict, path: Path) -> OcelData:

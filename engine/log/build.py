@@ -139,14 +139,24 @@ def build_canonical(
     )
 
 
-def all_rows_dropped(dropped: DroppedRows, mapping: ColumnMapping) -> InputError:
+class AllRowsDropped(InputError):
+    """A log (or one part of it) whose every row misses its case, activity or timestamp;
+    `dropped` counts them, so that a Dask partition can report its rows instead."""
+
+    def __init__(self, message: str, dropped: DroppedRows) -> None:
+        super().__init__(message)
+        self.dropped = dropped
+
+
+def all_rows_dropped(dropped: DroppedRows, mapping: ColumnMapping) -> AllRowsDropped:
     """The error of a log whose every row misses its case, activity or timestamp (on one
     machine, or over all the parts of a log)."""
-    return InputError(
+    return AllRowsDropped(
         f"the log is empty after dropping rows with no case, activity or timestamp: all "
         f"{dropped.total:,} rows miss one (case '{mapping.case}': {dropped.missing_case:,}, "
         f"activity '{mapping.activity}': {dropped.missing_activity:,}, timestamp "
-        f"'{mapping.timestamp}': {dropped.missing_timestamp:,}); check the column mapping"
+        f"'{mapping.timestamp}': {dropped.missing_timestamp:,}); check the column mapping",
+        dropped,
     )
 
 

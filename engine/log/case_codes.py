@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import as_text
+from ..arrowtext import as_text, is_text
 from ..kernels.hashing import hash_bytes
 from ..kernels.keycodes import (
     MAX_DIGITS,
@@ -74,11 +74,24 @@ def _dictionary_keys(column: pa.ChunkedArray) -> CaseKeys:
     indices = pa.chunked_array([c.indices for c in column.chunks], type=column.type.index_type)
     codes = indices.fill_null(0).to_numpy().astype(np.uint64)
     missing = null_mask(column)
+    empty = empty_entries(categories)
+    if empty.any():  # an empty text id is missing, as in a plain text column
+        missing |= empty[codes]
 
     def decode(rep_codes: np.ndarray, rep_rows: np.ndarray) -> pd.Index:
         return pd.Index(categories.take(pa.array(rep_codes.astype(np.int64))).to_pandas())
 
     return CaseKeys(codes, missing, False, decode)
+
+
+def empty_entries(dictionary: pa.Array) -> np.ndarray:
+    """Which entries of a dictionary are empty text (checked once per entry, not per
+    row); none for a dictionary of numbers or dates."""
+    kind = dictionary.type
+    if not (is_text(kind) or pa.types.is_string_view(kind)):
+        return np.zeros(len(dictionary), np.bool_)
+    lengths = pc.binary_length(as_text(dictionary)).fill_null(1)
+    return pc.equal(lengths, 0).to_numpy(zero_copy_only=False)
 
 
 def _integer_keys(column: pa.ChunkedArray) -> CaseKeys:

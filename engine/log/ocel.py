@@ -6,10 +6,15 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from ..errors import InputError
-from ..io.ocel import ACTIVITY, CASE, TIMESTAMP, Include, read_ocel_frame
+from ..io.ocel import ACTIVITY, CASE, EVENT_ID, TIMESTAMP, Include, read_ocel_frame
+from .columns import arrow_column
 from .eventlog import EventLog
 from .read import read_eventlog
+from .timestamps import BadTimestamps, MixedOffsets, TooLongSpan, parse_timestamps
 
 # What read_ocel decides itself, or what only applies to reading other files.
 _NOT_OPTIONS = ("case", "activity", "timestamp", "start_timestamp", "sep")
@@ -54,14 +59,53 @@ def read_ocel(
     read_log_options.pop("backend", None)  # "pandas", the only one it reads with
     flattened = read_ocel_frame(path, object_type=object_type, format=format, include=specs)
     keep = list(dict.fromkeys([*flattened.object_columns, *attributes]))
-    log = read_eventlog(
-        flattened.frame,
-        case=CASE,
-        activity=ACTIVITY,
-        timestamp=TIMESTAMP,
-        attributes=keep,
-        **read_log_options,
-    )
+    try:
+        log = read_eventlog(
+            flattened.frame,
+            case=CASE,
+            activity=ACTIVITY,
+            timestamp=TIMESTAMP,
+            attributes=keep,
+            **read_log_options,
+        )
+    except (BadTimestamps, MixedOffsets, TooLongSpan) as error:
+        raise _naming_events(error, flattened.frame, path, read_log_options) from None
     taken_in = "".join(f", with {spec.describe()!r} events" for spec in specs)
     log.source = f"{os.fspath(path)} (object type '{object_type}'{taken_in})"
     return log
+
+
+def _naming_events(
+    error: BadTimestamps | MixedOffsets | TooLongSpan,
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    options: dict[str, Any],
+) -> InputError:
+    """`error`, about rows of the flattened frame (an event once per journey it is in),
+    told of the file's events instead: their ids, and how many events. The events' times
+    are parsed again, once each, only now that the read has failed; `error` stands as it
+    is when they do not fail alike."""
+    ids = frame[EVENT_ID]
+    if isinstance(error, TooLongSpan):
+        return InputError(f"'{path}': " + error.message(lambda row: f"event {ids.iat[row]!r}"))
+    events = frame.loc[~ids.duplicated() | ids.isna(), [EVENT_ID, TIMESTAMP]]
+    event_ids = events[EVENT_ID].to_numpy()
+    try:
+        parse_timestamps(
+            arrow_column(events, TIMESTAMP),
+            name=TIMESTAMP,
+            timestamp_format=options.get("timestamp_format"),
+            timestamp_unit=options.get("timestamp_unit"),
+        )
+    except (BadTimestamps, MixedOffsets) as at_events:
+        if type(at_events) is not type(error):
+            return error
+
+        def named(rows: np.ndarray, count: int) -> str:
+            noun = "event" if count == 1 else "events"
+            shown = ", ".join(repr(str(event_ids[r])) for r in rows[:5])
+            more = ", ..." if count > len(rows[:5]) else ""
+            return f"{count:,} {noun} ({noun} {shown}{more})"
+
+        return InputError(f"'{path}': " + at_events.message(named))
+    return error

@@ -10,6 +10,7 @@ column that mixes times with a UTC offset and times without one.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,20 @@ UNITS = ("s", "ms", "us", "ns")
 _NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
+#: How an error names the rows it is about: (the first rows, how many in all) -> text.
+#: Errors name input rows; a reader whose rows are something else (OCEL: events) can
+#: have the same error name its own.
+RowsText = Callable[[np.ndarray, int], str]
+
+
+def input_rows(rows: np.ndarray, count: int) -> str:
+    """'3 rows (rows 3, 17, 902)', or '1,204 rows (rows 3, 17, 902, 1200, 1201, ...)'."""
+    noun = "row" if count == 1 else "rows"
+    shown = ", ".join(str(int(r)) for r in rows[:_ROWS_SHOWN])
+    more = ", ..." if count > len(rows[:_ROWS_SHOWN]) else ""
+    return f"{count:,} {noun} ({noun} {shown}{more})"
+
+
 class BadTimestamps(InputError):
     """Present values of a timestamp column that cannot be used, of one `kind`.
 
@@ -39,7 +54,7 @@ class BadTimestamps(InputError):
     ) -> None:
         self.name, self.kind, self.hint = name, kind, hint
         self.rows, self.count, self.examples = rows[:_ROWS_SHOWN], count, examples
-        super().__init__(self._message())
+        super().__init__(self.message())
 
     def merged(self, later: BadTimestamps) -> BadTimestamps:
         rows = np.concatenate([self.rows, later.rows])
@@ -47,12 +62,10 @@ class BadTimestamps(InputError):
             self.name, self.kind, rows, self.count + later.count, self.examples, self.hint
         )
 
-    def _message(self) -> str:
+    def message(self, rows_text: RowsText = input_rows) -> str:
+        """The message, its rows named by `rows_text`."""
         examples = ", ".join(repr(str(v))[:40] for v in self.examples)
-        noun = "row" if self.count == 1 else "rows"
-        shown = ", ".join(str(int(r)) for r in self.rows)
-        more = ", ..." if self.count > len(self.rows) else ""
-        rows = f"{self.count:,} {noun} ({noun} {shown}{more})"
+        rows = rows_text(self.rows, self.count)
         if self.kind == _OUT_OF_RANGE:
             lo, hi = pd.Timestamp.min, pd.Timestamp.max
             return (
@@ -62,6 +75,33 @@ class BadTimestamps(InputError):
         return (
             f"column '{self.name}' has {rows} whose values {self.kind} (e.g. {examples}); "
             f"{self.hint}"
+        )
+
+
+#: The first rows of one kind of value, how many rows in all, and a few of the values.
+ValuesOfAKind = tuple[np.ndarray, int, list]
+
+
+class MixedOffsets(InputError):
+    """A column whose present values are some times with a UTC offset, some without:
+    the first rows of each kind, how many, and a few of their values."""
+
+    def __init__(self, name: str, with_offset: ValuesOfAKind, without: ValuesOfAKind) -> None:
+        self.name, self.with_offset, self.without = name, with_offset, without
+        super().__init__(self.message())
+
+    def message(self, rows_text: RowsText = input_rows) -> str:
+        """The message, its rows named by `rows_text`."""
+
+        def shown(kind: ValuesOfAKind) -> str:
+            rows, count, values = kind
+            examples = ", ".join(repr(str(v))[:40] for v in values)
+            return f"{rows_text(rows, count)} (e.g. {examples})"
+
+        return (
+            f"column '{self.name}' mixes times with a UTC offset, in {shown(self.with_offset)}, "
+            f"and times without one, in {shown(self.without)}; naive times would be taken as "
+            "UTC: give every value its offset, or none"
         )
 
 
@@ -396,11 +436,8 @@ def _offsets_agree(
     with_offset = np.flatnonzero(offset)
     without = np.flatnonzero(~offset & ~missing)
     if len(with_offset) and len(without):
-        raise InputError(
-            f"column '{name}' mixes times with a UTC offset, in "
-            f"{_shown_rows(column, with_offset, first_row)}, and times without one, in "
-            f"{_shown_rows(column, without, first_row)}; naive times would be taken as UTC: "
-            "give every value its offset, or none"
+        raise MixedOffsets(
+            name, _kind(column, with_offset, first_row), _kind(column, without, first_row)
         )
     return bool(len(with_offset))
 
@@ -415,11 +452,14 @@ def mixed_offsets_error(name: str, with_offset: int, without: int) -> InputError
 
 
 def _shown_rows(column: pa.ChunkedArray, rows: np.ndarray, first_row: int) -> str:
-    examples = ", ".join(repr(str(v))[:40] for v in values_at(column, rows))
-    noun = "row" if len(rows) == 1 else "rows"
-    shown = ", ".join(str(int(r) + first_row) for r in rows[:_ROWS_SHOWN])
-    more = ", ..." if len(rows) > _ROWS_SHOWN else ""
-    return f"{len(rows):,} {noun} ({noun} {shown}{more}) (e.g. {examples})"
+    shown, count, values = _kind(column, rows, first_row)
+    examples = ", ".join(repr(str(v))[:40] for v in values)
+    return f"{input_rows(shown, count)} (e.g. {examples})"
+
+
+def _kind(column: pa.ChunkedArray, rows: np.ndarray, first_row: int) -> ValuesOfAKind:
+    """The first rows of one kind of value (as input rows), how many, and a few values."""
+    return rows[:_ROWS_SHOWN] + first_row, len(rows), values_at(column, rows)
 
 
 def _looks_aware(text: pd.Series, timestamp_format: str | None) -> bool:
@@ -437,24 +477,39 @@ def _looks_aware(text: pd.Series, timestamp_format: str | None) -> bool:
 LONGEST_SPAN_NS = int(np.iinfo(np.int64).max)
 
 
-def check_span(earliest: tuple[int, str, int | None], latest: tuple[int, str, int | None]) -> None:
-    """Refuse a log whose earliest and latest times (ns, column, input row or None) lie
-    further apart than LONGEST_SPAN_NS: every duration is a difference of two times, and
-    one over that span would wrap around to a negative number of seconds."""
-    if latest[0] - earliest[0] <= LONGEST_SPAN_NS:  # Python integers: no overflow here
-        return
+#: An end of a log's times: (ns, column, input row or None when unknown).
+TimeEnd = tuple[int, str, int | None]
 
-    def shown(time: tuple[int, str, int | None]) -> str:
-        ns, name, row = time
-        where = f"column '{name}'" + ("" if row is None else f", row {row:,}")
-        return f"{pd.Timestamp(ns)} ({where})"
 
-    raise InputError(
-        f"the log's times run from {shown(earliest)} to {shown(latest)}, more than the "
-        f"{LONGEST_SPAN_NS / 1e9 / 86400 / 365.2425:.0f} years a duration in nanoseconds "
-        "can hold, so durations would overflow; a date that far off is usually a "
-        "placeholder: fix or drop those rows"
-    )
+def check_span(earliest: TimeEnd, latest: TimeEnd) -> None:
+    """Refuse a log whose earliest and latest times lie further apart than
+    LONGEST_SPAN_NS: every duration is a difference of two times, and one over that span
+    would wrap around to a negative number of seconds."""
+    if latest[0] - earliest[0] > LONGEST_SPAN_NS:  # Python integers: no overflow here
+        raise TooLongSpan(earliest, latest)
+
+
+class TooLongSpan(InputError):
+    """A log whose times span more than int64 nanoseconds hold (see check_span)."""
+
+    def __init__(self, earliest: TimeEnd, latest: TimeEnd) -> None:
+        self.earliest, self.latest = earliest, latest
+        super().__init__(self.message())
+
+    def message(self, row_text: Callable[[int], str] = lambda row: f"row {row:,}") -> str:
+        """The message, the input row of each end named by `row_text`."""
+
+        def shown(time: TimeEnd) -> str:
+            ns, name, row = time
+            where = f"column '{name}'" + ("" if row is None else f", {row_text(row)}")
+            return f"{pd.Timestamp(ns)} ({where})"
+
+        return (
+            f"the log's times run from {shown(self.earliest)} to {shown(self.latest)}, more "
+            f"than the {LONGEST_SPAN_NS / 1e9 / 86400 / 365.2425:.0f} years a duration in "
+            "nanoseconds can hold, so durations would overflow; a date that far off is "
+            "usually a placeholder: fix or drop those rows"
+        )
 
 
 def _out_of_range(

@@ -230,9 +230,23 @@ class XesCollector:
             )
         bad = problem.bad
         examples = ", ".join(repr(str(values[i]))[:40] for i in bad[:3])
+        where = f"(in {self._traces_of(bad)}; e.g. {examples})"
+        if problem.reason == "int64":
+            return InputError(
+                f"'{self.path}' has {len(bad):,} event{_s(bad)} whose {column!r} is a whole "
+                f"number beyond int64 {where}, which parcours will not round: write it as a "
+                "<string> (an identifier) or a <float> (an amount that may be rounded)"
+            )
+        if problem.reason == "float64":
+            return InputError(
+                f"'{self.path}' has {len(bad):,} event{_s(bad)} whose {column!r} is a whole "
+                f"number that the column's float64 (it holds {kind} values, fractions among "
+                f"them) would round {where}: write the whole numbers of {column!r} as "
+                "<string>, or every value as a whole <int>"
+            )
         return InputError(
             f"'{self.path}' has {len(bad):,} event{_s(bad)} whose {column!r} is no readable "
-            f"{kind} (in {self._traces_of(bad)}; e.g. {examples}); {_FIXES.get(kind, _FIX)}"
+            f"{kind} {where}; {_FIXES.get(kind, _FIX)}"
         )
 
 

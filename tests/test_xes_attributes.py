@@ -1,6 +1,6 @@
-"""What the XES reader makes of attribute values, checked against pm4py's reader where it
-is installed: whole numbers exact. The refusals (numbers beyond int64) are in
-test_bad_input.py."""
+"""What the XES reader makes of attribute values and keys, checked against pm4py's reader
+where it is installed: whole numbers exact, trace attributes against the event keys
+written as 'case:<key>'. The refusals (numbers beyond int64) are in test_bad_input.py."""
 
 from __future__ import annotations
 
@@ -92,6 +92,60 @@ def test_int_attributes_are_read_exactly(tmp_path):
     want = pm4py_values(path, "amount")
     if want is not None:
         assert want == expected
+
+
+def test_an_event_case_key_leaves_the_event_in_its_trace(tmp_path):
+    """An event's own 'case:concept:name' took over: event a went to case OTHER and b,
+    its trace's value wiped, was dropped as missing its case."""
+    path = written(
+        tmp_path,
+        '<trace><string key="concept:name" value="c1"/>'
+        + event(
+            "a",
+            "2020-01-01T10:00:00+00:00",
+            '<string key="case:concept:name" value="OTHER"/>',
+        )
+        + event("b", "2020-01-01T11:00:00+00:00")
+        + "</trace>",
+    )
+    log = engine.read_log(path)
+    assert log.dropped.total == 0
+    assert list(log.case_ids) == ["c1"]
+    frame = log.to_pm4py()
+    assert frame[["case:concept:name", "concept:name"]].values.tolist() == [
+        ["c1", "a"],
+        ["c1", "b"],
+    ]
+    want = pm4py_frame(path)
+    if want is not None:
+        got = frame[["case:concept:name", "concept:name"]].astype(str).values.tolist()
+        assert got == want[["case:concept:name", "concept:name"]].astype(str).values.tolist()
+
+
+def test_trace_attributes_win_over_the_events_case_keys(tmp_path):
+    """The trace's channel is its events' channel; an event's own 'case:channel' stands
+    only in a trace without one."""
+    path = written(
+        tmp_path,
+        '<trace><string key="concept:name" value="c1"/><string key="channel" value="web"/>'
+        + event("a", "2020-01-01T10:00:00Z", '<string key="case:channel" value="app"/>')
+        + event("b", "2020-01-01T11:00:00Z")
+        + event("c", "2020-01-01T12:00:00Z")
+        + "</trace>",
+        '<trace><string key="concept:name" value="c2"/>'
+        + event("a", "2020-01-02T10:00:00Z", '<string key="case:channel" value="app"/>')
+        + event("b", "2020-01-02T11:00:00Z")
+        + "</trace>",
+    )
+    expected = ["web", "web", "web", "app", None]
+    log = engine.read_log(path, attributes=["case:channel"])
+    channel = [None if pd.isna(v) else v for v in log.attributes["case:channel"]]
+    assert channel == expected
+    raw = read_table(path, columns=None)["case:channel"]
+    assert [None if pd.isna(v) else v for v in raw] == expected
+    want = pm4py_frame(path)
+    if want is not None:
+        assert [None if pd.isna(v) else v for v in want["case:channel"]] == expected
 
 
 @pytest.mark.parametrize("kinds", [("int", "float"), ("float", "float")])

@@ -1,7 +1,12 @@
 """The XES parser's target: it follows the open log, trace and event as elements start and
 end, and accumulates the wanted attribute values column by column, building no tree. It
 enforces the XES structure (an event belongs to the trace it is written in) and names the
-traces of any value it cannot read."""
+traces of any value it cannot read.
+
+Trace attributes become ``case:<key>`` columns. An event may carry a ``case:<key>`` of its
+own; the trace's attribute wins where the trace has one (as in pm4py), so that no event
+leaves its trace or loses its trace's values, and the event's own value stands where the
+trace has none."""
 
 from __future__ import annotations
 
@@ -38,8 +43,11 @@ class XesCollector:
         # Keys such as 'case:x' that are plain event attributes in some files.
         if wanted is not None:
             self.event_keys |= {k for k in wanted if k.startswith(CASE_PREFIX)}
-        self.values: dict[str, list] = {}
+        self.values: dict[str, list] = {}  # event attributes, by key
         self.kinds: dict[str, set[str]] = {}
+        self.case_values: dict[str, list] = {}  # trace attributes, by column ('case:' + key)
+        self.case_kinds: dict[str, set[str]] = {}
+        self.columns: dict[str, None] = {}  # every column, in the order first met
         self.n_events = 0
         self.trace_start = 0
         self.seen: set[str] = set()
@@ -160,15 +168,25 @@ class XesCollector:
         if key not in self.trace:
             self.trace[key] = (kind, attrib.get("value"))
 
-    def _put(self, column: str, kind: str, value: str | None, index: int) -> None:
-        values = self.values.get(column)
+    def _put(
+        self,
+        column: str,
+        kind: str,
+        value: str | None,
+        index: int,
+        values_of: dict[str, list],
+        kinds_of: dict[str, set[str]],
+    ) -> list:
+        values = values_of.get(column)
         if values is None:
-            values = self.values[column] = [None] * index
-            self.kinds[column] = set()
+            values = values_of[column] = [None] * index
+            kinds_of[column] = set()
+            self.columns[column] = None
         elif len(values) < index:
             values.extend([None] * (index - len(values)))
         values.append(value)
-        self.kinds[column].add(kind)
+        kinds_of[column].add(kind)
+        return values
 
     def _end_event(self) -> None:
         index = self.n_events
@@ -179,7 +197,7 @@ class XesCollector:
                 values.append(value)
                 self.kinds[key].add(kind)
             else:
-                self._put(key, kind, value, index)
+                self._put(key, kind, value, index, values_of, self.kinds)
         self.event.clear()
         self.trace_of_event.append(len(self.trace_names))
         self.n_events = index + 1
@@ -189,27 +207,42 @@ class XesCollector:
         if count:
             for key, (kind, value) in self.trace.items():
                 column = CASE_PREFIX + key
-                values = self.values.get(column)
-                if values is not None and len(values) > self.trace_start:
-                    continue  # given by the events themselves
-                self._put(column, kind, value, self.trace_start)
-                self.values[column].extend([value] * (count - 1))
+                values = self._put(
+                    column, kind, value, self.trace_start, self.case_values, self.case_kinds
+                )
+                values.extend([value] * (count - 1))
         self.trace.clear()
         self.trace_names.append(self.trace_name)
         self.trace_name = None
         self.trace_start = self.n_events
 
     def frame(self) -> pd.DataFrame:
-        n = self.n_events
         data = {}
-        for column, values in self.values.items():
-            if len(values) < n:
-                values.extend([None] * (n - len(values)))
-            series, problem = convert_values(values, self.kinds[column])
+        for column in self.columns:
+            values, kinds = self._column(column)
+            series, problem = convert_values(values, kinds)
             if problem is not None:
-                raise self._value_error(column, values, problem)
+                raise self._value_error(column, values, kinds, problem)
             data[column] = series
-        return pd.DataFrame(data, index=pd.RangeIndex(n))
+        return pd.DataFrame(data, index=pd.RangeIndex(self.n_events))
+
+    def _column(self, column: str) -> tuple[list, set[str]]:
+        """A column's values, one per event, and their kinds. A 'case:' column given by
+        traces and by events too takes the trace's value wherever the trace has one."""
+        n = self.n_events
+        events, traces = self.values.get(column), self.case_values.get(column)
+        for values in (events, traces):
+            if values is not None and len(values) < n:
+                values.extend([None] * (n - len(values)))
+        if traces is None:
+            return events, self.kinds[column]
+        if events is None:
+            return traces, self.case_kinds[column]
+        merged = [e if t is None else t for t, e in zip(traces, events, strict=True)]
+        kinds = set(self.case_kinds[column])
+        if any(t is None and e is not None for t, e in zip(traces, events, strict=True)):
+            kinds |= self.kinds[column]  # some events keep their own value
+        return merged, kinds
 
     def _traces_of(self, events: np.ndarray, *, limit: int = 3) -> str:
         traces = np.frombuffer(self.trace_of_event, dtype=np.int64)[events]
@@ -217,8 +250,10 @@ class XesCollector:
         shown = ", ".join(self._trace_label(t) for t in unique[:limit])
         return shown + (", ..." if len(unique) > limit else "")
 
-    def _value_error(self, column: str, values: list, problem: BadValues) -> InputError:
-        kind = "/".join(sorted(self.kinds[column]))
+    def _value_error(
+        self, column: str, values: list, kinds: set[str], problem: BadValues
+    ) -> InputError:
+        kind = "/".join(sorted(kinds))
         if problem.mixed is not None:
             with_offset, without = problem.mixed
             return InputError(

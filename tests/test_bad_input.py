@@ -662,6 +662,45 @@ def test_xes_int_that_is_no_number_is_refused(tmp_path, value):
     assert "'amount' is no readable int" in message and f"'{value}'" in message
 
 
+def test_xes_key_repeated_in_an_event_is_refused_not_read_as_the_first(tmp_path):
+    """concept:name 'a' then 'a2' in one event was read as 'a' (pm4py takes 'a2')."""
+    path = tmp_path / "twice.xes"
+    twice = _event("a").replace("</event>", '<string key="concept:name" value="a2"/></event>')
+    path.write_text(_xes(_trace("c1", twice, _event("b"))))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "the key 'concept:name' twice in an event of trace 'c1'" in message
+    assert "('a' and 'a2')" in message and "remove or rename one" in message
+
+
+def test_xes_requested_attribute_repeated_in_an_event_is_refused(tmp_path):
+    path = tmp_path / "twice.xes"
+    twice = _event("a").replace(
+        "</event>",
+        '<string key="org:resource" value="r1"/><string key="org:resource" value="r2"/></event>',
+    )
+    path.write_text(_xes(_trace("c0", _event("x")) + _trace("c1", twice)))
+    assert engine.read_log(path).n_events == 2  # not asked for: left alone
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, attributes=["org:resource"])
+    message = one_line_error(excinfo)
+    assert "'org:resource' twice in an event of trace 'c1' ('r1' and 'r2')" in message
+
+
+def test_xes_trace_key_repeated_is_refused(tmp_path):
+    path = tmp_path / "twice.xes"
+    trace = _trace("c1", _event("a")).replace(
+        "<event>", '<string key="concept:name" value="c2"/><event>', 1
+    )
+    path.write_text(_xes(trace))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "the key 'concept:name' twice in trace 'c1' ('c1' and 'c2')" in message
+    assert "'case:concept:name'" in message
+
+
 def test_xes_without_events_says_so(tmp_path):
     path = tmp_path / "empty.xes"
     path.write_text(_xes(_trace("t")))

@@ -1,6 +1,7 @@
 """What the XES reader makes of attribute values and keys, checked against pm4py's reader
 where it is installed: whole numbers exact, trace attributes against the event keys
-written as 'case:<key>'. The refusals (numbers beyond int64) are in test_bad_input.py."""
+written as 'case:<key>'. The refusals (repeated keys, numbers beyond int64) are in
+test_bad_input.py."""
 
 from __future__ import annotations
 
@@ -148,6 +149,21 @@ def test_trace_attributes_win_over_the_events_case_keys(tmp_path):
         assert [None if pd.isna(v) else v for v in want["case:channel"]] == expected
 
 
+def test_a_key_repeated_in_an_event_that_the_read_does_not_use_is_left_alone(tmp_path):
+    path = written(
+        tmp_path,
+        '<trace><string key="concept:name" value="c1"/>'
+        + event(
+            "a",
+            "2020-01-01T10:00:00Z",
+            '<string key="org:resource" value="r1"/><string key="org:resource" value="r2"/>',
+        )
+        + "</trace>",
+    )
+    log = engine.read_log(path)
+    assert log.n_events == 1 and list(log.case_ids) == ["c1"]
+
+
 @pytest.mark.parametrize("kinds", [("int", "float"), ("float", "float")])
 def test_int_and_float_columns_are_float64(tmp_path, kinds):
     """A <float> is read as float64; an <int> beside it too, when float64 holds it."""
@@ -161,3 +177,16 @@ def test_int_and_float_columns_are_float64(tmp_path, kinds):
     )
     x = engine.read_log(path, attributes=["x"]).attributes["x"]
     assert str(x.dtype) == "float64" and x.tolist() == [2.0**53, 1.5]
+
+
+def test_a_key_repeated_with_the_same_value_is_that_value(tmp_path):
+    """No value to choose between: read, not refused."""
+    same = '<string key="concept:name" value="a"/>'
+    path = written(
+        tmp_path,
+        '<trace><string key="concept:name" value="c1"/><string key="concept:name" value="c1"/>'
+        + event("a", "2020-01-01T10:00:00Z", same)
+        + "</trace>",
+    )
+    log = engine.read_log(path)
+    assert list(log.case_ids) == ["c1"] and log.activity_names.tolist() == ["a"]

@@ -6,7 +6,8 @@ traces of any value it cannot read.
 Trace attributes become ``case:<key>`` columns. An event may carry a ``case:<key>`` of its
 own; the trace's attribute wins where the trace has one (as in pm4py), so that no event
 leaves its trace or loses its trace's values, and the event's own value stands where the
-trace has none."""
+trace has none. A key the read uses that is repeated inside one event or trace with another
+value is refused naming the trace: there is no one value to read."""
 
 from __future__ import annotations
 
@@ -151,8 +152,11 @@ class XesCollector:
             if len(self.seen) < _MAX_SEEN:
                 self.seen.add(key)
             return
-        if key not in self.event:  # a key repeated inside one event: the first one wins
-            self.event[key] = (kind, attrib.get("value"))
+        event = self.event
+        read = (kind, attrib.get("value"))
+        if key in event and event[key] != read:
+            self._repeated(key, event[key][1], read[1], trace=False)
+        event[key] = read
 
     def _trace_attribute(self, kind: str, attrib: dict[str, str]) -> None:
         key = attrib.get("key")
@@ -165,8 +169,24 @@ class XesCollector:
             if len(self.seen) < _MAX_SEEN:
                 self.seen.add(CASE_PREFIX + key)
             return
-        if key not in self.trace:
-            self.trace[key] = (kind, attrib.get("value"))
+        trace = self.trace
+        read = (kind, attrib.get("value"))
+        if key in trace and trace[key] != read:
+            self._repeated(key, trace[key][1], read[1], trace=True)
+        trace[key] = read
+
+    def _repeated(
+        self, key: str, first: str | None, second: str | None, *, trace: bool
+    ) -> NoReturn:
+        """A key the read uses, twice in the open event (or trace: a 'case:' column) and
+        not as the same value (a repeat of the same kind and value is the one value)."""
+        where, read = ("", f", read as {CASE_PREFIX + key!r}") if trace else ("an event of ", "")
+        raise InputError(
+            f"'{self.path}' has the key {key!r} twice in {where}{self._trace_label()} "
+            f"({_shown(first)} and {_shown(second)}){read}: parcours reads one value per key "
+            "and will not pick one; remove or rename one of them in the file, or export the "
+            "log again"
+        )
 
     def _put(
         self,
@@ -293,6 +313,12 @@ _FIXES = {
 
 def _s(items: np.ndarray) -> str:
     return "" if len(items) == 1 else "s"
+
+
+def _shown(value: str | None) -> str:
+    if value is None:
+        return "no value"
+    return repr(value if len(value) <= 40 else value[:37] + "...")
 
 
 #: The attribute elements by tag name without its namespace, and their XES type.

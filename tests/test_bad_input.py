@@ -701,6 +701,32 @@ def test_xes_trace_key_repeated_is_refused(tmp_path):
     assert "'case:concept:name'" in message
 
 
+@pytest.mark.parametrize(
+    ("column", "element", "where"),
+    [
+        ("items", "list", "an event of trace 'c1'"),
+        ("meta", "container", "an event of trace 'c1'"),
+        ("case:items", "list", "trace 'c1'"),
+    ],
+)
+def test_xes_list_attribute_asked_for_is_refused_as_a_list(tmp_path, column, element, where):
+    """A <list> asked for was 'not found', as if the file had no such key."""
+    key = column.removeprefix("case:")
+    nested = f'<{element} key="{key}"><values><string key="x" value="1"/></values></{element}>'
+    if column.startswith("case:"):
+        trace = _trace("c1", _event("a")).replace("<event>", nested + "<event>", 1)
+    else:
+        trace = _trace("c1", _event("a").replace("</event>", nested + "</event>"))
+    path = tmp_path / "list.xes"
+    path.write_text(_xes(trace))
+    assert engine.read_log(path).n_events == 1  # not asked for: not read
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, attributes=[column])
+    message = one_line_error(excinfo)
+    assert f"{column!r} as a <{element}> in {where}" in message
+    assert "not lists or containers" in message and "not found" not in message
+
+
 def test_xes_without_events_says_so(tmp_path):
     path = tmp_path / "empty.xes"
     path.write_text(_xes(_trace("t")))

@@ -1,6 +1,6 @@
 """What the XES reader makes of attribute values and keys, checked against pm4py's reader
 where it is installed: whole numbers exact, trace attributes against the event keys
-written as 'case:<key>'. The refusals (repeated keys, numbers beyond int64) are in
+written as 'case:<key>'. The refusals (repeated keys, lists, numbers beyond int64) are in
 test_bad_input.py."""
 
 from __future__ import annotations
@@ -156,7 +156,8 @@ def test_a_key_repeated_in_an_event_that_the_read_does_not_use_is_left_alone(tmp
         + event(
             "a",
             "2020-01-01T10:00:00Z",
-            '<string key="org:resource" value="r1"/><string key="org:resource" value="r2"/>',
+            '<string key="org:resource" value="r1"/><string key="org:resource" value="r2"/>'
+            '<list key="items"><values><string key="x" value="1"/></values></list>',
         )
         + "</trace>",
     )

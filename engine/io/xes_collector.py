@@ -7,7 +7,8 @@ Trace attributes become ``case:<key>`` columns. An event may carry a ``case:<key
 own; the trace's attribute wins where the trace has one (as in pm4py), so that no event
 leaves its trace or loses its trace's values, and the event's own value stands where the
 trace has none. A key the read uses that is repeated inside one event or trace with another
-value is refused naming the trace: there is no one value to read."""
+value, or that is a list or container, is refused naming the trace: there is no one value to
+read."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .xes_values import BadValues, convert_values
 CASE_PREFIX = "case:"
 _NAME = "concept:name"
 _MAX_SEEN = 1000  # attribute names remembered for error messages
+_CONTAINERS = ("list", "container")  # attributes of attributes, never read as a value
 
 
 class XesCollector:
@@ -73,6 +75,8 @@ class XesCollector:
                 if kind is not None:
                     self._event_attribute(kind, attrib)
                     return
+                if local in _CONTAINERS:
+                    self._container(local, attrib.get("key"), self.event_keys, "")
             if local == "event":
                 self._refuse("an <event> inside an event")
             if local == "trace":
@@ -87,6 +91,8 @@ class XesCollector:
                 if local == "event":
                     self.event_depth = depth
                     return
+                if local in _CONTAINERS:
+                    self._container(local, attrib.get("key"), self.trace_keys, CASE_PREFIX)
             if local == "trace":
                 self._refuse(f"a <trace> inside {self._trace_label()}")
             if local == "event":
@@ -186,6 +192,19 @@ class XesCollector:
             f"({_shown(first)} and {_shown(second)}){read}: parcours reads one value per key "
             "and will not pick one; remove or rename one of them in the file, or export the "
             "log again"
+        )
+
+    def _container(self, local: str, key: str | None, keys: set[str] | None, prefix: str) -> None:
+        """A <list> or <container>: refused when the read asks for its key."""
+        if key is None or keys is None or key not in keys:
+            return
+        where = "" if prefix else "an event of "
+        column = prefix + key
+        raise InputError(
+            f"'{self.path}' has {column!r} as a <{local}> in {where}{self._trace_label()}; "
+            "parcours reads plain attributes (string, date, int, float, boolean, id), not "
+            f"lists or containers: leave {column!r} out of the attributes, or write what it "
+            "holds as plain attributes of their own"
         )
 
     def _put(

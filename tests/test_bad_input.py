@@ -608,6 +608,125 @@ def test_xes_dates_mixing_offsets_and_none_are_refused_naming_the_traces(tmp_pat
     assert "trace 't0'" in message and "trace 't1'" in message and "offset" in message
 
 
+def _amounts(*values: str, kind: str = "int") -> str:
+    """A trace 'c1' whose events carry these values as <int key="amount">."""
+    events = [
+        _event(f"a{i}").replace("</event>", f'<{kind} key="amount" value="{v}"/></event>')
+        for i, v in enumerate(values)
+    ]
+    return _trace("c1", *events)
+
+
+def test_xes_int_beyond_int64_is_refused_not_rounded(tmp_path):
+    """It was read as 1e+20 (through float64), every whole number of the column with it."""
+    path = tmp_path / "big.xes"
+    path.write_text(_xes(_amounts("99999999999999999999", "1")))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, attributes=["amount"])
+    message = one_line_error(excinfo)
+    assert "1 event whose 'amount'" in message and "beyond int64" in message
+    assert "trace 'c1'" in message and "'99999999999999999999'" in message
+    assert "<string>" in message
+
+
+def test_xes_int_case_id_beyond_int64_is_refused(tmp_path):
+    path = tmp_path / "big.xes"
+    trace = _trace("x", _event("a")).replace(
+        '<string key="concept:name" value="x"/>',
+        '<int key="concept:name" value="-99999999999999999999"/>',
+    )
+    path.write_text(_xes(trace))
+    with pytest.raises(InputError, match=r"'case:concept:name' is a whole number beyond int64"):
+        engine.read_log(path)
+
+
+def test_xes_int_that_a_float_column_would_round_is_refused(tmp_path):
+    """Beside a fraction the column is float64, which has no 2**53 + 1."""
+    path = tmp_path / "round.xes"
+    path.write_text(_xes(_amounts("1.5", str(2**53 + 1))))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, attributes=["amount"])
+    message = one_line_error(excinfo)
+    assert "'amount'" in message and "would round" in message
+    assert f"'{2**53 + 1}'" in message and "trace 'c1'" in message
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0x10", "1_000"])
+def test_xes_int_that_is_no_number_is_refused(tmp_path, value):
+    """'nan' in an <int> was read as a missing value, 'inf' as a float."""
+    path = tmp_path / "nan.xes"
+    path.write_text(_xes(_amounts(value, "1")))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, attributes=["amount"])
+    message = one_line_error(excinfo)
+    assert "'amount' is no readable int" in message and f"'{value}'" in message
+
+
+def test_xes_key_repeated_in_an_event_is_refused_not_read_as_the_first(tmp_path):
+    """concept:name 'a' then 'a2' in one event was read as 'a' (pm4py takes 'a2')."""
+    path = tmp_path / "twice.xes"
+    twice = _event("a").replace("</event>", '<string key="concept:name" value="a2"/></event>')
+    path.write_text(_xes(_trace("c1", twice, _event("b"))))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "the key 'concept:name' twice in an event of trace 'c1'" in message
+    assert "('a' and 'a2')" in message and "remove or rename one" in message
+
+
+def test_xes_requested_attribute_repeated_in_an_event_is_refused(tmp_path):
+    path = tmp_path / "twice.xes"
+    twice = _event("a").replace(
+        "</event>",
+        '<string key="org:resource" value="r1"/><string key="org:resource" value="r2"/></event>',
+    )
+    path.write_text(_xes(_trace("c0", _event("x")) + _trace("c1", twice)))
+    assert engine.read_log(path).n_events == 2  # not asked for: left alone
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, attributes=["org:resource"])
+    message = one_line_error(excinfo)
+    assert "'org:resource' twice in an event of trace 'c1' ('r1' and 'r2')" in message
+
+
+def test_xes_trace_key_repeated_is_refused(tmp_path):
+    path = tmp_path / "twice.xes"
+    trace = _trace("c1", _event("a")).replace(
+        "<event>", '<string key="concept:name" value="c2"/><event>', 1
+    )
+    path.write_text(_xes(trace))
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path)
+    message = one_line_error(excinfo)
+    assert "the key 'concept:name' twice in trace 'c1' ('c1' and 'c2')" in message
+    assert "'case:concept:name'" in message
+
+
+@pytest.mark.parametrize(
+    ("column", "element", "where"),
+    [
+        ("items", "list", "an event of trace 'c1'"),
+        ("meta", "container", "an event of trace 'c1'"),
+        ("case:items", "list", "trace 'c1'"),
+    ],
+)
+def test_xes_list_attribute_asked_for_is_refused_as_a_list(tmp_path, column, element, where):
+    """A <list> asked for was 'not found', as if the file had no such key."""
+    key = column.removeprefix("case:")
+    nested = f'<{element} key="{key}"><values><string key="x" value="1"/></values></{element}>'
+    if column.startswith("case:"):
+        trace = _trace("c1", _event("a")).replace("<event>", nested + "<event>", 1)
+    else:
+        trace = _trace("c1", _event("a").replace("</event>", nested + "</event>"))
+    path = tmp_path / "list.xes"
+    path.write_text(_xes(trace))
+    assert engine.read_log(path).n_events == 1  # not asked for: not read
+    with pytest.raises(InputError) as excinfo:
+        engine.read_log(path, attributes=[column])
+    message = one_line_error(excinfo)
+    assert f"{column!r} as a <{element}> in {where}" in message
+    assert "not lists or containers" in message and "not found" not in message
+
+
 def test_xes_without_events_says_so(tmp_path):
     path = tmp_path / "empty.xes"
     path.write_text(_xes(_trace("t")))

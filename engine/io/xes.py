@@ -6,7 +6,8 @@ The file is streamed into a parser target that sees each element as it starts an
 builds no tree, so memory stays flat in the size of the file, whatever it holds besides
 events; a gzip that expands like no real log does is refused. Only the requested
 attributes are kept, which makes large logs cheap to read. Trace attributes appear as
-``case:<key>`` columns, as pm4py names them.
+``case:<key>`` columns, as pm4py names them (winning, as there, over an event's own
+``case:<key>``); lists and containers are not read, and asking for one is an error.
 
 This module is the entry: it checks the prolog and feeds the file (opened by xes_gzip) to
 the parser, whose target (xes_collector) keeps the values and types them (xes_values).

@@ -1,7 +1,14 @@
 """The XES parser's target: it follows the open log, trace and event as elements start and
 end, and accumulates the wanted attribute values column by column, building no tree. It
 enforces the XES structure (an event belongs to the trace it is written in) and names the
-traces of any value it cannot read."""
+traces of any value it cannot read.
+
+Trace attributes become ``case:<key>`` columns. An event may carry a ``case:<key>`` of its
+own; the trace's attribute wins where the trace has one (as in pm4py), so that no event
+leaves its trace or loses its trace's values, and the event's own value stands where the
+trace has none. A key the read uses that is repeated inside one event or trace with another
+value, or that is a list or container, is refused naming the trace: there is no one value to
+read."""
 
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ from .xes_values import BadValues, convert_values
 CASE_PREFIX = "case:"
 _NAME = "concept:name"
 _MAX_SEEN = 1000  # attribute names remembered for error messages
+_CONTAINERS = ("list", "container")  # attributes of attributes, never read as a value
 
 
 class XesCollector:
@@ -38,8 +46,11 @@ class XesCollector:
         # Keys such as 'case:x' that are plain event attributes in some files.
         if wanted is not None:
             self.event_keys |= {k for k in wanted if k.startswith(CASE_PREFIX)}
-        self.values: dict[str, list] = {}
+        self.values: dict[str, list] = {}  # event attributes, by key
         self.kinds: dict[str, set[str]] = {}
+        self.case_values: dict[str, list] = {}  # trace attributes, by column ('case:' + key)
+        self.case_kinds: dict[str, set[str]] = {}
+        self.columns: dict[str, None] = {}  # every column, in the order first met
         self.n_events = 0
         self.trace_start = 0
         self.seen: set[str] = set()
@@ -64,6 +75,8 @@ class XesCollector:
                 if kind is not None:
                     self._event_attribute(kind, attrib)
                     return
+                if local in _CONTAINERS:
+                    self._container(local, attrib.get("key"), self.event_keys, "")
             if local == "event":
                 self._refuse("an <event> inside an event")
             if local == "trace":
@@ -78,6 +91,8 @@ class XesCollector:
                 if local == "event":
                     self.event_depth = depth
                     return
+                if local in _CONTAINERS:
+                    self._container(local, attrib.get("key"), self.trace_keys, CASE_PREFIX)
             if local == "trace":
                 self._refuse(f"a <trace> inside {self._trace_label()}")
             if local == "event":
@@ -143,8 +158,11 @@ class XesCollector:
             if len(self.seen) < _MAX_SEEN:
                 self.seen.add(key)
             return
-        if key not in self.event:  # a key repeated inside one event: the first one wins
-            self.event[key] = (kind, attrib.get("value"))
+        event = self.event
+        read = (kind, attrib.get("value"))
+        if key in event and event[key] != read:
+            self._repeated(key, event[key][1], read[1], trace=False)
+        event[key] = read
 
     def _trace_attribute(self, kind: str, attrib: dict[str, str]) -> None:
         key = attrib.get("key")
@@ -157,18 +175,57 @@ class XesCollector:
             if len(self.seen) < _MAX_SEEN:
                 self.seen.add(CASE_PREFIX + key)
             return
-        if key not in self.trace:
-            self.trace[key] = (kind, attrib.get("value"))
+        trace = self.trace
+        read = (kind, attrib.get("value"))
+        if key in trace and trace[key] != read:
+            self._repeated(key, trace[key][1], read[1], trace=True)
+        trace[key] = read
 
-    def _put(self, column: str, kind: str, value: str | None, index: int) -> None:
-        values = self.values.get(column)
+    def _repeated(
+        self, key: str, first: str | None, second: str | None, *, trace: bool
+    ) -> NoReturn:
+        """A key the read uses, twice in the open event (or trace: a 'case:' column) and
+        not as the same value (a repeat of the same kind and value is the one value)."""
+        where, read = ("", f", read as {CASE_PREFIX + key!r}") if trace else ("an event of ", "")
+        raise InputError(
+            f"'{self.path}' has the key {key!r} twice in {where}{self._trace_label()} "
+            f"({_shown(first)} and {_shown(second)}){read}: parcours reads one value per key "
+            "and will not pick one; remove or rename one of them in the file, or export the "
+            "log again"
+        )
+
+    def _container(self, local: str, key: str | None, keys: set[str] | None, prefix: str) -> None:
+        """A <list> or <container>: refused when the read asks for its key."""
+        if key is None or keys is None or key not in keys:
+            return
+        where = "" if prefix else "an event of "
+        column = prefix + key
+        raise InputError(
+            f"'{self.path}' has {column!r} as a <{local}> in {where}{self._trace_label()}; "
+            "parcours reads plain attributes (string, date, int, float, boolean, id), not "
+            f"lists or containers: leave {column!r} out of the attributes, or write what it "
+            "holds as plain attributes of their own"
+        )
+
+    def _put(
+        self,
+        column: str,
+        kind: str,
+        value: str | None,
+        index: int,
+        values_of: dict[str, list],
+        kinds_of: dict[str, set[str]],
+    ) -> list:
+        values = values_of.get(column)
         if values is None:
-            values = self.values[column] = [None] * index
-            self.kinds[column] = set()
+            values = values_of[column] = [None] * index
+            kinds_of[column] = set()
+            self.columns[column] = None
         elif len(values) < index:
             values.extend([None] * (index - len(values)))
         values.append(value)
-        self.kinds[column].add(kind)
+        kinds_of[column].add(kind)
+        return values
 
     def _end_event(self) -> None:
         index = self.n_events
@@ -179,7 +236,7 @@ class XesCollector:
                 values.append(value)
                 self.kinds[key].add(kind)
             else:
-                self._put(key, kind, value, index)
+                self._put(key, kind, value, index, values_of, self.kinds)
         self.event.clear()
         self.trace_of_event.append(len(self.trace_names))
         self.n_events = index + 1
@@ -189,27 +246,42 @@ class XesCollector:
         if count:
             for key, (kind, value) in self.trace.items():
                 column = CASE_PREFIX + key
-                values = self.values.get(column)
-                if values is not None and len(values) > self.trace_start:
-                    continue  # given by the events themselves
-                self._put(column, kind, value, self.trace_start)
-                self.values[column].extend([value] * (count - 1))
+                values = self._put(
+                    column, kind, value, self.trace_start, self.case_values, self.case_kinds
+                )
+                values.extend([value] * (count - 1))
         self.trace.clear()
         self.trace_names.append(self.trace_name)
         self.trace_name = None
         self.trace_start = self.n_events
 
     def frame(self) -> pd.DataFrame:
-        n = self.n_events
         data = {}
-        for column, values in self.values.items():
-            if len(values) < n:
-                values.extend([None] * (n - len(values)))
-            series, problem = convert_values(values, self.kinds[column])
+        for column in self.columns:
+            values, kinds = self._column(column)
+            series, problem = convert_values(values, kinds)
             if problem is not None:
-                raise self._value_error(column, values, problem)
+                raise self._value_error(column, values, kinds, problem)
             data[column] = series
-        return pd.DataFrame(data, index=pd.RangeIndex(n))
+        return pd.DataFrame(data, index=pd.RangeIndex(self.n_events))
+
+    def _column(self, column: str) -> tuple[list, set[str]]:
+        """A column's values, one per event, and their kinds. A 'case:' column given by
+        traces and by events too takes the trace's value wherever the trace has one."""
+        n = self.n_events
+        events, traces = self.values.get(column), self.case_values.get(column)
+        for values in (events, traces):
+            if values is not None and len(values) < n:
+                values.extend([None] * (n - len(values)))
+        if traces is None:
+            return events, self.kinds[column]
+        if events is None:
+            return traces, self.case_kinds[column]
+        merged = [e if t is None else t for t, e in zip(traces, events, strict=True)]
+        kinds = set(self.case_kinds[column])
+        if any(t is None and e is not None for t, e in zip(traces, events, strict=True)):
+            kinds |= self.kinds[column]  # some events keep their own value
+        return merged, kinds
 
     def _traces_of(self, events: np.ndarray, *, limit: int = 3) -> str:
         traces = np.frombuffer(self.trace_of_event, dtype=np.int64)[events]
@@ -217,8 +289,10 @@ class XesCollector:
         shown = ", ".join(self._trace_label(t) for t in unique[:limit])
         return shown + (", ..." if len(unique) > limit else "")
 
-    def _value_error(self, column: str, values: list, problem: BadValues) -> InputError:
-        kind = "/".join(sorted(self.kinds[column]))
+    def _value_error(
+        self, column: str, values: list, kinds: set[str], problem: BadValues
+    ) -> InputError:
+        kind = "/".join(sorted(kinds))
         if problem.mixed is not None:
             with_offset, without = problem.mixed
             return InputError(
@@ -230,9 +304,23 @@ class XesCollector:
             )
         bad = problem.bad
         examples = ", ".join(repr(str(values[i]))[:40] for i in bad[:3])
+        where = f"(in {self._traces_of(bad)}; e.g. {examples})"
+        if problem.reason == "int64":
+            return InputError(
+                f"'{self.path}' has {len(bad):,} event{_s(bad)} whose {column!r} is a whole "
+                f"number beyond int64 {where}, which parcours will not round: write it as a "
+                "<string> (an identifier) or a <float> (an amount that may be rounded)"
+            )
+        if problem.reason == "float64":
+            return InputError(
+                f"'{self.path}' has {len(bad):,} event{_s(bad)} whose {column!r} is a whole "
+                f"number that the column's float64 (it holds {kind} values, fractions among "
+                f"them) would round {where}: write the whole numbers of {column!r} as "
+                "<string>, or every value as a whole <int>"
+            )
         return InputError(
             f"'{self.path}' has {len(bad):,} event{_s(bad)} whose {column!r} is no readable "
-            f"{kind} (in {self._traces_of(bad)}; e.g. {examples}); {_FIXES.get(kind, _FIX)}"
+            f"{kind} {where}; {_FIXES.get(kind, _FIX)}"
         )
 
 
@@ -244,6 +332,12 @@ _FIXES = {
 
 def _s(items: np.ndarray) -> str:
     return "" if len(items) == 1 else "s"
+
+
+def _shown(value: str | None) -> str:
+    if value is None:
+        return "no value"
+    return repr(value if len(value) <= 40 else value[:37] + "...")
 
 
 #: The attribute elements by tag name without its namespace, and their XES type.

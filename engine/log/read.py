@@ -85,7 +85,7 @@ def read_eventlog(
             available, case, activity, timestamp, start_timestamp, where=f"'{source}'"
         )
         roles = column_roles(mapping, attributes)
-        if available is not None:  # None for XES, whose attribute keys cannot repeat
+        if available is not None:  # None for XES: its reader refuses a key repeated in an event
             check_unique(roles, available, where=f"'{source}'")
         wanted = list(roles)
         text = [mapping.case, mapping.activity, mapping.timestamp]

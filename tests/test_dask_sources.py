@@ -143,3 +143,50 @@ def test_parcours_analyze_on_dask_reads_postgresql(client, postgres, events_tabl
         got = pd.read_parquet(dask_out / f"{name}.parquet")
         want = pd.read_parquet(pandas_out / f"{name}.parquet")
         pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, obj=name)
+
+
+def test_an_error_on_the_workers_is_one_line_on_stderr(tmp_path: Path):
+    """The command line's own local cluster: a bad timestamp found on a worker ends in the
+    one-line error of the single machine, without the workers' log of the failed task (a
+    traceback per task), and a busy dashboard port warns nothing."""
+    import socket
+    import subprocess
+    import sys
+
+    frame = generate(300, seed=3)
+    frame["ts"] = frame["ts"].astype(str)
+    frame.loc[7, "ts"] = "nope"
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    flags = [f"--{role}={column}" for role, column in KEYS.items()]
+    with socket.socket() as busy:
+        try:
+            busy.bind(("127.0.0.1", 8787))
+        except OSError:
+            pass  # taken already: the same situation
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "engine.cli",
+                "analyze",
+                str(path),
+                *flags,
+                "--backend",
+                "dask",
+                "--format",
+                "csv",
+                "--out",
+                str(tmp_path / "out"),
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+    assert done.returncode == 3, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("parcours: error:"), done.stderr
+    assert "nope" in lines[0]

@@ -38,7 +38,16 @@ def connect(scheduler: str | None = None) -> Any:
     except ValueError:
         pass
     if "client" not in _LOCAL:
-        cluster = LocalCluster(threads_per_worker=1, processes=True, dashboard_address=None)
+        # The scheduler serves HTTP even without a dashboard: on a free port (":0"), not
+        # 8787, so that a second cluster on the machine prints no "port in use" warning.
+        # A task's failure reaches the caller as its exception, which parcours turns into
+        # one line; the workers' own log of it (a traceback per task) is not printed.
+        cluster = LocalCluster(
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.CRITICAL,
+        )
         _LOCAL["client"] = Client(cluster)
     return _LOCAL["client"]
 

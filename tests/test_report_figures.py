@@ -431,3 +431,174 @@ def test_counts_read_in_the_singular_and_missing_intervals_read_as_missing(shop)
     edges = pd.DataFrame({"source": list("aab"), "target": list("bca"), "frequency": [3, 2, 1]})
     _, note = within_budget(MapCounts(edges, acts, 1.0), max_edges=2)
     assert "all 3 touchpoints" in note and "most frequent of 3 touchpoints" not in note
+
+
+#: Paths of the Sankey log (default stages: discovery, evaluation, purchase, after_sales,
+#: loyalty; conversion: the purchase touchpoint), with how many journeys take each.
+SANKEY_PATHS = {
+    # discovery → purchase: never visits evaluation, which the funnel counts as reached
+    "skip": (["ad_click", "purchase"], 30),
+    # discovery → evaluation → discovery → evaluation → purchase: a move back, repeated moves
+    "back": (["ad_click", "product_page", "ad_click", "product_page", "checkout", "purchase"], 20),
+    # discovery → evaluation, never converting
+    "look": (["search", "product_page"], 25),
+    # discovery → evaluation → purchase → after_sales: converted, ends after purchase
+    "after": (["ad_click", "product_page", "purchase", "delivery"], 15),
+    # starts at evaluation, goes back to discovery, never converts
+    "late": (["product_page", "ad_click"], 10),
+    # no stage at all
+    "none": (["newsletter"], 5),
+}
+
+
+@pytest.fixture(scope="module")
+def sankey_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("sankey")
+    start = pd.Timestamp("2026-03-01T00:00:00Z")
+    rows = []
+    case = 0
+    for steps, n in SANKEY_PATHS.values():
+        for _ in range(n):
+            t = start + pd.Timedelta(hours=case)
+            for i, step in enumerate(steps):
+                rows.append((f"c{case:04d}", step, t + pd.Timedelta(minutes=5 * i)))
+            case += 1
+    log = folder / "sankey.csv"
+    pd.DataFrame(rows, columns=["customer_id", "touchpoint", "ts"]).to_csv(log, index=False)
+    return analyze(log, folder / "out")
+
+
+def sankey_links(chart: dict[str, Any]) -> dict[tuple[str, str], int]:
+    """The Sankey's links, by the labels of their two nodes (stage names bare, the outer
+    nodes' labels without their count); the halves of several backward moves from or to
+    one stage added up."""
+    trace = chart["data"][0]
+    names = [label.split(" (")[0] for label in trace["node"]["label"]]
+    link = trace["link"]
+    links: dict[tuple[str, str], int] = {}
+    for a, b, n in zip(link["source"], link["target"], link["value"], strict=True):
+        links[(names[a], names[b])] = links.get((names[a], names[b]), 0) + n
+    return links
+
+
+def test_the_sankey_draws_the_moves_journeys_make(sankey_run):
+    """From stage_transitions, not the funnel: the 30 journeys buying from discovery flow
+    discovery → purchase (the funnel has them reach evaluation, and the Sankey once drew
+    discovery → evaluation 100, evaluation → purchase 65); the 65 converted journeys end
+    'converted' (they once vanished at the last stage they reached); a move back leaves to
+    the right and re-enters from the left; each stage takes in and lets out its visits."""
+    funnel = table(sankey_run, "funnel").set_index("stage")
+    assert funnel.loc["evaluation", ["reached", "visited"]].tolist() == [100, 70]
+    chart = charts(sankey_run)["sankey"]
+    trace = chart["data"][0]
+    back_out, back_in = "back to an earlier stage", "back from a later stage"
+    assert sankey_links(chart) == {
+        ("start", "discovery"): 90,
+        ("start", "evaluation"): 10,
+        ("discovery", "evaluation"): 80,  # 40 moves of 20 'back' journeys, 25 + 15
+        ("discovery", "purchase"): 30,
+        ("evaluation", "purchase"): 35,
+        ("purchase", "after_sales"): 15,
+        ("evaluation", back_out): 30,
+        (back_in, "discovery"): 30,
+        ("discovery", "end: not converted"): 10,
+        ("evaluation", "end: not converted"): 25,
+        ("purchase", "end: converted"): 50,
+        ("after_sales", "end: converted"): 15,
+    }
+    assert trace["node"]["label"] == [
+        "start (100 journeys)",
+        "back from a later stage (30 moves)",
+        "discovery",
+        "evaluation",
+        "purchase",
+        "after_sales",  # loyalty: nobody visits it, left out
+        "end: converted (65 journeys)",
+        "end: not converted (35 journeys)",
+        "back to an earlier stage (30 moves)",
+    ]
+    # The same numbers as the tables: moves are stage_transitions' frequency, and each
+    # stage's links in and out add up to its visits.
+    links = sankey_links(chart)
+    moves = table(sankey_run, "stage_transitions")
+    for move in moves.itertuples():
+        if move.backward:
+            assert links[(move.source, back_out)] == links[(back_in, move.target)]
+            assert links[(move.source, back_out)] == move.frequency
+        else:
+            assert links[(move.source, move.target)] == move.frequency
+    for stage, visits in table(sankey_run, "stages").set_index("stage")["visits"].items():
+        into = sum(n for (_, b), n in links.items() if b == stage)
+        out = sum(n for (a, _), n in links.items() if a == stage)
+        assert into == out == visits, stage
+    colours = dict(zip(trace["link"]["customdata"], trace["link"]["color"], strict=False))
+    backward = "evaluation → discovery: 30 moves by 30 journeys, back to an earlier stage"
+    assert colours[backward] != colours["discovery → evaluation: 80 moves by 60 journeys"]
+    assert trace["link"]["customdata"].count(backward) == 2  # both halves say what they are
+    subtitle = chart["layout"]["title"]["subtitle"]["text"]
+    assert subtitle.startswith("link width: moves from one stage visit to the next")
+    assert "orange: 30 moves back to an earlier stage" in subtitle
+    assert "5 journeys with no stage visit not drawn" in subtitle
+    assert "draws what journeys really do" in visible_text(sankey_run)
+
+
+def test_a_rebuilt_report_draws_the_same_sankey(sankey_run, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(sankey_run, copy)
+    (copy / "report.html").unlink()
+    assert main(["report", str(copy), "--quiet"]) == 0
+    assert charts(copy)["sankey"] == charts(sankey_run)["sankey"]
+
+
+def test_no_sankey_without_stage_moves(sankey_run):
+    """Journeys that never change stage: the page says why there is no Sankey; a folder
+    without the bottleneck table ends journeys in one node, counted as in stages."""
+    from engine.report import charts as report_charts
+    from engine.report.build import RunOutputs, render_page
+
+    run = RunOutputs.load(sankey_run)
+    figure = report_charts.stage_sankey(run["stage_transitions"], run["stages"])
+    assert list(figure.data[0].node.label)[-2:] == [
+        "end (100 journeys)",
+        "back to an earlier stage (30 moves)",
+    ]
+    run.tables["stage_transitions"] = run["stage_transitions"].iloc[:0]
+    page = render_page(run, [], "no map")
+    folder = sankey_run.parent / "still"
+    folder.mkdir(exist_ok=True)
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    assert "sankey" not in charts(folder)
+    text = visible_text(folder)
+    assert "No Sankey of the moves between stages: no journey moves from one stage" in text
+    assert "draws what journeys really do" not in text
+
+
+def test_sankey_stages_named_as_its_outer_nodes_stay_apart():
+    """Stages called "start" and "end": their own nodes, not the start and end columns."""
+    from engine.report import charts as report_charts
+
+    stages = pd.DataFrame(
+        {"stage": ["start", "end"], "order": [0, 1], "visits": [10, 6], "open_visits": [4, 6]}
+    )
+    moves = pd.DataFrame(
+        {"source": ["start"], "target": ["end"], "frequency": [6], "cases": [6], "backward": False}
+    )
+    lost = pd.DataFrame(
+        {"level": "stage", "source": ["start", "end"], "abandoned_after": [4, 1], "target": ""}
+    )
+    figure = report_charts.stage_sankey(moves, stages, lost, 10)
+    chart = decode(json.loads(figure.to_json()))
+    assert chart["data"][0]["node"]["label"] == [
+        "start (10 journeys)",
+        "start",
+        "end",
+        "end: converted (5 journeys)",
+        "end: not converted (5 journeys)",
+    ]
+    assert sankey_links(chart) == {
+        ("start", "start"): 10,
+        ("start", "end"): 6,
+        ("start", "end: not converted"): 4,
+        ("end", "end: converted"): 5,
+        ("end", "end: not converted"): 1,
+    }

@@ -211,7 +211,9 @@ def render_page(
     drawn = {
         "funnel": charts.funnel(run["funnel"], journey.get("journeys", summary.get("cases"))),
         "journey_map": charts.journey_map(run["funnel"], run["stages"], run["satisfaction"]),
-        "sankey": charts.stage_sankey(run["funnel"]),
+        "sankey": charts.stage_sankey(
+            run["stage_transitions"], run["stages"], run["bottlenecks"], journey.get("journeys")
+        ),
         "dwell": charts.dwell_distributions(run["stage_dwell"]),
         "time_to_convert": charts.time_to_convert(run["time_to_convert"]),
         "segments": charts.segments(run["segments"]),
@@ -227,6 +229,7 @@ def render_page(
         journey=summary.get("journey"),
         slice_steps=[_slice_step(step) for step in summary.get("slice") or []],
         no_closed_visits=run["stage_dwell"] is not None and "dwell" not in drawn,
+        no_stage_moves=_no_stage_moves(run["stage_transitions"]),
         charts=drawn,
         chart_json=_chart_json(drawn),
         plotly_js=_inline_js(get_plotlyjs()),
@@ -252,6 +255,12 @@ def render_page(
         variants=_variant_rows(_either(run["journey_variants"], run["variants"])),
         stages=_records(run["stages"]),
     )
+
+
+def _no_stage_moves(transitions: pd.DataFrame | None) -> bool:
+    """Whether the run has stages but no journey moves from one to another (the page then
+    says why it draws no Sankey)."""
+    return transitions is not None and not (transitions["frequency"] > 0).any()
 
 
 def _slice_step(step: dict[str, Any]) -> str:

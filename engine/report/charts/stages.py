@@ -3,6 +3,8 @@ in each, and the journey map that puts reach, dwell and satisfaction side by sid
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,6 +16,7 @@ from .style import (
     GREEN,
     GREY,
     LAYOUT,
+    ORANGE,
     RED,
     from_table,
     interval,
@@ -78,32 +81,166 @@ def funnel(table: pd.DataFrame, journeys: int | None = None) -> go.Figure | None
     return figure
 
 
+#: The stage Sankey's link colours: moves forward and backward (to an earlier stage),
+#: journeys entering at their first stage visit, and leaving from their last by outcome.
+LINK = {
+    "forward": "rgba(59,111,182,0.4)",
+    "backward": "rgba(230,126,34,0.55)",
+    "start": "rgba(154,165,177,0.5)",
+    "end": "rgba(154,165,177,0.5)",
+    "converted": "rgba(46,139,87,0.5)",
+    "not converted": "rgba(192,57,43,0.45)",
+}
+#: Its outer nodes, by key: colour, and label given their count.
+OUTER = {
+    "start": (GREY, lambda n: f"start ({counted(n, 'journey')})"),
+    "back in": (ORANGE, lambda n: f"back from a later stage ({counted(n, 'move')})"),
+    "converted": (GREEN, lambda n: f"end: converted ({counted(n, 'journey')})"),
+    "not converted": (RED, lambda n: f"end: not converted ({counted(n, 'journey')})"),
+    "end": (GREY, lambda n: f"end ({counted(n, 'journey')})"),
+    "back out": (ORANGE, lambda n: f"back to an earlier stage ({counted(n, 'move')})"),
+}
+
+
 @from_table
-def stage_sankey(table: pd.DataFrame) -> go.Figure | None:
-    """Journeys flowing from stage to stage (furthest stage reached), and where they stop."""
-    stages = list(table["stage"])
-    n = len(stages)
-    labels = [safe(s) for s in stages] + [f"stop after {safe(s)}" for s in stages]
-    colours = [BLUE] * n + [RED] * n
-    source, target, value = [], [], []
-    reached = table["reached"].to_numpy()
-    drop = table["drop_off"].to_numpy()
-    for i in range(n):
-        if i + 1 < n and reached[i + 1] > 0:
-            source.append(i), target.append(i + 1), value.append(int(reached[i + 1]))
-        if drop[i] > 0 and i + 1 < n:
-            source.append(i), target.append(n + i), value.append(int(drop[i]))
-    if not value:
+def stage_sankey(
+    transitions: pd.DataFrame,
+    stages: pd.DataFrame | None,
+    bottlenecks: pd.DataFrame | None = None,
+    journeys: int | None = None,
+) -> go.Figure | None:
+    """The real moves between consecutive stage visits, stages left to right in stage
+    order, link widths in moves (stage_transitions' `frequency`; hovers name the journeys,
+    `cases`). Journeys enter from "start" into the stage of their first visit (its visits
+    less the moves into it) and leave from that of their last (stages' `open_visits`) to
+    "converted" or "not converted" (the bottleneck table's stage rows, `abandoned_after`;
+    one "end" without that table), so each stage takes in and lets out its visits. A move
+    back to an earlier stage, drawn as such, would loop over the whole chart: it leaves its
+    stage to "back to an earlier stage" on the right and enters its target from "back from
+    a later stage" on the left, both halves orange and hovering its two stages. Stages
+    nobody visits are left out; None without a stage move."""
+    moves = transitions[transitions["frequency"] > 0]
+    if stages is None or stages.empty or moves.empty:
         return None
-    figure = new_figure("Journeys across stages")
+    stages = stages.sort_values("order")
+    stages = stages[stages["visits"] > 0]
+    names = list(stages["stage"])
+    lost = _not_converted(bottlenecks, names)
+    ends = ["end"] if lost is None else ["converted", "not converted"]
+    backward = moves["backward"].astype(bool)
+    left = ["start"] + (["back in"] if backward.any() else [])
+    right = ends + (["back out"] if backward.any() else [])
+    # Stages are keyed apart from the outer nodes: a stage may be called "end".
+    node = {key: i for i, key in enumerate([*left, *(("stage", s) for s in names), *right])}
+    links: list[tuple[Any, Any, int, str, str]] = []  # source, target, width, kind, hover
+
+    def link(source: Any, target: Any, n: int, kind: str, text: str) -> None:
+        links.append((source, target, n, kind, text))
+
+    moved_in = moves.groupby("target")["frequency"].sum()
+    for stage, visits in zip(names, stages["visits"], strict=True):
+        first = int(visits) - int(moved_in.get(stage, 0))
+        if first > 0:
+            text = f"{counted(first, 'journey')} start at {safe(stage)}"
+            link("start", ("stage", stage), first, "start", text)
+    for move, back in zip(moves.itertuples(index=False), backward, strict=True):
+        n = int(move.frequency)
+        text = f"{safe(move.source)} → {safe(move.target)}: {counted(n, 'move')} by " + counted(
+            int(move.cases), "journey"
+        )
+        source, target = ("stage", move.source), ("stage", move.target)
+        if back:
+            text += ", back to an earlier stage"
+            link(source, "back out", n, "backward", text)
+            link("back in", target, n, "backward", text)
+        else:
+            link(source, target, n, "forward", text)
+    for stage, last in zip(names, stages["open_visits"], strict=True):
+        split = (
+            {"end": int(last)}
+            if lost is None
+            else {"converted": int(last) - lost[stage], "not converted": lost[stage]}
+        )
+        for end, n in split.items():
+            if n > 0:
+                outcome = "" if end == "end" else f", {end}"
+                text = f"{counted(n, 'journey')} end at {safe(stage)}{outcome}"
+                link(("stage", stage), end, n, end, text)
+
+    into = {key: sum(n for _, b, n, *_ in links if b == key) for key in node}
+    out_of = {key: sum(n for a, _, n, *_ in links if a == key) for key in node}
+    labels = [
+        safe(key[1]) if isinstance(key, tuple) else OUTER[key][1](max(into[key], out_of[key]))
+        for key in node
+    ]
+    hover = [
+        f"{label}: {counted(into[key], 'visit')}" if isinstance(key, tuple) else label
+        for key, label in zip(node, labels, strict=True)
+    ]
+    colours = [BLUE if isinstance(key, tuple) else OUTER[key][0] for key in node]
+    # The stages left to right in stage order, between the two outer columns.
+    step = 1 / (len(names) + 1)
+    x = [0.001] * len(left) + [step * (i + 1) for i in range(len(names))] + [0.999] * len(right)
+    y = _spread(len(left)) + [0.4] * len(names) + _spread(len(right))
+    figure = new_figure("Moves between stages, and where journeys end")
     figure.add_trace(
         go.Sankey(
             arrangement="snap",
-            node={"label": labels, "color": colours, "pad": 18},
-            link={"source": source, "target": target, "value": value},
+            node={
+                "label": labels,
+                "color": colours,
+                "pad": 18,
+                "x": x,
+                "y": y,
+                "customdata": hover,
+                "hovertemplate": "%{customdata}<extra></extra>",
+            },
+            link={
+                "source": [node[a] for a, *_ in links],
+                "target": [node[b] for _, b, *_ in links],
+                "value": [n for _, _, n, *_ in links],
+                "color": [LINK[kind] for *_, kind, _ in links],
+                "customdata": [text for *_, text in links],
+                "hovertemplate": "%{customdata}<extra></extra>",
+            },
         )
     )
+    notes = [
+        "link width: moves from one stage visit to the next (a journey repeating a move "
+        "counts each time); journeys enter at their first stage and leave from their last"
+    ]
+    if backward.any():
+        back = counted(int(moves.loc[backward, "frequency"].sum()), "move")
+        notes.append(
+            f"orange: {back} back to an earlier stage, each drawn leaving to the right and "
+            "re-entering from the left"
+        )
+    unseen = (journeys or 0) - out_of["start"]
+    if unseen > 0:
+        notes.append(f"{counted(unseen, 'journey')} with no stage visit not drawn")
+    figure.update_layout(
+        title={"subtitle": {"text": "<br>".join(notes)}},
+        height=560,
+        margin={**LAYOUT["margin"], "t": 110},
+    )
     return figure
+
+
+def _spread(n: int) -> list[float]:
+    """The heights of `n` nodes sharing an outer column of the Sankey, top to bottom."""
+    return [0.2 + 0.6 * i / max(n - 1, 1) for i in range(n)]
+
+
+def _not_converted(bottlenecks: pd.DataFrame | None, stages: list[str]) -> dict | None:
+    """Per stage, the journeys that never convert whose last visit is there (the stage
+    rows' `abandoned_after`); None without the table or a row for every stage."""
+    if bottlenecks is None:
+        return None
+    rows = bottlenecks[bottlenecks["level"] == "stage"]
+    lost = dict(zip(rows["source"], rows["abandoned_after"], strict=True))
+    if any(stage not in lost for stage in stages):
+        return None
+    return {stage: int(lost[stage]) for stage in stages}
 
 
 @from_table

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from ..labels import neutral
 
 BLUE, RED, GREEN, GREY = "#3b6fb6", "#c0392b", "#2e8b57", "#9aa5b1"
+ORANGE = "#e67e22"
 LAYOUT = {
     "template": "plotly_white",
     "margin": {"l": 60, "r": 30, "t": 50, "b": 50},

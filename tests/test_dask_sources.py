@@ -149,6 +149,7 @@ def test_an_error_on_the_workers_is_one_line_on_stderr(tmp_path: Path):
     """The command line's own local cluster: a bad timestamp found on a worker ends in the
     one-line error of the single machine, without the workers' log of the failed task (a
     traceback per task), and a busy dashboard port warns nothing."""
+    import contextlib
     import socket
     import subprocess
     import sys
@@ -160,10 +161,8 @@ def test_an_error_on_the_workers_is_one_line_on_stderr(tmp_path: Path):
     frame.to_csv(path, index=False)
     flags = [f"--{role}={column}" for role, column in KEYS.items()]
     with socket.socket() as busy:
-        try:
+        with contextlib.suppress(OSError):  # taken already: the same situation
             busy.bind(("127.0.0.1", 8787))
-        except OSError:
-            pass  # taken already: the same situation
         done = subprocess.run(
             [
                 sys.executable,

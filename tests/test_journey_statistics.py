@@ -185,6 +185,8 @@ def test_one_list_writes_its_percentages_one_way():
             "lost_high": [6.0, 60.0],
             "alternative_rate": [0.996, 0.6],
             "share_of_lost": [0.08, 0.92],
+            "comparable": [True, True],
+            "loss_significant": [True, True],
         }
     )
     actions = action_table(rows, top=10, min_journeys=30)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import engine
@@ -143,3 +144,116 @@ def test_parcours_analyze_on_dask_reads_postgresql(client, postgres, events_tabl
         got = pd.read_parquet(dask_out / f"{name}.parquet")
         want = pd.read_parquet(pandas_out / f"{name}.parquet")
         pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, obj=name)
+
+
+def _ids_table(n_cases: int = 40) -> pa.Table:
+    """Four events a journey; order_id past 2**53, missing in the second event of the
+    first two journeys only (so that some partitions hold no null), units never."""
+    rng = np.random.default_rng(5)
+    n = 4 * n_cases
+    ids = 2**53 + 1 + rng.integers(0, 10**6, n)
+    return pa.table(
+        {
+            "case": pa.array([f"c{j}" for j in np.repeat(np.arange(n_cases), 4)]),
+            "activity": pa.array(rng.choice(["view", "cart", "pay"], n)),
+            "ts": pa.array(pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n), "min")),
+            "order_id": pa.array(ids, pa.int64(), mask=np.isin(np.arange(n), [1, 5])),
+            "units": pa.array(rng.integers(0, 9, n), pa.int64()),
+        }
+    )
+
+
+def _by_event(logs) -> tuple[dict, set]:
+    """{(case, time): (order_id, units)} over the parts `logs`, and the (column, dtype,
+    whether it has a null) of each part."""
+    from engine.log.eventlog import EventLog
+
+    values, kinds = {}, set()
+    for log in logs:
+        if not isinstance(log, EventLog):
+            continue
+        cases = np.repeat(log.case_ids.astype(str), np.diff(log.case_offsets))
+        order, units = log.attributes["order_id"], log.attributes["units"]
+        kinds |= {("order_id", str(order.dtype), bool(order.isna().any()))}
+        kinds |= {("units", str(units.dtype), bool(units.isna().any()))}
+        for case, ts, o, u in zip(cases, log.timestamp, order, units, strict=True):
+            values[(case, int(ts))] = (None if pd.isna(o) else int(o), int(u))
+    return values, kinds
+
+
+@pytest.mark.parametrize("form", ["parquet", "csv"])
+def test_integer_attributes_with_nulls_keep_every_digit_on_dask(client, tmp_path, form):
+    """An integer attribute with nulls reads on Dask as on one machine: every digit kept
+    (float64 rounded 2**53 + 1 to 2**53), Int64 in a partition with a null, int64 in one
+    without (as a column without nulls is read); a column without nulls int64."""
+    import dask
+
+    table = _ids_table()
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    folder = tmp_path / form
+    folder.mkdir()
+    for k, (low, high) in enumerate([(0, 52), (52, 104), (104, 160)]):  # whole journeys
+        if form == "parquet":
+            pq.write_table(table.slice(low, high - low), folder / f"part-{k}.parquet")
+        else:
+            frame.iloc[low:high].to_csv(folder / f"part-{k}.csv", index=False)
+    whole = tmp_path / f"whole.{form}"
+    if form == "parquet":
+        pq.write_table(table, whole)
+    else:
+        frame.to_csv(whole, index=False)
+    attributes = ["order_id", "units"]
+    want, one = _by_event([engine.read_log(whole, **keys, attributes=attributes)])
+    assert one == {("order_id", "Int64", True), ("units", "int64", False)}
+    assert [v[0] for v in want.values()].count(None) == 2
+    log = engine.read_log(
+        str(folder / f"*.{form}"),
+        **keys,
+        attributes=attributes,
+        backend="dask",
+        npartitions=4,
+        **({"format": "csv"} if form == "csv" else {}),
+    )
+    got, parts = _by_event(dask.compute(*log._built()))
+    assert got == want
+    assert parts == {
+        ("order_id", "Int64", True),
+        ("order_id", "int64", False),
+        ("units", "int64", False),
+    }
+
+
+def test_a_bigint_attribute_with_nulls_keeps_every_digit_on_dask_from_postgresql(
+    client, postgres, tmp_path
+):
+    """A PostgreSQL bigint attribute with NULLs read by key ranges on Dask gives the
+    values and the dtypes (Int64 where a part has a NULL) of the one-machine read."""
+    import dask
+
+    table = _ids_table()
+    table = table.append_column("row", pa.array(np.arange(table.num_rows)))
+    postgres_server.load(postgres.socket_uri, "dask_bigint_nulls", table)
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    query = "SELECT * FROM dask_bigint_nulls ORDER BY row"
+    attributes = ["order_id", "units"]
+    one = engine.read_log(postgres.socket_uri, query=query, **keys, attributes=attributes)
+    want, kinds = _by_event([one])
+    assert kinds == {("order_id", "Int64", True), ("units", "int64", False)}
+    log = engine.read_log(
+        postgres.socket_uri,
+        query=query,
+        **keys,
+        attributes=attributes,
+        backend="dask",
+        partition_on="row",
+        npartitions=4,
+    )
+    got, parts = _by_event(dask.compute(*log._built()))
+    assert got == want
+    assert ("order_id", "Int64", True) in parts
+    assert parts <= {
+        ("order_id", "Int64", True),
+        ("order_id", "int64", False),
+        ("units", "int64", False),
+    }

@@ -27,9 +27,12 @@ class DaskEventLog(PartedLog):
         client: Any,
         parse: dict[str, Any],
         attributes: list[str] | None = None,
+        nullable: list[str] | None = None,
     ) -> None:
         self.columns = columns
         self.attributes = list(attributes or [])
+        #: The attributes the read made nullable integers (see build_part).
+        self._nullable = list(nullable or [])
         self.source = source
         self.client = client
         self._partitions = partitions
@@ -57,7 +60,9 @@ class DaskEventLog(PartedLog):
 
             parts = self._partitions.to_delayed()
             logs = [
-                dask.delayed(build_part)(p, self.columns, self._parse, self.attributes)
+                dask.delayed(build_part)(
+                    p, self.columns, self._parse, self.attributes, self._nullable
+                )
                 for p in parts
             ]
             self._logs = list(dask.persist(*logs))
@@ -164,6 +169,7 @@ class DaskEventLog(PartedLog):
             client=self.client,
             parse=self._parse,
             attributes=attributes if attributes is not None else self.attributes,
+            nullable=self._nullable,
         )
         derived._logs = logs
         derived.definition = [*self.definition, *([found] if found else [])]

@@ -18,10 +18,15 @@ def build_part(
     mapping: ColumnMapping,
     parse: dict[str, Any],
     attributes: Sequence[str] = (),
+    nullable: Sequence[str] = (),
 ) -> Any:
     """One partition's canonical log (rows in input order first, so that ties in time
-    keep it), or a DroppedRows when it has no usable row."""
+    keep it), or a DroppedRows when it has no usable row. The `nullable` attributes (the
+    integers the read made pandas' nullable integers) stay so where the partition has a
+    missing value, as an integer column with a null is on one machine, and are NumPy
+    integers again where it has none."""
     from ..log.build import DroppedRows, build_canonical
+    from ..log.columns import plain_integers
     from ..log.eventlog import EventLog
     from .threads import match_worker_threads
 
@@ -37,5 +42,6 @@ def build_part(
             missing_timestamp=int(missing[mapping.timestamp]),
         )
     part = part.sort_values(ROW, kind="stable").drop(columns=ROW).reset_index(drop=True)
+    part = plain_integers(part, nullable)
     canonical = build_canonical(part, mapping, attributes=list(attributes), **parse)
     return EventLog(canonical, columns=mapping, source="partition")

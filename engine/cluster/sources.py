@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputError
+from ..log.columns import nullable_integers
 
 #: Rows per partition of a PostgreSQL query when npartitions is not given.
 SQL_PARTITION_ROWS = 1_000_000
@@ -43,17 +44,44 @@ def csv_header(path: str, *, sep: str) -> list[str]:
 def csv_frame(path: str, *, sep: str, columns: Sequence[str], text: Sequence[str]) -> Any:
     """`columns` of the CSV files `path` names, the `text` ones kept as written (as the
     pandas backend reads them: an id '007' or 'NA' stays that text, an empty field is
-    missing), the others typed by pandas."""
+    missing), the others typed by pandas; whole numbers with an empty field as pandas'
+    nullable integers (Int64), every digit kept, not as float64."""
     from pandas._libs.parsers import STR_NA_VALUES
 
-    return _read_csv(
+    frame = _read_csv(
         path,
         sep=sep,
         usecols=list(columns),
         dtype={c: "string" for c in text},
         keep_default_na=False,
         na_values={c: sorted(STR_NA_VALUES) for c in columns if c not in text},
+        dtype_backend="numpy_nullable",
     )
+    typed = [c for c in columns if c not in text]
+    return frame.map_partitions(
+        _nullable_integers_only, typed, meta=_nullable_integers_only(frame._meta, typed)
+    )
+
+
+def _nullable_integers_only(part: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """A CSV partition read with pandas' nullable types, the `columns` that are not whole
+    numbers as pandas' own types give them: numbers as float64 (NaN where missing),
+    true/false as bool (object with NaN where one is missing), text as str."""
+    changed = {}
+    for name in columns:
+        values = part[name]
+        kind = values.dtype
+        if isinstance(kind, pd.Float32Dtype | pd.Float64Dtype):
+            changed[name] = values.to_numpy(kind.numpy_dtype, na_value=np.nan)
+        elif isinstance(kind, pd.BooleanDtype):
+            changed[name] = (
+                values.to_numpy(object, na_value=np.nan)
+                if values.hasnans
+                else values.to_numpy(np.bool_)
+            )
+        elif isinstance(kind, pd.StringDtype):
+            changed[name] = values.astype("str")
+    return part.assign(**changed) if changed else part
 
 
 def _read_csv(path: str, *, sep: str, **options: Any) -> Any:
@@ -129,7 +157,7 @@ def sql_frame(
         _Range(uri, result.query.sql, partition_on, int(a), int(b), last=i == len(edges) - 2)
         for i, (a, b) in enumerate(itertools.pairwise(edges))
     ]
-    meta = result.schema.empty_table().to_pandas()
+    meta = result.schema.empty_table().to_pandas(types_mapper=nullable_integers)
     return dd.from_map(_read_range, ranges, meta=meta, label="read-postgresql")
 
 
@@ -157,7 +185,8 @@ def _bounds(query: Any, key: str) -> tuple[int | None, int | None]:
 
 
 def _read_range(part: _Range) -> pd.DataFrame:
-    """The rows of one range, as pandas (run on a worker)."""
+    """The rows of one range, as pandas (run on a worker), integers as pandas' nullable
+    integers: a bigint with a NULL keeps every digit."""
     from ..io.sql import _failed, _Query, connect, plain
 
     key = _quoted(part.key)
@@ -175,4 +204,4 @@ def _read_range(part: _Range) -> pd.DataFrame:
                 raise _failed(_Query(part.uri, part.sql), exc) from None
     finally:
         con.close()
-    return plain(table).to_pandas()
+    return plain(table).to_pandas(types_mapper=nullable_integers)

@@ -39,6 +39,18 @@ def nullable_integers(kind: pa.DataType) -> pd.api.extensions.ExtensionDtype | N
     return NULLABLE_INTEGERS.get(kind)
 
 
+def plain_integers(part: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """`part` with those of `columns` that hold nullable integers without a missing value
+    as NumPy integers of the same width, as a column without nulls is read on one
+    machine; the others as they are. `part` itself is not modified."""
+    full = {
+        name: part[name].to_numpy(part[name].dtype.numpy_dtype)
+        for name in columns
+        if isinstance(part[name].dtype, _NULLABLE_TYPES) and not part[name].hasnans
+    }
+    return part.assign(**full) if full else part
+
+
 def column_names(table: Table) -> list[str]:
     return (
         [str(c) for c in table.columns]

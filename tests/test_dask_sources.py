@@ -257,3 +257,62 @@ def test_a_bigint_attribute_with_nulls_keeps_every_digit_on_dask_from_postgresql
         ("order_id", "int64", False),
         ("units", "int64", False),
     }
+
+
+def test_a_csv_column_is_typed_by_all_its_values_on_dask(client, tmp_path):
+    """dask types a CSV column from its first rows; a column of whole numbers there is
+    read as text and typed by all its values: a blank only in a later file keeps it
+    whole numbers (Int64 where one is missing), a fraction in a later file makes it
+    float64 in every partition, with the values of one machine's read; numbers here and
+    words there is a clear error (pandas refused both, as mismatched dtypes)."""
+    import dask
+
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    files = {
+        "part-0.csv": [("a", "x", "2026-01-01 00:00", 9007199254740993, 2, 7)],
+        "part-1.csv": [("b", "y", "2026-01-01 01:00", "", 0.5, "A7")],
+        "part-2.csv": [("c", "x", "2026-01-01 02:00", 5, 3, 8)],
+    }
+    for name, rows in files.items():
+        lines = ["case,activity,ts,units,ratio,code", *(",".join(map(str, r)) for r in rows)]
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+    whole = tmp_path / "whole.csv"
+    whole.write_text(
+        "case,activity,ts,units,ratio,code\n"
+        + "".join((tmp_path / n).read_text().split("\n", 1)[1] for n in files)
+    )
+    attributes = ["units", "ratio"]
+    want, one = _by_event_of(engine.read_log(whole, **keys, attributes=attributes), attributes)
+    assert one == {("units", "Int64"), ("ratio", "float64")}
+    log = engine.read_log(
+        str(tmp_path / "part-*.csv"),
+        **keys,
+        attributes=attributes,
+        backend="dask",
+        format="csv",
+        npartitions=2,
+    )
+    got, parts = set(), set()
+    for part in dask.compute(*log._built()):
+        if part is not None and hasattr(part, "attributes"):
+            values, kinds = _by_event_of(part, attributes)
+            got |= values
+            parts |= kinds
+    assert got == want
+    assert parts <= {("units", "Int64"), ("units", "int64"), ("ratio", "float64")}
+    assert ("ratio", "float64") in parts
+    with pytest.raises(InputError, match="'code' of the CSV holds numbers in some partitions"):
+        engine.read_log(
+            str(tmp_path / "part-*.csv"), **keys, attributes=["code"], backend="dask", format="csv"
+        ).n_events
+
+
+def _by_event_of(log, columns) -> tuple[set, set]:
+    """{(case, column, value)} of one log (None where missing), and its (column, dtype)."""
+    cases = np.repeat(log.case_ids.astype(str), np.diff(log.case_offsets))
+    values = {
+        (case, name, None if pd.isna(v) else v)
+        for name in columns
+        for case, v in zip(cases, log.attributes[name].tolist(), strict=True)
+    }
+    return values, {(name, str(log.attributes[name].dtype)) for name in columns}

@@ -108,10 +108,11 @@ def read_dask_log(
     check_unique(column_roles(mapping, attributes), header, where=f"'{label}'")
     if csv:
         text = [c for c in vars(mapping).values() if c is not None]
-        frame = csv_frame(path, sep=sep, columns=wanted, text=text)
+        frame, whole = csv_frame(path, sep=sep, columns=wanted, text=text)
     frame = frame[wanted]
-    # Integer attributes this read made nullable: plain again in a part without a null.
-    nullable = [] if given else [a for a in attributes if a in frame.columns]
+    # Integer attributes this read made nullable: plain again in a part without a null
+    # (Parquet, PostgreSQL); a CSV's whole numbers come as text, typed once all are read.
+    nullable = [] if given or csv else list(dict.fromkeys(attributes))
     numbered = frame.map_partitions(_number_rows, meta=frame._meta.assign(**{ROW: np.int64(0)}))
     method = "p2p" if client is not None and _p2p_available() else "tasks"
     if npartitions is None:  # at least two tasks per worker thread
@@ -126,6 +127,7 @@ def read_dask_log(
         parse={"timestamp_format": timestamp_format, "timestamp_unit": timestamp_unit},
         attributes=list(attributes),
         nullable=nullable,
+        text_numbers=whole if csv else [],
     )
 
 

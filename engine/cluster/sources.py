@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputError
-from ..log.columns import nullable_integers
+from ..log.columns import NULLABLE_INTEGER_TYPES, nullable_integers
 
 #: Rows per partition of a PostgreSQL query when npartitions is not given.
 SQL_PARTITION_ROWS = 1_000_000
@@ -41,47 +41,32 @@ def csv_header(path: str, *, sep: str) -> list[str]:
     return [str(name) for name in first.iloc[0]]
 
 
-def csv_frame(path: str, *, sep: str, columns: Sequence[str], text: Sequence[str]) -> Any:
+def csv_frame(
+    path: str, *, sep: str, columns: Sequence[str], text: Sequence[str]
+) -> tuple[Any, list[str]]:
     """`columns` of the CSV files `path` names, the `text` ones kept as written (as the
     pandas backend reads them: an id '007' or 'NA' stays that text, an empty field is
-    missing), the others typed by pandas; whole numbers with an empty field as pandas'
-    nullable integers (Int64), every digit kept, not as float64."""
+    missing), the others typed by pandas; and those of them whose first rows (the rows
+    dask infers types from) hold only whole numbers or nothing. These are read as their
+    text, every digit kept, and typed once the whole log is read, by all their values
+    (engine.cluster.parts.text_kinds): pandas would make whole numbers with an empty
+    field float64, which rounds past 2**53, and would refuse a fraction or a word that
+    comes after the first rows."""
     from pandas._libs.parsers import STR_NA_VALUES
 
-    frame = _read_csv(
-        path,
-        sep=sep,
-        usecols=list(columns),
-        dtype={c: "string" for c in text},
-        keep_default_na=False,
-        na_values={c: sorted(STR_NA_VALUES) for c in columns if c not in text},
-        dtype_backend="numpy_nullable",
-    )
-    typed = [c for c in columns if c not in text]
-    return frame.map_partitions(
-        _nullable_integers_only, typed, meta=_nullable_integers_only(frame._meta, typed)
-    )
-
-
-def _nullable_integers_only(part: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """A CSV partition read with pandas' nullable types, the `columns` that are not whole
-    numbers as pandas' own types give them: numbers as float64 (NaN where missing),
-    true/false as bool (object with NaN where one is missing), text as str."""
-    changed = {}
-    for name in columns:
-        values = part[name]
-        kind = values.dtype
-        if isinstance(kind, pd.Float32Dtype | pd.Float64Dtype):
-            changed[name] = values.to_numpy(kind.numpy_dtype, na_value=np.nan)
-        elif isinstance(kind, pd.BooleanDtype):
-            changed[name] = (
-                values.to_numpy(object, na_value=np.nan)
-                if values.hasnans
-                else values.to_numpy(np.bool_)
-            )
-        elif isinstance(kind, pd.StringDtype):
-            changed[name] = values.astype("str")
-    return part.assign(**changed) if changed else part
+    options: dict[str, Any] = {
+        "sep": sep,
+        "usecols": list(columns),
+        "keep_default_na": False,
+        "na_values": {c: sorted(STR_NA_VALUES) for c in columns if c not in text},
+    }
+    as_text = {c: "string" for c in text}
+    first = _read_csv(path, dtype=as_text, dtype_backend="numpy_nullable", **options)._meta
+    whole = [
+        c for c in columns if c not in text and isinstance(first[c].dtype, NULLABLE_INTEGER_TYPES)
+    ]
+    digits = {c: pd.StringDtype("pyarrow") for c in whole}
+    return _read_csv(path, dtype={**as_text, **digits}, **options), whole
 
 
 def _read_csv(path: str, *, sep: str, **options: Any) -> Any:

@@ -30,7 +30,8 @@ NULLABLE_INTEGERS: dict[pa.DataType, pd.api.extensions.ExtensionDtype] = {
     pa.uint64(): pd.UInt64Dtype(),
 }
 
-_NULLABLE_TYPES = tuple(type(dtype) for dtype in NULLABLE_INTEGERS.values())
+#: Their pandas dtype classes (Int64Dtype, ...), for isinstance.
+NULLABLE_INTEGER_TYPES = tuple(type(dtype) for dtype in NULLABLE_INTEGERS.values())
 
 
 def nullable_integers(kind: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
@@ -46,7 +47,7 @@ def plain_integers(part: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     full = {
         name: part[name].to_numpy(part[name].dtype.numpy_dtype)
         for name in columns
-        if isinstance(part[name].dtype, _NULLABLE_TYPES) and not part[name].hasnans
+        if isinstance(part[name].dtype, NULLABLE_INTEGER_TYPES) and not part[name].hasnans
     }
     return part.assign(**full) if full else part
 

@@ -153,3 +153,85 @@ def test_misplaced_options_and_unknown_sources():
         engine.read_log(pd.DataFrame({"a": [1]}), table="events")
     with pytest.raises(engine.InputError, match="read_log takes a file path"):
         engine.read_log([1, 2, 3])
+
+
+#: Whole numbers past 2**53, where float64 would round them (…993 to …992), and a null.
+ORDER_IDS = [9007199254740993, None, 1234567890123456789, -9007199254740995]
+#: The same beyond int64 in an unsigned column.
+BIG_UNSIGNED = [2**64 - 1, None, 2**63 + 1, 7]
+IDS_KEYS = {"case": "case", "activity": "activity", "timestamp": "ts"}
+
+
+def _with_ids(n: int = 4) -> pa.Table:
+    """Two journeys of two events; order_id and tag_id with nulls; units without."""
+    return pa.table(
+        {
+            "case": ["x", "x", "y", "y"][:n],
+            "activity": ["view", "pay", "view", "pay"][:n],
+            "ts": pa.array(pd.date_range("2026-01-01", periods=n, freq="h")),
+            "order_id": pa.array(ORDER_IDS[:n], pa.int64()),
+            "tag_id": pa.array(BIG_UNSIGNED[:n], pa.uint64()),
+            "units": pa.array([3, 1, 4, 1][:n], pa.int32()),
+            "shelf": pa.array([3, None, 4, 1][:n], pa.int32()),
+        }
+    )
+
+
+def _exact(log: engine.EventLog, column: str, table: pa.Table) -> list:
+    """The log's column as Python values (None where missing), with the table's values
+    in the log's order beside it."""
+    got = [None if pd.isna(v) else int(v) for v in log.attributes[column]]
+    want = table.column(column).take(pa.array(log.source_row)).to_pylist()
+    return [got, want]
+
+
+def test_an_integer_attribute_with_nulls_keeps_every_digit_in_every_source(tmp_path):
+    """An integer attribute with a null is pandas' nullable integer of its width (Int64,
+    UInt64 for uint64, Int32), every value exact, from Parquet, Arrow, Polars, DuckDB
+    and a pandas frame; one without nulls stays NumPy's. Arrow's own conversion made
+    them float64: 9007199254740993 read as 9007199254740992."""
+    table = _with_ids()
+    before = table.to_pydict()
+    path = tmp_path / "ids.parquet"
+    pq.write_table(table, path)
+    attributes = ["order_id", "tag_id", "units", "shelf"]
+    sources = {
+        "parquet": path,
+        "arrow": table,
+        "batches": pa.RecordBatchReader.from_batches(
+            table.schema, table.to_batches(max_chunksize=1)
+        ),
+        "pandas Int64": table.to_pandas(
+            types_mapper={pa.int64(): pd.Int64Dtype(), pa.uint64(): pd.UInt64Dtype()}.get
+        ).astype({"shelf": "Int32"}),
+    }
+    pl = pytest.importorskip("polars", reason="polars comes with the test extra")
+    sources["polars"] = pl.from_arrow(table)
+    duckdb = pytest.importorskip("duckdb", reason="duckdb comes with the test extra")
+    sources["duckdb"] = duckdb.sql(f"SELECT * FROM read_parquet('{path}')")
+    dtypes = {"order_id": "Int64", "tag_id": "UInt64", "units": "int32", "shelf": "Int32"}
+    for name, source in sources.items():
+        log = engine.read_log(source, **IDS_KEYS, attributes=attributes)
+        assert {c: str(log.attributes[c].dtype) for c in attributes} == dtypes, name
+        for column in attributes:
+            got, want = _exact(log, column, table)
+            assert got == want, (name, column)
+    assert table.to_pydict() == before  # the caller's table as it was
+
+
+def test_a_csv_integer_column_with_a_blank_keeps_every_digit(tmp_path):
+    """A CSV column of whole numbers with an empty field reads as Int64, exactly, as its
+    Parquet twin; a column of whole numbers and fractions stays float64."""
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "case,activity,ts,order_id,ratio\n"
+        "x,view,2026-01-01 00:00,9007199254740993,0.5\n"
+        "x,pay,2026-01-01 01:00,,\n"
+        "y,view,2026-01-01 02:00,1234567890123456789,2\n"
+        "y,pay,2026-01-01 03:00,-9007199254740995,1.5\n"
+    )
+    log = engine.read_log(path, **IDS_KEYS, attributes=["order_id", "ratio"])
+    assert str(log.attributes["order_id"].dtype) == "Int64"
+    got, want = _exact(log, "order_id", _with_ids())
+    assert got == want
+    assert log.attributes["ratio"].dtype == "float64"

@@ -357,6 +357,20 @@ def _attribute_chunks(kind: str, chunk: int) -> pa.ChunkedArray:
         "float": lambda n: pa.array(rng.normal(size=n), mask=rng.random(n) < 0.2),
         "int": lambda n: pa.array(rng.integers(-5, 5, n), pa.int16()),
         "int with nulls": lambda n: pa.array(rng.integers(0, 9, n), mask=rng.random(n) < 0.2),
+        "large int with nulls": lambda n: pa.array(
+            2**53 + rng.integers(-3, 3, n), mask=rng.random(n) < 0.2
+        ),
+        "uint64 with nulls": lambda n: pa.array(
+            np.uint64(2**64 - 1) - rng.integers(0, 9, n).astype(np.uint64),
+            mask=rng.random(n) < 0.2,
+        ),
+        "int32 with nulls": lambda n: pa.array(
+            rng.integers(-9, 9, n), pa.int32(), mask=rng.random(n) < 0.2
+        ),
+        # a slice of a larger array (an offset into its buffers), nulls under values
+        "sliced int with nulls": lambda n: pa.array(
+            rng.integers(7, 9, n + 5), mask=rng.random(n + 5) < 0.5
+        ).slice(5),
         "bool": lambda n: pa.array(rng.random(n) < 0.5),
         "text": lambda n: pa.array(rng.choice(["a", "bb", None], n).tolist()),
         "unsigned category": lambda n: pa.DictionaryArray.from_arrays(
@@ -367,21 +381,55 @@ def _attribute_chunks(kind: str, chunk: int) -> pa.ChunkedArray:
     return pa.chunked_array([values(int(size)) for size in rng.integers(1, 40, 6)])
 
 
+#: Arrow's integer types as pandas' nullable ones: what an integer attribute with nulls is.
+NULLABLE = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
+
+
 @pytest.mark.parametrize(
     "kind",
-    ["category", "unsigned category", "float", "int", "int with nulls", "bool", "text"],
+    [
+        "category",
+        "unsigned category",
+        "float",
+        "int",
+        "int with nulls",
+        "large int with nulls",
+        "uint64 with nulls",
+        "int32 with nulls",
+        "sliced int with nulls",
+        "bool",
+        "text",
+    ],
 )
 def test_attributes_are_gathered_exactly_as_arrow_takes_them(kind):
     """The gathered attribute is the Series Arrow's take gives: values, nulls, dtype and
-    categories (whose dictionaries differ from chunk to chunk)."""
+    categories (whose dictionaries differ from chunk to chunk); an integer column with
+    nulls as pandas' nullable integers of its width, every value exact (Arrow's own
+    conversion would make it float64: 2**53 + 1 read as 2**53)."""
     from engine.log.columns import take_column
 
     column = _attribute_chunks(kind, 0)
     table = pa.table({"a": column})
     rows = np.random.default_rng(1).permutation(len(column)).astype(np.int32)
-    expected = column.take(pa.array(rows)).to_pandas()
+    expected = column.take(pa.array(rows))
+    nullable = pa.types.is_integer(column.type) and column.null_count
+    expected = expected.to_pandas(types_mapper=NULLABLE.get if nullable else None)
     got = take_column(table, "a", rows)
     pd.testing.assert_series_equal(got, expected)
+    if nullable:
+        assert got.dtype == NULLABLE[column.type]
+        want = column.take(pa.array(rows)).to_pylist()
+        assert [None if v is pd.NA else int(v) for v in got] == want
+        assert (got.array._data[got.isna().to_numpy()] == 0).all()  # not what the buffer held
     assert table.column("a").equals(column)  # the input is left as it was
 
 

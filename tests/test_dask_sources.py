@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import engine
@@ -189,3 +190,175 @@ def test_an_error_on_the_workers_is_one_line_on_stderr(tmp_path: Path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("parcours: error:"), done.stderr
     assert "nope" in lines[0]
+
+
+def _ids_table(n_cases: int = 40) -> pa.Table:
+    """Four events a journey; order_id past 2**53, missing in the second event of the
+    first two journeys only (so that some partitions hold no null), units never."""
+    rng = np.random.default_rng(5)
+    n = 4 * n_cases
+    ids = 2**53 + 1 + rng.integers(0, 10**6, n)
+    return pa.table(
+        {
+            "case": pa.array([f"c{j}" for j in np.repeat(np.arange(n_cases), 4)]),
+            "activity": pa.array(rng.choice(["view", "cart", "pay"], n)),
+            "ts": pa.array(pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n), "min")),
+            "order_id": pa.array(ids, pa.int64(), mask=np.isin(np.arange(n), [1, 5])),
+            "units": pa.array(rng.integers(0, 9, n), pa.int64()),
+        }
+    )
+
+
+def _by_event(logs) -> tuple[dict, set]:
+    """{(case, time): (order_id, units)} over the parts `logs`, and the (column, dtype,
+    whether it has a null) of each part."""
+    from engine.log.eventlog import EventLog
+
+    values, kinds = {}, set()
+    for log in logs:
+        if not isinstance(log, EventLog):
+            continue
+        cases = np.repeat(log.case_ids.astype(str), np.diff(log.case_offsets))
+        order, units = log.attributes["order_id"], log.attributes["units"]
+        kinds |= {("order_id", str(order.dtype), bool(order.isna().any()))}
+        kinds |= {("units", str(units.dtype), bool(units.isna().any()))}
+        for case, ts, o, u in zip(cases, log.timestamp, order, units, strict=True):
+            values[(case, int(ts))] = (None if pd.isna(o) else int(o), int(u))
+    return values, kinds
+
+
+@pytest.mark.parametrize("form", ["parquet", "csv"])
+def test_integer_attributes_with_nulls_keep_every_digit_on_dask(client, tmp_path, form):
+    """An integer attribute with nulls reads on Dask as on one machine: every digit kept
+    (float64 rounded 2**53 + 1 to 2**53), Int64 in a partition with a null, int64 in one
+    without (as a column without nulls is read); a column without nulls int64."""
+    import dask
+
+    table = _ids_table()
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    folder = tmp_path / form
+    folder.mkdir()
+    for k, (low, high) in enumerate([(0, 52), (52, 104), (104, 160)]):  # whole journeys
+        if form == "parquet":
+            pq.write_table(table.slice(low, high - low), folder / f"part-{k}.parquet")
+        else:
+            frame.iloc[low:high].to_csv(folder / f"part-{k}.csv", index=False)
+    whole = tmp_path / f"whole.{form}"
+    if form == "parquet":
+        pq.write_table(table, whole)
+    else:
+        frame.to_csv(whole, index=False)
+    attributes = ["order_id", "units"]
+    want, one = _by_event([engine.read_log(whole, **keys, attributes=attributes)])
+    assert one == {("order_id", "Int64", True), ("units", "int64", False)}
+    assert [v[0] for v in want.values()].count(None) == 2
+    log = engine.read_log(
+        str(folder / f"*.{form}"),
+        **keys,
+        attributes=attributes,
+        backend="dask",
+        npartitions=4,
+        **({"format": "csv"} if form == "csv" else {}),
+    )
+    got, parts = _by_event(dask.compute(*log._built()))
+    assert got == want
+    assert parts == {
+        ("order_id", "Int64", True),
+        ("order_id", "int64", False),
+        ("units", "int64", False),
+    }
+
+
+def test_a_bigint_attribute_with_nulls_keeps_every_digit_on_dask_from_postgresql(
+    client, postgres, tmp_path
+):
+    """A PostgreSQL bigint attribute with NULLs read by key ranges on Dask gives the
+    values and the dtypes (Int64 where a part has a NULL) of the one-machine read."""
+    import dask
+
+    table = _ids_table()
+    table = table.append_column("row", pa.array(np.arange(table.num_rows)))
+    postgres_server.load(postgres.socket_uri, "dask_bigint_nulls", table)
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    query = "SELECT * FROM dask_bigint_nulls ORDER BY row"
+    attributes = ["order_id", "units"]
+    one = engine.read_log(postgres.socket_uri, query=query, **keys, attributes=attributes)
+    want, kinds = _by_event([one])
+    assert kinds == {("order_id", "Int64", True), ("units", "int64", False)}
+    log = engine.read_log(
+        postgres.socket_uri,
+        query=query,
+        **keys,
+        attributes=attributes,
+        backend="dask",
+        partition_on="row",
+        npartitions=4,
+    )
+    got, parts = _by_event(dask.compute(*log._built()))
+    assert got == want
+    assert ("order_id", "Int64", True) in parts
+    assert parts <= {
+        ("order_id", "Int64", True),
+        ("order_id", "int64", False),
+        ("units", "int64", False),
+    }
+
+
+def test_a_csv_column_is_typed_by_all_its_values_on_dask(client, tmp_path):
+    """dask types a CSV column from its first rows; a column of whole numbers there is
+    read as text and typed by all its values: a blank only in a later file keeps it
+    whole numbers (Int64 where one is missing), a fraction in a later file makes it
+    float64 in every partition, with the values of one machine's read; numbers here and
+    words there is a clear error (pandas refused both, as mismatched dtypes)."""
+    import dask
+
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    files = {
+        "part-0.csv": [("a", "x", "2026-01-01 00:00", 9007199254740993, 2, 7)],
+        "part-1.csv": [("b", "y", "2026-01-01 01:00", "", 0.5, "A7")],
+        "part-2.csv": [("c", "x", "2026-01-01 02:00", 5, 3, 8)],
+    }
+    for name, rows in files.items():
+        lines = ["case,activity,ts,units,ratio,code", *(",".join(map(str, r)) for r in rows)]
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+    whole = tmp_path / "whole.csv"
+    whole.write_text(
+        "case,activity,ts,units,ratio,code\n"
+        + "".join((tmp_path / n).read_text().split("\n", 1)[1] for n in files)
+    )
+    attributes = ["units", "ratio"]
+    want, one = _by_event_of(engine.read_log(whole, **keys, attributes=attributes), attributes)
+    assert one == {("units", "Int64"), ("ratio", "float64")}
+    log = engine.read_log(
+        str(tmp_path / "part-*.csv"),
+        **keys,
+        attributes=attributes,
+        backend="dask",
+        format="csv",
+        npartitions=2,
+    )
+    got, parts = set(), set()
+    for part in dask.compute(*log._built()):
+        if part is not None and hasattr(part, "attributes"):
+            values, kinds = _by_event_of(part, attributes)
+            got |= values
+            parts |= kinds
+    assert got == want
+    assert parts <= {("units", "Int64"), ("units", "int64"), ("ratio", "float64")}
+    assert ("ratio", "float64") in parts
+    with pytest.raises(InputError, match="'code' of the CSV holds numbers in some partitions"):
+        engine.read_log(
+            str(tmp_path / "part-*.csv"), **keys, attributes=["code"], backend="dask", format="csv"
+        ).n_events
+
+
+def _by_event_of(log, columns) -> tuple[set, set]:
+    """{(case, column, value)} of one log (None where missing), and its (column, dtype)."""
+    cases = np.repeat(log.case_ids.astype(str), np.diff(log.case_offsets))
+    values = {
+        (case, name, None if pd.isna(v) else v)
+        for name in columns
+        for case, v in zip(cases, log.attributes[name].tolist(), strict=True)
+    }
+    return values, {(name, str(log.attributes[name].dtype)) for name in columns}

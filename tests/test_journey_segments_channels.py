@@ -169,15 +169,33 @@ def test_missing_segment_values_form_their_own_segment():
     assert got.loc["(missing)", "journeys"] == 2 and got.loc["(missing)", "converted"] == 1
 
 
-def test_whole_numbers_of_an_integer_column_with_blanks_are_named_as_written():
-    """A CSV integer column with a blank is read as floats; its segments are '559', not
-    '559.0', and a fractional value keeps its decimals (each value written alone, so
-    parts of a log agree)."""
+def test_whole_numbers_of_a_float_column_are_named_as_written():
+    """A float column's whole numbers (a pandas frame's integers with NaN) are segments
+    '559', not '559.0', and a fractional value keeps its decimals (each value written
+    alone, so parts of a log agree)."""
     rows = [("a", "view", 0, 559.0), ("b", "view", 0, np.nan), ("c", "pay", 0, 12.5)]
     rows += [("d", "pay", 0, 559.0)]
     got = _journey_with(_small(rows), ["segment"]).segments("segment").set_index("segment")
     assert sorted(got.index) == ["(missing)", "12.5", "559"]
     assert got.loc["559", "journeys"] == 2 and got.loc["559", "converted"] == 1
+
+
+def test_an_integer_column_with_blanks_is_segmented_by_its_exact_values(tmp_path):
+    """A CSV integer column with a blank is read as Int64: its segments are its values
+    as written, past 2**53 too ('9007199254740993', which float64 made ...992), the
+    blank its own segment."""
+    path = tmp_path / "log.csv"
+    rows = ["case,activity,ts,segment"]
+    for case, segment in [("a", 559), ("b", ""), ("c", 2**53 + 1), ("d", 559), ("e", 2**53)]:
+        rows += [f"{case},view,2026-01-01 00:00,{segment}", f"{case},pay,2026-01-01 01:00,"]
+    path.write_text("\n".join(rows) + "\n")
+    log = engine.read_log(path, **KEYS, attributes=["segment"])
+    assert log.attributes["segment"].dtype == "Int64"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        got = log.journey(MODEL).segments("segment").set_index("segment")
+    assert sorted(got.index) == ["(missing)", "559", "9007199254740992", "9007199254740993"]
+    assert got.loc["559", "journeys"] == 2 and got.loc["9007199254740993", "journeys"] == 1
 
 
 def test_a_column_not_read_with_the_log_is_a_clear_error():

@@ -330,6 +330,37 @@ def test_numbers_declared_in_json_become_numbers(tmp_path):
     )
 
 
+@pytest.mark.parametrize("written", ["text", "number"])
+def test_integers_declared_in_json_with_a_missing_value_keep_every_digit(tmp_path, written):
+    """An event attribute declared integer that some events lack is Int64, every digit
+    kept (float64 read 9007199254740993 as 9007199254740992), whether the file writes
+    its values as text or as JSON numbers; declared on every event, int64."""
+    path = write(example(), "jsonocel", tmp_path)
+    document = json.loads(path.read_text())
+    for event_type in document["eventTypes"]:
+        event_type["attributes"].append({"name": "order_id", "type": "integer"})
+    ids = {}
+    for i, event in enumerate(document["events"]):
+        if i % 3 != 1:  # the others lack it
+            ids[event["id"]] = 2**53 + 1 + i
+            value = str(ids[event["id"]]) if written == "text" else ids[event["id"]]
+            event["attributes"].append({"name": "order_id", "value": value})
+    path.write_text(json.dumps(document))
+    frame = read_ocel_frame(path, object_type="customers").frame
+    assert frame["order_id"].dtype == "Int64"
+    got = [None if pd.isna(v) else int(v) for v in frame["order_id"]]
+    assert got == [ids.get(e) for e in frame["ocel:eid"]]
+    assert frame["order_id"].isna().any()
+    log = engine.read_ocel(path, object_type="customers", attributes=["order_id"])
+    assert log.attributes["order_id"].dtype == "Int64"
+    for event in document["events"]:
+        event["attributes"] = [a for a in event["attributes"] if a["name"] != "order_id"]
+        event["attributes"].append({"name": "order_id", "value": 2**53 + 1})
+    path.write_text(json.dumps(document))
+    frame = read_ocel_frame(path, object_type="customers").frame
+    assert frame["order_id"].dtype == np.int64 and set(frame["order_id"]) == {2**53 + 1}
+
+
 def test_is_ocel(tmp_path):
     assert is_ocel(SHIPPED)
     assert is_ocel(write(example(), "csv", tmp_path))

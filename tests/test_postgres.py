@@ -132,6 +132,38 @@ def test_null_keys_are_dropped_and_counted_as_for_a_file(postgres, tmp_path):
     _same(log, want)
 
 
+def test_a_bigint_attribute_with_a_null_keeps_every_digit(postgres, tmp_path):
+    """A bigint attribute with a NULL is Int64, every digit kept (float64 read
+    9007199254740993 as 9007199254740992), as from the Parquet file of the same rows;
+    `parcours convert` writes it as int64."""
+    order_id = [9007199254740993, None, 1234567890123456789, -9007199254740995]
+    table = pa.table(
+        {
+            "c": ["x", "x", "y", "y"],
+            "a": ["view", "pay", "view", "pay"],
+            "t": pa.array(pd.date_range("2026-01-01", periods=4, freq="h")),
+            "order_id": pa.array(order_id, pa.int64()),
+        }
+    )
+    path = _load(postgres, tmp_path, "bigint_nulls", table)
+    keys = {"case": "c", "activity": "a", "timestamp": "t", "attributes": ["order_id"]}
+    query = "SELECT * FROM bigint_nulls ORDER BY row"
+    log = engine.read_log(postgres.socket_uri, query=query, **keys)
+    want = engine.read_log(path, **keys)
+    for read in (log, want):
+        values = read.attributes["order_id"]
+        assert values.dtype == "Int64"
+        got = [None if pd.isna(v) else int(v) for v in values]
+        assert got == [order_id[row] for row in read.source_row]
+    out = tmp_path / "converted.parquet"
+    flags = ["--case", "c", "--activity", "a", "--timestamp", "t", "--attribute", "order_id"]
+    argv = ["convert", postgres.socket_uri, str(out), "--query", query, *flags, "--quiet"]
+    assert cli.main(argv) == 0
+    written = pq.read_table(out)
+    assert written.schema.field("order_id").type == pa.int64()
+    assert sorted(written.column("order_id").to_pylist(), key=str) == sorted(order_id, key=str)
+
+
 def test_a_bad_query_is_one_line_naming_the_server_message(postgres, tmp_path, capsys):
     with pytest.raises(InputError) as error:
         engine.read_log(postgres.socket_uri, query="SELEC 1", **KEYS)

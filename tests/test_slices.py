@@ -361,7 +361,7 @@ def test_sessions_split_at_gaps(frame, gap_hours):
 #: column: (its value in each of six journeys, [(a value as written, the value it is)]).
 TYPED = {
     "tier": ([1, 2, 2, 3, 1, 2], "int64", [("2", 2), ("2.0", 2), (" 3 ", 3)]),
-    # an integer column with blanks, as a CSV file's is read: floats
+    # whole numbers in a float column (a pandas frame's integers with NaN)
     "resource": ([559, 561, None, 559, 560, None], "float64", [("559", 559), ("559.0", 559)]),
     "nullable": ([559, 561, None, 559, 560, None], "Int64", [("559", 559), ("561.0", 561)]),
     "ratio": ([0.5, 1.5, 0.5, 2.0, 1.5, 0.5], "float64", [("0.5", 0.5), ("2", 2.0)]),
@@ -460,10 +460,14 @@ def test_case_ids_given_as_text_match_integer_ids():
 
 
 def test_an_integer_column_with_blanks_of_a_real_log_matches_as_written():
-    """RoadTrafficFines' org:resource (integers with blanks, read as floats): '559' and
-    '559.0' keep the journeys whose first event's resource is 559, as pandas counts them."""
+    """RoadTrafficFines' org:resource (integers with blanks, read as Int64): '559' and
+    '559.0' keep the journeys whose first event's resource is 559, as pandas counts them;
+    '559.5' is not a whole number."""
     path = require_shared(SHARED / "RoadTrafficFines_first10k_cases.csv.gz")
     log = engine.read_log(path, attributes=["org:resource"])
+    assert log.attributes["org:resource"].dtype == "Int64"
+    with pytest.raises(engine.InputError, match=r"holds whole numbers \(Int64\); '559.5'"):
+        log.filter.attribute("org:resource", ["559.5"])
     frame = pd.read_csv(path, usecols=["case:concept:name", "time:timestamp", "org:resource"])
     frame["time:timestamp"] = pd.to_datetime(frame["time:timestamp"])
     first = (

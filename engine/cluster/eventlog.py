@@ -27,9 +27,15 @@ class DaskEventLog(PartedLog):
         client: Any,
         parse: dict[str, Any],
         attributes: list[str] | None = None,
+        nullable: list[str] | None = None,
+        text_numbers: list[str] | None = None,
     ) -> None:
         self.columns = columns
         self.attributes = list(attributes or [])
+        #: The attributes the read made nullable integers (see build_part).
+        self._nullable = list(nullable or [])
+        #: The attributes read as the text of numbers, typed once built (see _built).
+        self._text_numbers = list(text_numbers or [])
         self.source = source
         self.client = client
         self._partitions = partitions
@@ -49,18 +55,33 @@ class DaskEventLog(PartedLog):
 
     # -- the distributed steps -------------------------------------------------------------
     def _built(self) -> list[Any]:
-        """Each partition's canonical log, built once and kept in the cluster's memory."""
+        """Each partition's canonical log, built once and kept in the cluster's memory.
+        The attributes read as the text of numbers (a CSV's) are then typed by what all
+        the partitions hold (engine.cluster.parts.column_kind), so that every partition
+        types a column alike."""
         if self._logs is None:
             import dask
 
-            from .parts import build_part
+            from .parts import build_part, column_kind, text_kinds, typed_texts
 
             parts = self._partitions.to_delayed()
             logs = [
-                dask.delayed(build_part)(p, self.columns, self._parse, self.attributes)
+                dask.delayed(build_part)(
+                    p, self.columns, self._parse, self.attributes, self._nullable
+                )
                 for p in parts
             ]
-            self._logs = list(dask.persist(*logs))
+            logs = list(dask.persist(*logs))
+            if self._text_numbers:
+                found = dask.compute(
+                    *[dask.delayed(text_kinds)(log, self._text_numbers) for log in logs]
+                )
+                kinds = {
+                    name: column_kind(name, [f[name] for f in found if f is not None])
+                    for name in self._text_numbers
+                }
+                logs = list(dask.persist(*[dask.delayed(typed_texts)(log, kinds) for log in logs]))
+            self._logs = logs
             _check_span(self._logs)
         return self._logs
 
@@ -164,6 +185,8 @@ class DaskEventLog(PartedLog):
             client=self.client,
             parse=self._parse,
             attributes=attributes if attributes is not None else self.attributes,
+            nullable=self._nullable,
+            text_numbers=self._text_numbers,
         )
         derived._logs = logs
         derived.definition = [*self.definition, *([found] if found else [])]

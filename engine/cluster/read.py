@@ -13,6 +13,7 @@ import pandas as pd
 from ..errors import InputError
 from ..io._columns import check_unique, column_roles
 from ..io.mapping import resolve_mapping
+from ..log.columns import nullable_integers
 
 if TYPE_CHECKING:
     from .eventlog import DaskEventLog
@@ -57,7 +58,8 @@ def read_dask_log(
 
     client = connect(scheduler)
     csv = False
-    if isinstance(source, dd.DataFrame):
+    given = isinstance(source, dd.DataFrame)  # its columns are left as they are
+    if given:
         frame, label = source, f"dask DataFrame ({source.npartitions} partitions)"
     elif is_sql_uri(source):
         frame = sql_frame(source, query, partition_on=partition_on, npartitions=npartitions)
@@ -69,7 +71,13 @@ def read_dask_log(
         path = os.fspath(source)
         try:
             # Row groups become partitions, so that one large file is read in parallel.
-            frame = dd.read_parquet(path, split_row_groups="adaptive", blocksize="32MiB")
+            # Integers as pandas' nullable integers: one with a null keeps every digit.
+            frame = dd.read_parquet(
+                path,
+                split_row_groups="adaptive",
+                blocksize="32MiB",
+                arrow_to_pandas={"types_mapper": nullable_integers},
+            )
         except (FileNotFoundError, OSError, ValueError) as error:
             raise InputError(
                 f"cannot read '{path}' as Parquet with dask ({error}); the dask backend "
@@ -100,8 +108,11 @@ def read_dask_log(
     check_unique(column_roles(mapping, attributes), header, where=f"'{label}'")
     if csv:
         text = [c for c in vars(mapping).values() if c is not None]
-        frame = csv_frame(path, sep=sep, columns=wanted, text=text)
+        frame, whole = csv_frame(path, sep=sep, columns=wanted, text=text)
     frame = frame[wanted]
+    # Integer attributes this read made nullable: plain again in a part without a null
+    # (Parquet, PostgreSQL); a CSV's whole numbers come as text, typed once all are read.
+    nullable = [] if given or csv else list(dict.fromkeys(attributes))
     numbered = frame.map_partitions(_number_rows, meta=frame._meta.assign(**{ROW: np.int64(0)}))
     method = "p2p" if client is not None and _p2p_available() else "tasks"
     if npartitions is None:  # at least two tasks per worker thread
@@ -115,6 +126,8 @@ def read_dask_log(
         client=client,
         parse={"timestamp_format": timestamp_format, "timestamp_unit": timestamp_unit},
         attributes=list(attributes),
+        nullable=nullable,
+        text_numbers=whole if csv else [],
     )
 
 

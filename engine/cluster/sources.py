@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputError
+from ..log.columns import NULLABLE_INTEGER_TYPES, nullable_integers
 
 #: Rows per partition of a PostgreSQL query when npartitions is not given.
 SQL_PARTITION_ROWS = 1_000_000
@@ -40,20 +41,32 @@ def csv_header(path: str, *, sep: str) -> list[str]:
     return [str(name) for name in first.iloc[0]]
 
 
-def csv_frame(path: str, *, sep: str, columns: Sequence[str], text: Sequence[str]) -> Any:
+def csv_frame(
+    path: str, *, sep: str, columns: Sequence[str], text: Sequence[str]
+) -> tuple[Any, list[str]]:
     """`columns` of the CSV files `path` names, the `text` ones kept as written (as the
     pandas backend reads them: an id '007' or 'NA' stays that text, an empty field is
-    missing), the others typed by pandas."""
+    missing), the others typed by pandas; and those of them whose first rows (the rows
+    dask infers types from) hold only whole numbers or nothing. These are read as their
+    text, every digit kept, and typed once the whole log is read, by all their values
+    (engine.cluster.parts.text_kinds): pandas would make whole numbers with an empty
+    field float64, which rounds past 2**53, and would refuse a fraction or a word that
+    comes after the first rows."""
     from pandas._libs.parsers import STR_NA_VALUES
 
-    return _read_csv(
-        path,
-        sep=sep,
-        usecols=list(columns),
-        dtype={c: "string" for c in text},
-        keep_default_na=False,
-        na_values={c: sorted(STR_NA_VALUES) for c in columns if c not in text},
-    )
+    options: dict[str, Any] = {
+        "sep": sep,
+        "usecols": list(columns),
+        "keep_default_na": False,
+        "na_values": {c: sorted(STR_NA_VALUES) for c in columns if c not in text},
+    }
+    as_text = {c: "string" for c in text}
+    first = _read_csv(path, dtype=as_text, dtype_backend="numpy_nullable", **options)._meta
+    whole = [
+        c for c in columns if c not in text and isinstance(first[c].dtype, NULLABLE_INTEGER_TYPES)
+    ]
+    digits = {c: pd.StringDtype("pyarrow") for c in whole}
+    return _read_csv(path, dtype={**as_text, **digits}, **options), whole
 
 
 def _read_csv(path: str, *, sep: str, **options: Any) -> Any:
@@ -129,7 +142,7 @@ def sql_frame(
         _Range(uri, result.query.sql, partition_on, int(a), int(b), last=i == len(edges) - 2)
         for i, (a, b) in enumerate(itertools.pairwise(edges))
     ]
-    meta = result.schema.empty_table().to_pandas()
+    meta = result.schema.empty_table().to_pandas(types_mapper=nullable_integers)
     return dd.from_map(_read_range, ranges, meta=meta, label="read-postgresql")
 
 
@@ -157,7 +170,8 @@ def _bounds(query: Any, key: str) -> tuple[int | None, int | None]:
 
 
 def _read_range(part: _Range) -> pd.DataFrame:
-    """The rows of one range, as pandas (run on a worker)."""
+    """The rows of one range, as pandas (run on a worker), integers as pandas' nullable
+    integers: a bigint with a NULL keeps every digit."""
     from ..io.sql import _failed, _Query, connect, plain
 
     key = _quoted(part.key)
@@ -175,4 +189,4 @@ def _read_range(part: _Range) -> pd.DataFrame:
                 raise _failed(_Query(part.uri, part.sql), exc) from None
     finally:
         con.close()
-    return plain(table).to_pandas()
+    return plain(table).to_pandas(types_mapper=nullable_integers)

@@ -4,13 +4,16 @@ the readers because it works the same on whatever file format the events came fr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputError
+from ..log.columns import NULLABLE_INTEGERS
 from .ocel_data import OcelData, object_relations
 from .ocel_relations import Include, included_events
 
@@ -25,6 +28,9 @@ COUNT_PREFIX = "n_"
 RELATED = "ocel:related"
 
 _NUMERIC_TYPES = {"integer", "int", "float", "double"}
+_INTEGER_TYPES = {"integer", "int"}
+#: A whole number as text: an optional sign and digits, blanks around.
+_WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
 @dataclass(frozen=True)
@@ -113,9 +119,19 @@ def _take(values: list, rows: np.ndarray) -> list:
 
 def _attribute_column(values: list, declared: str | None, name: str, path: Path) -> pd.Series:
     """An event attribute as a column: numbers when declared or stored as numbers,
-    booleans when stored as booleans, text otherwise (never guessed from text)."""
+    booleans when stored as booleans, text otherwise (never guessed from text). Whole
+    numbers declared or stored as integers are int64, Int64 where one is missing (every
+    digit kept: float64 would round past 2**53)."""
     series = pd.Series(values, dtype=object)
     present = [v for v in values if v is not None]
+    declared_integer = declared is not None and declared.lower() in _INTEGER_TYPES
+    stored_integer = bool(present) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in present
+    )
+    if declared_integer or (declared is None and stored_integer):
+        whole = _whole_numbers(values)
+        if whole is not None:
+            return whole
     if declared is not None and declared.lower() in _NUMERIC_TYPES:
         numbers = pd.to_numeric(series, errors="coerce")
         bad = numbers.isna() & series.notna()
@@ -132,3 +148,24 @@ def _attribute_column(values: list, declared: str | None, name: str, path: Path)
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return pd.to_numeric(series)
     return series.map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype("str")
+
+
+def _whole_numbers(values: list) -> pd.Series | None:
+    """`values` (integers, their text, None where missing) as int64, or as Int64 when one
+    is missing; None when one is not a whole number int64 holds (the caller's reading
+    then decides)."""
+    numbers: list[int | None] = []
+    for value in values:
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            numbers.append(value)
+        elif isinstance(value, str) and _WHOLE.fullmatch(value):
+            numbers.append(int(value))
+        else:
+            return None
+    try:
+        array = pa.array(numbers, type=pa.int64())
+    except (pa.ArrowInvalid, OverflowError):  # beyond int64
+        return None
+    if array.null_count:
+        return array.to_pandas(types_mapper=NULLABLE_INTEGERS.get)
+    return pd.Series(array.to_numpy())

@@ -39,9 +39,10 @@ def category_codes(
 
 
 def as_text(values: pd.Index) -> np.ndarray:
-    """The values as text (object array), a whole number of a float column written as one:
-    an integer column with blanks is read as floats, and its 559 is '559', not '559.0'.
-    Each value is written alone, so parts of a log that hold different values agree."""
+    """The values as text (object array), a whole number of a float column written as one
+    (559.0, as a pandas frame's integers with NaN hold it, is '559', not '559.0'; an
+    integer column with blanks is read as Int64, its values written as they are). Each
+    value is written alone, so parts of a log that hold different values agree."""
     if pd.api.types.is_float_dtype(values.dtype):
         return np.array(
             [str(int(v)) if np.isfinite(v) and float(v).is_integer() else str(v) for v in values],

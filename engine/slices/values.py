@@ -2,8 +2,9 @@
 tier=1,2`, of `--where "tier in ('1')"` or of `log.filter.attribute("tier", ["1"])` is
 read as the column holds its values, so that it matches as written.
 
-- whole numbers (int64, Int64, ...): '559' and '559.0' are 559; '559.5' is not one;
-- numbers (float64): '559' is 559.0 (an integer column with blanks is read as floats);
+- whole numbers (int64, Int64 as an integer column with blanks is read, ...): '559' and
+  '559.0' are 559; '559.5' is not one;
+- numbers (float64): '559' is 559.0;
 - true/false (bool, boolean): 'true'/'false' in any case, '1'/'0';
 - dates and times: as pandas reads them (a date alone is midnight), in the column's zone;
 - text: as written; a number given for a text column is an error (quote it);

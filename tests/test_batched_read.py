@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import engine
 import engine.io.parquet as parquet_reader
 import engine.log.build as build
+from engine.log.columns import NULLABLE_INTEGERS
 from tests import reference
 from tests.helpers import assert_all_match
 
@@ -382,16 +383,7 @@ def _attribute_chunks(kind: str, chunk: int) -> pa.ChunkedArray:
 
 
 #: Arrow's integer types as pandas' nullable ones: what an integer attribute with nulls is.
-NULLABLE = {
-    pa.int8(): pd.Int8Dtype(),
-    pa.int16(): pd.Int16Dtype(),
-    pa.int32(): pd.Int32Dtype(),
-    pa.int64(): pd.Int64Dtype(),
-    pa.uint8(): pd.UInt8Dtype(),
-    pa.uint16(): pd.UInt16Dtype(),
-    pa.uint32(): pd.UInt32Dtype(),
-    pa.uint64(): pd.UInt64Dtype(),
-}
+NULLABLE = NULLABLE_INTEGERS
 
 
 @pytest.mark.parametrize(

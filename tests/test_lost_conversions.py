@@ -286,13 +286,9 @@ def test_a_planted_abandonment_is_ranked_first_and_sized():
     assert old > 1.5 * truth
 
 
-def test_an_unmapped_outcome_label_changes_no_estimate_and_is_never_ranked():
-    """The planted log with an outcome label 'lost' appended to every journey that did not
-    convert, as App in the Air's log has, and left out of the mapping. Each step into the
-    label would otherwise convert at 0 % by construction and be charged every loss."""
-    n = 30_000
-    truth = planted.lost_conversions(n, CALLBACK, (CALLBACK,))
-    frame = planted.simulate(n, seed=1, effects=(CALLBACK,))
+def _outcome_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """An event 'lost' one minute after the last event of every planted journey that did
+    not convert: an outcome label, as App in the Air's log has."""
     case, activity, ts = (planted.KEYS[k] for k in ("case", "activity", "timestamp"))
     ends = (
         frame.sort_values(ts)
@@ -300,9 +296,19 @@ def test_an_unmapped_outcome_label_changes_no_estimate_and_is_never_ranked():
         .agg(converted=(activity, lambda a: (a == planted.CONVERSION).any()), last=(ts, "max"))
     )
     lost = ends[~ends["converted"]]
-    labels = pd.DataFrame(
+    return pd.DataFrame(
         {case: lost.index, activity: "lost", ts: lost["last"] + pd.Timedelta("1min")}
     )
+
+
+def test_an_unmapped_outcome_label_changes_no_estimate_and_is_never_ranked():
+    """The planted log with an outcome label 'lost' appended to every journey that did not
+    convert, as App in the Air's log has, and left out of the mapping. Each step into the
+    label would otherwise convert at 0 % by construction and be charged every loss."""
+    n = 30_000
+    truth = planted.lost_conversions(n, CALLBACK, (CALLBACK,))
+    frame = planted.simulate(n, seed=1, effects=(CALLBACK,))
+    labels = _outcome_labels(frame)
     labelled = pd.concat([frame, labels], ignore_index=True)
     plain = engine.read_log(frame, **planted.KEYS).journey(PLANTED_MODEL).bottlenecks()
     table = engine.read_log(labelled, **planted.KEYS).journey(PLANTED_MODEL).bottlenecks()
@@ -402,16 +408,7 @@ def test_a_mapped_outcome_label_is_warned_about():
     mapped into a stage: no journey converts after it, so the steps into it would lose
     every conversion by construction. The journey says so, naming it."""
     frame = planted.simulate(5_000, seed=1, effects=(CALLBACK,))
-    case, activity, ts = (planted.KEYS[k] for k in ("case", "activity", "timestamp"))
-    ends = (
-        frame.sort_values(ts)
-        .groupby(case)
-        .agg(converted=(activity, lambda a: (a == planted.CONVERSION).any()), last=(ts, "max"))
-    )
-    lost = ends[~ends["converted"]]
-    labels = pd.DataFrame(
-        {case: lost.index, activity: "lost", ts: lost["last"] + pd.Timedelta("1min")}
-    )
+    labels = _outcome_labels(frame)
     stages = {name: list(tps) for name, tps in planted.STAGES.items()}
     first = next(iter(stages))
     stages[first] = [*stages[first], "lost"]

@@ -193,3 +193,35 @@ def test_one_list_writes_its_percentages_one_way():
     shares = [s for t in actions["action"] for s in re.findall(r"(\d+(?:\.\d+)?)%(?! CI)", t)]
     assert shares and all("." in s for s in shares), shares
     assert "1 journey" not in " ".join(actions["action"])
+
+
+def test_a_stage_sentence_agrees_with_its_count():
+    """'1 journey (50%) ends there', '2 journeys (...) end there'."""
+    from engine.journey.actions import action_table
+
+    for abandoned, verb in ((1, "1 journey (50%) ends there"), (2, "2 journeys (100%) end there")):
+        rows = pd.DataFrame(
+            {
+                "level": ["stage"],
+                "source": ["order"],
+                "target": [""],
+                "journeys": [2],
+                "share_of_journeys": [1.0],
+                "total_wait_s": [60.0],
+                "median_s": [60.0],
+                "abandoned_after": [abandoned],
+                "abandon_share": [abandoned / 2],
+                "best_alternative": [None],
+                "best_alternative_rate": [np.nan],
+                "lost_conversions": [np.nan],
+                "lost_low": [np.nan],
+                "lost_high": [np.nan],
+                "share_of_lost": [np.nan],
+                "conversion_rate": [np.nan],
+                "alternative_rate": [np.nan],
+                "comparable": [False],
+                "loss_significant": [False],
+            }
+        )
+        sentence = action_table(rows, min_journeys=1)["action"].iloc[0]
+        assert verb in sentence, sentence

@@ -87,7 +87,8 @@ def _sentence(row: pd.Series, loss: bool, digits: int, confidence: float, compar
         if row["abandoned_after"] > 0:
             text += (
                 f", {_count(row['abandoned_after'], 'journey')} "
-                f"({_share(row['abandon_share'], digits)}) end there without converting"
+                f"({_share(row['abandon_share'], digits)}) "
+                f"{'ends' if row['abandoned_after'] == 1 else 'end'} there without converting"
             )
         if row["best_alternative"] is not None and np.isfinite(row["best_alternative_rate"]):
             text += (

@@ -1354,8 +1354,9 @@ class TestLost:
         def charge():
             best_q = np.zeros(log.n_cases)
             best_place = np.full(log.n_cases, -1, np.int64)
+            best_at = np.zeros(log.n_cases, np.int64)
             args = (log.activity, log.case_offsets, at_event, n_act, keys, keys, q, keys)
-            charge_pairs(*args, best_q, best_place, chunk_count(log.n_cases, 1))
+            charge_pairs(*args, best_q, best_place, best_at, chunk_count(log.n_cases, 1))
             return best_place
 
         best_place = measure(charge, events=log.n_events)

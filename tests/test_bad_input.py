@@ -852,3 +852,18 @@ def test_parquet_text_that_is_not_utf8_is_refused(tmp_path, dictionary):
     message = one_line_error(excinfo)
     # a dictionary's values are checked by Arrow's own reader, plain text by parcours
     assert "UTF8" in message if dictionary else "'case'" in message and "UTF-8" in message
+
+
+@pytest.mark.parametrize("zone", [None, "UTC"])
+def test_a_time_past_what_python_holds_is_named_in_the_one_line_error(tmp_path, zone):
+    """A corrupt Parquet file's time 2**62 ms after 1970 (year ~146 million) is refused
+    with the usual one-line error; its example is the raw value with its unit, since no
+    Python datetime holds it (the message itself raised OverflowError, found by fuzzing)."""
+    ts = pa.array(np.array([10, 2**62, 20], dtype="int64")).cast(pa.timestamp("ms", tz=zone))
+    path = tmp_path / "far.parquet"
+    pq.write_table(pa.table({"c": ["a", "a", "b"], "a": ["x", "y", "x"], "t": ts}), path)
+    with pytest.raises(InputError) as error:
+        engine.read_log(path, case="c", activity="a", timestamp="t")
+    message = str(error.value)
+    assert "outside 1677-2262 in 1 row (row 1)" in message and "\n" not in message
+    assert "'4611686018427387904 ms since 1970'" in message

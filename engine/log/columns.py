@@ -225,8 +225,16 @@ def dictionary_indices(chunk: pa.DictionaryArray) -> np.ndarray:
 
 
 def values_at(column: pa.ChunkedArray, rows: Sequence[int] | np.ndarray) -> list:
-    """A few values for error messages."""
-    return column.take(pa.array(np.asarray(rows[:3], dtype=np.int64))).to_pylist()
+    """A few values for error messages; a value Python cannot hold (a time past year 9999,
+    as a corrupt file may have) as Arrow writes it, so that the message itself cannot fail."""
+    picked = column.take(pa.array(np.asarray(rows[:3], dtype=np.int64)))
+    try:
+        return picked.to_pylist()
+    except (OverflowError, ValueError, pa.ArrowException):
+        if not pa.types.is_timestamp(picked.type):
+            raise
+        unit = picked.type.unit
+        return [f"{value} {unit} since 1970" for value in picked.cast(pa.int64()).to_pylist()]
 
 
 def chunk_slices(column: pa.ChunkedArray) -> list[tuple[int, int, pa.Array]]:

@@ -7,6 +7,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine
 from engine.datasets import dataset_path
@@ -154,6 +156,29 @@ def test_epoch_numbers_with_a_unit(unit, scale, tmp_path):
     path = tmp_path / "epoch.csv"
     df.to_csv(path, index=False)
     assert engine.read_log(path, **KEYS, timestamp_unit=unit).dfg()["mean_s"].tolist() == [90.0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.floats(min_value=-2e9, max_value=4e9, allow_nan=False), min_size=1, max_size=20),
+    st.sampled_from(["s", "ms", "us"]),
+)
+def test_fractional_epoch_numbers_are_their_nearest_nanosecond(seconds, unit):
+    """Float epochs are scaled as whole units plus the fraction: 1577876400.25 s is
+    ...400.250000000, not ...400.249999872 (one float product holds 16 of its 19 digits).
+    Every value is the nanosecond nearest the float's exact value (Fraction arithmetic;
+    pandas' to_datetime truncates after rounding and can be 1 ns under it)."""
+    from fractions import Fraction
+
+    scale = {"s": 1, "ms": 10**3, "us": 10**6}[unit]
+    values = [v * scale for v in [1577876400.25, *seconds]]
+    df = pd.DataFrame({"case": range(len(values)), "activity": "x", "ts": values})
+    log = engine.read_log(df, **KEYS, timestamp_unit=unit)
+    got = dict(zip(log.case_ids, log.timestamp.astype(np.int64).tolist(), strict=True))
+    per_unit = 10**9 // scale
+    want = {c: round(Fraction(v) * per_unit) for c, v in enumerate(values)}
+    assert got == want
+    assert got[0] == 1_577_876_400_250_000_000
 
 
 @pytest.mark.parametrize(

@@ -215,11 +215,18 @@ def _from_numbers(
     bad = np.flatnonzero(~missing & ~np.isfinite(numbers))
     if len(bad):
         raise _bad_values(column, name, bad, first_row, "are not finite numbers")
-    scaled = np.where(missing, 0.0, numbers) * _NS_PER[unit]
-    bad = np.flatnonzero(np.abs(scaled) >= 2.0**63)
+    numbers = np.where(missing, 0.0, numbers)
+    factor = _NS_PER[unit]
+    bad = np.flatnonzero(np.abs(numbers * factor) >= 2.0**63)
     if len(bad):
         raise _out_of_range(column, name, bad, first_row)
-    return ParsedTimestamps(np.round(scaled).astype(np.int64), missing, True)
+    # The whole units and the fraction scaled apart, as pandas does: 1577876400.25 s times
+    # 1e9 in one float rounds to ...400.249999872 (a float64 holds 16 digits, the product
+    # 19); the whole part is exact in int64 and the fraction, below one unit, to a
+    # fraction of a nanosecond.
+    whole = np.trunc(numbers)
+    ns = whole.astype(np.int64) * factor + np.round((numbers - whole) * factor).astype(np.int64)
+    return ParsedTimestamps(ns, missing, True)
 
 
 def _from_text(

@@ -42,6 +42,7 @@ def test_a_folder_of_other_files_is_never_replaced(tmp_path, capsys):
     assert _analyze(SEPSIS, tmp_path) == cli.EXIT_OUTPUT
     err = capsys.readouterr().err
     assert "not a parcours result (notes.txt)" in err and "\n" not in err.strip()
+    assert "permissions" not in err  # the folder's content is the reason, said once
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
@@ -60,8 +61,9 @@ def test_a_second_writer_fails_fast_naming_the_first(tmp_path):
     out = tmp_path / "out"
     holder = OutputFolder(out)
     try:
-        with pytest.raises(OutputError, match=rf"another parcours run \(PID {os.getpid()}\)"):
+        with pytest.raises(OutputError, match=rf"another parcours run \(PID {os.getpid()}\)") as e:
             OutputFolder(out)
+        assert "permissions" not in str(e.value)
         result = subprocess.run(
             [sys.executable, "-m", "engine.cli", "analyze", str(SEPSIS), "--out", str(out)],
             capture_output=True,

@@ -81,6 +81,8 @@ class OutputFolder:
         try:
             parent.mkdir(parents=True, exist_ok=True)
             self._lock = _take_lock(lock, self.path)
+        except OutputError:  # another run holds it: its own message (an OSError too)
+            raise
         except OSError as exc:
             raise OutputError(
                 f"cannot create the output folder '{self.path}' ({one_line(exc)}); "
@@ -98,15 +100,15 @@ class OutputFolder:
             prefix = ".parcours-staging-" if self._inside else f".{name}.parcours-staging-"
             self.staging = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
             os.chmod(self.staging, _folder_mode(self.path))
+        except OutputError:  # a folder of other files: its own message (an OSError too)
+            self._release()
+            raise
         except OSError as exc:
             self._release()
             raise OutputError(
                 f"cannot write beside the output folder '{self.path}' ({one_line(exc)}); "
                 "choose another --out or fix the permissions of its parent folder"
             ) from None
-        except OutputError:
-            self._release()
-            raise
 
     def _stage(self, name: str, write: Callable[[Path], None]) -> None:
         target = self.staging / name

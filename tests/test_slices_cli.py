@@ -159,6 +159,8 @@ def test_compare_matches_numbers_as_written(tmp_path, capsys):
     for compare, says in (
         ("tier=x", "--compare: column 'tier' holds whole numbers (int64); 'x' is not one"),
         ("resource=1,many", "--compare: column 'resource' holds numbers (float64); 'many'"),
+        ("tier=7", "--compare tier=7: no journey of the 6 analysed has tier = 7 at its first"),
+        ("tier=2,9", "no journey of the 6 analysed has tier = 9 at its first event; the values"),
     ):
         out = tmp_path / "bad"
         code = cli.main(["analyze", str(path), *flags, "--compare", compare, "--out", str(out)])

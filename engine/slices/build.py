@@ -22,7 +22,8 @@ class EmptySlice(InputError):
 
     def __init__(self, step: dict[str, Any], n_cases: int) -> None:
         super().__init__(
-            f"the filter {describe(step)} keeps no journey of the {n_cases:,} in the log; loosen it"
+            f"the filter {describe(step)} keeps no journey of the {n_cases:,} it was given; "
+            "loosen it"
         )
         self.step = step
 

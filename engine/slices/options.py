@@ -153,13 +153,17 @@ def comparison(
     log: EventLog, model: JourneyModel | None, compare: str, min_journeys: int
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """compare.parquet's table for --compare COLUMN=A[,B], and what summary.json says."""
+    from .build import EmptySlice
     from .comparison import compare_logs
 
     column, a, b = compare_sides(compare)
     _, typed_a, typed_b = compare_values(log, compare)
-    side_a = log.filter.attribute(column, [typed_a])
-    other = log.filter.attribute(column, [typed_a], keep=False) if b is None else None
-    side_b = other if other is not None else log.filter.attribute(column, [typed_b])
+    try:
+        side_a = log.filter.attribute(column, [typed_a])
+        other = log.filter.attribute(column, [typed_a], keep=False) if b is None else None
+        side_b = other if other is not None else log.filter.attribute(column, [typed_b])
+    except EmptySlice as empty:
+        raise _empty_side(log, compare, column, empty) from None
     table = compare_logs(side_a, side_b, model, min_journeys=min_journeys)
     flagged = table[table["significant"]]
     return table, {
@@ -172,3 +176,18 @@ def comparison(
         "significant": len(flagged),
         "significant_by_table": flagged["table"].value_counts().to_dict(),
     }
+
+
+def _empty_side(log: EventLog, compare: str, column: str, empty: Exception) -> InputError:
+    """--compare with a side no journey is on: say so in its own words, with the values
+    the journeys analysed do have (at their first event, as --compare reads them)."""
+    first = log.attributes[column].iloc[log.case_offsets[:-1]]
+    values = first.value_counts(dropna=False).head(5)
+    shown = ", ".join(f"{v!r} ({n:,})" for v, n in values.items())
+    step = getattr(empty, "step", {})
+    value = step.get("values", ["?"])[0]
+    side = f"other than {value!r}" if not step.get("keep", True) else f"= {value!r}"
+    return InputError(
+        f"--compare {compare}: no journey of the {log.n_cases:,} analysed has {column} "
+        f"{side} at its first event; the values there are {shown}"
+    )

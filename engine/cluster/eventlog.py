@@ -28,14 +28,15 @@ class DaskEventLog(PartedLog):
         parse: dict[str, Any],
         attributes: list[str] | None = None,
         nullable: list[str] | None = None,
-        text_numbers: list[str] | None = None,
+        csv_text: list[str] | None = None,
     ) -> None:
         self.columns = columns
         self.attributes = list(attributes or [])
         #: The attributes the read made nullable integers (see build_part).
         self._nullable = list(nullable or [])
-        #: The attributes read as the text of numbers, typed once built (see _built).
-        self._text_numbers = list(text_numbers or [])
+        #: The attributes of a CSV read as their text, typed as one machine types them
+        #: once every partition is read (see _built).
+        self._csv_text = list(csv_text or [])
         self.source = source
         self.client = client
         self._partitions = partitions
@@ -56,13 +57,14 @@ class DaskEventLog(PartedLog):
     # -- the distributed steps -------------------------------------------------------------
     def _built(self) -> list[Any]:
         """Each partition's canonical log, built once and kept in the cluster's memory.
-        The attributes read as the text of numbers (a CSV's) are then typed by what all
-        the partitions hold (engine.cluster.parts.column_kind), so that every partition
-        types a column alike."""
+        The attributes of a CSV, read as their text, are then typed as Arrow's CSV reader
+        types them on one machine, by every row of the file: each partition says which
+        types convert its values (engine.cluster.parts.csv_kinds), the column gets the
+        first that converts them all, and every partition is converted to it."""
         if self._logs is None:
             import dask
 
-            from .parts import build_part, column_kind, text_kinds, typed_texts
+            from .parts import build_part, csv_kind, csv_kinds, typed_csv
 
             parts = self._partitions.to_delayed()
             logs = [
@@ -71,16 +73,14 @@ class DaskEventLog(PartedLog):
                 )
                 for p in parts
             ]
-            logs = list(dask.persist(*logs))
-            if self._text_numbers:
-                found = dask.compute(
-                    *[dask.delayed(text_kinds)(log, self._text_numbers) for log in logs]
-                )
-                kinds = {
-                    name: column_kind(name, [f[name] for f in found if f is not None])
-                    for name in self._text_numbers
-                }
-                logs = list(dask.persist(*[dask.delayed(typed_texts)(log, kinds) for log in logs]))
+            if self._csv_text:  # read once: the kinds and the build share each partition
+                found = [dask.delayed(csv_kinds)(p, self._csv_text) for p in parts]
+                done = dask.persist(*logs, *found)
+                logs, found = list(done[: len(logs)]), dask.compute(*done[len(logs) :])
+                kinds = {name: csv_kind([f[name] for f in found]) for name in self._csv_text}
+                logs = list(dask.persist(*[dask.delayed(typed_csv)(log, kinds) for log in logs]))
+            else:
+                logs = list(dask.persist(*logs))
             self._logs = logs
             _check_span(self._logs)
         return self._logs
@@ -186,7 +186,7 @@ class DaskEventLog(PartedLog):
             parse=self._parse,
             attributes=attributes if attributes is not None else self.attributes,
             nullable=self._nullable,
-            text_numbers=self._text_numbers,
+            csv_text=self._csv_text,
         )
         derived._logs = logs
         derived.definition = [*self.definition, *([found] if found else [])]

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from ..errors import InputError
 from ..io.mapping import ColumnMapping
 
 #: The column numbering the input's rows, so that ties in time keep the input order.
@@ -52,93 +52,112 @@ def build_part(
     return EventLog(canonical, columns=mapping, source="partition")
 
 
-#: What the text of a column holds, from the narrowest: nothing (every value missing),
-#: whole numbers int64 holds, numbers, or other text.
-KINDS = ("none", "int", "float", "text")
+#: The types Arrow's CSV reader infers a column as, in the order it tries them: a
+#: column gets the first that converts every one of its values (an empty field or a
+#: null word such as 'NA' is missing in all but text, where only an empty field is).
+CSV_TYPES = (
+    pa.null(),
+    pa.int64(),
+    pa.bool_(),
+    pa.date32(),
+    pa.time32("s"),
+    pa.timestamp("s"),
+    pa.timestamp("ns"),
+    pa.timestamp("s", "UTC"),
+    pa.timestamp("ns", "UTC"),
+    pa.float64(),
+    pa.string(),
+)
+_TEXT = len(CSV_TYPES) - 1
 
 
-def text_kinds(log: Any, columns: Sequence[str]) -> dict[str, str] | None:
-    """What each of `columns` (text) holds in one partition's log (KINDS); None for a
-    partition without a usable row."""
-    from ..log.eventlog import EventLog
-
-    if not isinstance(log, EventLog):
-        return None
-    return {name: _kind(_digits(log.attributes[name])) for name in columns}
-
-
-def column_kind(name: str, kinds: Sequence[str]) -> str:
-    """The kind of a column over all its partitions: the widest, numbers before text.
-    A column of numbers in some partitions and words in others is refused: its numbers
-    are not kept as written."""
-    found = set(kinds) - {"none"}
-    if "text" in found and len(found) > 1:
-        raise InputError(
-            f"attribute '{name}' of the CSV holds numbers in some partitions and text in "
-            "others, and the dask backend gives a column one type in every partition; read "
-            "it with the pandas backend (as text), or convert the log first (parcours "
-            f"convert LOG LOG.parquet --attribute '{name}' ...)"
-        )
-    return max(found, key=KINDS.index, default="none")
+def csv_kinds(part: pd.DataFrame, columns: Sequence[str]) -> dict[str, list[int]]:
+    """For each of `columns` (the CSV's text as written) of one partition as read (every
+    row, the ones the build drops too: one machine types a column by all of them), the
+    CSV_TYPES (indices) Arrow's CSV reader converts its values to: the one it infers and
+    every later one that converts them all."""
+    kinds = {}
+    for name in columns:
+        values = part[name]
+        first = _TEXT
+        inferred = _arrow_csv(values, None).type
+        if inferred in CSV_TYPES:
+            first = CSV_TYPES.index(inferred)
+        if first == 0:  # nothing but missing values: any type holds them
+            kinds[name] = list(range(len(CSV_TYPES)))
+            continue
+        kinds[name] = [first] + [
+            k for k in range(first + 1, len(CSV_TYPES)) if k == _TEXT or _converts(values, k)
+        ]
+    return kinds
 
 
-def typed_texts(log: Any, kinds: dict[str, str]) -> Any:
-    """The log with each column of `kinds` (text) as its kind says: whole numbers as
-    int64 (Int64 where one is missing, every digit kept), numbers as float64 (NaN where
-    missing; parsed as Arrow parses a CSV, the nearest float64), text as written (str),
-    a column of nothing as float64 NaN, as pandas reads an empty column."""
+def csv_kind(kinds: Sequence[Sequence[int]]) -> int:
+    """The CSV_TYPES index of a column over all its partitions' `kinds` (csv_kinds): the
+    first type that converts every partition, as Arrow's reader chooses over the whole
+    file (text, which converts anything, when no other does)."""
+    common = set(range(len(CSV_TYPES)))
+    for found in kinds:
+        common &= set(found)
+    return min(common, default=_TEXT)
+
+
+def typed_csv(log: Any, kinds: dict[str, int]) -> Any:
+    """The log with each CSV column of `kinds` (its text as written) converted to its
+    CSV_TYPES type by Arrow's CSV reader and made pandas as one machine's read makes it
+    (engine.io.csv, engine.log.columns.take_owned): whole numbers int64 (Int64 where one
+    is missing), true/false bool (object with None where one is missing), dates as
+    datetime.date, times of day as datetime.time, date-times datetime64[s] or [ns] (UTC
+    where they carry an offset), text with an empty field missing."""
     import copy
 
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import numpy as np
 
+    from ..io.csv import _empty_text_missing
+    from ..log.columns import take_owned
     from ..log.eventlog import EventLog
 
     if not isinstance(log, EventLog):
         return log
     typed = dict(log.attributes)
     for name, kind in kinds.items():
-        values = log.attributes[name]
-        if kind == "text":
-            typed[name] = values.astype("str")
-            continue
-        digits = _digits(values)
-        if kind == "int":
-            ints = pc.cast(digits, pa.int64())
-            numbers = ints.fill_null(0).to_numpy(zero_copy_only=False)
-            missing = ints.is_null().to_numpy(zero_copy_only=False)
-            typed[name] = pd.Series(
-                pd.arrays.IntegerArray(numbers, missing) if missing.any() else numbers
-            )
-        else:
-            floats = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
-            typed[name] = pd.Series(floats)
+        column = _arrow_csv(log.attributes[name], CSV_TYPES[kind])
+        table = _empty_text_missing(pa.table({name: column}), [name])
+        typed[name] = take_owned([table.column(name)], np.arange(table.num_rows))
     out = copy.copy(log)
     out.attributes = typed
     out._cache = {}
     return out
 
 
-def _digits(values: pd.Series) -> Any:
-    """A text column as Arrow text with the blanks around and a leading '+' left out (as
-    pandas reads the number ' +5')."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    text = pc.utf8_trim_whitespace(pa.array(values, type=pa.large_string(), from_pandas=True))
-    return pc.replace_substring_regex(text, pattern=r"^\+", replacement="")
+def _converts(values: pd.Series, kind: int) -> bool:
+    try:
+        _arrow_csv(values, CSV_TYPES[kind])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
 
 
-def _kind(digits: Any) -> str:
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _arrow_csv(values: pd.Series, kind: pa.DataType | None) -> pa.ChunkedArray:
+    """`values` (text as a CSV field holds it) read by Arrow's CSV reader with the
+    options of one machine's read, as `kind` (None: the type it infers): a one-column
+    CSV of them, quoted only where a value holds a quote, a comma or a line break."""
+    import io
 
-    if digits.null_count == len(digits):
-        return "none"
-    for kind, target in (("int", pa.int64()), ("float", pa.float64())):
-        try:
-            pc.cast(digits, target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-        return kind
-    return "text"
+    import pyarrow.csv as pacsv
+
+    lines = ["v"]
+    for value in values.fillna("").astype(str).tolist():
+        if '"' in value or "," in value or "\n" in value or "\r" in value:
+            value = '"' + value.replace('"', '""') + '"'
+        lines.append(value)
+    table = pacsv.read_csv(
+        io.BytesIO(("\n".join(lines) + "\n").encode()),
+        parse_options=pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={"v": kind} if kind is not None else None,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return table.column("v")

@@ -108,10 +108,10 @@ def read_dask_log(
     check_unique(column_roles(mapping, attributes), header, where=f"'{label}'")
     if csv:
         text = [c for c in vars(mapping).values() if c is not None]
-        frame, whole = csv_frame(path, sep=sep, columns=wanted, text=text)
+        frame, typed = csv_frame(path, sep=sep, columns=wanted, text=text)
     frame = frame[wanted]
     # Integer attributes this read made nullable: plain again in a part without a null
-    # (Parquet, PostgreSQL); a CSV's whole numbers come as text, typed once all are read.
+    # (Parquet, PostgreSQL); a CSV's attributes come as text, typed once all are read.
     nullable = [] if given or csv else list(dict.fromkeys(attributes))
     numbered = frame.map_partitions(_number_rows, meta=frame._meta.assign(**{ROW: np.int64(0)}))
     method = "p2p" if client is not None and _p2p_available() else "tasks"
@@ -127,7 +127,7 @@ def read_dask_log(
         parse={"timestamp_format": timestamp_format, "timestamp_unit": timestamp_unit},
         attributes=list(attributes),
         nullable=nullable,
-        text_numbers=whole if csv else [],
+        csv_text=typed if csv else [],
     )
 
 

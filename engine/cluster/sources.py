@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputError
-from ..log.columns import NULLABLE_INTEGER_TYPES, nullable_integers
+from ..log.columns import nullable_integers
 
 #: Rows per partition of a PostgreSQL query when npartitions is not given.
 SQL_PARTITION_ROWS = 1_000_000
@@ -44,29 +44,16 @@ def csv_header(path: str, *, sep: str) -> list[str]:
 def csv_frame(
     path: str, *, sep: str, columns: Sequence[str], text: Sequence[str]
 ) -> tuple[Any, list[str]]:
-    """`columns` of the CSV files `path` names, the `text` ones kept as written (as the
-    pandas backend reads them: an id '007' or 'NA' stays that text, an empty field is
-    missing), the others typed by pandas; and those of them whose first rows (the rows
-    dask infers types from) hold only whole numbers or nothing. These are read as their
-    text, every digit kept, and typed once the whole log is read, by all their values
-    (engine.cluster.parts.text_kinds): pandas would make whole numbers with an empty
-    field float64, which rounds past 2**53, and would refuse a fraction or a word that
-    comes after the first rows."""
-    from pandas._libs.parsers import STR_NA_VALUES
-
-    options: dict[str, Any] = {
-        "sep": sep,
-        "usecols": list(columns),
-        "keep_default_na": False,
-        "na_values": {c: sorted(STR_NA_VALUES) for c in columns if c not in text},
-    }
-    as_text = {c: "string" for c in text}
-    first = _read_csv(path, dtype=as_text, dtype_backend="numpy_nullable", **options)._meta
-    whole = [
-        c for c in columns if c not in text and isinstance(first[c].dtype, NULLABLE_INTEGER_TYPES)
-    ]
-    digits = {c: pd.StringDtype("pyarrow") for c in whole}
-    return _read_csv(path, dtype={**as_text, **digits}, **options), whole
+    """`columns` of the CSV files `path` names, each kept as its text as written (an id
+    '007' or a word 'NA' stays that text, an empty field is ''), and those of them that
+    are not `text` (the key columns, which the build reads as text). These are typed
+    once the whole log is read, as one machine's Arrow read types them, by all their
+    values (engine.cluster.parts.csv_kinds): dask would type them by the first rows of
+    each block, with pandas' rules (its null words, bool before a blank)."""
+    options: dict[str, Any] = {"sep": sep, "usecols": list(columns), "keep_default_na": False}
+    typed = [c for c in columns if c not in text]
+    kinds = {c: "string" for c in text} | {c: pd.StringDtype("pyarrow") for c in typed}
+    return _read_csv(path, dtype=kinds, **options), typed
 
 
 def _read_csv(path: str, *, sep: str, **options: Any) -> Any:

@@ -505,3 +505,54 @@ def test_parcours_analyze_segments_of_bools_with_blanks_on_dask(client, tmp_path
         "(missing)": 10,
     }
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
+
+
+def _folder(tmp_path: Path, second: dict) -> Path:
+    """Two Parquet files of a folder, the second with some columns written otherwise."""
+    frame = generate(2_000, seed=5)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    halves = frame.iloc[:1_000], frame.iloc[1_000:].reset_index(drop=True)
+    halves[0].to_parquet(folder / "a.parquet", index=False)
+    table = pa.Table.from_pandas(halves[1], preserve_index=False)
+    for name, make in second.items():
+        index = table.schema.get_field_index(name)
+        column = make(table.column(name)) if make is not None else None
+        table = (
+            table.remove_column(index) if column is None else table.set_column(index, name, column)
+        )
+    pq.write_table(table, folder / "b.parquet")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("second", "says"),
+    [
+        ({"segment": None}, "has no column 'segment', which the other files have"),
+        ({"ts": lambda c: c.cast(pa.timestamp("us"))}, "column 'ts' has different"),
+        ({"csat": lambda c: c.cast(pa.string())}, "column 'csat' has different types"),
+    ],
+)
+def test_a_folder_whose_files_disagree_is_refused_as_on_one_machine(
+    client, tmp_path: Path, second, says
+):
+    """The one-machine checks of a Parquet folder, with their one-line errors, on Dask
+    too: it failed inside its shuffle (exit 1) or read a column of two kinds."""
+    folder = _folder(tmp_path, second)
+    keys = {**KEYS, "attributes": ["segment", "csat"]}
+    with pytest.raises(InputError, match=says) as one_machine:
+        engine.read_log(folder, **keys)
+    with pytest.raises(InputError, match=says) as on_dask:
+        engine.read_log(str(folder), **keys, backend="dask")
+    assert str(on_dask.value) == str(one_machine.value)
+
+
+def test_a_folder_mixing_categorical_and_plain_text_is_a_clear_error_on_dask(
+    client, tmp_path: Path
+):
+    folder = _folder(tmp_path, {"segment": lambda c: c.cast(pa.string())})
+    keys = {**KEYS, "attributes": ["segment"]}
+    want = engine.read_log(folder, **keys)  # one machine reads it: one text column
+    assert want.n_events == 2_000
+    with pytest.raises(InputError, match=r"'segment' is categorical .* in some files"):
+        engine.read_log(str(folder), **keys, backend="dask")

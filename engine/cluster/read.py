@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -106,6 +107,8 @@ def read_dask_log(
         )
     header = csv_header(path, sep=sep) if csv else columns
     check_unique(column_roles(mapping, attributes), header, where=f"'{label}'")
+    if not given and not csv and Path(path).is_dir():
+        frame = _folder_frame(frame, path, wanted)
     if csv:
         text = [c for c in vars(mapping).values() if c is not None]
         frame, typed = csv_frame(path, sep=sep, columns=wanted, text=text)
@@ -128,6 +131,41 @@ def read_dask_log(
         attributes=list(attributes),
         nullable=nullable,
         csv_text=typed if csv else [],
+    )
+
+
+def _folder_frame(frame: Any, path: str, wanted: list[str]) -> Any:
+    """A Parquet folder's files checked as one machine checks them (io/parquet.py: a file
+    lacking a read column, or a column whose types differ in kind, is a one-line error);
+    types that only differ in form (dictionary or plain text, narrower integers) are read
+    as the folder's common type, as there. Unchecked, Dask failed inside its shuffle."""
+    import dask.dataframe as dd
+    import pyarrow as pa
+
+    from ..io.parquet import _folder_schema, _folder_schemas
+
+    schema = _folder_schema(Path(path), wanted)
+    if schema is None:
+        return frame
+    _, schemas = _folder_schemas(Path(path))
+    mixed = [
+        name
+        for name in wanted
+        if len({pa.types.is_dictionary(s.field(name).type) for s in schemas.values()}) > 1
+    ]
+    if mixed:  # dask takes a file's pandas categories for every file's
+        raise InputError(
+            f"column '{mixed[0]}' is categorical (dictionary-encoded) in some files of "
+            f"'{path}' and plain text in others, which the dask backend cannot read as one "
+            "column; write every file the same way, or read the folder with the pandas "
+            "backend, which does"
+        )
+    return dd.read_parquet(
+        path,
+        split_row_groups="adaptive",
+        blocksize="32MiB",
+        arrow_to_pandas={"types_mapper": nullable_integers},
+        dataset={"schema": schema},
     )
 
 

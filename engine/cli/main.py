@@ -20,7 +20,11 @@ from .parser import build_parser
 def console() -> int:
     """The `parcours` program (the installed script and `python -m engine.cli`): main()
     in a process of its own, which it may tune as a library must not."""
-    code = main(own_process=True)
+    try:
+        code = main(own_process=True)
+    finally:
+        if "engine.cluster.session" in sys.modules:  # a run on Dask, failed or not
+            sys.modules["engine.cluster.session"].close_started()
     # The outputs are written and closed; what is left lives until the process ends. The
     # interpreter's last collection would scan all of it (numba's objects above all):
     # 0.15-0.3 s of every run's exit, skipped once it is frozen.

@@ -58,7 +58,7 @@ def read_dask_log(
     from .sources import csv_columns, csv_frame, csv_header, sql_frame
 
     client = connect(scheduler)
-    csv = False
+    csv = parquet = False
     given = isinstance(source, dd.DataFrame)  # its columns are left as they are
     if given:
         frame, label = source, f"dask DataFrame ({source.npartitions} partitions)"
@@ -84,7 +84,7 @@ def read_dask_log(
                 f"cannot read '{path}' as Parquet with dask ({error}); the dask backend "
                 "reads a Parquet file, folder or glob, or takes a dask DataFrame"
             ) from None
-        label = path
+        label, parquet = path, True
     else:
         raise InputError(
             "the dask backend takes a dask DataFrame or a Parquet path or glob; got "
@@ -107,7 +107,7 @@ def read_dask_log(
         )
     header = csv_header(path, sep=sep) if csv else columns
     check_unique(column_roles(mapping, attributes), header, where=f"'{label}'")
-    if not given and not csv and Path(path).is_dir():
+    if parquet and Path(path).is_dir():
         frame = _folder_frame(frame, path, wanted)
     if csv:
         text = [c for c in vars(mapping).values() if c is not None]

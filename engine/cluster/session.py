@@ -59,3 +59,12 @@ def close_local(client: Any) -> None:
         client.close()
         cluster.close()
         del _LOCAL["client"]
+
+
+def close_started() -> None:
+    """Shut down the local cluster `connect` started, if any: before the process exits,
+    so that no message of its workers arrives while the interpreter tears down (a
+    traceback on stderr after a one-line error)."""
+    client = _LOCAL.get("client")
+    if client is not None:
+        close_local(client)

@@ -60,14 +60,15 @@ class VariantCounts:
 
 def variant_counts(variants: pd.DataFrame) -> VariantCounts:
     """Exact path and activity counts of the journeys that follow the given variants."""
-    lists = _list_array(variants["variant"])
-    weights = variants["frequency"].to_numpy(dtype=np.int64)
-    lengths = np.diff(np.asarray(lists.offsets))
-    encoded = lists.flatten().dictionary_encode()
-    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    codes = np.asarray(encoded.indices, dtype=np.int64)
+    coded = _coded(variants)
+    names, codes, weights, lengths, variant = (
+        np.asarray(coded.names, dtype=object),
+        coded.codes,
+        coded.weights,
+        coded.lengths,
+        coded.variant,
+    )
     n = max(len(names), 1)
-    variant = np.repeat(np.arange(len(lengths)), lengths)
     weight = weights[variant]
     first = np.cumsum(lengths) - lengths
 
@@ -136,14 +137,15 @@ def journeys_within(
     """The journeys of `variants` whose every activity is one of `activities` and every
     step (from one activity to the next) one of `edges` (source, target): those a map of
     just these activities and edges draws whole."""
-    lists = _list_array(variants["variant"])
-    weights = variants["frequency"].to_numpy(dtype=np.int64)
-    lengths = np.diff(np.asarray(lists.offsets))
-    encoded = lists.flatten().dictionary_encode()
-    names = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
-    codes = np.asarray(encoded.indices, dtype=np.int64)
+    coded = _coded(variants)
+    names, codes, weights, lengths, variant = (
+        coded.names,
+        coded.codes,
+        coded.weights,
+        coded.lengths,
+        coded.variant,
+    )
     n = max(len(names), 1)
-    variant = np.repeat(np.arange(len(lengths)), lengths)
     kept = np.zeros(n, dtype=bool)
     found = names.get_indexer(pd.Index(list(activities), dtype=object))
     kept[found[found >= 0]] = True
@@ -156,6 +158,31 @@ def journeys_within(
     broken = np.bincount(variant[~kept[codes]], minlength=len(lengths))
     broken += np.bincount(variant[:-1][missing_step], minlength=len(lengths))
     return int(weights[broken == 0].sum())
+
+
+@dataclass(frozen=True)
+class _CodedVariants:
+    """A variants table's events end to end: activity codes into `names`, each variant's
+    journeys (`weights`) and length, and the variant of each event."""
+
+    names: pd.Index
+    codes: np.ndarray
+    weights: np.ndarray
+    lengths: np.ndarray
+    variant: np.ndarray
+
+
+def _coded(variants: pd.DataFrame) -> _CodedVariants:
+    lists = _list_array(variants["variant"])
+    lengths = np.diff(np.asarray(lists.offsets))
+    encoded = lists.flatten().dictionary_encode()
+    return _CodedVariants(
+        names=pd.Index(encoded.dictionary.to_pylist(), dtype=object),
+        codes=np.asarray(encoded.indices, dtype=np.int64),
+        weights=variants["frequency"].to_numpy(dtype=np.int64),
+        lengths=lengths,
+        variant=np.repeat(np.arange(len(lengths)), lengths),
+    )
 
 
 def _list_array(column: pd.Series) -> pa.ListArray:

@@ -225,3 +225,36 @@ def test_a_stage_sentence_agrees_with_its_count():
         )
         sentence = action_table(rows, min_journeys=1)["action"].iloc[0]
         assert verb in sentence, sentence
+
+
+def test_a_significant_gap_charged_elsewhere_is_not_called_chance():
+    """A step whose gap holds but whose journeys were charged to other steps (a loss under
+    half a conversion) is listed by its wait, and its sentence says where its losses went,
+    not that chance explains its gap."""
+    from engine.journey.actions import action_table
+
+    base = {
+        "level": ["touchpoint"],
+        "source": ["a"],
+        "target": ["b"],
+        "journeys": [400],
+        "share_of_journeys": [0.4],
+        "total_wait_s": [600.0],
+        "median_s": [60.0],
+        "abandoned_after": [10],
+        "abandon_share": [0.025],
+        "best_alternative": [None],
+        "best_alternative_rate": [np.nan],
+        "lost_conversions": [0.2],
+        "lost_low": [0.0],
+        "lost_high": [1.0],
+        "share_of_lost": [0.01],
+        "conversion_rate": [0.2],
+        "alternative_rate": [0.5],
+        "comparable": [True],
+    }
+    held = action_table(pd.DataFrame({**base, "loss_significant": [True]}))["action"][0]
+    assert "losses are counted at other steps" in held and "chance" not in held
+    chance = action_table(pd.DataFrame({**base, "loss_significant": [False]}))["action"][0]
+    assert "a gap within chance at 95% over the 1 step compared" in chance
+    assert "fewer conversions" not in held + chance

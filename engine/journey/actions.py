@@ -118,11 +118,17 @@ def _sentence(row: pd.Series, loss: bool, digits: int, confidence: float, compar
     text += f"; {human(row['total_wait_s'])} of waiting in all"
     gap = row.get("alternative_rate", np.nan) - row.get("conversion_rate", np.nan)
     if bool(row.get("comparable", False)) and gap > 0:
-        text += (
+        rates = (
             f"; it converts at {_share(row['conversion_rate'], 1)} against "
-            f"{_share(row['alternative_rate'], 1)} for the other steps, a gap within "
-            f"chance at {level} over the {_count(compared, 'step')} compared"
+            f"{_share(row['alternative_rate'], 1)} for the other steps"
         )
+        if bool(row.get("loss_significant", False)):  # its journeys charged elsewhere
+            text += rates + ", but its journeys' losses are counted at other steps"
+        else:
+            text += (
+                rates + f", a gap within chance at {level} over the "
+                f"{_count(compared, 'step')} compared"
+            )
     return text
 
 

@@ -225,8 +225,8 @@ def dictionary_indices(chunk: pa.DictionaryArray) -> np.ndarray:
 
 
 def values_at(column: pa.ChunkedArray, rows: Sequence[int] | np.ndarray) -> list:
-    """A few values for error messages; a value Python cannot hold (a time past year 9999,
-    as a corrupt file may have) as Arrow writes it, so that the message itself cannot fail."""
+    """A few values for error messages; a time Python cannot hold (past year 9999, as a
+    corrupt file may have) as its raw number and unit, so that the message cannot fail."""
     picked = column.take(pa.array(np.asarray(rows[:3], dtype=np.int64)))
     try:
         return picked.to_pylist()

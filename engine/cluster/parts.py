@@ -78,16 +78,16 @@ def csv_kinds(part: pd.DataFrame, columns: Sequence[str]) -> dict[str, list[int]
     every later one that converts them all."""
     kinds = {}
     for name in columns:
-        values = part[name]
+        text = _csv_text(part[name])  # written once, read as each type
         first = _TEXT
-        inferred = _arrow_csv(values, None).type
+        inferred = _read_csv_text(text, None).type
         if inferred in CSV_TYPES:
             first = CSV_TYPES.index(inferred)
         if first == 0:  # nothing but missing values: any type holds them
             kinds[name] = list(range(len(CSV_TYPES)))
             continue
         kinds[name] = [first] + [
-            k for k in range(first + 1, len(CSV_TYPES)) if k == _TEXT or _converts(values, k)
+            k for k in range(first + 1, len(CSV_TYPES)) if k == _TEXT or _converts(text, k)
         ]
     return kinds
 
@@ -121,7 +121,7 @@ def typed_csv(log: Any, kinds: dict[str, int]) -> Any:
         return log
     typed = dict(log.attributes)
     for name, kind in kinds.items():
-        column = _arrow_csv(log.attributes[name], CSV_TYPES[kind])
+        column = _read_csv_text(_csv_text(log.attributes[name]), CSV_TYPES[kind])
         table = _empty_text_missing(pa.table({name: column}), [name])
         typed[name] = take_owned([table.column(name)], np.arange(table.num_rows))
     out = copy.copy(log)
@@ -130,29 +130,34 @@ def typed_csv(log: Any, kinds: dict[str, int]) -> Any:
     return out
 
 
-def _converts(values: pd.Series, kind: int) -> bool:
+def _converts(text: bytes, kind: int) -> bool:
     try:
-        _arrow_csv(values, CSV_TYPES[kind])
+        _read_csv_text(text, CSV_TYPES[kind])
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return True
 
 
-def _arrow_csv(values: pd.Series, kind: pa.DataType | None) -> pa.ChunkedArray:
-    """`values` (text as a CSV field holds it) read by Arrow's CSV reader with the
-    options of one machine's read, as `kind` (None: the type it infers): a one-column
-    CSV of them, quoted only where a value holds a quote, a comma or a line break."""
-    import io
-
-    import pyarrow.csv as pacsv
-
+def _csv_text(values: pd.Series) -> bytes:
+    """`values` (text as a CSV field holds it) as a one-column CSV, quoted only where a
+    value holds a quote, a comma or a line break."""
     lines = ["v"]
     for value in values.fillna("").astype(str).tolist():
         if '"' in value or "," in value or "\n" in value or "\r" in value:
             value = '"' + value.replace('"', '""') + '"'
         lines.append(value)
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _read_csv_text(text: bytes, kind: pa.DataType | None) -> pa.ChunkedArray:
+    """The one-column CSV `text` (_csv_text) read by Arrow's CSV reader with the options
+    of one machine's read, as `kind` (None: the type it infers)."""
+    import io
+
+    import pyarrow.csv as pacsv
+
     table = pacsv.read_csv(
-        io.BytesIO(("\n".join(lines) + "\n").encode()),
+        io.BytesIO(text),
         parse_options=pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={"v": kind} if kind is not None else None,

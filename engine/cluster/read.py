@@ -71,14 +71,7 @@ def read_dask_log(
     elif isinstance(source, str | os.PathLike):
         path = os.fspath(source)
         try:
-            # Row groups become partitions, so that one large file is read in parallel.
-            # Integers as pandas' nullable integers: one with a null keeps every digit.
-            frame = dd.read_parquet(
-                path,
-                split_row_groups="adaptive",
-                blocksize="32MiB",
-                arrow_to_pandas={"types_mapper": nullable_integers},
-            )
+            frame = _parquet_frame(path)
         except (FileNotFoundError, OSError, ValueError) as error:
             raise InputError(
                 f"cannot read '{path}' as Parquet with dask ({error}); the dask backend "
@@ -139,20 +132,22 @@ def _folder_frame(frame: Any, path: str, wanted: list[str]) -> Any:
     lacking a read column, or a column whose types differ in kind, is a one-line error);
     types that only differ in form (dictionary or plain text, narrower integers) are read
     as the folder's common type, as there. Unchecked, Dask failed inside its shuffle."""
-    import dask.dataframe as dd
     import pyarrow as pa
 
-    from ..io.parquet import _folder_schema, _folder_schemas
+    from ..io.parquet import _folder_schemas, unified_schema
 
-    schema = _folder_schema(Path(path), wanted)
+    dataset, schemas = _folder_schemas(Path(path))  # each file's footer, read once
+    schema = unified_schema(Path(path), wanted, dataset, schemas)
     if schema is None:
         return frame
-    _, schemas = _folder_schemas(Path(path))
-    mixed = [
-        name
-        for name in wanted
-        if len({pa.types.is_dictionary(s.field(name).type) for s in schemas.values()}) > 1
-    ]
+
+    def encodings(name: str) -> set[bool]:
+        """Whether the files holding `name` store it dictionary-encoded."""
+        return {
+            pa.types.is_dictionary(s.field(name).type) for s in schemas.values() if name in s.names
+        }
+
+    mixed = [name for name in wanted if len(encodings(name)) > 1]
     if mixed:  # dask takes a file's pandas categories for every file's
         raise InputError(
             f"column '{mixed[0]}' is categorical (dictionary-encoded) in some files of "
@@ -160,12 +155,21 @@ def _folder_frame(frame: Any, path: str, wanted: list[str]) -> Any:
             "column; write every file the same way, or read the folder with the pandas "
             "backend, which does"
         )
+    return _parquet_frame(path, dataset={"schema": schema})
+
+
+def _parquet_frame(path: str, **options: Any) -> Any:
+    """The Parquet file, folder or glob as a dask DataFrame: row groups become partitions,
+    so that one large file is read in parallel, and integers are pandas' nullable
+    integers, so that one with a null keeps every digit."""
+    import dask.dataframe as dd
+
     return dd.read_parquet(
         path,
         split_row_groups="adaptive",
         blocksize="32MiB",
         arrow_to_pandas={"types_mapper": nullable_integers},
-        dataset={"schema": schema},
+        **options,
     )
 
 

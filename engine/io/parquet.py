@@ -101,7 +101,17 @@ def _folder_schemas(path: Path) -> tuple[pq.ParquetDataset, dict[str, pa.Schema]
 def _folder_schema(path: Path, columns: list[str] | None) -> pa.Schema | None:
     """The folder's schema with each read column's type unified over its files (None
     when they agree already), or an error naming the files that disagree."""
-    dataset, schemas = _folder_schemas(path)
+    return unified_schema(path, columns, *_folder_schemas(path))
+
+
+def unified_schema(
+    path: Path,
+    columns: list[str] | None,
+    dataset: pq.ParquetDataset,
+    schemas: dict[str, pa.Schema],
+) -> pa.Schema | None:
+    """_folder_schema from the folder's dataset and file schemas (_folder_schemas), for a
+    caller that reads them for more checks of its own."""
     schema = original = dataset.schema
     for name in columns if columns is not None else schema.names:
         types = {file: s.field(name).type for file, s in schemas.items() if name in s.names}

@@ -42,7 +42,7 @@ def action_table(
     waits = bottlenecks["total_wait_s"].fillna(0) > 0
     worth = bottlenecks[(loses | waits) & (bottlenecks["journeys"] >= max(min_journeys, 1))]
     worth = worth.head(top)
-    listed = listed_losses(worth)
+    listed = loses[worth.index]
     digits = _digits(worth[listed])
     compared = int(bottlenecks["comparable"].fillna(False).astype(bool).sum())
     rows = []

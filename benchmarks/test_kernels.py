@@ -42,6 +42,7 @@ from engine.figures.context import converting_targets
 from engine.figures.satisfaction import SCALES
 from engine.journey.columns import category_codes
 from engine.journey.distributions import dwell_bin_edges
+from engine.journey.lost import poisson_alias
 from engine.kernels import stats as stats_kernels
 from engine.kernels.activities import activity_counts, case_durations, grouped_case_durations
 from engine.kernels.attribution import block_transition_counts, heuristic_credits
@@ -83,7 +84,12 @@ from engine.kernels.keycodes import (
     remap_codes,
     suffix_shape,
 )
-from engine.kernels.lost import bootstrap_losses, charge_pairs, pair_reach, point_estimates
+from engine.kernels.lost import (
+    bootstrap_profiles,
+    chances,
+    pair_reach,
+    tally_profiles,
+)
 from engine.kernels.moments import group_moments
 from engine.kernels.ordering import (
     VERIFY_BYTES,
@@ -94,6 +100,7 @@ from engine.kernels.ordering import (
     partition_words,
     run_offsets,
 )
+from engine.kernels.profiles import group_profiles, journey_profiles
 from engine.kernels.refine import exact_median_p90, rank_entries, values_in_entries
 from engine.kernels.satisfaction import score_summary
 from engine.kernels.sketch import (
@@ -1343,41 +1350,65 @@ class TestFilters:
 
 @group("lost")
 class TestLost:
-    def test_charge_pairs(self, measure, log, journey: engine.Journey) -> None:
-        """journey.lost.charge_journeys: every never-converting journey charged to its step
-        with the largest chance (here: every step, chance by key, so the last-keyed)."""
+    @pytest.fixture(scope="class")
+    def profiles(self, log, journey: engine.Journey) -> tuple[np.ndarray, ...]:
+        """Every journey's profile with every touchpoint step comparable and every
+        activity a place left: the most a log of this alphabet gives."""
         n_act = log.n_activities
         keys = np.arange(n_act * n_act, dtype=np.int64)
-        q = (keys + 1) / (n_act * n_act)
+        none = np.zeros(0, np.int64)
+        no_stage = (np.full(n_act, -1, np.int64), 1, np.zeros(1, bool), np.full(1, -1, np.int64))
+        return (
+            log.activity,
+            log.case_offsets,
+            journey.conversions.at_event,
+            n_act,
+            np.ones(n_act, bool),
+            np.arange(n_act, dtype=np.int64),
+            keys,
+            keys,
+            keys,
+            *no_stage,
+            none,
+            none,
+            none,
+            np.zeros(1, np.int32),
+            1,
+            none,
+            none,
+            none,
+            n_act * n_act,
+            n_act,
+            chunk_count(log.n_cases, n_act * n_act + n_act),
+        )
+
+    def test_journey_profiles(self, measure, log, journey: engine.Journey, profiles) -> None:
+        """figures.bottlenecks.profile_chunk: every journey's profile, then equal ones
+        grouped."""
+
+        def build():
+            converted, offsets, items = journey_profiles(*profiles)
+            return group_profiles(np.ones(len(converted), np.int64), converted, offsets, items)
+
+        counts, converted, _, _ = measure(build, events=log.n_events)
         at_event = journey.conversions.at_event
+        first = log.case_offsets[:-1]
+        stepped = np.where(at_event >= 0, at_event > first, np.diff(log.case_offsets) > 1)
+        assert counts.sum() == stepped.sum()  # every journey with a step, once
+        assert counts[converted].sum() == (stepped & (at_event >= 0)).sum()
 
-        def charge():
-            best_q = np.zeros(log.n_cases)
-            best_place = np.full(log.n_cases, -1, np.int64)
-            best_at = np.zeros(log.n_cases, np.int64)
-            args = (log.activity, log.case_offsets, at_event, n_act, keys, keys, q, keys)
-            charge_pairs(*args, best_q, best_place, best_at, chunk_count(log.n_cases, 1))
-            return best_place
-
-        best_place = measure(charge, events=log.n_events)
-        lengths = np.diff(log.case_offsets)
-        lost = (at_event < 0) & (lengths > 1)
-        pair_max = np.full(log.n_cases, -1, np.int64)
-        key = log.activity[:-1].astype(np.int64) * n_act + log.activity[1:]
-        same = np.ones(len(key), dtype=bool)
-        same[log.case_offsets[1:-1] - 1] = False  # pairs across cases
-        case = np.repeat(np.arange(log.n_cases), lengths)[:-1]
-        np.maximum.at(pair_max, case[same], key[same])
-        assert np.array_equal(best_place[lost], pair_max[lost])
-        assert (best_place[~lost] == -1).all()
-
-    def test_bootstrap_losses(self, measure, log) -> None:
-        """journey.lost.lost_columns: 1,000 Poisson replicates of five cells per place."""
-        rng = np.random.default_rng(0)
-        cells = rng.integers(50, 5_000, size=(100, 5)).astype(np.int64)
-        intervals = measure(bootstrap_losses, cells, 1000, 0.05, 1, events=log.n_events)
-        points = point_estimates(cells)
-        assert (intervals[:, 0] <= points[:, 0] + 1e-9).all()
+    def test_bootstrap_profiles(self, measure, log, profiles) -> None:
+        """journey.lost.lost_columns: 1,000 replicates, each redoing the groups, chances
+        and charges over the grouped profiles."""
+        converted, offsets, items = journey_profiles(*profiles)
+        grouped = group_profiles(np.ones(len(converted), np.int64), converted, offsets, items)
+        n_act = log.n_activities
+        place_source = np.arange(n_act * n_act, dtype=np.int64) // n_act
+        args = (*grouped, place_source, n_act, 1000, 0.05, 1, poisson_alias())
+        intervals = measure(bootstrap_profiles, *args, events=log.n_events)
+        counted = tally_profiles(grouped[0][:, None], *grouped[1:], n_act * n_act, n_act)
+        alone = chances(*counted, place_source)[1][:, 0]
+        assert (intervals[:, 0] <= alone + 1e-9).all() and (alone <= intervals[:, 1] + 1e-9).all()
         assert (intervals[:, 2] <= intervals[:, 3]).all()
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.journey.lost import poisson_alias
 from engine.kernels import (
     activities,
     attribution,
@@ -36,6 +37,7 @@ from engine.kernels import (
     lost,
     moments,
     ordering,
+    profiles,
     refine,
     satisfaction,
     sketch,
@@ -893,89 +895,326 @@ def block_inputs(rng: np.random.Generator, size: int) -> tuple:
     )
 
 
-def ref_point_estimates(cells: np.ndarray) -> np.ndarray:
-    out = np.zeros((len(cells), 2))
-    for p, (conv, charged, other, alt_conv, alt_lost) in enumerate(cells.astype(float)):
-        took, alternatives = conv + charged + other, alt_conv + alt_lost
-        if took > 0 and alternatives > 0:
-            rate = conv / took
-            gap = alt_conv / alternatives - rate
-            if gap > 0:
-                out[p] = took * gap, charged * gap / (1.0 - rate)
-    return out
-
-
-def cell_inputs(rng: np.random.Generator, size: int) -> tuple:
-    return (rng.integers(0, 50, (max(1, size // 10), 5)).astype(np.int64),)
-
-
-def ref_bootstrap_losses(cells, n_boot, alpha, seed) -> np.ndarray:
-    """numba's np.random is numpy's legacy Mersenne Twister, Poisson draws included, so
-    RandomState(seed) draws the same cells in the same order (a place's replicates, then
-    the next place's; a zero cell draws nothing)."""
-    draws = np.random.RandomState(seed)
-    out = np.zeros((len(cells), 4))
-    for p, row in enumerate(cells):
-        replicates = np.zeros((n_boot, 2))
-        for b in range(n_boot):
-            drawn = [float(draws.poisson(lam)) if lam > 0 else 0.0 for lam in row]
-            replicates[b] = ref_point_estimates(np.array([drawn]))[0]
-        replicates.sort(axis=0)
-        for k, column in enumerate(replicates.T):
-            out[p, 2 * k : 2 * k + 2] = np.quantile(column, [alpha / 2, 1 - alpha / 2])
-    return out
-
-
-def bootstrap_inputs(rng: np.random.Generator, size: int) -> tuple:
-    cells = rng.integers(0, 60, (max(1, size // 100), 5)).astype(np.int64)
-    cells[rng.random(len(cells)) < 0.2, rng.integers(0, 5)] = 0  # cells without journeys
-    return cells, int(rng.integers(20, 80)), float(rng.choice([0.05, 0.1, 0.2])), 12345
-
-
-def _charge(best_q, best_place, best_at, c, q, place, at) -> None:
-    """The larger chance; a tie to the earlier arrival, then to the lower place."""
-    if q > best_q[c] or (q == best_q[c] and q > 0 and (at, place) < (best_at[c], best_place[c])):
-        best_q[c], best_place[c], best_at[c] = q, place, at
-
-
-def ref_charge_pairs(
-    act, offsets, conv_at, n_act, keys, slots, q, place, best_q, best_place, best_at, n_chunks
-):
-    where = {int(k): j for j, k in enumerate(keys)}
+def ref_journey_profiles(
+    act,
+    offsets,
+    conv_at,
+    n_act,
+    act_eligible,
+    act_source,
+    pair_keys,
+    pair_slots,
+    pair_place,
+    stage_of,
+    n_stages,
+    stage_eligible,
+    stage_source,
+    move_keys,
+    move_slots,
+    move_place,
+    channel,
+    n_channels,
+    split_keys,
+    split_slots,
+    split_place,
+    n_places,
+    n_sources,
+    n_chunks,
+) -> tuple:
+    """Per case: its comparable steps taken before converting, each once, by the event
+    first arrived at (touchpoint, then stage move, then channel move), then the sources
+    left by an alternative step, ascending as -(slot + 1)."""
+    pair = {int(k): int(p) for k, p in zip(pair_keys, pair_place, strict=True)}
+    move = {int(k): int(p) for k, p in zip(move_keys, move_place, strict=True)}
+    split = {int(k): int(p) for k, p in zip(split_keys, split_place, strict=True)}
+    converted, sizes, items = [], [0], []
     for c, s, e in case_ranges(offsets):
-        if conv_at[c] < 0:
-            for i in range(s, e - 1):
-                j = where.get(int(act[i]) * n_act + int(act[i + 1]))
-                if j is not None:
-                    _charge(best_q, best_place, best_at, c, q[j], place[j], i + 1)
+        at = int(conv_at[c])
+        end = e if at < 0 else min(e, at + 1)
+        taken: dict[int, tuple[int, int]] = {}  # place: (event first arrived at, level)
+        left = set()
+        for i in range(s + 1, end):
+            a, b = int(act[i - 1]), int(act[i])
+            if act_eligible[b] and act_source[a] >= 0:
+                left.add(int(act_source[a]))
+            if pair.get(a * n_act + b, -1) >= 0:
+                taken.setdefault(pair[a * n_act + b], (i, 0))
+        visits = _visits(act[:end], np.array([s, end]), stage_of)[0] if end > s else []
+        for (a, _), (b, i) in itertools.pairwise(visits):
+            if stage_eligible[b] and stage_source[a] >= 0:
+                left.add(int(stage_source[a]))
+            key = a * n_stages + b
+            if move.get(key, -1) >= 0:
+                taken.setdefault(move[key], (i, 1))
+            if split:
+                key = key * n_channels + int(channel[i]) + 1
+                if split.get(key, -1) >= 0:
+                    taken.setdefault(split[key], (i, 2))
+        own = sorted(taken, key=taken.get) + [-(slot + 1) for slot in sorted(left)]
+        converted.append(at >= 0)
+        items += own
+        sizes.append(sizes[-1] + len(own))
+    return (
+        np.array(converted, dtype=bool),
+        np.array(sizes, np.int64),
+        np.array(items, np.int32),
+    )
 
 
-def charge_inputs(rng: np.random.Generator, size: int) -> tuple:
-    log = random_log(rng, size)
-    keys = np.unique(rng.integers(0, log.n_act**2, 4)).astype(np.int64)
+def _lookup_table(rng: np.random.Generator, n_keys: int, n_places: int) -> tuple:
+    """A level's sorted keys, their slots (a table or empty) and place numbers (-1: not
+    comparable)."""
+    keys = np.unique(rng.integers(0, max(n_keys, 1), int(rng.integers(0, 5)))).astype(np.int64)
     slots = np.zeros(0, np.int64)
-    if rng.random() < 0.5:  # a position per possible key
-        slots = np.full(log.n_act**2, -1, np.int64)
+    if rng.random() < 0.5 and keys.size:
+        slots = np.full(n_keys, -1, np.int64)
         slots[keys] = np.arange(len(keys))
-    q = rng.choice([0.0, 0.2, 0.5], len(keys))
-    place = rng.integers(0, 3, len(keys)).astype(np.int64)
-    best_q, best_place = np.zeros(log.n_cases), np.full(log.n_cases, -1, np.int64)
-    best_at = np.zeros(log.n_cases, np.int64)
-    conv = converted_at(rng, log)
+    return keys, slots, rng.integers(-1, n_places, len(keys)).astype(np.int64)
+
+
+def profile_inputs(rng: np.random.Generator, size: int) -> tuple:
+    log = random_log(rng, size)
+    stage_of, n_stages = stage_map(rng, log.n_act)
+    n_places, n_sources = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+    n_channels = int(rng.integers(1, 4))
+    channel = rng.integers(-1, n_channels - 1, len(log.act)).astype(np.int64)
+    split = _lookup_table(rng, n_stages * n_stages * n_channels, n_places)
+    if rng.random() < 0.3:  # no channel level
+        split, n_channels = (np.zeros(0, np.int64),) * 3, 1
     return (
         log.act,
         log.offsets,
-        conv,
+        converted_at(rng, log),
         log.n_act,
-        keys,
-        slots,
-        q,
-        place,
-        best_q,
-        best_place,
-        best_at,
+        rng.random(log.n_act) < 0.7,
+        rng.integers(-1, n_sources, log.n_act).astype(np.int64),
+        *_lookup_table(rng, log.n_act**2, n_places),
+        stage_of,
+        n_stages,
+        rng.random(n_stages) < 0.7,
+        rng.integers(-1, n_sources, n_stages).astype(np.int64),
+        *_lookup_table(rng, n_stages**2, n_places),
+        channel,
+        n_channels,
+        *split,
+        n_places,
+        n_sources,
         chunks(rng),
     )
+
+
+def ref_group_profiles(counts, converted, offsets, items) -> tuple:
+    """Equal (converted, items) added up, empty ones left out, in sorted order."""
+    groups: dict[tuple, int] = {}
+    for g, (s, e) in enumerate(itertools.pairwise(offsets)):
+        own = tuple(int(x) for x in items[s:e])
+        if own and counts[g] > 0:
+            key = (bool(converted[g]), own)
+            groups[key] = groups.get(key, 0) + int(counts[g])
+    keys = sorted(groups)
+    lengths = [len(own) for _, own in keys]
+    return (
+        np.array([groups[k] for k in keys], np.int64),
+        np.array([conv for conv, _ in keys], dtype=bool),
+        np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        np.array([x for _, own in keys for x in own], np.int32),
+    )
+
+
+def grouped_profile_inputs(rng: np.random.Generator, size: int) -> tuple:
+    """Profiles over a small alphabet (many equal), some empty, some counted 0."""
+    lengths = rng.integers(0, 4, max(1, size // 3))
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    items = rng.integers(-3, 4, offsets[-1]).astype(np.int32)
+    counts = rng.integers(0, 4, len(lengths)).astype(np.int64)
+    return counts, rng.random(len(lengths)) < 0.5, offsets, items
+
+
+def _columns(one: Callable[..., Any], *columns: np.ndarray) -> Callable[..., Any]:
+    """A 2-D kernel's reference from a 1-D one: each replicate (column) on its own."""
+
+    def both(*args):
+        width = args[columns[0]].shape[1]
+        runs = []
+        for r in range(width):
+            own = [a[:, r] if i in columns else a for i, a in enumerate(args)]
+            result = one(*own)
+            runs.append(result if isinstance(result, tuple) else (result,))
+        out = tuple(np.stack(parts, axis=1) for parts in zip(*runs, strict=True))
+        return out if len(out) > 1 else out[0]
+
+    return both
+
+
+def tally_inputs(rng: np.random.Generator, size: int) -> tuple:
+    """Grouped-profile inputs, weights for 1 to 3 replicates, and the number of places and
+    sources their items name."""
+    counts, converted, offsets, items = grouped_profile_inputs(rng, size)
+    weights = rng.integers(0, 4, (len(counts), int(rng.integers(1, 4)))).astype(np.int64)
+    steps, sources = items[items >= 0], -items[items < 0] - 1
+    n_places, n_sources = int(steps.max(initial=-1)) + 1, int(sources.max(initial=-1)) + 1
+    return weights, converted, offsets, items, n_places, n_sources
+
+
+def _tally_one(weights, converted, offsets, items, n_places, n_sources) -> tuple:
+    took, won = np.zeros(n_places, np.int64), np.zeros(n_places, np.int64)
+    reached, reached_won = np.zeros(n_sources, np.int64), np.zeros(n_sources, np.int64)
+    for g, (s, e) in enumerate(itertools.pairwise(offsets)):
+        for x in items[s:e]:
+            steps, count = (took, won) if x >= 0 else (reached, reached_won)
+            at = x if x >= 0 else -x - 1
+            steps[at] += weights[g]
+            count[at] += weights[g] if converted[g] else 0
+    return took, won, reached, reached_won
+
+
+def profile_set_inputs(rng: np.random.Generator, size: int) -> tuple:
+    """Grouped profiles whose steps come first, then their sources (as the kernel writes
+    them), with the number of places and of sources."""
+    n_places, n_sources = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+    converted, sizes, items = [], [0], []
+    for _ in range(max(1, size // 3)):
+        steps = list(rng.permutation(n_places)[: rng.integers(0, 3)])
+        sources = sorted(rng.permutation(n_sources)[: rng.integers(0, 3)])
+        items += steps + [-(s + 1) for s in sources]
+        sizes.append(len(items))
+        converted.append(rng.random() < 0.4)
+    counts = rng.integers(1, 60, len(converted)).astype(np.int64)
+    profiles = (counts, np.array(converted), np.array(sizes, np.int64), np.array(items, np.int32))
+    return profiles, n_places, n_sources
+
+
+def _chances_one(took, won, reached, reached_won, place_source) -> tuple:
+    q, alone = np.zeros(len(took)), np.zeros(len(took))
+    for p, s in enumerate(place_source):
+        n_a, k_a = int(reached[s] - took[p]), int(reached_won[s] - won[p])
+        if took[p] > 0 and n_a > 0:
+            gain = k_a * int(took[p]) - int(won[p]) * n_a
+            if gain > 0:
+                q[p] = float(gain) / float(n_a * int(took[p] - won[p]))
+                alone[p] = float(gain) / float(n_a)
+    return q, alone
+
+
+def chance_inputs(rng: np.random.Generator, size: int) -> tuple:
+    n, width = max(1, size // 5), int(rng.integers(1, 4))
+    n_sources = int(rng.integers(1, 4))
+    place_source = rng.integers(0, n_sources, n).astype(np.int64)
+    took = rng.integers(0, 40, (n, width)).astype(np.int64)
+    won = (took * rng.random((n, width))).astype(np.int64)
+    reached = np.zeros((n_sources, width), np.int64)
+    reached_won = np.zeros((n_sources, width), np.int64)
+    np.add.at(reached, place_source, took)
+    np.add.at(reached_won, place_source, won)
+    extra = rng.integers(0, 40, (n_sources, width))
+    reached_won += (extra * rng.random((n_sources, width))).astype(np.int64)
+    return took, won, reached + extra, reached_won, place_source
+
+
+def _charge_one(weights, converted, offsets, items, q) -> np.ndarray:
+    charged = np.zeros(len(q), np.int64)
+    for g, (s, e) in enumerate(itertools.pairwise(offsets)):
+        steps = [int(x) for x in items[s:e] if x >= 0]
+        best = max(steps, key=lambda p: q[p], default=-1)  # max keeps the first of ties
+        if not converted[g] and weights[g] > 0 and best >= 0 and q[best] > 0:
+            charged[best] += weights[g]
+    return charged
+
+
+def charge_profile_inputs(rng: np.random.Generator, size: int) -> tuple:
+    (counts, converted, offsets, items), n_places, _ = profile_set_inputs(rng, size)
+    width = int(rng.integers(1, 4))
+    weights = rng.integers(0, 3, (len(counts), width)).astype(np.int64)
+    return weights, converted, offsets, items, rng.choice([0.0, 0.2, 0.5], (n_places, width))
+
+
+ref_tally_profiles = _columns(_tally_one, 0)
+ref_chances = _columns(_chances_one, 0, 1, 2, 3)
+ref_charge_profiles = _columns(_charge_one, 0, 4)
+
+
+_MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _mix64(x: int) -> int:
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
+def _ref_unit(state: int, j: int) -> float:
+    return (_mix64((state + (j + 1) * _GOLDEN) & _MASK64) >> 11) / 2.0**53
+
+
+def _ref_ptrs(lam: float, state: int) -> int:
+    """Hörmann's PTRS, as numpy's legacy generator writes it."""
+    slam, loglam = math.sqrt(lam), math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    j = 0
+    while True:
+        u, v = _ref_unit(state, j) - 0.5, _ref_unit(state, j + 1)
+        j += 2
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= vr:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        accept = -lam + k * loglam - math.lgamma(k + 1)
+        if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= accept:
+            return k
+
+
+def ref_poisson_weights(counts, keep, alias, size, seed, first, width) -> np.ndarray:
+    """Replicate b's stream, group g's state, then one uniform through the alias tables,
+    or PTRS for groups beyond them."""
+    out = np.zeros((len(counts), width), np.int64)
+    for r in range(width):
+        stream = _mix64((seed ^ ((first + r) * _GOLDEN & _MASK64)) + _GOLDEN & _MASK64)
+        for g, n in enumerate(int(c) for c in counts):
+            state = _mix64((stream + (g + 1) * _GOLDEN) & _MASK64)
+            if n >= len(size):
+                out[g, r] = _ref_ptrs(float(n), state)
+            elif n > 0:
+                x = _ref_unit(state, 0) * size[n]
+                i = int(x)
+                out[g, r] = i if x - i < keep[n, i] else alias[n, i]
+    return out
+
+
+def poisson_inputs(rng: np.random.Generator, size: int) -> tuple:
+    counts = rng.choice([0, 1, 2, 5, 32, 33, 200, 5_000], max(1, size)).astype(np.int64)
+    seed, first = int(rng.integers(0, 2**31)), int(rng.integers(0, 1000))
+    return counts, *poisson_alias(), seed, first, int(rng.integers(1, 5))
+
+
+def ref_bootstrap_profiles(
+    counts, converted, offsets, items, place_source, n_sources, n_boot, alpha, seed, tables
+) -> np.ndarray:
+    """Replicate b: ref_poisson_weights, then the groups, chances and charges redone."""
+    n_places = len(place_source)
+    replicates = np.zeros((n_boot, 2, n_places))
+    for b in range(n_boot):
+        weights = ref_poisson_weights(counts, *tables, seed, b, 1)[:, 0]
+        took, won, reached, reached_won = _tally_one(
+            weights, converted, offsets, items, n_places, n_sources
+        )
+        q, alone = _chances_one(took, won, reached, reached_won, place_source)
+        replicates[b, 0] = alone
+        replicates[b, 1] = _charge_one(weights, converted, offsets, items, q) * q
+    low, high = np.quantile(replicates, [alpha / 2, 1 - alpha / 2], axis=0)
+    return np.stack([low[0], high[0], low[1], high[1]], axis=1)
+
+
+def bootstrap_profile_inputs(rng: np.random.Generator, size: int) -> tuple:
+    profiles, n_places, n_sources = profile_set_inputs(rng, size)
+    place_source = rng.integers(0, n_sources, n_places).astype(np.int64)
+    n_boot, alpha = int(rng.integers(20, 60)), float(rng.choice([0.05, 0.1, 0.2]))
+    return (*profiles, place_source, n_sources, n_boot, alpha, 12345, poisson_alias())
 
 
 # -- references: text, time units --------------------------------------------------------
@@ -1485,55 +1724,6 @@ def edge_stats_inputs(rng: np.random.Generator, size: int) -> tuple:
     return log.act, log.offsets, log.ts, start, log.n_act, blocks, runs
 
 
-def ref_charge_moves(
-    act,
-    offsets,
-    stage_of,
-    n_stages,
-    channel,
-    n_channels,
-    conv_at,
-    keys,
-    slots,
-    q,
-    place,
-    best_q,
-    best_place,
-    best_at,
-    n_chunks,
-):
-    where = {int(k): j for j, k in enumerate(keys)}
-    for c, visits in enumerate(_visits(act, offsets, stage_of)):
-        if conv_at[c] >= 0:
-            continue
-        for (a, _), (b, i) in itertools.pairwise(visits):
-            key = a * n_stages + b
-            if n_channels > 1:
-                key = key * n_channels + int(channel[i]) + 1
-            j = where.get(key)
-            if j is not None:
-                _charge(best_q, best_place, best_at, c, q[j], place[j], i)
-
-
-def charge_move_inputs(rng: np.random.Generator, size: int) -> tuple:
-    log = random_log(rng, size)
-    stage_of, n_stages = stage_map(rng, log.n_act)
-    n_channels = int(rng.integers(1, 4))
-    channel = rng.integers(-1, n_channels - 1, len(log.act)).astype(np.int64)
-    n_keys = n_stages * n_stages * n_channels
-    keys = np.unique(rng.integers(0, n_keys, 4)).astype(np.int64)
-    slots = np.zeros(0, np.int64)
-    if rng.random() < 0.5:
-        slots = np.full(n_keys, -1, np.int64)
-        slots[keys] = np.arange(len(keys))
-    q = rng.choice([0.0, 0.2, 0.5], len(keys))
-    place = rng.integers(0, 3, len(keys)).astype(np.int64)
-    best = np.zeros(log.n_cases), np.full(log.n_cases, -1, np.int64)
-    best += (np.zeros(log.n_cases, np.int64),)
-    head = (log.act, log.offsets, stage_of, n_stages, channel, n_channels)
-    return (*head, converted_at(rng, log), keys, slots, q, place, *best, chunks(rng))
-
-
 def ref_sequence_hashes(act, offsets) -> np.ndarray:
     out = []
     for _, s, e in case_ranges(offsets):
@@ -1801,10 +1991,20 @@ REFERENCES: dict[str, Reference] = {
         lambda rng, size: (rng.integers(0, 10, size).astype(np.int8), rng.random(size) < 0.5, 10),
     ),
     "lost.pair_reach": Reference(lost.pair_reach, ref_pair_reach, reach_inputs),
-    "lost.charge_pairs": Reference(lost.charge_pairs, ref_charge_pairs, charge_inputs),
-    "lost.point_estimates": Reference(lost.point_estimates, ref_point_estimates, cell_inputs),
-    "lost.bootstrap_losses": Reference(
-        lost.bootstrap_losses, ref_bootstrap_losses, bootstrap_inputs, rtol=1e-12
+    "lost.tally_profiles": Reference(lost.tally_profiles, ref_tally_profiles, tally_inputs),
+    "lost.chances": Reference(lost.chances, ref_chances, chance_inputs),
+    "lost.poisson_weights": Reference(lost.poisson_weights, ref_poisson_weights, poisson_inputs),
+    "lost.charge_profiles": Reference(
+        lost.charge_profiles, ref_charge_profiles, charge_profile_inputs
+    ),
+    "lost.bootstrap_profiles": Reference(
+        lost.bootstrap_profiles, ref_bootstrap_profiles, bootstrap_profile_inputs, rtol=1e-12
+    ),
+    "profiles.journey_profiles": Reference(
+        profiles.journey_profiles, ref_journey_profiles, profile_inputs
+    ),
+    "profiles.group_profiles": Reference(
+        profiles.group_profiles, ref_group_profiles, grouped_profile_inputs
     ),
     "moments.group_moments": Reference(
         moments.group_moments, ref_group_moments, unsorted_inputs, rtol=1e-12
@@ -1890,7 +2090,6 @@ REFERENCES: dict[str, Reference] = {
         lambda rng, size: (code_inputs(rng, size)[0], rng.permutation(6).astype(np.int32)),
     ),
     "keycodes.count_codes": Reference(keycodes.count_codes, ref_count_codes, code_inputs),
-    "lost.charge_moves": Reference(lost.charge_moves, ref_charge_moves, charge_move_inputs),
     "ordering.gather": Reference(
         ordering.gather, ref_gather, lambda rng, size: gather_inputs(rng, size)[:2]
     ),
@@ -1959,6 +2158,8 @@ HELPERS: dict[str, str] = {
     "hashing.mix64": "attribution.block_transition_counts",
     "hashing.splitmix64": "hashing.hash_ints",
     "hashing.bytes_equal": "ordering.order_runs",
+    "profiles.lookup": "profiles.journey_profiles",
+    "profiles.profile_hashes": "profiles.group_profiles",
     "keycodes.read_digits": "keycodes.encode_digits",
     "keycodes.pack_bytes": "keycodes.encode_bytes",
     "ordering.sort_by_time": "ordering.sort_cases_by_time",

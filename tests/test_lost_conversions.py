@@ -455,30 +455,166 @@ def test_intervals_cover_the_truth_across_seeds():
 
 
 def test_the_bootstrap_equals_an_explicit_one_over_journeys():
-    """The five-cell Poisson draws against a bootstrap that weights every journey by its
-    own Poisson(1) draw, on the same log: their intervals agree within Monte Carlo error."""
-    from engine.kernels.lost import STEP_CHARGED, STEP_CONVERTED, bootstrap_losses
+    """Two harmful steps sharing journeys (start → A, then mid → B): the grouped-profile
+    bootstrap against one that weights every journey by its own Poisson(1) draw and
+    redoes the chances and the charges, on the same journeys: their intervals agree
+    within Monte Carlo error."""
+    from engine.journey.lost import poisson_alias
+    from engine.kernels.lost import bootstrap_profiles
+    from engine.kernels.profiles import group_profiles
 
     rng = np.random.default_rng(5)
-    # 400 journeys took the step (120 convert, 200 charged to it), 900 took another (400 convert)
-    took = np.r_[np.ones(120), np.zeros(280)]
-    charged = np.r_[np.zeros(120), np.ones(200), np.zeros(80)]
-    alt = np.r_[np.ones(400), np.zeros(500)]
-    alone, charged_lost = [], []
-    for _ in range(4000):
-        w, v = rng.poisson(1.0, took.size), rng.poisson(1.0, alt.size)
-        rate, alt_rate = (w * took).sum() / w.sum(), (v * alt).sum() / v.sum()
-        gap = max(alt_rate - rate, 0.0)
-        alone.append(w.sum() * gap)
-        charged_lost.append((w * charged).sum() * gap / (1 - rate))
-    cells = np.zeros((1, 5), np.int64)
-    cells[0] = [120, 200, 80, 400, 500]
-    assert cells[0, STEP_CONVERTED] == 120 and cells[0, STEP_CHARGED] == 200
-    low, high, c_low, c_high = bootstrap_losses(cells, 4000, 0.05, 7)[0]
-    want = np.quantile(alone, [0.025, 0.975])
-    want_c = np.quantile(charged_lost, [0.025, 0.975])
-    np.testing.assert_allclose([low, high], want, rtol=0.06)
-    np.testing.assert_allclose([c_low, c_high], want_c, rtol=0.06)
+    n = 1_500
+    a, b = rng.random(n) < 0.3, rng.random(n) < 0.3
+    converted = rng.random(n) < np.select([a & b, a, b], [0.3, 0.4, 0.4], 0.5)
+    # Items as kernels/profiles.py writes them: the steps taken (A = place 0 first), then
+    # the places left by an alternative (every journey leaves start and mid: slots 0, 1).
+    rows = [[0] * int(x) + [1] * int(y) + [-1, -2] for x, y in zip(a, b, strict=True)]
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    items = np.concatenate(rows).astype(np.int32)
+    grouped = group_profiles(np.ones(n, np.int64), converted, offsets, items)
+    assert grouped[0].sum() == n and len(grouped[0]) == 8  # 2 × 2 × 2 profiles
+    got = bootstrap_profiles(*grouped, np.array([0, 1]), 2, 4000, 0.05, 7, poisson_alias())
+
+    explicit = np.zeros((4000, 2, 2))  # replicate, (alone, charged), place
+    for r in range(4000):
+        w = rng.poisson(1.0, n)
+        q, alone = np.zeros(2), np.zeros(2)
+        for p, took in enumerate((a, b)):
+            n_t, k_t = (w * took).sum(), (w * took * converted).sum()
+            n_c, k_c = (w * ~took).sum(), (w * ~took * converted).sum()
+            gain = k_c * n_t - k_t * n_c
+            if gain > 0:
+                q[p], alone[p] = gain / (n_c * (n_t - k_t)), gain / n_c
+        # each journey that did not convert: to the first of its steps with the larger q
+        to_a = ~converted & a & (q[0] > 0) & (~b | (q[0] >= q[1]))
+        to_b = ~converted & b & (q[1] > 0) & ~to_a
+        explicit[r, 0] = alone
+        explicit[r, 1] = [(w * to_a).sum() * q[0], (w * to_b).sum() * q[1]]
+    low, high = np.quantile(explicit, [0.025, 0.975], axis=0)
+    want = np.stack([low[0], high[0], low[1], high[1]], axis=1)
+    np.testing.assert_allclose(got, want, rtol=0.08)
+
+
+def _two_steps(n: int, seed: int, a_share: float, b_given_a: float | None, rates) -> pd.DataFrame:
+    """Journeys start → A | G, then mid → B | H, then maybe pay. B is taken by a third of
+    all journeys, or (`b_given_a`) only by that share of those that took A. `rates`:
+    conversion without A or B, with A only, with B only, with both."""
+    rng = np.random.default_rng(seed)
+    a = rng.random(n) < a_share
+    b = (a & (rng.random(n) < b_given_a)) if b_given_a is not None else rng.random(n) < 0.3
+    paid = rng.random(n) < np.select([a & b, a, b], [rates[3], rates[1], rates[2]], rates[0])
+    cases = np.repeat(np.arange(n), 4)
+    acts = np.stack(
+        [np.full(n, "start"), np.where(a, "A", "G"), np.full(n, "mid"), np.where(b, "B", "H")]
+    )
+    t0 = pd.Timestamp("2024-01-01")
+    steps = pd.DataFrame(
+        {
+            "case": cases,
+            "activity": acts.T.ravel(),
+            "ts": t0 + pd.to_timedelta(np.tile(np.arange(4), n), "min"),
+        }
+    )
+    pay = pd.DataFrame(
+        {"case": np.flatnonzero(paid), "activity": "pay", "ts": t0 + pd.Timedelta(minutes=5)}
+    )
+    return pd.concat([steps, pay], ignore_index=True)
+
+
+TWO_STEPS = engine.JourneyModel.from_stages(
+    {"look": ["start", "A", "G", "mid", "B", "H"], "buy": ["pay"]}, conversion="activity:pay"
+)
+
+
+def _two_step_truth(n: int, rates) -> tuple[float, float]:
+    """lost_conversions of start → A and of mid → B at the population's chances (A and B
+    each taken by 30 % of journeys, independently): each journey that does not convert
+    is charged to the larger chance of the steps it took, a tie to A, taken first."""
+    c0, c_a, c_b, c_ab = rates
+    r_a, r_not_a = 0.3 * c_ab + 0.7 * c_a, 0.3 * c_b + 0.7 * c0
+    r_b, r_not_b = 0.3 * c_ab + 0.7 * c_b, 0.3 * c_a + 0.7 * c0
+    q_a, q_b = (r_not_a - r_a) / (1 - r_a), (r_not_b - r_b) / (1 - r_b)
+    if q_a >= q_b:
+        return q_a * n * 0.3 * (1 - r_a), q_b * n * 0.7 * 0.3 * (1 - c_b)
+    return q_a * n * 0.7 * 0.3 * (1 - c_a), q_b * n * 0.3 * (1 - r_b)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rates", [(0.5, 0.38, 0.4, 0.3), (0.5, 0.4, 0.4, 0.3)])
+def test_intervals_of_contested_charges_cover_the_truth(rates):
+    """Two harmful steps share journeys, with close (or equal) chances: which step a
+    journey is charged to changes from sample to sample. Intervals that hold the charges
+    at the point estimate's covered the truth in 52-77 % of logs; redoing the charges in
+    every replicate covers it in about 95 % (fails below 85 %, over 60 logs)."""
+    n, seeds = 3_000, range(60)
+    truth = _two_step_truth(n, rates)
+    covered = np.zeros(2)
+    for seed in seeds:
+        log = engine.read_log(_two_steps(n, seed, 0.3, None, rates), **KEYS)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            table = log.journey(TWO_STEPS).bottlenecks()
+        for k, (source, target) in enumerate((("start", "A"), ("mid", "B"))):
+            row = _row(table, "touchpoint", source, target)
+            covered[k] += row["lost_low"] <= truth[k] <= row["lost_high"]
+    assert (covered / len(seeds) >= 0.85).all(), covered
+
+
+def test_a_loss_whose_journeys_took_another_losing_step_says_so():
+    """mid → B is taken only after start → A, and their chances are close: B's journeys
+    are charged to B in the estimate, to A in some replicates. B's interval reaches 0
+    though its gap holds, and its action says why."""
+    frame = _two_steps(3_000, 0, 0.3, 0.5, (0.5, 0.4, 0.0, 0.31))
+    journey = engine.read_log(frame, **KEYS).journey(TWO_STEPS)
+    table = journey.bottlenecks()
+    row = _row(table, "touchpoint", "mid", "B")
+    assert row["loss_significant"] and row["lost_conversions"] >= 0.5
+    assert round(row["lost_low"]) == 0 and row["lost_alone_low"] >= 0.5
+    actions = journey.actions()
+    sentence = actions.loc[actions["target"] == "B", "action"].iloc[0]
+    assert "does not rule out none: its journeys also took other steps that may have" in sentence
+    other = actions.loc[actions["target"] == "A", "action"].iloc[0]
+    assert "other steps that may have" not in other
+
+
+def test_profiles_built_block_by_block_give_the_same_table(monkeypatch):
+    """A large log's journeys are profiled a block of cases at a time, the blocks' groups
+    merged: the table is the one the whole log gives at once."""
+    from engine.figures import bottlenecks as figures
+
+    frame = _two_steps(2_000, 1, 0.3, None, (0.5, 0.38, 0.4, 0.3))
+    whole = engine.read_log(frame, **KEYS).journey(TWO_STEPS).bottlenecks()
+    monkeypatch.setattr(figures, "PROFILE_BLOCK", 333)
+    blocks = engine.read_log(frame, **KEYS).journey(TWO_STEPS).bottlenecks()
+    pd.testing.assert_frame_equal(blocks, whole)
+    assert whole["lost_high"].max() > 0
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 32, 33, 400])
+def test_groups_draw_poisson_counts(n):
+    """A group of n journeys draws Poisson(n) in every replicate (from alias tables up to
+    32 journeys, by transformed rejection above): the draws of 100,000 such groups in two
+    replicates match Poisson(n)'s probabilities (chi-square, classes of at least 50
+    expected draws), and the replicates draw independently."""
+    from scipy.stats import chi2, poisson
+
+    from engine.journey.lost import poisson_alias
+    from engine.kernels.lost import poisson_weights
+
+    both = poisson_weights(np.full(100_000, n, np.int64), *poisson_alias(), 20261205, 3, 2)
+    assert abs(np.corrcoef(both[:, 0], both[:, 1])[0, 1]) < 0.02
+    draws = both[:, 0]
+    edges = np.arange(draws.max() + 2)
+    expected = np.diff(poisson.cdf(edges - 1, n)) * len(draws)
+    expected[-1] += poisson.sf(edges[-1] - 1, n) * len(draws)
+    seen = np.bincount(draws, minlength=len(expected)).astype(float)
+    keep = expected >= 50  # the sparse tails pooled into one class
+    observed = np.append(seen[keep], seen[~keep].sum())
+    wanted = np.append(expected[keep], expected[~keep].sum())
+    statistic = ((observed - wanted) ** 2 / np.maximum(wanted, 1e-9)).sum()
+    assert statistic < chi2.ppf(0.999, keep.sum())
+    assert abs(draws.mean() - n) < 5 * np.sqrt(n / len(draws))
 
 
 # -- never circular -------------------------------------------------------------------------

@@ -8,8 +8,9 @@ channel of the event arrived at, and the journeys charged to each place.
   the steps come from the DFG's edges instead of a dense table.
 - Stage transitions come from the stage figures (figures/stages.py); split by channel,
   from each part's stage visits and moves.
-- The charge is a second round: each journey that did not convert is charged to one
-  place, given every place's chance; the counts of parts add up.
+- The journeys' profiles are a second round, given the comparable places: each part's
+  journeys grouped by profile, the parts' groups merged (journey/lost.py charges and
+  bootstraps from them).
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from ..journey.bottlenecks import (
     step_frame,
     touchpoint_level,
 )
-from ..journey.lost import StepLevel, charge_journeys
+from ..journey.lost import Places, Profiles, StepLevel, combine_profiles
 from ..kernels.dfg import pair_keys
 from ..kernels.filters import kept_offsets
 from ..kernels.grouping import chunk_count, group_values
 from ..kernels.lost import pair_reach
+from ..kernels.profiles import group_profiles, journey_profiles
 from ..kernels.stages import STAGE_LAST_ABANDONED, STAGE_REACH, stage_visits, visit_moves
 from ..kernels.steps import PAIR_COUNT, PAIR_JOURNEYS, pair_cases, step_outcomes
 from .context import (
@@ -46,7 +48,6 @@ from .context import (
     global_codes,
     kept_columns,
     part_conversions,
-    sum_parts,
 )
 from .edges import edge_durations
 from .quantiles import Durations, QuantileSource, durations_of
@@ -312,17 +313,17 @@ def channel_steps(
     return frame, level
 
 
-def charge_chunk(
+def profile_chunk(
     part: EventLog,
     spec: JourneySpec,
     column: str | None,
     channel_names: np.ndarray | None,
-    candidates: dict,
-    n_places: int,
-) -> np.ndarray:
-    """The journeys of one part charged to each place (journey/lost.py)."""
+    places: Places,
+) -> Profiles:
+    """The grouped profiles of one part's journeys (journey/lost.py, kernels/profiles.py)."""
     at_event = part_conversions(part, spec.model, spec.window_end).at_event
-    channel, n_channels = None, 1
+    n_act, n_stages = len(spec.names), spec.n_stages
+    channel, n_channels = np.zeros(1, np.int32), 1
     if column is not None:
         channel, n_channels = codes_in(part, column, channel_names), len(channel_names) + 1
     act, offsets = global_codes(part, spec.names), part.case_offsets
@@ -330,19 +331,63 @@ def charge_chunk(
     if keep is not None:  # the events the touchpoint steps skip (stage moves skip them too)
         offsets, has_events = kept_offsets(offsets, keep)
         at_event = _at_kept(at_event, keep)[has_events]
-        act, channel = act[keep], None if channel is None else channel[keep]
-    return charge_journeys(
-        act,
-        offsets,
-        at_event,
-        len(spec.names),
+        act = act[keep]
+        channel = channel if column is None else channel[keep]
+    converting_act, converting_stage = converting_targets(spec.model, spec.names)
+    tables = (
+        n_act,
+        ~converting_act,
+        _source_slots(places, "activity", n_act),
+        *_step_table(places, "touchpoint", n_act * n_act),
         spec.stage_of_activity(),
-        spec.n_stages,
+        n_stages,
+        ~converting_stage,
+        _source_slots(places, "stage", n_stages),
+        *_step_table(places, "stage_transition", n_stages * n_stages),
         channel,
         n_channels,
-        candidates,
-        n_places,
+        *_step_table(places, "stage_transition_channel", n_stages * n_stages * n_channels),
+        places.n_places,
+        places.n_sources,
     )
+    n_cases = len(offsets) - 1
+    blocks = []
+    for lo in range(0, max(n_cases, 1), PROFILE_BLOCK):  # a block at a time: bounded memory
+        hi = min(lo + PROFILE_BLOCK, n_cases)
+        chunks = chunk_count(hi - lo, places.n_places + places.n_sources)
+        args = (act, offsets[lo : hi + 1], at_event[lo:hi])
+        converted, block_offsets, items = journey_profiles(*args, *tables, chunks)
+        ones = np.ones(hi - lo, np.int64)
+        blocks.append(Profiles(*group_profiles(ones, converted, block_offsets, items)))
+    return blocks[0] if len(blocks) == 1 else combine_profiles(blocks)
+
+
+#: Journeys whose profiles are built and grouped at once (the rest wait their turn).
+PROFILE_BLOCK = 1 << 21
+
+
+#: Largest key space looked up through a table of positions rather than by binary search.
+SLOT_LIMIT = 1 << 22
+
+
+def _step_table(places: Places, level: str, n_keys: int) -> tuple[np.ndarray, ...]:
+    """A level's comparable step keys (sorted), the position of each possible key in them
+    (-1: none; empty when the key space is too large for a table: the kernel then
+    searches), and each key's place number."""
+    keys, numbers = places.steps.get(level, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+    if n_keys > SLOT_LIMIT:
+        return keys, np.zeros(0, np.int64), numbers
+    slots = np.full(n_keys, -1, np.int64)
+    slots[keys] = np.arange(len(keys))
+    return keys, slots, numbers
+
+
+def _source_slots(places: Places, kind: str, n: int) -> np.ndarray:
+    """Per activity or stage: its source slot (-1: no comparable step leaves it)."""
+    slots = np.full(n, -1, np.int64)
+    indexes, numbers = places.sources.get(kind, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+    slots[indexes] = numbers
+    return slots
 
 
 def bottleneck_table(
@@ -401,17 +446,18 @@ def _ranked(
         frame, level = channel_steps(reduce, spec, source, channel, channel_names, stage_reach)
         frames.append(frame)
         levels.append(level)
-    n_places = sum(len(level.keys) for level in levels)
 
-    def charge(candidates: dict) -> np.ndarray:
-        args = (spec, channel, channel_names, candidates, n_places)
-        counts = reduce(charge_chunk, sum_parts, *args)
-        return counts if counts is not None else np.zeros(n_places, np.int64)
+    def profile(places: Places) -> Profiles:
+        profiles = reduce(profile_chunk, combine_profiles, spec, channel, channel_names, places)
+        if profiles is None:  # no part has events
+            none = np.zeros(0, np.int64)
+            return Profiles(none, none.astype(bool), np.zeros(1, np.int64), none.astype(np.int32))
+        return profiles
 
     return rank_places(
         frames,
         levels,
-        charge,
+        profile,
         spec.model.stages,
         stage_table,
         figures.per_stage[STAGE_LAST_ABANDONED],

@@ -110,8 +110,7 @@ def _sentence(row: pd.Series, loss: bool, digits: int, confidence: float, compar
             f"{_share(row['conversion_rate'], digits)}: about "
             f"{_fewer(round(row['lost_conversions']))} than if they had converted as "
             f"those do ({level} CI "
-            f"{row['lost_low']:,.0f}-{row['lost_high']:,.0f}"
-            f"{', which does not rule out none' if round(row['lost_low']) <= 0 else ''}), "
+            f"{row['lost_low']:,.0f}-{row['lost_high']:,.0f}{_low_note(row)}), "
             f"{_share(row['share_of_lost'], digits)} of all lost conversions"
         )
         return text
@@ -130,6 +129,19 @@ def _sentence(row: pd.Series, loss: bool, digits: int, confidence: float, compar
                 f"{_count(compared, 'step')} compared"
             )
     return text
+
+
+def _low_note(row: pd.Series) -> str:
+    """Why an interval of a listed loss reaches 0: most often the same journeys took other
+    steps that lose conversions, and each journey is counted at one step only."""
+    if round(row["lost_low"]) > 0:
+        return ""
+    if row.get("lost_alone_low", 0) >= 0.5:
+        return (
+            ", which does not rule out none: its journeys also took other steps that may "
+            "have lost them"
+        )
+    return ", which does not rule out none"
 
 
 def _count(n: int, noun: str) -> str:

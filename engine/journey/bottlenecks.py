@@ -28,7 +28,7 @@ import pandas as pd
 from ..kernels.stages import MOVE_CONVERTING, MOVE_JOURNEYS
 from ..kernels.stats import MEAN, MEDIAN, P90, SUM
 from ..schema import FLOAT, INT, TEXT, table_schema, without
-from .lost import LOST_COLUMNS, LOST_SCHEMA, Charge, StepLevel, lost_columns
+from .lost import LOST_COLUMNS, LOST_SCHEMA, Profile, StepLevel, lost_columns
 
 if TYPE_CHECKING:
     from ..figures.stages import StageFigures
@@ -61,7 +61,7 @@ BOTTLENECK_COLUMNS = tuple(BOTTLENECK_SCHEMA.names)
 def rank_places(
     step_frames: list[pd.DataFrame],
     levels: list[StepLevel],
-    charge: Charge,
+    profile: Profile,
     stages: list[str],
     stage_table: pd.DataFrame,
     abandoned: np.ndarray,
@@ -72,9 +72,9 @@ def rank_places(
 ) -> pd.DataFrame:
     """BOTTLENECK_COLUMNS from the steps (`step_frame`s of each level, rows in the order
     of `levels`' keys), the stage table and, per stage, the never-converting journeys
-    whose last visit is there; `charge` as lost.lost_columns takes it."""
+    whose last visit is there; `profile` as lost.lost_columns takes it."""
     steps = pd.concat(step_frames, ignore_index=True)
-    lost = lost_columns(levels, charge, min_journeys=min_journeys, confidence=confidence)
+    lost = lost_columns(levels, profile, min_journeys=min_journeys, confidence=confidence)
     steps = pd.concat([steps, lost], axis=1)
     steps = _best_alternatives(steps)
     converting = np.concatenate([level.converting for level in levels])

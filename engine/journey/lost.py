@@ -26,9 +26,12 @@ taken before a journey converts count. For a step p out of place s:
   after a Holm adjustment over every comparable step (`loss_tests`); only significant
   losses rank as losses and enter the action list as such: with a dozen steps compared
   and none worse than its alternatives, one would otherwise show a loss by chance;
-- intervals: a Poisson bootstrap over journeys (kernels.lost.bootstrap_losses), which
-  keeps overlapping groups right because it resamples journeys, not groups. The charges
-  are held at the point estimate's.
+- intervals: a Poisson bootstrap over journeys (kernels.lost.bootstrap_profiles), which
+  keeps overlapping groups right because it resamples journeys, not groups, and redoes
+  the groups, the chances and the charges in every replicate, so that the doubt about
+  which step a journey is charged to is in the interval. It runs over the journeys'
+  profiles (kernels/profiles.py), equal ones grouped: a replicate costs the distinct
+  profiles, not the events.
 
 Journeys not converted by the end of the log are counted as not converted (a
 conversion window, not a censoring model, is the way to compare journeys of unequal
@@ -37,30 +40,30 @@ age).
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..kernels.grouping import chunk_count
 from ..kernels.lost import (
-    ALT_CONVERTED,
-    ALT_LOST,
-    STEP_CHARGED,
-    STEP_CONVERTED,
-    STEP_OTHER,
-    bootstrap_losses,
-    charge_moves,
-    charge_pairs,
-    point_estimates,
+    bootstrap_profiles,
+    chances,
+    charge_profiles,
+    tally_profiles,
 )
+from ..kernels.profiles import group_profiles
 from ..schema import BOOL, FLOAT, INT, table_schema
 from .stats import holm, one_sided_p
 
 #: Bootstrap replicates of the intervals, and the seed that makes them reproducible.
 N_BOOT = 1000
 SEED = 20261205
+#: Groups of at most this many equal journeys draw their Poisson count from alias tables
+#: (poisson_alias); larger ones by transformed rejection (kernels.lost.poisson_weights).
+SMALL_GROUP = 32
 
 LOST_SCHEMA = table_schema(
     comparable=BOOL,
@@ -85,22 +88,66 @@ class StepLevel:
     """The steps of one level, in key order, with the journeys at their sources."""
 
     name: str  # "touchpoint", "stage_transition", "stage_transition_channel"
-    keys: np.ndarray  # int64 step keys, sorted (as the charging kernels read them)
+    keys: np.ndarray  # int64 step keys, sorted (as the profile kernel reads them)
     source: np.ndarray  # int64 source index per step (activity or stage)
     converting: np.ndarray  # bool: a converting step
     journeys: np.ndarray  # int64 |T|
     converted: np.ndarray  # int64 journeys of T that convert
     reach: np.ndarray  # int64 (2, n_sources): journeys taking a non-converting step, converted
 
+    @property
+    def source_kind(self) -> str:
+        """What the steps leave: an activity (touchpoint steps) or a stage."""
+        return "activity" if self.name == "touchpoint" else "stage"
 
-#: charge(candidates) → journeys charged per place id: `candidates` has, per level name,
-#: (sorted keys, q, place ids) of the steps with a chance > 0.
-Charge = Callable[[dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]], np.ndarray]
+
+@dataclass(frozen=True)
+class Places:
+    """The comparable steps, numbered 0..n_places-1 in row order, and the places they
+    leave, numbered 0..n_sources-1 (slots), as journey profiles name them
+    (kernels/profiles.py)."""
+
+    steps: dict[str, tuple[np.ndarray, np.ndarray]]  # level name: sorted keys, numbers
+    sources: dict[str, tuple[np.ndarray, np.ndarray]]  # "activity"/"stage": indexes, slots
+    n_places: int
+    n_sources: int
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Equal journey profiles grouped (kernels.profiles.group_profiles)."""
+
+    counts: np.ndarray  # int64 journeys per profile
+    converted: np.ndarray  # bool
+    offsets: np.ndarray  # int64 CSR into items
+    items: np.ndarray  # int32: place numbers, then -(source slot + 1)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.counts, self.converted, self.offsets, self.items
+
+
+def combine_profiles(parts: list[Profiles]) -> Profiles:
+    """The profiles of parts (disjoint journeys) grouped as one."""
+    offsets = [parts[0].offsets]
+    for part in parts[1:]:
+        offsets.append(part.offsets[1:] + offsets[-1][-1])
+    return Profiles(
+        *group_profiles(
+            np.concatenate([p.counts for p in parts]),
+            np.concatenate([p.converted for p in parts]),
+            np.concatenate(offsets),
+            np.concatenate([p.items for p in parts]),
+        )
+    )
+
+
+#: profile(places) → the grouped profiles of every journey of the log (see Places).
+Profile = Callable[[Places], Profiles]
 
 
 def lost_columns(
     levels: list[StepLevel],
-    charge: Charge,
+    profile: Profile,
     *,
     min_journeys: int,
     confidence: float,
@@ -122,27 +169,26 @@ def lost_columns(
     took = np.concatenate([level.journeys for level in levels])
     won = np.concatenate([level.converted for level in levels])
     n_a, k_a = np.concatenate(n_alt), np.concatenate(k_alt)
-    cells = np.zeros((len(ok), 5), np.int64)
-    cells[:, STEP_CONVERTED] = np.where(ok, won, 0)
-    cells[:, STEP_OTHER] = np.where(ok, took - won, 0)
-    cells[:, ALT_CONVERTED] = k_a
-    cells[:, ALT_LOST] = n_a - k_a
+    rows = np.flatnonzero(ok)
+    places, place_source, reached = comparable_places(levels, comparable)
     # q = (r_C - r_T) / (1 - r_T) as one ratio of integer counts, so that places whose q is
     # the same fraction get the same float and the charge's tie-break is the documented one
     # (exact while the products stay below 2**53: up to ~67 million journeys at a place).
-    gain = k_a * took - won * n_a
-    room = n_a * (took - won)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.where(ok & (gain > 0), gain / np.where(room > 0, room, 1), 0.0)
-    charged = charge(_candidates(levels, q)) if (q > 0).any() else np.zeros(len(ok), np.int64)
-    cells[:, STEP_CHARGED] = charged
-    cells[:, STEP_OTHER] -= charged
-    estimates = point_estimates(cells)
+    point = (took[rows, None], won[rows, None], reached[0][:, None], reached[1][:, None])
+    q, alone = (column[:, 0] for column in chances(*point, place_source))
+    lost_at = np.zeros(len(rows))
     intervals = np.zeros((len(ok), 4))
-    rows = np.flatnonzero(ok)
     if rows.size:
+        profiles = profile(places)
+        _check_profiles(profiles, places, point)
+        counts = profiles.counts[:, None]
+        charged = charge_profiles(counts, *profiles.arrays()[1:], q[:, None])[:, 0]
+        lost_at = charged * q
         alpha = 1.0 - confidence
-        intervals[rows] = bootstrap_losses(np.ascontiguousarray(cells[rows]), n_boot, alpha, seed)
+        arrays = (*profiles.arrays(), place_source, places.n_sources)
+        intervals[rows] = bootstrap_profiles(*arrays, n_boot, alpha, seed, poisson_alias())
+    estimates = np.zeros((len(ok), 2))
+    estimates[rows, 0], estimates[rows, 1] = alone, lost_at
     lost = estimates[:, 1]
     total = lost.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -168,6 +214,86 @@ def lost_columns(
     )
 
 
+def comparable_places(
+    levels: list[StepLevel], comparable: list[np.ndarray]
+) -> tuple[Places, np.ndarray, np.ndarray]:
+    """The comparable steps of `levels` (a mask per level) as Places, the source slot of
+    each, and per slot the journeys that left it by an alternative step and of those the
+    converting ones (int64 (2, n_sources))."""
+    steps: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    slot_of: dict[tuple[str, int], int] = {}
+    reach: list[np.ndarray] = []
+    place_source: list[int] = []
+    n_places = 0
+    for level, ok in zip(levels, comparable, strict=True):
+        picked = np.flatnonzero(ok)
+        if not picked.size:
+            continue
+        numbers = np.arange(n_places, n_places + len(picked), dtype=np.int64)
+        steps[level.name] = (level.keys[picked].astype(np.int64), numbers)
+        n_places += len(picked)
+        for source in level.source[picked].tolist():
+            slot = slot_of.setdefault((level.source_kind, source), len(slot_of))
+            if slot == len(reach):
+                reach.append(level.reach[:, source])
+            place_source.append(slot)
+    sources = {}
+    for kind in ("activity", "stage"):
+        pairs = [(index, slot) for (k, index), slot in slot_of.items() if k == kind]
+        indexes, slots = np.asarray(pairs, np.int64).reshape(-1, 2).T
+        sources[kind] = (indexes.copy(), slots.copy())
+    reached = np.asarray(reach, np.int64).reshape(-1, 2).T
+    keyed = {
+        k: (np.asarray(key, np.int64), np.asarray(n, np.int64)) for k, (key, n) in steps.items()
+    }
+    places = Places(keyed, sources, n_places, len(slot_of))
+    return places, np.asarray(place_source, np.int64), np.ascontiguousarray(reached)
+
+
+def _check_profiles(profiles: Profiles, places: Places, point: tuple[np.ndarray, ...]) -> None:
+    """The profiles must count what the step tables count (`point`: took, won, reached,
+    reached and converting, as chances takes them), or the bootstrap would not be that
+    of the estimate: a mismatch is a defect of the engine, never of the log."""
+    counts = profiles.counts[:, None]
+    counted = tally_profiles(counts, *profiles.arrays()[1:], places.n_places, places.n_sources)
+    if not all(np.array_equal(a, b) for a, b in zip(counted, point, strict=True)):
+        raise RuntimeError(
+            "internal error: the journey profiles of the lost-conversion bootstrap do not "
+            "count the journeys the step tables count; please report this with the log"
+        )
+
+
+@functools.cache
+def poisson_alias(largest: int = SMALL_GROUP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Walker's alias tables of Poisson(n), n = 0 .. largest (rows): per row its number of
+    outcomes L (the tail past them, under 2**-60 of the mass, is left out), and per
+    outcome i < L the chance of keeping i and the outcome drawn otherwise (Vose's
+    construction). A draw: x = u * L, i = floor(x), then i if x - i < keep[i], else
+    alias[i]: one uniform, no loop, which is what makes a replicate cheap."""
+    width = largest + 1
+    while -largest + width * math.log(largest) - math.lgamma(width + 1) > -60 * math.log(2):
+        width += 1
+    keep = np.ones((largest + 1, width))
+    alias = np.zeros((largest + 1, width), np.int64)
+    size = np.ones(largest + 1, np.int64)
+    for n in range(1, largest + 1):
+        k = np.arange(width)
+        lgamma = np.array([math.lgamma(j + 1) for j in k])
+        pmf = np.exp(-n + k * math.log(n) - lgamma)
+        tail = np.cumsum(pmf[::-1])[::-1]  # P(X >= k)
+        outcomes = int(np.flatnonzero((k >= n) & (np.append(tail[1:], 0.0) < 2.0**-60))[0]) + 1
+        scaled = list(pmf[:outcomes] / pmf[:outcomes].sum() * outcomes)
+        small = [i for i in range(outcomes) if scaled[i] < 1.0]
+        large = [i for i in range(outcomes) if scaled[i] >= 1.0]
+        while small and large:
+            low, high = small.pop(), large.pop()
+            keep[n, low], alias[n, low] = scaled[low], high
+            scaled[high] += scaled[low] - 1.0
+            (small if scaled[high] < 1.0 else large).append(high)
+        size[n] = outcomes
+    return keep, alias, size
+
+
 def loss_tests(
     comparable: np.ndarray,
     converted: np.ndarray,
@@ -186,92 +312,3 @@ def loss_tests(
             alt_converted[rows], alternatives[rows], converted[rows], journeys[rows]
         )
     return p, holm(p)
-
-
-def _candidates(
-    levels: list[StepLevel], q: np.ndarray
-) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    out, first = {}, 0
-    for level in levels:
-        part = q[first : first + len(level.keys)]
-        keep = np.flatnonzero(part > 0)
-        if keep.size:
-            out[level.name] = (level.keys[keep], part[keep], (first + keep).astype(np.int64))
-        first += len(level.keys)
-    return out
-
-
-def charge_journeys(
-    act: np.ndarray,
-    offsets: np.ndarray,
-    converted_at: np.ndarray,
-    n_act: int,
-    stage_of_activity: np.ndarray,
-    n_stages: int,
-    channel: np.ndarray | None,
-    n_channels: int,
-    candidates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
-    n_places: int,
-) -> np.ndarray:
-    """Journeys charged to each place id (see the module doc), over the cases of
-    `offsets`: the whole log, or one part of it (counts of parts add up)."""
-    n_cases = offsets.shape[0] - 1
-    best_q = np.zeros(n_cases)
-    best_place = np.full(n_cases, -1, np.int64)
-    best_at = np.zeros(n_cases, np.int64)
-    chunks = chunk_count(n_cases, 1)
-    if "touchpoint" in candidates:
-        keys, q, place = candidates["touchpoint"]
-        slots = _slots(keys, n_act * n_act)
-        charge_pairs(
-            act,
-            offsets,
-            converted_at,
-            n_act,
-            keys,
-            slots,
-            q,
-            place,
-            best_q,
-            best_place,
-            best_at,
-            chunks,
-        )
-    no_channel = np.zeros(1, np.int32)
-    for name, split in (("stage_transition", 1), ("stage_transition_channel", n_channels)):
-        if name in candidates:
-            keys, q, place = candidates[name]
-            codes = channel if channel is not None and split > 1 else no_channel
-            charge_moves(
-                act,
-                offsets,
-                stage_of_activity,
-                n_stages,
-                codes,
-                split,
-                converted_at,
-                keys,
-                _slots(keys, n_stages * n_stages * split),
-                q,
-                place,
-                best_q,
-                best_place,
-                best_at,
-                chunks,
-            )
-    charged = best_place[best_place >= 0]
-    return np.bincount(charged, minlength=n_places).astype(np.int64)
-
-
-#: Largest key space looked up through a table of positions rather than by binary search.
-SLOT_LIMIT = 1 << 22
-
-
-def _slots(keys: np.ndarray, n_keys: int) -> np.ndarray:
-    """Position of each possible key in `keys` (-1: none), or an empty table when the key
-    space is too large for one (the kernels then search)."""
-    if n_keys > SLOT_LIMIT:
-        return np.zeros(0, np.int64)
-    slots = np.full(n_keys, -1, np.int64)
-    slots[keys] = np.arange(len(keys))
-    return slots

@@ -1,5 +1,6 @@
-"""Lost conversions: the journeys at each place, which journey each lost conversion is
-charged to, and a Poisson bootstrap of the estimates (see journey/lost.py for the
+"""Lost conversions: the journeys at each place, the chances, which journey each lost
+conversion is charged to, and a Poisson bootstrap that redoes all of it per replicate,
+over the journeys' profiles (kernels/profiles.py; see journey/lost.py for the
 definitions these kernels serve).
 
 A *step* leaves a *place* (a touchpoint, or a stage) for a target; steps are keyed as in
@@ -11,12 +12,17 @@ included), as in steps.step_outcomes.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import prange
 
-from ._jit import jit, pjit
+from ._jit import inline, jit, pjit
 from .grouping import case_chunks
+from .hashing import mix64, splitmix64
 from .steps import REACHED, REACHED_CONVERTING
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 @pjit
@@ -46,116 +52,6 @@ def pair_reach(act, offsets, converted_at, eligible, n_chunks):
 
 
 @jit
-def _lookup(keys, slots, key):
-    """Position of `key` in the sorted `keys`, -1 if absent; through `slots` (a position
-    per possible key) when it has any entry, else by binary search."""
-    if slots.shape[0] > 0:
-        return slots[key]
-    j = np.searchsorted(keys, key)
-    if j < keys.shape[0] and keys[j] == key:
-        return j
-    return -1
-
-
-@jit
-def _charge(best_q, best_place, best_at, c, q, place, at):
-    """Keep the larger chance for case c; equal chances go to the step the journey took
-    first (arriving at the earlier event `at`), then to the lower place id: of two steps
-    that always go together, the earlier is the one a later step cannot have caused."""
-    if q > best_q[c] or (
-        q == best_q[c]
-        and q > 0
-        and (at < best_at[c] or (at == best_at[c] and place < best_place[c]))
-    ):
-        best_q[c] = q
-        best_place[c] = place
-        best_at[c] = at
-
-
-@pjit
-def charge_pairs(
-    act, offsets, converted_at, n_act, keys, slots, q, place, best_q, best_place, best_at, n_chunks
-):
-    """For every journey that never converts: among the touchpoint steps it took whose
-    sorted `keys` have a chance `q` > 0 of having cost it its conversion, keep the largest
-    in best_q / best_place, with the event it arrived at in best_at (updated in place, so
-    levels can be charged in turn; see _charge for ties); `slots` as _lookup reads it."""
-    n_cases = offsets.shape[0] - 1
-    bounds = case_chunks(n_cases, n_chunks)
-    for k in prange(n_chunks):
-        for c in range(bounds[k], bounds[k + 1]):
-            if converted_at[c] >= 0:
-                continue
-            for i in range(offsets[c], offsets[c + 1] - 1):
-                j = _lookup(keys, slots, np.int64(act[i]) * n_act + act[i + 1])
-                if j >= 0:
-                    _charge(best_q, best_place, best_at, c, q[j], place[j], i + 1)
-
-
-@pjit
-def charge_moves(
-    act,
-    offsets,
-    stage_of_activity,
-    n_stages,
-    channel,
-    n_channels,
-    converted_at,
-    keys,
-    slots,
-    q,
-    place,
-    best_q,
-    best_place,
-    best_at,
-    n_chunks,
-):
-    """As charge_pairs for moves between stage visits, keyed source * n_stages + target,
-    or, with n_channels > 1, that key * n_channels + the arrival event's channel code + 1
-    (`channel`: a code per event, -1 for none; unused when n_channels is 1)."""
-    n_cases = offsets.shape[0] - 1
-    bounds = case_chunks(n_cases, n_chunks)
-    for k in prange(n_chunks):
-        for c in range(bounds[k], bounds[k + 1]):
-            if converted_at[c] >= 0:
-                continue
-            previous = -1
-            for i in range(offsets[c], offsets[c + 1]):
-                s = stage_of_activity[act[i]]
-                if s < 0 or s == previous:
-                    continue
-                if previous >= 0:
-                    key = np.int64(previous) * n_stages + s
-                    if n_channels > 1:
-                        key = key * n_channels + channel[i] + 1
-                    j = _lookup(keys, slots, key)
-                    if j >= 0:
-                        _charge(best_q, best_place, best_at, c, q[j], place[j], i)
-                previous = s
-
-
-#: Columns of the cells a place's estimates depend on (bootstrap_losses): journeys that
-#: took the step and converted; that took it, never converted and are charged to it;
-#: that took it, never converted and are charged elsewhere; journeys of the
-#: alternatives (not the step) that converted; that did not.
-STEP_CONVERTED, STEP_CHARGED, STEP_OTHER, ALT_CONVERTED, ALT_LOST = range(5)
-
-
-@jit
-def _estimates(cells):
-    """(lost if this place alone were fixed, lost charged to it) from its cells."""
-    took = cells[STEP_CONVERTED] + cells[STEP_CHARGED] + cells[STEP_OTHER]
-    alternatives = cells[ALT_CONVERTED] + cells[ALT_LOST]
-    if took <= 0 or alternatives <= 0:
-        return 0.0, 0.0
-    rate = cells[STEP_CONVERTED] / took
-    gap = cells[ALT_CONVERTED] / alternatives - rate
-    if gap <= 0:
-        return 0.0, 0.0
-    return took * gap, cells[STEP_CHARGED] * gap / (1.0 - rate)
-
-
-@jit
 def _quantile(sorted_values, p):
     """The linear quantile of sorted values at numpy's position, interpolated as
     a + (b - a) * g. Not stats.quantile_position and interpolate: numpy's own formula
@@ -166,42 +62,193 @@ def _quantile(sorted_values, p):
     return sorted_values[low] + (position - low) * (sorted_values[high] - sorted_values[low])
 
 
+@inline
+def _unit(state, j):
+    """The j-th uniform in [0, 1) of a stream: the top 53 bits of SplitMix64's (j + 1)-th
+    word from `state`."""
+    x = mix64(state + np.uint64(j + 1) * _GOLDEN)
+    return np.float64(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
 @jit
-def bootstrap_losses(cells, n_boot, alpha, seed):
-    """Percentile intervals (1 - alpha) of both estimates of each place, from a Poisson
-    bootstrap over journeys: every journey drawn Poisson(1) times. Each estimate depends
-    only on the sums of five disjoint groups of journeys (the cells, int64 (n, 5)), and a
-    sum of n independent Poisson(1) draws is Poisson(n), so a replicate draws the five
-    sums, exactly as if it had drawn every journey. Returns float64 (n, 4): alone low,
-    alone high, charged low, charged high."""
-    np.random.seed(seed)  # noqa: NPY002 (numba's own generator, seeded per call)
-    n = cells.shape[0]
-    out = np.zeros((n, 4))
-    alone = np.empty(n_boot)
-    charged = np.empty(n_boot)
-    drawn = np.empty(5)
+def _ptrs(lam, state):
+    """A Poisson(lam) draw for lam >= 10 by Hörmann's transformed rejection (PTRS, as
+    numpy's legacy generator draws it), from the uniforms of `state`."""
+    slam = np.sqrt(lam)
+    loglam = np.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    j = 0
+    while True:
+        u = _unit(state, j) - 0.5
+        v = _unit(state, j + 1)
+        j += 2
+        us = 0.5 - abs(u)
+        k = np.floor((2 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= vr:
+            return np.int64(k)
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        accept = -lam + k * loglam - math.lgamma(k + 1)
+        if np.log(v) + np.log(invalpha) - np.log(a / (us * us) + b) <= accept:
+            return np.int64(k)
+
+
+@jit
+def poisson_weights(counts, keep, alias, size, seed, first, width):
+    """Replicates first .. first + width - 1: each group of n journeys draws Poisson(n),
+    int64 (groups, width). Replicate b's stream is splitmix64(seed ^ b * golden); group
+    g's draw takes the uniforms of mix64(stream + (g + 1) * golden) (_unit): one for
+    Walker's alias tables of Poisson(n) (keep, alias, size; rows by n, see
+    journey.lost.poisson_alias) while n has a row, else those PTRS needs. Counter-based,
+    and without a branch on the draw for small groups: cheap, and the same on any thread
+    and in any block."""
+    streams = np.empty(width, np.uint64)
+    for r in range(width):
+        streams[r] = splitmix64(np.uint64(seed) ^ (np.uint64(first + r) * _GOLDEN))
+    small = size.shape[0] - 1
+    weights = np.zeros((counts.shape[0], width), np.int64)
+    for g in range(counts.shape[0]):
+        n = counts[g]
+        if n <= 0:
+            continue
+        step = np.uint64(g + 1) * _GOLDEN
+        row = weights[g]
+        if n > small:
+            for r in range(width):
+                row[r] = _ptrs(np.float64(n), mix64(streams[r] + step))
+            continue
+        outcomes = size[n]
+        keep_n, alias_n = keep[n], alias[n]
+        for r in range(width):
+            x = _unit(mix64(streams[r] + step), 0) * outcomes
+            i = np.int64(x)
+            row[r] = i if x - i < keep_n[i] else alias_n[i]
+    return weights
+
+
+@jit
+def tally_profiles(weights, converted, offsets, items, n_places, n_sources):
+    """Per place: journeys that took it, of which converting; per source slot: journeys
+    that left it by an alternative step, of which converting. `weights`: int64 (groups,
+    replicates), journeys per group in each replicate; the tallies are int64 (places or
+    sources, replicates). Replicates lie side by side, so that one pass over a
+    profile's items serves them all."""
+    width = weights.shape[1]
+    took = np.zeros((n_places, width), np.int64)
+    won = np.zeros((n_places, width), np.int64)
+    reached = np.zeros((n_sources, width), np.int64)
+    reached_won = np.zeros((n_sources, width), np.int64)
+    for g in range(weights.shape[0]):
+        w = weights[g]
+        for k in range(offsets[g], offsets[g + 1]):
+            item = items[k]
+            if item >= 0:
+                count, converting = took[item], won[item]
+            else:
+                count, converting = reached[-item - 1], reached_won[-item - 1]
+            for r in range(width):
+                count[r] += w[r]
+            if converted[g]:
+                for r in range(width):
+                    converting[r] += w[r]
+    return took, won, reached, reached_won
+
+
+@jit
+def chances(took, won, reached, reached_won, place_source):
+    """Per place and replicate: q, the chance that taking it cost a journey that did not
+    convert its conversion, (r_C - r_T) / (1 - r_T) as one ratio of integer counts (equal
+    fractions give equal floats, so ties are ties), 0 where T does not convert less; and
+    the loss if the place alone were fixed, |T| (r_C - r_T). Arrays as tally_profiles'."""
+    n, width = took.shape
+    q = np.zeros((n, width))
+    alone = np.zeros((n, width))
     for p in range(n):
-        for b in range(n_boot):
-            for j in range(5):
-                lam = cells[p, j]
-                drawn[j] = np.random.poisson(lam) if lam > 0 else 0.0  # noqa: NPY002
-            alone[b], charged[b] = _estimates(drawn)
-        alone.sort()
-        charged.sort()
-        out[p, 0] = _quantile(alone, alpha / 2)
-        out[p, 1] = _quantile(alone, 1 - alpha / 2)
-        out[p, 2] = _quantile(charged, alpha / 2)
-        out[p, 3] = _quantile(charged, 1 - alpha / 2)
-    return out
+        s = place_source[p]
+        for r in range(width):
+            n_t, k_t = took[p, r], won[p, r]
+            n_a = reached[s, r] - n_t
+            k_a = reached_won[s, r] - k_t
+            if n_t <= 0 or n_a <= 0:
+                continue
+            gain = k_a * n_t - k_t * n_a
+            if gain > 0:
+                q[p, r] = gain / (n_a * (n_t - k_t))
+                alone[p, r] = gain / n_a
+    return q, alone
 
 
 @jit
-def point_estimates(cells):
-    """Both estimates of each place from its cells (int64 (n, 5)): float64 (n, 2)."""
-    out = np.zeros((cells.shape[0], 2))
-    drawn = np.empty(5)
-    for p in range(cells.shape[0]):
-        for j in range(5):
-            drawn[j] = cells[p, j]
-        out[p, 0], out[p, 1] = _estimates(drawn)
+def charge_profiles(weights, converted, offsets, items, q):
+    """Journeys charged to each place, per replicate: each journey that did not convert,
+    to the first of its steps (the order it took them) with the largest chance q > 0.
+    Arrays as tally_profiles' and chances'."""
+    n_places, width = q.shape
+    charged = np.zeros((n_places, width), np.int64)
+    best = np.empty(width, np.int64)
+    best_q = np.empty(width)
+    for g in range(weights.shape[0]):
+        if converted[g]:
+            continue
+        best[:] = -1
+        best_q[:] = 0.0
+        for k in range(offsets[g], offsets[g + 1]):
+            item = items[k]
+            if item < 0:  # the sources follow the steps
+                break
+            chance = q[item]
+            for r in range(width):
+                if chance[r] > best_q[r]:
+                    best_q[r] = chance[r]
+                    best[r] = item
+        w = weights[g]
+        for r in range(width):
+            if best[r] >= 0:
+                charged[best[r], r] += w[r]
+    return charged
+
+
+#: Replicates drawn and counted together (see tally_profiles).
+REPLICATE_BLOCK = 32
+
+
+@pjit
+def bootstrap_profiles(
+    counts, converted, offsets, items, place_source, n_sources, n_boot, alpha, seed, tables
+):
+    """Percentile intervals (1 - alpha) of both estimates of each place, from a Poisson
+    bootstrap over journeys that redoes the whole estimate in every replicate: the
+    groups, the chances and the charges. A group of n equal profiles draws Poisson(n)
+    journeys, exactly as if each of its journeys had drawn Poisson(1) (poisson_weights;
+    `tables`: journey.lost.poisson_alias()). Each replicate draws from its own streams,
+    so the intervals do not depend on the threads. Returns float64 (n_places, 4): alone
+    low, alone high, charged low, charged high."""
+    n_places = place_source.shape[0]
+    alone = np.empty((n_places, n_boot))
+    charged = np.empty((n_places, n_boot))
+    n_blocks = (n_boot + REPLICATE_BLOCK - 1) // REPLICATE_BLOCK
+    for block in prange(n_blocks):
+        first = block * REPLICATE_BLOCK
+        width = min(REPLICATE_BLOCK, n_boot - first)
+        weights = poisson_weights(counts, *tables, seed, first, width)
+        took, won, reached, reached_won = tally_profiles(
+            weights, converted, offsets, items, n_places, n_sources
+        )
+        q, lost_alone = chances(took, won, reached, reached_won, place_source)
+        journeys = charge_profiles(weights, converted, offsets, items, q)
+        for p in range(n_places):
+            for r in range(width):
+                alone[p, first + r] = lost_alone[p, r]
+                charged[p, first + r] = journeys[p, r] * q[p, r]
+    out = np.zeros((n_places, 4))
+    for p in prange(n_places):
+        a = np.sort(alone[p])
+        c = np.sort(charged[p])
+        out[p, 0] = _quantile(a, alpha / 2)
+        out[p, 1] = _quantile(a, 1 - alpha / 2)
+        out[p, 2] = _quantile(c, alpha / 2)
+        out[p, 3] = _quantile(c, 1 - alpha / 2)
     return out

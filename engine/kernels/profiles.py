@@ -1,0 +1,330 @@
+"""Journey profiles: what the lost-conversion estimates need of each journey, with equal
+journeys grouped, so that a bootstrap can redo the whole estimate (charges included) per
+replicate at the cost of the distinct profiles, not of the events.
+
+A profile is a journey's conversion flag and its *items*: the comparable steps it took
+before converting (place numbers >= 0, each once, in the order it first took them: by
+the event arrived at, then by place number), then the places it left by a step that is
+an alternative (source slots s written as -(s + 1), each once, ascending). See
+journey/lost.py for the definitions; steps are keyed as in kernels/lost.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from ._jit import inline, jit, pjit
+from .grouping import case_chunks
+from .hashing import mix64, splitmix64
+
+
+@inline
+def lookup(keys, slots, key):
+    """Position of `key` in the sorted `keys`, -1 if absent; through `slots` (a position
+    per possible key) when it has any entry, else by binary search."""
+    if keys.shape[0] == 0:
+        return -1
+    if slots.shape[0] > 0:
+        return slots[key]
+    j = np.searchsorted(keys, key)
+    if j < keys.shape[0] and keys[j] == key:
+        return j
+    return -1
+
+
+@inline
+def _add_place(items, write, start, n, seen, c, p):
+    """Append place p to case c's items unless it is already there; the new count."""
+    if p < 0 or seen[p] == c:
+        return n
+    seen[p] = c
+    if write:
+        items[start + n] = p
+    return n + 1
+
+
+@inline
+def _add_source(scratch, m, seen, c, s):
+    if s < 0 or seen[s] == c:
+        return m
+    seen[s] = c
+    scratch[m] = s
+    return m + 1
+
+
+@inline
+def _case_items(
+    act,
+    lo,
+    hi,
+    at,
+    c,
+    n_act,
+    act_eligible,
+    act_source,
+    pair_keys,
+    pair_slots,
+    pair_place,
+    stage_of_activity,
+    n_stages,
+    stage_eligible,
+    stage_source,
+    move_keys,
+    move_slots,
+    move_place,
+    channel,
+    n_channels,
+    split_keys,
+    split_slots,
+    split_place,
+    seen_place,
+    seen_source,
+    scratch,
+    items,
+    start,
+    write,
+):
+    """Case c's items (events lo .. hi-1, converting at event `at`, -1: never), written
+    from items[start] when `write`; returns how many."""
+    n = 0
+    m = 0
+    previous = -1
+    for i in range(lo, hi):
+        if at >= 0 and i > at:  # steps after converting say nothing about converting
+            break
+        if i > lo:
+            a, b = act[i - 1], act[i]
+            if act_eligible[b]:
+                m = _add_source(scratch, m, seen_source, c, act_source[a])
+            j = lookup(pair_keys, pair_slots, np.int64(a) * n_act + b)
+            if j >= 0:
+                n = _add_place(items, write, start, n, seen_place, c, pair_place[j])
+        s = stage_of_activity[act[i]]
+        if s < 0 or s == previous:
+            continue
+        if previous >= 0:
+            if stage_eligible[s]:
+                m = _add_source(scratch, m, seen_source, c, stage_source[previous])
+            key = np.int64(previous) * n_stages + s
+            j = lookup(move_keys, move_slots, key)
+            if j >= 0:
+                n = _add_place(items, write, start, n, seen_place, c, move_place[j])
+            if split_keys.shape[0] > 0:
+                j = lookup(split_keys, split_slots, key * n_channels + channel[i] + 1)
+                if j >= 0:
+                    n = _add_place(items, write, start, n, seen_place, c, split_place[j])
+        previous = s
+    if write:
+        scratch[:m].sort()
+        for k in range(m):
+            items[start + n + k] = -(scratch[k] + 1)
+    return n + m
+
+
+@pjit
+def journey_profiles(
+    act,
+    offsets,
+    converted_at,
+    n_act,
+    act_eligible,
+    act_source,
+    pair_keys,
+    pair_slots,
+    pair_place,
+    stage_of_activity,
+    n_stages,
+    stage_eligible,
+    stage_source,
+    move_keys,
+    move_slots,
+    move_place,
+    channel,
+    n_channels,
+    split_keys,
+    split_slots,
+    split_place,
+    n_places,
+    n_sources,
+    n_chunks,
+):
+    """Each case's profile: (converted bool, CSR offsets, int32 items).
+
+    Steps are looked up by level: touchpoint pairs a * n_act + b (`pair_*`), moves
+    between stage visits source * n_stages + target (`move_*`), and those moves times
+    n_channels plus the arrival's `channel` code + 1 (`split_*`; none: empty keys). Each
+    level has sorted keys, `slots` as `lookup` reads them, and a place number per key (-1:
+    not comparable). A step into an `act_eligible` activity, or into an
+    `stage_eligible` stage, is an alternative out of its source, whose slot is
+    act_source / stage_source (-1: no comparable step leaves it). Cases are split into
+    `n_chunks` runs: one pass counts, one writes.
+    """
+    n_cases = offsets.shape[0] - 1
+    bounds = case_chunks(n_cases, n_chunks)
+    sizes = np.zeros(n_cases + 1, np.int64)
+    converted = np.empty(n_cases, np.bool_)
+    none = np.empty(0, np.int32)
+    for write in (False, True):
+        items = none
+        if write:
+            for c in range(n_cases):
+                sizes[c + 1] += sizes[c]
+            items = np.empty(sizes[n_cases], np.int32)
+        for k in prange(n_chunks):
+            seen_place = np.full(max(n_places, 1), -1, np.int64)
+            seen_source = np.full(max(n_sources, 1), -1, np.int64)
+            scratch = np.empty(max(n_sources, 1), np.int64)
+            for c in range(bounds[k], bounds[k + 1]):
+                at = converted_at[c]
+                converted[c] = at >= 0
+                count = _case_items(
+                    act,
+                    offsets[c],
+                    offsets[c + 1],
+                    at,
+                    c,
+                    n_act,
+                    act_eligible,
+                    act_source,
+                    pair_keys,
+                    pair_slots,
+                    pair_place,
+                    stage_of_activity,
+                    n_stages,
+                    stage_eligible,
+                    stage_source,
+                    move_keys,
+                    move_slots,
+                    move_place,
+                    channel,
+                    n_channels,
+                    split_keys,
+                    split_slots,
+                    split_place,
+                    seen_place,
+                    seen_source,
+                    scratch,
+                    items,
+                    sizes[c],
+                    write,
+                )
+                if not write:
+                    sizes[c + 1] = count
+    return converted, sizes, items
+
+
+@jit
+def _compare(converted, offsets, items, a, b):
+    """-1, 0 or 1: profile a before, equal to or after profile b (the conversion flag,
+    then the items in lexicographic order, a prefix first)."""
+    if converted[a] != converted[b]:
+        return -1 if converted[b] else 1
+    la = offsets[a + 1] - offsets[a]
+    lb = offsets[b + 1] - offsets[b]
+    for k in range(min(la, lb)):
+        x, y = items[offsets[a] + k], items[offsets[b] + k]
+        if x != y:
+            return -1 if x < y else 1
+    if la == lb:
+        return 0
+    return -1 if la < lb else 1
+
+
+@jit
+def _sort_profiles(profile, converted, offsets, items):
+    """The positions 0..n-1 ordered by the profiles they name (`profile`), as _compare
+    orders them: a bottom-up merge sort, stable."""
+    n = profile.shape[0]
+    src = np.arange(n)
+    dst = np.empty_like(src)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                if _compare(converted, offsets, items, profile[src[j]], profile[src[i]]) < 0:
+                    dst[k] = src[j]
+                    j += 1
+                else:
+                    dst[k] = src[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                dst[k] = src[i]
+                i += 1
+                k += 1
+            while j < hi:
+                dst[k] = src[j]
+                j += 1
+                k += 1
+        src, dst = dst, src
+        width *= 2
+    return src
+
+
+@pjit
+def profile_hashes(converted, offsets, items):
+    """A 64-bit hash of each profile (its flag and items), in parallel."""
+    n = converted.shape[0]
+    hashes = np.empty(n, np.uint64)
+    for g in prange(n):
+        h = splitmix64(np.uint64(converted[g]))
+        for k in range(offsets[g], offsets[g + 1]):
+            h = mix64(h ^ (np.uint64(np.int64(items[k]) & 0xFFFFFFFF) + np.uint64(k - offsets[g])))
+        hashes[g] = h
+    return hashes
+
+
+@jit
+def group_profiles(counts, converted, offsets, items):
+    """Equal profiles merged, their counts (journeys) added, in one canonical order (see
+    _compare), so that the same journeys give the same arrays however they were split
+    into parts. Profiles without items (nothing compared, no alternative taken) are
+    left out: they count for no estimate. Equal profiles are found through a hash table
+    (open addressing; equal hashes are told apart by their items). Returns (counts,
+    converted, offsets, items)."""
+    n = counts.shape[0]
+    hashes = profile_hashes(converted, offsets, items)
+    size = 1
+    while size < 2 * n:
+        size *= 2
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, np.int64)  # a group number per slot
+    first = np.empty(n, np.int64)  # each group's first profile
+    total = np.zeros(n, np.int64)
+    n_groups = 0
+    for g in range(n):
+        if offsets[g + 1] == offsets[g] or counts[g] == 0:
+            continue
+        h = hashes[g]
+        slot = h & mask
+        while True:
+            t = table[slot]
+            if t < 0:
+                table[slot] = n_groups
+                first[n_groups] = g
+                total[n_groups] = counts[g]
+                n_groups += 1
+                break
+            if hashes[first[t]] == h and _compare(converted, offsets, items, first[t], g) == 0:
+                total[t] += counts[g]
+                break
+            slot = (slot + np.uint64(1)) & mask
+    first = first[:n_groups]
+    ranked = _sort_profiles(first, converted, offsets, items)
+    out_counts = np.empty(n_groups, np.int64)
+    out_converted = np.empty(n_groups, np.bool_)
+    out_offsets = np.zeros(n_groups + 1, np.int64)
+    for t in range(n_groups):
+        g = first[ranked[t]]
+        out_counts[t] = total[ranked[t]]
+        out_converted[t] = converted[g]
+        out_offsets[t + 1] = out_offsets[t] + offsets[g + 1] - offsets[g]
+    out_items = np.empty(out_offsets[n_groups], np.int32)
+    for t in range(n_groups):
+        g = first[ranked[t]]
+        out_items[out_offsets[t] : out_offsets[t + 1]] = items[offsets[g] : offsets[g + 1]]
+    return out_counts, out_converted, out_offsets, out_items

@@ -1193,7 +1193,7 @@ def poisson_inputs(rng: np.random.Generator, size: int) -> tuple:
 
 
 def ref_bootstrap_profiles(
-    counts, converted, offsets, items, place_source, n_sources, n_boot, alpha, seed, tables
+    counts, converted, offsets, items, place_source, n_sources, n_boot, alpha, seed, tables, lo, hi
 ) -> np.ndarray:
     """Replicate b: ref_poisson_weights, then the groups, chances and charges redone."""
     n_places = len(place_source)
@@ -1207,14 +1207,16 @@ def ref_bootstrap_profiles(
         replicates[b, 0] = alone
         replicates[b, 1] = _charge_one(weights, converted, offsets, items, q) * q
     low, high = np.quantile(replicates, [alpha / 2, 1 - alpha / 2], axis=0)
-    return np.stack([low[0], high[0], low[1], high[1]], axis=1)
+    return np.stack([low[0], high[0], low[1], high[1]], axis=1)[lo:hi]
 
 
 def bootstrap_profile_inputs(rng: np.random.Generator, size: int) -> tuple:
     profiles, n_places, n_sources = profile_set_inputs(rng, size)
     place_source = rng.integers(0, n_sources, n_places).astype(np.int64)
     n_boot, alpha = int(rng.integers(20, 60)), float(rng.choice([0.05, 0.1, 0.2]))
-    return (*profiles, place_source, n_sources, n_boot, alpha, 12345, poisson_alias())
+    lo = int(rng.integers(0, n_places))
+    hi = int(rng.integers(lo, n_places + 1))
+    return (*profiles, place_source, n_sources, n_boot, alpha, 12345, poisson_alias(), lo, hi)
 
 
 # -- references: text, time units --------------------------------------------------------

@@ -61,6 +61,9 @@ from .stats import holm, one_sided_p
 #: Bootstrap replicates of the intervals, and the seed that makes them reproducible.
 N_BOOT = 1000
 SEED = 20261205
+#: Replicate values kept at once (two per place and replicate): a log with more comparable
+#: places than this allows runs the replicates again for the next places.
+REPLICATES_KEPT = 4_000_000
 #: Groups of at most this many equal journeys draw their Poisson count from alias tables
 #: (poisson_alias); larger ones by transformed rejection (kernels.lost.poisson_weights).
 SMALL_GROUP = 32
@@ -185,8 +188,11 @@ def lost_columns(
         charged = charge_profiles(counts, *profiles.arrays()[1:], q[:, None])[:, 0]
         lost_at = charged * q
         alpha = 1.0 - confidence
-        arrays = (*profiles.arrays(), place_source, places.n_sources)
-        intervals[rows] = bootstrap_profiles(*arrays, n_boot, alpha, seed, poisson_alias())
+        arrays = (*profiles.arrays(), place_source, places.n_sources, n_boot, alpha, seed)
+        step = max(1, REPLICATES_KEPT // max(n_boot, 1))  # places per pass
+        for lo in range(0, len(rows), step):
+            hi = min(lo + step, len(rows))
+            intervals[rows[lo:hi]] = bootstrap_profiles(*arrays, poisson_alias(), lo, hi)
     estimates = np.zeros((len(ok), 2))
     estimates[rows, 0], estimates[rows, 1] = alone, lost_at
     lost = estimates[:, 1]

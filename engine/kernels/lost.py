@@ -217,18 +217,19 @@ REPLICATE_BLOCK = 32
 
 @pjit
 def bootstrap_profiles(
-    counts, converted, offsets, items, place_source, n_sources, n_boot, alpha, seed, tables
+    counts, converted, offsets, items, place_source, n_sources, n_boot, alpha, seed, tables, lo, hi
 ):
     """Percentile intervals (1 - alpha) of both estimates of each place, from a Poisson
     bootstrap over journeys that redoes the whole estimate in every replicate: the
     groups, the chances and the charges. A group of n equal profiles draws Poisson(n)
     journeys, exactly as if each of its journeys had drawn Poisson(1) (poisson_weights;
     `tables`: journey.lost.poisson_alias()). Each replicate draws from its own streams,
-    so the intervals do not depend on the threads. Returns float64 (n_places, 4): alone
-    low, alone high, charged low, charged high."""
+    so the intervals do not depend on the threads. Returns float64 (hi - lo, 4), for the
+    places lo .. hi-1 (every replicate is kept for them, so a caller short of memory asks
+    for a few at a time): alone low, alone high, charged low, charged high."""
     n_places = place_source.shape[0]
-    alone = np.empty((n_places, n_boot))
-    charged = np.empty((n_places, n_boot))
+    alone = np.empty((hi - lo, n_boot))
+    charged = np.empty((hi - lo, n_boot))
     n_blocks = (n_boot + REPLICATE_BLOCK - 1) // REPLICATE_BLOCK
     for block in prange(n_blocks):
         first = block * REPLICATE_BLOCK
@@ -239,12 +240,12 @@ def bootstrap_profiles(
         )
         q, lost_alone = chances(took, won, reached, reached_won, place_source)
         journeys = charge_profiles(weights, converted, offsets, items, q)
-        for p in range(n_places):
+        for p in range(lo, hi):
             for r in range(width):
-                alone[p, first + r] = lost_alone[p, r]
-                charged[p, first + r] = journeys[p, r] * q[p, r]
-    out = np.zeros((n_places, 4))
-    for p in prange(n_places):
+                alone[p - lo, first + r] = lost_alone[p, r]
+                charged[p - lo, first + r] = journeys[p, r] * q[p, r]
+    out = np.zeros((hi - lo, 4))
+    for p in prange(hi - lo):
         a = np.sort(alone[p])
         c = np.sort(charged[p])
         out[p, 0] = _quantile(a, alpha / 2)

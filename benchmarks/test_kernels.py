@@ -1348,60 +1348,46 @@ class TestFilters:
 # -- lost: lost conversions (journey layer) -------------------------------------------------
 
 
-@group("lost")
-class TestLost:
-    @pytest.fixture(scope="class")
-    def profiles(self, log, journey: engine.Journey) -> tuple[np.ndarray, ...]:
-        """Every journey's profile with every touchpoint step comparable and every
-        activity a place left: the most a log of this alphabet gives."""
-        n_act = log.n_activities
-        keys = np.arange(n_act * n_act, dtype=np.int64)
-        none = np.zeros(0, np.int64)
-        no_stage = (np.full(n_act, -1, np.int64), 1, np.zeros(1, bool), np.full(1, -1, np.int64))
-        return (
-            log.activity,
-            log.case_offsets,
-            journey.conversions.at_event,
-            n_act,
-            np.ones(n_act, bool),
-            np.arange(n_act, dtype=np.int64),
-            keys,
-            keys,
-            keys,
-            *no_stage,
-            none,
-            none,
-            none,
-            np.zeros(1, np.int32),
-            1,
-            none,
-            none,
-            none,
-            n_act * n_act,
-            n_act,
-            chunk_count(log.n_cases, n_act * n_act + n_act),
-        )
+@pytest.fixture(scope="class")
+def profile_args(log, journey: engine.Journey) -> tuple:
+    """journey_profiles' arguments with every touchpoint step comparable and every
+    activity a place left: the most a log of this alphabet gives."""
+    n_act = log.n_activities
+    keys = np.arange(n_act * n_act, dtype=np.int64)
+    none = np.zeros(0, np.int64)
+    pairs = (n_act, np.ones(n_act, bool), np.arange(n_act, dtype=np.int64), keys, keys, keys)
+    no_stage = (np.full(n_act, -1, np.int64), 1, np.zeros(1, bool), np.full(1, -1, np.int64))
+    moves = (*no_stage, none, none, none)
+    splits = (np.zeros(1, np.int32), 1, none, none, none)
+    at_event = journey.conversions.at_event
+    head = (log.activity, log.case_offsets, at_event, pairs, moves, splits)
+    return (*head, n_act * n_act, n_act, chunk_count(log.n_cases, n_act * n_act + n_act))
 
-    def test_journey_profiles(self, measure, log, journey: engine.Journey, profiles) -> None:
+
+def _grouped(profile_args: tuple) -> tuple[np.ndarray, ...]:
+    converted, offsets, items = journey_profiles(*profile_args)
+    return group_profiles(np.ones(len(converted), np.int64), converted, offsets, items)
+
+
+@group("profiles")
+class TestProfiles:
+    def test_journey_profiles(self, measure, log, journey: engine.Journey, profile_args) -> None:
         """figures.bottlenecks.profile_chunk: every journey's profile, then equal ones
         grouped."""
-
-        def build():
-            converted, offsets, items = journey_profiles(*profiles)
-            return group_profiles(np.ones(len(converted), np.int64), converted, offsets, items)
-
-        counts, converted, _, _ = measure(build, events=log.n_events)
+        counts, converted, _, _ = measure(_grouped, profile_args, events=log.n_events)
         at_event = journey.conversions.at_event
         first = log.case_offsets[:-1]
         stepped = np.where(at_event >= 0, at_event > first, np.diff(log.case_offsets) > 1)
         assert counts.sum() == stepped.sum()  # every journey with a step, once
         assert counts[converted].sum() == (stepped & (at_event >= 0)).sum()
 
-    def test_bootstrap_profiles(self, measure, log, profiles) -> None:
+
+@group("lost")
+class TestLost:
+    def test_bootstrap_profiles(self, measure, log, profile_args) -> None:
         """journey.lost.lost_columns: 1,000 replicates, each redoing the groups, chances
         and charges over the grouped profiles."""
-        converted, offsets, items = journey_profiles(*profiles)
-        grouped = group_profiles(np.ones(len(converted), np.int64), converted, offsets, items)
+        grouped = _grouped(profile_args)
         n_act = log.n_activities
         place_source = np.arange(n_act * n_act, dtype=np.int64) // n_act
         args = (*grouped, place_source, n_act, 1000, 0.05, 1, poisson_alias(), 0, n_act * n_act)

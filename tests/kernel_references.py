@@ -896,34 +896,14 @@ def block_inputs(rng: np.random.Generator, size: int) -> tuple:
 
 
 def ref_journey_profiles(
-    act,
-    offsets,
-    conv_at,
-    n_act,
-    act_eligible,
-    act_source,
-    pair_keys,
-    pair_slots,
-    pair_place,
-    stage_of,
-    n_stages,
-    stage_eligible,
-    stage_source,
-    move_keys,
-    move_slots,
-    move_place,
-    channel,
-    n_channels,
-    split_keys,
-    split_slots,
-    split_place,
-    n_places,
-    n_sources,
-    n_chunks,
+    act, offsets, conv_at, pairs, moves, splits, n_places, n_sources, n_chunks
 ) -> tuple:
     """Per case: its comparable steps taken before converting, each once, by the event
     first arrived at (touchpoint, then stage move, then channel move), then the sources
     left by an alternative step, ascending as -(slot + 1)."""
+    n_act, act_eligible, act_source, pair_keys, _, pair_place = pairs
+    stage_of, n_stages, stage_eligible, stage_source, move_keys, _, move_place = moves
+    channel, n_channels, split_keys, _, split_place = splits
     pair = {int(k): int(p) for k, p in zip(pair_keys, pair_place, strict=True)}
     move = {int(k): int(p) for k, p in zip(move_keys, move_place, strict=True)}
     split = {int(k): int(p) for k, p in zip(split_keys, split_place, strict=True)}
@@ -981,26 +961,22 @@ def profile_inputs(rng: np.random.Generator, size: int) -> tuple:
     split = _lookup_table(rng, n_stages * n_stages * n_channels, n_places)
     if rng.random() < 0.3:  # no channel level
         split, n_channels = (np.zeros(0, np.int64),) * 3, 1
-    return (
-        log.act,
-        log.offsets,
-        converted_at(rng, log),
+    pairs = (
         log.n_act,
         rng.random(log.n_act) < 0.7,
         rng.integers(-1, n_sources, log.n_act).astype(np.int64),
         *_lookup_table(rng, log.n_act**2, n_places),
+    )
+    moves = (
         stage_of,
         n_stages,
         rng.random(n_stages) < 0.7,
         rng.integers(-1, n_sources, n_stages).astype(np.int64),
         *_lookup_table(rng, n_stages**2, n_places),
-        channel,
-        n_channels,
-        *split,
-        n_places,
-        n_sources,
-        chunks(rng),
     )
+    splits = (channel, n_channels, *split)
+    head = (log.act, log.offsets, converted_at(rng, log))
+    return (*head, pairs, moves, splits, n_places, n_sources, chunks(rng))
 
 
 def ref_group_profiles(counts, converted, offsets, items) -> tuple:

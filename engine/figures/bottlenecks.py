@@ -334,22 +334,22 @@ def profile_chunk(
         act = act[keep]
         channel = channel if column is None else channel[keep]
     converting_act, converting_stage = converting_targets(spec.model, spec.names)
-    tables = (
+    pairs = (
         n_act,
         ~converting_act,
         _source_slots(places, "activity", n_act),
         *_step_table(places, "touchpoint", n_act * n_act),
+    )
+    moves = (
         spec.stage_of_activity(),
         n_stages,
         ~converting_stage,
         _source_slots(places, "stage", n_stages),
         *_step_table(places, "stage_transition", n_stages * n_stages),
-        channel,
-        n_channels,
-        *_step_table(places, "stage_transition_channel", n_stages * n_stages * n_channels),
-        places.n_places,
-        places.n_sources,
     )
+    n_split = n_stages * n_stages * n_channels
+    splits = (channel, n_channels, *_step_table(places, "stage_transition_channel", n_split))
+    tables = (pairs, moves, splits, places.n_places, places.n_sources)
     n_cases = len(offsets) - 1
     blocks = []
     for lo in range(0, max(n_cases, 1), PROFILE_BLOCK):  # a block at a time: bounded memory

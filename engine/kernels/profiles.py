@@ -124,42 +124,28 @@ def _case_items(
 
 @pjit
 def journey_profiles(
-    act,
-    offsets,
-    converted_at,
-    n_act,
-    act_eligible,
-    act_source,
-    pair_keys,
-    pair_slots,
-    pair_place,
-    stage_of_activity,
-    n_stages,
-    stage_eligible,
-    stage_source,
-    move_keys,
-    move_slots,
-    move_place,
-    channel,
-    n_channels,
-    split_keys,
-    split_slots,
-    split_place,
-    n_places,
-    n_sources,
-    n_chunks,
+    act, offsets, converted_at, pairs, moves, splits, n_places, n_sources, n_chunks
 ):
     """Each case's profile: (converted bool, CSR offsets, int32 items).
 
-    Steps are looked up by level: touchpoint pairs a * n_act + b (`pair_*`), moves
-    between stage visits source * n_stages + target (`move_*`), and those moves times
-    n_channels plus the arrival's `channel` code + 1 (`split_*`; none: empty keys). Each
-    level has sorted keys, `slots` as `lookup` reads them, and a place number per key (-1:
-    not comparable). A step into an `act_eligible` activity, or into an
-    `stage_eligible` stage, is an alternative out of its source, whose slot is
-    act_source / stage_source (-1: no comparable step leaves it). Cases are split into
-    `n_chunks` runs: one pass counts, one writes.
+    Steps are looked up by level, each with sorted keys, `slots` as `lookup` reads them,
+    and a place number per key (-1: not comparable):
+    - `pairs` = (n_act, act_eligible, act_source, keys, slots, places): touchpoint pairs
+      a * n_act + b;
+    - `moves` = (stage_of_activity, n_stages, stage_eligible, stage_source, keys, slots,
+      places): moves between stage visits, source * n_stages + target;
+    - `splits` = (channel, n_channels, keys, slots, places): those moves times
+      n_channels plus the arrival's `channel` code + 1 (none: empty keys).
+
+    A step into an `act_eligible` activity, or into a `stage_eligible` stage, is an
+    alternative out of its source, whose slot is act_source / stage_source (-1: no
+    comparable step leaves it). Cases are split into `n_chunks` runs: one pass counts,
+    one writes.
     """
+    n_act, act_eligible, act_source, pair_keys, pair_slots, pair_place = pairs
+    stage_of_activity, n_stages, stage_eligible, stage_source = moves[:4]
+    move_keys, move_slots, move_place = moves[4:]
+    channel, n_channels, split_keys, split_slots, split_place = splits
     n_cases = offsets.shape[0] - 1
     bounds = case_chunks(n_cases, n_chunks)
     sizes = np.zeros(n_cases + 1, np.int64)

@@ -556,3 +556,41 @@ def test_a_folder_mixing_categorical_and_plain_text_is_a_clear_error_on_dask(
     assert want.n_events == 2_000
     with pytest.raises(InputError, match=r"'segment' is categorical .* in some files"):
         engine.read_log(str(folder), **keys, backend="dask")
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_bad_timestamps_on_dask_name_the_input_rows_and_count(client, tmp_path, suffix):
+    """Bad timestamps in several partitions: the error names the input's rows and counts
+    them over the whole input, as one machine does, not one shuffled partition's."""
+    frame = generate(8_000, seed=5, shuffle=False)
+    frame["ts"] = frame["ts"].astype(str)
+    bad = [7, 5_001, 5_002, 7_990]
+    frame.loc[bad, "ts"] = "nope"
+    path = tmp_path / f"bad.{suffix}"
+    if suffix == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, row_group_size=2_000)
+    with pytest.raises(InputError) as one:
+        engine.read_log(path, **KEYS)
+    with pytest.raises(InputError) as dask_error:
+        engine.read_log(path, **KEYS, backend="dask", npartitions=4).dfg()
+    rows = "4 rows (rows 7, 5001, 5002, 7990)"
+    assert rows in str(one.value)
+    assert rows in str(dask_error.value), str(dask_error.value)
+
+
+def test_the_timestamp_errors_survive_the_trip_between_machines():
+    """dask sends a worker's exception to the client pickled: each row-naming error comes
+    back whole, with its message and its fields (a plain exception of these types would
+    fail to unpickle, for want of its constructor's arguments)."""
+    import pickle
+
+    from engine.log.timestamps import BadTimestamps, MixedOffsets
+
+    bad = BadTimestamps("ts", "are not timestamps", np.array([3, 9]), 12, ["x"], "fix them")
+    mixed = MixedOffsets("ts", (np.array([1]), 1, ["a+01:00"]), (np.array([2]), 3, ["b"]))
+    for error in (bad, mixed):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error)
+    assert pickle.loads(pickle.dumps(bad)).shifted(100).rows.tolist() == [103, 109]

@@ -29,8 +29,12 @@ class DaskEventLog(PartedLog):
         attributes: list[str] | None = None,
         nullable: list[str] | None = None,
         csv_text: list[str] | None = None,
+        read: Any = None,
     ) -> None:
         self.columns = columns
+        #: The input as read, before the shuffle by case: a value error is counted again
+        #: over it, so that its rows and count are the input's (see _built).
+        self._read = read
         self.attributes = list(attributes or [])
         #: The attributes the read made nullable integers (see build_part).
         self._nullable = list(nullable or [])
@@ -62,28 +66,38 @@ class DaskEventLog(PartedLog):
         types convert its values (engine.cluster.parts.csv_kinds), the column gets the
         first that converts them all, and every partition is converted to it."""
         if self._logs is None:
-            import dask
+            from ..log.timestamps import BadTimestamps
 
-            from .parts import build_part, csv_kind, csv_kinds, typed_csv
-
-            parts = self._partitions.to_delayed()
-            logs = [
-                dask.delayed(build_part)(
-                    p, self.columns, self._parse, self.attributes, self._nullable
-                )
-                for p in parts
-            ]
-            if self._csv_text:  # read once: the kinds and the build share each partition
-                found = [dask.delayed(csv_kinds)(p, self._csv_text) for p in parts]
-                done = dask.persist(*logs, *found)
-                logs, found = list(done[: len(logs)]), dask.compute(*done[len(logs) :])
-                kinds = {name: csv_kind([f[name] for f in found]) for name in self._csv_text}
-                logs = list(dask.persist(*[dask.delayed(typed_csv)(log, kinds) for log in logs]))
-            else:
-                logs = list(dask.persist(*logs))
-            self._logs = logs
-            _check_span(self._logs)
+            try:
+                self._logs = self._build()
+            except BadTimestamps as error:  # one partition's rows: count the input's
+                if self._read is None:
+                    raise
+                raise input_bad_timestamps(self._read, error, self._parse) from None
         return self._logs
+
+    def _build(self) -> list[Any]:
+        """Every partition's log built and persisted, the CSV attributes typed, the
+        time span checked (see _built)."""
+        import dask
+
+        from .parts import build_part, csv_kind, csv_kinds, typed_csv
+
+        parts = self._partitions.to_delayed()
+        logs = [
+            dask.delayed(build_part)(p, self.columns, self._parse, self.attributes, self._nullable)
+            for p in parts
+        ]
+        if self._csv_text:  # read once: the kinds and the build share each partition
+            found = [dask.delayed(csv_kinds)(p, self._csv_text) for p in parts]
+            done = dask.persist(*logs, *found)
+            logs, found = list(done[: len(logs)]), dask.compute(*done[len(logs) :])
+            kinds = {name: csv_kind([f[name] for f in found]) for name in self._csv_text}
+            logs = list(dask.persist(*[dask.delayed(typed_csv)(log, kinds) for log in logs]))
+        else:
+            logs = list(dask.persist(*logs))
+        _check_span(logs)
+        return logs
 
     @property
     def activity_names(self) -> np.ndarray:
@@ -212,6 +226,37 @@ def _names(log: Any) -> set[str]:
 
 def _union(parts: list[set[str]]) -> set[str]:
     return set().union(*parts)
+
+
+def input_bad_timestamps(read: Any, error: Any, parse: dict[str, Any]) -> Any:
+    """`error` (a BadTimestamps one partition's build raised, naming that partition's
+    rows after the shuffle) counted again over the input as read: its first rows and
+    their number as one machine names them (0-based input positions), the first
+    partition with bad values deciding their kind, as the first bad batch does there."""
+    import dask
+
+    checks = [dask.delayed(_bad_timestamps)(part, error.name, parse) for part in read.to_delayed()]
+    found, first = None, 0
+    for n_rows, bad in dask.compute(*checks):
+        if bad is not None and (found is None or bad.kind == found.kind):
+            bad = bad.shifted(first)
+            found = bad if found is None else found.merged(bad)
+        first += n_rows
+    return found if found is not None else error
+
+
+def _bad_timestamps(part: Any, name: str, parse: dict[str, Any]) -> tuple[int, Any]:
+    """(rows, the BadTimestamps of the column `name` in this partition or None)."""
+    from ..log.columns import arrow_column
+    from ..log.timestamps import BadTimestamps, parse_timestamps
+
+    try:
+        parse_timestamps(arrow_column(part, name), name=name, **parse)
+    except BadTimestamps as bad:
+        return len(part), bad
+    except Exception:  # another problem of this column: the build reports it
+        return len(part), None
+    return len(part), None
 
 
 def _check_span(logs: list[Any]) -> None:

@@ -124,6 +124,7 @@ def read_dask_log(
         attributes=list(attributes),
         nullable=nullable,
         csv_text=typed if csv else [],
+        read=frame,
     )
 
 

@@ -56,6 +56,15 @@ class BadTimestamps(InputError):
         self.rows, self.count, self.examples = rows[:_ROWS_SHOWN], count, examples
         super().__init__(self.message())
 
+    def __reduce__(self) -> tuple:  # pickled by its fields (dask sends it between machines)
+        fields = (self.name, self.kind, self.rows, self.count, self.examples, self.hint)
+        return BadTimestamps, fields
+
+    def shifted(self, first_row: int) -> BadTimestamps:
+        """The same error for a column whose first value is input row `first_row`."""
+        rows = self.rows + first_row
+        return BadTimestamps(self.name, self.kind, rows, self.count, self.examples, self.hint)
+
     def merged(self, later: BadTimestamps) -> BadTimestamps:
         rows = np.concatenate([self.rows, later.rows])
         return BadTimestamps(
@@ -89,6 +98,9 @@ class MixedOffsets(InputError):
     def __init__(self, name: str, with_offset: ValuesOfAKind, without: ValuesOfAKind) -> None:
         self.name, self.with_offset, self.without = name, with_offset, without
         super().__init__(self.message())
+
+    def __reduce__(self) -> tuple:  # pickled by its fields (dask sends it between machines)
+        return MixedOffsets, (self.name, self.with_offset, self.without)
 
     def message(self, rows_text: RowsText = input_rows) -> str:
         """The message, its rows named by `rows_text`."""

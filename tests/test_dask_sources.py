@@ -594,3 +594,40 @@ def test_the_timestamp_errors_survive_the_trip_between_machines():
         back = pickle.loads(pickle.dumps(error))
         assert type(back) is type(error) and str(back) == str(error)
     assert pickle.loads(pickle.dumps(bad)).shifted(100).rows.tolist() == [103, 109]
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 3, 6])
+def test_times_with_and_without_an_offset_on_dask_as_on_one_machine(client, tmp_path, npartitions):
+    """Journeys whose times carry a UTC offset beside journeys whose times do not: each
+    partition may hold both kinds, or one alone (then the partitions disagree with each
+    other). Either way the error is one machine's, naming the input's rows."""
+    rows = [
+        (f"c{c}", "abc"[k], f"2024-01-0{k + 1}T10:00:00" + ("+01:00" if c % 2 else ""))
+        for c in range(6)
+        for k in range(3)
+    ]
+    path = tmp_path / "split.csv"
+    pd.DataFrame(rows, columns=["case", "activity", "ts"]).to_csv(path, index=False)
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    with pytest.raises(InputError) as one:
+        engine.read_log(path, **keys)
+    with pytest.raises(InputError) as parts:
+        engine.read_log(path, **keys, backend="dask", npartitions=npartitions).dfg()
+    assert str(parts.value) == str(one.value)
+    assert "in 9 rows (rows 3, 4, 5, 9, 10, ...)" in str(one.value)
+
+
+def test_partitions_that_disagree_on_offsets_are_found_before_any_figure():
+    """Two partitions' logs, each of one kind of time: the check over all partitions
+    refuses them by the column's name (the read then names the input's rows)."""
+    from engine.cluster.eventlog import PartsDisagree, _check_times
+
+    def log(suffix: str) -> engine.EventLog:
+        frame = pd.DataFrame(
+            {"case": ["a", "a"], "activity": ["x", "y"], "ts": [f"2024-01-01T10:00{suffix}"] * 2}
+        )
+        return engine.read_log(frame, case="case", activity="activity", timestamp="ts")
+
+    _check_times([log(""), log("")], "ts")  # one kind: nothing to say
+    with pytest.raises(PartsDisagree, match="column 'ts' has times with a UTC offset"):
+        _check_times([log(""), log("+01:00")], "ts")

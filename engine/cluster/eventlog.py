@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..log.build import ColumnMapping
 from .parted import PartedLog
 
@@ -66,14 +67,14 @@ class DaskEventLog(PartedLog):
         types convert its values (engine.cluster.parts.csv_kinds), the column gets the
         first that converts them all, and every partition is converted to it."""
         if self._logs is None:
-            from ..log.timestamps import BadTimestamps
+            from ..log.timestamps import BadTimestamps, MixedOffsets
 
             try:
                 self._logs = self._build()
-            except BadTimestamps as error:  # one partition's rows: count the input's
+            except (BadTimestamps, MixedOffsets, PartsDisagree) as error:  # the input's rows
                 if self._read is None:
                     raise
-                raise input_bad_timestamps(self._read, error, self._parse) from None
+                raise input_timestamp_error(self._read, error, self._parse) from None
         return self._logs
 
     def _build(self) -> list[Any]:
@@ -96,7 +97,7 @@ class DaskEventLog(PartedLog):
             logs = list(dask.persist(*[dask.delayed(typed_csv)(log, kinds) for log in logs]))
         else:
             logs = list(dask.persist(*logs))
-        _check_span(logs)
+        _check_times(logs, self.columns.timestamp)
         return logs
 
     @property
@@ -228,61 +229,93 @@ def _union(parts: list[set[str]]) -> set[str]:
     return set().union(*parts)
 
 
-def input_bad_timestamps(read: Any, error: Any, parse: dict[str, Any]) -> Any:
-    """`error` (a BadTimestamps one partition's build raised, naming that partition's
-    rows after the shuffle) counted again over the input as read: its first rows and
-    their number as one machine names them (0-based input positions), the first
-    partition with bad values deciding their kind, as the first bad batch does there."""
+def input_timestamp_error(read: Any, error: Any, parse: dict[str, Any]) -> Any:
+    """`error` (a BadTimestamps or MixedOffsets one partition's build raised, naming that
+    partition's rows after the shuffle) found again over the input as read, as one machine
+    names it: 0-based input rows, counted over the whole input. Bad values come first (the
+    first partition with some deciding their kind, as the first bad batch does there),
+    then a mix of times with and without a UTC offset, also one the partitions do not
+    show alone."""
     import dask
 
-    checks = [dask.delayed(_bad_timestamps)(part, error.name, parse) for part in read.to_delayed()]
-    found, first = None, 0
-    for n_rows, bad in dask.compute(*checks):
+    from ..log.timestamps import MixedOffsets, joined_kinds
+
+    checks = [dask.delayed(_timestamp_kinds)(p, error.name, parse) for p in read.to_delayed()]
+    found, first, with_offset, without = None, 0, [], []
+    for n_rows, bad, offset, naive in dask.compute(*checks):
         if bad is not None and (found is None or bad.kind == found.kind):
             bad = bad.shifted(first)
             found = bad if found is None else found.merged(bad)
+        with_offset.append((first, offset))
+        without.append((first, naive))
         first += n_rows
-    return found if found is not None else error
+    if found is not None:
+        return found
+    offset, naive = joined_kinds(with_offset), joined_kinds(without)
+    if offset is not None and naive is not None:
+        return MixedOffsets(error.name, offset, naive)
+    return error
 
 
-def _bad_timestamps(part: Any, name: str, parse: dict[str, Any]) -> tuple[int, Any]:
-    """(rows, the BadTimestamps of the column `name` in this partition or None)."""
+def _timestamp_kinds(part: Any, name: str, parse: dict[str, Any]) -> tuple:
+    """(rows, the BadTimestamps of the column `name` in this partition or None, its values
+    with a UTC offset, those without: timestamps.offset_kinds)."""
     from ..log.columns import arrow_column
-    from ..log.timestamps import BadTimestamps, parse_timestamps
+    from ..log.timestamps import BadTimestamps, offset_kinds
 
     try:
-        parse_timestamps(arrow_column(part, name), name=name, **parse)
+        offset, naive = offset_kinds(arrow_column(part, name), name=name, **parse)
     except BadTimestamps as bad:
-        return len(part), bad
+        return len(part), bad, None, None
     except Exception:  # another problem of this column: the build reports it
-        return len(part), None
-    return len(part), None
+        return len(part), None, None, None
+    return len(part), None, offset, naive
 
 
-def _check_span(logs: list[Any]) -> None:
-    """The single-machine log's limit on its time span, over all the partitions (each
-    partition was checked alone as it was built)."""
+class PartsDisagree(InputError):
+    """Partitions whose timestamps agree within themselves but not with each other: some
+    with a UTC offset, some without."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"column '{name}' has times with a UTC offset in some parts of the log and "
+            "times without one in others; naive times would be taken as UTC: give every "
+            "value its offset, or none"
+        )
+
+    def __reduce__(self) -> tuple:
+        return PartsDisagree, (self.name,)
+
+
+def _check_times(logs: list[Any], name: str) -> None:
+    """Over all the partitions (each was checked alone as it was built): the single
+    machine's limit on the log's time span, and one kind of timestamps, all with a UTC
+    offset or none (partitions whose times agree within themselves may not agree with
+    each other; the caller names the input's rows)."""
     import dask
 
     from ..log.timestamps import check_span
 
-    bounds = [b for b in dask.compute(*[dask.delayed(_time_bounds)(log) for log in logs]) if b]
-    if bounds:
-        earliest = min((b[0] for b in bounds), key=lambda time: time[0])
-        latest = max((b[1] for b in bounds), key=lambda time: time[0])
+    found = [b for b in dask.compute(*[dask.delayed(_time_bounds)(log) for log in logs]) if b]
+    if found:
+        earliest = min((b[0] for b in found), key=lambda time: time[0])
+        latest = max((b[1] for b in found), key=lambda time: time[0])
         check_span(earliest, latest)
+        if len({b[2] for b in found}) > 1:
+            raise PartsDisagree(name)
 
 
 def _time_bounds(log: Any) -> Any:
     """A partition's earliest and latest time, with their columns (its rows are not the
-    input's: left out)."""
+    input's: left out), and whether its times carry a UTC offset."""
     from ..log.build import time_bounds
     from ..log.eventlog import EventLog
 
     if not isinstance(log, EventLog):
         return None
     ends = time_bounds(log.timestamp, log.start_timestamp, log.columns)
-    return tuple((*end, None) for end in ends)
+    return (*((*end, None) for end in ends), bool(log.timezone_aware))
 
 
 def _last_ns(log: Any) -> int:

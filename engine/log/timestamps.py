@@ -461,6 +461,34 @@ def _offsets_agree(
     return bool(len(with_offset))
 
 
+def offset_kinds(
+    column: pa.ChunkedArray, *, name: str, **parse: str | None
+) -> tuple[ValuesOfAKind | None, ValuesOfAKind | None]:
+    """The present values of a timestamp column with a UTC offset and those without, as
+    MixedOffsets names them (rows from 0), each None where there is none: what a column
+    read in parts needs to find a mix the parts do not show alone. A column with a bad
+    value raises its BadTimestamps, as parse_timestamps does."""
+    try:
+        parsed = parse_timestamps(column, name=name, **parse)
+    except MixedOffsets as mixed:
+        return mixed.with_offset, mixed.without
+    present = np.flatnonzero(~parsed.missing)
+    if not len(present):
+        return None, None
+    kind = _kind(column, present, 0)
+    return (kind, None) if parsed.timezone_aware else (None, kind)
+
+
+def joined_kinds(kinds: list[tuple[int, ValuesOfAKind | None]]) -> ValuesOfAKind | None:
+    """One kind of value over consecutive parts, each given with its first input row:
+    the first rows shown, the count over all, the first part's values."""
+    present = [(first, kind) for first, kind in kinds if kind is not None]
+    if not present:
+        return None
+    rows = np.concatenate([kind[0] + first for first, kind in present])[:_ROWS_SHOWN]
+    return rows, sum(kind[1] for _, kind in present), present[0][1][2]
+
+
 def mixed_offsets_error(name: str, with_offset: int, without: int) -> InputError:
     """Batches of one column that disagree: the first row of each kind."""
     return InputError(

@@ -135,7 +135,14 @@ from engine.kernels.stats import (
     segment_stats,
     sort_small_segments,
 )
-from engine.kernels.steps import pair_cases, pair_counts, pair_durations, step_outcomes
+from engine.kernels.steps import (
+    TIED,
+    pair_cases,
+    pair_counts,
+    pair_durations,
+    step_outcomes,
+    tied_steps,
+)
 from engine.kernels.text import names_by_code
 from engine.kernels.timeunits import scale_to_ns
 from engine.kernels.variants import (
@@ -1132,6 +1139,14 @@ class TestStages:
 
 @group("steps")
 class TestSteps:
+    def test_tied_steps(self, measure, log) -> None:
+        """figures.order.tie_chunk: successive events tied in time, and reversed rows."""
+        args = (log.case_offsets, log.timestamp, log.source_row, chunk_count(log.n_cases, 3))
+        counts = measure(tied_steps, *args, events=log.n_events)
+        same = np.diff(log.timestamp) == 0
+        same[log.case_offsets[1:-1] - 1] = False  # pairs across cases
+        assert counts[TIED] == same.sum()
+
     def test_pair_counts(self, measure, log, journey: engine.Journey, edges: Edges) -> None:
         """figures.bottlenecks.touchpoint_chunk: steps counted, one pass."""
         n_act = log.n_activities

@@ -895,6 +895,24 @@ def block_inputs(rng: np.random.Generator, size: int) -> tuple:
     )
 
 
+def ref_tied_steps(offsets, ts, source_row, n_chunks) -> np.ndarray:
+    out = np.zeros(3, np.int64)
+    for _, s, e in case_ranges(offsets):
+        for i in range(s, e - 1):
+            out[0] += 1
+            out[1] += ts[i + 1] == ts[i]
+            out[2] += ts[i + 1] != ts[i] and source_row[i + 1] < source_row[i]
+    return out
+
+
+def tied_inputs(rng: np.random.Generator, size: int) -> tuple:
+    log = random_log(rng, size)  # timestamps with ties
+    rows = rng.permutation(len(log.act)).astype(np.int64)
+    if rng.random() < 0.5:  # rows in time order within each case
+        rows = np.arange(len(log.act), dtype=np.int64)
+    return log.offsets, log.ts, rows, chunks(rng)
+
+
 def ref_journey_profiles(
     act, offsets, conv_at, pairs, moves, splits, n_places, n_sources, n_chunks
 ) -> tuple:
@@ -2016,6 +2034,7 @@ REFERENCES: dict[str, Reference] = {
         lambda rng, size: (random_log(rng, size, True).offsets,),
     ),
     "steps.pair_counts": Reference(steps.pair_counts, ref_pair_counts, steps_inputs),
+    "steps.tied_steps": Reference(steps.tied_steps, ref_tied_steps, tied_inputs),
     "steps.pair_durations": Reference(steps.pair_durations, ref_pair_durations, duration_inputs),
     "text.names_by_code": Reference(text.names_by_code, ref_names_by_code, names_inputs),
     "timeunits.scale_to_ns": Reference(timeunits.scale_to_ns, ref_scale_to_ns, scale_inputs),

@@ -131,3 +131,27 @@ def pair_durations(act, offsets, ts, start_ts, n_activities, run_counts):
                 durations[cursor[key]] = start_ts[i + 1] - ts[i]
                 cursor[key] += 1
     return durations, key_offsets
+
+
+#: Rows of `tied_steps`: successive events of a case; of those, sharing their time; of
+#: the others, whose input rows came in the reverse order of their times.
+SUCCESSIVE, TIED, REVERSED = range(3)
+
+
+@pjit
+def tied_steps(offsets, ts, source_row, n_chunks):
+    """How far a log's order of events rests on its rows' order: int64 (3,), the rows
+    SUCCESSIVE, TIED and REVERSED. Tied events keep their rows' order, which says
+    something only where the rows came in time order (no reversed pair)."""
+    n_cases = offsets.shape[0] - 1
+    bounds = case_chunks(n_cases, n_chunks)
+    counts = np.zeros((n_chunks, 3), np.int64)
+    for k in prange(n_chunks):
+        for c in range(bounds[k], bounds[k + 1]):
+            for i in range(offsets[c], offsets[c + 1] - 1):
+                counts[k, SUCCESSIVE] += 1
+                if ts[i + 1] == ts[i]:
+                    counts[k, TIED] += 1
+                elif source_row[i + 1] < source_row[i]:
+                    counts[k, REVERSED] += 1
+    return counts.sum(axis=0)

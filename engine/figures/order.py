@@ -1,0 +1,43 @@
+"""How far a log's order of events rests on its rows' order (kernels.steps.tied_steps),
+counted on each part of whole cases and added up: the figure behind the warning that
+tied times were put in order by rows that were not in time order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..kernels.grouping import chunk_count
+from ..kernels.steps import REVERSED, SUCCESSIVE, TIED, tied_steps
+
+if TYPE_CHECKING:
+    from ..log.eventlog import EventLog
+
+#: Warn when at least this share of successive events share their time ...
+TIED_SHARE = 0.05
+#: ... and at least this share of the others came in the reverse order of their times.
+REVERSED_SHARE = 0.01
+
+
+def tie_chunk(part: EventLog) -> np.ndarray:
+    """A part's counts (kernels.steps.tied_steps rows)."""
+    chunks = chunk_count(part.n_cases, 3)
+    return tied_steps(part.case_offsets, part.timestamp, part.source_row, chunks)
+
+
+def tied_order_warning(counts: np.ndarray) -> str | None:
+    """The warning the counts call for, or None: many tied times, put in order by rows
+    that are not in time order (shuffled, or sorted by something else), so that the
+    order of tied events, and every step between them, may not be the journeys'."""
+    successive, tied, reversed_ = (int(counts[k]) for k in (SUCCESSIVE, TIED, REVERSED))
+    untied = successive - tied
+    if tied < TIED_SHARE * successive or reversed_ == 0 or reversed_ < REVERSED_SHARE * untied:
+        return None
+    return (
+        f"{tied / successive:.0%} of successive events share their timestamp, and the rows "
+        f"are not in time order ({reversed_:,} of the other {untied:,} successive events "
+        "came in reverse): tied events keep their rows' order, which may not be the "
+        "journeys', so the steps between them, and the lost conversions resting on them, "
+        "may be wrong; give timestamps as fine as the source has, or the rows in time order"
+    )

@@ -1,0 +1,86 @@
+"""The warning that tied times were put in order by rows not in time order: coarse
+timestamps in a shuffled export make the steps between tied events, and the lost
+conversions resting on them, the rows' order rather than the journeys'."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import engine
+from engine.datasets import dataset_path, planted
+from engine.figures.order import tied_order_warning
+from tests.helpers import as_parts, split_by_case
+
+MODEL = engine.JourneyModel.from_stages(planted.STAGES, conversion="activity:purchase")
+CASE, TS = planted.KEYS["case"], planted.KEYS["timestamp"]
+
+
+def _warned(log) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        journey = log.journey(MODEL)
+        journey.bottlenecks()
+        journey.bottlenecks(min_journeys=10)  # a second table: no second warning
+    return [str(w.message) for w in caught if "share their timestamp" in str(w.message)]
+
+
+def _days(shuffled: bool) -> pd.DataFrame:
+    """The planted journeys with times cut to the day; rows shuffled, or by case and
+    time (as an export sorted by time gives them)."""
+    frame = planted.simulate(3_000, seed=1)
+    frame = frame.sample(frac=1.0, random_state=0) if shuffled else frame
+    if not shuffled:
+        frame = frame.sort_values([CASE, TS], kind="stable")
+    return frame.assign(**{TS: frame[TS].dt.floor("D")}).reset_index(drop=True)
+
+
+def test_day_times_in_shuffled_rows_are_warned_about_once():
+    found = _warned(engine.read_log(_days(shuffled=True), **planted.KEYS))
+    assert len(found) == 1
+    assert (
+        "of successive events share their timestamp, and the rows are not in time order"
+        in (found[0])
+    )
+
+
+def test_day_times_in_rows_sorted_by_time_say_nothing():
+    assert _warned(engine.read_log(_days(shuffled=False), **planted.KEYS)) == []
+
+
+def test_fine_times_in_shuffled_rows_say_nothing():
+    frame = planted.simulate(3_000, seed=1).sample(frac=1.0, random_state=0)
+    assert _warned(engine.read_log(frame, **planted.KEYS)) == []
+
+
+def test_a_log_in_parts_counts_the_same():
+    """Parts of whole cases (the Dask path's shape) add up to the whole log's counts."""
+    frame = _days(shuffled=True)
+    whole, parts = as_parts(split_by_case(frame, CASE, 3, seed=2), planted.KEYS)
+    assert _warned(parts) == _warned(whole) != []
+
+
+@pytest.mark.parametrize("name", ["sepsis.xes.gz", "receipt.xes.gz"])
+def test_a_real_log_whose_rows_are_in_time_order_says_nothing(name):
+    """Sepsis has 31 % tied successive events, in rows that are in time order."""
+    from engine.figures.order import tie_chunk
+
+    log = engine.read_log(dataset_path(name))
+    assert tied_order_warning(tie_chunk(log)) is None
+
+
+@pytest.mark.parametrize(
+    ("counts", "warns"),
+    [
+        ((100, 5, 1), True),  # 5 % tied, 1 of 95 reversed
+        ((100, 4, 50), False),  # too few ties to matter
+        ((100, 50, 0), False),  # rows in time order: tied rows keep a meaningful order
+        ((1000, 500, 4), False),  # under 1 % of the others reversed
+        ((0, 0, 0), False),
+    ],
+)
+def test_the_thresholds(counts, warns):
+    assert (tied_order_warning(np.array(counts)) is not None) == warns

@@ -1187,7 +1187,19 @@ def poisson_inputs(rng: np.random.Generator, size: int) -> tuple:
 
 
 def ref_bootstrap_profiles(
-    counts, converted, offsets, items, place_source, n_sources, n_boot, alpha, seed, tables, lo, hi
+    counts,
+    converted,
+    offsets,
+    items,
+    place_source,
+    n_sources,
+    n_boot,
+    alpha,
+    seed,
+    tables,
+    lo,
+    hi,
+    block,
 ) -> np.ndarray:
     """Replicate b: ref_poisson_weights, then the groups, chances and charges redone."""
     n_places = len(place_source)
@@ -1210,7 +1222,19 @@ def bootstrap_profile_inputs(rng: np.random.Generator, size: int) -> tuple:
     n_boot, alpha = int(rng.integers(20, 60)), float(rng.choice([0.05, 0.1, 0.2]))
     lo = int(rng.integers(0, n_places))
     hi = int(rng.integers(lo, n_places + 1))
-    return (*profiles, place_source, n_sources, n_boot, alpha, 12345, poisson_alias(), lo, hi)
+    block = int(rng.integers(1, 40))
+    return (
+        *profiles,
+        place_source,
+        n_sources,
+        n_boot,
+        alpha,
+        12345,
+        poisson_alias(),
+        lo,
+        hi,
+        block,
+    )
 
 
 # -- references: text, time units --------------------------------------------------------

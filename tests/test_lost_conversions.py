@@ -474,7 +474,9 @@ def test_the_bootstrap_equals_an_explicit_one_over_journeys():
     items = np.concatenate(rows).astype(np.int32)
     grouped = group_profiles(np.ones(n, np.int64), converted, offsets, items)
     assert grouped[0].sum() == n and len(grouped[0]) == 8  # 2 × 2 × 2 profiles
-    got = bootstrap_profiles(*grouped, np.array([0, 1]), 2, 4000, 0.05, 7, poisson_alias(), 0, 2)
+    got = bootstrap_profiles(
+        *grouped, np.array([0, 1]), 2, 4000, 0.05, 7, poisson_alias(), 0, 2, 32
+    )
 
     explicit = np.zeros((4000, 2, 2))  # replicate, (alone, charged), place
     for r in range(4000):
@@ -580,8 +582,8 @@ def test_a_loss_whose_journeys_took_another_losing_step_says_so():
 
 def test_profiles_built_block_by_block_give_the_same_table(monkeypatch):
     """A large log's journeys are profiled a block of cases at a time, the blocks' groups
-    merged, and its places' replicates kept a few places at a time: the table is the one
-    the whole log gives at once."""
+    merged, its replicates drawn one at a time, and its places' replicates kept a few
+    places at a time: the table is the one the whole log gives at once."""
     from engine.figures import bottlenecks as figures
     from engine.journey import lost
 
@@ -589,6 +591,7 @@ def test_profiles_built_block_by_block_give_the_same_table(monkeypatch):
     whole = engine.read_log(frame, **KEYS).journey(TWO_STEPS).bottlenecks()
     monkeypatch.setattr(figures, "PROFILE_BLOCK", 333)
     monkeypatch.setattr(lost, "REPLICATES_KEPT", 1_000)  # a place per pass
+    monkeypatch.setattr(lost, "BLOCK_BYTES", 1)  # a replicate per block
     blocks = engine.read_log(frame, **KEYS).journey(TWO_STEPS).bottlenecks()
     pd.testing.assert_frame_equal(blocks, whole)
     assert whole["lost_high"].max() > 0

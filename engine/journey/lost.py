@@ -64,6 +64,10 @@ SEED = 20261205
 #: Replicate values kept at once (two per place and replicate): a log with more comparable
 #: places than this allows runs the replicates again for the next places.
 REPLICATES_KEPT = 4_000_000
+#: Replicates drawn and counted together at most (kernels.lost.tally_profiles), and the
+#: memory their weights and tallies may take per thread.
+REPLICATE_BLOCK = 32
+BLOCK_BYTES = 64 << 20
 #: Groups of at most this many equal journeys draw their Poisson count from alias tables
 #: (poisson_alias); larger ones by transformed rejection (kernels.lost.poisson_weights).
 SMALL_GROUP = 32
@@ -190,9 +194,11 @@ def lost_columns(
         alpha = 1.0 - confidence
         arrays = (*profiles.arrays(), place_source, places.n_sources, n_boot, alpha, seed)
         step = max(1, REPLICATES_KEPT // max(n_boot, 1))  # places per pass
+        block = replicate_block(len(profiles.counts), len(rows))
         for lo in range(0, len(rows), step):
             hi = min(lo + step, len(rows))
-            intervals[rows[lo:hi]] = bootstrap_profiles(*arrays, poisson_alias(), lo, hi)
+            found = bootstrap_profiles(*arrays, poisson_alias(), lo, hi, block)
+            intervals[rows[lo:hi]] = found
     estimates = np.zeros((len(ok), 2))
     estimates[rows, 0], estimates[rows, 1] = alone, lost_at
     lost = estimates[:, 1]
@@ -267,6 +273,13 @@ def _check_profiles(profiles: Profiles, places: Places, point: tuple[np.ndarray,
             "internal error: the journey profiles of the lost-conversion bootstrap do not "
             "count the journeys the step tables count; please report this with the log"
         )
+
+
+def replicate_block(n_groups: int, n_places: int) -> int:
+    """Replicates per block: side by side they make one pass over the profiles serve
+    them all, but each adds a weight per group and a few tallies per place."""
+    per_replicate = 8 * (n_groups + 8 * n_places)
+    return max(1, min(REPLICATE_BLOCK, BLOCK_BYTES // max(per_replicate, 1)))
 
 
 @functools.cache

@@ -211,13 +211,21 @@ def charge_profiles(weights, converted, offsets, items, q):
     return charged
 
 
-#: Replicates drawn and counted together (see tally_profiles).
-REPLICATE_BLOCK = 32
-
-
 @pjit
 def bootstrap_profiles(
-    counts, converted, offsets, items, place_source, n_sources, n_boot, alpha, seed, tables, lo, hi
+    counts,
+    converted,
+    offsets,
+    items,
+    place_source,
+    n_sources,
+    n_boot,
+    alpha,
+    seed,
+    tables,
+    lo,
+    hi,
+    block,
 ):
     """Percentile intervals (1 - alpha) of both estimates of each place, from a Poisson
     bootstrap over journeys that redoes the whole estimate in every replicate: the
@@ -230,10 +238,10 @@ def bootstrap_profiles(
     n_places = place_source.shape[0]
     alone = np.empty((hi - lo, n_boot))
     charged = np.empty((hi - lo, n_boot))
-    n_blocks = (n_boot + REPLICATE_BLOCK - 1) // REPLICATE_BLOCK
-    for block in prange(n_blocks):
-        first = block * REPLICATE_BLOCK
-        width = min(REPLICATE_BLOCK, n_boot - first)
+    n_blocks = (n_boot + block - 1) // block
+    for b in prange(n_blocks):
+        first = b * block
+        width = min(block, n_boot - first)
         weights = poisson_weights(counts, *tables, seed, first, width)
         took, won, reached, reached_won = tally_profiles(
             weights, converted, offsets, items, n_places, n_sources

@@ -42,7 +42,7 @@ from engine.figures.context import converting_targets
 from engine.figures.satisfaction import SCALES
 from engine.journey.columns import category_codes
 from engine.journey.distributions import dwell_bin_edges
-from engine.journey.lost import poisson_alias
+from engine.journey.poisson import poisson_alias
 from engine.kernels import stats as stats_kernels
 from engine.kernels.activities import activity_counts, case_durations, grouped_case_durations
 from engine.kernels.attribution import block_transition_counts, heuristic_credits

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.journey.lost import poisson_alias
+from engine.journey.poisson import poisson_alias
 from engine.kernels import (
     activities,
     attribution,

@@ -459,7 +459,7 @@ def test_the_bootstrap_equals_an_explicit_one_over_journeys():
     bootstrap against one that weights every journey by its own Poisson(1) draw and
     redoes the chances and the charges, on the same journeys: their intervals agree
     within Monte Carlo error."""
-    from engine.journey.lost import poisson_alias
+    from engine.journey.poisson import poisson_alias
     from engine.kernels.lost import bootstrap_profiles
     from engine.kernels.profiles import group_profiles
 
@@ -605,7 +605,7 @@ def test_groups_draw_poisson_counts(n):
     expected draws), and the replicates draw independently."""
     from scipy.stats import chi2, poisson
 
-    from engine.journey.lost import poisson_alias
+    from engine.journey.poisson import poisson_alias
     from engine.kernels.lost import poisson_weights
 
     both = poisson_weights(np.full(100_000, n, np.int64), *poisson_alias(), 20261205, 3, 2)

@@ -40,8 +40,6 @@ age).
 
 from __future__ import annotations
 
-import functools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -56,6 +54,7 @@ from ..kernels.lost import (
 )
 from ..kernels.profiles import group_profiles
 from ..schema import BOOL, FLOAT, INT, table_schema
+from .poisson import poisson_alias
 from .stats import holm, one_sided_p
 
 #: Bootstrap replicates of the intervals, and the seed that makes them reproducible.
@@ -68,9 +67,6 @@ REPLICATES_KEPT = 4_000_000
 #: memory their weights and tallies may take per thread.
 REPLICATE_BLOCK = 32
 BLOCK_BYTES = 64 << 20
-#: Groups of at most this many equal journeys draw their Poisson count from alias tables
-#: (poisson_alias); larger ones by transformed rejection (kernels.lost.poisson_weights).
-SMALL_GROUP = 32
 
 LOST_SCHEMA = table_schema(
     comparable=BOOL,
@@ -183,14 +179,14 @@ def lost_columns(
     # (exact while the products stay below 2**53: up to ~67 million journeys at a place).
     point = (took[rows, None], won[rows, None], reached[0][:, None], reached[1][:, None])
     q, alone = (column[:, 0] for column in chances(*point, place_source))
-    lost_at = np.zeros(len(rows))
+    lost_charged = np.zeros(len(rows))
     intervals = np.zeros((len(ok), 4))
     if rows.size:
         profiles = profile(places)
         _check_profiles(profiles, places, point)
         counts = profiles.counts[:, None]
         charged = charge_profiles(counts, *profiles.arrays()[1:], q[:, None])[:, 0]
-        lost_at = charged * q
+        lost_charged = charged * q
         alpha = 1.0 - confidence
         arrays = (*profiles.arrays(), place_source, places.n_sources, n_boot, alpha, seed)
         step = max(1, REPLICATES_KEPT // max(n_boot, 1))  # places per pass
@@ -200,7 +196,7 @@ def lost_columns(
             found = bootstrap_profiles(*arrays, poisson_alias(), lo, hi, block)
             intervals[rows[lo:hi]] = found
     estimates = np.zeros((len(ok), 2))
-    estimates[rows, 0], estimates[rows, 1] = alone, lost_at
+    estimates[rows, 0], estimates[rows, 1] = alone, lost_charged
     lost = estimates[:, 1]
     total = lost.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -255,10 +251,7 @@ def comparable_places(
         indexes, slots = np.asarray(pairs, np.int64).reshape(-1, 2).T
         sources[kind] = (indexes.copy(), slots.copy())
     reached = np.asarray(reach, np.int64).reshape(-1, 2).T
-    keyed = {
-        k: (np.asarray(key, np.int64), np.asarray(n, np.int64)) for k, (key, n) in steps.items()
-    }
-    places = Places(keyed, sources, n_places, len(slot_of))
+    places = Places(steps, sources, n_places, len(slot_of))
     return places, np.asarray(place_source, np.int64), np.ascontiguousarray(reached)
 
 
@@ -280,37 +273,6 @@ def replicate_block(n_groups: int, n_places: int) -> int:
     them all, but each adds a weight per group and a few tallies per place."""
     per_replicate = 8 * (n_groups + 8 * n_places)
     return max(1, min(REPLICATE_BLOCK, BLOCK_BYTES // max(per_replicate, 1)))
-
-
-@functools.cache
-def poisson_alias(largest: int = SMALL_GROUP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Walker's alias tables of Poisson(n), n = 0 .. largest (rows): per row its number of
-    outcomes L (the tail past them, under 2**-60 of the mass, is left out), and per
-    outcome i < L the chance of keeping i and the outcome drawn otherwise (Vose's
-    construction). A draw: x = u * L, i = floor(x), then i if x - i < keep[i], else
-    alias[i]: one uniform, no loop, which is what makes a replicate cheap."""
-    width = largest + 1
-    while -largest + width * math.log(largest) - math.lgamma(width + 1) > -60 * math.log(2):
-        width += 1
-    keep = np.ones((largest + 1, width))
-    alias = np.zeros((largest + 1, width), np.int64)
-    size = np.ones(largest + 1, np.int64)
-    for n in range(1, largest + 1):
-        k = np.arange(width)
-        lgamma = np.array([math.lgamma(j + 1) for j in k])
-        pmf = np.exp(-n + k * math.log(n) - lgamma)
-        tail = np.cumsum(pmf[::-1])[::-1]  # P(X >= k)
-        outcomes = int(np.flatnonzero((k >= n) & (np.append(tail[1:], 0.0) < 2.0**-60))[0]) + 1
-        scaled = list(pmf[:outcomes] / pmf[:outcomes].sum() * outcomes)
-        small = [i for i in range(outcomes) if scaled[i] < 1.0]
-        large = [i for i in range(outcomes) if scaled[i] >= 1.0]
-        while small and large:
-            low, high = small.pop(), large.pop()
-            keep[n, low], alias[n, low] = scaled[low], high
-            scaled[high] += scaled[low] - 1.0
-            (small if scaled[high] < 1.0 else large).append(high)
-        size[n] = outcomes
-    return keep, alias, size
 
 
 def loss_tests(

@@ -102,7 +102,7 @@ def poisson_weights(counts, keep, alias, size, seed, first, width):
     int64 (groups, width). Replicate b's stream is splitmix64(seed ^ b * golden); group
     g's draw takes the uniforms of mix64(stream + (g + 1) * golden) (_unit): one for
     Walker's alias tables of Poisson(n) (keep, alias, size; rows by n, see
-    journey.lost.poisson_alias) while n has a row, else those PTRS needs. Counter-based,
+    journey.poisson.poisson_alias) while n has a row, else those PTRS needs. Counter-based,
     and without a branch on the draw for small groups: cheap, and the same on any thread
     and in any block."""
     streams = np.empty(width, np.uint64)
@@ -231,7 +231,7 @@ def bootstrap_profiles(
     bootstrap over journeys that redoes the whole estimate in every replicate: the
     groups, the chances and the charges. A group of n equal profiles draws Poisson(n)
     journeys, exactly as if each of its journeys had drawn Poisson(1) (poisson_weights;
-    `tables`: journey.lost.poisson_alias()). Each replicate draws from its own streams,
+    `tables`: journey.poisson.poisson_alias()). Each replicate draws from its own streams,
     so the intervals do not depend on the threads. Returns float64 (hi - lo, 4), for the
     places lo .. hi-1 (every replicate is kept for them, so a caller short of memory asks
     for a few at a time): alone low, alone high, charged low, charged high."""

@@ -575,9 +575,10 @@ def test_a_loss_whose_journeys_took_another_losing_step_says_so():
     assert round(row["lost_low"]) == 0 and row["lost_alone_low"] >= 0.5
     actions = journey.actions()
     sentence = actions.loc[actions["target"] == "B", "action"].iloc[0]
-    assert "does not rule out none: its journeys also took other steps that may have" in sentence
+    assert "(95% CI 0-" in sentence
+    assert ": its journeys also took other steps that may account for these losses)" in sentence
     other = actions.loc[actions["target"] == "A", "action"].iloc[0]
-    assert "other steps that may have" not in other
+    assert "may account" not in other and "may be none" not in other
 
 
 def test_profiles_built_block_by_block_give_the_same_table(monkeypatch):
@@ -646,3 +647,21 @@ def test_no_place_is_compared_with_the_conversion(name, template):
     assert (comparable["alternative_rate"] < 1).all()
     summary = journey.conversion_summary()
     assert table["lost_conversions"].sum() <= summary["journeys"] - summary["converted"]
+
+
+@pytest.mark.parametrize(
+    ("low", "alone_low", "note"),
+    [
+        (3.0, 5.0, ""),  # the interval excludes 0 as shown
+        (0.3, 5.0, ": its journeys also took other steps that may account for these losses"),
+        (0.3, 0.2, ", so it may be none"),
+        (0.0, 0.0, ", so it may be none"),
+    ],
+)
+def test_the_note_on_an_interval_that_starts_at_0_as_shown(low, alone_low, note):
+    """An interval shown as starting at 0 (its low end under half a conversion) says why:
+    the journeys' other losing steps when the step alone loses surely, else that there may
+    be no loss; one whose low end shows above 0 says nothing."""
+    from engine.journey.actions import _low_note
+
+    assert _low_note(pd.Series({"lost_low": low, "lost_alone_low": alone_low})) == note

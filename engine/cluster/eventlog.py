@@ -89,15 +89,21 @@ class DaskEventLog(PartedLog):
             dask.delayed(build_part)(p, self.columns, self._parse, self.attributes, self._nullable)
             for p in parts
         ]
-        if self._csv_text:  # read once: the kinds and the build share each partition
-            found = [dask.delayed(csv_kinds)(p, self._csv_text) for p in parts]
-            done = dask.persist(*logs, *found)
-            logs, found = list(done[: len(logs)]), dask.compute(*done[len(logs) :])
-            kinds = {name: csv_kind([f[name] for f in found]) for name in self._csv_text}
-            logs = list(dask.persist(*[dask.delayed(typed_csv)(log, kinds) for log in logs]))
-        else:
+        started: list[Any] = []
+        try:
+            if self._csv_text:  # read once: the kinds and the build share each partition
+                found = [dask.delayed(csv_kinds)(p, self._csv_text) for p in parts]
+                done = dask.persist(*logs, *found)
+                started += done
+                logs, found = list(done[: len(logs)]), dask.compute(*done[len(logs) :])
+                kinds = {name: csv_kind([f[name] for f in found]) for name in self._csv_text}
+                logs = [dask.delayed(typed_csv)(log, kinds) for log in logs]
             logs = list(dask.persist(*logs))
-        _check_times(logs, self.columns.timestamp)
+            started += logs
+            _check_times(logs, self.columns.timestamp)
+        except Exception:
+            _cancel(started)  # the other partitions' work stops before the error is shown
+            raise
         return logs
 
     @property
@@ -227,6 +233,19 @@ def _names(log: Any) -> set[str]:
 
 def _union(parts: list[set[str]]) -> set[str]:
     return set().union(*parts)
+
+
+def _cancel(started: list[Any]) -> None:
+    """Cancel the cluster's work behind `started` (persisted results). Left running, it
+    outlives the error: the caller closes its local cluster while tasks still arrive at
+    workers, whose logs then print tracebacks after the one-line error."""
+    try:
+        from distributed import futures_of
+    except ImportError:
+        return
+    futures = futures_of(started)
+    if futures:
+        futures[0].client.cancel(futures, force=True)
 
 
 def input_timestamp_error(read: Any, error: Any, parse: dict[str, Any]) -> Any:

@@ -132,16 +132,14 @@ def _sentence(row: pd.Series, loss: bool, digits: int, confidence: float, compar
 
 
 def _low_note(row: pd.Series) -> str:
-    """Why an interval of a listed loss reaches 0: most often the same journeys took other
-    steps that lose conversions, and each journey is counted at one step only."""
-    if round(row["lost_low"]) > 0:
+    """Why an interval of a listed loss starts at 0 as shown: at most half a conversion
+    at its low end. Most often the same journeys took other steps that lose conversions,
+    and each journey is counted at one step only; else the gap is small for its journeys."""
+    if row["lost_low"] >= 0.5:
         return ""
     if row.get("lost_alone_low", 0) >= 0.5:
-        return (
-            ", which does not rule out none: its journeys also took other steps that may "
-            "have lost them"
-        )
-    return ", which does not rule out none"
+        return ": its journeys also took other steps that may account for these losses"
+    return ", so it may be none"
 
 
 def _count(n: int, noun: str) -> str:

@@ -160,8 +160,31 @@ def test_text_timestamps_with_an_offset_only_in_later_batches_are_refused(tmp_pa
     path = tmp_path / "log.parquet"
     frame.to_parquet(path)
     monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 4)
-    with pytest.raises(engine.InputError, match=r"column 'ts'.*offset.*row 4.*row 0"):
+    with pytest.raises(
+        engine.InputError,
+        match=r"column 'ts' mixes times with a UTC offset, in 4 rows \(rows 4, 5, 6, 7\) .*"
+        r"and times without one, in 4 rows \(rows 0, 1, 2, 3\)",
+    ):
         engine.read_log(path, **KEYS)
+
+
+def test_a_mix_of_offsets_is_named_and_counted_over_every_batch(tmp_path, monkeypatch):
+    """Offsets on rows 1 and 7 of nine, read three rows at a time: the error names both
+    rows and counts the seven others, as a read of the whole column does (it named the
+    first mixed batch's rows alone)."""
+    stamps = ["2024-01-01 10:00:00"] * 9
+    stamps[1], stamps[7] = "2024-01-01 11:00:00+02:00", "2024-01-01 12:00:00+02:00"
+    frame = pd.DataFrame({"case": np.arange(9) // 3, "activity": "a", "ts": stamps})
+    path = tmp_path / "log.parquet"
+    frame.to_parquet(path)
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 3)
+    with pytest.raises(engine.InputError) as batched:
+        engine.read_log(path, **KEYS)
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 100)
+    with pytest.raises(engine.InputError) as whole:
+        engine.read_log(path, **KEYS)
+    assert str(batched.value) == str(whole.value)
+    assert "in 2 rows (rows 1, 7)" in str(whole.value) and "in 7 rows" in str(whole.value)
 
 
 def test_a_file_corrupt_in_the_middle_is_an_input_error(tmp_path, monkeypatch):

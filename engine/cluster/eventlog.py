@@ -250,45 +250,25 @@ def _cancel(started: list[Any]) -> None:
 
 def input_timestamp_error(read: Any, error: Any, parse: dict[str, Any]) -> Any:
     """`error` (a BadTimestamps or MixedOffsets one partition's build raised, naming that
-    partition's rows after the shuffle) found again over the input as read, as one machine
-    names it: 0-based input rows, counted over the whole input. Bad values come first (the
-    first partition with some deciding their kind, as the first bad batch does there),
-    then a mix of times with and without a UTC offset, also one the partitions do not
-    show alone."""
+    partition's rows after the shuffle, or partitions that disagree) found again over the
+    input as read, as one machine names it: 0-based input rows, counted over the whole
+    input (timestamps.whole_column_error)."""
     import dask
 
-    from ..log.timestamps import MixedOffsets, joined_kinds
+    from ..log.timestamps import whole_column_error
 
-    checks = [dask.delayed(_timestamp_kinds)(p, error.name, parse) for p in read.to_delayed()]
-    found, first, with_offset, without = None, 0, [], []
-    for n_rows, bad, offset, naive in dask.compute(*checks):
-        if bad is not None and (found is None or bad.kind == found.kind):
-            bad = bad.shifted(first)
-            found = bad if found is None else found.merged(bad)
-        with_offset.append((first, offset))
-        without.append((first, naive))
-        first += n_rows
-    if found is not None:
-        return found
-    offset, naive = joined_kinds(with_offset), joined_kinds(without)
-    if offset is not None and naive is not None:
-        return MixedOffsets(error.name, offset, naive)
-    return error
+    checks = [dask.delayed(_part_kinds)(p, error.name, parse) for p in read.to_delayed()]
+    return whole_column_error(error.name, dask.compute(*checks)) or error
 
 
-def _timestamp_kinds(part: Any, name: str, parse: dict[str, Any]) -> tuple:
-    """(rows, the BadTimestamps of the column `name` in this partition or None, its values
-    with a UTC offset, those without: timestamps.offset_kinds)."""
+def _part_kinds(part: Any, name: str, parse: dict[str, Any]) -> Any:
+    """timestamps.part_kinds of the column `name` in this partition."""
+    from functools import partial
+
     from ..log.columns import arrow_column
-    from ..log.timestamps import BadTimestamps, offset_kinds
+    from ..log.timestamps import parse_timestamps, part_kinds
 
-    try:
-        offset, naive = offset_kinds(arrow_column(part, name), name=name, **parse)
-    except BadTimestamps as bad:
-        return len(part), bad, None, None
-    except Exception:  # another problem of this column: the build reports it
-        return len(part), None, None, None
-    return len(part), None, offset, naive
+    return part_kinds(arrow_column(part, name), name=name, parse=partial(parse_timestamps, **parse))
 
 
 class PartsDisagree(InputError):

@@ -24,7 +24,14 @@ from .activity_codes import ActivityCodes, activity_codes
 from .batch_codes import ActivityStream, CaseKeyStream
 from .case_codes import CaseKeys, case_keys
 from .columns import Table, arrow_column
-from .timestamps import BadTimestamps, ParsedTimestamps, mixed_offsets_error
+from .timestamps import (
+    BadTimestamps,
+    MixedOffsets,
+    OffsetsDisagree,
+    ParsedTimestamps,
+    part_kinds,
+    whole_column_error,
+)
 
 if TYPE_CHECKING:
     from .build import ColumnMapping
@@ -107,6 +114,8 @@ def code_batches(
             error = exc
             first += batch.num_rows
             continue
+        except (MixedOffsets, OffsetsDisagree) as exc:  # this batch's rows: the whole input's
+            raise _whole_column(source, exc.name, parse) or exc from None
         if cases is not None and not cases.add(first, batch.column(mapping.case)):
             cases = None  # ids of another shape: coded from the whole column below
         activities.add(first, batch.column(mapping.activity))
@@ -147,6 +156,15 @@ def _count_more(
     return error
 
 
+def _whole_column(
+    source: TableBatches, name: str, parse: Callable[..., ParsedTimestamps]
+) -> InputError | None:
+    """The timestamp error of the column `name`, read again alone batch by batch, named
+    and counted over the whole input (timestamps.whole_column_error)."""
+    parts = (part_kinds(b.column(name), name=name, parse=parse) for b in source.batches([name]))
+    return whole_column_error(name, parts)
+
+
 class _Filling:
     """Parsed timestamps of a whole input, filled batch by batch."""
 
@@ -170,7 +188,7 @@ class _Filling:
             aware, naive = (row, self.first_present)
             if self.timezone_aware:
                 aware, naive = naive, aware
-            raise mixed_offsets_error(self.name, aware, naive)
+            raise OffsetsDisagree(self.name, aware, naive)
 
     def parsed(self) -> ParsedTimestamps:
         return ParsedTimestamps(self.ns, self.missing, bool(self.timezone_aware))

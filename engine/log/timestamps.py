@@ -10,8 +10,9 @@ column that mixes times with a UTC offset and times without one.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,10 +67,11 @@ class BadTimestamps(InputError):
         return BadTimestamps(self.name, self.kind, rows, self.count, self.examples, self.hint)
 
     def merged(self, later: BadTimestamps) -> BadTimestamps:
+        """The rows, count and first values of both, as one read of both would name them."""
         rows = np.concatenate([self.rows, later.rows])
-        return BadTimestamps(
-            self.name, self.kind, rows, self.count + later.count, self.examples, self.hint
-        )
+        examples = [*self.examples, *later.examples][:_EXAMPLES]
+        count = self.count + later.count
+        return BadTimestamps(self.name, self.kind, rows, count, examples, self.hint)
 
     def message(self, rows_text: RowsText = input_rows) -> str:
         """The message, its rows named by `rows_text`."""
@@ -118,6 +120,7 @@ class MixedOffsets(InputError):
 
 
 _ROWS_SHOWN = 5
+_EXAMPLES = 3  # as columns.values_at shows them
 _OUT_OF_RANGE = "out of range"
 
 
@@ -461,41 +464,76 @@ def _offsets_agree(
     return bool(len(with_offset))
 
 
-def offset_kinds(
-    column: pa.ChunkedArray, *, name: str, **parse: str | None
-) -> tuple[ValuesOfAKind | None, ValuesOfAKind | None]:
-    """The present values of a timestamp column with a UTC offset and those without, as
-    MixedOffsets names them (rows from 0), each None where there is none: what a column
-    read in parts needs to find a mix the parts do not show alone. A column with a bad
-    value raises its BadTimestamps, as parse_timestamps does."""
+#: What one part of a column says about its timestamps' errors: its rows, its
+#: BadTimestamps (or None), its values with a UTC offset and those without (each None
+#: where there is none; rows counted from the part's first).
+PartKinds = tuple[int, "BadTimestamps | None", "ValuesOfAKind | None", "ValuesOfAKind | None"]
+
+
+def part_kinds(column: pa.ChunkedArray, *, name: str, parse: Callable[..., Any]) -> PartKinds:
+    """PartKinds of one part of a timestamp column, `parse` as parse_timestamps (with the
+    read's format and unit): what a column read in parts needs to name its errors as the
+    whole column would, a mix of kinds the parts do not show alone included."""
     try:
-        parsed = parse_timestamps(column, name=name, **parse)
+        parsed = parse(column, name=name)
+    except BadTimestamps as bad:
+        return len(column), bad, None, None
     except MixedOffsets as mixed:
-        return mixed.with_offset, mixed.without
+        return len(column), None, mixed.with_offset, mixed.without
     present = np.flatnonzero(~parsed.missing)
     if not len(present):
-        return None, None
+        return len(column), None, None, None
     kind = _kind(column, present, 0)
-    return (kind, None) if parsed.timezone_aware else (None, kind)
+    return (
+        (len(column), None, kind, None)
+        if parsed.timezone_aware
+        else (len(column), None, None, kind)
+    )
 
 
-def joined_kinds(kinds: list[tuple[int, ValuesOfAKind | None]]) -> ValuesOfAKind | None:
+def whole_column_error(name: str, parts: Iterable[PartKinds]) -> InputError | None:
+    """The error of a timestamp column read in consecutive parts (PartKinds), as one
+    read of the whole column raises it: bad values first (the first part with some
+    deciding their kind, as the first bad batch does), counted over every part, else a
+    mix of times with and without a UTC offset; None when there is neither."""
+    found, first, with_offset, without = None, 0, [], []
+    for n_rows, bad, offset, naive in parts:
+        if bad is not None and (found is None or bad.kind == found.kind):
+            bad = bad.shifted(first)
+            found = bad if found is None else found.merged(bad)
+        with_offset.append((first, offset))
+        without.append((first, naive))
+        first += n_rows
+    if found is not None:
+        return found
+    offset, naive = _joined(with_offset), _joined(without)
+    if offset is not None and naive is not None:
+        return MixedOffsets(name, offset, naive)
+    return None
+
+
+def _joined(kinds: list[tuple[int, ValuesOfAKind | None]]) -> ValuesOfAKind | None:
     """One kind of value over consecutive parts, each given with its first input row:
-    the first rows shown, the count over all, the first part's values."""
+    the first rows shown, the count over all, the first values (as values_at picks)."""
     present = [(first, kind) for first, kind in kinds if kind is not None]
     if not present:
         return None
     rows = np.concatenate([kind[0] + first for first, kind in present])[:_ROWS_SHOWN]
-    return rows, sum(kind[1] for _, kind in present), present[0][1][2]
+    values = [value for _, kind in present for value in kind[2]][:_EXAMPLES]
+    return rows, sum(kind[1] for _, kind in present), values
 
 
-def mixed_offsets_error(name: str, with_offset: int, without: int) -> InputError:
-    """Batches of one column that disagree: the first row of each kind."""
-    return InputError(
-        f"column '{name}' mixes times with a UTC offset (from row {with_offset:,} on) and "
-        f"times without one (from row {without:,} on); naive times would be taken as "
-        "UTC: give every value its offset, or none"
-    )
+class OffsetsDisagree(InputError):
+    """Batches of one column that disagree, each of one kind: some with a UTC offset,
+    some without (the read names the rows of each from the whole column)."""
+
+    def __init__(self, name: str, with_offset: int, without: int) -> None:
+        self.name = name
+        super().__init__(
+            f"column '{name}' mixes times with a UTC offset (from row {with_offset:,} on) "
+            f"and times without one (from row {without:,} on); naive times would be taken "
+            "as UTC: give every value its offset, or none"
+        )
 
 
 def _shown_rows(column: pa.ChunkedArray, rows: np.ndarray, first_row: int) -> str:

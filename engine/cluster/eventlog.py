@@ -258,7 +258,10 @@ def input_timestamp_error(read: Any, error: Any, parse: dict[str, Any]) -> Any:
     from ..log.timestamps import whole_column_error
 
     checks = [dask.delayed(_part_kinds)(p, error.name, parse) for p in read.to_delayed()]
-    return whole_column_error(error.name, dask.compute(*checks)) or error
+    try:
+        return whole_column_error(error.name, dask.compute(*checks)) or error
+    except Exception:  # another problem of the column, or of the cluster: the first error
+        return error
 
 
 def _part_kinds(part: Any, name: str, parse: dict[str, Any]) -> Any:

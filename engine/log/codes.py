@@ -162,7 +162,10 @@ def _whole_column(
     """The timestamp error of the column `name`, read again alone batch by batch, named
     and counted over the whole input (timestamps.whole_column_error)."""
     parts = (part_kinds(b.column(name), name=name, parse=parse) for b in source.batches([name]))
-    return whole_column_error(name, parts)
+    try:
+        return whole_column_error(name, parts)
+    except InputError:  # another problem in a later batch: the first one is reported
+        return None
 
 
 class _Filling:

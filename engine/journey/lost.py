@@ -174,19 +174,20 @@ def lost_columns(
     n_a, k_a = np.concatenate(n_alt), np.concatenate(k_alt)
     rows = np.flatnonzero(ok)
     places, place_source, reached = comparable_places(levels, comparable)
-    # q = (r_C - r_T) / (1 - r_T) as one ratio of integer counts, so that places whose q is
-    # the same fraction get the same float and the charge's tie-break is the documented one
-    # (exact while the products stay below 2**53: up to ~67 million journeys at a place).
+    # q as one ratio of integer counts (kernels.lost.chances): equal fractions, equal floats,
+    # so the charge's tie-break is the documented one (exact while the products stay below
+    # 2**53: up to ~67 million journeys at a place).
     point = (took[rows, None], won[rows, None], reached[0][:, None], reached[1][:, None])
     q, alone = (column[:, 0] for column in chances(*point, place_source))
-    lost_charged = np.zeros(len(rows))
+    lost_alone, lost = np.zeros(len(ok)), np.zeros(len(ok))
+    lost_alone[rows] = alone
     intervals = np.zeros((len(ok), 4))
     if rows.size:
         profiles = profile(places)
         _check_profiles(profiles, places, point)
         counts = profiles.counts[:, None]
         charged = charge_profiles(counts, *profiles.arrays()[1:], q[:, None])[:, 0]
-        lost_charged = charged * q
+        lost[rows] = charged * q
         alpha = 1.0 - confidence
         arrays = (*profiles.arrays(), place_source, places.n_sources, n_boot, alpha, seed)
         step = max(1, REPLICATES_KEPT // max(n_boot, 1))  # places per pass
@@ -195,9 +196,6 @@ def lost_columns(
             hi = min(lo + step, len(rows))
             found = bootstrap_profiles(*arrays, poisson_alias(), lo, hi, block)
             intervals[rows[lo:hi]] = found
-    estimates = np.zeros((len(ok), 2))
-    estimates[rows, 0], estimates[rows, 1] = alone, lost_charged
-    lost = estimates[:, 1]
     total = lost.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         alt_rate = np.where(ok, k_a / n_a, np.nan)
@@ -208,7 +206,7 @@ def lost_columns(
             "comparable": ok,
             "alternative_journeys": np.concatenate(alternatives).astype(np.int64),
             "alternative_rate": alt_rate,
-            "lost_alone": estimates[:, 0] + nan,
+            "lost_alone": lost_alone + nan,
             "lost_alone_low": intervals[:, 0] + nan,
             "lost_alone_high": intervals[:, 1] + nan,
             "lost_conversions": lost + nan,

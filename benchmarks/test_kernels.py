@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -143,7 +144,7 @@ from engine.kernels.steps import (
     step_outcomes,
     tied_steps,
 )
-from engine.kernels.text import names_by_code
+from engine.kernels.text import code_text, names_by_code
 from engine.kernels.timeunits import scale_to_ns
 from engine.kernels.variants import (
     assign_variants,
@@ -998,6 +999,29 @@ class TestText:
         strings = pa.StringArray.from_buffers(len(codes), pa.py_buffer(offsets), pa.py_buffer(data))
         expected = pa.array(log.activity_names.tolist()).take(pa.array(codes))
         assert strings.equals(expected)
+
+    def test_code_text(self, measure, log, journey_log: Path) -> None:
+        """activity_codes.ActivityStream on a plain text column (a warehouse export's
+        touchpoints): every row's name coded from Arrow's buffers through the hash table
+        of the distinct names, one serial pass (a fresh table each round)."""
+        column = pq.read_table(journey_log, columns=[KEYS["activity"]]).column(0)
+        plain = column.cast(pa.string()).combine_chunks()
+        offsets, data = string_buffers(plain)
+        out = np.empty(len(plain), np.int8)
+
+        def code():
+            table = np.full(256, -1, np.int32)
+            entries = np.zeros((64, 4), np.uint64)
+            state = np.zeros(2, np.int64)
+            names = np.zeros(4096, np.uint8)
+            no_nulls = np.zeros(0, np.bool_)
+            done = code_text(offsets, data, no_nulls, out, 128, table, entries, names, state)
+            return done, state
+
+        done, state = measure(code, events=log.n_events)
+        assert done == len(plain) and state[0] == log.n_activities
+        first_seen = pd.unique(plain.to_numpy(zero_copy_only=False))
+        assert np.array_equal(first_seen[out], plain.to_numpy(zero_copy_only=False))
 
 
 @group("activities")

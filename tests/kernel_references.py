@@ -1254,6 +1254,97 @@ def names_inputs(rng: np.random.Generator, size: int) -> tuple:
     return offsets, data, rng.integers(0, len(names), size), np.empty(0, np.int32)
 
 
+_M1 = 0xBF58476D1CE4E5B9
+_M2 = 0x94D049BB133111EB
+_FNV_PRIME = 0x100000001B3
+
+
+def _text_key(name: bytes) -> tuple[int, int]:
+    """code_text's two key words: the first 8 bytes and the next 8 (little-endian, padded
+    with zeros), the second also folding in a hash of the bytes past 16."""
+    k1 = int.from_bytes(name[:8].ljust(8, b"\0"), "little")
+    k2 = int.from_bytes(name[8:16].ljust(8, b"\0"), "little")
+    for byte in name[16:]:
+        k2 = ((k2 ^ byte) * _FNV_PRIME) & _MASK64
+    return k1, k2
+
+
+def _text_slot(length: int, k1: int, k2: int, size: int) -> int:
+    h = ((k1 * _M1) & _MASK64) ^ ((k2 * _M2) & _MASK64) ^ length
+    h = ((h ^ (h >> 31)) * _M1) & _MASK64
+    return (h ^ (h >> 29)) & (size - 1)
+
+
+def _place(table, code: int, length: int, k1: int, k2: int) -> None:
+    slot = _text_slot(length, k1, k2, len(table))
+    while table[slot] >= 0:
+        slot = (slot + 1) % len(table)
+    table[slot] = code
+
+
+def ref_code_text(offsets, data, validity, out, limit, table, entries, entry_bytes, state) -> int:
+    count, used = int(state[0]), int(state[1])
+    known = {
+        bytes(entry_bytes[int(e[3]) : int(e[3]) + int(e[0])]): code
+        for code, e in enumerate(entries[:count])
+    }
+    stopped = len(out)
+    for i in range(len(out)):
+        if len(validity) and not validity[i]:
+            out[i] = -1
+            continue
+        name = bytes(data[offsets[i] : offsets[i + 1]])
+        if name not in known:
+            full = count >= limit or count >= len(entries) or 2 * (count + 1) > len(table)
+            if full or used + len(name) > len(entry_bytes):
+                stopped = i
+                break
+            k1, k2 = _text_key(name)
+            entries[count] = (len(name), k1, k2, used)
+            entry_bytes[used : used + len(name)] = np.frombuffer(name, np.uint8)
+            _place(table, count, len(name), k1, k2)
+            known[name] = count
+            count, used = count + 1, used + len(name)
+        out[i] = known[name]
+    state[0], state[1] = count, used
+    return stopped
+
+
+def text_inputs(rng: np.random.Generator, size: int) -> tuple:
+    """Names short and long (past 16 bytes, some sharing their first 16), empty and not
+    ASCII, some null; the table, entries, bytes or the codes' type sometimes too small
+    for them all, so that the kernel stops early."""
+    pool = [b"", b"a", b"visit", "caf\u00e9".encode(), b"checkout_started", b"checkout_startee"]
+    pool += [b"x" * 16 + bytes([65 + k]) * k for k in range(1, 6)]
+    pool += [rng.bytes(int(rng.integers(1, 30))).replace(b"\0", b"") for _ in range(12)]
+    names = [pool[k] for k in rng.integers(0, len(pool), size)]
+    offsets = np.concatenate([[0], np.cumsum([len(b) for b in names])])
+    offsets = offsets.astype(rng.choice([np.int32, np.int64]))
+    data = np.frombuffer(b"".join(names), np.uint8).copy()
+    validity = rng.random(size) > 0.1 if rng.random() < 0.5 else np.zeros(0, np.bool_)
+    small = rng.random() < 0.3
+    table = np.full(8 if small else 64, -1, np.int32)
+    entries = np.zeros((6 if small else 32, 4), np.uint64)
+    entry_bytes = np.zeros(40 if small else 1024, np.uint8)
+    limit = int(rng.choice([5, 128, 1 << 31]))
+    out = np.zeros(size, rng.choice([np.int8, np.int32]))
+    return offsets, data, validity, out, limit, table, entries, entry_bytes, np.zeros(2, np.int64)
+
+
+def ref_place_entries(table, entries, count) -> None:
+    for code in range(count):
+        length, k1, k2 = (int(v) for v in entries[code, :3])
+        _place(table, code, length, k1, k2)
+
+
+def place_inputs(rng: np.random.Generator, size: int) -> tuple:
+    """A bigger table for the names code_text found in text_inputs."""
+    args = text_inputs(rng, size)
+    state, entries = args[-1], args[6]
+    ref_code_text(*args)
+    return np.full(4 * len(args[5]), -1, np.int32), entries, int(state[0])
+
+
 def ref_scale_to_ns(raw, factor, missing) -> tuple:
     limit = np.iinfo(np.int64).max // factor
     over = (np.abs(raw) > limit) & ~missing
@@ -2061,6 +2152,8 @@ REFERENCES: dict[str, Reference] = {
     "steps.tied_steps": Reference(steps.tied_steps, ref_tied_steps, tied_inputs),
     "steps.pair_durations": Reference(steps.pair_durations, ref_pair_durations, duration_inputs),
     "text.names_by_code": Reference(text.names_by_code, ref_names_by_code, names_inputs),
+    "text.code_text": Reference(text.code_text, ref_code_text, text_inputs),
+    "text.place_entries": Reference(text.place_entries, ref_place_entries, place_inputs),
     "timeunits.scale_to_ns": Reference(timeunits.scale_to_ns, ref_scale_to_ns, scale_inputs),
     "variants.assign_variants": Reference(
         variants.assign_variants, ref_assign_variants, variant_inputs

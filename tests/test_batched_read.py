@@ -228,7 +228,8 @@ def test_freed_memory_is_not_released_while_a_file_is_read(tmp_path, monkeypatch
     monkeypatch.setattr(build, "release_unused_memory", lambda: events.append("release"))
     log = engine.read_log(path, **KEYS)
     assert log.n_events == 40
-    assert events.count("batch") == 40 and "release" in events
+    # 40 batches for each of the three groups of columns read apart (codes.code_batches)
+    assert events.count("batch") == 3 * 40 and "release" in events
     assert "batch" not in events[events.index("release") :]
 
 
@@ -491,3 +492,90 @@ def test_batches_are_a_slice_of_the_file_within_bounds(monkeypatch):
     assert rows(100_000_000) == parquet_reader.BATCH_ROWS
     monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 3)
     assert rows(40) == 3 and rows(10**9) == 3
+
+
+#: Activity names the hash table of plain text must keep apart: long names sharing their
+#: first 16 bytes (and names one byte apart past it), names of 8 and 16 bytes exactly,
+#: multi-byte characters, a name with a NUL, and the empty name (a missing activity).
+NAMES = [
+    "checkout_started",
+    "checkout_startee",
+    "checkout_started_again",
+    "checkout_started_agaio",
+    "checkout_started_again_and_again_and_again",
+    "view",
+    "viewview",
+    "café crème",
+    "ça\x00va",
+    "",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from([*NAMES, None]), min_size=1, max_size=60),
+    st.integers(1, 7),
+    st.booleans(),
+)
+def test_plain_text_activities_are_coded_as_the_reference_reads_them(names, batch_rows, plain):
+    """A file's activity column written plain (as a warehouse exports it: coded straight
+    from the decoded text) or with dictionary pages gives the reference's events."""
+    n = len(names)
+    frame = pd.DataFrame(
+        {
+            "case": np.arange(n) % 3,
+            "activity": pd.Series(names, dtype=object),
+            "ts": pd.to_datetime(np.arange(n)[::-1] % 5, unit="h"),
+        }
+    )
+    if frame["activity"].isna().all() or (frame["activity"].fillna("") == "").all():
+        return  # every row dropped: an error of its own
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.parquet"
+        table = pa.table({c: frame[c] for c in frame.columns})
+        pq.write_table(table, path, use_dictionary=not plain)
+        assert parquet_reader._dictionary_pages(pq.ParquetFile(path), "activity") == (not plain)
+        previous = parquet_reader.BATCH_ROWS
+        parquet_reader.BATCH_ROWS = batch_rows
+        try:
+            log = engine.read_log(path, **KEYS)
+        finally:
+            parquet_reader.BATCH_ROWS = previous
+    assert_all_match(log, reference.canonical_frame(frame, "case", "activity", "ts"))
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_plain_text_activities_outgrow_one_byte_codes_within_a_batch(plain, tmp_path):
+    """300 names in one batch of plain text: the codes widen where the 129th name first
+    appears, and every row keeps its name."""
+    rng = np.random.default_rng(7)
+    n = 5_000
+    names = np.array([f"touchpoint number {k:03d} of many" for k in range(300)], dtype=object)
+    picked = names[rng.integers(0, 300, n)]
+    frame = pd.DataFrame(
+        {"case": rng.integers(0, 500, n), "activity": picked, "ts": np.arange(n) * 10**9}
+    )
+    frame["ts"] = pd.to_datetime(frame["ts"])
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({c: frame[c] for c in frame.columns}), path, use_dictionary=not plain)
+    log = engine.read_log(path, **KEYS)
+    assert log.activity.dtype == np.int16
+    assert_all_match(log, reference.canonical_frame(frame, "case", "activity", "ts"))
+
+
+def test_plain_text_activity_that_is_not_utf8_is_refused_naming_the_column(tmp_path):
+    """Plain activity text is checked once per distinct name, by the code that codes it:
+    bytes that are not UTF-8 are a one-line error naming the file and the column."""
+    values = b"view" + b"\xff\xfe" + b"cart"
+    offsets = np.array([0, 4, 6, 10], np.int32).tobytes()
+    text = pa.Array.from_buffers(
+        pa.string(), 3, [None, pa.py_buffer(offsets), pa.py_buffer(values)]
+    )
+    table = pa.table({"case": [1, 1, 2], "activity": text, "ts": pd.date_range("2024", periods=3)})
+    path = tmp_path / "bad.parquet"
+    pq.write_table(table, path, use_dictionary=False)
+    with pytest.raises(engine.InputError) as excinfo:
+        engine.read_log(path, **KEYS)
+    message = str(excinfo.value)
+    assert "\n" not in message
+    assert f"'{path}'" in message and "column 'activity'" in message and "UTF-8" in message

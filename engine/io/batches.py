@@ -24,12 +24,16 @@ _ITEM, _END, _ERROR = object(), object(), object()
 class TableBatches:
     """`num_rows` rows with `column_names`, yielded as consecutive tables by `batches()`.
 
-    `batches(columns)` may be called again, to read some columns a second time.
+    `batches(columns)` may be called again, to read some columns a second time; where
+    `apart` holds, it may also be called for different columns at once, each read on its
+    own thread (a file, not a query's one stream).
     """
 
     num_rows: int
     column_names: list[str]
     batches: Callable[[list[str] | None], Iterator[pa.Table]]
+    where: str = "the input"  # the source, as errors name it
+    apart: bool = False
 
 
 def prefetched(batches: Iterator[T], *, depth: int = 1) -> Iterator[T]:

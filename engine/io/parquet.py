@@ -52,7 +52,7 @@ def read_parquet(
     wanted = list(columns) if columns is not None else None
     if path.is_file():
         try:
-            return _file_batches(path, wanted, _as_dictionaries(roles))
+            return _file_batches(path, wanted, _activities(roles))
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise _unreadable(path, exc) from None
     schema = _folder_schema(path, wanted)
@@ -193,32 +193,52 @@ def _types_by_file(path: Path, types: dict[str, pa.DataType]) -> str:
     return ", ".join(f"{kind} in {_files(path, files)}" for kind, files in groups.items())
 
 
-def _as_dictionaries(roles: Mapping[str, str] | None) -> list[str]:
-    """Columns the decoder should hand over dictionary-encoded: the activity, whose few
-    names repeat on every row. Decoding plain text into a dictionary costs less than
-    decoding it as text and encoding it afterwards."""
+def _activities(roles: Mapping[str, str] | None) -> list[str]:
+    """The activity column, whose few names repeat on every row: decoded as a dictionary
+    where the file has one (see _dictionary_pages)."""
     return [column for column, role in (roles or {}).items() if role == "activity"]
 
 
 def _file_batches(
-    path: Path, columns: list[str] | None, dictionaries: Sequence[str] = ()
+    path: Path, columns: list[str] | None, activities: Sequence[str] = ()
 ) -> TableBatches:
     file = pq.ParquetFile(path)
     names = columns if columns is not None else list(file.schema_arrow.names)
     schema = file.schema_arrow
     text = [
         name
-        for name in dictionaries
+        for name in activities
         if name in schema.names and _is_plain_text(schema.field(name).type)
     ]
+    dictionaries = [name for name in text if _dictionary_pages(file, name)]
+    # Text read plain is coded from its buffers, whose names' UTF-8 the coder checks.
+    coded = [name for name in text if name not in dictionaries]
 
     rows = batch_rows(file.metadata.num_rows)
 
     def batches(only: list[str] | None = None) -> Iterator[pa.Table]:
         wanted = only or names
-        return prefetched(_read_batches(path, wanted, [n for n in text if n in wanted], rows))
+        chosen = [n for n in dictionaries if n in wanted]
+        return prefetched(_read_batches(path, wanted, chosen, rows, unchecked=coded))
 
-    return TableBatches(file.metadata.num_rows, names, batches)
+    return TableBatches(file.metadata.num_rows, names, batches, where=f"'{path}'", apart=True)
+
+
+def _dictionary_pages(file: pq.ParquetFile, name: str) -> bool:
+    """Whether the file wrote column `name` with dictionary pages (in any row group). Such
+    a column is decoded as a dictionary, its few values once; one written plain is
+    decoded as plain text, since a dictionary built while decoding costs more than coding
+    the text afterwards (kernels.text.code_text)."""
+    metadata = file.metadata
+    leaves = [metadata.schema.column(i).path for i in range(metadata.num_columns)]
+    if name not in leaves:
+        return False
+    index = leaves.index(name)
+    for group in range(metadata.num_row_groups):
+        chunk = metadata.row_group(group).column(index)
+        if chunk.has_dictionary_page:
+            return True
+    return False
 
 
 def batch_rows(n_rows: int) -> int:
@@ -235,21 +255,30 @@ def _is_plain_text(kind: pa.DataType) -> bool:
 
 
 def _read_batches(
-    path: Path, names: list[str], dictionaries: Sequence[str], rows: int
+    path: Path,
+    names: list[str],
+    dictionaries: Sequence[str],
+    rows: int,
+    *,
+    unchecked: Sequence[str] = (),
 ) -> Iterator[pa.Table]:
-    """Consecutive tables of `rows` rows.
+    """Consecutive tables of `rows` rows; text columns checked for UTF-8, but those in
+    `unchecked` (checked by the code that reads them).
 
-    Freed memory is not handed back to the system between batches: the next batches
-    would fault those pages back in (at 5M rows a release every fourth batch cost 0.13 s,
-    a sixth of the read, and lowered the peak by under 3%).
+    Each batch is decoded on one thread: Arrow's threads cost more than they save on a
+    batch this size (the plain text of 5M rows decoded in 0.25 s with them, 0.13 s
+    without). Freed memory is not handed back to the system between batches: the next
+    batches would fault those pages back in (at 5M rows a release every fourth batch
+    cost 0.13 s, a sixth of the read, and lowered the peak by under 3%).
     """
     reader = pq.ParquetFile(
         path, pre_buffer=False, buffer_size=READ_BUFFER, read_dictionary=list(dictionaries) or None
     )
+    checked = [name for name in names if name not in unchecked]
     try:
-        for batch in reader.iter_batches(batch_size=rows, columns=names):
+        for batch in reader.iter_batches(batch_size=rows, columns=names, use_threads=False):
             table = pa.Table.from_batches([batch])
-            check_text(table, path)
+            check_text(table.select(checked), path)
             yield table
             del batch
     except (pa.ArrowException, OSError, ValueError) as exc:

@@ -1,8 +1,9 @@
-"""Case and activity codes filled batch by batch, for a file read in batches: no key
-column stays whole as text. The first batch fixes the case ids' shape (common prefix,
-digits or short bytes) and later batches are checked against it; the codes come out
-exactly as case_codes.case_keys and activity_codes.activity_codes give them for the whole
-column. When a batch does not fit, CaseKeyStream says so and the whole column is coded.
+"""Case codes filled batch by batch, for a file read in batches: no case id column stays
+whole as text. The first batch fixes the case ids' shape (common prefix, digits or short
+bytes) and later batches are checked against it; the codes come out exactly as
+case_codes.case_keys gives them for the whole column. When a batch does not fit,
+CaseKeyStream says so and the whole column is coded. (Activities are coded batch by batch
+by activity_codes.ActivityStream, the one path of every source.)
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from ..arrowtext import as_text, is_text
+from ..arrowtext import is_text
 from ..kernels.keycodes import (
     MAX_DIGITS,
     MAX_PACKED_BYTES,
@@ -18,12 +19,10 @@ from ..kernels.keycodes import (
     decode_bytes,
     decode_digits,
     encode_conforming,
-    remap_codes,
     suffix_shape,
 )
-from .activity_codes import ActivityCodes, sorted_codes
 from .case_codes import CaseKeys, integer_decoder, present_keys, text_decoder, utf8_boundary
-from .columns import dictionary_indices, null_mask, string_buffers
+from .columns import null_mask, string_buffers
 
 _LENGTH_BITS = np.uint64(5)  # digit codes carry their length in 5 bits (see encode_digits)
 
@@ -145,37 +144,3 @@ class CaseKeyStream:
                 text_decoder(head, lambda c: decode_digits(c, with_length, width)),
             )
         return CaseKeys(codes, missing, False, text_decoder(head, decode_bytes))
-
-
-class ActivityStream:
-    """Activity codes for `n` rows, batch by batch, numbered by name at the end."""
-
-    def __init__(self, n: int) -> None:
-        self.codes = np.full(n, -1, np.int8)  # widened if the names outgrow it
-        self.vocabulary: dict[str, int] = {}
-
-    def add(self, first: int, column: pa.ChunkedArray) -> None:
-        """Code one batch: names map to the vocabulary, rows through their dictionary."""
-        if not pa.types.is_dictionary(column.type):
-            column = as_text(column).dictionary_encode()
-        for chunk in column.chunks:
-            dictionary = as_text(chunk.dictionary)
-            ids = np.array(
-                [
-                    -1 if not name else self.vocabulary.setdefault(name, len(self.vocabulary))
-                    for name in dictionary.to_pylist()
-                ],
-                dtype=np.int32,
-            )
-            while len(self.vocabulary) > np.iinfo(self.codes.dtype).max:
-                wider = np.int16 if self.codes.dtype == np.int8 else np.int32
-                self.codes = self.codes.astype(wider)
-            # Remapped as int32: a narrow index type (int8 in files from pandas) holds
-            # this batch's positions, not the ids of a vocabulary grown past it.
-            indices = dictionary_indices(chunk).astype(np.int32, copy=False)
-            self.codes[first : first + len(chunk)] = remap_codes(indices, ids)  # ids fit
-            first += len(chunk)
-
-    def finish(self) -> ActivityCodes:
-        names = np.array(list(self.vocabulary), dtype=object)
-        return sorted_codes(self.codes, names, self.codes < 0)

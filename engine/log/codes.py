@@ -10,7 +10,8 @@ the ids are of a kind only the whole column can code), the whole column is coded
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,8 +21,8 @@ import pyarrow as pa
 from ..errors import InputError
 from ..io.batches import TableBatches
 from ..memory import release_unused_memory
-from .activity_codes import ActivityCodes, activity_codes
-from .batch_codes import ActivityStream, CaseKeyStream
+from .activity_codes import ActivityCodes, ActivityStream, activity_codes
+from .batch_codes import CaseKeyStream
 from .case_codes import CaseKeys, case_keys
 from .columns import Table, arrow_column
 from .timestamps import (
@@ -75,7 +76,11 @@ def code_columns(
     coded.case = None  # the case ids' text is no longer needed (hashed keys keep their own)
     release_unused_memory()
     activity = coded.activity
-    acts = activity if isinstance(activity, ActivityCodes) else activity_codes(activity)
+    acts = (
+        activity
+        if isinstance(activity, ActivityCodes)
+        else activity_codes(activity, name=mapping.activity)
+    )
     return ts, start, keys, acts, coded.attributes
 
 
@@ -87,59 +92,168 @@ def code_batches(
 ) -> Coded:
     """Code each batch as it arrives, so that no key column stays whole as text.
 
-    Bad timestamps stop the work at their batch, but the later batches are still read
-    for that column alone, so that the error counts them over the whole input.
+    The keys (timestamps and case ids) and the rest (activities, attributes) are coded
+    apart, on two threads where the source reads columns apart (a Parquet file): each
+    thread decodes and codes its own columns, which keeps both cores busy without holding
+    more batches. Bad timestamps stop the work at their batch, but the later batches are
+    still read for that column alone, so that the error counts them over the whole input.
     """
     n = source.num_rows
-    ts = _Filling(n, mapping.timestamp)
-    start = _Filling(n, mapping.start_timestamp) if mapping.start_timestamp is not None else None
-    cases: CaseKeyStream | None = CaseKeyStream(n)
-    activities = ActivityStream(n)
-    attribute_parts: list[pa.Table] = []
-    error: BadTimestamps | None = None
-    first = 0
-    for batch in source.batches(None):
-        if first + batch.num_rows > n:
-            break
-        if error is not None:
-            error = _count_more(error, batch, parse, first)
-            first += batch.num_rows
-            continue
-        try:
-            ts.put(first, parse(batch.column(mapping.timestamp), name=ts.name, first_row=first))
-            if start is not None:
-                stamps = batch.column(start.name)
-                start.put(first, parse(stamps, name=start.name, first_row=first))
-        except BadTimestamps as exc:
-            error = exc
-            first += batch.num_rows
-            continue
-        except (MixedOffsets, OffsetsDisagree) as exc:  # this batch's rows: the whole input's
-            raise _whole_column(source, exc.name, parse) or exc from None
-        if cases is not None and not cases.add(first, batch.column(mapping.case)):
-            cases = None  # ids of another shape: coded from the whole column below
-        activities.add(first, batch.column(mapping.activity))
-        if attributes:
-            attribute_parts.append(batch.select(list(attributes)))
-        first += batch.num_rows
-        del batch  # so that the reader can release this batch before the next
-    if error is not None:
-        raise error
-    if first != n:
-        raise InputError(
-            f"the input announced {n:,} rows but gave {first:,}; it may be truncated or "
-            "changing while it is read: re-export it"
-        )
-    if cases is None:
+    times = _Times(n, mapping, parse)
+    cases = _Cases(n, mapping)
+    rest = _Rest(n, mapping, attributes, source.where)
+    if source.apart:
+        reads = _read_apart([times, cases, rest], source, n)
+    else:
+        reads = [_read(_Together(times, cases, rest), source.batches(None), n, threading.Event())]
+    for read in reads:
+        if isinstance(read.error, MixedOffsets | OffsetsDisagree):  # the whole input's
+            raise _whole_column(source, read.error.name, parse) or read.error
+        if read.error is not None:
+            raise read.error
+    if times.error is not None:
+        raise times.error
+    for read in reads:
+        if read.rows != n:
+            raise InputError(
+                f"the input announced {n:,} rows but gave {read.rows:,}; it may be truncated "
+                "or changing while it is read: re-export it"
+            )
+    if cases.stream is None:  # ids of another shape: coded from the whole column
         whole = [b.column(mapping.case) for b in source.batches([mapping.case])]
-        case_column = pa.chunked_array([c for column in whole for c in column.chunks])
+        case: pa.ChunkedArray | CaseKeys = pa.chunked_array(
+            [c for column in whole for c in column.chunks]
+        )
+    else:
+        case = cases.stream.finish()
     return Coded(
-        ts=ts.parsed(),
-        start=start.parsed() if start is not None else None,
-        case=cases.finish() if cases is not None else case_column,
-        activity=activities.finish(),
-        attributes=pa.concat_tables(attribute_parts) if attributes else pa.table({}),
+        ts=times.ts.parsed(),
+        start=times.start.parsed() if times.start is not None else None,
+        case=case,
+        activity=rest.activities.finish(),
+        attributes=pa.concat_tables(rest.parts) if attributes else pa.table({}),
     )
+
+
+@dataclass
+class _Read:
+    rows: int  # rows read
+    error: BaseException | None  # the error that stopped the read
+
+
+def _read(
+    columns: _Times | _Cases | _Rest | _Together,
+    batches: Iterator[pa.Table],
+    n: int,
+    stop: threading.Event,
+) -> _Read:
+    """Code `batches` into `columns` until they end, stop is set, or an error (which sets
+    stop, so that the other thread stops too)."""
+    first = 0
+    try:
+        for batch in batches:
+            if stop.is_set() or first + batch.num_rows > n:
+                break
+            columns.add(first, batch)
+            first += batch.num_rows
+            del batch  # so that the reader can release this batch before the next
+    except BaseException as exc:  # raised by the caller, after both threads are done
+        stop.set()
+        return _Read(first, exc)
+    return _Read(first, None)
+
+
+class _Times:
+    """The timestamps (and start timestamps), batch by batch."""
+
+    def __init__(self, n: int, mapping: ColumnMapping, parse: Callable[..., ParsedTimestamps]):
+        self.parse = parse
+        self.ts = _Filling(n, mapping.timestamp)
+        start = mapping.start_timestamp
+        self.start = _Filling(n, start) if start is not None else None
+        self.error: BadTimestamps | None = None
+        self.columns = [mapping.timestamp] + ([start] if start is not None else [])
+
+    def add(self, first: int, batch: pa.Table) -> None:
+        if self.error is not None:  # counted over the rest of the input, coded no more
+            self.error = _count_more(self.error, batch, self.parse, first)
+            return
+        try:
+            for filling in (self.ts, self.start):
+                if filling is not None:
+                    stamps = batch.column(filling.name)
+                    filling.put(first, self.parse(stamps, name=filling.name, first_row=first))
+        except BadTimestamps as exc:
+            self.error = exc
+
+
+class _Cases:
+    """The case codes, batch by batch, while the ids keep the first batch's shape."""
+
+    def __init__(self, n: int, mapping: ColumnMapping):
+        self.name = mapping.case
+        self.stream: CaseKeyStream | None = CaseKeyStream(n)
+        self.columns = [mapping.case]
+
+    def add(self, first: int, batch: pa.Table) -> None:
+        if self.stream is not None and not self.stream.add(first, batch.column(self.name)):
+            self.stream = None  # ids of another shape: coded from the whole column
+
+
+class _Rest:
+    """The activity codes and the attribute columns, batch by batch."""
+
+    def __init__(self, n: int, mapping: ColumnMapping, attributes: Sequence[str], where: str):
+        self.activity, self.attributes = mapping.activity, list(attributes)
+        self.activities = ActivityStream(n, name=mapping.activity, where=where)
+        self.parts: list[pa.Table] = []
+        self.columns = [self.activity, *self.attributes]
+
+    def add(self, first: int, batch: pa.Table) -> None:
+        self.activities.add(first, batch.column(self.activity))
+        if self.attributes:
+            self.parts.append(batch.select(self.attributes))
+
+
+@dataclass
+class _Together:
+    """All the key columns from the same batches (a source read as one stream); once a
+    batch has bad timestamps, the later ones only count theirs."""
+
+    times: _Times
+    cases: _Cases
+    rest: _Rest
+
+    def add(self, first: int, batch: pa.Table) -> None:
+        self.times.add(first, batch)
+        if self.times.error is None:
+            self.cases.add(first, batch)
+            self.rest.add(first, batch)
+
+
+def _read_apart(groups: list[_Times | _Cases | _Rest], source: TableBatches, n: int) -> list[_Read]:
+    """Each group of columns read and coded on a thread of its own (the last on this one):
+    the decoding and coding of the case ids, the times and the activities spread over the
+    cores whatever their mix, each thread holding one batch of its own columns."""
+    stop = threading.Event()
+    reads: list[_Read | None] = [None] * len(groups)
+
+    def run(index: int) -> None:
+        group = groups[index]
+        reads[index] = _read(group, source.batches(group.columns), n, stop)
+
+    threads = [
+        threading.Thread(target=run, args=(i,), name="parcours-read", daemon=True)
+        for i in range(len(groups) - 1)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        run(len(groups) - 1)
+    finally:
+        for thread in threads:
+            thread.join()
+    return [read for read in reads if read is not None]
 
 
 def _count_more(

@@ -24,16 +24,17 @@ _ITEM, _END, _ERROR = object(), object(), object()
 class TableBatches:
     """`num_rows` rows with `column_names`, yielded as consecutive tables by `batches()`.
 
-    `batches(columns)` may be called again, to read some columns a second time; where
-    `apart` holds, it may also be called for different columns at once, each read on its
-    own thread (a file, not a query's one stream).
+    `batches(columns)` may be called again, to read some columns a second time; it
+    decodes ahead on a thread of its own. `apart(columns)`, where the source has it (a
+    file, not a query's one stream), reads the same batches on the caller's thread and may
+    be called for different columns at once, from threads that each code their own.
     """
 
     num_rows: int
     column_names: list[str]
     batches: Callable[[list[str] | None], Iterator[pa.Table]]
     where: str = "the input"  # the source, as errors name it
-    apart: bool = False
+    apart: Callable[[list[str]], Iterator[pa.Table]] | None = None
 
 
 def prefetched(batches: Iterator[T], *, depth: int = 1) -> Iterator[T]:

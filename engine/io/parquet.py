@@ -216,12 +216,16 @@ def _file_batches(
 
     rows = batch_rows(file.metadata.num_rows)
 
-    def batches(only: list[str] | None = None) -> Iterator[pa.Table]:
+    def apart(only: list[str] | None = None) -> Iterator[pa.Table]:
         wanted = only or names
         chosen = [n for n in dictionaries if n in wanted]
-        return prefetched(_read_batches(path, wanted, chosen, rows, unchecked=coded))
+        return _read_batches(path, wanted, chosen, rows, unchecked=coded)
 
-    return TableBatches(file.metadata.num_rows, names, batches, where=f"'{path}'", apart=True)
+    def batches(only: list[str] | None = None) -> Iterator[pa.Table]:
+        return prefetched(apart(only))
+
+    n = file.metadata.num_rows
+    return TableBatches(n, names, batches, where=f"'{path}'", apart=apart)
 
 
 def _dictionary_pages(file: pq.ParquetFile, name: str) -> bool:

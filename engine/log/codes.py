@@ -92,18 +92,20 @@ def code_batches(
 ) -> Coded:
     """Code each batch as it arrives, so that no key column stays whole as text.
 
-    The keys (timestamps and case ids) and the rest (activities, attributes) are coded
-    apart, on two threads where the source reads columns apart (a Parquet file): each
-    thread decodes and codes its own columns, which keeps both cores busy without holding
-    more batches. Bad timestamps stop the work at their batch, but the later batches are
-    still read for that column alone, so that the error counts them over the whole input.
+    The timestamps, the case ids and the rest (activities, attributes) are coded apart,
+    each on a thread of its own where the source reads columns apart (a Parquet file):
+    each thread decodes and codes its own columns, which keeps the cores busy without
+    holding more batches (5M warehouse rows: 0.32 s against 0.43 s on one decoding thread
+    and the coding on another). Bad timestamps stop the work at their batch, but the later
+    batches are still read for that column alone, so that the error counts them over the
+    whole input.
     """
     n = source.num_rows
     times = _Times(n, mapping, parse)
     cases = _Cases(n, mapping)
     rest = _Rest(n, mapping, attributes, source.where)
-    if source.apart:
-        reads = _read_apart([times, cases, rest], source, n)
+    if source.apart is not None:
+        reads = _read_apart([times, cases, rest], source.apart, n)
     else:
         reads = [_read(_Together(times, cases, rest), source.batches(None), n, threading.Event())]
     for read in reads:
@@ -231,16 +233,22 @@ class _Together:
             self.rest.add(first, batch)
 
 
-def _read_apart(groups: list[_Times | _Cases | _Rest], source: TableBatches, n: int) -> list[_Read]:
+def _read_apart(
+    groups: list[_Times | _Cases | _Rest],
+    apart: Callable[[list[str]], Iterator[pa.Table]],
+    n: int,
+) -> list[_Read]:
     """Each group of columns read and coded on a thread of its own (the last on this one):
     the decoding and coding of the case ids, the times and the activities spread over the
-    cores whatever their mix, each thread holding one batch of its own columns."""
+    cores whatever their mix, each thread holding one batch of its own columns. (A thread
+    that also decoded ahead would hold more batches, and its allocator arena more freed
+    memory: 15 MB more at the peak of a 5M-row read, for no time saved.)"""
     stop = threading.Event()
     reads: list[_Read | None] = [None] * len(groups)
 
     def run(index: int) -> None:
         group = groups[index]
-        reads[index] = _read(group, source.batches(group.columns), n, stop)
+        reads[index] = _read(group, apart(group.columns), n, stop)
 
     threads = [
         threading.Thread(target=run, args=(i,), name="parcours-read", daemon=True)

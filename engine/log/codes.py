@@ -242,7 +242,9 @@ def _read_apart(
     the decoding and coding of the case ids, the times and the activities spread over the
     cores whatever their mix, each thread holding one batch of its own columns. (A thread
     that also decoded ahead would hold more batches, and its allocator arena more freed
-    memory: 15 MB more at the peak of a 5M-row read, for no time saved.)"""
+    memory: 15 MB more at the peak of a 5M-row read, for no time saved.) The coders run
+    serial kernels only: numba's workqueue threading layer cannot run parallel kernels
+    launched from several threads at once."""
     stop = threading.Event()
     reads: list[_Read | None] = [None] * len(groups)
 

@@ -85,3 +85,30 @@ def test_a_csv_read_in_small_blocks_is_the_log_read_whole(tmp_path, monkeypatch)
     assert blocks.case_ids.tolist() == whole.case_ids.tolist()
     pd.testing.assert_frame_equal(blocks.dfg(), whole.dfg())
     pd.testing.assert_frame_equal(blocks.variants(), whole.variants())
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()], ids=str)
+def test_activity_codes_of_sliced_and_mixed_chunks_are_the_names(kind):
+    """Sliced text chunks (views into a longer array: offsets and validity start past 0)
+    and a dictionary chunk between them, as batches of a file whose pages fall back from a
+    dictionary to plain text: each row keeps its name, empty and null names are missing,
+    and the names come out sorted."""
+    from engine.log.activity_codes import ActivityStream, activity_codes
+
+    rng = np.random.default_rng(3)
+    pool = ["view", "", None, "café", "checkout_started_again", "checkout_started_agaio"]
+    values = [pool[k] for k in rng.integers(0, len(pool), 400)]
+    whole = pa.array(values, type=kind)
+    parts = [whole.slice(3, 97), whole.slice(100, 100).dictionary_encode(), whole.slice(250)]
+    expected = values[3:100] + values[100:200] + values[250:]
+    stream = ActivityStream(len(expected))
+    first = 0
+    for part in parts:
+        stream.add(first, part)
+        first += len(part)
+    sliced = activity_codes(pa.chunked_array([parts[0], parts[2]]))
+    for coded, want in ((stream.finish(), expected), (sliced, values[3:100] + values[250:])):
+        names = [coded.names[c] if c >= 0 else None for c in coded.codes]
+        assert names == [v if v else None for v in want]
+        assert list(coded.names) == sorted({v for v in want if v})
+        assert np.array_equal(coded.missing, np.array([not v for v in want]))

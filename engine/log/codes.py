@@ -3,9 +3,11 @@ whole or batch by batch), arrays of numbers go out, to be ordered (order.py): ti
 to int64 nanoseconds (timestamps.py), case ids to uint64 codes (case_codes.py),
 activities to integer codes in name order (activity_codes.py).
 
-A file read in batches is coded batch by batch (`code_batches`, with the streams of
-batch_codes.py), so that no key column stays whole as text; when a batch does not fit (or
-the ids are of a kind only the whole column can code), the whole column is coded at once.
+A file read in batches is coded batch by batch (`code_batches`: case ids with
+batch_codes.CaseKeyStream, activities with activity_codes.ActivityStream), so that no key
+column stays whole as text, the case ids, the times and the rest each on a thread of its
+own where the source can read them apart; when a batch of case ids does not fit (or the
+ids are of a kind only the whole column can code), the whole column is coded at once.
 """
 
 from __future__ import annotations

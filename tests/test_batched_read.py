@@ -579,3 +579,33 @@ def test_plain_text_activity_that_is_not_utf8_is_refused_naming_the_column(tmp_p
     message = str(excinfo.value)
     assert "\n" not in message
     assert f"'{path}'" in message and "column 'activity'" in message and "UTF-8" in message
+
+
+@pytest.mark.parametrize("utf8_first", [True, False])
+def test_of_two_errors_in_columns_read_apart_the_earlier_batch_s_is_always_reported(
+    utf8_first, tmp_path, monkeypatch
+):
+    """Case ids and timestamps are read on threads of their own: a file with bad case id
+    text in one batch and a mix of offsets in another reports the earlier batch's error,
+    the same on every read, whichever thread gets there first."""
+    n = 40
+    stamps = ["2024-01-01 10:00:00"] * n
+    early, late = (4, 36) if utf8_first else (36, 4)
+    stamps[late] = "2024-01-01 11:00:00+02:00"
+    ids = [f"c{i % 7}".encode() for i in range(n)]
+    ids[early] = b"c\xff"
+    offsets = np.concatenate([[0], np.cumsum([len(b) for b in ids])]).astype(np.int32)
+    case = pa.Array.from_buffers(
+        pa.string(), n, [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(ids))]
+    )
+    path = tmp_path / "two_errors.parquet"
+    pq.write_table(pa.table({"case": case, "activity": ["a"] * n, "ts": stamps}), path)
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 4)
+    messages = set()
+    for _ in range(6):
+        with pytest.raises(engine.InputError) as excinfo:
+            engine.read_log(path, **KEYS)
+        messages.add(str(excinfo.value))
+    assert len(messages) == 1
+    expected = "UTF-8" if utf8_first else "mixes times with a UTC offset"
+    assert expected in messages.pop()

@@ -109,12 +109,15 @@ def code_batches(
     if source.apart is not None:
         reads = _read_apart([times, cases, rest], source.apart, n, source.batches)
     else:
-        reads = [_read(_Together(times, cases, rest), source.batches(None), n, threading.Event())]
-    for read in reads:
-        if isinstance(read.error, MixedOffsets | OffsetsDisagree):  # the whole input's
-            raise _whole_column(source, read.error.name, parse) or read.error
-        if read.error is not None:
-            raise read.error
+        reads = [_read(_Together(times, cases, rest), source.batches(None), n, _Stop(n))]
+    # The error of the earliest batch (the first group's on a tie): every thread reads up
+    # to the first failing batch (see _Stop), so the same input always gives the same one.
+    failed = [read for read in reads if read.error is not None]
+    if failed:
+        error = min(failed, key=lambda read: read.rows).error
+        if isinstance(error, MixedOffsets | OffsetsDisagree):  # the whole input's
+            raise _whole_column(source, error.name, parse) or error
+        raise error
     if times.error is not None:
         raise times.error
     for read in reads:
@@ -141,28 +144,42 @@ def code_batches(
 
 @dataclass
 class _Read:
-    rows: int  # rows read
+    rows: int  # rows read (on an error: the first row of the batch that failed)
     error: BaseException | None  # the error that stopped the read
+
+
+class _Stop:
+    """The row where the threads reading apart stop: the end, or the first row of the
+    earliest batch that failed so far. A thread stops at it, not at once, so that an
+    error in an earlier batch of its own columns is still found."""
+
+    def __init__(self, n: int) -> None:
+        self.row = n
+        self._lock = threading.Lock()
+
+    def at(self, row: int) -> None:
+        with self._lock:
+            self.row = min(self.row, row)
 
 
 def _read(
     columns: _Times | _Cases | _Rest | _Together,
     batches: Iterator[pa.Table],
     n: int,
-    stop: threading.Event,
+    stop: _Stop,
 ) -> _Read:
-    """Code `batches` into `columns` until they end, stop is set, or an error (which sets
-    stop, so that the other thread stops too)."""
+    """Code `batches` into `columns` until they end, reach the stop row, or fail (which
+    moves the stop row to the failing batch, for the other threads)."""
     first = 0
     try:
         for batch in batches:
-            if stop.is_set() or first + batch.num_rows > n:
+            if first >= stop.row or first + batch.num_rows > n:
                 break
             columns.add(first, batch)
             first += batch.num_rows
             del batch  # so that the reader can release this batch before the next
-    except BaseException as exc:  # raised by the caller, after both threads are done
-        stop.set()
+    except BaseException as exc:  # raised by the caller, after every thread is done
+        stop.at(first)
         return _Read(first, exc)
     return _Read(first, None)
 
@@ -250,7 +267,7 @@ def _read_apart(
     its allocator arena more freed memory (15 MB more at the peak of a 5M-row read, for
     no time saved). The coders run serial kernels only: numba's workqueue threading layer
     cannot run parallel kernels launched from several threads at once."""
-    stop = threading.Event()
+    stop = _Stop(n)
     reads: list[_Read | None] = [None] * len(groups)
 
     def run(index: int) -> None:

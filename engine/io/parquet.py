@@ -214,7 +214,8 @@ def _file_batches(
     # Text read plain is coded from its buffers, whose names' UTF-8 the coder checks.
     coded = [name for name in text if name not in dictionaries]
 
-    rows = batch_rows(file.metadata.num_rows)
+    n = file.metadata.num_rows
+    rows = batch_rows(n)
 
     def apart(only: list[str] | None = None) -> Iterator[pa.Table]:
         wanted = only or names
@@ -224,7 +225,6 @@ def _file_batches(
     def batches(only: list[str] | None = None) -> Iterator[pa.Table]:
         return prefetched(apart(only))
 
-    n = file.metadata.num_rows
     return TableBatches(n, names, batches, where=f"'{path}'", apart=apart)
 
 

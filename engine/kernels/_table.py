@@ -1,7 +1,8 @@
 """The open-addressing table of distinct activity sequences that variants.assign_variants
-looks each case up in: per slot a 64-bit key and a variant number, FREE marking a free
-slot. A hashed key's match is confirmed against the variant's stored sequence, so a
-collision never merges two variants."""
+looks each case up in (and of distinct journey profiles, profiles.group_profiles): per
+slot a 64-bit key and a number (a variant, a group), FREE marking a free slot. A hashed
+key's match is confirmed against what it stands for, so a collision never merges two
+variants or two profiles."""
 
 from __future__ import annotations
 

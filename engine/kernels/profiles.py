@@ -15,8 +15,14 @@ import numpy as np
 from numba import prange
 
 from ._jit import inline, jit, pjit
+from ._table import FREE, empty_table, rehash, slot_of
 from .grouping import case_chunks
 from .hashing import mix64, splitmix64
+from .ordering import sort_run
+
+#: Alternatives' sources per journey are few (at most one per place left): sorted in place
+#: (numpy's sort of a slice, per journey, cost two thirds of building the profiles).
+_SOURCES_SORTED_IN_PLACE = 32
 
 
 @inline
@@ -116,7 +122,7 @@ def _case_items(
                     n = _add_place(items, write, start, n, seen_place, c, split_place[j])
         previous = s
     if write:
-        scratch[:m].sort()
+        sort_run(scratch, None, 0, m, _SOURCES_SORTED_IN_PLACE)
         for k in range(m):
             items[start + n + k] = -(scratch[k] + 1)
     return n + m
@@ -270,15 +276,12 @@ def group_profiles(counts, converted, offsets, items):
     _compare), so that the same journeys give the same arrays however they were split
     into parts. Profiles without items (nothing compared, no alternative taken) are
     left out: they count for no estimate. Equal profiles are found through a hash table
-    (open addressing; equal hashes are told apart by their items). Returns (counts,
-    converted, offsets, items)."""
+    of the groups (kernels._table's layout, grown as groups arrive: far fewer groups than
+    journeys, so it stays in cache); equal hashes are told apart by their items.
+    Returns (counts, converted, offsets, items)."""
     n = counts.shape[0]
     hashes = profile_hashes(converted, offsets, items)
-    size = 1
-    while size < 2 * n:
-        size *= 2
-    mask = np.uint64(size - 1)
-    table = np.full(size, -1, np.int64)  # a group number per slot
+    table, shift = empty_table(1024)
     first = np.empty(n, np.int64)  # each group's first profile
     total = np.zeros(n, np.int64)
     n_groups = 0
@@ -286,19 +289,22 @@ def group_profiles(counts, converted, offsets, items):
         if offsets[g + 1] == offsets[g] or counts[g] == 0:
             continue
         h = hashes[g]
-        slot = h & mask
-        while True:
-            t = table[slot]
-            if t < 0:
-                table[slot] = n_groups
-                first[n_groups] = g
-                total[n_groups] = counts[g]
-                n_groups += 1
+        slot = slot_of(h, shift)
+        while table[slot, 1] != FREE:
+            t = np.int64(table[slot, 1])
+            if table[slot, 0] == h and _compare(converted, offsets, items, first[t], g) == 0:
                 break
-            if hashes[first[t]] == h and _compare(converted, offsets, items, first[t], g) == 0:
-                total[t] += counts[g]
-                break
-            slot = (slot + np.uint64(1)) & mask
+            slot = (slot + 1) & (table.shape[0] - 1)
+        if table[slot, 1] != FREE:
+            total[np.int64(table[slot, 1])] += counts[g]
+            continue
+        table[slot, 0] = h
+        table[slot, 1] = n_groups
+        first[n_groups] = g
+        total[n_groups] = counts[g]
+        n_groups += 1
+        if 2 * n_groups > table.shape[0]:
+            table, shift = rehash(table)
     first = first[:n_groups]
     ranked = _sort_profiles(first, converted, offsets, items)
     out_counts = np.empty(n_groups, np.int64)

@@ -1430,7 +1430,7 @@ class TestLost:
         n_act = log.n_activities
         place_source = np.arange(n_act * n_act, dtype=np.int64) // n_act
         places = n_act * n_act
-        args = (*grouped, place_source, n_act, 1000, 0.05, 1, poisson_alias(), 0, places, 32)
+        args = (*grouped, place_source, n_act, 1000, 0.05, 1, poisson_alias(), 0, places, 32, 2)
         intervals = measure(bootstrap_profiles, *args, events=log.n_events)
         counted = tally_profiles(grouped[0][:, None], *grouped[1:], n_act * n_act, n_act)
         alone = chances(*counted, place_source)[1][:, 0]

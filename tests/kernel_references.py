@@ -1163,11 +1163,12 @@ def _ref_ptrs(lam: float, state: int) -> int:
             return k
 
 
-def ref_poisson_weights(counts, keep, alias, size, seed, first, width) -> np.ndarray:
+def ref_poisson_weights(counts, keep, alias, size, seed, first, out) -> np.ndarray:
     """Replicate b's stream, group g's state, then one uniform through the alias tables,
-    or PTRS for groups beyond them."""
-    out = np.zeros((len(counts), width), np.int64)
-    for r in range(width):
+    or PTRS for groups beyond them; written to every row of `out` (groups without
+    journeys draw 0)."""
+    out[:] = 0
+    for r in range(out.shape[1]):
         stream = _mix64((seed ^ ((first + r) * _GOLDEN & _MASK64)) + _GOLDEN & _MASK64)
         for g, n in enumerate(int(c) for c in counts):
             state = _mix64((stream + (g + 1) * _GOLDEN) & _MASK64)
@@ -1183,7 +1184,14 @@ def ref_poisson_weights(counts, keep, alias, size, seed, first, width) -> np.nda
 def poisson_inputs(rng: np.random.Generator, size: int) -> tuple:
     counts = rng.choice([0, 1, 2, 5, 32, 33, 200, 5_000], max(1, size)).astype(np.int64)
     seed, first = int(rng.integers(0, 2**31)), int(rng.integers(0, 1000))
-    return counts, *poisson_alias(), seed, first, int(rng.integers(1, 5))
+    # Filled with -7 where the draws go: the kernel must write every row, empty groups too.
+    return (
+        counts,
+        *poisson_alias(),
+        seed,
+        first,
+        np.full((len(counts), int(rng.integers(1, 5))), -7),
+    )
 
 
 def ref_bootstrap_profiles(
@@ -1200,12 +1208,15 @@ def ref_bootstrap_profiles(
     lo,
     hi,
     block,
+    workers,
 ) -> np.ndarray:
     """Replicate b: ref_poisson_weights, then the groups, chances and charges redone."""
     n_places = len(place_source)
     replicates = np.zeros((n_boot, 2, n_places))
     for b in range(n_boot):
-        weights = ref_poisson_weights(counts, *tables, seed, b, 1)[:, 0]
+        weights = ref_poisson_weights(
+            counts, *tables, seed, b, np.empty((len(counts), 1), np.int64)
+        )[:, 0]
         took, won, reached, reached_won = _tally_one(
             weights, converted, offsets, items, n_places, n_sources
         )
@@ -1234,6 +1245,7 @@ def bootstrap_profile_inputs(rng: np.random.Generator, size: int) -> tuple:
         lo,
         hi,
         block,
+        int(rng.integers(1, 4)),  # threads: the intervals must not depend on them
     )
 
 

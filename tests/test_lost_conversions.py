@@ -475,7 +475,7 @@ def test_the_bootstrap_equals_an_explicit_one_over_journeys():
     grouped = group_profiles(np.ones(n, np.int64), converted, offsets, items)
     assert grouped[0].sum() == n and len(grouped[0]) == 8  # 2 × 2 × 2 profiles
     got = bootstrap_profiles(
-        *grouped, np.array([0, 1]), 2, 4000, 0.05, 7, poisson_alias(), 0, 2, 32
+        *grouped, np.array([0, 1]), 2, 4000, 0.05, 7, poisson_alias(), 0, 2, 32, 2
     )
 
     explicit = np.zeros((4000, 2, 2))  # replicate, (alone, charged), place
@@ -609,7 +609,13 @@ def test_groups_draw_poisson_counts(n):
     from engine.journey.poisson import poisson_alias
     from engine.kernels.lost import poisson_weights
 
-    both = poisson_weights(np.full(100_000, n, np.int64), *poisson_alias(), 20261205, 3, 2)
+    both = poisson_weights(
+        np.full(100_000, n, np.int64),
+        *poisson_alias(),
+        20261205,
+        3,
+        np.empty((100_000, 2), np.int64),
+    )
     assert abs(np.corrcoef(both[:, 0], both[:, 1])[0, 1]) < 0.02
     draws = both[:, 0]
     edges = np.arange(draws.max() + 2)

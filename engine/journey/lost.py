@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -194,7 +195,9 @@ def lost_columns(
         block = replicate_block(len(profiles.counts), len(rows))
         for lo in range(0, len(rows), step):
             hi = min(lo + step, len(rows))
-            found = bootstrap_profiles(*arrays, poisson_alias(), lo, hi, block)
+            found = bootstrap_profiles(
+                *arrays, poisson_alias(), lo, hi, block, numba.get_num_threads()
+            )
             intervals[rows[lo:hi]] = found
     total = lost.sum()
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -359,6 +359,43 @@ def test_a_csv_column_is_typed_by_all_its_values_on_dask(client, tmp_path):
     assert got == {("a", "code", "7"), ("b", "code", "A7"), ("c", "code", "8")}
 
 
+def test_a_csv_quoting_every_field_is_typed_on_dask_as_on_one_machine(client, tmp_path):
+    """Missing numbers written as "" (csv.QUOTE_ALL) are missing numbers on Dask as on one
+    machine, and a quoted null word is missing in numbers, text in text."""
+    import csv
+
+    import dask
+
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    attributes = ["score", "units", "segment"]
+    frames = []
+    for f in range(2):
+        frame = pd.DataFrame(
+            {
+                "case": [f"c{f}{i // 2}" for i in range(6)],
+                "activity": ["view", "pay"] * 3,
+                "ts": [f"2026-01-0{f + 1} 10:0{i}:00" for i in range(6)],
+                "score": [1.5, None, 3.0, None, 4.0, 2.0],
+                "units": ["1", "", "2", "NA", "5", "6"],
+                "segment": ["new", "", "vip", "NA", "vip", "new"],
+            }
+        )
+        frame.to_csv(tmp_path / f"part-{f}.csv", index=False, quoting=csv.QUOTE_ALL)
+        frames.append(frame)
+    whole = tmp_path / "whole.csv"
+    pd.concat(frames).to_csv(whole, index=False, quoting=csv.QUOTE_ALL)
+    one = engine.read_log(whole, **keys, attributes=attributes)
+    want, kinds = _by_event_of(one, attributes)
+    assert kinds == {("score", "float64"), ("units", "Int64"), ("segment", "str")}
+    log = engine.read_log(
+        str(tmp_path / "part-*.csv"), **keys, attributes=attributes, backend="dask", format="csv"
+    )
+    parts = [p for p in dask.compute(*log._built()) if hasattr(p, "attributes")]
+    got = set().union(*(_by_event_of(p, attributes)[0] for p in parts))
+    assert got == want
+    assert ("c01", "segment", "NA") in got and ("c00", "units", None) in got
+
+
 def _by_event_of(log, columns) -> tuple[set, set]:
     """{(case, column, value)} of one log (None where missing), and its (column, dtype)."""
     cases = np.repeat(log.case_ids.astype(str), np.diff(log.case_offsets))

@@ -225,6 +225,47 @@ def test_csv_ids_keep_leading_zeros_and_NA(tmp_path):
     assert log.dropped.total == 0
 
 
+def test_a_csv_quoting_every_field_reads_as_one_quoting_where_needed(tmp_path):
+    """Python's csv.QUOTE_ALL (and exporters like it) writes a missing number as "": the
+    number columns stay numbers, as pandas reads them, with "" and a quoted null word
+    missing; text keeps 'NA' as written and an empty field missing; the case id 'NA' stays
+    an id. Both files give the same log."""
+    import csv
+
+    frame = pd.DataFrame(
+        {
+            "case": ["a", "a", "b", "b", "NA"],
+            "activity": ["x", "y", "x", "z", "x"],
+            "ts": [f"2024-01-0{d} 10:00:00" for d in (1, 2, 1, 3, 4)],
+            "score": [1.5, None, 3.0, None, 4.0],
+            "units": ["1", "", "2", "3", "NA"],
+            "segment": ["new", "", "vip", "NA", "vip"],
+            "member": ["true", "", "false", "true", "false"],
+        }
+    )
+    attributes = ["score", "units", "segment", "member"]
+    logs = []
+    for quoting in (csv.QUOTE_ALL, csv.QUOTE_MINIMAL):
+        path = tmp_path / f"quoting-{quoting}.csv"
+        frame.to_csv(path, index=False, quoting=quoting)
+        logs.append(engine.read_log(path, **KEYS, attributes=attributes))
+    quoted, plain = logs
+    assert '"",""' in (tmp_path / f"quoting-{csv.QUOTE_ALL}.csv").read_text()
+    assert sorted(quoted.case_ids) == ["NA", "a", "b"]
+    for name in attributes:
+        pd.testing.assert_series_equal(quoted.attributes[name], plain.attributes[name])
+    assert str(quoted.attributes["score"].dtype) == "float64"
+    assert str(quoted.attributes["units"].dtype) == "Int64"
+    by_row = pd.Series(
+        quoted.attributes["score"].to_numpy(), index=quoted.source_row.astype(np.int64)
+    )
+    want = pd.read_csv(tmp_path / f"quoting-{csv.QUOTE_ALL}.csv")["score"]
+    pd.testing.assert_series_equal(by_row.sort_index(), want, check_names=False)
+    assert set(quoted.attributes["segment"].dropna()) == {"new", "vip", "NA"}
+    assert quoted.attributes["segment"].isna().sum() == 1
+    assert quoted.attributes["member"].isna().sum() == 1
+
+
 @pytest.mark.parametrize("dtype", ["str", "object", "arrow", "category"])
 def test_activity_names_of_any_text(dtype, tmp_path):
     names = ["<b>buy</b>", "naïve café ☕", 'a,b "quoted"', "line\nbreak", "日本語", " "]

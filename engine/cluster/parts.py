@@ -156,13 +156,14 @@ def _read_csv_text(text: bytes, kind: pa.DataType | None) -> pa.ChunkedArray:
 
     import pyarrow.csv as pacsv
 
+    from ..io.csv import NULL_WORDS
+
     table = pacsv.read_csv(
         io.BytesIO(text),
         parse_options=pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={"v": kind} if kind is not None else None,
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
+            **NULL_WORDS,
         ),
     )
     return table.column("v")

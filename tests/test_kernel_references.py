@@ -48,3 +48,28 @@ def test_every_public_kernel_is_registered() -> None:
     )
     assert not set(REFERENCES) & (set(HELPERS) | set(NO_REFERENCE))
     assert set(HELPERS.values()) <= set(REFERENCES) | set(NO_REFERENCE)
+
+
+def test_profiles_grouped_past_the_first_table():
+    """group_profiles' table starts small and grows as groups arrive: 5,000 distinct
+    profiles (each two to four times, shuffled, some counted 0, some empty) group as the
+    reference groups them, however often the table grew."""
+    from engine.kernels.profiles import group_profiles
+    from tests.kernel_references import ref_group_profiles
+
+    rng = np.random.default_rng(11)
+    distinct = [
+        (bool(k % 2), tuple(int(x) for x in rng.integers(-20, 60, rng.integers(1, 6))))
+        for k in range(5_000)
+    ]
+    rows = [p for p in distinct for _ in range(int(rng.integers(2, 5)))] + [(False, ())] * 50
+    rows = [rows[i] for i in rng.permutation(len(rows))]
+    offsets = np.concatenate([[0], np.cumsum([len(items) for _, items in rows])]).astype(np.int64)
+    items = np.array([x for _, own in rows for x in own], np.int32)
+    converted = np.array([c for c, _ in rows])
+    counts = rng.integers(0, 3, len(rows)).astype(np.int64)
+    got = group_profiles(counts, converted, offsets, items)
+    want = ref_group_profiles(counts, converted, offsets, items)
+    assert len(want[0]) > 2_048  # the table (room for 1,024 groups at first) grew twice
+    for mine, theirs in zip(got, want, strict=True):
+        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs)

@@ -270,53 +270,125 @@ def profile_hashes(converted, offsets, items):
     return hashes
 
 
+#: Runs of consecutive profiles grouped apart, side by side, before their groups merge.
+_GROUP_RUNS = 4
+
+
 @jit
 def group_profiles(counts, converted, offsets, items):
     """Equal profiles merged, their counts (journeys) added, in one canonical order (see
     _compare), so that the same journeys give the same arrays however they were split
     into parts. Profiles without items (nothing compared, no alternative taken) are
-    left out: they count for no estimate. Equal profiles are found through a hash table
-    of the groups (kernels._table's layout, grown as groups arrive: far fewer groups than
-    journeys, so it stays in cache); equal hashes are told apart by their items.
-    Returns (counts, converted, offsets, items)."""
-    n = counts.shape[0]
+    left out: they count for no estimate. Runs of consecutive profiles are grouped in
+    parallel (_group_runs), then their groups merged, each time through a hash table of
+    the groups (_add_profile). Returns (counts, converted, offsets, items)."""
     hashes = profile_hashes(converted, offsets, items)
+    bounds, found, run_first, run_total = _group_runs(counts, converted, offsets, items, hashes)
     table, shift = empty_table(1024)
-    first = np.empty(n, np.int64)  # each group's first profile
-    total = np.zeros(n, np.int64)
+    first = np.empty(found.sum(), np.int64)  # each group's first profile
+    total = np.empty(found.sum(), np.int64)
     n_groups = 0
-    for g in range(n):
-        if offsets[g + 1] == offsets[g] or counts[g] == 0:
-            continue
-        h = hashes[g]
-        slot = slot_of(h, shift)
-        while table[slot, 1] != FREE:
-            t = np.int64(table[slot, 1])
-            if table[slot, 0] == h and _compare(converted, offsets, items, first[t], g) == 0:
-                break
-            slot = (slot + 1) & (table.shape[0] - 1)
-        if table[slot, 1] != FREE:
-            total[np.int64(table[slot, 1])] += counts[g]
-            continue
-        table[slot, 0] = h
-        table[slot, 1] = n_groups
-        first[n_groups] = g
-        total[n_groups] = counts[g]
-        n_groups += 1
-        if 2 * n_groups > table.shape[0]:
-            table, shift = rehash(table)
-    first = first[:n_groups]
-    ranked = _sort_profiles(first, converted, offsets, items)
-    out_counts = np.empty(n_groups, np.int64)
-    out_converted = np.empty(n_groups, np.bool_)
-    out_offsets = np.zeros(n_groups + 1, np.int64)
-    for t in range(n_groups):
-        g = first[ranked[t]]
-        out_counts[t] = total[ranked[t]]
+    for r in range(found.shape[0]):
+        for t in range(bounds[r], bounds[r] + found[r]):
+            table, shift, n_groups = _add_profile(
+                table,
+                shift,
+                n_groups,
+                run_first[t],
+                run_total[t],
+                hashes,
+                converted,
+                offsets,
+                items,
+                first,
+                total,
+            )
+    # The groups' profiles gathered end to end first: sorting them there reads memory in
+    # order, where comparing them in place read across the whole input at every step.
+    kept = _gathered(first[:n_groups], converted, offsets, items)
+    ranked = _sort_profiles(np.arange(n_groups), *kept)
+    out = _gathered(ranked, *kept)
+    return (total[ranked], *out)
+
+
+@jit
+def _gathered(order, converted, offsets, items):
+    """The profiles `order` names, in that order, end to end: (converted, offsets, items)."""
+    n = order.shape[0]
+    out_converted = np.empty(n, np.bool_)
+    out_offsets = np.zeros(n + 1, np.int64)
+    for t in range(n):
+        g = order[t]
         out_converted[t] = converted[g]
         out_offsets[t + 1] = out_offsets[t] + offsets[g + 1] - offsets[g]
-    out_items = np.empty(out_offsets[n_groups], np.int32)
-    for t in range(n_groups):
-        g = first[ranked[t]]
+    out_items = np.empty(out_offsets[n], np.int32)
+    for t in range(n):
+        g = order[t]
         out_items[out_offsets[t] : out_offsets[t + 1]] = items[offsets[g] : offsets[g + 1]]
-    return out_counts, out_converted, out_offsets, out_items
+    return out_converted, out_offsets, out_items
+
+
+@pjit
+def _group_runs(counts, converted, offsets, items, hashes):
+    """_GROUP_RUNS runs of consecutive profiles, each grouped on its own thread: the runs'
+    bounds, how many groups each found, and each group's first profile and journeys
+    (run r's from bounds[r] on)."""
+    n = counts.shape[0]
+    bounds = case_chunks(n, _GROUP_RUNS)
+    first = np.empty(n, np.int64)
+    total = np.empty(n, np.int64)
+    found = np.zeros(_GROUP_RUNS, np.int64)
+    for r in prange(_GROUP_RUNS):
+        found[r] = _group_run(
+            bounds[r], bounds[r + 1], counts, converted, offsets, items, hashes, first, total
+        )
+    return bounds, found, first, total
+
+
+@jit
+def _group_run(lo, hi, counts, converted, offsets, items, hashes, first, total):
+    """The groups of profiles lo .. hi-1, written from first[lo], total[lo]; how many."""
+    table, shift = empty_table(1024)
+    own_first, own_total = first[lo:], total[lo:]
+    n_groups = 0
+    for g in range(lo, hi):
+        if offsets[g + 1] > offsets[g] and counts[g] != 0:
+            table, shift, n_groups = _add_profile(
+                table,
+                shift,
+                n_groups,
+                g,
+                counts[g],
+                hashes,
+                converted,
+                offsets,
+                items,
+                own_first,
+                own_total,
+            )
+    return n_groups
+
+
+@inline
+def _add_profile(table, shift, n_groups, g, count, hashes, converted, offsets, items, first, total):
+    """Profile g, standing for `count` journeys, into a table of groups (kernels._table's
+    layout, grown as groups arrive: there are far fewer groups than journeys, so it stays
+    in cache); equal hashes are told apart by their items. A new group is numbered
+    n_groups, its first profile and journeys written to first and total. Returns the
+    table, its shift and the number of groups."""
+    h = hashes[g]
+    slot = slot_of(h, shift)
+    while table[slot, 1] != FREE:
+        t = np.int64(table[slot, 1])
+        if table[slot, 0] == h and _compare(converted, offsets, items, first[t], g) == 0:
+            total[t] += count
+            return table, shift, n_groups
+        slot = (slot + 1) & (table.shape[0] - 1)
+    table[slot, 0] = h
+    table[slot, 1] = n_groups
+    first[n_groups] = g
+    total[n_groups] = count
+    n_groups += 1
+    if 2 * n_groups > table.shape[0]:
+        table, shift = rehash(table)
+    return table, shift, n_groups

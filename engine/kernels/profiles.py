@@ -19,6 +19,7 @@ from ._table import FREE, empty_table, rehash, slot_of
 from .grouping import case_chunks
 from .hashing import mix64, splitmix64
 from .ordering import sort_run
+from .variants import concatenate_sequences
 
 #: Alternatives' sources per journey are few (at most one per place left): sorted in place
 #: (numpy's sort of a slice, per journey, cost two thirds of building the profiles).
@@ -305,27 +306,13 @@ def group_profiles(counts, converted, offsets, items):
             )
     # The groups' profiles gathered end to end first: sorting them there reads memory in
     # order, where comparing them in place read across the whole input at every step.
-    kept = _gathered(first[:n_groups], converted, offsets, items)
-    ranked = _sort_profiles(np.arange(n_groups), *kept)
-    out = _gathered(ranked, *kept)
-    return (total[ranked], *out)
-
-
-@jit
-def _gathered(order, converted, offsets, items):
-    """The profiles `order` names, in that order, end to end: (converted, offsets, items)."""
-    n = order.shape[0]
-    out_converted = np.empty(n, np.bool_)
-    out_offsets = np.zeros(n + 1, np.int64)
-    for t in range(n):
-        g = order[t]
-        out_converted[t] = converted[g]
-        out_offsets[t + 1] = out_offsets[t] + offsets[g + 1] - offsets[g]
-    out_items = np.empty(out_offsets[n], np.int32)
-    for t in range(n):
-        g = order[t]
-        out_items[out_offsets[t] : out_offsets[t + 1]] = items[offsets[g] : offsets[g + 1]]
-    return out_converted, out_offsets, out_items
+    groups = first[:n_groups]
+    wide = np.empty(0, np.int64)
+    kept_offsets, kept_items = concatenate_sequences(items, offsets, groups, wide)
+    kept_converted = converted[groups]
+    ranked = _sort_profiles(np.arange(n_groups), kept_converted, kept_offsets, kept_items)
+    out_offsets, out_items = concatenate_sequences(kept_items, kept_offsets, ranked, wide)
+    return total[ranked], kept_converted[ranked], out_offsets, out_items
 
 
 @pjit

@@ -478,6 +478,32 @@ def test_sqlite_tables_without_rowid_are_read_in_primary_key_order(tmp_path):
     assert frame["ocel:eid"].tolist() == ["e3", "e3", "e6", "e6", "e6", "e7"]
 
 
+TIME_FIELDS = {
+    "jsonocel": "time",
+    "xmlocel": "time",
+    "sqlite": "ocel_time",
+    "json1": "ocel:timestamp",
+    "csv": "ocel:timestamp",
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_timestamp_errors_name_the_time_field_as_the_file_does(layout, tmp_path):
+    """Not the flattened log's 'time:timestamp', which the user never wrote: the
+    file's own name for the events' time, in every layout."""
+    spec = example()
+    bad = Event("e1", "newsletter", "not a time", ("c1", "c2"), {"channel": "email"})
+    path = write(Spec(spec.objects, [bad, *spec.events[1:]]), layout, tmp_path)
+    message = refused(
+        rf"column '{TIME_FIELDS[layout]}' has 1 event \(event 'e1'\) whose values are not "
+        r"timestamps \(e.g. 'not a time'\)",
+        engine.read_ocel,
+        path,
+        object_type="customers",
+    )
+    assert "time:timestamp" not in message
+
+
 def test_timestamp_errors_name_the_events_not_the_flattened_rows(tmp_path):
     """e1 concerns both customers: it is two rows of the flattened log, one event (e6
     concerns none: not in the log, not named)."""
@@ -486,7 +512,7 @@ def test_timestamp_errors_name_the_events_not_the_flattened_rows(tmp_path):
     document["events"][0]["time"] = 1709283600
     path.write_text(json.dumps(document))
     refused(
-        r"'.*jsonocel\.jsonocel': column 'time:timestamp' has 1 event \(event 'e1'\) whose "
+        r"'.*jsonocel\.jsonocel': column 'time' has 1 event \(event 'e1'\) whose "
         r"values are not timestamps \(e.g. '1709283600'\); if they are epoch times",
         engine.read_ocel,
         path,
@@ -507,8 +533,8 @@ def test_timestamp_errors_name_the_events_not_the_flattened_rows(tmp_path):
     document["events"][4]["time"] = "2040-03-02T08:00:00"
     path.write_text(json.dumps(document))
     refused(
-        r"run from 1690-03-01 09:00:00 \(column 'time:timestamp', event 'e1'\) to "
-        r"2040-03-02 08:00:00 \(column 'time:timestamp', event 'e5'\), more than the 292 years",
+        r"run from 1690-03-01 09:00:00 \(column 'time', event 'e1'\) to "
+        r"2040-03-02 08:00:00 \(column 'time', event 'e5'\), more than the 292 years",
         engine.read_ocel,
         path,
         object_type="customers",

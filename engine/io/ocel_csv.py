@@ -17,7 +17,7 @@ _CSV_KEYS = ("ocel:eid", "ocel:activity", "ocel:timestamp")
 def read_csv(path: Path) -> OcelData:
     """Read row by row. Object columns (ocel:type:TYPE) hold Python-style lists of ids,
     e.g. ['o1', 'o2'], as pm4py writes them; an empty or blank cell is no object."""
-    data = OcelData()
+    data = OcelData(time_field="ocel:timestamp")
     try:
         with open(path, newline="", encoding="utf-8-sig") as stream:
             reader = csv.reader(stream)

@@ -27,6 +27,9 @@ class OcelData:
     rel_object: list[str] = field(default_factory=list)
     object_types: dict[str, str] = field(default_factory=dict)
     declared: list[str] = field(default_factory=list)
+    #: What the file calls the events' time, for errors about it ('time' in OCEL 2.0 JSON
+    #: and XML, 'ocel_time' in SQLite, 'ocel:timestamp' in OCEL 1.0).
+    time_field: str = "time"
 
     def add_event(self, event_id, activity, time, attributes: dict) -> int:
         index = len(self.event_ids)

@@ -40,6 +40,7 @@ class Flattened:
     frame: pd.DataFrame
     object_columns: list[str]  # per other type: the objects' ids and their count
     event_attributes: list[str]  # the events' own attributes, as the file names them
+    time_field: str  # what the file calls the events' time (OcelData.time_field)
 
 
 def flatten(
@@ -110,7 +111,7 @@ def flatten(
         column = _attribute_column(values, data.attribute_types.get(name), name, path)
         frame[name] = column.iloc[rows].reset_index(drop=True)
     result = pd.DataFrame(frame, index=pd.RangeIndex(len(rows)))
-    return Flattened(result, object_columns, list(data.attributes))
+    return Flattened(result, object_columns, list(data.attributes), data.time_field)
 
 
 def _take(values: list, rows: np.ndarray) -> list:

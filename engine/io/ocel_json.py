@@ -107,7 +107,7 @@ def _json_v2(document: dict, path: Path) -> OcelData:
 
 
 def _json_v1(document: dict, path: Path) -> OcelData:
-    data = OcelData()
+    data = OcelData(time_field="ocel:timestamp")
     where = "OCEL 1.0 JSON"
     log = document.get("ocel:global-log") or {}
     data.declared = list(log.get("ocel:object-types") or [])

@@ -37,7 +37,7 @@ def _sqlite_tables(connection: sqlite3.Connection, path: Path) -> OcelData:
             f"'{path}' is SQLite but not OCEL 2.0: it lacks the table(s) "
             f"{', '.join(missing)}; export the log with an OCEL 2.0 tool"
         )
-    data = OcelData()
+    data = OcelData(time_field="ocel_time")
     for object_id, kind in connection.execute("SELECT ocel_id, ocel_type FROM object"):
         set_object_type(data, object_id, {"type": kind}, "type", path)
     if "object_map_type" in tables:

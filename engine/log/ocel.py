@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..errors import InputError
-from ..io.ocel import ACTIVITY, CASE, EVENT_ID, TIMESTAMP, Include, read_ocel_frame
+from ..io.ocel import ACTIVITY, CASE, EVENT_ID, TIMESTAMP, Flattened, Include, read_ocel_frame
 from .columns import arrow_column
 from .eventlog import EventLog
 from .read import read_eventlog
@@ -69,7 +68,7 @@ def read_ocel(
             **read_log_options,
         )
     except (BadTimestamps, MixedOffsets, TooLongSpan) as error:
-        raise _naming_events(error, flattened.frame, path, read_log_options) from None
+        raise _naming_events(error, flattened, path, read_log_options) from None
     taken_in = "".join(f", with {spec.describe()!r} events" for spec in specs)
     log.source = f"{os.fspath(path)} (object type '{object_type}'{taken_in})"
     return log
@@ -77,23 +76,28 @@ def read_ocel(
 
 def _naming_events(
     error: BadTimestamps | MixedOffsets | TooLongSpan,
-    frame: pd.DataFrame,
+    flattened: Flattened,
     path: str | os.PathLike,
     options: dict[str, Any],
 ) -> InputError:
     """`error`, about rows of the flattened frame (an event once per journey it is in),
-    told of the file's events instead: their ids, and how many events. The events' times
-    are parsed again, once each, only now that the read has failed; `error` stands as it
-    is when they do not fail alike."""
+    told of the file's events instead: their ids, how many events, and the time field as
+    the file names it (not the flattened column). The events' times are parsed again,
+    once each, only now that the read has failed; `error` stands as it is when they do
+    not fail alike."""
+    frame = flattened.frame
     ids = frame[EVENT_ID]
     if isinstance(error, TooLongSpan):
-        return InputError(f"'{path}': " + error.message(lambda row: f"event {ids.iat[row]!r}"))
+        field = flattened.time_field
+        ends = [(ns, field, row) for ns, _, row in (error.earliest, error.latest)]
+        told = TooLongSpan(*ends).message(lambda row: f"event {ids.iat[row]!r}")
+        return InputError(f"'{path}': " + told)
     events = frame.loc[~ids.duplicated() | ids.isna(), [EVENT_ID, TIMESTAMP]]
     event_ids = events[EVENT_ID].to_numpy()
     try:
         parse_timestamps(
             arrow_column(events, TIMESTAMP),
-            name=TIMESTAMP,
+            name=flattened.time_field,
             timestamp_format=options.get("timestamp_format"),
             timestamp_unit=options.get("timestamp_unit"),
         )

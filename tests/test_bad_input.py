@@ -867,3 +867,73 @@ def test_a_time_past_what_python_holds_is_named_in_the_one_line_error(tmp_path, 
     message = str(error.value)
     assert "outside 1677-2262 in 1 row (row 1)" in message and "\n" not in message
     assert "'4611686018427387904 ms since 1970'" in message
+
+
+def _keyed(cases: list, activities: list | None = None) -> pd.DataFrame:
+    n = len(cases)
+    return pd.DataFrame(
+        {
+            "case": pd.Series(cases, dtype=object),
+            "activity": pd.Series(activities or [f"a{i % 2}" for i in range(n)], dtype=object),
+            "ts": pd.date_range("2024-01-01", periods=n, freq="h"),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "values", "kinds"),
+    [
+        ("case", [7, "7", 7, "7"], r"text \(row 1: '7'\) and numbers \(row 0: 7\)"),
+        ("case", [7, "x", 7.0, "x"], r"text \(row 1: 'x'\) and numbers \(row 0: 7\)"),
+        ("case", [True, 1, True, 1], r"numbers \(row 1: 1\) and booleans \(row 0: True\)"),
+        ("activity", [5, "5", 5.0, "x"], r"text \(row 1: '5'\) and numbers \(row 0: 5\)"),
+    ],
+)
+def test_keys_mixing_text_numbers_and_booleans_are_refused(role, values, kinds):
+    """As text, 7 and '7' were one case and 7 and 7.0 (equal in pandas) two: refused,
+    naming a row of each kind, and the caller's frame is left as it was."""
+    df = _keyed(values) if role == "case" else _keyed(["c1", "c1", "c2", "c2"], values)
+    before = df.copy()
+    with pytest.raises(InputError, match=rf"{role} column '{role}' mixes {kinds}: as text") as e:
+        engine.read_log(df, **KEYS)
+    assert "astype(str)" in one_line_error(e)
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_integer_and_float_ids_equal_in_pandas_are_one_case():
+    """Without text among them, 7 and 7.0 are one case, as pandas counts them."""
+    df = _keyed([7, 7.0, 8, None, 8.0])
+    log = engine.read_log(df, **KEYS)
+    assert log.n_cases == df["case"].nunique() == 2
+    assert log.dropped.missing_case == 1
+
+
+def test_integer_ids_beyond_64_bits_are_read_as_their_digits():
+    """Python integers past int64 (20-digit ids, uuid.int) overflowed Arrow's conversion
+    with a raw error; they are exact as text."""
+    ids = [2**70, 2**70 + 1, 2**70, 3, 2**70 + 1]
+    log = engine.read_log(_keyed(ids), **KEYS)
+    assert log.n_cases == 3
+    assert sorted(log.case_ids) == sorted({str(i) for i in ids})
+    assert log.case_durations().loc[str(2**70)] == 2 * 3600
+
+
+@pytest.mark.parametrize("kind", ["frame", "arrow", "parquet"])
+def test_keys_of_lists_or_structs_are_refused_in_one_line(tmp_path, kind):
+    """Tuples in a DataFrame, structs in Arrow or Parquet: neither text nor numbers, and
+    Arrow's cast to text raised its own error."""
+    ts = pd.date_range("2024-01-01", periods=4, freq="h")
+    if kind == "frame":
+        source = _keyed([(1, 2), (1, 2), (3,), (3,)])
+        match = r"case column 'case' holds list<item: int64> values; case values must be"
+    else:
+        structs = pa.array([{"x": 1}, {"x": 2}, {"x": 1}, None])
+        table = pa.table({"case": ["a", "a", "b", "b"], "activity": structs, "ts": ts})
+        source = table
+        if kind == "parquet":
+            source = tmp_path / "structs.parquet"
+            pq.write_table(table, source)
+        match = r"activity column 'activity' holds struct<x: int64> values; activity values"
+    with pytest.raises(InputError, match=match) as e:
+        engine.read_log(source, **KEYS)
+    one_line_error(e)

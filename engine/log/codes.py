@@ -26,7 +26,7 @@ from ..memory import release_unused_memory
 from .activity_codes import ActivityCodes, ActivityStream, activity_codes
 from .batch_codes import CaseKeyStream
 from .case_codes import CaseKeys, case_keys
-from .columns import Table, arrow_column
+from .columns import Table, arrow_column, refuse_nested
 from .timestamps import (
     BadTimestamps,
     MixedOffsets,
@@ -67,10 +67,16 @@ def code_columns(
         coded = Coded(
             ts=parse(arrow_column(table, mapping.timestamp), name=mapping.timestamp),
             start=None if start is None else parse(arrow_column(table, start), name=start),
-            case=arrow_column(table, mapping.case),
-            activity=arrow_column(table, mapping.activity),
+            case=arrow_column(table, mapping.case, role="case"),
+            activity=arrow_column(table, mapping.activity, role="activity"),
             attributes=table,
         )
+    for role, name, column in (
+        ("case", mapping.case, coded.case),
+        ("activity", mapping.activity, coded.activity),
+    ):
+        if isinstance(column, pa.ChunkedArray):
+            refuse_nested(column.type, role, name)
     ts, start = coded.ts, coded.start
     if start is not None and not start.missing.all() and start.timezone_aware != ts.timezone_aware:
         raise _start_offset_error(mapping, ts.timezone_aware)
@@ -220,7 +226,9 @@ class _Cases:
         self.columns = [mapping.case]
 
     def add(self, first: int, batch: pa.Table) -> None:
-        if self.stream is not None and not self.stream.add(first, batch.column(self.name)):
+        column = batch.column(self.name)
+        refuse_nested(column.type, "case", self.name)
+        if self.stream is not None and not self.stream.add(first, column):
             self.stream = None  # ids of another shape: coded from the whole column
 
 
@@ -234,7 +242,9 @@ class _Rest:
         self.columns = [self.activity, *self.attributes]
 
     def add(self, first: int, batch: pa.Table) -> None:
-        self.activities.add(first, batch.column(self.activity))
+        column = batch.column(self.activity)
+        refuse_nested(column.type, "activity", self.activity)
+        self.activities.add(first, column)
         if self.attributes:
             self.parts.append(batch.select(self.attributes))
 

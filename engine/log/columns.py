@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..errors import InputError
 from ..kernels.ordering import gather
 from ..memory import release_unused_memory
 
@@ -64,14 +65,18 @@ def n_rows(table: Table) -> int:
     return len(table) if isinstance(table, pd.DataFrame) else table.num_rows
 
 
-def arrow_column(table: Table, name: str) -> pa.ChunkedArray:
-    """The column as a ChunkedArray; pandas object columns of mixed types become text."""
+def arrow_column(table: Table, name: str, *, role: str | None = None) -> pa.ChunkedArray:
+    """The column as a ChunkedArray; pandas object columns of mixed types become text
+    (integers beyond 64 bits too), except that keys (`role` 'case' or 'activity') mixing
+    text, numbers and booleans are refused (see refuse_mixed_keys)."""
     if isinstance(table, pa.Table):
         return table.column(name)
     series = table[name]
     try:
         array = pa.array(series, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        if role is not None:
+            refuse_mixed_keys(series, role, name)
         array = pa.array(series.astype("str"), from_pandas=True)
     else:
         if pa.types.is_timestamp(array.type) and _mixes_naive_and_aware(series):
@@ -80,6 +85,60 @@ def arrow_column(table: Table, name: str) -> pa.ChunkedArray:
     if isinstance(array, pa.ChunkedArray):
         return array
     return pa.chunked_array([array])
+
+
+def refuse_mixed_keys(series: pd.Series, role: str, name: str) -> None:
+    """Refuse an object column of case ids or activities that mixes text, numbers and
+    booleans, or holds lists, tuples, sets or dicts. Taken as text, 7 and '7' would be one
+    case while 7 and 7.0, equal in pandas, would be two ('7', '7.0'); which are the same
+    is the caller's to say."""
+    rows: dict[str, int] = {}
+    for row, value in enumerate(series.array):
+        if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+            continue
+        rows.setdefault(_key_kind(value), row)
+    nested = rows.get("lists")
+    if nested is not None:
+        raise InputError(
+            f"{role} column '{name}' holds {type(series.iat[nested]).__name__} values "
+            f"(row {nested:,}: {series.iat[nested]!r}); {role} values must be text or numbers: "
+            "join or pick the parts first"
+        )
+    kinds = [kind for kind in ("text", "numbers", "booleans") if kind in rows]
+    if len(kinds) > 1:
+        shown = [f"{kind} (row {rows[kind]:,}: {series.iat[rows[kind]]!r})" for kind in kinds]
+        guess = (
+            "7 and '7' would be one value and 7 and 7.0 two"
+            if "text" in kinds
+            else "True and 1, equal in pandas, would be two values"
+        )
+        raise InputError(
+            f"{role} column '{name}' mixes {', '.join(shown[:-1])} and {shown[-1]}: as text, "
+            f"{guess}; convert it to one type first, e.g. df['{name}'] = df['{name}'].astype(str)"
+        )
+
+
+def _key_kind(value: object) -> str:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool | np.bool_):
+        return "booleans"
+    if isinstance(value, int | float | np.number):
+        return "numbers"
+    if isinstance(value, list | tuple | set | frozenset | dict | np.ndarray):
+        return "lists"
+    return type(value).__name__
+
+
+def refuse_nested(kind: pa.DataType, role: str, name: str) -> None:
+    """Refuse a key column of Arrow lists, structs, maps or unions (of a dictionary's
+    values too): its values are neither text nor numbers, and Arrow cannot cast them."""
+    values = kind.value_type if pa.types.is_dictionary(kind) else kind
+    if pa.types.is_nested(values) or pa.types.is_union(values):
+        raise InputError(
+            f"{role} column '{name}' holds {values} values; {role} values must be text or "
+            f"numbers: map another column, or flatten this one first"
+        )
 
 
 def _mixes_naive_and_aware(series: pd.Series) -> bool:

@@ -202,6 +202,20 @@ def test_report_rebuilds_from_the_parquet_files(journey_run, tmp_path):
     assert (copy / "process_map.svg").exists() and (copy / "process_map.png").exists()
 
 
+@pytest.mark.parametrize("table", ["edges", "activities", "variants", "stages", "actions"])
+def test_a_folder_missing_a_table_its_run_wrote_is_refused(journey_run, tmp_path, capsys, table):
+    """A missing process table was an internal error (exit 1), a missing journey table a
+    report silently without its section: both are a folder no run wrote."""
+    copy = tmp_path / "copy"
+    shutil.copytree(journey_run, copy)
+    (copy / f"{table}.parquet").unlink()
+    (copy / "report.html").unlink()
+    assert main(["report", str(copy), "--quiet"]) == 3
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("parcours: error:") and f"lacks {table}.parquet" in last
+    assert not (copy / "report.html").exists()
+
+
 def test_report_command_errors(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 3
     last = capsys.readouterr().err.strip().splitlines()[-1]

@@ -148,6 +148,14 @@ def output(file: str) -> Output:
     raise KeyError(file)
 
 
+def always_written(*, journey: bool) -> list[str]:
+    """The files every run writes: the process tables, and with `journey` (--stages) the
+    journey tables that need no other option. A folder without one of them is not a
+    whole run's (parcours report checks)."""
+    wanted = (_always, _journey) if journey else (_always,)
+    return [o.file for o in OUTPUTS if o.wanted in wanted]
+
+
 def describe() -> list[dict[str, Any]]:
     """The registry as plain rows (file, columns, figure, flags), e.g. for documentation."""
     return [

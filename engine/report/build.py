@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import InputError
 from ..files import write_atomically
 from ..journey.actions import human
+from ..outputs.registry import always_written
 from . import charts
 from .labels import counted, neutral
 from .process_map import (
@@ -88,6 +89,17 @@ class RunOutputs:
             }
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read the outputs in '{folder}' ({exc})") from None
+        missing = [
+            file
+            for file in always_written(journey=bool(summary.get("journey")))
+            if tables.get(file.removesuffix(".parquet")) is None
+        ]
+        if missing:
+            raise InputError(
+                f"'{folder}' lacks {', '.join(missing)}, which the run that wrote its "
+                "summary.json writes: the folder is incomplete or was edited; run `parcours "
+                "analyze` again to rebuild it whole"
+            )
         return cls(folder, summary, tables)
 
     def __getitem__(self, name: str) -> pd.DataFrame | None:

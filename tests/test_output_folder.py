@@ -77,6 +77,24 @@ def test_a_second_writer_fails_fast_naming_the_first(tmp_path):
     OutputFolder(out).discard()  # free again
 
 
+def test_an_out_link_is_followed_and_kept(tmp_path):
+    """--out latest -> run-1: run-1 is replaced and the link still names it (the link
+    itself was swapped for a folder, run-1 kept the old result, and a staging link was
+    left behind); a dangling link gets its folder made."""
+    real = tmp_path / "run-1"
+    assert _analyze(SEPSIS, real) == 0
+    (tmp_path / "latest").symlink_to("run-1")
+    (tmp_path / ".latest.parcours-staging-old").symlink_to("run-1")  # an older version's
+    assert _analyze(RECEIPT, tmp_path / "latest") == 0
+    assert (tmp_path / "latest").is_symlink() and os.readlink(tmp_path / "latest") == "run-1"
+    assert json.loads((real / "summary.json").read_text())["events"] == 8_577
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "run-1"]
+    (tmp_path / "next").symlink_to("run-2")
+    assert _analyze(RECEIPT, tmp_path / "next") == 0
+    assert json.loads((tmp_path / "run-2" / "summary.json").read_text())["events"] == 8_577
+    assert (tmp_path / "next").is_symlink()
+
+
 def test_staging_folders_of_killed_runs_are_removed(tmp_path):
     out = tmp_path / "out"
     for i in range(3):

@@ -67,10 +67,11 @@ class OutputFolder:
     beside the folder (`.NAME.parcours-lock`, holding the writer's PID, released by the
     system when the process ends) makes a second writer fail fast. Staging folders left by
     killed runs are removed. The folder must be new, empty, or an earlier result: a folder
-    of other files is never replaced."""
+    of other files is never replaced. An --out that is a symbolic link (a `latest` link
+    to a dated folder) is followed: the folder it names is replaced, the link kept."""
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
+        self.path = _followed(path)
         self.names: list[str] = []
         parent = self.path.absolute().parent
         name = self.path.absolute().name
@@ -92,7 +93,11 @@ class OutputFolder:
             _check_replaceable(self.path)
             if not self._inside:
                 for leftover in parent.glob(f".{name}.parcours-staging-*"):
-                    shutil.rmtree(leftover, ignore_errors=True)  # a killed run's: ours now
+                    _remove(leftover)  # a killed run's: ours now
+            if Path(path).is_symlink():  # what versions that swapped the link aside left
+                link = Path(path).absolute()
+                for leftover in link.parent.glob(f".{link.name}.parcours-staging-*"):
+                    _remove(leftover)
             if self.path.is_dir():
                 for leftover in self.path.glob(".parcours-staging-*"):  # older versions'
                     shutil.rmtree(leftover, ignore_errors=True)
@@ -193,6 +198,21 @@ _RESULT_FILES = {SUMMARY, "report.html", "process_map.svg", "process_map.png"}
 _RESULT_SUFFIXES = (".parquet", ".bpmn", ".pnml")
 
 
+def _followed(path: str | os.PathLike) -> Path:
+    """The result folder `path` names: a symbolic link's target (dangling or not), so that
+    the folder is replaced and the link kept, and every writer locks the same folder."""
+    return Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
+
+
+def _remove(leftover: Path) -> None:
+    """Remove a staging folder left by a killed run (a link, where a version that did not
+    follow an --out link swapped the link itself aside)."""
+    if leftover.is_symlink():
+        leftover.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def _check_replaceable(path: Path) -> None:
     """A result folder may replace `path` only when it is absent, empty or an earlier
     result: never a folder of someone's other files (think of `--out .`)."""
@@ -274,7 +294,7 @@ def _lock_path(folder: Path) -> Path:
 def holding(folder: str | os.PathLike) -> Iterator[None]:
     """The result folder's writer lock (see OutputFolder), e.g. while `parcours report`
     rewrites the report in place."""
-    folder = Path(folder)
+    folder = _followed(folder)
     lock = _take_lock(_lock_path(folder), folder)
     try:
         yield

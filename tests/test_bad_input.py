@@ -101,6 +101,25 @@ def test_epoch_numbers_written_as_text_get_the_unit_hint(tmp_path):
     assert "timestamp_format" not in message
 
 
+def test_epoch_text_is_read_as_decimal_numbers_and_the_rest_named(tmp_path):
+    """Spaces around a number are allowed (they are around ISO times); '0x10', which
+    Arrow's cast took as 16 s, and 'nan' are named, and only they: the error about
+    ' 1700000000' once listed no row at all."""
+    path = tmp_path / "epoch.csv"
+    path.write_text("case,activity,ts\nc1,a, 1700000000\nc1,b,1.7e9 \nc2,a,+1700000100\n")
+    log = engine.read_log(path, **KEYS, timestamp_unit="s")
+    expected = pd.to_datetime([1_700_000_000, 1_700_000_000, 1_700_000_100], unit="s", utc=True)
+    assert sorted(log.decode_timestamps(log.timestamp)) == sorted(expected)
+    path.write_text("case,activity,ts\nc1,a, 1700000000\nc1,b,0x10\nc2,a,nan\nc2,b,\n")
+    with pytest.raises(
+        InputError,
+        match=r"has 2 rows \(rows 1, 2\) whose values are not "
+        r"numbers \(timestamp_unit='s'\) \(e.g. '0x10', 'nan'\)",
+    ) as e:
+        engine.read_log(path, **KEYS, timestamp_unit="s")
+    one_line_error(e)
+
+
 def _dated(values: list[str]) -> pd.DataFrame:
     return pd.DataFrame(
         {"case": "c1", "activity": [f"a{i}" for i in range(len(values))], "ts": values}

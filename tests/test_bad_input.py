@@ -139,11 +139,18 @@ def test_day_and_month_in_an_uncertain_order_are_refused(tmp_path, source):
     assert "row 0: 2024-02-01 or 2024-01-02" in message
 
 
-def test_the_format_the_data_settles_is_named():
-    df = _dated(["01/02/2024 10:00", "13/02/2024 11:00"])
+@pytest.mark.parametrize("first", [0, 1])
+@pytest.mark.parametrize("source", ["frame", "csv"])
+def test_an_uncertain_value_is_refused_whatever_the_rows_order(tmp_path, first, source):
+    """01/02/2024 is refused beside 13/02/2024 whether it comes first or not (it was read
+    when 13/02 came first, refused otherwise), naming only the uncertain row and the
+    format that reads every value. Each value judged alone, as a Dask partition sees it."""
+    values = ["01/02/2024 10:00", "13/02/2024 11:00"]
+    df = _dated(values if first == 0 else values[::-1])
     with pytest.raises(InputError) as excinfo:
-        engine.read_log(df, **KEYS)
+        engine.read_log(written_as(df, source, tmp_path), **KEYS)
     message = one_line_error(excinfo)
+    assert f"1 row (row {first})" in message
     assert "every value fits day first: pass timestamp_format='%d/%m/%Y %H:%M'" in message
     fixed = engine.read_log(df, **KEYS, timestamp_format="%d/%m/%Y %H:%M")
     assert fixed.timestamp.tolist() == [
@@ -152,21 +159,29 @@ def test_the_format_the_data_settles_is_named():
     ]
 
 
+def test_values_that_fit_neither_order_alone_are_refused():
+    """01/02 fits both, 13/02 only day first, 02/13 only month first: no one order."""
+    df = _dated(["01/02/2024 10:00", "13/02/2024 11:00", "02/13/2024 12:00"])
+    with pytest.raises(InputError, match="order of day and month is not certain") as excinfo:
+        engine.read_log(df, **KEYS)
+    one_line_error(excinfo)
+
+
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
         (["2024/01/02 10:00", "2024/01/03 10:00"], ["2024-01-02 10:00", "2024-01-03 10:00"]),
         (["Jan 2, 2024 10:00", "Feb 3, 2024 10:00"], ["2024-01-02 10:00", "2024-02-03 10:00"]),
-        # the first value can only be day first, and the format it gives is used for all
-        (["13/02/2024 10:00", "01/03/2024 10:00"], ["2024-02-13 10:00", "2024-03-01 10:00"]),
-        (["02/13/2024 10:00", "03/01/2024 10:00"], ["2024-02-13 10:00", "2024-03-01 10:00"]),
+        # every value settles its own order
+        (["13/02/2024 10:00", "21/03/2024 10:00"], ["2024-02-13 10:00", "2024-03-21 10:00"]),
+        (["02/13/2024 10:00", "03/21/2024 10:00"], ["2024-02-13 10:00", "2024-03-21 10:00"]),
         # read the same either way
         (["01/01/2024 10:00", "02/02/2024 10:00"], ["2024-01-01 10:00", "2024-02-02 10:00"]),
     ],
 )
 def test_text_timestamps_whose_order_is_certain_are_read(values, expected):
     log = engine.read_log(_dated(values), **KEYS)
-    assert log.timestamp.tolist() == [pd.Timestamp(v).value for v in expected]
+    assert log.timestamp.tolist() == sorted(pd.Timestamp(v).value for v in expected)
 
 
 def test_bad_timestamp_unit():

@@ -370,40 +370,62 @@ def _inferred(
     text: pd.Series, missing: np.ndarray, column: pa.ChunkedArray, *, name: str, first_row: int
 ) -> pd.Series | None:
     """The text read in the one format pandas infers from it, or None when pandas cannot
-    read it at all. Refused when the format puts a numeric day and month in an order the
-    data does not settle: read month first by default, 01/02/2024 would silently become
-    2 January for a European file, and every duration would be wrong."""
+    read it at all. Refused when a value puts a numeric day and month in an order it does
+    not settle itself: read month first by default, 01/02/2024 would silently become
+    2 January for a European file, and every duration would be wrong. Each value is
+    judged on its own (both orders read it, differently), so that neither the rows' order
+    nor a Dask partition's share of the rows changes what is read or refused; the error
+    names the format that reads every value, where one does."""
+    sample = text[~missing].iloc[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         try:
             month_first = pd.to_datetime(text, utc=True, errors="coerce")
         except (ValueError, TypeError):
             return None
-        sample = text[~missing].iloc[0]
-        if (_guess(sample, dayfirst=False) or "").startswith("%Y"):
-            return month_first  # year, month, day: the ISO order, used everywhere
-        try:
-            day_first = pd.to_datetime(text, utc=True, errors="coerce", dayfirst=True)
-        except (ValueError, TypeError):
-            day_first = pd.Series(pd.NaT, index=text.index, dtype=month_first.dtype)
-    a, b = (parsed.dt.tz_localize(None).to_numpy() for parsed in (month_first, day_first))
-    differ = np.flatnonzero(~missing & ~((a == b) | (np.isnat(a) & np.isnat(b))))
+    formats = {"day": _guess(sample, dayfirst=True), "month": _guess(sample, dayfirst=False)}
+    found = formats["month"] or formats["day"]
+    if found is None or found.startswith("%Y") or not {"%d", "%m"} <= set(_codes(found)):
+        return month_first  # no numeric day and month, or the ISO order, used everywhere
+    # The sample's format and its twin with day and month swapped: the two readings.
+    twin = _swapped(found)
+    first_day = found.index("%d") < found.index("%m")
+    readings = {
+        "day": found if first_day else twin,
+        "month": twin if first_day else found,
+    }
+    parsed = {
+        which: pd.to_datetime(text, format=fmt, utc=True, errors="coerce")
+        for which, fmt in readings.items()
+    }
+    a, b = (parsed[w].dt.tz_localize(None).to_numpy() for w in ("day", "month"))
+    both = ~missing & ~np.isnat(a) & ~np.isnat(b)
+    differ = np.flatnonzero(both & (a != b))
     if not len(differ):
-        return month_first
-    if month_first.isna()[~missing].all() and day_first.isna()[~missing].all():
-        return None
+        takes_all = [w for w in ("day", "month") if not parsed[w].isna()[~missing].any()]
+        return parsed[takes_all[0]] if takes_all else parsed["day" if first_day else "month"]
     raise InputError(
         _day_month_message(
-            text, missing, month_first, day_first, differ, column, name=name, first_row=first_row
+            text, missing, parsed, readings, differ, column, name=name, first_row=first_row
         )
     )
+
+
+def _codes(fmt: str) -> list[str]:
+    """The strftime codes of a format ('%d', '%m', ...)."""
+    return [fmt[i : i + 2] for i in range(len(fmt) - 1) if fmt[i] == "%"]
+
+
+def _swapped(fmt: str) -> str:
+    """The format with its day and month codes swapped."""
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
 
 
 def _day_month_message(
     text: pd.Series,
     missing: np.ndarray,
-    month_first: pd.Series,
-    day_first: pd.Series,
+    parsed: dict[str, pd.Series],
+    readings: dict[str, str],
     differ: np.ndarray,
     column: pa.ChunkedArray,
     *,
@@ -411,31 +433,20 @@ def _day_month_message(
     first_row: int,
 ) -> str:
     row = int(differ[0])
-    value = str(text.iloc[row])
-    formats = {
-        "day": _guess(value, dayfirst=True),
-        "month": _guess(value, dayfirst=False),
-    }
-    fits = [
-        which
-        for which, parsed in (("day", day_first), ("month", month_first))
-        if not parsed.isna()[~missing].any()
-    ]
-    if len(fits) == 1 and formats[fits[0]]:
+    fits = [w for w in ("day", "month") if not parsed[w].isna()[~missing].any()]
+    if len(fits) == 1:
         advice = (
             f"every value fits {fits[0]} first: pass timestamp_format="
-            f"{formats[fits[0]]!r} (--timestamp-format)"
+            f"{readings[fits[0]]!r} (--timestamp-format)"
         )
     else:
-        options = " or ".join(
-            f"{formats[w]!r} if the {w} comes first" for w in ("day", "month") if formats[w]
-        )
-        advice = f"pass timestamp_format={options or '...'} (--timestamp-format)"
+        options = " or ".join(f"{readings[w]!r} if the {w} comes first" for w in ("day", "month"))
+        advice = f"pass timestamp_format={options} (--timestamp-format)"
     return (
         f"column '{name}' has timestamps that are not ISO 8601 and whose order of day and "
         f"month is not certain: {_shown_rows(column, differ, first_row)} read differently "
-        f"day first and month first (row {row + first_row}: {_day(day_first.iloc[row])} or "
-        f"{_day(month_first.iloc[row])}); {advice}"
+        f"day first and month first (row {row + first_row}: {_day(parsed['day'].iloc[row])} "
+        f"or {_day(parsed['month'].iloc[row])}); {advice}"
     )
 
 

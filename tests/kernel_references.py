@@ -910,7 +910,11 @@ def tied_inputs(rng: np.random.Generator, size: int) -> tuple:
     rows = rng.permutation(len(log.act)).astype(np.int64)
     if rng.random() < 0.5:  # rows in time order within each case
         rows = np.arange(len(log.act), dtype=np.int64)
-    return log.offsets, log.ts, rows, chunks(rng)
+    offsets = log.offsets
+    if rng.random() < 0.3:  # cases without events (a filtered log may keep them)
+        at = rng.integers(0, len(offsets), size=rng.integers(1, 5))
+        offsets = np.sort(np.concatenate([offsets, offsets[at]]))
+    return offsets, log.ts, rows, chunks(rng)
 
 
 def ref_journey_profiles(

@@ -4,6 +4,7 @@ conversions resting on them, the rows' order rather than the journeys'."""
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -45,6 +46,35 @@ def test_day_times_in_shuffled_rows_are_warned_about_once():
         "of successive events share their timestamp, and the rows are not in time order"
         in (found[0])
     )
+
+
+@pytest.mark.parametrize("table", ["variants", "dfg", "activities", "start_activities"])
+def test_the_log_tables_warn_too_once_per_log(table):
+    """The variants and the directly-follows graph rest on the order of tied events as
+    much as the journey figures: each warns, without a journey, once for the log."""
+    log = engine.read_log(_days(shuffled=True), **planted.KEYS)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        getattr(log, table)()
+        log.variants()
+        log.journey(MODEL).bottlenecks()
+    found = [str(w.message) for w in caught if "share their timestamp" in str(w.message)]
+    assert len(found) == 1 and "the variants, the steps between tied events" in found[0]
+    assert caught[0].filename == __file__  # pointing at the caller's line
+
+
+def test_an_analysis_without_stages_records_it(tmp_path):
+    """parcours analyze without --stages: the warning on stderr and in summary.json (it
+    came only with --stages, from the bottleneck table)."""
+    from engine import cli
+
+    path = tmp_path / "days.csv"
+    _days(shuffled=True).to_csv(path, index=False)
+    out = tmp_path / "out"
+    keys = [f"--{k}={v}" for k, v in planted.KEYS.items()]
+    assert cli.main(["analyze", str(path), *keys, "--out", str(out), "--quiet", "--no-report"]) == 0
+    warned = json.loads((out / "summary.json").read_text())["warnings"]
+    assert len(warned) == 1 and "share their timestamp" in warned[0]
 
 
 def test_day_times_in_rows_sorted_by_time_say_nothing():

@@ -4,15 +4,22 @@ tied times were put in order by rows that were not in time order."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import warnings
+import weakref
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import caller_stacklevel
 from ..kernels.grouping import chunk_count
 from ..kernels.steps import REVERSED, SUCCESSIVE, TIED, tied_steps
+from .context import sum_parts, table_reduce
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
+
+#: The logs already checked (warn_tied_order), held weakly: a log is checked once.
+_CHECKED: weakref.WeakSet = weakref.WeakSet()
 
 #: Warn when at least this share of successive events share their time ...
 TIED_SHARE = 0.05
@@ -24,6 +31,29 @@ def tie_chunk(part: EventLog) -> np.ndarray:
     """A part's counts (kernels.steps.tied_steps rows)."""
     chunks = chunk_count(part.n_cases, 3)
     return tied_steps(part.case_offsets, part.timestamp, part.source_row, chunks)
+
+
+def chunk(part: EventLog, names: np.ndarray, whole: bool) -> np.ndarray:
+    """As the log's own tables take it (figures/log_tables.py): on a log given as parts,
+    counted in the same pass as the DFG and the variants."""
+    return part.cache("tied_steps", tie_chunk)
+
+
+def combine(parts: list[np.ndarray]) -> np.ndarray:
+    return sum_parts(parts)
+
+
+def warn_tied_order(log: Any) -> None:
+    """Warn, once per log, when tied events were put in order by rows not in time order
+    (tied_order_warning): the variants, the directly-follows graph, the start and end
+    activities and every journey figure rest on that order. Called by each of them."""
+    if log in _CHECKED:
+        return
+    _CHECKED.add(log)
+    counts = table_reduce(log, chunk, combine)
+    text = tied_order_warning(counts) if counts is not None else None
+    if text is not None:
+        warnings.warn(text, UserWarning, stacklevel=caller_stacklevel())
 
 
 def tied_order_warning(counts: np.ndarray) -> str | None:
@@ -38,6 +68,7 @@ def tied_order_warning(counts: np.ndarray) -> str | None:
         f"{tied / successive:.0%} of successive events share their timestamp, and the rows "
         f"are not in time order ({reversed_:,} of the other {untied:,} successive events "
         "came in reverse): tied events keep their rows' order, which may not be the "
-        "journeys', so the steps between them, and the lost conversions resting on them, "
-        "may be wrong; give timestamps as fine as the source has, or the rows in time order"
+        "journeys', so the variants, the steps between tied events and what rests on them "
+        "(lost conversions among it) may be wrong; give timestamps as fine as the source "
+        "has, or the rows in time order"
     )

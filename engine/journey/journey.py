@@ -25,10 +25,9 @@ from ..figures.context import (
     JourneySpec,
     check_column,
     part_conversions,
-    sum_parts,
 )
 from ..figures.conversion import ConversionPartial, conversion_partial
-from ..figures.order import tie_chunk, tied_order_warning
+from ..figures.order import warn_tied_order
 from ..figures.quantiles import QuantileSource, quantile_source
 from ..figures.segments import segment_table
 from ..figures.stages import (
@@ -80,7 +79,6 @@ class Journey:
         self.unmapped_names = model.unmapped_touchpoints(names, list(log.read_activities))
         self.stage_of_activity = model.stage_codes(list(log.activity_names))
         self._bottlenecks: dict[tuple[str | None, int, float], pd.DataFrame] = {}
-        self._tied_order_warned = False
         self._km_tables: dict[float, pd.DataFrame] = {}  # by confidence
 
     @cached_property
@@ -243,15 +241,9 @@ class Journey:
         return self._bottlenecks[key].copy()
 
     def _warn_tied_order(self) -> None:
-        """Say so when the order of tied events rests on rows not in time order
-        (figures.order), once per journey."""
-        if self._tied_order_warned:
-            return
-        self._tied_order_warned = True
-        counts = self.log.reduce(tie_chunk, sum_parts)
-        text = tied_order_warning(counts) if counts is not None else None
-        if text is not None:
-            warnings.warn(text, UserWarning, stacklevel=caller_stacklevel())
+        """Say so when the order of tied events rests on rows not in time order, once
+        per log (figures.order)."""
+        warn_tied_order(self.log)
 
     def actions(
         self,

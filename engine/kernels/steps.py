@@ -147,11 +147,25 @@ def tied_steps(offsets, ts, source_row, n_chunks):
     bounds = case_chunks(n_cases, n_chunks)
     counts = np.zeros((n_chunks, 3), np.int64)
     for k in prange(n_chunks):
+        lo, hi = offsets[bounds[k]], offsets[bounds[k + 1]]
+        # Every pair of neighbouring events of the chunk in one flat loop (it vectorizes),
+        # then the pairs that straddle two cases taken back out.
+        tied = reversed_ = 0
+        for i in range(lo, hi - 1):
+            same = ts[i + 1] == ts[i]
+            tied += same
+            reversed_ += (not same) & (source_row[i + 1] < source_row[i])
+        cases = 0
         for c in range(bounds[k], bounds[k + 1]):
-            for i in range(offsets[c], offsets[c + 1] - 1):
-                counts[k, SUCCESSIVE] += 1
-                if ts[i + 1] == ts[i]:
-                    counts[k, TIED] += 1
-                elif source_row[i + 1] < source_row[i]:
-                    counts[k, REVERSED] += 1
+            i = offsets[c + 1] - 1  # the case's last event
+            if i < offsets[c]:
+                continue  # no event (a filtered log may keep such a case)
+            cases += 1
+            if i + 1 < hi:  # a pair with the next case's first event, counted above
+                same = ts[i + 1] == ts[i]
+                tied -= same
+                reversed_ -= (not same) & (source_row[i + 1] < source_row[i])
+        counts[k, SUCCESSIVE] = (hi - lo) - cases
+        counts[k, TIED] = tied
+        counts[k, REVERSED] = reversed_
     return counts.sum(axis=0)

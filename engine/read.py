@@ -30,6 +30,14 @@ def _text_labels(source: Source) -> Source:
     the caller's frame unchanged; any other source as it is."""
     if not (isinstance(source, pd.DataFrame) or _is_dask_frame(source)):
         return source
+    if isinstance(source.columns, pd.MultiIndex):
+        shown = ", ".join(repr(label) for label in source.columns[:3])
+        more = ", ..." if len(source.columns) > 3 else ""
+        raise InputError(
+            f"the DataFrame's columns have {source.columns.nlevels} levels ({shown}{more}): "
+            "name each column by one label; flatten them first, e.g. df.columns = "
+            "['_'.join(map(str, c)) for c in df.columns]"
+        )
     if all(isinstance(label, str) for label in source.columns):
         return source
     return source.rename(columns=str)

@@ -486,6 +486,30 @@ def test_a_repeated_column_name_the_read_does_not_use_is_allowed(tmp_path, kind)
     assert log.n_events == 6 and log.n_cases == 2
 
 
+def test_columns_of_several_levels_are_refused_in_one_line():
+    """A MultiIndex of column labels gave pandas' raw KeyError."""
+    df = frame()
+    df.columns = pd.MultiIndex.from_tuples([("t", c) for c in df.columns])
+    for keys in (
+        KEYS,
+        {"case": ("t", "case"), "activity": ("t", "activity"), "timestamp": ("t", "ts")},
+    ):
+        with pytest.raises(
+            InputError, match=r"the DataFrame's columns have 2 levels \(\('t', 'case'\)"
+        ) as e:
+            engine.read_log(df, **keys)
+        assert "df.columns = ['_'.join(map(str, c)) for c in df.columns]" in one_line_error(e)
+
+
+def test_two_roles_naming_labels_of_the_same_text_are_told_so():
+    """case=0 and activity='0' name two labels that are both the column '0': the error
+    said the two roles were given one column."""
+    df = frame().set_axis([0, "activity", "ts"], axis=1)
+    df["0"] = df["activity"]
+    with pytest.raises(InputError, match=r"'0' appears 2 times in the DataFrame \(columns 1 and 4"):
+        engine.read_log(df, case=0, activity="0", timestamp="ts")
+
+
 def test_labels_that_are_the_same_text_are_one_name_repeated():
     """Label 0 and label '0' are both the column '0' (names are matched as text)."""
     df = frame().set_axis([0, "activity", "ts"], axis=1)

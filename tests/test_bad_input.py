@@ -411,6 +411,26 @@ def test_truncated_gzip_csv(tmp_path):
         engine.read_log(path, **KEYS)
 
 
+@pytest.mark.parametrize(
+    ("sep", "advice"),
+    [
+        (";", "separated by ';', pass sep=';' (--sep ';')"),
+        ("\t", "separated by tab, pass sep='\\t' (--sep tab)"),
+    ],
+)
+@pytest.mark.parametrize("named", [True, False])
+def test_a_header_read_as_one_column_suggests_the_separator(tmp_path, sep, advice, named):
+    """A ';' or tab separated file read with ',' has one column: the error says which
+    separator its header holds (with the key columns named or left to the XES names)."""
+    path = tmp_path / "log.csv"
+    rows = [["case", "activity", "ts"], ["c1", "a", "2024-01-01"]]
+    path.write_text("".join(sep.join(row) + "\n" for row in rows))
+    with pytest.raises(InputError) as e:
+        engine.read_log(path, **(KEYS if named else {}))
+    assert one_line_error(e).endswith(f"the header reads as one column: if its fields are {advice}")
+    assert engine.read_log(path, **KEYS, sep=sep).n_events == 1
+
+
 def test_ragged_csv(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("case,activity,ts\na,x,2024-01-01\nb,y\n")

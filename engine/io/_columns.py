@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from ..errors import InputError
-from .mapping import ColumnMapping
+from .mapping import ColumnMapping, separator_hint
 
 #: How a caller names each role's column, in Python and on the command line.
 ARGUMENTS = {
@@ -46,7 +46,7 @@ def check_columns(
             arguments = [ARGUMENTS[r] for r in _KEYS]
         raise InputError(
             f"{noun} {names} not found in {where}; its columns are: {shown}{more}; pass the "
-            f"right names with {', '.join(arguments)}"
+            f"right names with {', '.join(arguments)}{separator_hint(available)}"
         )
 
 

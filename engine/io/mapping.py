@@ -3,6 +3,7 @@ reader and both backends resolve the same way."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError
@@ -37,6 +38,20 @@ class ColumnMapping:
                     )
 
 
+def separator_hint(available: Sequence[str]) -> str:
+    """'; ...' advice when a header came out as one column holding a separator (a file
+    of ';' or tab separated values read with ','), else ''."""
+    if len(available) != 1:
+        return ""
+    for sep, spelled in ((";", "';'"), ("\t", "tab"), ("|", "'|'"), (",", "','")):
+        if sep in str(available[0]):
+            return (
+                f"; the header reads as one column: if its fields are separated by {spelled}, "
+                f"pass sep={spelled if sep != chr(9) else repr(chr(9))} (--sep {spelled})"
+            )
+    return ""
+
+
 def resolve_mapping(
     available: list[str] | None,
     case: str | None,
@@ -61,6 +76,6 @@ def resolve_mapping(
             shown = ", ".join(repr(str(c)) for c in available[:30])
             raise InputError(
                 f"which column holds the {role}? {where} has no '{defaults[role]}' column; "
-                f"pass {role}= (--{role}) naming one of: {shown}"
+                f"pass {role}= (--{role}) naming one of: {shown}{separator_hint(available)}"
             )
     return ColumnMapping(start_timestamp=start_timestamp, **resolved)

@@ -169,6 +169,33 @@ def test_missing_segment_values_form_their_own_segment():
     assert got.loc["(missing)", "journeys"] == 2 and got.loc["(missing)", "converted"] == 1
 
 
+@pytest.mark.parametrize("parts", [False, True])
+def test_values_known_only_after_the_first_event_are_warned_about(parts):
+    """A journey's segment is its value at its first event; journeys that get one only
+    later all land in '(missing)', which was silent. Counted over parts as over the whole."""
+    from tests.helpers import as_parts, split_by_case
+
+    rows = [("a", "view", 0, None), ("a", "pay", 1, "x"), ("b", "view", 0, None)]
+    rows += [("c", "view", 0, "y"), ("c", "cart", 1, None), ("d", "view", 0, None)]
+    rows += [("d", "cart", 1, None), ("d", "pay", 2, "z")]
+    frame = _small(rows)
+    log = engine.read_log(frame, **KEYS, attributes=["segment"])
+    if parts:
+        _, log = as_parts(split_by_case(frame, "case", 2, seed=0), KEYS, attributes=["segment"])
+    journey = log.journey(MODEL)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = journey.segments("segment").set_index("segment")
+    assert got.loc["(missing)", "journeys"] == 3
+    found = [str(w.message) for w in caught if "first event but one later" in str(w.message)]
+    assert found == [
+        "segment column 'segment': 2 journeys (50%) have no value at their first event but "
+        "one later; a journey's segment is its value at its first event (what was known "
+        "when it began), so they count in '(missing)': if the value holds from the start, "
+        "fill it forward within each case first"
+    ]
+
+
 def test_whole_numbers_of_a_float_column_are_named_as_written():
     """A float column's whole numbers (a pandas frame's integers with NaN) are segments
     '559', not '559.0', and a fractional value keeps its decimals (each value written

@@ -7,12 +7,14 @@ parts); parts merge by segment name, so a segment one part lacks lines up."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..analysis.moments import combine_moments
+from ..errors import caller_stacklevel
 from ..journey.segments import MISSING, case_segments, horizon_outcomes, segments_from_counts
 from ..kernels.grouping import group_values, tally
 from ..kernels.stats import MEDIAN
@@ -35,6 +37,7 @@ class SegmentPartial:
     converted: np.ndarray  # int64
     followed: np.ndarray  # int64 (the journeys, without a horizon)
     times: Durations  # converted journeys' times to convert, by segment position
+    known_later: int = 0  # journeys missing a value at their first event, with one later
 
 
 def segment_codes(
@@ -74,7 +77,18 @@ def chunk(
         converted=wins,
         followed=journeys if followed is None else tally(codes, followed, len(names))[1],
         times=durations_of(grouped, offsets, np.diff(offsets), whole),
+        known_later=_known_later(part, column, codes, names),
     )
+
+
+def _known_later(part: EventLog, column: str | None, codes: np.ndarray, names: np.ndarray) -> int:
+    """Journeys in MISSING whose attribute has a value on a later event."""
+    if column is None or MISSING not in names:
+        return 0
+    missing_case = codes == int(np.flatnonzero(names == MISSING)[0])
+    present = np.concatenate([[0], np.cumsum(part.attributes[column].notna().to_numpy())])
+    offsets = part.case_offsets
+    return int((missing_case & (present[offsets[1:]] > present[offsets[:-1]])).sum())
 
 
 def combine(parts: list[SegmentPartial | None]) -> SegmentPartial | None:
@@ -98,6 +112,7 @@ def combine(parts: list[SegmentPartial | None]) -> SegmentPartial | None:
         converted=summed("converted"),
         followed=summed("followed"),
         times=combine_moments(times),
+        known_later=sum(p.known_later for p in parts),
     )
 
 
@@ -141,6 +156,16 @@ def segment_table(
         )[MEDIAN]
     else:
         medians = np.zeros(0)
+    if merged.known_later:
+        share = merged.known_later / max(int(merged.journeys.sum()), 1)
+        warnings.warn(
+            f"segment column '{column}': {merged.known_later:,} journeys ({share:.0%}) have no "
+            f"value at their first event but one later; a journey's segment is its value at "
+            f"its first event (what was known when it began), so they count in '{MISSING}': "
+            "if the value holds from the start, fill it forward within each case first",
+            UserWarning,
+            stacklevel=caller_stacklevel(),
+        )
     return segments_from_counts(
         merged.names,
         merged.journeys,

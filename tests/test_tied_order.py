@@ -114,3 +114,45 @@ def test_a_real_log_whose_rows_are_in_time_order_says_nothing(name):
 )
 def test_the_thresholds(counts, warns):
     assert (tied_order_warning(np.array(counts)) is not None) == warns
+
+
+def _started(missing: list[bool]) -> pd.DataFrame:
+    n = len(missing)
+    ts = pd.date_range("2024-01-01", periods=n, freq="h")
+    start = pd.Series(ts - pd.Timedelta(minutes=20)).mask(pd.Series(missing))
+    return pd.DataFrame(
+        {"case": ["c"] * n, "activity": list("abcdefgh"[:n]), "st": start, "ts": ts}
+    )
+
+
+@pytest.mark.parametrize("parts", [False, True])
+@pytest.mark.parametrize(
+    ("missing", "warns"),
+    [([False, True, False, False], True), ([False] * 4, False), ([True] * 4, False)],
+)
+def test_start_times_missing_from_some_events_are_warned_about(missing, warns, parts):
+    """Steps into events without a start are measured end to end, the others end to
+    start: the DFG's durations mix the two (all or none missing: one kind, no warning)."""
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts", "start_timestamp": "st"}
+    frame = _started(missing)
+    log = engine.read_log(frame, **keys)
+    if parts:
+        frame = pd.concat([frame, _started(missing).assign(case="d")], ignore_index=True)
+        _, log = as_parts(split_by_case(frame, "case", 2, seed=0), keys)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        log.dfg()
+        log.variants()
+    found = [str(w.message) for w in caught if "have no start time" in str(w.message)]
+    n = 8 if parts else 4
+    k = sum(missing) * (2 if parts else 1)
+    assert found == (
+        [
+            f"{k} of {n} events have no start time ('st'): the steps into them are "
+            "measured from the end of one event to the end of the next, the others "
+            "from an end to the next start (a wait), and the directly-follows "
+            "durations mix the two"
+        ]
+        if warns
+        else []
+    )

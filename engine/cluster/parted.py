@@ -71,6 +71,11 @@ class PartedLog(LogVerbs):
         return int(summary.counted(self).n_cases)
 
     @property
+    def start_timestamp_missing(self) -> int:
+        """Events without a start time (0 when no start timestamp is mapped)."""
+        return int(summary.counted(self).start_missing)
+
+    @property
     def n_activities(self) -> int:
         return len(self.activity_names)
 

@@ -13,7 +13,7 @@ import pandas as pd
 from ..kernels.activities import CASES, ENDS, EVENTS, STARTS, activity_counts
 from ..schema import INT, TEXT, table_schema
 from .context import global_codes, sum_parts, table_reduce
-from .order import warn_tied_order
+from .order import warn_about_the_log
 
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
@@ -62,7 +62,7 @@ def finalize(counts: np.ndarray, names: np.ndarray) -> pd.DataFrame:
 def activities(log: EventLog) -> pd.DataFrame:
     """activity, frequency (events), cases (distinct cases), start and end (cases that
     start or end with it). Most frequent first, ties in name order."""
-    warn_tied_order(log)
+    warn_about_the_log(log)
     return finalize(counts(log), log.activity_names)
 
 
@@ -77,7 +77,7 @@ def end_activities(log: EventLog) -> pd.Series:
 
 
 def _endpoints(log: EventLog, row: int) -> pd.Series:
-    warn_tied_order(log)
+    warn_about_the_log(log)
     """Cases starting (row STARTS) or ending (ENDS) with each activity, most first, ties in
     name order, zeros left out."""
     found = counts(log)[row]

@@ -19,7 +19,7 @@ from ..kernels.stats import MAX, MEAN, MEDIAN, MIN, P90, STDEV
 from ..kernels.steps import PAIR_JOURNEYS
 from ..schema import FLOAT, INT, TEXT, table_schema
 from .context import global_codes, table_reduce
-from .order import warn_tied_order
+from .order import warn_about_the_log
 from .quantiles import QuantileSource, quantile_source
 
 if TYPE_CHECKING:
@@ -125,5 +125,5 @@ def dfg(log: EventLog) -> pd.DataFrame:
     source then target name. On a log given as parts, medians and p90 are exact where
     feasible, else within 0.5 % (`log.quantiles` says which)."""
     source = quantile_source(log)
-    warn_tied_order(log)
+    warn_about_the_log(log)
     return finalize(counted(log), log.activity_names, source)

@@ -18,7 +18,7 @@ from .context import sum_parts, table_reduce
 if TYPE_CHECKING:
     from ..log.eventlog import EventLog
 
-#: The logs already checked (warn_tied_order), held weakly: a log is checked once.
+#: The logs already checked (warn_about_the_log), held weakly: a log is checked once.
 _CHECKED: weakref.WeakSet = weakref.WeakSet()
 
 #: Warn when at least this share of successive events share their time ...
@@ -43,10 +43,12 @@ def combine(parts: list[np.ndarray]) -> np.ndarray:
     return sum_parts(parts)
 
 
-def warn_tied_order(log: Any) -> None:
-    """Warn, once per log, when tied events were put in order by rows not in time order
-    (tied_order_warning): the variants, the directly-follows graph, the start and end
-    activities and every journey figure rest on that order. Called by each of them."""
+def warn_about_the_log(log: Any) -> None:
+    """Warn, once per log, of what the tables resting on the order of events and on their
+    times should be read with (the variants, the directly-follows graph, the start and end
+    activities and every journey figure call it): tied events put in order by rows not in
+    time order (tied_order_warning), and start times missing from some events but not
+    all (their steps are then measured end to end, the others end to start)."""
     if log in _CHECKED:
         return
     _CHECKED.add(log)
@@ -54,6 +56,16 @@ def warn_tied_order(log: Any) -> None:
     text = tied_order_warning(counts) if counts is not None else None
     if text is not None:
         warnings.warn(text, UserWarning, stacklevel=caller_stacklevel())
+    if log.columns.start_timestamp is not None and 0 < log.start_timestamp_missing < log.n_events:
+        missing = log.start_timestamp_missing
+        warnings.warn(
+            f"{missing:,} of {log.n_events:,} events have no start time "
+            f"('{log.columns.start_timestamp}'): the steps into them are measured from the "
+            "end of one event to the end of the next, the others from an end to the next "
+            "start (a wait), and the directly-follows durations mix the two",
+            UserWarning,
+            stacklevel=caller_stacklevel(),
+        )
 
 
 def tied_order_warning(counts: np.ndarray) -> str | None:

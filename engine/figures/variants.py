@@ -25,7 +25,7 @@ from ..kernels.sketch import SKETCH_WIDTH, count_entries, grouped_entries, merge
 from ..kernels.variants import assign_variants, concatenate_sequences, sequence_hashes
 from ..schema import FLOAT, INT, TEXT_LIST, table_schema
 from .context import global_codes, table_reduce
-from .order import warn_tied_order
+from .order import warn_about_the_log
 from .quantiles import QuantileSource, quantile_source
 
 if TYPE_CHECKING:
@@ -217,5 +217,5 @@ def variants(log: EventLog, *, top: int | None = None) -> pd.DataFrame:
     """Variants: variant (list of activity names), frequency (cases), share of cases,
     median_duration_s. Most frequent first; ties in alphabetical order of sequence. On a
     log given as parts, medians are exact where feasible, else within 0.5 %."""
-    warn_tied_order(log)
+    warn_about_the_log(log)
     return finalize(counted(log), log.activity_names, quantile_source(log), top)

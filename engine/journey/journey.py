@@ -27,7 +27,7 @@ from ..figures.context import (
     part_conversions,
 )
 from ..figures.conversion import ConversionPartial, conversion_partial
-from ..figures.order import warn_tied_order
+from ..figures.order import warn_about_the_log
 from ..figures.quantiles import QuantileSource, quantile_source
 from ..figures.segments import segment_table
 from ..figures.stages import (
@@ -237,13 +237,8 @@ class Journey:
                 confidence=confidence,
             )
             _warn_outcomes(self._bottlenecks[key], min_journeys)
-            self._warn_tied_order()
+            warn_about_the_log(self.log)
         return self._bottlenecks[key].copy()
-
-    def _warn_tied_order(self) -> None:
-        """Say so when the order of tied events rests on rows not in time order, once
-        per log (figures.order)."""
-        warn_tied_order(self.log)
 
     def actions(
         self,

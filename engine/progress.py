@@ -60,6 +60,9 @@ class Progress:
         """A warning on the stream, whether progress is shown or not (see show_warnings)."""
         if not self.show_warnings:
             return
+        from .report.labels import printable
+
+        text = printable(text)
         if self.enabled:
             self._line(f"warning: {text}")
         else:

@@ -113,6 +113,51 @@ def test_overview_on_stdout_matches_the_files(tmp_path):
     assert lines[-1].strip().startswith("most time spent between:")
 
 
+def test_names_with_line_breaks_and_escapes_keep_stdout_and_stderr_one_line_each(tmp_path):
+    """An activity named 'visit\nhome' split the overview's lines, and one holding an
+    escape sequence drove the terminal: both are shown as ⟦U+XXXX⟧ marks, on stdout and
+    in the warnings on stderr; the files keep the names as they are."""
+    rows = [
+        (c, name, f"2024-01-01 0{c % 9}:{m}0")
+        for c in range(40)
+        for name, m in (("visit\nhome", 0), ("pay\x1b[31m", 3))
+    ]
+    path = tmp_path / "log.csv"
+    pd.DataFrame(rows, columns=["case", "activity", "ts"]).to_csv(path, index=False)
+    flags = ["--case", "case", "--activity", "activity", "--timestamp", "ts", "--no-report"]
+    out = tmp_path / "out"
+    result = run(
+        "analyze",
+        str(path),
+        "--out",
+        str(out),
+        *flags,
+        "--stages",
+        str(_stages(tmp_path, {"visit\nhome": "browse", "pay\x1b[31m": "buy"})),
+        "--conversion",
+        "activity:missing one",
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    for stream in (result.stdout, result.stderr):
+        assert "\x1b" not in stream and all(line.isprintable() for line in stream.splitlines())
+    assert "visit⟦U+000A⟧home > pay⟦U+001B⟧[31m" in result.stdout
+    assert "its activities include 'pay⟦U+001B⟧[31m', 'visit⟦U+000A⟧home'" in result.stderr
+    variants = pd.read_parquet(out / "variants.parquet")
+    assert list(variants.iloc[0]["variant"]) == ["visit\nhome", "pay\x1b[31m"]
+
+
+def _stages(folder: Path, mapping: dict[str, str]) -> Path:
+    """A stage mapping file (TOML) for `mapping` (touchpoint -> stage)."""
+    lines = []
+    for stage in dict.fromkeys(mapping.values()):
+        touchpoints = ", ".join(json.dumps(t) for t, s in mapping.items() if s == stage)
+        lines += ["[[stages]]", f'name = "{stage}"', f"touchpoints = [{touchpoints}]"]
+    path = folder / "stages.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def test_csv_with_column_flags(tmp_path):
     df = pd.DataFrame(
         {

@@ -52,16 +52,14 @@ def analyze(args: argparse.Namespace) -> int:
         log.close()
     # The overview is the command's output, printed with --quiet too: --quiet silences the
     # progress on stderr only, and a batch job that wants no stdout redirects it.
-    from ..report.labels import neutral
+    from ..report.labels import printable
 
-    print(
-        neutral(_overview(summary, run.written["variants.parquet"], run.written["edges.parquet"]))
-    )
+    print(_overview(summary, run.written["variants.parquet"], run.written["edges.parquet"]))
     actions = summary["journey"]["actions"] if model is not None else []
     if actions:
         print("prioritized actions (actions.parquet):")
         for number, action in enumerate(actions[:5], start=1):
-            print(f"  {number}. {neutral(action)}")
+            print(f"  {number}. {printable(action)}")
     return EXIT_OK
 
 
@@ -131,6 +129,7 @@ def _overview(summary, variants, edges) -> str:
     """A few lines on stdout for a person at a terminal (the counts from summary.json, the
     first variants, the DFG); the files are the contract."""
     from ..journey.actions import human, times
+    from ..report.labels import printable
 
     lines = [
         f"{summary['events']:,} events, {summary['cases']:,} cases, "
@@ -149,7 +148,7 @@ def _overview(summary, variants, edges) -> str:
             f"({times(edge['frequency'])}, {human(edge['total'])} in all, "
             f"mean {human(edge['mean_s'])}, median {human(edge['median_s'])})"
         )
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 def _first_run() -> bool:

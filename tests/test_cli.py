@@ -396,3 +396,19 @@ def test_convert_writes_an_integer_attribute_with_nulls_as_int64(tmp_path):
     assert cli.main(["convert", str(out), str(again), *keys, "--quiet"]) == 0
     assert pq.read_schema(again).field("order_id").type == pa.int64()
     assert by_event(again) == want
+
+
+def test_ctrl_c_while_the_program_imports_exits_130_in_one_line(monkeypatch, capsys, tmp_path):
+    """The imports (pandas, numba: about a second) ran outside the exit-code wrapper, so
+    Ctrl-C there printed a raw traceback."""
+    import importlib
+
+    cli_main = importlib.import_module("engine.cli.main")  # the module, not its function
+
+    def interrupted(name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_main, "import_module", interrupted)
+    code = cli_main.main(["analyze", str(SEPSIS), "--out", str(tmp_path / "o")], own_process=True)
+    assert code == cli.EXIT_INTERRUPTED
+    assert capsys.readouterr().err.strip().splitlines() == ["parcours: interrupted"]

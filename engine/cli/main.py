@@ -37,15 +37,15 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    if own_process:
-        with gc_paused():  # see gc_pause.py
-            import_module("engine.read")  # pandas, pyarrow and numba
-            import_module("engine.run")
-        # The command runs once and the process exits: what the imports made lives until
-        # then, so the collector need not rescan it each time it runs (about 0.15 s of
-        # the README's demo).
-        gc.freeze()
     try:
+        if own_process:  # within the try: Ctrl-C during the imports exits as any other
+            with gc_paused():  # see gc_pause.py
+                import_module("engine.read")  # pandas, pyarrow and numba
+                import_module("engine.run")
+            # The command runs once and the process exits: what the imports made lives
+            # until then, so the collector need not rescan it each time it runs (about
+            # 0.15 s of the README's demo).
+            gc.freeze()
         if args.command == "analyze":
             return analyze(args)
         if args.command == "generate":

@@ -383,8 +383,7 @@ def _inferred(
             month_first = pd.to_datetime(text, utc=True, errors="coerce")
         except (ValueError, TypeError):
             return None
-    formats = {"day": _guess(sample, dayfirst=True), "month": _guess(sample, dayfirst=False)}
-    found = formats["month"] or formats["day"]
+    found = _guess(sample, dayfirst=False) or _guess(sample, dayfirst=True)
     if found is None or found.startswith("%Y") or not {"%d", "%m"} <= set(_codes(found)):
         return month_first  # no numeric day and month, or the ISO order, used everywhere
     # The sample's format and its twin with day and month swapped: the two readings.

@@ -101,12 +101,13 @@ def refuse_mixed_keys(series: pd.Series, role: str, name: str) -> None:
     if nested is not None:
         raise InputError(
             f"{role} column '{name}' holds {type(series.iat[nested]).__name__} values "
-            f"(row {nested:,}: {series.iat[nested]!r}); {role} values must be text or numbers: "
+            f"(row {nested:,}: {_shown(series.iat[nested])}); {role} values must be text or "
+            "numbers: "
             "join or pick the parts first"
         )
     kinds = [kind for kind in ("text", "numbers", "booleans") if kind in rows]
     if len(kinds) > 1:
-        shown = [f"{kind} (row {rows[kind]:,}: {series.iat[rows[kind]]!r})" for kind in kinds]
+        shown = [f"{kind} (row {rows[kind]:,}: {_shown(series.iat[rows[kind]])})" for kind in kinds]
         guess = (
             "7 and '7' would be one value and 7 and 7.0 two"
             if "text" in kinds
@@ -116,6 +117,11 @@ def refuse_mixed_keys(series: pd.Series, role: str, name: str) -> None:
             f"{role} column '{name}' mixes {', '.join(shown[:-1])} and {shown[-1]}: as text, "
             f"{guess}; convert it to one type first, e.g. df['{name}'] = df['{name}'].astype(str)"
         )
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _key_kind(value: object) -> str:

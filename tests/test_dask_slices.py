@@ -97,9 +97,10 @@ def test_each_filter_gives_the_single_machine_slice(on_dask, whole, name, apply)
     assert got.observed_until == want.observed_until == whole.observed_until
 
 
-def test_an_end_given_as_a_date_keeps_that_whole_day(on_dask, frame):
+def test_an_end_given_as_a_date_keeps_that_whole_day(on_dask, whole, frame):
     """On Dask as on one machine: "2026-03-31" as the end is all of March 31 (UTC, the log
-    being timezone-aware), checked against pandas on the generated rows."""
+    being timezone-aware), checked against pandas on the generated rows; the slice of
+    events is observed until then, and its journeys' figures are one machine's."""
     ts, case = frame[KEYS["timestamp"]], frame[KEYS["case"]]
     low, before = pd.Timestamp("2026-03-01", tz="UTC"), pd.Timestamp("2026-04-01", tz="UTC")
     first = ts.groupby(case).min()
@@ -108,6 +109,9 @@ def test_an_end_given_as_a_date_keeps_that_whole_day(on_dask, frame):
     assert starts.n_cases == int(((first >= low) & (first < before)).sum())
     events = on_dask.filter.time_range("2026-03-01", "2026-03-31", mode="events")
     assert events.n_events == int(((ts >= low) & (ts < before)).sum())
+    one = whole.filter.time_range("2026-03-01", "2026-03-31", mode="events")
+    assert events.observed_until == one.observed_until == before.value - 1
+    assert_same_journey(events.journey(MODEL), one.journey(MODEL), segments=ATTRIBUTES[:1])
 
 
 @pytest.mark.parametrize("name", ["where", "sessions", "chained", "trim"])

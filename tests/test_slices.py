@@ -497,6 +497,40 @@ def test_converted_journeys_and_a_recorded_definition():
     ]
 
 
+def test_a_slice_of_events_by_time_is_observed_until_its_end():
+    """Events after the window are gone, so a journey cut at its end was not followed
+    beyond it: kept the parent's end, the window's last week looked followed for weeks
+    without converting (conversion 0.71 where the truth is 0.89, too_recent False)."""
+    start, rng, rows = pd.Timestamp("2026-01-01"), np.random.default_rng(2), []
+    for i in range(400):
+        t0 = start + pd.Timedelta(hours=float(rng.uniform(0, 720)))
+        rows += [(i, "search", t0), (i, "product", t0 + pd.Timedelta(hours=1))]
+        rows += [(i, "purchase", t0 + pd.Timedelta(hours=1 + float(rng.exponential(48))))]
+    frame = pd.DataFrame(rows, columns=["case", "activity", "ts"])
+    keys = {"case": "case", "activity": "activity", "timestamp": "ts"}
+    log = engine.read_log(frame, **keys)
+    window = log.filter.time_range("2026-01-01", "2026-01-10", mode="events")
+    end = pd.Timestamp("2026-01-11")  # the whole of 10 January
+    assert window.observed_until == end.value - 1
+    model = engine.JourneyModel.from_stages(
+        {"d": ["search"], "e": ["product"], "b": ["purchase"]}, conversion="activity:purchase"
+    )
+    got = window.journey(model).segments(period="W", min_journeys=1).set_index("segment")
+    horizon = pd.Timedelta(seconds=float(got["horizon_s"].iloc[0]))
+    # The reference: journeys whose first event lies in the window, followed when the
+    # whole horizon fits before its end, converted when they bought within it.
+    kept = frame[(frame["ts"] >= start) & (frame["ts"] < end)]
+    first = kept.groupby("case")["ts"].min()
+    bought = kept[kept["activity"] == "purchase"].groupby("case")["ts"].min()
+    followed = first[first + horizon <= end - pd.Timedelta(1, "ns")]
+    won = (bought.reindex(followed.index) - followed) <= horizon
+    last = max(got.index)  # the window's last week
+    week = followed.index[first[followed.index].dt.to_period("W").astype(str) == last]
+    assert got.loc[last, "followed"] == len(week) < got.loc[last, "journeys"]
+    assert got.loc[last, "conversion_rate"] == pytest.approx(won[week].mean())
+    assert bool(got.loc[last, "too_recent"])
+
+
 def test_filter_mistakes_are_one_line_errors():
     log = engine.read_log(dataset_path("sepsis.xes.gz"))
     with pytest.raises(engine.InputError, match=r"no touchpoint 'crp'.*'CRP'"):

@@ -60,6 +60,18 @@ class DaskLogFilter:
         step = {"filter": "variants", "top": top, "coverage": coverage}
         return self._run("variants", (), {"sequences": chosen}, step=step)
 
+    def time_range(
+        self, start: Any = None, end: Any = None, *, mode: str = "intersects"
+    ) -> DaskEventLog:
+        """As LogFilter.time_range; with mode="events" observed until `end` at the latest."""
+        from ..slices.filters import time_instant
+
+        sliced = self._run("time_range", (start, end), {"mode": mode})
+        if mode == "events" and end is not None:
+            until = time_instant(end, "end", whole=True)
+            sliced._observed_until = min(sliced.observed_until, until)
+        return sliced
+
     def _run(
         self, name: str, args: tuple, kwargs: dict[str, Any], *, step: dict | None = None
     ) -> DaskEventLog:

@@ -124,17 +124,21 @@ class LogFilter:
     ) -> EventLog:
         """Journeys (or, mode="events", events) in the window [start, end], both
         included; an end given as a date alone ('2026-03-31') keeps that whole day (see
-        the module doc for the modes and the bounds)."""
+        the module doc for the modes and the bounds). With mode="events" the slice is
+        observed until `end` at the latest: its journeys' later events are gone, so a
+        journey cut there is censored there, not taken as followed without converting."""
         _choice("mode", mode, TIME_MODES)
         log = self._log
-        low = self._instant(start, "start") if start is not None else np.iinfo(np.int64).min
-        high = self._instant(end, "end", whole=True) if end is not None else np.iinfo(np.int64).max
+        low = time_instant(start, "start") if start is not None else np.iinfo(np.int64).min
+        high = time_instant(end, "end", whole=True) if end is not None else np.iinfo(np.int64).max
         if low > high:
             raise InputError(f"time_range: start {start!r} is after end {end!r}; swap them")
         step = {"filter": "time_range", "start": _text(start), "end": _text(end), "mode": mode}
         ts, offsets = log.timestamp, log.case_offsets
         if mode == "events":
-            return slice_log(log, (ts >= low) & (ts <= high), step)
+            sliced = slice_log(log, (ts >= low) & (ts <= high), step)
+            sliced.observed_until = min(log.observed_until, high)
+            return sliced
         first, last = ts[offsets[:-1]], ts[offsets[1:] - 1]
         if mode == "starts":
             keep = (first >= low) & (first <= high)
@@ -328,24 +332,25 @@ class LogFilter:
         hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
         raise InputError(f"{where}: the log has no touchpoint {name!r}{hint}")
 
-    def _instant(self, value: Any, name: str, *, whole: bool = False) -> int:
-        """`value` in the log's int64 ns; with `whole`, the last nanosecond of the day
-        (month, year) it names when it names one (see the module doc)."""
-        try:
-            stamp = pd.Timestamp(value)
-        except (TypeError, ValueError):
-            raise InputError(
-                f"time_range: {name} {value!r} is not a date or time; write e.g. '2026-03-01'"
-            ) from None
-        if pd.isna(stamp):
-            raise InputError(f"time_range: {name} {value!r} is not a date or time")
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert("UTC").tz_localize(None)
-        if whole:
-            after = _period_after(value, stamp)
-            if after is not None:
-                return after - 1
-        return int(stamp.as_unit("ns").value)
+
+def time_instant(value: Any, name: str, *, whole: bool = False) -> int:
+    """`value` in the log's int64 ns; with `whole`, the last nanosecond of the day
+    (month, year) it names when it names one (see the module doc)."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"time_range: {name} {value!r} is not a date or time; write e.g. '2026-03-01'"
+        ) from None
+    if pd.isna(stamp):
+        raise InputError(f"time_range: {name} {value!r} is not a date or time")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    if whole:
+        after = _period_after(value, stamp)
+        if after is not None:
+            return after - 1
+    return int(stamp.as_unit("ns").value)
 
 
 #: The periods a date given without a time of day names (pandas' Period frequencies).

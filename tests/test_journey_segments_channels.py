@@ -91,7 +91,13 @@ def test_channels_match_reference(frame):
     pairs, used, last = [], {}, {}
     for case_id, g in canon.groupby("case", sort=False):
         channels = [c for c in g["channel"] if c is not None and not pd.isna(c)]
-        used[case_id] = len(set(channels))
+        # The mix counts the channels used up to the first 'pay' (the conversion), the
+        # switches every pair of events.
+        upto = (
+            len(g) if not (g["activity"] == "pay").any() else list(g["activity"]).index("pay") + 1
+        )
+        before = g["channel"].iloc[:upto]
+        used[case_id] = len({c for c in before if c is not None and not pd.isna(c)})
         steps = list(itertools.pairwise(channels))
         pairs += [(case_id, a, b) for a, b in steps]
         if steps and not cases.loc[case_id, "converted"]:

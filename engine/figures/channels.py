@@ -13,7 +13,7 @@ result does not depend on how the log is split.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -84,9 +84,13 @@ def chunk(part: EventLog, spec: JourneySpec, column: str, names: np.ndarray) -> 
     conversions = part_conversions(part, spec.model, spec.window_end)
     n = max(len(names), 1)
     abandoned = ~conversions.converted
+    chunks = chunk_count(part.n_cases, n**2)
     transitions, cases, last_step, used = channel_switches(
-        codes, part.case_offsets, n, abandoned, chunk_count(part.n_cases, n**2)
+        codes, part.case_offsets, n, abandoned, chunks
     )
+    if conversions.converted.any():  # the channels used before converting, not after
+        codes, offsets = _until_converted(codes, part.case_offsets, conversions)
+        used = channel_switches(codes, offsets, n, abandoned, chunks)[3]
     counts, wins = tally(used, conversions.converted, int(used.max()) + 1 if used.size else 0)
     return ChannelPartial(
         transitions=transitions,
@@ -98,6 +102,21 @@ def chunk(part: EventLog, spec: JourneySpec, column: str, names: np.ndarray) -> 
         abandoned=int(abandoned.sum()),
         multichannel=int((used >= 2).sum()),
     )
+
+
+def _until_converted(
+    codes: np.ndarray, offsets: np.ndarray, conversions: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each journey's events up to its converting event (all of them when it did not
+    convert): a delivery or a review by e-mail after the purchase is no channel the
+    customer used on the way to it, and counting it would make conversion rise with the
+    channels used by construction."""
+    lengths = np.diff(offsets)
+    converted = conversions.converted
+    lengths = np.where(converted, conversions.at_event - offsets[:-1] + 1, lengths)
+    kept = np.arange(len(codes)) - np.repeat(offsets[:-1], np.diff(offsets))
+    keep = kept < np.repeat(lengths, np.diff(offsets))
+    return codes[keep], np.concatenate([[0], np.cumsum(lengths)]).astype(offsets.dtype)
 
 
 def combine(parts: list[ChannelPartial | None]) -> ChannelPartial | None:

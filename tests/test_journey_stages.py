@@ -227,6 +227,13 @@ def test_mapping_from_toml(tmp_path):
             lambda: JourneyModel.from_stages({"a": "x"}, conversion="x"),
             r"stage 'a' must list its touchpoints",
         ),
+        (
+            lambda: JourneyModel.from_stages(
+                {"look": ["v"], "buy": ["cart", "buy"]}, conversion="buy"
+            ),
+            r"conversion 'buy' names both a stage and a touchpoint: write 'stage:buy' \(an event "
+            r"of any touchpoint of the stage converts\) or 'activity:buy'",
+        ),
     ],
     ids=[
         "undeclared-stage",
@@ -235,6 +242,7 @@ def test_mapping_from_toml(tmp_path):
         "conversion-stage",
         "no-conversion",
         "string-not-list",
+        "conversion-both",
     ],
 )
 def test_model_mistakes_are_one_line_errors(make, message):

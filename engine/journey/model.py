@@ -125,7 +125,7 @@ class JourneyModel:
                     )
                 touchpoints[name] = stage
         if isinstance(conversion, str):
-            conversion = parse_conversion(conversion, stages)
+            conversion = parse_conversion(conversion, stages, touchpoints)
         return cls(tuple(stages), touchpoints, conversion, strict)
 
     @classmethod
@@ -309,11 +309,22 @@ def window_ns(value: object, where: str = "the conversion window") -> int:
     return duration_ns(value, f"{where}: a conversion window", seconds=False)
 
 
-def parse_conversion(text: str, stages: Iterable[str]) -> Conversion:
-    """'stage:NAME', 'activity:NAME', or a bare NAME (a stage if one is called so)."""
+def parse_conversion(
+    text: str, stages: Iterable[str], touchpoints: Iterable[str] = ()
+) -> Conversion:
+    """'stage:NAME', 'activity:NAME', or a bare NAME (a stage if one is called so). A bare
+    name that is both a stage and a touchpoint is refused: read as the stage, every
+    touchpoint of it converts (add_to_cart beside purchase), which biased the losses of
+    a planted log by half; which one is meant is the caller's to say."""
     kind, sep, name = text.partition(":")
     if sep and kind in ("stage", "activity"):
         return Conversion(**{kind: name})
+    if text in set(stages) and text in set(touchpoints):
+        raise InputError(
+            f"conversion '{text}' names both a stage and a touchpoint: write 'stage:{text}' "
+            f"(an event of any touchpoint of the stage converts) or 'activity:{text}' (only "
+            f"'{text}' events do), --conversion likewise"
+        )
     return Conversion(stage=text) if text in set(stages) else Conversion(activity=text)
 
 

@@ -41,12 +41,16 @@ def test_the_merge_is_exact_whatever_the_tree():
         parts = as_parts(frames, KEYS, shape=shape)[1]
         names = parts.activity_names
         merged[shape] = parts.reduce(log_tables.chunk, log_tables.combine, names, False)
-    (counts_a, edges_a, variants_a, sizes_a), (counts_b, edges_b, variants_b, sizes_b) = (
+    (
+        (counts_a, edges_a, variants_a, sizes_a, ties_a),
+        (counts_b, edges_b, variants_b, sizes_b, ties_b),
+    ) = (
         merged["pairs"],
         merged["flat"],
     )
     np.testing.assert_array_equal(counts_a, counts_b)
     assert sizes_a == sizes_b
+    np.testing.assert_array_equal(ties_a, ties_b)
     for field in ("frequency", "cases", "whole_s", "rest_ns", "low", "high"):
         np.testing.assert_array_equal(getattr(edges_a, field), getattr(edges_b, field))
     for i in range(2):

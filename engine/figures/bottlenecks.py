@@ -16,6 +16,7 @@ channel of the event arrived at, and the journeys charged to each place.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ import pandas as pd
 
 from ..analysis.dfg import Edges, compute_edges, pair_step_counts
 from ..analysis.moments import combine_moments
+from ..errors import caller_stacklevel
 from ..journey.bottlenecks import (
     rank_places,
     stage_level,
@@ -43,11 +45,13 @@ from .context import (
     JourneySpec,
     Reduce,
     codes_in,
+    converting_activities,
     converting_targets,
     distinct_values,
     global_codes,
     kept_columns,
     part_conversions,
+    sum_parts,
 )
 from .edges import edge_durations
 from .quantiles import Durations, QuantileSource, durations_of
@@ -404,6 +408,7 @@ def bottleneck_table(
 ) -> pd.DataFrame:
     """All ranked places (BOTTLENECK_COLUMNS) of the log whose parts `reduce` runs over;
     with `channel`, stage transitions are also split by the channel arrived at."""
+    _warn_late_conversions(reduce, spec)
     with kept_columns(reduce, channel):
         return _ranked(
             reduce,
@@ -416,6 +421,42 @@ def bottleneck_table(
             min_journeys,
             confidence,
         )
+
+
+def _warn_late_conversions(reduce: Reduce, spec: JourneySpec) -> None:
+    """With a conversion window, say how many journeys converted after theirs: they count
+    as not converted, and their steps after the window, those after their late conversion
+    too, count as steps before converting (README, "with a conversion window"): a step
+    taken only after buying can then show a loss that is not there."""
+    window = spec.model.conversion.window
+    if window is None:
+        return
+    late = reduce(late_chunk, sum_parts, spec)
+    if late is None or not late[0]:
+        return
+    from ..journey.actions import human
+
+    warnings.warn(
+        f"{int(late[0]):,} journeys converted later than the conversion window "
+        f"({human(window / 1e9)}): they count as not converted, and their steps after the "
+        "window, those after their late conversion too, count as steps before converting, "
+        "so a step taken only after converting can show a loss that is not there; read the "
+        "bottleneck table without the window too",
+        UserWarning,
+        stacklevel=caller_stacklevel(),
+    )
+
+
+def late_chunk(part: EventLog, spec: JourneySpec) -> np.ndarray:
+    """A part's journeys that converted, but after the conversion window: int64 (1,)."""
+    from ..journey.conversion import case_conversions
+
+    converts = converting_activities(spec.model, part.activity_names)
+    found = case_conversions(
+        part.activity, part.case_offsets, part.timestamp, converts, window_end=spec.window_end
+    )
+    late = found.converted & (found.elapsed > spec.model.conversion.window)
+    return np.array([int(late.sum())], np.int64)
 
 
 def _ranked(

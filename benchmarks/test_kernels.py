@@ -1291,14 +1291,14 @@ class TestChannels:
         """figures.channels.chunk: switches, cases, abandoned last steps, channels used."""
         codes, names = category_codes(log.attributes["channel"])
         n = max(len(names), 1)
-        abandoned = ~journey.conversions.converted
-        args = (codes, log.case_offsets, n, abandoned, chunk_count(log.n_cases, n * n))
+        at_event = journey.conversions.at_event
+        args = (codes, log.case_offsets, n, at_event, chunk_count(log.n_cases, n * n))
         result = measure(channel_switches, *args, events=log.n_events)
         transitions, cases, last_step, used = result
         assert matches_reference("channels.channel_switches", args, result, log.n_events)
         assert (codes >= 0).all()  # every synthetic event has a channel
         assert transitions.sum() == log.n_events - log.n_cases
-        assert (cases <= transitions).all() and last_step.sum() <= abandoned.sum()
+        assert (cases <= transitions).all() and last_step.sum() <= (at_event < 0).sum()
         assert (used >= 1).all() and used.max() <= len(names)
 
 

@@ -781,18 +781,20 @@ def stage_pass_inputs(rng: np.random.Generator, size: int) -> tuple:
     )
 
 
-def ref_channel_switches(channel, offsets, n_channels, abandoned, n_chunks) -> tuple:
+def ref_channel_switches(channel, offsets, n_channels, at_event, n_chunks) -> tuple:
     size = n_channels * n_channels
     transitions, cases, last_step = (np.zeros(size, np.int64) for _ in range(3))
     used = np.zeros(len(offsets) - 1, np.int64)
     for c, s, e in case_ranges(offsets):
         seen = [int(x) for x in channel[s:e] if x >= 0]
-        used[c] = len(set(seen))
+        upto = e if at_event[c] < 0 else at_event[c] + 1  # through the converting event
+        used[c] = len({int(x) for x in channel[s:upto] if x >= 0})
+        abandoned = at_event[c] < 0
         keys = [a * n_channels + b for a, b in itertools.pairwise(seen)]
         for k in keys:
             transitions[k] += 1
         cases[sorted(set(keys))] += 1
-        if abandoned[c] and keys:
+        if abandoned and keys:
             last_step[keys[-1]] += 1
     return transitions, cases, last_step, used
 
@@ -801,7 +803,12 @@ def channel_inputs(rng: np.random.Generator, size: int) -> tuple:
     log = random_log(rng, size, empty_cases=True)
     n = int(rng.integers(1, 4))
     channel = rng.integers(-1, n, len(log.act)).astype(np.int64)
-    return channel, log.offsets, n, rng.random(log.n_cases) < 0.5, chunks(rng)
+    # Each case's converting event (-1: none), anywhere among its events.
+    at_event = np.full(log.n_cases, -1, np.int64)
+    for c, s, e in case_ranges(log.offsets):
+        if e > s and rng.random() < 0.5:
+            at_event[c] = rng.integers(s, e)
+    return channel, log.offsets, n, at_event, chunks(rng)
 
 
 def ref_score_summary(score, act, stage_of, offsets, threshold, abandoned, n_stages) -> tuple:

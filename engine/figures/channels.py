@@ -13,7 +13,7 @@ result does not depend on how the log is split.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -84,13 +84,12 @@ def chunk(part: EventLog, spec: JourneySpec, column: str, names: np.ndarray) -> 
     conversions = part_conversions(part, spec.model, spec.window_end)
     n = max(len(names), 1)
     abandoned = ~conversions.converted
-    chunks = chunk_count(part.n_cases, n**2)
+    # The channels used are counted up to the converting event: a delivery or a review
+    # by e-mail after the purchase is no channel used on the way to it, and counting it
+    # would make conversion rise with the channels used by construction.
     transitions, cases, last_step, used = channel_switches(
-        codes, part.case_offsets, n, abandoned, chunks
+        codes, part.case_offsets, n, conversions.at_event, chunk_count(part.n_cases, n**2)
     )
-    if conversions.converted.any():  # the channels used before converting, not after
-        before = _until_converted(codes, part.case_offsets, conversions)
-        used = channel_switches(before, part.case_offsets, n, abandoned, chunks)[3]
     counts, wins = tally(used, conversions.converted, int(used.max()) + 1 if used.size else 0)
     return ChannelPartial(
         transitions=transitions,
@@ -102,20 +101,6 @@ def chunk(part: EventLog, spec: JourneySpec, column: str, names: np.ndarray) -> 
         abandoned=int(abandoned.sum()),
         multichannel=int((used >= 2).sum()),
     )
-
-
-def _until_converted(codes: np.ndarray, offsets: np.ndarray, conversions: Any) -> np.ndarray:
-    """The channel codes with the events after each journey's converting event marked
-    missing (-1, which the count of channels used skips): a delivery or a review by
-    e-mail after the purchase is no channel the customer used on the way to it, and
-    counting it would make conversion rise with the channels used by construction. One
-    byte per event beside the copy of the codes (a 100M-event log's channels)."""
-    converted = conversions.converted
-    marks = np.zeros(len(codes) + 1, np.int8)  # +1 from the event after the conversion
-    marks[conversions.at_event[converted] + 1] += 1
-    marks[offsets[1:][converted]] -= 1  # to the journey's end
-    after = np.cumsum(marks[:-1], dtype=np.int8).view(np.bool_)
-    return np.where(after, np.int32(-1), codes).astype(codes.dtype, copy=False)
 
 
 def combine(parts: list[ChannelPartial | None]) -> ChannelPartial | None:

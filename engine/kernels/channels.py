@@ -10,10 +10,12 @@ from .grouping import case_chunks
 
 
 @pjit
-def channel_switches(channel, offsets, n_channels, abandoned, n_chunks):
+def channel_switches(channel, offsets, n_channels, at_event, n_chunks):
     """Per (from, to) channel pair over consecutive events of a case (missing, -1, skipped):
-    transitions, distinct cases, and abandoned cases whose last step is that pair; plus the
-    number of distinct channels each case uses.
+    transitions, distinct cases, and abandoned cases (no converting event: at_event -1)
+    whose last step is that pair; plus the number of distinct channels each case uses up
+    to its converting event (all its events when it has none): channels only used after
+    converting are no way to it.
 
     Pairs are keyed from * n_channels + to; a pair with from == to is no switch. Cases are
     split into `n_chunks` runs counted apart, in parallel.
@@ -32,11 +34,12 @@ def channel_switches(channel, offsets, n_channels, abandoned, n_chunks):
         for c in range(bounds[k], bounds[k + 1]):
             previous = -1
             last_key = -1
+            until = at_event[c] if at_event[c] >= 0 else offsets[c + 1] - 1
             for i in range(offsets[c], offsets[c + 1]):
                 ch = channel[i]
                 if ch < 0:
                     continue
-                if seen[ch] != c:
+                if seen[ch] != c and i <= until:
                     seen[ch] = c
                     used[c] += 1
                 if previous >= 0:
@@ -47,7 +50,7 @@ def channel_switches(channel, offsets, n_channels, abandoned, n_chunks):
                         cases[key] += 1
                     last_key = key
                 previous = ch
-            if abandoned[c] and last_key >= 0:
+            if at_event[c] < 0 and last_key >= 0:
                 last_step[last_key] += 1
         counts[k, 0] = transitions
         counts[k, 1] = cases

@@ -77,9 +77,9 @@ def end_activities(log: EventLog) -> pd.Series:
 
 
 def _endpoints(log: EventLog, row: int) -> pd.Series:
-    warn_about_the_log(log)
     """Cases starting (row STARTS) or ending (ENDS) with each activity, most first, ties in
     name order, zeros left out."""
+    warn_about_the_log(log)
     found = counts(log)[row]
     order = _most_first(found)
     return pd.Series(

@@ -449,13 +449,15 @@ def _warn_late_conversions(reduce: Reduce, spec: JourneySpec) -> None:
 
 def late_chunk(part: EventLog, spec: JourneySpec) -> np.ndarray:
     """A part's journeys that converted, but after the conversion window: int64 (1,)."""
-    from ..journey.conversion import case_conversions
+    from ..journey.conversion import case_conversions, late_conversions
 
+    # Not part_conversions: it keeps one definition per part, the windowed one the table's
+    # chunks need next.
     converts = converting_activities(spec.model, part.activity_names)
     found = case_conversions(
         part.activity, part.case_offsets, part.timestamp, converts, window_end=spec.window_end
     )
-    late = found.converted & (found.elapsed > spec.model.conversion.window)
+    late = late_conversions(found, spec.model.conversion.window)
     return np.array([int(late.sum())], np.int64)
 
 

@@ -39,8 +39,8 @@ def chunk(part: EventLog, names: np.ndarray, whole: bool) -> np.ndarray:
     return part.cache("tied_steps", tie_chunk)
 
 
-def combine(parts: list[np.ndarray]) -> np.ndarray:
-    return sum_parts(parts)
+#: The parts' counts added up.
+combine = sum_parts
 
 
 def warn_about_the_log(log: Any) -> None:

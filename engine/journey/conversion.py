@@ -60,12 +60,17 @@ def case_conversions(
     return Conversions(converted, elapsed, observed, at_event)
 
 
+def late_conversions(conversions: Conversions, window: int) -> np.ndarray:
+    """Per journey: converted, but later than `window` (ns after its start)."""
+    return conversions.converted & (conversions.elapsed > window)
+
+
 def within_window(conversions: Conversions, window: int | None) -> Conversions:
     """Conversions later than `window` (ns after a journey's start) do not count: the
     journey is then treated as not converted (observed to the end of the log)."""
     if window is None:
         return conversions
-    late = conversions.converted & (conversions.elapsed > window)
+    late = late_conversions(conversions, window)
     if not late.any():
         return conversions
     return Conversions(

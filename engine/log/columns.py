@@ -102,8 +102,7 @@ def refuse_mixed_keys(series: pd.Series, role: str, name: str) -> None:
         raise InputError(
             f"{role} column '{name}' holds {type(series.iat[nested]).__name__} values "
             f"(row {nested:,}: {_shown(series.iat[nested])}); {role} values must be text or "
-            "numbers: "
-            "join or pick the parts first"
+            "numbers: join or pick the parts first"
         )
     kinds = [kind for kind in ("text", "numbers", "booleans") if kind in rows]
     if len(kinds) > 1:

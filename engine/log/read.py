@@ -39,8 +39,6 @@ def read_eventlog(
     from ..io.arrow_sources import arrow_table, duckdb_table, is_duckdb_file
     from ..io.sql import is_sql_uri, run_query
 
-    keys = (case, activity, timestamp, start_timestamp)
-
     if partition_on is not None:
         raise InputError("partition_on= goes with backend='dask' and a PostgreSQL source")
     if is_sql_uri(source):
@@ -76,8 +74,9 @@ def read_eventlog(
     elif isinstance(source, pd.DataFrame):
         # Labels are matched as text (0 and '0' alike): one the arguments name twice is
         # told as such, before the roles are matched to columns.
-        named = zip(("case", "activity", "timestamp", "start_timestamp"), keys, strict=True)
-        given = {str(label): role for role, label in named if label is not None}
+        named = {"case": case, "activity": activity, "timestamp": timestamp}
+        named["start_timestamp"] = start_timestamp
+        given = {str(label): role for role, label in named.items() if label is not None}
         check_unique(given, list(source.columns), where="the DataFrame")
         mapping = resolve_mapping(
             list(source.columns), case, activity, timestamp, start_timestamp, where="the DataFrame"

@@ -377,15 +377,15 @@ def _inferred(
     nor a Dask partition's share of the rows changes what is read or refused; the error
     names the format that reads every value, where one does."""
     sample = text[~missing].iloc[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            month_first = pd.to_datetime(text, utc=True, errors="coerce")
-        except (ValueError, TypeError):
-            return None
     found = _guess(sample, dayfirst=False) or _guess(sample, dayfirst=True)
     if found is None or found.startswith("%Y") or not {"%d", "%m"} <= set(_codes(found)):
-        return month_first  # no numeric day and month, or the ISO order, used everywhere
+        # No numeric day and month, or the ISO order, used everywhere: pandas' reading.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                return pd.to_datetime(text, utc=True, errors="coerce")
+            except (ValueError, TypeError):
+                return None
     # The sample's format and its twin with day and month swapped: the two readings.
     twin = _swapped(found)
     first_day = found.index("%d") < found.index("%m")

@@ -71,6 +71,7 @@ class OutputFolder:
     to a dated folder) is followed: the folder it names is replaced, the link kept."""
 
     def __init__(self, path: str | os.PathLike) -> None:
+        link = Path(path) if Path(path).is_symlink() else None
         self.path = _followed(path)
         self.names: list[str] = []
         parent = self.path.absolute().parent
@@ -94,9 +95,9 @@ class OutputFolder:
             if not self._inside:
                 for leftover in parent.glob(f".{name}.parcours-staging-*"):
                     _remove(leftover)  # a killed run's: ours now
-            if Path(path).is_symlink():  # what versions that swapped the link aside left
-                link = Path(path).absolute()
-                for leftover in link.parent.glob(f".{link.name}.parcours-staging-*"):
+            if link is not None:  # what versions that swapped the link aside left
+                at = link.absolute()
+                for leftover in at.parent.glob(f".{at.name}.parcours-staging-*"):
                     _remove(leftover)
             if self.path.is_dir():
                 for leftover in self.path.glob(".parcours-staging-*"):  # older versions'
